@@ -1,0 +1,55 @@
+import postgres from "postgres";
+import { toAppError } from "./errors.server";
+import { rpcStatement } from "./rpc-sql";
+import type { RpcArgs, SqlDatabase, SqlSession } from "./types";
+
+// PostgreSQL through a pool (postgres.js, pure JS so it bundles). Statements
+// are prepared and cached per text; NOTIFY fans events out across instances.
+
+export function openPostgres(url: string, options: { max?: number } = {}): SqlDatabase {
+  const sql = postgres(url, {
+    max: options.max ?? 10,
+    prepare: true,
+    onnotice: () => {},
+    connection: { application_name: "mission-control" },
+    idle_timeout: 60,
+  });
+
+  return {
+    kind: "postgres",
+    async rpc<T>(fn: string, args?: RpcArgs): Promise<T> {
+      const { text, params } = rpcStatement(fn, args, "raw");
+      try {
+        const rows = await sql.unsafe(text, params as never[], { prepare: true });
+        return (rows[0]?.r ?? null) as T;
+      } catch (error) {
+        throw toAppError(error);
+      }
+    },
+    async listen(channel, onMessage) {
+      const sub = await sql.listen(channel, onMessage);
+      return () => sub.unlisten();
+    },
+    async ping() {
+      await sql.unsafe("select 1");
+    },
+    async session(fn) {
+      const reserved = await sql.reserve();
+      try {
+        const session: SqlSession = {
+          query: async <R>(text: string, params: unknown[] = []) =>
+            (await reserved.unsafe(text, params as never[])) as unknown as R[],
+          exec: async (text) => {
+            await reserved.unsafe(text);
+          },
+        };
+        return await fn(session);
+      } finally {
+        reserved.release();
+      }
+    },
+    async close() {
+      await sql.end({ timeout: 5 });
+    },
+  };
+}

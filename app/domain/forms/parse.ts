@@ -1,0 +1,45 @@
+import { z } from "zod";
+
+/** Form fields that belong to the transport, not to the schema. */
+const META_FIELDS = new Set(["csrf", "intent"]);
+
+export type FieldErrors = Record<string, string>;
+export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors; values: Record<string, string> };
+
+/**
+ * Parses submitted form data with a strict schema: unknown fields, repeated
+ * fields and file parts are errors, and the first message per field is kept
+ * so the page can show it next to the input.
+ */
+export function parseForm<S extends z.ZodType>(formData: FormData, schema: S): FormResult<z.output<S>> {
+  const values: Record<string, string> = {};
+  const errors: FieldErrors = {};
+  for (const [key, value] of formData) {
+    if (META_FIELDS.has(key)) continue;
+    if (typeof value !== "string") {
+      errors[key] = "Files are not accepted here";
+      continue;
+    }
+    if (key in values) errors[key] = "Sent more than once";
+    values[key] = value;
+  }
+  const result = schema.safeParse(values);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const field = issue.code === "unrecognized_keys" ? issue.keys.join(", ") : String(issue.path[0] ?? "form");
+      errors[field] ??= issue.code === "unrecognized_keys" ? "Unknown field" : issue.message;
+    }
+  }
+  if (!result.success || Object.keys(errors).length > 0) return { ok: false, errors, values };
+  return { ok: true, data: result.data };
+}
+
+/** An optional text input: empty means null. */
+export const optionalText = (max: number, message: string) =>
+  z
+    .string()
+    .trim()
+    .max(max, message)
+    .transform((v) => (v === "" ? null : v));
+
+export const emptyToNull = (v: unknown) => (v === "" ? null : v);

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { PRIORITIES } from "../priority";
+import { TASK_STATUSES } from "../task-status";
+import { emptyToNull } from "./parse";
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A date input ("YYYY-MM-DD") or an ISO date-time; empty means no due date. */
+const dueAt = z.preprocess(
+  emptyToNull,
+  z
+    .string()
+    .trim()
+    .refine((v) => !Number.isNaN(Date.parse(DATE_ONLY.test(v) ? `${v}T00:00:00Z` : v)), "Use a date like 2026-12-31")
+    .transform((v) => new Date(DATE_ONLY.test(v) ? `${v}T00:00:00Z` : v).toISOString())
+    .refine((v) => {
+      const year = new Date(v).getUTCFullYear();
+      return year >= 2000 && year <= 2999;
+    }, "Pick a date between 2000 and 2999")
+    .nullable(),
+);
+
+const fields = {
+  title: z.string().trim().min(1, "A title is required").max(500, "At most 500 characters"),
+  description: z.string().max(10_000, "At most 10,000 characters").default(""),
+  priority: z.enum(PRIORITIES, { error: "Choose a priority" }).default("normal"),
+  assigned_agent_id: z.preprocess(emptyToNull, z.uuid({ error: "Choose an agent from the list" }).nullable()).default(null),
+  due_at: dueAt.default(null),
+};
+
+export const taskCreateSchema = z
+  .object({
+    ...fields,
+    status: z.enum(["planning", "inbox", "assigned"], { error: "New tasks start in planning, inbox or assigned" }).default("inbox"),
+  })
+  .strict()
+  .refine((t) => t.status !== "assigned" || t.assigned_agent_id !== null, {
+    path: ["assigned_agent_id"],
+    message: "Choose an agent to assign the task to",
+  });
+
+export const taskUpdateSchema = z.object(fields).strict();
+
+export const taskMoveSchema = z.object({ status: z.enum(TASK_STATUSES, { error: "Choose a status" }) }).strict();

@@ -1,0 +1,17 @@
+/** Compact age for cards: "now", "5m", "3h", "2d", "6w". */
+export function formatAge(from: Date | string, now: Date = new Date()): string {
+  const ms = now.getTime() - new Date(from).getTime();
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 1) return "now";
+  if (minutes < 60) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours}h`;
+  const days = Math.floor(hours / 24);
+  if (days < 14) return `${days}d`;
+  return `${Math.floor(days / 7)}w`;
+}
+
+/** Whether a due date has passed. */
+export function isOverdue(due: Date | string | null, now: Date = new Date()): boolean {
+  return due !== null && new Date(due).getTime() < now.getTime();
+}

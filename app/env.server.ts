@@ -1,0 +1,67 @@
+import path from "node:path";
+import { z } from "zod";
+
+// The only module that reads process.env: parsed once, typed, with readable errors.
+
+const bool = z
+  .enum(["1", "0", "true", "false", "yes", "no", ""])
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+const secret = z.string().min(32, "must be at least 32 characters").optional();
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  ALLOW_PUBLIC_BIND: bool.default(false),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default("./data"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
+    .optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  MIGRATIONS_DIR: z.string().optional(),
+  MC_API_TOKEN: secret,
+  WEBHOOK_SECRET: secret,
+  SESSION_SECRET: secret,
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+  COOKIE_SECURE: bool.optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  OPENCLAW_GATEWAY_URL: z.url({ protocol: /^wss?$/ }).optional(),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
+});
+
+export type Env = z.output<typeof schema> & {
+  dataDir: string;
+  publicUrl: string;
+  cookieSecure: boolean;
+};
+
+export class EnvError extends Error {}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Empty strings mean "not set", as in most .env files.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new EnvError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const env = result.data;
+  const displayHost = env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST;
+  const publicUrl = (env.PUBLIC_URL ?? `http://${displayHost}:${env.PORT}`).replace(/\/+$/, "");
+  return {
+    ...env,
+    dataDir: path.resolve(env.DATA_DIR),
+    publicUrl,
+    cookieSecure: env.COOKIE_SECURE ?? publicUrl.startsWith("https:"),
+  };
+}
+
+let cached: Env | undefined;
+
+export function getEnv(): Env {
+  cached ??= parseEnv({ ...process.env });
+  return cached;
+}

@@ -1,0 +1,193 @@
+-- Tasks: board reads, detail reads and every task write, each one transaction.
+
+create or replace function task_card_json(t tasks, a agents) returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'id', t.id, 'title', t.title, 'status', t.status, 'priority', t.priority,
+    'due_at', t.due_at, 'alert_reason', t.alert_reason, 'created_at', t.created_at,
+    'updated_at', t.updated_at, 'status_changed_at', t.status_changed_at,
+    'token_usage', t.token_usage, 'estimated_cost', t.estimated_cost,
+    'assignee', case when a.id is null then null
+                     else jsonb_build_object('id', a.id, 'name', a.name, 'emoji', a.emoji, 'status', a.status) end)
+$$;
+
+-- One workspace's board: counts for every status and the first cards of each
+-- column. p_limits maps a status to how many cards to send (default 50, done 20).
+create or replace function get_board(p_workspace_id uuid, p_limits jsonb default '{}'::jsonb) returns jsonb
+language sql stable as $$
+  with statuses(status, ord) as (
+    values ('planning', 1), ('inbox', 2), ('assigned', 3), ('in_progress', 4), ('testing', 5),
+           ('review', 6), ('done', 7), ('cancelled', 8)
+  ),
+  counts as (
+    select status, count(*)::int as n from tasks where workspace_id = p_workspace_id group by status
+  )
+  select jsonb_build_object(
+    'counts', (select coalesce(jsonb_object_agg(s.status, coalesce(c.n, 0)), '{}'::jsonb)
+               from statuses s left join counts c using (status)),
+    'columns', (select jsonb_object_agg(s.status, coalesce(cards.list, '[]'::jsonb))
+                from statuses s
+                left join lateral (
+                  select jsonb_agg(task_card_json(t, a) order by
+                           case when s.status in ('done', 'cancelled') then 0 else t.priority_rank end,
+                           t.updated_at desc, t.id) as list
+                  from (
+                    select * from tasks t0
+                    where t0.workspace_id = p_workspace_id and t0.status = s.status
+                    order by case when s.status in ('done', 'cancelled') then 0 else t0.priority_rank end,
+                             t0.updated_at desc, t0.id
+                    limit coalesce((p_limits->>s.status)::int,
+                                   case when s.status in ('done', 'cancelled') then 20 else 50 end)
+                  ) t
+                  left join agents a on a.id = t.assigned_agent_id
+                ) cards on true)
+  )
+$$;
+
+-- The roadmap's RPC: one task with its assignee, activity log and deliverables.
+create or replace function get_task_by_id(p_task_id uuid) returns jsonb
+language sql stable as $$
+  select task_card_json(t, a) || jsonb_build_object(
+    'workspace_id', t.workspace_id, 'description', t.description,
+    'workspace', jsonb_build_object('id', w.id, 'slug', w.slug, 'name', w.name, 'icon', w.icon),
+    'allowed_statuses', (select coalesce(jsonb_agg(to_status order by to_status), '[]'::jsonb)
+                         from task_transitions where from_status = t.status),
+    'activities', (select coalesce(jsonb_agg(jsonb_build_object(
+                      'id', x.id, 'type', x.type, 'message', x.message, 'metadata', x.metadata,
+                      'actor_type', x.actor_type, 'actor_name', x.actor_name, 'created_at', x.created_at)
+                    order by x.created_at desc, x.id), '[]'::jsonb)
+                   from (select * from task_activities where task_id = t.id order by created_at desc limit 200) x),
+    'deliverables', (select coalesce(jsonb_agg(jsonb_build_object(
+                        'id', d.id, 'type', d.type, 'title', d.title, 'path', d.path, 'url', d.url,
+                        'description', d.description, 'created_at', d.created_at)
+                      order by d.created_at desc, d.id), '[]'::jsonb)
+                     from task_deliverables d where d.task_id = t.id))
+  from tasks t
+  join workspaces w on w.id = t.workspace_id
+  left join agents a on a.id = t.assigned_agent_id
+  where t.id = p_task_id
+$$;
+
+create or replace function log_task_activity(p_task_id uuid, p_type text, p_message text, p_metadata jsonb, p_actor jsonb)
+returns uuid language plpgsql as $$
+declare
+  v_id uuid;
+  v_ws uuid;
+begin
+  insert into task_activities (task_id, type, message, metadata, actor_type, actor_id, actor_name)
+  values (p_task_id, p_type, p_message, coalesce(p_metadata, '{}'::jsonb),
+          coalesce(p_actor->>'type', 'system'), (p_actor->>'id')::uuid, coalesce(p_actor->>'name', ''))
+  returning id into v_id;
+  select workspace_id into v_ws from tasks where id = p_task_id;
+  perform emit_event('activity.created', v_ws, p_task_id, null, p_actor,
+    jsonb_build_object('activity_id', v_id, 'type', p_type, 'message', left(p_message, 500)));
+  return v_id;
+end $$;
+
+create or replace function check_assignee(p_workspace_id uuid, p_agent_id uuid) returns void
+language plpgsql as $$
+begin
+  if p_agent_id is not null and not exists (select 1 from agents where id = p_agent_id and workspace_id = p_workspace_id) then
+    perform raise_app_error('invalid', 'That agent is not part of this workspace.',
+      jsonb_build_object('fields', jsonb_build_object('assigned_agent_id', 'Unknown agent')));
+  end if;
+end $$;
+
+create or replace function create_task(p_workspace_id uuid, p_fields jsonb, p_actor jsonb) returns jsonb
+language plpgsql as $$
+declare
+  v_task tasks;
+  v_status text := coalesce(p_fields->>'status', 'inbox');
+begin
+  if not exists (select 1 from workspaces where id = p_workspace_id) then
+    perform raise_app_error('not_found', 'Workspace not found.');
+  end if;
+  if v_status not in ('planning', 'inbox', 'assigned') then
+    perform raise_app_error('invalid', 'New tasks start in planning, inbox or assigned.',
+      jsonb_build_object('fields', jsonb_build_object('status', 'Choose planning, inbox or assigned')));
+  end if;
+  perform check_assignee(p_workspace_id, (p_fields->>'assigned_agent_id')::uuid);
+  if v_status = 'assigned' and nullif(p_fields->>'assigned_agent_id', '') is null then
+    perform raise_app_error('invalid', 'Choose an agent before assigning the task.',
+      jsonb_build_object('fields', jsonb_build_object('assigned_agent_id', 'Required when the status is assigned')));
+  end if;
+  insert into tasks (workspace_id, title, description, status, priority, assigned_agent_id, due_at, created_by)
+  values (p_workspace_id, btrim(p_fields->>'title'), coalesce(p_fields->>'description', ''), v_status,
+          coalesce(p_fields->>'priority', 'normal'), (p_fields->>'assigned_agent_id')::uuid,
+          (p_fields->>'due_at')::timestamptz, case when p_actor->>'type' = 'user' then (p_actor->>'id')::uuid end)
+  returning * into v_task;
+  insert into task_activities (task_id, type, message, actor_type, actor_id, actor_name)
+  values (v_task.id, 'created', 'Task created', coalesce(p_actor->>'type', 'system'),
+          (p_actor->>'id')::uuid, coalesce(p_actor->>'name', ''));
+  perform emit_event('task.created', p_workspace_id, v_task.id, v_task.assigned_agent_id, p_actor,
+    jsonb_build_object('title', v_task.title, 'status', v_task.status, 'priority', v_task.priority));
+  return jsonb_build_object('id', v_task.id, 'status', v_task.status);
+end $$;
+
+-- Partial update: only the keys present in p_fields change. A status change
+-- goes through the transition trigger and is logged with from/to.
+create or replace function update_task(p_task_id uuid, p_fields jsonb, p_actor jsonb) returns jsonb
+language plpgsql as $$
+declare
+  v_old tasks;
+  v_new tasks;
+  v_changed jsonb;
+begin
+  select * into v_old from tasks where id = p_task_id for update;
+  if not found then
+    perform raise_app_error('not_found', 'Task not found.');
+  end if;
+  if p_fields ? 'assigned_agent_id' then
+    perform check_assignee(v_old.workspace_id, (p_fields->>'assigned_agent_id')::uuid);
+  end if;
+  update tasks set
+    title = case when p_fields ? 'title' then btrim(p_fields->>'title') else title end,
+    description = case when p_fields ? 'description' then coalesce(p_fields->>'description', '') else description end,
+    priority = case when p_fields ? 'priority' then p_fields->>'priority' else priority end,
+    assigned_agent_id = case when p_fields ? 'assigned_agent_id' then (p_fields->>'assigned_agent_id')::uuid else assigned_agent_id end,
+    due_at = case when p_fields ? 'due_at' then (p_fields->>'due_at')::timestamptz else due_at end,
+    status = case when p_fields ? 'status' then p_fields->>'status' else status end
+  where id = p_task_id
+  returning * into v_new;
+
+  select coalesce(jsonb_object_agg(key, value), '{}'::jsonb) into v_changed
+  from jsonb_each(to_jsonb(v_new)) n
+  where key in ('title', 'description', 'priority', 'assigned_agent_id', 'due_at', 'status')
+    and n.value is distinct from to_jsonb(v_old)->key;
+  if v_changed = '{}'::jsonb then
+    return jsonb_build_object('id', v_new.id, 'status', v_new.status, 'changed', '[]'::jsonb);
+  end if;
+
+  if v_changed ? 'status' then
+    insert into task_activities (task_id, type, message, metadata, actor_type, actor_id, actor_name)
+    values (p_task_id, 'status_changed', format('Moved from %s to %s', v_old.status, v_new.status),
+            jsonb_build_object('from', v_old.status, 'to', v_new.status),
+            coalesce(p_actor->>'type', 'system'), (p_actor->>'id')::uuid, coalesce(p_actor->>'name', ''));
+  end if;
+  if v_changed - 'status' <> '{}'::jsonb then
+    insert into task_activities (task_id, type, message, metadata, actor_type, actor_id, actor_name)
+    values (p_task_id, 'updated', 'Updated ' || (select string_agg(replace(k, '_', ' '), ', ' order by k)
+                                                  from jsonb_object_keys(v_changed - 'status') k),
+            jsonb_build_object('fields', (select jsonb_agg(k order by k) from jsonb_object_keys(v_changed - 'status') k)),
+            coalesce(p_actor->>'type', 'system'), (p_actor->>'id')::uuid, coalesce(p_actor->>'name', ''));
+  end if;
+  perform emit_event('task.updated', v_new.workspace_id, v_new.id, v_new.assigned_agent_id, p_actor,
+    jsonb_build_object('title', v_new.title, 'status', v_new.status, 'from_status', v_old.status,
+                       'changed', (select jsonb_agg(k order by k) from jsonb_object_keys(v_changed) k)));
+  return jsonb_build_object('id', v_new.id, 'status', v_new.status,
+                            'changed', (select jsonb_agg(k order by k) from jsonb_object_keys(v_changed) k));
+end $$;
+
+create or replace function delete_task(p_task_id uuid, p_actor jsonb) returns jsonb
+language plpgsql as $$
+declare
+  v_task tasks;
+begin
+  delete from tasks where id = p_task_id returning * into v_task;
+  if not found then
+    perform raise_app_error('not_found', 'Task not found.');
+  end if;
+  perform emit_event('task.deleted', v_task.workspace_id, v_task.id, null, p_actor,
+    jsonb_build_object('title', v_task.title, 'status', v_task.status));
+  return jsonb_build_object('id', v_task.id, 'deleted', true);
+end $$;
