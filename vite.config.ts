@@ -19,7 +19,7 @@ function buildVersion(): string {
   }
 }
 
-export default defineConfig(({ command, isSsrBuild }) => ({
+export default defineConfig(({ command }) => ({
   plugins: [reactRouter()],
   define: {
     __APP_VERSION__: JSON.stringify(buildVersion()),
@@ -27,5 +27,8 @@ export default defineConfig(({ command, isSsrBuild }) => ({
   },
   // The production server bundle inlines every dependency so it runs without node_modules.
   ssr: command === "build" ? { noExternal: true } : undefined,
-  build: isSsrBuild ? { rollupOptions: { input: "./server/index.ts" }, target: "node24" } : undefined,
+  environments: {
+    // The server bundle's entry is our own HTTP server, which imports the React Router build.
+    ssr: { build: { rollupOptions: { input: "./server/index.ts" }, target: "node24" } },
+  },
 }));

@@ -42,3 +42,8 @@ export const taskCreateSchema = z
 export const taskUpdateSchema = z.object(fields).strict();
 
 export const taskMoveSchema = z.object({ status: z.enum(TASK_STATUSES, { error: "Choose a status" }) }).strict();
+
+/** The board's move form names the task; the task page takes it from the URL. */
+export const boardMoveSchema = z
+  .object({ taskId: z.uuid({ error: "Unknown task" }), status: z.enum(TASK_STATUSES, { error: "Choose a status" }) })
+  .strict();

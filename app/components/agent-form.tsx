@@ -1,0 +1,46 @@
+import { Form } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import type { Agent } from "#app/db/rows";
+import { AGENT_STATUSES } from "#app/domain/forms/agent";
+import { Field, FormError, SelectField } from "./field";
+
+export function AgentForm(props: {
+  values: Partial<Record<keyof Agent, string | null | undefined>> | Record<string, string>;
+  errors: Record<string, string>;
+  formError?: string;
+  submitLabel: string;
+  intent: string;
+}) {
+  const { values, errors, formError, submitLabel, intent } = props;
+  const v = values as Record<string, string | null | undefined>;
+  return (
+    <Form method="post" className="agent-form" noValidate>
+      <AuthenticityTokenInput />
+      <input type="hidden" name="intent" value={intent} />
+      <FormError message={formError} />
+      <div className="form-row">
+        <Field label="Name" name="name" error={errors.name} defaultValue={v.name} maxLength={80} required />
+        <Field label="Emoji" name="emoji" error={errors.emoji} defaultValue={v.emoji} placeholder="🤖" maxLength={8} />
+      </div>
+      <Field label="Role" name="role" error={errors.role} defaultValue={v.role} maxLength={200} placeholder="e.g. Researcher" />
+      <div className="form-row">
+        <Field label="Model" name="model" error={errors.model} defaultValue={v.model} maxLength={200} placeholder="provider/model" />
+        <Field
+          label="OpenClaw agent id"
+          name="openclaw_agent_id"
+          error={errors.openclaw_agent_id}
+          defaultValue={v.openclaw_agent_id}
+          hint="The gateway agent that runs this agent's tasks, e.g. main."
+        />
+        <SelectField
+          label="Status"
+          name="status"
+          defaultValue={v.status ?? "standby"}
+          error={errors.status}
+          options={AGENT_STATUSES.map((s) => ({ value: s, label: s[0]!.toUpperCase() + s.slice(1) }))}
+        />
+      </div>
+      <button type="submit" className="btn btn-primary">{submitLabel}</button>
+    </Form>
+  );
+}

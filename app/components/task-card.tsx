@@ -1,0 +1,62 @@
+import { Form, Link } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import type { TaskCard as Card } from "#app/db/rows";
+import { PRIORITY_LABELS } from "#app/domain/priority";
+import { STATUS_LABELS, allowedTransitions } from "#app/domain/task-status";
+import { formatAge, isOverdue } from "#app/domain/time";
+
+/** A board card: what it is, who has it, how old, what is wrong, and a move form. */
+export function TaskCard({ task, base, canEdit, now }: { task: Card; base: string; canEdit: boolean; now: Date }) {
+  const overdue = task.status !== "done" && task.status !== "cancelled" && isOverdue(task.due_at, now);
+  return (
+    <article className={`card prio-${task.priority}`} data-task-id={task.id} draggable={canEdit || undefined}>
+      <Link to={`${base}/tasks/${task.id}`} className="card-title">
+        {task.title}
+      </Link>
+      <div className="card-meta">
+        <span className={`badge badge-${task.priority}`} title="Priority">{PRIORITY_LABELS[task.priority]}</span>
+        {task.assignee ? (
+          <span className="assignee" title={`Assigned to ${task.assignee.name}`}>
+            <span aria-hidden="true">{task.assignee.emoji}</span> {task.assignee.name}
+          </span>
+        ) : (
+          <span className="assignee muted">Unassigned</span>
+        )}
+        <time className="age" dateTime={task.created_at} title={`Created ${new Date(task.created_at).toUTCString()}`}>
+          {formatAge(task.created_at, now)}
+        </time>
+        {task.due_at ? (
+          <span className={overdue ? "due overdue" : "due"} title="Due date">
+            due {task.due_at.slice(0, 10)}
+          </span>
+        ) : null}
+      </div>
+      {task.alert_reason ? (
+        <p className="alert" role="note">
+          ⚠ {task.alert_reason.replaceAll("_", " ")}
+        </p>
+      ) : null}
+      {canEdit ? (
+        <Form method="post" className="move-form">
+          <AuthenticityTokenInput />
+          <input type="hidden" name="intent" value="move" />
+          <input type="hidden" name="taskId" value={task.id} />
+          <label className="sr-only" htmlFor={`move-${task.id}`}>
+            Move {task.title} to
+          </label>
+          <select id={`move-${task.id}`} name="status" defaultValue="">
+            <option value="" disabled>
+              Move to…
+            </option>
+            {allowedTransitions(task.status).map((s) => (
+              <option key={s} value={s}>
+                {STATUS_LABELS[s]}
+              </option>
+            ))}
+          </select>
+          <button type="submit" className="btn btn-small">Move</button>
+        </Form>
+      ) : null}
+    </article>
+  );
+}

@@ -1,0 +1,66 @@
+import { Form } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { PRIORITIES, PRIORITY_LABELS } from "#app/domain/priority";
+import { Field, FormError, SelectField } from "./field";
+
+export interface TaskFormValues {
+  title?: string;
+  description?: string;
+  priority?: string;
+  assigned_agent_id?: string | null;
+  due_at?: string | null;
+  status?: string;
+}
+
+/** The create and edit form: same fields, same server-side errors next to each. */
+export function TaskForm(props: {
+  agents: ReadonlyArray<{ id: string; name: string; emoji: string }>;
+  values: TaskFormValues;
+  errors: Record<string, string>;
+  formError?: string;
+  submitLabel: string;
+  withStatus?: boolean;
+  intent?: string;
+}) {
+  const { agents, values, errors, formError, submitLabel, withStatus, intent } = props;
+  return (
+    <Form method="post" className="task-form" noValidate>
+      <AuthenticityTokenInput />
+      {intent ? <input type="hidden" name="intent" value={intent} /> : null}
+      <FormError message={formError} />
+      <Field label="Title" name="title" error={errors.title} defaultValue={values.title} maxLength={500} required />
+      <Field label="Description" name="description" error={errors.description} defaultValue={values.description} multiline rows={6} maxLength={10000} />
+      <div className="form-row">
+        <SelectField
+          label="Priority"
+          name="priority"
+          defaultValue={values.priority ?? "normal"}
+          error={errors.priority}
+          options={PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABELS[p] }))}
+        />
+        <SelectField
+          label="Assignee"
+          name="assigned_agent_id"
+          defaultValue={values.assigned_agent_id ?? ""}
+          error={errors.assigned_agent_id}
+          options={[{ value: "", label: "Unassigned" }, ...agents.map((a) => ({ value: a.id, label: `${a.emoji} ${a.name}` }))]}
+        />
+        <Field label="Due date" name="due_at" type="date" error={errors.due_at} defaultValue={values.due_at?.slice(0, 10)} />
+        {withStatus ? (
+          <SelectField
+            label="Start in"
+            name="status"
+            defaultValue={values.status ?? "inbox"}
+            error={errors.status}
+            options={[
+              { value: "inbox", label: "Inbox" },
+              { value: "planning", label: "Planning" },
+              { value: "assigned", label: "Assigned" },
+            ]}
+          />
+        ) : null}
+      </div>
+      <button type="submit" className="btn btn-primary">{submitLabel}</button>
+    </Form>
+  );
+}

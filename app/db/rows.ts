@@ -1,0 +1,107 @@
+// Shapes of what the SQL functions return (jsonb), shared with components.
+import type { Priority } from "#app/domain/priority";
+import type { TaskStatus } from "#app/domain/task-status";
+
+export interface Actor {
+  type: "user" | "agent" | "system";
+  id?: string | null;
+  name: string;
+}
+
+export interface WorkspaceSummary {
+  id: string;
+  slug: string;
+  name: string;
+  icon: string;
+  created_at: string;
+  task_counts: Partial<Record<TaskStatus, number>>;
+  task_total: number;
+  agent_count: number;
+}
+
+export interface Workspace {
+  id: string;
+  slug: string;
+  name: string;
+  icon: string;
+}
+
+export interface TaskCard {
+  id: string;
+  title: string;
+  status: TaskStatus;
+  priority: Priority;
+  due_at: string | null;
+  alert_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  status_changed_at: string;
+  token_usage: number;
+  estimated_cost: number;
+  assignee: { id: string; name: string; emoji: string; status: string } | null;
+}
+
+export interface Board {
+  counts: Record<TaskStatus, number>;
+  columns: Record<TaskStatus, TaskCard[]>;
+}
+
+export interface Activity {
+  id: string;
+  type: string;
+  message: string;
+  metadata: Record<string, unknown>;
+  actor_type: Actor["type"];
+  actor_name: string;
+  created_at: string;
+}
+
+export interface Deliverable {
+  id: string;
+  type: "file" | "url" | "artifact";
+  title: string;
+  path: string | null;
+  url: string | null;
+  description: string;
+  created_at: string;
+}
+
+export interface TaskDetail extends TaskCard {
+  workspace_id: string;
+  description: string;
+  workspace: Workspace;
+  allowed_statuses: TaskStatus[];
+  activities: Activity[];
+  deliverables: Deliverable[];
+}
+
+export interface Agent {
+  id: string;
+  workspace_id: string;
+  name: string;
+  role: string;
+  emoji: string;
+  model: string;
+  openclaw_agent_id: string | null;
+  status: "standby" | "working" | "offline";
+  autonomy_level: "hitl" | "hotl" | "autonomous";
+  has_token: boolean;
+  token_hint: string | null;
+  token_created_at: string | null;
+  created_at: string;
+  updated_at: string;
+  active_tasks?: number;
+}
+
+export interface FeedEvent {
+  seq: number;
+  type: string;
+  workspace_id: string | null;
+  task_id: string | null;
+  task_title: string | null;
+  agent_id: string | null;
+  agent_name: string | null;
+  actor: Actor;
+  payload: Record<string, unknown>;
+  created_at: string;
+}

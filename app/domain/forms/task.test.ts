@@ -1,0 +1,153 @@
+import { describe, expect, it } from "vitest";
+import { formData } from "#tests/support/form-data";
+import { parseForm } from "./parse";
+import { taskCreateSchema, taskMoveSchema, taskUpdateSchema } from "./task";
+
+const AGENT = "0b6f4c9e-8d1a-4f3b-9c2e-5a7d8e9f0a1b";
+const valid = { title: "Write the report", description: "", priority: "normal", assigned_agent_id: "", due_at: "", status: "inbox" };
+
+function create(overrides: Record<string, string>) {
+  return parseForm(formData({ ...valid, ...overrides }), taskCreateSchema);
+}
+function errorsOf(result: ReturnType<typeof create>) {
+  return result.ok ? {} : result.errors;
+}
+
+describe("taskCreateSchema", () => {
+  it("parses a complete form, blanks becoming defaults", () => {
+    expect(create({ title: "  Write the report  " })).toEqual({
+      ok: true,
+      data: { title: "Write the report", description: "", priority: "normal", assigned_agent_id: null, due_at: null, status: "inbox" },
+    });
+  });
+
+  it("fills defaults for fields a client leaves out", () => {
+    expect(parseForm(formData({ title: "x" }), taskCreateSchema)).toEqual({
+      ok: true,
+      data: { title: "x", description: "", priority: "normal", assigned_agent_id: null, due_at: null, status: "inbox" },
+    });
+  });
+
+  it("keeps the description as typed (no trimming)", () => {
+    expect(create({ description: "  indented\n" })).toMatchObject({ data: { description: "  indented\n" } });
+  });
+
+  it.each([
+    ["title", "", "A title is required"],
+    ["title", "   ", "A title is required"],
+    ["title", "x".repeat(501), "At most 500 characters"],
+    ["description", "x".repeat(10_001), "At most 10,000 characters"],
+    ["priority", "critical", "Choose a priority"],
+    ["assigned_agent_id", "agent-7", "Choose an agent from the list"],
+    ["due_at", "someday", "Use a date like 2026-12-31"],
+    ["due_at", "2026-13-01", "Use a date like 2026-12-31"],
+    ["due_at", "1999-12-31", "Pick a date between 2000 and 2999"],
+    ["due_at", "3000-01-01", "Pick a date between 2000 and 2999"],
+    ["status", "done", "New tasks start in planning, inbox or assigned"],
+    ["status", "in_progress", "New tasks start in planning, inbox or assigned"],
+  ])("%s = %j → %j", (field, value, message) => {
+    expect(errorsOf(create({ [field]: value }))).toEqual({ [field]: message });
+  });
+
+  it("accepts exactly 500 title and 10,000 description characters", () => {
+    expect(create({ title: "x".repeat(500), description: "y".repeat(10_000) }).ok).toBe(true);
+  });
+
+  it.each(["low", "normal", "high", "urgent"])("accepts priority %s", (priority) => {
+    expect(create({ priority })).toMatchObject({ ok: true, data: { priority } });
+  });
+
+  it.each(["planning", "inbox"])("starts in %s without an agent", (status) => {
+    expect(create({ status })).toMatchObject({ ok: true, data: { status } });
+  });
+
+  it("starts in assigned only with an agent", () => {
+    expect(errorsOf(create({ status: "assigned" }))).toEqual({ assigned_agent_id: "Choose an agent to assign the task to" });
+    expect(create({ status: "assigned", assigned_agent_id: AGENT })).toMatchObject({
+      ok: true,
+      data: { status: "assigned", assigned_agent_id: AGENT },
+    });
+  });
+
+  it("rejects unknown and repeated fields", () => {
+    expect(errorsOf(create({ workspace_id: AGENT }))).toEqual({ workspace_id: "Unknown field" });
+    const repeated = parseForm(formData([...Object.entries(valid), ["title", "again"]]), taskCreateSchema);
+    expect(errorsOf(repeated)).toEqual({ title: "Sent more than once" });
+  });
+
+  it("reports every bad field at once", () => {
+    expect(Object.keys(errorsOf(create({ title: "", priority: "x", due_at: "x" }))).sort()).toEqual(["due_at", "priority", "title"]);
+  });
+});
+
+describe("due dates", () => {
+  it.each([
+    ["2026-12-31", "2026-12-31T00:00:00.000Z"],
+    [" 2026-12-31 ", "2026-12-31T00:00:00.000Z"],
+    ["2026-12-31T10:00:00Z", "2026-12-31T10:00:00.000Z"],
+    ["2026-12-31T10:00:00+02:00", "2026-12-31T08:00:00.000Z"],
+    ["2000-01-01", "2000-01-01T00:00:00.000Z"],
+    ["2999-12-31", "2999-12-31T00:00:00.000Z"],
+  ])("%j is stored as %j (a date alone means midnight UTC)", (input, iso) => {
+    expect(create({ due_at: input })).toMatchObject({ ok: true, data: { due_at: iso } });
+  });
+
+  it("treats an empty field as no due date", () => {
+    expect(create({ due_at: "" })).toMatchObject({ ok: true, data: { due_at: null } });
+  });
+
+  // Known bug: Date.parse rolls impossible days over (2026-02-30 → 2026-03-02)
+  // instead of failing, so the task silently gets another date. Remove .fails
+  // once task.ts checks the parsed date's fields match the input.
+  it.fails("rejects a day that does not exist instead of rolling it over", () => {
+    expect(errorsOf(create({ due_at: "2026-02-30" }))).toEqual({ due_at: "Use a date like 2026-12-31" });
+  });
+});
+
+describe("taskUpdateSchema", () => {
+  it("parses the editable fields", () => {
+    const form = { title: "New", description: "d", priority: "high", assigned_agent_id: AGENT, due_at: "2027-01-01" };
+    expect(parseForm(formData(form), taskUpdateSchema)).toEqual({
+      ok: true,
+      data: { title: "New", description: "d", priority: "high", assigned_agent_id: AGENT, due_at: "2027-01-01T00:00:00.000Z" },
+    });
+  });
+
+  it("does not let an edit change the status (that is a move)", () => {
+    expect(parseForm(formData({ title: "x", status: "done" }), taskUpdateSchema)).toMatchObject({
+      ok: false,
+      errors: { status: "Unknown field" },
+    });
+  });
+
+  it("applies the same limits as create", () => {
+    expect(parseForm(formData({ title: "x".repeat(501) }), taskUpdateSchema)).toMatchObject({
+      errors: { title: "At most 500 characters" },
+    });
+    expect(parseForm(formData({ title: "x", description: "x".repeat(10_001) }), taskUpdateSchema)).toMatchObject({
+      errors: { description: "At most 10,000 characters" },
+    });
+  });
+
+  it("clears the assignee and due date with empty fields", () => {
+    expect(parseForm(formData({ title: "x", assigned_agent_id: "", due_at: "" }), taskUpdateSchema)).toMatchObject({
+      ok: true,
+      data: { assigned_agent_id: null, due_at: null },
+    });
+  });
+});
+
+describe("taskMoveSchema", () => {
+  it.each(["planning", "inbox", "assigned", "in_progress", "testing", "review", "done", "cancelled"])("accepts %s", (status) => {
+    expect(parseForm(formData({ status }), taskMoveSchema)).toEqual({ ok: true, data: { status } });
+  });
+
+  it("rejects unknown statuses, repeats and extra fields", () => {
+    expect(parseForm(formData({ status: "archived" }), taskMoveSchema)).toMatchObject({ errors: { status: "Choose a status" } });
+    expect(parseForm(formData({ status: "" }), taskMoveSchema)).toMatchObject({ errors: { status: "Choose a status" } });
+    expect(parseForm(formData([["status", "done"], ["status", "inbox"]]), taskMoveSchema)).toMatchObject({
+      errors: { status: "Sent more than once" },
+    });
+    expect(parseForm(formData({ status: "done", title: "x" }), taskMoveSchema)).toMatchObject({ errors: { title: "Unknown field" } });
+  });
+});

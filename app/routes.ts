@@ -1,0 +1,28 @@
+import { type RouteConfig, index, layout, prefix, route } from "@react-router/dev/routes";
+
+export default [
+  // Browser pages: CSRF-protected forms, operator session.
+  layout("routes/ui-layout.tsx", [
+    route("setup", "routes/setup.tsx"),
+    route("login", "routes/login.tsx"),
+    route("logout", "routes/logout.tsx"),
+    layout("routes/app-layout.tsx", [
+      index("routes/workspaces.tsx"),
+      ...prefix("w/:slug", [
+        layout("routes/workspace-layout.tsx", [
+          index("routes/board.tsx"),
+          route("tasks/new", "routes/task-new.tsx"),
+          route("tasks/:taskId", "routes/task-detail.tsx"),
+          route("feed", "routes/feed.tsx"),
+          route("agents", "routes/agents.tsx"),
+          route("agents/:agentId", "routes/agent-detail.tsx"),
+          route("settings", "routes/workspace-settings.tsx"),
+        ]),
+      ]),
+    ]),
+  ]),
+  // Machine endpoints: token or session auth, JSON errors, no CSRF (no cookie forms).
+  route("api/health", "routes/api/health.ts"),
+  route("api/events/stream", "routes/api/events-stream.ts"),
+  route("*", "routes/not-found.tsx"),
+] satisfies RouteConfig;

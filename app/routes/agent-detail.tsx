@@ -1,0 +1,111 @@
+import { Form, Link, data, redirect } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { deleteAgent, getAgent, rotateAgentToken, updateAgent } from "#app/db/api.server";
+import { AppError } from "#app/domain/errors";
+import { agentSchema } from "#app/domain/forms/agent";
+import { parseForm } from "#app/domain/forms/parse";
+import { AgentForm } from "#app/components/agent-form";
+import { FormError } from "#app/components/field";
+import { TokenReveal } from "#app/components/token-reveal";
+import { newAgentToken } from "#app/services/agent-tokens.server";
+import { operator } from "#app/services/operator.server";
+import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
+import { loadWorkspace, pathId } from "#app/services/workspace.server";
+import type { Route } from "./+types/agent-detail";
+
+export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.agent.name ?? "Agent"} · Mission Control` }];
+
+async function loadAgent(db: Parameters<typeof getAgent>[0], workspaceId: string, id: string | undefined) {
+  const agent = await getAgent(db, pathId(id, "Agent"));
+  if (agent?.workspace_id !== workspaceId) found(null, "Agent");
+  return agent!;
+}
+
+export async function loader({ request, context, params }: Route.LoaderArgs) {
+  const { db, user } = operator(context, request, "viewer");
+  const workspace = await loadWorkspace(db, params.slug);
+  return { workspace, agent: await loadAgent(db, workspace.id, params.agentId), canEdit: user.role !== "viewer" };
+}
+
+export async function action({ request, context, params, url }: Route.ActionArgs) {
+  const { db, actor, log } = operator(context, request);
+  const workspace = await loadWorkspace(db, params.slug);
+  const agent = await loadAgent(db, workspace.id, params.agentId);
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  try {
+    if (intent === "update") {
+      const parsed = parseForm(form, agentSchema);
+      if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
+      await updateAgent(db, agent.id, parsed.data, actor);
+      return redirect(url.pathname);
+    }
+    if (intent === "rotate-token") {
+      const token = newAgentToken();
+      await rotateAgentToken(db, agent.id, token, actor);
+      log.info({ event: "agent.token_rotated", agent_id: agent.id }, "agent token rotated");
+      return data({ ok: true as const, token: token.token }, { headers: { "Cache-Control": "no-store" } });
+    }
+    if (intent === "delete") {
+      await deleteAgent(db, agent.id, actor);
+      return redirect(`/w/${workspace.slug}/agents`);
+    }
+    return invalidForm({}, undefined, intent);
+  } catch (error) {
+    if (error instanceof AppError) return actionFailure(error, undefined, intent);
+    throw error;
+  }
+}
+
+export default function AgentDetail({ loaderData, actionData }: Route.ComponentProps) {
+  const { workspace, agent, canEdit } = loaderData;
+  const token = actionData?.ok ? actionData.token : null;
+  const failed = actionData && !actionData.ok ? actionData : null;
+  return (
+    <main className="page page-narrow">
+      <p className="crumbs">
+        <Link to={`/w/${workspace.slug}/agents`}>← Agents</Link>
+      </p>
+      <h1>
+        <span aria-hidden="true">{agent.emoji}</span> {agent.name}
+      </h1>
+      <p className="muted">
+        {agent.status} · autonomy {agent.autonomy_level} · {agent.has_token ? `token ${agent.token_hint}… issued ${agent.token_created_at?.slice(0, 10)}` : "no token"}
+      </p>
+      {token ? <TokenReveal token={token} agentName={agent.name} /> : null}
+      {failed && failed.intent !== "update" ? <FormError message={failed.formError} /> : null}
+      {canEdit ? (
+        <>
+          <section className="panel">
+            <h2>Edit</h2>
+            <AgentForm
+              values={failed?.intent === "update" ? (failed.values ?? {}) : agent}
+              errors={failed?.intent === "update" ? failed.errors : {}}
+              formError={failed?.intent === "update" ? failed.formError : undefined}
+              submitLabel="Save agent"
+              intent="update"
+            />
+          </section>
+          <section className="panel">
+            <h2>API token</h2>
+            <p className="muted">Issuing a new token revokes the current one at once.</p>
+            <Form method="post">
+              <AuthenticityTokenInput />
+              <input type="hidden" name="intent" value="rotate-token" />
+              <button type="submit" className="btn">{agent.has_token ? "Issue a new token" : "Issue a token"}</button>
+            </Form>
+          </section>
+          <details className="danger-zone">
+            <summary>Delete agent…</summary>
+            <Form method="post">
+              <AuthenticityTokenInput />
+              <input type="hidden" name="intent" value="delete" />
+              <p>Tasks it finished keep their history; it must hold no assigned or running task.</p>
+              <button type="submit" className="btn btn-danger">Delete agent</button>
+            </Form>
+          </details>
+        </>
+      ) : null}
+    </main>
+  );
+}

@@ -1,0 +1,26 @@
+import { requestContext } from "#app/context.server";
+import type { Route } from "./+types/health";
+
+// For uptime monitors: no auth, no secrets, 503 only when the database is down.
+export async function loader({ context }: Route.LoaderArgs) {
+  const { rt } = context.get(requestContext);
+  let db: "ok" | "error" = "ok";
+  try {
+    await rt.db.ping();
+  } catch {
+    db = "error";
+  }
+  const gateway = rt.env.OPENCLAW_GATEWAY_URL ? "disconnected" : "disabled";
+  const status = db === "ok" && gateway !== "disconnected" ? "ok" : "degraded";
+  return Response.json(
+    {
+      status,
+      version: __APP_VERSION__,
+      uptime_s: Math.floor((Date.now() - rt.startedAt) / 1000),
+      db,
+      gateway,
+      last_heartbeat_at: null,
+    },
+    { status: db === "ok" ? 200 : 503, headers: { "Cache-Control": "no-store" } },
+  );
+}

@@ -1,0 +1,49 @@
+import { Form, Link, NavLink, Outlet } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { requestContext, userContext } from "#app/context.server";
+import { requireRole } from "#app/services/auth.server";
+import type { Route } from "./+types/app-layout";
+
+async function requireSignedIn({ request, context }: Route.MiddlewareArgs) {
+  requireRole(context.get(userContext), "viewer", request);
+}
+
+export const middleware: Route.MiddlewareFunction[] = [requireSignedIn];
+
+export async function loader({ context }: Route.LoaderArgs) {
+  const user = context.get(userContext)!;
+  const { rt } = context.get(requestContext);
+  const workspaces = await rt.db.rpc<Array<{ slug: string; name: string; icon: string }>>("list_workspaces");
+  return { user, workspaces: workspaces.map(({ slug, name, icon }) => ({ slug, name, icon })) };
+}
+
+export default function AppLayout({ loaderData }: Route.ComponentProps) {
+  const { user, workspaces } = loaderData;
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <Link to="/" className="brand">
+          <span aria-hidden="true">🛰️</span>
+          <span className="brand-name">Mission Control</span>
+        </Link>
+        <nav className="ws-nav" aria-label="Workspaces">
+          {workspaces.map((w) => (
+            <NavLink key={w.slug} to={`/w/${w.slug}`} className="ws-link">
+              <span aria-hidden="true">{w.icon}</span> {w.name}
+            </NavLink>
+          ))}
+        </nav>
+        <div className="topbar-user">
+          <span className="user-name" title={`${user.email} · ${user.role}`}>
+            {user.name} <span className="role-tag">{user.role}</span>
+          </span>
+          <Form method="post" action="/logout">
+            <AuthenticityTokenInput />
+            <button type="submit" className="btn btn-ghost btn-small">Sign out</button>
+          </Form>
+        </div>
+      </header>
+      <Outlet />
+    </div>
+  );
+}

@@ -1,0 +1,162 @@
+import { useState } from "react";
+import { Form, Link, data, redirect, useFetcher } from "react-router";
+import { useAuthenticityToken } from "remix-utils/csrf/react";
+import { getBoard } from "#app/db/api.server";
+import type { TaskCard as Card } from "#app/db/rows";
+import { AppError } from "#app/domain/errors";
+import { boardMoveSchema } from "#app/domain/forms/task";
+import { parseForm } from "#app/domain/forms/parse";
+import { BOARD_COLUMNS, STATUS_LABELS, type TaskStatus, allowedTransitions, isTaskStatus } from "#app/domain/task-status";
+import { TaskCard } from "#app/components/task-card";
+import { operator } from "#app/services/operator.server";
+import { moveTask } from "#app/services/task-moves.server";
+import { loadWorkspace } from "#app/services/workspace.server";
+import type { Route } from "./+types/board";
+
+export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.workspace.name ?? "Board"} · Mission Control` }];
+
+const PAGE = 50;
+
+export async function loader({ request, context, params, url }: Route.LoaderArgs) {
+  const { db, user } = operator(context, request, "viewer");
+  const workspace = await loadWorkspace(db, params.slug);
+  // ?more=done&n=100 shows more of one long column without loading the rest.
+  const more = url.searchParams.get("more");
+  const n = Math.min(Math.max(Number(url.searchParams.get("n")) || PAGE * 2, PAGE), 1000);
+  const showCancelled = url.searchParams.get("cancelled") === "1";
+  const limits: Record<string, number> = isTaskStatus(more) ? { [more]: n } : {};
+  const board = await getBoard(db, workspace.id, limits);
+  return { workspace, board, canEdit: user.role !== "viewer", showCancelled, now: new Date().toISOString() };
+}
+
+export async function action({ request, context, params }: Route.ActionArgs) {
+  const { db, actor, log } = operator(context, request);
+  const workspace = await loadWorkspace(db, params.slug);
+  const form = await request.formData();
+  if (form.get("intent") !== "move") return data({ moveError: { taskId: null, message: "Unknown action." } }, { status: 400 });
+  const parsed = parseForm(form, boardMoveSchema);
+  if (!parsed.ok) {
+    return data({ moveError: { taskId: parsed.values.taskId ?? null, message: Object.values(parsed.errors)[0] ?? "Invalid move." } }, { status: 400 });
+  }
+  try {
+    await moveTask(db, log, parsed.data.taskId, parsed.data.status, actor, workspace.id);
+    // Post/redirect/get keeps a reload from repeating the move (no-JS browsers).
+    return redirect(`/w/${workspace.slug}`);
+  } catch (error) {
+    if (error instanceof AppError) return data({ moveError: { taskId: parsed.data.taskId, message: error.message } }, { status: error.status });
+    throw error;
+  }
+}
+
+export default function BoardPage({ loaderData, actionData }: Route.ComponentProps) {
+  const { workspace, board, canEdit, showCancelled } = loaderData;
+  const now = new Date(loaderData.now);
+  const base = `/w/${workspace.slug}`;
+  const columns: TaskStatus[] = showCancelled ? [...BOARD_COLUMNS, "cancelled"] : [...BOARD_COLUMNS];
+  const dnd = useDragMove(canEdit);
+  const moveError = dnd.error ?? actionData?.moveError?.message;
+  return (
+    <main className="board-page">
+      <div className="board-toolbar">
+        {canEdit ? (
+          <Link to={`${base}/tasks/new`} className="btn btn-primary">
+            + New task
+          </Link>
+        ) : null}
+        <Link to={showCancelled ? base : `${base}?cancelled=1`} className="btn btn-ghost btn-small">
+          {showCancelled ? "Hide cancelled" : `Cancelled (${board.counts.cancelled})`}
+        </Link>
+      </div>
+      {moveError ? (
+        <p className="form-error" role="alert">
+          {moveError}
+        </p>
+      ) : null}
+      <div className="board" role="list" aria-label="Task board">
+        {columns.map((status) => (
+          <Column key={status} status={status} cards={board.columns[status]} count={board.counts[status]} base={base} canEdit={canEdit} now={now} dnd={dnd} />
+        ))}
+      </div>
+    </main>
+  );
+}
+
+function Column(props: {
+  status: TaskStatus;
+  cards: Card[];
+  count: number;
+  base: string;
+  canEdit: boolean;
+  now: Date;
+  dnd: ReturnType<typeof useDragMove>;
+}) {
+  const { status, cards, count, base, canEdit, now, dnd } = props;
+  const hidden = count - cards.length;
+  return (
+    <section
+      className={`column col-${status}${dnd.over === status ? " drop-target" : ""}`}
+      role="listitem"
+      aria-labelledby={`col-${status}`}
+      data-status={status}
+      onDragOver={(e) => dnd.onDragOver(e, status)}
+      onDragLeave={() => dnd.onDragLeave(status)}
+      onDrop={(e) => dnd.onDrop(e, status)}
+    >
+      <h2 id={`col-${status}`} className="column-head">
+        <span>{STATUS_LABELS[status]}</span>
+        <span className="column-count">{count}</span>
+      </h2>
+      <div className="column-body" onDragStart={dnd.onDragStart}>
+        {cards.length === 0 ? <p className="column-empty">Nothing here</p> : null}
+        {cards.map((task) => (
+          <TaskCard key={task.id} task={task} base={base} canEdit={canEdit} now={now} />
+        ))}
+        {hidden > 0 ? (
+          <Form method="get" className="more">
+            <input type="hidden" name="more" value={status} />
+            <input type="hidden" name="n" value={cards.length + PAGE * 2} />
+            <button type="submit" className="btn btn-ghost btn-small">
+              Show more ({hidden} hidden)
+            </button>
+          </Form>
+        ) : null}
+      </div>
+    </section>
+  );
+}
+
+/** Drag and drop, when JavaScript runs: it submits the same move the card's form does. */
+function useDragMove(enabled: boolean) {
+  const fetcher = useFetcher<typeof action>();
+  const csrf = useAuthenticityToken();
+  const [over, setOver] = useState<TaskStatus | null>(null);
+  const [dragging, setDragging] = useState<{ id: string; from: TaskStatus } | null>(null);
+  const error = fetcher.data?.moveError?.message ?? null;
+  return {
+    over,
+    error,
+    onDragStart(e: React.DragEvent) {
+      const card = (e.target as HTMLElement).closest<HTMLElement>("[data-task-id]");
+      const from = card?.closest<HTMLElement>("[data-status]")?.dataset.status;
+      if (!enabled || !card?.dataset.taskId || !isTaskStatus(from)) return;
+      e.dataTransfer.setData("text/plain", card.dataset.taskId);
+      e.dataTransfer.effectAllowed = "move";
+      setDragging({ id: card.dataset.taskId, from });
+    },
+    onDragOver(e: React.DragEvent, status: TaskStatus) {
+      if (!dragging || !allowedTransitions(dragging.from).includes(status)) return;
+      e.preventDefault();
+      setOver(status);
+    },
+    onDragLeave(status: TaskStatus) {
+      if (over === status) setOver(null);
+    },
+    onDrop(e: React.DragEvent, status: TaskStatus) {
+      e.preventDefault();
+      setOver(null);
+      if (!dragging) return;
+      void fetcher.submit({ intent: "move", taskId: dragging.id, status, csrf }, { method: "post" });
+      setDragging(null);
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { Form, Link } from "react-router";
+import { getWorkspaceFeed } from "#app/db/api.server";
+import type { FeedEvent } from "#app/db/rows";
+import { operator } from "#app/services/operator.server";
+import { loadWorkspace } from "#app/services/workspace.server";
+import type { Route } from "./+types/feed";
+
+export const meta: Route.MetaFunction = () => [{ title: "Live feed · Mission Control" }];
+
+const KINDS = ["task", "agent"] as const;
+type Kind = (typeof KINDS)[number];
+
+export async function loader({ request, context, params, url }: Route.LoaderArgs) {
+  const { db } = operator(context, request, "viewer");
+  const workspace = await loadWorkspace(db, params.slug);
+  const kindParam = url.searchParams.get("kind");
+  const kind = (KINDS as readonly string[]).includes(kindParam ?? "") ? (kindParam as Kind) : null;
+  const beforeParam = Number(url.searchParams.get("before"));
+  const before = Number.isSafeInteger(beforeParam) && beforeParam > 0 ? beforeParam : null;
+  const events = await getWorkspaceFeed(db, workspace.id, kind, before, 50);
+  return { workspace, events, kind, now: new Date().toISOString() };
+}
+
+export default function Feed({ loaderData }: Route.ComponentProps) {
+  const { workspace, events, kind } = loaderData;
+  const base = `/w/${workspace.slug}`;
+  const oldest = events.at(-1)?.seq;
+  return (
+    <main className="page">
+      <Form method="get" className="filters" aria-label="Filter the feed">
+        <label htmlFor="kind">Show</label>
+        <select id="kind" name="kind" defaultValue={kind ?? ""}>
+          <option value="">Everything</option>
+          <option value="task">Tasks</option>
+          <option value="agent">Agents</option>
+        </select>
+        <button type="submit" className="btn btn-small">Filter</button>
+      </Form>
+      {events.length === 0 ? <p className="empty">No events yet.</p> : null}
+      <ol className="feed" aria-live="polite">
+        {events.map((e) => (
+          <li key={e.seq} className={`feed-item feed-${e.type.split(".")[0]}`} data-seq={e.seq}>
+            <time dateTime={e.created_at}>{new Date(e.created_at).toISOString().slice(11, 19)}</time>
+            <span className="who">{e.actor.name || e.actor.type}</span>
+            <span className="what">{describe(e, base)}</span>
+          </li>
+        ))}
+      </ol>
+      {oldest && events.length === 50 ? (
+        <p>
+          <Link to={`?${new URLSearchParams({ ...(kind ? { kind } : {}), before: String(oldest) })}`}>Older events →</Link>
+        </p>
+      ) : null}
+    </main>
+  );
+}
+
+function describe(e: FeedEvent, base: string): React.ReactNode {
+  const task = e.task_id && e.task_title ? <Link to={`${base}/tasks/${e.task_id}`}>{e.task_title}</Link> : (e.task_title ?? "a task");
+  const p = e.payload as Record<string, string | undefined>;
+  switch (e.type) {
+    case "task.created":
+      return <>created {task}</>;
+    case "task.updated":
+      return p.from_status && p.status && p.from_status !== p.status ? (
+        <>
+          moved {task} from {p.from_status.replace("_", " ")} to {p.status.replace("_", " ")}
+        </>
+      ) : (
+        <>updated {task}</>
+      );
+    case "task.deleted":
+      return <>deleted {e.task_title ?? "a task"}</>;
+    case "activity.created":
+      return <>on {task}: {p.message}</>;
+    case "deliverable.created":
+      return <>added a deliverable to {task}</>;
+    case "agent.created":
+      return <>added agent {e.agent_name}</>;
+    case "agent.updated":
+      return <>updated agent {e.agent_name}{p.status ? ` (${p.status})` : ""}</>;
+    case "agent.deleted":
+      return <>removed agent {e.agent_name}</>;
+    default:
+      return <>{e.type.replace(".", " ")}</>;
+  }
+}

@@ -1,0 +1,61 @@
+import { Form, data, redirect } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { requestContext, userContext } from "#app/context.server";
+import { loginSchema } from "#app/domain/forms/auth";
+import { parseForm } from "#app/domain/forms/parse";
+import { safeRedirect } from "#app/domain/safe-redirect";
+import { startSession, verifyLogin } from "#app/services/auth.server";
+import { invalidForm } from "#app/services/ui-errors.server";
+import { Field } from "#app/components/field";
+import type { Route } from "./+types/login";
+
+export const meta: Route.MetaFunction = () => [{ title: "Sign in · Mission Control" }];
+
+export async function loader({ url, context }: Route.LoaderArgs) {
+  if (context.get(userContext)) throw redirect(safeRedirect(url.searchParams.get("redirectTo")));
+  const { rt } = context.get(requestContext);
+  const { users } = await rt.db.rpc<{ users: number }>("count_users");
+  return { redirectTo: safeRedirect(url.searchParams.get("redirectTo")), needsSetup: users === 0 };
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const { rt, log, clientIp } = context.get(requestContext);
+  const parsed = parseForm(await request.formData(), loginSchema);
+  if (!parsed.ok) return invalidForm(parsed.errors, { email: parsed.values.email ?? "" });
+  const { email, password, redirectTo } = parsed.data;
+  const result = await verifyLogin(rt, email, password, clientIp);
+  if (!result.ok) {
+    log.warn({ event: "auth.login_failed", email, locked: Boolean(result.retryAfterS) }, "login failed");
+    if (result.retryAfterS) {
+      return data(
+        { ok: false as const, errors: {}, values: { email }, formError: `Too many failed attempts. Try again in ${Math.ceil(result.retryAfterS / 60)} minute(s).` },
+        { status: 429, headers: { "Retry-After": String(result.retryAfterS) } },
+      );
+    }
+    return data({ ok: false as const, errors: {}, values: { email }, formError: "Wrong email or password." }, { status: 401 });
+  }
+  log.info({ event: "auth.login", user_id: result.user.id }, "signed in");
+  throw redirect(safeRedirect(redirectTo), { headers: { "Set-Cookie": await startSession(rt, result.user.id, request) } });
+}
+
+export default function Login({ loaderData, actionData }: Route.ComponentProps) {
+  const errors = actionData?.errors ?? {};
+  return (
+    <main className="auth-page">
+      <Form method="post" className="auth-card" noValidate>
+        <h1>
+          <span aria-hidden="true">🛰️</span> Mission Control
+        </h1>
+        {loaderData.needsSetup ? (
+          <p className="notice">No administrator exists yet. Use the set-up link printed in the server log.</p>
+        ) : null}
+        {actionData?.formError ? <p className="form-error" role="alert">{actionData.formError}</p> : null}
+        <AuthenticityTokenInput />
+        <input type="hidden" name="redirectTo" value={loaderData.redirectTo} />
+        <Field label="Email" name="email" type="email" error={errors.email} defaultValue={actionData?.values?.email} autoComplete="username" required />
+        <Field label="Password" name="password" type="password" error={errors.password} autoComplete="current-password" required />
+        <button type="submit" className="btn btn-primary">Sign in</button>
+      </Form>
+    </main>
+  );
+}

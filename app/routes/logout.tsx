@@ -1,0 +1,13 @@
+import { redirect } from "react-router";
+import { requestContext } from "#app/context.server";
+import { endSession } from "#app/services/auth.server";
+import type { Route } from "./+types/logout";
+
+export async function loader() {
+  return redirect("/");
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const { rt } = context.get(requestContext);
+  return redirect("/login", { headers: { "Set-Cookie": await endSession(rt, request) } });
+}

@@ -1,0 +1,68 @@
+import { Form, data, redirect } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { requestContext } from "#app/context.server";
+import { AppError } from "#app/domain/errors";
+import { setupSchema } from "#app/domain/forms/auth";
+import { parseForm } from "#app/domain/forms/parse";
+import { startSession } from "#app/services/auth.server";
+import { hashPassword, sha256Hex } from "#app/services/crypto.server";
+import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { Field } from "#app/components/field";
+import type { Route } from "./+types/setup";
+
+export const meta: Route.MetaFunction = () => [{ title: "Set up · Mission Control" }];
+
+export async function loader({ url, context }: Route.LoaderArgs) {
+  const { rt } = context.get(requestContext);
+  const token = url.searchParams.get("token") ?? "";
+  const { users } = await rt.db.rpc<{ users: number }>("count_users");
+  if (users > 0) throw redirect("/login");
+  const { valid } = token ? await rt.db.rpc<{ valid: boolean }>("check_setup_token", { p_token_hash: sha256Hex(token) }) : { valid: false };
+  if (!valid) {
+    throw data({ message: "This set-up link is missing or no longer valid. Restart the server to print a new one." }, { status: 403 });
+  }
+  return { token };
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const { rt, log } = context.get(requestContext);
+  const parsed = parseForm(await request.formData(), setupSchema);
+  if (!parsed.ok) return invalidForm(parsed.errors, { ...parsed.values, password: "", confirm: "" });
+  const { token, name, email, password } = parsed.data;
+  try {
+    const user = await rt.db.rpc<{ id: string }>("create_first_admin", {
+      p_setup_token_hash: sha256Hex(token),
+      p_email: email,
+      p_name: name,
+      p_password_hash: await hashPassword(password),
+    });
+    log.info({ event: "user.setup_admin", user_id: user.id }, "first admin created");
+    throw redirect("/", { headers: { "Set-Cookie": await startSession(rt, user.id, request) } });
+  } catch (error) {
+    if (error instanceof AppError) return actionFailure(error, { name, email });
+    throw error;
+  }
+}
+
+export default function Setup({ loaderData, actionData }: Route.ComponentProps) {
+  const errors = actionData?.errors ?? {};
+  const values = actionData?.values ?? {};
+  return (
+    <main className="auth-page">
+      <Form method="post" className="auth-card" noValidate>
+        <h1>
+          <span aria-hidden="true">🛰️</span> Set up Mission Control
+        </h1>
+        <p className="muted">Create the first administrator. This link works once.</p>
+        {actionData?.formError ? <p className="form-error" role="alert">{actionData.formError}</p> : null}
+        <AuthenticityTokenInput />
+        <input type="hidden" name="token" value={loaderData.token} />
+        <Field label="Your name" name="name" error={errors.name} defaultValue={values.name} autoComplete="name" required />
+        <Field label="Email" name="email" type="email" error={errors.email} defaultValue={values.email} autoComplete="email" required />
+        <Field label="Password" name="password" type="password" error={errors.password} autoComplete="new-password" hint="At least 12 characters." required />
+        <Field label="Repeat password" name="confirm" type="password" error={errors.confirm} autoComplete="new-password" required />
+        <button type="submit" className="btn btn-primary">Create admin and sign in</button>
+      </Form>
+    </main>
+  );
+}

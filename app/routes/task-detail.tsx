@@ -1,0 +1,166 @@
+import { Form, Link, data, redirect } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { deleteTask, getTask, listAgents, updateTask } from "#app/db/api.server";
+import { AppError } from "#app/domain/errors";
+import { taskMoveSchema, taskUpdateSchema } from "#app/domain/forms/task";
+import { parseForm } from "#app/domain/forms/parse";
+import { PRIORITY_LABELS } from "#app/domain/priority";
+import { STATUS_LABELS } from "#app/domain/task-status";
+import { formatAge } from "#app/domain/time";
+import { FormError } from "#app/components/field";
+import { TaskForm } from "#app/components/task-form";
+import { operator } from "#app/services/operator.server";
+import { moveTask } from "#app/services/task-moves.server";
+import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
+import { loadWorkspace, pathId } from "#app/services/workspace.server";
+import type { Route } from "./+types/task-detail";
+
+export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.task.title ?? "Task"} · Mission Control` }];
+
+export async function loader({ request, context, params }: Route.LoaderArgs) {
+  const { db, user } = operator(context, request, "viewer");
+  const workspace = await loadWorkspace(db, params.slug);
+  const task = await getTask(db, pathId(params.taskId, "Task"));
+  if (task?.workspace_id !== workspace.id) found(null, "Task");
+  return { workspace, task: task!, agents: await listAgents(db, workspace.id), canEdit: user.role !== "viewer", now: new Date().toISOString() };
+}
+
+export async function action({ request, context, params, url }: Route.ActionArgs) {
+  const { db, actor, log } = operator(context, request);
+  const workspace = await loadWorkspace(db, params.slug);
+  const taskId = pathId(params.taskId, "Task");
+  const form = await request.formData();
+  const intent = form.get("intent");
+  try {
+    if (intent === "move") {
+      const parsed = parseForm(form, taskMoveSchema);
+      if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
+      await moveTask(db, log, taskId, parsed.data.status, actor, workspace.id);
+      return redirect(url.pathname);
+    }
+    const task = found(await getTask(db, taskId), "Task");
+    if (task.workspace_id !== workspace.id) found(null, "Task");
+    if (intent === "update") {
+      const parsed = parseForm(form, taskUpdateSchema);
+      if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
+      await updateTask(db, taskId, parsed.data, actor);
+      return redirect(url.pathname);
+    }
+    if (intent === "delete") {
+      await deleteTask(db, taskId, actor);
+      log.info({ event: "task.deleted", task_id: taskId }, "task deleted");
+      return redirect(`/w/${workspace.slug}`);
+    }
+    return data({ ok: false as const, errors: {}, formError: "Unknown action." }, { status: 400 });
+  } catch (error) {
+    if (error instanceof AppError) return actionFailure(error, undefined, String(intent));
+    throw error;
+  }
+}
+
+export default function TaskDetailPage({ loaderData, actionData }: Route.ComponentProps) {
+  const { workspace, task, agents, canEdit } = loaderData;
+  const now = new Date(loaderData.now);
+  const failed = actionData && !actionData.ok ? actionData : null;
+  const editFailed = failed?.intent === "update";
+  return (
+    <main className="page task-page">
+      <p className="crumbs">
+        <Link to={`/w/${workspace.slug}`}>← Board</Link>
+      </p>
+      <header className="task-head">
+        <h1>{task.title}</h1>
+        <div className="task-facts">
+          <span className={`status status-${task.status}`} data-testid="task-status">{STATUS_LABELS[task.status]}</span>
+          <span className={`badge badge-${task.priority}`}>{PRIORITY_LABELS[task.priority]}</span>
+          <span>{task.assignee ? `${task.assignee.emoji} ${task.assignee.name}` : "Unassigned"}</span>
+          {task.due_at ? <span>Due {task.due_at.slice(0, 10)}</span> : null}
+          <span title={task.created_at}>Created {formatAge(task.created_at, now)} ago</span>
+        </div>
+        {task.alert_reason ? <p className="alert">⚠ {task.alert_reason.replaceAll("_", " ")}</p> : null}
+      </header>
+
+      {failed && !editFailed ? <FormError message={failed.formError} /> : null}
+
+      {canEdit && task.allowed_statuses.length > 0 ? (
+        <Form method="post" className="move-bar" aria-label="Move task">
+          <AuthenticityTokenInput />
+          <input type="hidden" name="intent" value="move" />
+          <span className="muted">Move to</span>
+          {task.allowed_statuses.map((s) => (
+            <button key={s} type="submit" name="status" value={s} className="btn btn-small">
+              {STATUS_LABELS[s]}
+            </button>
+          ))}
+        </Form>
+      ) : null}
+
+      <div className="task-grid">
+        <section className="panel">
+          <h2>Description</h2>
+          {task.description ? <p className="prose">{task.description}</p> : <p className="muted">No description.</p>}
+          {canEdit ? (
+            <details className="edit" open={Boolean(editFailed)}>
+              <summary>Edit task</summary>
+              <TaskForm
+                agents={agents}
+                values={editFailed ? (failed?.values ?? {}) : task}
+                errors={editFailed ? (failed?.errors ?? {}) : {}}
+                formError={editFailed ? failed?.formError : undefined}
+                submitLabel="Save changes"
+                intent="update"
+              />
+            </details>
+          ) : null}
+        </section>
+
+        <section className="panel">
+          <h2>Deliverables</h2>
+          {task.deliverables.length === 0 ? <p className="muted">No deliverables yet.</p> : null}
+          <ul className="deliverables">
+            {task.deliverables.map((d) => (
+              <li key={d.id}>
+                <span className="badge">{d.type}</span> <strong>{d.title}</strong>
+                {d.url ? (
+                  <a href={d.url} rel="noopener noreferrer nofollow" target="_blank">
+                    {" "}
+                    {d.url}
+                  </a>
+                ) : null}
+                {d.path ? <code> {d.path}</code> : null}
+                {d.description ? <p className="muted">{d.description}</p> : null}
+              </li>
+            ))}
+          </ul>
+        </section>
+
+        <section className="panel panel-wide">
+          <h2>Activity</h2>
+          <ol className="activity">
+            {task.activities.map((a) => (
+              <li key={a.id} className={`activity-${a.actor_type}`}>
+                <time dateTime={a.created_at} title={a.created_at}>
+                  {formatAge(a.created_at, now)}
+                </time>
+                <span className="who">{a.actor_name || a.actor_type}</span>
+                <span className="what">{a.message}</span>
+              </li>
+            ))}
+          </ol>
+        </section>
+      </div>
+
+      {canEdit ? (
+        <details className="danger-zone">
+          <summary>Delete task…</summary>
+          <Form method="post">
+            <AuthenticityTokenInput />
+            <input type="hidden" name="intent" value="delete" />
+            <p>This removes the task, its activity and deliverables. It cannot be undone.</p>
+            <button type="submit" className="btn btn-danger">Delete task</button>
+          </Form>
+        </details>
+      ) : null}
+    </main>
+  );
+}

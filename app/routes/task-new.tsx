@@ -1,0 +1,54 @@
+import { Link, redirect } from "react-router";
+import { createTask, listAgents } from "#app/db/api.server";
+import { AppError } from "#app/domain/errors";
+import { taskCreateSchema } from "#app/domain/forms/task";
+import { parseForm } from "#app/domain/forms/parse";
+import { TaskForm } from "#app/components/task-form";
+import { operator } from "#app/services/operator.server";
+import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { loadWorkspace } from "#app/services/workspace.server";
+import type { Route } from "./+types/task-new";
+
+export const meta: Route.MetaFunction = () => [{ title: "New task · Mission Control" }];
+
+export async function loader({ request, context, params, url }: Route.LoaderArgs) {
+  const { db } = operator(context, request);
+  const workspace = await loadWorkspace(db, params.slug);
+  const status = url.searchParams.get("status");
+  return { workspace, agents: await listAgents(db, workspace.id), status: status === "planning" ? status : "inbox" };
+}
+
+export async function action({ request, context, params }: Route.ActionArgs) {
+  const { db, actor, log } = operator(context, request);
+  const workspace = await loadWorkspace(db, params.slug);
+  const parsed = parseForm(await request.formData(), taskCreateSchema);
+  if (!parsed.ok) return invalidForm(parsed.errors, parsed.values);
+  try {
+    const task = await createTask(db, workspace.id, parsed.data, actor);
+    log.info({ event: "task.created", task_id: task.id, status: task.status }, "task created");
+    return redirect(`/w/${workspace.slug}/tasks/${task.id}`);
+  } catch (error) {
+    if (error instanceof AppError) return actionFailure(error);
+    throw error;
+  }
+}
+
+export default function NewTask({ loaderData, actionData }: Route.ComponentProps) {
+  const { workspace, agents, status } = loaderData;
+  return (
+    <main className="page page-narrow">
+      <p className="crumbs">
+        <Link to={`/w/${workspace.slug}`}>← Board</Link>
+      </p>
+      <h1>New task</h1>
+      <TaskForm
+        agents={agents}
+        values={actionData?.values ?? { status }}
+        errors={actionData?.errors ?? {}}
+        formError={actionData?.formError}
+        submitLabel="Create task"
+        withStatus
+      />
+    </main>
+  );
+}

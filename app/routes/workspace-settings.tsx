@@ -1,0 +1,73 @@
+import { Form, redirect } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { deleteWorkspace, updateWorkspace } from "#app/db/api.server";
+import { AppError } from "#app/domain/errors";
+import { workspaceUpdateSchema } from "#app/domain/forms/workspace";
+import { parseForm } from "#app/domain/forms/parse";
+import { Field, FormError } from "#app/components/field";
+import { operator } from "#app/services/operator.server";
+import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { loadWorkspace } from "#app/services/workspace.server";
+import type { Route } from "./+types/workspace-settings";
+
+export const meta: Route.MetaFunction = () => [{ title: "Workspace settings · Mission Control" }];
+
+export async function loader({ request, context, params }: Route.LoaderArgs) {
+  const { db } = operator(context, request);
+  return { workspace: await loadWorkspace(db, params.slug) };
+}
+
+export async function action({ request, context, params, url }: Route.ActionArgs) {
+  const { db, actor, log } = operator(context, request);
+  const workspace = await loadWorkspace(db, params.slug);
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  try {
+    if (intent === "rename") {
+      const parsed = parseForm(form, workspaceUpdateSchema);
+      if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
+      await updateWorkspace(db, workspace.id, parsed.data, actor);
+      return redirect(url.pathname);
+    }
+    if (intent === "delete") {
+      await deleteWorkspace(db, workspace.id, actor);
+      log.info({ event: "workspace.deleted", workspace_id: workspace.id }, "workspace deleted");
+      return redirect("/");
+    }
+    return invalidForm({}, undefined, intent);
+  } catch (error) {
+    if (error instanceof AppError) return actionFailure(error, undefined, intent);
+    throw error;
+  }
+}
+
+export default function WorkspaceSettings({ loaderData, actionData }: Route.ComponentProps) {
+  const { workspace } = loaderData;
+  const renameFailed = actionData?.intent === "rename" ? actionData : null;
+  const deleteFailed = actionData?.intent === "delete" ? actionData : null;
+  return (
+    <main className="page page-narrow">
+      <section className="panel">
+        <h2>Rename</h2>
+        <Form method="post" noValidate>
+          <AuthenticityTokenInput />
+          <input type="hidden" name="intent" value="rename" />
+          <FormError message={renameFailed?.formError} />
+          <Field label="Name" name="name" error={renameFailed?.errors.name} defaultValue={renameFailed?.values?.name ?? workspace.name} maxLength={80} required />
+          <Field label="Icon" name="icon" error={renameFailed?.errors.icon} defaultValue={renameFailed?.values?.icon ?? workspace.icon} maxLength={8} />
+          <button type="submit" className="btn btn-primary">Save</button>
+        </Form>
+      </section>
+      <section className="panel danger-zone">
+        <h2>Delete workspace</h2>
+        <p>Only an empty workspace can be deleted: remove its tasks and agents first.</p>
+        <FormError message={deleteFailed?.formError} />
+        <Form method="post">
+          <AuthenticityTokenInput />
+          <input type="hidden" name="intent" value="delete" />
+          <button type="submit" className="btn btn-danger">Delete {workspace.name}</button>
+        </Form>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,82 @@
+import { Form, Link, redirect, useNavigation } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { createWorkspace, listWorkspaces } from "#app/db/api.server";
+import { workspaceCreateSchema } from "#app/domain/forms/workspace";
+import { parseForm } from "#app/domain/forms/parse";
+import { slugify } from "#app/domain/slug";
+import { BOARD_COLUMNS, STATUS_LABELS } from "#app/domain/task-status";
+import { Field, FormError } from "#app/components/field";
+import { operator } from "#app/services/operator.server";
+import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { AppError } from "#app/domain/errors";
+import type { Route } from "./+types/workspaces";
+
+export const meta: Route.MetaFunction = () => [{ title: "Workspaces · Mission Control" }];
+
+export async function loader({ request, context }: Route.LoaderArgs) {
+  const { db, user } = operator(context, request, "viewer");
+  return { workspaces: await listWorkspaces(db), canEdit: user.role !== "viewer" };
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const { db, actor, log } = operator(context, request);
+  const parsed = parseForm(await request.formData(), workspaceCreateSchema);
+  if (!parsed.ok) return invalidForm(parsed.errors, parsed.values);
+  const { name, icon, slug } = parsed.data;
+  try {
+    const ws = await createWorkspace(db, { name, icon, slug: slug || slugify(name) }, actor);
+    log.info({ event: "workspace.created", workspace_id: ws.id }, "workspace created");
+    return redirect(`/w/${ws.slug}`);
+  } catch (error) {
+    if (error instanceof AppError) return actionFailure(error, parsed.data as unknown as Record<string, string>);
+    throw error;
+  }
+}
+
+export default function Workspaces({ loaderData, actionData }: Route.ComponentProps) {
+  const { workspaces, canEdit } = loaderData;
+  const errors = actionData?.errors ?? {};
+  const busy = useNavigation().state === "submitting";
+  return (
+    <main className="page">
+      <div className="page-head">
+        <h1>Workspaces</h1>
+      </div>
+      {workspaces.length === 0 ? <p className="empty">No workspaces yet. Create the first one below.</p> : null}
+      <ul className="ws-grid">
+        {workspaces.map((w) => (
+          <li key={w.id} className="ws-card">
+            <Link to={`/w/${w.slug}`} className="ws-card-link">
+              <span className="ws-icon" aria-hidden="true">{w.icon}</span>
+              <span className="ws-title">{w.name}</span>
+            </Link>
+            <p className="ws-meta">
+              {w.task_total} task{w.task_total === 1 ? "" : "s"} · {w.agent_count} agent{w.agent_count === 1 ? "" : "s"}
+            </p>
+            <dl className="ws-counts">
+              {BOARD_COLUMNS.map((s) => (
+                <div key={s} className={`count count-${s}`}>
+                  <dt>{STATUS_LABELS[s]}</dt>
+                  <dd>{w.task_counts[s] ?? 0}</dd>
+                </div>
+              ))}
+            </dl>
+          </li>
+        ))}
+      </ul>
+      {canEdit ? (
+        <section className="panel" aria-labelledby="new-ws">
+          <h2 id="new-ws">New workspace</h2>
+          <Form method="post" className="form-inline" noValidate>
+            <AuthenticityTokenInput />
+            <FormError message={actionData?.formError} />
+            <Field label="Name" name="name" error={errors.name} defaultValue={actionData?.values?.name} maxLength={80} required />
+            <Field label="Icon" name="icon" error={errors.icon} defaultValue={actionData?.values?.icon} placeholder="🛰️" maxLength={8} />
+            <Field label="Address (optional)" name="slug" error={errors.slug} defaultValue={actionData?.values?.slug} hint="Lowercase, e.g. ops-team" />
+            <button type="submit" className="btn btn-primary" disabled={busy}>Create workspace</button>
+          </Form>
+        </section>
+      ) : null}
+    </main>
+  );
+}

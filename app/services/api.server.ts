@@ -1,0 +1,31 @@
+import { AppError } from "#app/domain/errors";
+import type { Logger } from "./logger.server";
+import { safeEqual } from "./crypto.server";
+
+/** A JSON error in the shape every endpoint uses (DESIGN §4). */
+export function errorResponse(error: AppError, headers?: HeadersInit): Response {
+  return Response.json(error.toJSON(), { status: error.status, headers });
+}
+
+/**
+ * Runs an API handler: refusals become their 4xx JSON, anything else is
+ * logged and answered with a bare 500 — never a stack trace.
+ */
+export async function apiHandler(log: Logger, fn: () => Promise<Response>): Promise<Response> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof Response) return error;
+    if (error instanceof AppError) return errorResponse(error);
+    log.error({ event: "error", err: error }, "api handler failed");
+    return errorResponse(new AppError("unavailable", "The server could not complete the request."), { "Retry-After": "5" });
+  }
+}
+
+/** The operator API token from `Authorization: Bearer` or `?token=`. */
+export function hasApiToken(request: Request, url: URL, expected: string): boolean {
+  const header = request.headers.get("authorization") ?? "";
+  const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+  const given = bearer ?? url.searchParams.get("token");
+  return typeof given === "string" && given.length > 0 && safeEqual(given, expected);
+}

@@ -1,0 +1,120 @@
+import type { Database } from "#app/db/types";
+import type { Logger } from "./logger.server";
+
+// One reader per process turns NOTIFY (or a safety poll) into a single fetch
+// of the new events, serialises each event once and hands it to every
+// subscriber. On PostgreSQL, NOTIFY reaches every instance; the embedded
+// database is single-process, so its fan-out is within this process only.
+
+export interface BusEvent {
+  seq: number;
+  type: string;
+  workspace_id: string | null;
+  /** The event as JSON text, serialised once for all subscribers. */
+  json: string;
+}
+
+type Subscriber = (event: BusEvent) => void;
+
+const BATCH = 500;
+const SAFETY_POLL_MS = 5_000;
+
+export class EventBus {
+  #lastSeq = 0;
+  #subscribers = new Set<Subscriber>();
+  #draining: Promise<void> | null = null;
+  #again = false;
+  #unlisten: (() => Promise<void>) | null = null;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly log: Logger,
+  ) {}
+
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  get subscriberCount(): number {
+    return this.#subscribers.size;
+  }
+
+  async start(): Promise<void> {
+    const bounds = await this.bounds();
+    this.#lastSeq = bounds.max_seq;
+    this.#unlisten = await this.db.listen("mc_events", () => this.poke());
+    this.#timer = setInterval(() => this.poke(), SAFETY_POLL_MS);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+    await this.#unlisten?.().catch(() => {});
+    this.#unlisten = null;
+    await this.#draining;
+    this.#subscribers.clear();
+  }
+
+  subscribe(fn: Subscriber): () => void {
+    this.#subscribers.add(fn);
+    return () => this.#subscribers.delete(fn);
+  }
+
+  bounds(): Promise<{ min_seq: number; max_seq: number }> {
+    return this.db.rpc("get_event_bounds");
+  }
+
+  /** Events after `since`, oldest first, for a client resuming from Last-Event-ID. */
+  async replay(since: number, limit = BATCH): Promise<BusEvent[]> {
+    const rows = await this.db.rpc<Array<Record<string, unknown>>>("get_events_with_details", { p_since: since, p_limit: limit });
+    return rows.map(toBusEvent);
+  }
+
+  /** Schedules a drain; coalesces bursts of notifications into one fetch loop. */
+  poke(): Promise<void> {
+    if (this.#draining) {
+      this.#again = true;
+      return this.#draining;
+    }
+    this.#draining = this.#drain().finally(() => {
+      this.#draining = null;
+      if (this.#again) {
+        this.#again = false;
+        void this.poke();
+      }
+    });
+    return this.#draining;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      for (;;) {
+        const events = await this.replay(this.#lastSeq, BATCH);
+        for (const event of events) {
+          this.#lastSeq = event.seq;
+          for (const fn of this.#subscribers) {
+            try {
+              fn(event);
+            } catch (error) {
+              this.log.warn({ event: "events.subscriber_failed", err: error }, "an event subscriber threw");
+            }
+          }
+        }
+        if (events.length < BATCH) return;
+      }
+    } catch (error) {
+      this.log.error({ event: "events.drain_failed", err: error }, "could not read new events");
+    }
+  }
+}
+
+function toBusEvent(row: Record<string, unknown>): BusEvent {
+  return {
+    seq: Number(row.seq),
+    type: String(row.type),
+    workspace_id: (row.workspace_id as string | null) ?? null,
+    json: JSON.stringify(row),
+  };
+}

@@ -1,0 +1,67 @@
+import type { BusEvent, EventBus } from "./event-bus.server";
+import type { Logger } from "./logger.server";
+
+type Send = (message: { event?: string; id?: string; data: string }) => void;
+
+const PING_MS = 15_000;
+const REPLAY_PAGE = 500;
+
+/**
+ * One client's stream: subscribes first (buffering), replays what it missed
+ * since lastId, then flushes the buffer past what was replayed, so nothing is
+ * lost or sent twice across the hand-over. A gap older than retention, or an
+ * id from the future (a reset database), asks the client to resync instead.
+ */
+export function openEventStream(opts: {
+  bus: EventBus;
+  log: Logger;
+  send: Send;
+  abort: () => void;
+  workspaceId: string | null;
+  lastId: number | null;
+}): () => void {
+  const { bus, log, send, workspaceId } = opts;
+  let sentUpTo = opts.lastId ?? bus.lastSeq;
+  let buffer: BusEvent[] | null = [];
+  let closed = false;
+
+  const deliver = (event: BusEvent) => {
+    if (event.seq <= sentUpTo) return;
+    sentUpTo = event.seq;
+    if (workspaceId && event.workspace_id !== workspaceId) return;
+    send({ event: event.type, id: String(event.seq), data: event.json });
+  };
+  const unsubscribe = bus.subscribe((event) => (buffer ? buffer.push(event) : deliver(event)));
+  const ping = setInterval(() => send({ event: "ping", data: "" }), PING_MS);
+
+  void (async () => {
+    try {
+      if (opts.lastId !== null) {
+        const { min_seq, max_seq } = await bus.bounds();
+        if (opts.lastId > max_seq || (min_seq > 0 && opts.lastId < min_seq - 1)) {
+          send({ event: "resync", id: String(max_seq), data: JSON.stringify({ reason: opts.lastId > max_seq ? "ahead" : "expired", last_seq: max_seq }) });
+          sentUpTo = Math.max(sentUpTo, max_seq);
+        } else {
+          for (;;) {
+            const page = await bus.replay(sentUpTo, REPLAY_PAGE);
+            for (const event of page) deliver(event);
+            if (page.length < REPLAY_PAGE || closed) break;
+          }
+        }
+      }
+      send({ event: "ready", id: String(sentUpTo), data: JSON.stringify({ last_seq: sentUpTo }) });
+      const pending = buffer ?? [];
+      buffer = null;
+      for (const event of pending) deliver(event);
+    } catch (error) {
+      log.warn({ event: "events.stream_failed", err: error }, "event stream could not start");
+      opts.abort();
+    }
+  })();
+
+  return () => {
+    closed = true;
+    clearInterval(ping);
+    unsubscribe();
+  };
+}

@@ -1,0 +1,74 @@
+import { defaultMigrationsDir, loadMigrations, migrate } from "#app/db/migrations.server";
+import { openDatabase } from "#app/db/open.server";
+import type { SqlDatabase } from "#app/db/types";
+import { type Env, getEnv } from "#app/env.server";
+import { randomToken, sha256Hex } from "./crypto.server";
+import { EventBus } from "./event-bus.server";
+import { createLogger, type Logger } from "./logger.server";
+import { loadSecrets, type Secrets } from "./secrets.server";
+
+// Everything a request needs that lives for the whole process, created once.
+// Both the production entry (server/index.ts) and `react-router dev` reach it
+// through getRuntime(), so dev and prod boot the same way.
+
+export interface Runtime {
+  env: Env;
+  log: Logger;
+  db: SqlDatabase;
+  bus: EventBus;
+  secrets: Secrets;
+  startedAt: number;
+  /** Set while the process is shutting down: new streams are refused. */
+  draining: boolean;
+}
+
+const KEY = Symbol.for("mission-control.runtime");
+type Holder = { [KEY]?: Promise<Runtime> };
+
+export function getRuntime(): Promise<Runtime> {
+  const holder = globalThis as Holder;
+  holder[KEY] ??= boot(getEnv());
+  return holder[KEY];
+}
+
+export async function stopRuntime(): Promise<void> {
+  const holder = globalThis as Holder;
+  const pending = holder[KEY];
+  if (!pending) return;
+  delete holder[KEY];
+  const rt = await pending.catch(() => null);
+  if (!rt) return;
+  await rt.bus.stop();
+  await rt.db.close();
+}
+
+async function boot(env: Env): Promise<Runtime> {
+  const log = createLogger(env.LOG_LEVEL);
+  const { secrets, generated } = loadSecrets(env);
+  if (generated.length > 0) {
+    log.info({ event: "secrets.generated", names: generated, dir: env.dataDir }, "generated missing secrets into the data directory");
+  }
+  const db = await openDatabase(env);
+  try {
+    const report = await migrate(db, await loadMigrations(env.MIGRATIONS_DIR ?? defaultMigrationsDir()));
+    if (report.applied.length > 0) log.info({ event: "db.migrated", applied: report.applied }, "applied migrations");
+    const bus = new EventBus(db, log);
+    await bus.start();
+    await announceSetup(db, env, log);
+    log.info({ event: "db.ready", transport: db.kind }, "database ready");
+    return { env, log, db, bus, secrets, startedAt: Date.now(), draining: false };
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** With no users yet, prints a one-time link that creates the first admin. */
+async function announceSetup(db: SqlDatabase, env: Env, log: Logger): Promise<void> {
+  const { users } = await db.rpc<{ users: number }>("count_users");
+  if (users > 0) return;
+  const token = randomToken();
+  await db.rpc("set_setup_token", { p_token_hash: sha256Hex(token) });
+  const url = `${env.publicUrl}/setup?token=${encodeURIComponent(token)}`;
+  log.warn({ event: "setup.link", url }, `No admin yet. Open this link to create one: ${url}`);
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequestListener } from "@react-router/node";
+import * as build from "virtual:react-router/server-build";
+import { defaultMigrationsDir, loadMigrations, migrate } from "#app/db/migrations.server";
+import { openDatabase } from "#app/db/open.server";
+import { getEnv } from "#app/env.server";
+import { createLogger, redactUrl } from "#app/services/logger.server";
+import { getRuntime, stopRuntime } from "#app/services/runtime.server";
+import { createStaticHandler } from "./static-files";
+
+// The production entry: `node build/server/index.js` (or `… migrate`).
+// Boots the runtime (database, migrations, secrets) before listening, serves
+// build/client, hands everything else to React Router, and shuts down cleanly.
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,80}$/;
+const SECURITY_HEADERS: Record<string, string> = {
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "same-origin",
+  "X-Frame-Options": "DENY",
+  "Content-Security-Policy": "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+  "Cross-Origin-Opener-Policy": "same-origin",
+};
+
+async function main(argv: string[]): Promise<void> {
+  let env;
+  try {
+    env = getEnv();
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(78);
+  }
+  if (argv[0] === "migrate") return migrateOnly(env);
+
+  const publicBind = ["0.0.0.0", "::", "[::]", "*"].includes(env.HOST);
+  const log = createLogger(env.LOG_LEVEL);
+  if (publicBind && !env.ALLOW_PUBLIC_BIND) {
+    log.fatal({ event: "config.public_bind_refused", host: env.HOST }, "Refusing to listen on every interface. Bind 127.0.0.1 or the Tailscale address, or set ALLOW_PUBLIC_BIND=1.");
+    process.exit(78);
+  }
+
+  let rt;
+  try {
+    rt = await getRuntime();
+  } catch (error) {
+    log.fatal({ event: "startup_failed", err: error }, (error as Error).message);
+    process.exit(1);
+  }
+  if (publicBind) rt.log.warn({ event: "config.public_bind", host: env.HOST }, "listening on every interface (ALLOW_PUBLIC_BIND=1)");
+
+  const clientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../client");
+  const serveStatic = createStaticHandler(clientDir);
+  const handle = createRequestListener({ build, mode: "production" });
+
+  const server = createServer(async (req, res) => {
+    const started = performance.now();
+    const inbound = req.headers["x-request-id"];
+    const requestId = typeof inbound === "string" && REQUEST_ID.test(inbound) ? inbound : randomUUID();
+    req.headers["x-request-id"] = requestId;
+    // Only the socket says who the client is; a header of that name from outside is dropped.
+    req.headers["x-mc-client-ip"] = req.socket.remoteAddress ?? "unknown";
+    res.setHeader("X-Request-Id", requestId);
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    res.on("finish", () => {
+      const isAsset = req.url?.startsWith("/assets/");
+      rt.log[isAsset ? "debug" : "info"](
+        { event: "http.request", request_id: requestId, method: req.method, path: redactUrl(req.url ?? ""), status: res.statusCode, ms: Math.round(performance.now() - started) },
+        "request",
+      );
+    });
+    try {
+      if (await serveStatic(req, res)) return;
+      await handle(req, res);
+    } catch (error) {
+      rt.log.error({ event: "error", request_id: requestId, err: error }, "unhandled request error");
+      if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
+      res.end("Internal error");
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 60_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(env.PORT, env.HOST, resolve);
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : env.PORT;
+  rt.log.info({ event: "server.listening", host: env.HOST, port, version: __APP_VERSION__, transport: rt.db.kind }, `Mission Control listening on http://${env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST}:${port}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    rt.draining = true;
+    rt.log.info({ event: "server.stopping", signal }, "shutting down");
+    const force = setTimeout(() => {
+      rt.log.warn({ event: "server.forced_exit" }, "drain timed out");
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    server.close();
+    server.closeIdleConnections();
+    // Open event streams never finish on their own; end them so clients reconnect elsewhere.
+    setTimeout(() => server.closeAllConnections(), 1_000).unref();
+    await new Promise<void>((resolve) => server.once("close", () => resolve()));
+    await stopRuntime();
+    rt.log.info({ event: "server.stopped" }, "stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+async function migrateOnly(env: ReturnType<typeof getEnv>): Promise<void> {
+  const log = createLogger(env.LOG_LEVEL);
+  const db = await openDatabase(env);
+  try {
+    const report = await migrate(db, await loadMigrations(env.MIGRATIONS_DIR ?? defaultMigrationsDir()));
+    log.info({ event: "db.migrated", applied: report.applied, already_applied: report.skipped }, `applied ${report.applied.length} migration(s)`);
+  } finally {
+    await db.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
