@@ -5,14 +5,14 @@ import { AGENT_STATUSES } from "#app/domain/forms/agent";
 import { Field, FormError, SelectField } from "./field";
 
 export function AgentForm(props: {
-  values: Partial<Record<keyof Agent, string | null | undefined>> | Record<string, string>;
+  values: Partial<Agent> | Record<string, string>;
   errors: Record<string, string>;
   formError?: string;
   submitLabel: string;
   intent: string;
 }) {
   const { values, errors, formError, submitLabel, intent } = props;
-  const v = values as Record<string, string | null | undefined>;
+  const v = values as Record<string, string | null | undefined>; // both shapes hold these text fields
   return (
     <Form method="post" className="agent-form" noValidate>
       <AuthenticityTokenInput />

@@ -33,7 +33,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
     // The token is in this one response only; it is not stored in clear anywhere.
     return data({ ok: true as const, created: { id: agent.id, name: agent.name, token: token.token } }, { status: 201, headers: { "Cache-Control": "no-store" } });
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, parsed.values, "create");
+    if (error instanceof AppError) return actionFailure(error, parsed.data, "create");
     throw error;
   }
 }
@@ -64,7 +64,7 @@ export default function Agents({ loaderData, actionData }: Route.ComponentProps)
         <section className="panel">
           <h2>New agent</h2>
           <AgentForm
-            values={created ? {} : (failed?.values ?? {})}
+            values={created ? {} : (failed && "values" in failed ? (failed.values ?? {}) : {})}
             errors={failed?.errors ?? {}}
             formError={failed?.formError}
             submitLabel="Create agent"

@@ -4,7 +4,7 @@ import { requestContext, userContext } from "#app/context.server";
 import { requireRole } from "#app/services/auth.server";
 import type { Route } from "./+types/app-layout";
 
-async function requireSignedIn({ request, context }: Route.MiddlewareArgs) {
+async function requireSignedIn({ request, context }: Parameters<Route.MiddlewareFunction>[0]) {
   requireRole(context.get(userContext), "viewer", request);
 }
 

@@ -39,7 +39,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 }
 
 export default function Login({ loaderData, actionData }: Route.ComponentProps) {
-  const errors = actionData?.errors ?? {};
+  const errors: Record<string, string | undefined> = actionData?.errors ?? {};
   return (
     <main className="auth-page">
       <Form method="post" className="auth-card" noValidate>

@@ -1,4 +1,4 @@
-import { Form, Link, data, redirect } from "react-router";
+import { Form, Link, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { deleteTask, getTask, listAgents, updateTask } from "#app/db/api.server";
 import { AppError } from "#app/domain/errors";
@@ -51,7 +51,7 @@ export async function action({ request, context, params, url }: Route.ActionArgs
       log.info({ event: "task.deleted", task_id: taskId }, "task deleted");
       return redirect(`/w/${workspace.slug}`);
     }
-    return data({ ok: false as const, errors: {}, formError: "Unknown action." }, { status: 400 });
+    return invalidForm({}, undefined, String(intent));
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, undefined, String(intent));
     throw error;

@@ -5,7 +5,7 @@ import { getSessionUser } from "#app/services/auth.server";
 import { csrfMiddleware, getCsrfToken } from "#app/services/csrf.server";
 import type { Route } from "./+types/ui-layout";
 
-async function sessionMiddleware({ request, context }: Route.MiddlewareArgs) {
+async function sessionMiddleware({ request, context }: Parameters<Route.MiddlewareFunction>[0]) {
   const { rt } = context.get(requestContext);
   context.set(userContext, await getSessionUser(rt, request));
 }

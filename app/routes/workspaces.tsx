@@ -28,7 +28,7 @@ export async function action({ request, context }: Route.ActionArgs) {
     log.info({ event: "workspace.created", workspace_id: ws.id }, "workspace created");
     return redirect(`/w/${ws.slug}`);
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, parsed.data as unknown as Record<string, string>);
+    if (error instanceof AppError) return actionFailure(error, parsed.data);
     throw error;
   }
 }

@@ -1,0 +1,52 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { type Page, test as base, expect } from "@playwright/test";
+
+export const ADMIN = { name: "Ada Admin", email: "ada@example.test", password: "correct horse battery staple" };
+export const AUTH_FILE = path.resolve("test-results/e2e-admin.json");
+
+export function server(): { url: string; setupUrl: string | null } {
+  return JSON.parse(readFileSync(path.resolve("test-results/e2e-server.json"), "utf8")) as { url: string; setupUrl: string | null };
+}
+
+// A browser console error fails the test. Chromium reports an expected 4xx
+// answer (a refused form) as a failed resource load; that is not an app error.
+const EXPECTED = /^Failed to load resource: the server responded with a status of 4\d\d/;
+
+function watchConsole(page: Page, problems: string[]) {
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !EXPECTED.test(msg.text())) problems.push(`console.error: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+}
+
+export const test = base.extend<{ consoleProblems: string[] }>({
+  baseURL: async ({}, use) => use(server().url),
+  consoleProblems: [
+    async ({ context }, use) => {
+      const problems: string[] = [];
+      for (const page of context.pages()) watchConsole(page, problems);
+      context.on("page", (page) => watchConsole(page, problems));
+      await use(problems);
+      expect(problems, "browser console errors").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** A unique name so tests never collide with each other's data. */
+export function unique(prefix: string): string {
+  return `${prefix} ${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+}
+
+/** Creates a task through the form and returns its id once its page has loaded. */
+export async function createTask(page: import("@playwright/test").Page, base: string, title: string): Promise<string> {
+  await page.goto(`${base}/tasks/new`);
+  await page.getByLabel("Title").fill(title);
+  await page.getByRole("button", { name: "Create task" }).click();
+  await expect(page).toHaveURL(/\/tasks\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole("heading", { name: title })).toBeVisible();
+  return page.url().split("/").pop()!;
+}

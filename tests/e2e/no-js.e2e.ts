@@ -1,0 +1,84 @@
+import { AUTH_FILE, expect, test, unique } from "./fixtures";
+
+// The same core flow with JavaScript disabled: every form is a plain post.
+test.use({ storageState: AUTH_FILE, javaScriptEnabled: false });
+
+test("core flow without JavaScript", async ({ page }) => {
+  const name = unique("NoJS");
+  await page.goto("/");
+  await page.getByLabel("Name").fill(name);
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  const base = new URL(page.url()).pathname;
+
+  await page.goto(`${base}/agents`);
+  await page.getByLabel("Name").fill("Builder");
+  await page.getByRole("button", { name: "Create agent" }).click();
+  await expect(page.getByTestId("agent-token")).toBeVisible();
+
+  await page.goto(`${base}/tasks/new`);
+  // Only blanks: the browser lets it through, the server's schema does not.
+  await page.getByLabel("Title").fill("   ");
+  await page.getByRole("button", { name: "Create task" }).click();
+  await expect(page.getByText("A title is required")).toBeVisible();
+  await expect(page.getByLabel("Title")).toHaveAttribute("aria-invalid", "true");
+
+  const title = unique("Plain form task");
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Start in").selectOption("planning");
+  await page.getByRole("button", { name: "Create task" }).click();
+  await expect(page).toHaveURL(/\/tasks\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("task-status")).toHaveText("Planning");
+  const taskId = page.url().split("/").pop()!;
+
+  // Assigning needs an agent: the refusal is explained.
+  await page.goto(base);
+  const card = () => page.locator(`[data-task-id="${taskId}"]`);
+  await card().getByLabel(/Move .* to/).selectOption("assigned");
+  await card().getByRole("button", { name: "Move" }).click();
+  await expect(page.getByText("Choose an agent before moving the task to Assigned.")).toBeVisible();
+
+  // Edit through the task page's form (details/summary needs no script).
+  await page.goto(`${base}/tasks/${taskId}`);
+  await page.getByText("Edit task").click();
+  await page.getByLabel("Assignee").selectOption({ label: "🤖 Builder" });
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await expect(page.getByText("🤖 Builder").first()).toBeVisible();
+
+  for (const status of ["inbox", "assigned", "in_progress", "testing", "review", "done"]) {
+    await page.goto(base);
+    await card().getByLabel(/Move .* to/).selectOption(status);
+    await card().getByRole("button", { name: "Move" }).click();
+    await expect(page.locator(`[data-status="${status}"] [data-task-id="${taskId}"]`)).toBeVisible();
+  }
+
+  // A forged illegal move is refused with the allowed list, and changes nothing.
+  await page.goto(base);
+  const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+  const forged = await page.request.post(`${base}?index`, {
+    form: { csrf, intent: "move", taskId, status: "in_progress" },
+  });
+  expect(forged.status()).toBe(409);
+  expect(await forged.text()).toContain("cannot move to In progress");
+  await page.goto(base);
+  await expect(page.locator(`[data-status="done"] [data-task-id="${taskId}"]`)).toBeVisible();
+
+  // A workspace that still holds work cannot be deleted.
+  await page.goto(`${base}/settings`);
+  await page.getByRole("button", { name: `Delete ${name}` }).click();
+  await expect(page.getByText(/still has 1 task\(s\) and 1 agent\(s\)/)).toBeVisible();
+
+  // Delete the task, then the agent, then the workspace.
+  await page.goto(`${base}/tasks/${taskId}`);
+  await page.getByText("Delete task…").click();
+  await page.getByRole("button", { name: "Delete task" }).click();
+  await expect(page.locator(`[data-task-id="${taskId}"]`)).toHaveCount(0);
+  await page.goto(`${base}/agents`);
+  await page.getByRole("link", { name: "Builder" }).click();
+  await page.getByText("Delete agent…").click();
+  await page.getByRole("button", { name: "Delete agent" }).click();
+  await page.goto(`${base}/settings`);
+  await page.getByRole("button", { name: `Delete ${name}` }).click();
+  await expect(page.getByRole("heading", { name: "Workspaces" })).toBeVisible();
+  await expect(page.getByRole("link", { name })).toHaveCount(0);
+});

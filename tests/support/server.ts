@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+// Starts the built bundle (`node build/server/index.js`) as a real process on
+// a random loopback port and reads its JSON log lines: the listening port,
+// the one-time set-up link, and any error a test should fail on.
+
+export interface RunningServer {
+  url: string;
+  setupUrl: string | null;
+  dataDir: string;
+  logs: Array<Record<string, unknown>>;
+  process: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Log lines at level error or fatal. */
+  errors(): Array<Record<string, unknown>>;
+}
+
+export interface StartOptions {
+  env?: Record<string, string | undefined>;
+  /** Directory containing build/ (defaults to the repository root). */
+  root?: string;
+  dataDir?: string;
+  timeoutMs?: number;
+}
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, "../..");
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const root = options.root ?? REPO_ROOT;
+  const ownDataDir = !options.dataDir;
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "mc-data-"));
+  const child = spawn(process.execPath, [path.join(root, "build/server/index.js")], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "info",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  let stderr = "";
+  let buffered = "";
+  let setupUrl: string | null = null;
+
+  const ready = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in time\n${stderr}`)), options.timeoutMs ?? 30_000);
+    child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      buffered += chunk;
+      let nl;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        let entry: Record<string, unknown>;
+        try {
+          entry = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          continue;
+        }
+        logs.push(entry);
+        if (entry.event === "setup.link") setupUrl = String(entry.url);
+        if (entry.event === "server.listening") {
+          clearTimeout(timer);
+          resolve(`http://127.0.0.1:${String(entry.port)}`);
+        }
+      }
+    });
+    child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}\n${stderr}\n${JSON.stringify(logs.slice(-5))}`));
+    });
+  });
+
+  const url = await ready;
+  const base = new URL(url);
+  return {
+    url,
+    // The link names the configured public URL; point it at the real port.
+    get setupUrl() {
+      if (!setupUrl) return null;
+      const link = new URL(setupUrl);
+      link.host = base.host;
+      return link.toString();
+    },
+    dataDir,
+    logs,
+    process: child,
+    errors: () => logs.filter((l) => l.level === "error" || l.level === "fatal"),
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      child.kill(signal);
+      const code = await exited;
+      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
