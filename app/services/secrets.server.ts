@@ -37,7 +37,7 @@ export function loadSecrets(env: Pick<Env, (typeof NAMES)[number] | "dataDir" | 
   }
   if (generated.length > 0) {
     const toStore = { ...stored };
-    for (const name of generated) toStore[name] = secrets[name];
+    for (const name of generated as Array<keyof Secrets>) toStore[name] = secrets[name];
     mkdirSync(env.dataDir, { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(toStore, null, 2) + "\n", { mode: 0o600 });
