@@ -62,6 +62,7 @@ export function SelectField({ label, name, options, defaultValue, error }: Selec
   );
 }
 
+/** The form-level message (refusal, unknown fields) above the fields. */
 export function FormError({ message }: { message?: string }) {
   return message ? (
     <p className="form-error" role="alert">

@@ -6,6 +6,11 @@ import path from "node:path";
 
 export class DataDirLockedError extends Error {}
 
+// Lock files this process holds. A file naming our own pid that is not in
+// here was left by an earlier process that had the same pid (containers
+// restart as pid 1), so it is stale.
+const held = new Set<string>();
+
 export interface DataDirLock {
   readonly file: string;
   release(): void;
@@ -27,21 +32,21 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
       const fd = openSync(file, "wx", 0o600);
       writeSync(fd, JSON.stringify({ pid: process.pid, started_at: new Date().toISOString() }));
       closeSync(fd);
-      let held = true;
+      held.add(file);
       return {
         file,
         release() {
-          if (!held) return;
-          held = false;
+          if (!held.delete(file)) return;
           rmSync(file, { force: true });
         },
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const holder = readHolder(file);
-      if (holder && holder.pid !== process.pid && isAlive(holder.pid)) {
+      const ours = holder?.pid === process.pid;
+      if (held.has(file) || (holder && !ours && isAlive(holder.pid))) {
         throw new DataDirLockedError(
-          `Another Mission Control process (pid ${holder.pid}, started ${holder.started_at}) is using the embedded database in ${dataDir}. ` +
+          `Another Mission Control process (pid ${holder?.pid ?? process.pid}, started ${holder?.started_at ?? "?"}) is using the embedded database in ${dataDir}. ` +
             "Stop it first, or point DATABASE_URL at PostgreSQL to run several instances.",
         );
       }

@@ -1,6 +1,7 @@
 import { AppError, isAppErrorCode } from "#app/domain/errors";
 
-type PgError = { code?: string; message?: string; hint?: string; detail?: string; constraint?: string };
+// PGlite names the violated constraint `constraint`, postgres.js `constraint_name`.
+type PgError = { code?: string; message?: string; hint?: string; detail?: string; constraint?: string; constraint_name?: string };
 
 const INVALID_INPUT = new Set(["22001", "22003", "22007", "22008", "22023", "22P02", "23502", "23514"]);
 
@@ -12,13 +13,14 @@ const INVALID_INPUT = new Set(["22001", "22003", "22007", "22008", "22023", "22P
 export function toAppError(error: unknown): unknown {
   const e = error as PgError;
   if (!e || typeof e !== "object" || typeof e.code !== "string") return error;
+  const constraint = e.constraint ?? e.constraint_name;
   if (e.code === "P0001" && isAppErrorCode(e.hint)) {
     return new AppError(e.hint, e.message ?? "Request refused", parseDetail(e.detail));
   }
-  if (e.code === "23505") return new AppError("conflict", "That already exists.", { constraint: e.constraint });
-  if (e.code === "23503") return new AppError("conflict", "A referenced record does not exist or is still in use.", { constraint: e.constraint });
+  if (e.code === "23505") return new AppError("conflict", "That already exists.", { constraint });
+  if (e.code === "23503") return new AppError("conflict", "A referenced record does not exist or is still in use.", { constraint });
   if (INVALID_INPUT.has(e.code)) {
-    return new AppError("invalid", "A value is not valid.", e.constraint ? { constraint: e.constraint } : undefined);
+    return new AppError("invalid", "A value is not valid.", constraint ? { constraint } : undefined);
   }
   return error;
 }

@@ -57,5 +57,5 @@ export class AppError extends Error {
 }
 
 export function isAppErrorCode(value: unknown): value is AppErrorCode {
-  return typeof value === "string" && value in STATUS;
+  return typeof value === "string" && Object.hasOwn(STATUS, value);
 }

@@ -21,6 +21,9 @@ async function loadAgent(db: Parameters<typeof getAgent>[0], workspaceId: string
   return agent!;
 }
 
+// Action headers (Retry-After, Cache-Control: no-store) reach the document response.
+export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders }) => (actionHeaders.has("Retry-After") || actionHeaders.has("Cache-Control") ? actionHeaders : loaderHeaders);
+
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
   const workspace = await loadWorkspace(db, params.slug);

@@ -13,6 +13,9 @@ import type { Route } from "./+types/agents";
 
 export const meta: Route.MetaFunction = () => [{ title: "Agents · Mission Control" }];
 
+// Action headers (Retry-After, Cache-Control: no-store) reach the document response.
+export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders }) => (actionHeaders.has("Retry-After") || actionHeaders.has("Cache-Control") ? actionHeaders : loaderHeaders);
+
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
   const workspace = await loadWorkspace(db, params.slug);

@@ -11,6 +11,9 @@ import type { Route } from "./+types/login";
 
 export const meta: Route.MetaFunction = () => [{ title: "Sign in · Mission Control" }];
 
+// Action headers (Retry-After, Cache-Control: no-store) reach the document response.
+export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders }) => (actionHeaders.has("Retry-After") || actionHeaders.has("Cache-Control") ? actionHeaders : loaderHeaders);
+
 export async function loader({ url, context }: Route.LoaderArgs) {
   if (context.get(userContext)) throw redirect(safeRedirect(url.searchParams.get("redirectTo")));
   const { rt } = context.get(requestContext);

@@ -59,8 +59,8 @@ export async function endSession(rt: Runtime, request: Request): Promise<string>
   return sessionCookie(rt).serialize("", { maxAge: 0 });
 }
 
-// Failed logins per client address and per account; a success clears neither,
-// so guessing across accounts from one address is limited too.
+// Failed logins per client address and per account. A success clears the
+// account's count, not the address's, so guessing across accounts stays limited.
 const failuresByKey = new Map<number, RateLimiterMemory>();
 function loginLimiter(points: number): RateLimiterMemory {
   let limiter = failuresByKey.get(points);
@@ -74,20 +74,25 @@ function loginLimiter(points: number): RateLimiterMemory {
 export type LoginResult = { ok: true; user: SessionUser } | { ok: false; retryAfterS?: number };
 
 export async function verifyLogin(rt: Runtime, email: string, password: string, clientIp: string): Promise<LoginResult> {
-  const limiter = loginLimiter(rt.env.LOGIN_MAX_FAILURES);
-  const keys = [`ip:${clientIp}`, `email:${email}`];
-  for (const key of keys) {
+  const max = rt.env.LOGIN_MAX_FAILURES;
+  // One address may fail for several people (an office, a tunnel); one account is tighter.
+  const budgets: Array<[RateLimiterMemory, string, number]> = [
+    [loginLimiter(max * 10), `ip:${clientIp}`, max * 10],
+    [loginLimiter(max), `email:${email}`, max],
+  ];
+  for (const [limiter, key, points] of budgets) {
     const state = await limiter.get(key);
-    if (state && state.consumedPoints >= rt.env.LOGIN_MAX_FAILURES) {
+    if (state && state.consumedPoints >= points) {
       return { ok: false, retryAfterS: Math.max(1, Math.ceil(state.msBeforeNext / 1000)) };
     }
   }
   const user = await rt.db.rpc<(SessionUser & { password_hash: string; disabled: boolean }) | null>("get_login_user", { p_email: email });
   const valid = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
   if (!user || !valid || user.disabled) {
-    await Promise.all(keys.map((key) => limiter.penalty(key, 1)));
+    await Promise.all(budgets.map(([limiter, key]) => limiter.penalty(key, 1)));
     return { ok: false };
   }
+  await budgets[1]![0].delete(budgets[1]![1]);
   return { ok: true, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
 }
 

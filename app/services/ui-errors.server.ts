@@ -1,6 +1,6 @@
 import { data } from "react-router";
 import { AppError } from "#app/domain/errors";
-import type { FieldErrors } from "#app/domain/forms/parse";
+import { FORM_ERROR, type FieldErrors } from "#app/domain/forms/parse";
 
 /** Turns a data-layer refusal into an HTTP error page (404, 409…) instead of a 500. */
 export async function orHttpError<T>(promise: Promise<T>): Promise<T> {
@@ -35,6 +35,7 @@ export function actionFailure(error: unknown, values?: Record<string, string>, i
 }
 
 export function invalidForm(errors: FieldErrors, values?: Record<string, string>, intent?: string) {
-  const body: ActionFailure = { ok: false, errors, values, formError: "Please correct the highlighted fields.", intent };
+  const formError = errors[FORM_ERROR] ?? "Please correct the highlighted fields.";
+  const body: ActionFailure = { ok: false, errors, values, formError, intent };
   return data(body, { status: 400 });
 }

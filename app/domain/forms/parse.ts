@@ -4,6 +4,9 @@ import { z } from "zod";
 const META_FIELDS = new Set(["csrf", "intent"]);
 
 export type FieldErrors = Record<string, string>;
+
+/** The key for an error that belongs to the whole form, not one field. */
+export const FORM_ERROR = "_form";
 export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors; values: Record<string, string> };
 
 /**
@@ -26,8 +29,12 @@ export function parseForm<S extends z.ZodType>(formData: FormData, schema: S): F
   const result = schema.safeParse(values);
   if (!result.success) {
     for (const issue of result.error.issues) {
-      const field = issue.code === "unrecognized_keys" ? issue.keys.join(", ") : String(issue.path[0] ?? "form");
-      errors[field] ??= issue.code === "unrecognized_keys" ? "Unknown field" : issue.message;
+      if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) errors[key] = "Unknown field";
+        errors[FORM_ERROR] = `Unknown field(s): ${issue.keys.join(", ")}`;
+        continue;
+      }
+      errors[String(issue.path[0] ?? FORM_ERROR)] ??= issue.message;
     }
   }
   if (!result.success || Object.keys(errors).length > 0) return { ok: false, errors, values };

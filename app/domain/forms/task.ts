@@ -5,13 +5,20 @@ import { emptyToNull } from "./parse";
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
+/** Date.parse rolls impossible days over (02-30 → 03-02); a date must read back as written. */
+function isRealDate(value: string): boolean {
+  if (!DATE_ONLY.test(value)) return !Number.isNaN(Date.parse(value));
+  const parsed = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
+}
+
 /** A date input ("YYYY-MM-DD") or an ISO date-time; empty means no due date. */
 const dueAt = z.preprocess(
   emptyToNull,
   z
     .string()
     .trim()
-    .refine((v) => !Number.isNaN(Date.parse(DATE_ONLY.test(v) ? `${v}T00:00:00Z` : v)), "Use a date like 2026-12-31")
+    .refine(isRealDate, "Use a date like 2026-12-31")
     .transform((v) => new Date(DATE_ONLY.test(v) ? `${v}T00:00:00Z` : v).toISOString())
     .refine((v) => {
       const year = new Date(v).getUTCFullYear();

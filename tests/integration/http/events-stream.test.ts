@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { type RunningServer, startServer } from "#tests/support/server";
+
+interface SseMessage {
+  id?: string;
+  event?: string;
+  data: string;
+}
+
+/** Reads SSE messages from a response until `until` returns true or time runs out. */
+async function readEvents(res: Response, until: (messages: SseMessage[]) => boolean, timeoutMs = 10_000): Promise<SseMessage[]> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const messages: SseMessage[] = [];
+  let buffer = "";
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (!until(messages)) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`timed out; got ${JSON.stringify(messages)}`);
+      const chunk = await Promise.race([reader.read(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out; got ${JSON.stringify(messages)}`)), remaining))]);
+      if (chunk.done) break;
+      buffer += chunk.value;
+      let end;
+      while ((end = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const message: SseMessage = { data: "" };
+        for (const line of block.split("\n")) {
+          const [field, ...rest] = line.split(":");
+          const value = rest.join(":").replace(/^ /, "");
+          if (field === "id") message.id = value;
+          else if (field === "event") message.event = value;
+          else if (field === "data") message.data += value;
+        }
+        messages.push(message);
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return messages;
+}
+
+const actor = { type: "system", name: "test" };
+
+describe("GET /api/events/stream", () => {
+  let pg: TestPostgres;
+  let a: RunningServer;
+  let b: RunningServer;
+  let token: string;
+  let workspaceId: string;
+
+  beforeAll(async () => {
+    pg = await createTestPostgres();
+    token = "t".repeat(40);
+    const env = { DATABASE_URL: pg.url, MC_API_TOKEN: token, WEBHOOK_SECRET: "w".repeat(40), SESSION_SECRET: "s".repeat(40) };
+    // Two instances on one database: events written through one reach streams on the other.
+    [a, b] = await Promise.all([startServer({ env }), startServer({ env })]);
+    workspaceId = (await pg.db.rpc<{ id: string }>("create_workspace", { p_name: "Live", p_slug: "live", p_icon: "", p_actor: actor })).id;
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await pg?.drop();
+  });
+
+  it("requires a session or the API token", async () => {
+    const res = await fetch(`${a.url}/api/events/stream`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ error: { code: "unauthorized", message: "Sign in, or pass the API token." } });
+    expect((await fetch(`${a.url}/api/events/stream?token=wrong`)).status).toBe(401);
+  });
+
+  it("rejects a malformed Last-Event-ID or workspace filter with 400", async () => {
+    const bad = await fetch(`${a.url}/api/events/stream?token=${token}`, { headers: { "Last-Event-ID": "abc" } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("invalid");
+    expect((await fetch(`${a.url}/api/events/stream?token=${token}&workspace=x`)).status).toBe(400);
+  });
+
+  it("pushes a write to streams on every instance, with id = seq and the event type", async () => {
+    const streams = await Promise.all([a, b].map((s) => fetch(`${s.url}/api/events/stream?token=${token}&workspace=${workspaceId}`)));
+    for (const res of streams) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toContain("text/event-stream");
+    }
+    const reads = streams.map((res) => readEvents(res, (m) => m.some((x) => x.event === "task.created")));
+    await new Promise((r) => setTimeout(r, 300));
+    const task = await pg.db.rpc<{ id: string }>("create_task", { p_workspace_id: workspaceId, p_fields: { title: "Fan out" }, p_actor: actor });
+    for (const messages of await Promise.all(reads)) {
+      const event = messages.find((m) => m.event === "task.created")!;
+      const data = JSON.parse(event.data) as { seq: number; task_id: string; task_title: string; type: string };
+      expect(Number(event.id)).toBe(data.seq);
+      expect(data).toMatchObject({ task_id: task.id, task_title: "Fan out", type: "task.created" });
+    }
+  });
+
+  it("replays what was missed after Last-Event-ID, in order, without duplicates", async () => {
+    const bounds = await pg.db.rpc<{ max_seq: number }>("get_event_bounds");
+    for (let i = 1; i <= 3; i++) {
+      await pg.db.rpc("create_task", { p_workspace_id: workspaceId, p_fields: { title: `Missed ${i}` }, p_actor: actor });
+    }
+    const res = await fetch(`${b.url}/api/events/stream?token=${token}`, { headers: { "Last-Event-ID": String(bounds.max_seq) } });
+    const messages = await readEvents(res, (m) => m.some((x) => x.event === "ready"));
+    const created = messages.filter((m) => m.event === "task.created").map((m) => (JSON.parse(m.data) as { task_title: string }).task_title);
+    expect(created).toEqual(["Missed 1", "Missed 2", "Missed 3"]);
+    const ids = messages.filter((m) => m.event !== "ready").map((m) => Number(m.id));
+    expect(ids).toEqual([...ids].sort((x, y) => x - y));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("asks the client to resync when its id is from the future", async () => {
+    const res = await fetch(`${a.url}/api/events/stream?token=${token}&last_event_id=999999999`);
+    const messages = await readEvents(res, (m) => m.some((x) => x.event === "resync"));
+    expect(JSON.parse(messages.find((m) => m.event === "resync")!.data)).toMatchObject({ reason: "ahead" });
+  });
+});
