@@ -32,6 +32,7 @@ export async function openPglite(options: PgliteOptions = {}): Promise<SqlDataba
     throw error;
   }
 
+  let sessions: Promise<void> = Promise.resolve();
   const session: SqlSession = {
     query: async <R>(text: string, params: unknown[] = []) => (await pg.query<R>(text, params)).rows,
     exec: async (text) => {
@@ -57,8 +58,15 @@ export async function openPglite(options: PgliteOptions = {}): Promise<SqlDataba
     async ping() {
       await pg.query("select 1");
     },
+    // One connection: sessions (migrations, tests) take turns so their
+    // begin/commit and advisory locks never interleave.
     async session(fn) {
-      return fn(session);
+      const turn = sessions.then(() => fn(session));
+      sessions = turn.then(
+        () => {},
+        () => {},
+      );
+      return turn;
     },
     async close() {
       try {

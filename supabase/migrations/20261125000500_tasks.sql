@@ -75,7 +75,8 @@ create table task_activities (
   actor_type text not null check (actor_type in ('user', 'agent', 'system')),
   actor_id uuid,
   actor_name text not null default '',
-  created_at timestamptz not null default now()
+  -- Statement time: several activities written in one transaction keep their order.
+  created_at timestamptz not null default clock_timestamp()
 );
 create index task_activities_task_idx on task_activities (task_id, created_at desc);
 

@@ -36,8 +36,8 @@ language sql stable as $$
                     where t0.workspace_id = p_workspace_id and t0.status = s.status
                     order by case when s.status in ('done', 'cancelled') then 0 else t0.priority_rank end,
                              t0.updated_at desc, t0.id
-                    limit coalesce((p_limits->>s.status)::int,
-                                   case when s.status in ('done', 'cancelled') then 20 else 50 end)
+                    limit greatest(0, least(1000, coalesce((p_limits->>s.status)::int,
+                                   case when s.status in ('done', 'cancelled') then 20 else 50 end)))
                   ) t
                   left join agents a on a.id = t.assigned_agent_id
                 ) cards on true)
@@ -74,11 +74,14 @@ declare
   v_id uuid;
   v_ws uuid;
 begin
+  select workspace_id into v_ws from tasks where id = p_task_id;
+  if not found then
+    perform raise_app_error('not_found', 'Task not found.');
+  end if;
   insert into task_activities (task_id, type, message, metadata, actor_type, actor_id, actor_name)
   values (p_task_id, p_type, p_message, coalesce(p_metadata, '{}'::jsonb),
           coalesce(p_actor->>'type', 'system'), (p_actor->>'id')::uuid, coalesce(p_actor->>'name', ''))
   returning id into v_id;
-  select workspace_id into v_ws from tasks where id = p_task_id;
   perform emit_event('activity.created', v_ws, p_task_id, null, p_actor,
     jsonb_build_object('activity_id', v_id, 'type', p_type, 'message', left(p_message, 500)));
   return v_id;
@@ -139,6 +142,11 @@ begin
   end if;
   if p_fields ? 'assigned_agent_id' then
     perform check_assignee(v_old.workspace_id, (p_fields->>'assigned_agent_id')::uuid);
+  end if;
+  if coalesce(p_fields->>'status', v_old.status) in ('assigned', 'in_progress')
+     and (case when p_fields ? 'assigned_agent_id' then (p_fields->>'assigned_agent_id')::uuid else v_old.assigned_agent_id end) is null then
+    perform raise_app_error('invalid', 'Choose an agent before assigning the task.',
+      jsonb_build_object('fields', jsonb_build_object('assigned_agent_id', 'Required while the task is assigned or in progress')));
   end if;
   update tasks set
     title = case when p_fields ? 'title' then btrim(p_fields->>'title') else title end,

@@ -21,6 +21,8 @@ function watchConsole(page: Page, problems: string[]) {
 }
 
 export const test = base.extend<{ consoleProblems: string[] }>({
+  // Playwright reads a fixture's dependencies from its destructuring pattern: it must be there, even empty.
+  // oxlint-disable-next-line no-empty-pattern
   baseURL: async ({}, use) => use(server().url),
   consoleProblems: [
     async ({ context }, use) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { formData } from "#tests/support/form-data";
-import { emptyToNull, optionalText, parseForm } from "./parse";
+import { FORM_ERROR, emptyToNull, optionalText, parseForm } from "./parse";
 
 const schema = z.object({ name: z.string().min(1, "Required"), note: optionalText(5, "Too long") }).strict();
 
@@ -20,8 +20,15 @@ describe("parseForm", () => {
   it("rejects unknown fields and returns the submitted values for re-display", () => {
     expect(parseForm(formData({ name: "a", note: "", role: "admin" }), schema)).toEqual({
       ok: false,
-      errors: { role: "Unknown field" },
+      errors: { role: "Unknown field", [FORM_ERROR]: "Unknown field(s): role" },
       values: { name: "a", note: "", role: "admin" },
+    });
+  });
+
+  it("names each unknown field separately, and all of them for the whole form", () => {
+    expect(parseForm(formData({ name: "a", note: "", x: "1", y: "2" }), schema)).toMatchObject({
+      ok: false,
+      errors: { x: "Unknown field", y: "Unknown field", [FORM_ERROR]: "Unknown field(s): x, y" },
     });
   });
 
@@ -45,9 +52,10 @@ describe("parseForm", () => {
     expect(result).toMatchObject({ ok: false, errors: { name: "Sent more than once" } });
   });
 
-  it("files an object-level refinement without a path under 'form'", () => {
+  it("files an object-level refinement without a path under FORM_ERROR", () => {
     const refined = z.object({ a: z.string() }).strict().refine((v) => v.a === "x", "Must be x");
-    expect(parseForm(formData({ a: "y" }), refined)).toMatchObject({ ok: false, errors: { form: "Must be x" } });
+    expect(FORM_ERROR).toBe("_form");
+    expect(parseForm(formData({ a: "y" }), refined)).toEqual({ ok: false, errors: { [FORM_ERROR]: "Must be x" }, values: { a: "y" } });
   });
 });
 

@@ -70,7 +70,7 @@ describe("taskCreateSchema", () => {
   });
 
   it("rejects unknown and repeated fields", () => {
-    expect(errorsOf(create({ workspace_id: AGENT }))).toEqual({ workspace_id: "Unknown field" });
+    expect(errorsOf(create({ workspace_id: AGENT }))).toEqual({ workspace_id: "Unknown field", _form: "Unknown field(s): workspace_id" });
     const repeated = parseForm(formData([...Object.entries(valid), ["title", "again"]]), taskCreateSchema);
     expect(errorsOf(repeated)).toEqual({ title: "Sent more than once" });
   });
@@ -96,11 +96,13 @@ describe("due dates", () => {
     expect(create({ due_at: "" })).toMatchObject({ ok: true, data: { due_at: null } });
   });
 
-  // Known bug: Date.parse rolls impossible days over (2026-02-30 → 2026-03-02)
-  // instead of failing, so the task silently gets another date. Remove .fails
-  // once task.ts checks the parsed date's fields match the input.
-  it.fails("rejects a day that does not exist instead of rolling it over", () => {
-    expect(errorsOf(create({ due_at: "2026-02-30" }))).toEqual({ due_at: "Use a date like 2026-12-31" });
+  // Date.parse alone would roll these over (02-30 → 03-02) and store another date.
+  it.each(["2026-02-30", "2026-02-29", "2026-04-31"])("rejects %j, a day that does not exist", (due_at) => {
+    expect(errorsOf(create({ due_at }))).toEqual({ due_at: "Use a date like 2026-12-31" });
+  });
+
+  it("accepts 29 February in a leap year", () => {
+    expect(create({ due_at: "2028-02-29" })).toMatchObject({ ok: true, data: { due_at: "2028-02-29T00:00:00.000Z" } });
   });
 });
 

@@ -5,16 +5,19 @@ import { emptyToNull } from "./parse";
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
+/** An ISO date-time with an explicit zone; without one it would be read in the server's zone. */
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+
 /** Date.parse rolls impossible days over (02-30 → 03-02); a date must read back as written. */
 function isRealDate(value: string): boolean {
-  if (!DATE_ONLY.test(value)) return !Number.isNaN(Date.parse(value));
+  if (!DATE_ONLY.test(value)) return DATE_TIME.test(value) && !Number.isNaN(Date.parse(value));
   const parsed = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
 }
 
 /** A date input ("YYYY-MM-DD") or an ISO date-time; empty means no due date. */
 const dueAt = z.preprocess(
-  emptyToNull,
+  (v) => emptyToNull(typeof v === "string" ? v.trim() : v),
   z
     .string()
     .trim()

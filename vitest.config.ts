@@ -1,0 +1,33 @@
+import { defineConfig } from "vitest/config";
+
+// Standalone (not vite.config.ts): the React Router plugin is not needed to test
+// domain code and the data layer. Unit tests never touch a database; integration
+// tests share migrated templates built once by the global setup.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["app/**/*.test.ts"],
+          environment: "node",
+          setupFiles: ["tests/support/fail-on-console-error.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["tests/integration/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["tests/support/global-setup.ts"],
+          setupFiles: ["tests/support/fail-on-console-error.ts"],
+          // PGlite boots a wasm PostgreSQL per file; PostgreSQL clones a template.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
