@@ -30,6 +30,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   OPENCLAW_GATEWAY_URL: z.url({ protocol: /^wss?$/ }).optional(),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
+  SSE_PING_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
 });
 
 export type Env = z.output<typeof schema> & {

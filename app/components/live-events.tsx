@@ -1,5 +1,6 @@
 import { createContext, useContext, useEffect, useRef, useState } from "react";
 import { useRevalidator } from "react-router";
+import { backoffDelay } from "#app/domain/backoff";
 
 // Live updates: one EventSource per page, resumed from the last seen id,
 // reconnected with exponential backoff and jitter (1 s → 30 s). Any event
@@ -18,10 +19,6 @@ export interface LiveEvent {
 const ConnectionContext = createContext<ConnectionState>("offline");
 export const useConnectionState = () => useContext(ConnectionContext);
 
-export function backoffDelay(attempt: number, random = Math.random): number {
-  const base = Math.min(30_000, 1000 * 2 ** attempt);
-  return Math.round(base / 2 + (random() * base) / 2);
-}
 
 export function LiveEvents({
   workspaceId,

@@ -3,7 +3,6 @@ import type { Logger } from "./logger.server";
 
 type Send = (message: { event?: string; id?: string; data: string }) => void;
 
-const PING_MS = 15_000;
 const REPLAY_PAGE = 500;
 
 /**
@@ -19,6 +18,7 @@ export function openEventStream(opts: {
   abort: () => void;
   workspaceId: string | null;
   lastId: number | null;
+  pingMs: number;
 }): () => void {
   const { bus, log, send, workspaceId } = opts;
   let sentUpTo = opts.lastId ?? bus.lastSeq;
@@ -32,7 +32,7 @@ export function openEventStream(opts: {
     send({ event: event.type, id: String(event.seq), data: event.json });
   };
   const unsubscribe = bus.subscribe((event) => (buffer ? buffer.push(event) : deliver(event)));
-  const ping = setInterval(() => send({ event: "ping", data: "" }), PING_MS);
+  const ping = setInterval(() => send({ event: "ping", data: "" }), opts.pingMs);
 
   void (async () => {
     try {

@@ -22,7 +22,7 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
     const lastId = lastIdRaw === null || lastIdRaw === "" ? null : Number(lastIdRaw);
     if (lastId !== null && (!Number.isSafeInteger(lastId) || lastId < 0)) throw new AppError("invalid", "Last-Event-ID must be an event sequence number.");
     return eventStream(request.signal, (send, abort) =>
-      openEventStream({ bus: rt.bus, log, send, abort, workspaceId: workspace?.toLowerCase() ?? null, lastId }),
+      openEventStream({ bus: rt.bus, log, send, abort, workspaceId: workspace?.toLowerCase() ?? null, lastId, pingMs: rt.env.SSE_PING_SECONDS * 1000 }),
     );
   });
 }

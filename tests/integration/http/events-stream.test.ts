@@ -54,7 +54,7 @@ describe("GET /api/events/stream", () => {
   beforeAll(async () => {
     pg = await createTestPostgres();
     token = "t".repeat(40);
-    const env = { DATABASE_URL: pg.url, MC_API_TOKEN: token, WEBHOOK_SECRET: "w".repeat(40), SESSION_SECRET: "s".repeat(40) };
+    const env = { DATABASE_URL: pg.url, MC_API_TOKEN: token, WEBHOOK_SECRET: "w".repeat(40), SESSION_SECRET: "s".repeat(40), SSE_PING_SECONDS: "1" };
     // Two instances on one database: events written through one reach streams on the other.
     [a, b] = await Promise.all([startServer({ env }), startServer({ env })]);
     workspaceId = (await pg.db.rpc<{ id: string }>("create_workspace", { p_name: "Live", p_slug: "live", p_icon: "", p_actor: actor })).id;
@@ -114,5 +114,11 @@ describe("GET /api/events/stream", () => {
     const res = await fetch(`${a.url}/api/events/stream?token=${token}&last_event_id=999999999`);
     const messages = await readEvents(res, (m) => m.some((x) => x.event === "resync"));
     expect(JSON.parse(messages.find((m) => m.event === "resync")!.data)).toMatchObject({ reason: "ahead" });
+  });
+
+  it("keeps an idle stream alive with a ping", async () => {
+    const res = await fetch(`${a.url}/api/events/stream?token=${token}`, { headers: { Authorization: `Bearer ${token}` } });
+    const messages = await readEvents(res, (m) => m.some((x) => x.event === "ping"), 5_000);
+    expect(messages.find((m) => m.event === "ping")).toEqual({ event: "ping", data: "" });
   });
 });
