@@ -29,12 +29,28 @@ const schema = z.object({
   COOKIE_SECURE: bool.optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   OPENCLAW_GATEWAY_URL: z.url({ protocol: /^wss?$/ }).optional(),
+  OPENCLAW_GATEWAY_TOKEN: z.string().min(1).optional(),
+  FILES_DIR: z.string().min(1).optional(),
+  UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  WEBHOOK_ALLOW_LEGACY: bool.default(false),
+  HEARTBEAT_INTERVAL_S: z.coerce.number().int().min(0).max(86_400).default(0),
+  HEARTBEAT_ACTION_BUDGET: z.coerce.number().int().min(1).max(100).default(5),
+  STALL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30),
+  LEASE_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+  DISPATCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  APPROVAL_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+  TESTING_URL_ALLOWLIST: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean)),
+  CHROMIUM_PATH: z.string().min(1).optional(),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
   SSE_PING_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
 });
 
 export type Env = z.output<typeof schema> & {
   dataDir: string;
+  filesDir: string;
   publicUrl: string;
   cookieSecure: boolean;
 };
@@ -55,6 +71,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   return {
     ...env,
     dataDir: path.resolve(env.DATA_DIR),
+    filesDir: path.resolve(env.FILES_DIR ?? path.join(env.DATA_DIR, "files")),
     publicUrl,
     cookieSecure: env.COOKIE_SECURE ?? publicUrl.startsWith("https:"),
   };

@@ -8,6 +8,7 @@ export default [
     route("logout", "routes/logout.tsx"),
     layout("routes/app-layout.tsx", [
       index("routes/workspaces.tsx"),
+      route("heartbeat", "routes/heartbeat.tsx"),
       ...prefix("w/:slug", [
         layout("routes/workspace-layout.tsx", [
           index("routes/board.tsx"),
@@ -23,6 +24,18 @@ export default [
   ]),
   // Machine endpoints: token or session auth, JSON errors, no CSRF (no cookie forms).
   route("api/health", "routes/api/health.ts"),
+  route("api/heartbeat", "routes/api/heartbeat.ts"),
+  route("api/webhooks/agent-completion", "routes/api/webhooks/agent-completion.ts"),
+  ...prefix("api/agent", [
+    route("tasks", "routes/api/agent/tasks.ts"),
+    route("tasks/:taskId", "routes/api/agent/task.ts"),
+    route("tasks/:taskId/activities", "routes/api/agent/activities.ts"),
+    route("tasks/:taskId/deliverables", "routes/api/agent/deliverables.ts"),
+    route("tasks/:taskId/files", "routes/api/agent/files.ts"),
+    route("tasks/:taskId/usage", "routes/api/agent/usage.ts"),
+    route("approvals", "routes/api/agent/approvals.ts"),
+    route("approvals/:approvalId", "routes/api/agent/approval.ts"),
+  ]),
   route("api/events/stream", "routes/api/events-stream.ts"),
   route("*", "routes/not-found.tsx"),
 ] satisfies RouteConfig;

@@ -66,6 +66,35 @@ export interface Deliverable {
   created_at: string;
 }
 
+export interface UsageRecord {
+  source: "webhook" | "agent_api" | "gateway";
+  run_id: string | null;
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  cost_usd: number | null;
+  provenance: "reported" | "estimated";
+  created_at: string;
+}
+
+export interface Approval {
+  id: string;
+  task_id: string;
+  action: string;
+  args: Record<string, unknown>;
+  target: string;
+  reason: string;
+  digest: string;
+  status: "pending" | "approved" | "denied" | "expired";
+  expires_at: string;
+  created_at: string;
+  decided_at: string | null;
+  comment: string | null;
+  by: string | null;
+}
+
 export interface TaskDetail extends TaskCard {
   workspace_id: string;
   description: string;
@@ -73,6 +102,18 @@ export interface TaskDetail extends TaskCard {
   allowed_statuses: TaskStatus[];
   activities: Activity[];
   deliverables: Deliverable[];
+  assignee_openclaw_id: string | null;
+  planning_spec: Record<string, unknown> | null;
+  session_key: string | null;
+  run_id: string | null;
+  dispatch_attempts: number;
+  last_dispatch_error: string | null;
+  next_dispatch_at: string | null;
+  lease_expires_at: string | null;
+  dispatched_at: string | null;
+  test_step: boolean;
+  usage: UsageRecord[];
+  approvals: Approval[];
 }
 
 export interface Agent {

@@ -1,5 +1,8 @@
-import { Link, data } from "react-router";
+import { Form, Link, data } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { createAgent, listAgents } from "#app/db/api.server";
+import type { Agent } from "#app/db/rows";
+import type { Runtime } from "#app/services/runtime.server";
 import { AppError } from "#app/domain/errors";
 import { agentSchema } from "#app/domain/forms/agent";
 import { parseForm } from "#app/domain/forms/parse";
@@ -16,17 +19,38 @@ export const meta: Route.MetaFunction = () => [{ title: "Agents · Mission Contr
 // Action headers (Retry-After, Cache-Control: no-store) reach the document response.
 export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders }) => (actionHeaders.has("Retry-After") || actionHeaders.has("Cache-Control") ? actionHeaders : loaderHeaders);
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const { db, user } = operator(context, request, "viewer");
+export async function loader({ request, context, params, url }: Route.LoaderArgs) {
+  const { db, rt, user } = operator(context, request, "viewer");
   const workspace = await loadWorkspace(db, params.slug);
-  return { workspace, agents: await listAgents(db, workspace.id), canEdit: user.role !== "viewer" };
+  const agents = await listAgents(db, workspace.id);
+  // The gateway's agents are fetched only when asked for (?import=1), never on every view.
+  const importable = url.searchParams.get("import") === "1" ? await gatewayAgents(rt, agents) : null;
+  return { workspace, agents, importable, gateway: rt.gateway?.status ?? "disabled", canEdit: user.role !== "viewer" };
+}
+
+async function gatewayAgents(rt: Runtime, existing: Agent[]) {
+  if (rt.gateway?.status !== "connected") return { error: "The OpenClaw gateway is not connected.", agents: [] };
+  try {
+    const taken = new Set(existing.map((a) => a.openclaw_agent_id));
+    const listed = await rt.gateway.listAgents();
+    return { error: null, agents: listed.filter((a) => !taken.has(a.id)) };
+  } catch (error) {
+    return { error: `The gateway did not list its agents (${(error as Error).message}).`, agents: [] };
+  }
 }
 
 export async function action({ request, context, params }: Route.ActionArgs) {
   const { db, actor, log } = operator(context, request);
   const workspace = await loadWorkspace(db, params.slug);
   const form = await request.formData();
-  if (form.get("intent") !== "create") return invalidForm({}, undefined, "create");
+  const intent = form.get("intent");
+  if (intent === "import") {
+    // An agent from the gateway: its id and name prefill a normal create.
+    form.set("intent", "create");
+    for (const [key, fallback] of [["role", ""], ["emoji", ""], ["model", ""], ["status", "standby"]] as const) {
+      if (!form.has(key)) form.set(key, fallback);
+    }
+  } else if (intent !== "create") return invalidForm({}, undefined, "create");
   const parsed = parseForm(form, agentSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, "create");
   const token = newAgentToken();
@@ -42,7 +66,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
 }
 
 export default function Agents({ loaderData, actionData }: Route.ComponentProps) {
-  const { workspace, agents, canEdit } = loaderData;
+  const { workspace, agents, canEdit, importable, gateway } = loaderData;
   const created = actionData?.ok ? actionData.created : null;
   const failed = actionData && !actionData.ok ? actionData : null;
   return (
@@ -63,6 +87,38 @@ export default function Agents({ loaderData, actionData }: Route.ComponentProps)
           </li>
         ))}
       </ul>
+      {canEdit ? (
+        <section className="panel" aria-labelledby="import-h">
+          <h2 id="import-h">From the OpenClaw gateway</h2>
+          {importable === null ? (
+            <p>
+              <Link to="?import=1">List the gateway's agents</Link> <span className="muted">(gateway {gateway})</span>
+            </p>
+          ) : importable.error ? (
+            <p className="form-error">{importable.error}</p>
+          ) : importable.agents.length === 0 ? (
+            <p className="muted">Every gateway agent is already here.</p>
+          ) : (
+            <ul className="import-list">
+              {importable.agents.map((a) => (
+                <li key={a.id}>
+                  <Form method="post" className="inline-form">
+                    <AuthenticityTokenInput />
+                    <input type="hidden" name="intent" value="import" />
+                    <input type="hidden" name="openclaw_agent_id" value={a.id} />
+                    <input type="hidden" name="name" value={a.name ?? a.id} />
+                    <input type="hidden" name="model" value={a.model ?? ""} />
+                    <span>
+                      <strong>{a.name ?? a.id}</strong> <code>{a.id}</code> {a.model ? <span className="muted">{a.model}</span> : null}
+                    </span>
+                    <button type="submit" className="btn btn-small">Import</button>
+                  </Form>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      ) : null}
       {canEdit ? (
         <section className="panel">
           <h2>New agent</h2>

@@ -14,11 +14,11 @@ export async function loader({ context }: Route.LoaderArgs) {
   const user = context.get(userContext)!;
   const { rt } = context.get(requestContext);
   const workspaces = await rt.db.rpc<Array<{ slug: string; name: string; icon: string }>>("list_workspaces");
-  return { user, workspaces: workspaces.map(({ slug, name, icon }) => ({ slug, name, icon })) };
+  return { user, workspaces: workspaces.map(({ slug, name, icon }) => ({ slug, name, icon })), gateway: rt.gateway?.status ?? "disabled" };
 }
 
 export default function AppLayout({ loaderData }: Route.ComponentProps) {
-  const { user, workspaces } = loaderData;
+  const { user, workspaces, gateway } = loaderData;
   return (
     <div className="shell">
       <header className="topbar">
@@ -33,6 +33,10 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
             </NavLink>
           ))}
         </nav>
+        <NavLink to="/heartbeat" className={`gw gw-${gateway}`} title={`OpenClaw gateway: ${gateway}`}>
+          <span className="gw-dot" aria-hidden="true" />
+          <span className="gw-label">Gateway {gateway}</span>
+        </NavLink>
         <div className="topbar-user">
           <span className="user-name" title={`${user.email} · ${user.role}`}>
             {user.name} <span className="role-tag">{user.role}</span>

@@ -1,65 +1,48 @@
-import { Form, Link, redirect } from "react-router";
+import { Form, Link } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { deleteTask, getTask, listAgents, updateTask } from "#app/db/api.server";
-import { AppError } from "#app/domain/errors";
-import { taskMoveSchema, taskUpdateSchema } from "#app/domain/forms/task";
-import { parseForm } from "#app/domain/forms/parse";
+import { getTask, listAgents } from "#app/db/api.server";
 import { PRIORITY_LABELS } from "#app/domain/priority";
 import { STATUS_LABELS } from "#app/domain/task-status";
 import { formatAge } from "#app/domain/time";
 import { FormError } from "#app/components/field";
 import { TaskForm } from "#app/components/task-form";
+import { DispatchPanel } from "#app/components/dispatch-panel";
+import { PlanningPanel } from "#app/components/planning-panel";
+import { UsagePanel } from "#app/components/usage-panel";
 import { operator } from "#app/services/operator.server";
-import { moveTask } from "#app/services/task-moves.server";
-import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
+import { getPlanningState } from "#app/services/planning.server";
+import { found } from "#app/services/ui-errors.server";
+import { taskAction } from "./task-detail.server";
 import { loadWorkspace, pathId } from "#app/services/workspace.server";
 import type { Route } from "./+types/task-detail";
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.task.title ?? "Task"} · Mission Control` }];
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const { db, user } = operator(context, request, "viewer");
+  const { db, rt, user } = operator(context, request, "viewer");
   const workspace = await loadWorkspace(db, params.slug);
   const task = await getTask(db, pathId(params.taskId, "Task"));
   if (task?.workspace_id !== workspace.id) found(null, "Task");
-  return { workspace, task: task!, agents: await listAgents(db, workspace.id), canEdit: user.role !== "viewer", now: new Date().toISOString() };
+  const planning = task!.status === "planning" ? await getPlanningState(rt, task!.id) : null;
+  return {
+    workspace,
+    task: task!,
+    planning,
+    gateway: rt.gateway?.status ?? "disabled",
+    agents: await listAgents(db, workspace.id),
+    canEdit: user.role !== "viewer",
+    now: new Date().toISOString(),
+  };
 }
 
 export async function action({ request, context, params, url }: Route.ActionArgs) {
-  const { db, actor, log } = operator(context, request);
-  const workspace = await loadWorkspace(db, params.slug);
-  const taskId = pathId(params.taskId, "Task");
-  const form = await request.formData();
-  const intent = form.get("intent");
-  try {
-    if (intent === "move") {
-      const parsed = parseForm(form, taskMoveSchema);
-      if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-      await moveTask(db, log, taskId, parsed.data.status, actor, workspace.id);
-      return redirect(url.pathname);
-    }
-    const task = found(await getTask(db, taskId), "Task");
-    if (task.workspace_id !== workspace.id) found(null, "Task");
-    if (intent === "update") {
-      const parsed = parseForm(form, taskUpdateSchema);
-      if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
-      await updateTask(db, taskId, parsed.data, actor);
-      return redirect(url.pathname);
-    }
-    if (intent === "delete") {
-      await deleteTask(db, taskId, actor);
-      log.info({ event: "task.deleted", task_id: taskId }, "task deleted");
-      return redirect(`/w/${workspace.slug}`);
-    }
-    return invalidForm({}, undefined, String(intent));
-  } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, undefined, String(intent));
-    throw error;
-  }
+  const { rt, actor, log } = operator(context, request);
+  const workspace = await loadWorkspace(rt.db, params.slug);
+  return taskAction({ rt, log, actor, workspace, taskId: pathId(params.taskId, "Task"), pathname: url.pathname }, await request.formData());
 }
 
 export default function TaskDetailPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { workspace, task, agents, canEdit } = loaderData;
+  const { workspace, task, agents, canEdit, planning, gateway } = loaderData;
   const now = new Date(loaderData.now);
   const failed = actionData && !actionData.ok ? actionData : null;
   const editFailed = failed?.intent === "update";
@@ -96,6 +79,18 @@ export default function TaskDetailPage({ loaderData, actionData }: Route.Compone
       ) : null}
 
       <div className="task-grid">
+        {canEdit && planning ? (
+          <PlanningPanel
+            questions={planning.questions}
+            spec={planning.spec}
+            hasAgent={Boolean(planning.openclaw_agent_id)}
+            running={Boolean(planning.run_id)}
+            errors={failed?.intent === "answer" ? failed.errors : {}}
+          />
+        ) : null}
+        {canEdit && ["assigned", "in_progress", "testing", "review"].includes(task.status) ? (
+          <DispatchPanel task={task} agents={agents} gateway={gateway} />
+        ) : null}
         <section className="panel">
           <h2>Description</h2>
           {task.description ? <p className="prose">{task.description}</p> : <p className="muted">No description.</p>}
@@ -133,6 +128,14 @@ export default function TaskDetailPage({ loaderData, actionData }: Route.Compone
             ))}
           </ul>
         </section>
+
+        <UsagePanel usage={task.usage} tokens={task.token_usage} cost={task.estimated_cost} />
+        {task.planning_spec ? (
+          <section className="panel">
+            <h2>Spec from planning</h2>
+            <pre className="spec">{JSON.stringify(task.planning_spec, null, 2)}</pre>
+          </section>
+        ) : null}
 
         <section className="panel panel-wide">
           <h2>Activity</h2>

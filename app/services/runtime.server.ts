@@ -3,7 +3,10 @@ import { openDatabase } from "#app/db/open.server";
 import type { SqlDatabase } from "#app/db/types";
 import { type Env, getEnv } from "#app/env.server";
 import { randomToken, sha256Hex } from "./crypto.server";
+import { handleRunFinished } from "./completion.server";
 import { EventBus } from "./event-bus.server";
+import { type Gateway, createGateway } from "./gateway.server";
+import { runHeartbeat } from "./heartbeat.server";
 import { createLogger, type Logger } from "./logger.server";
 import { loadSecrets, type Secrets } from "./secrets.server";
 
@@ -17,6 +20,8 @@ export interface Runtime {
   db: SqlDatabase;
   bus: EventBus;
   secrets: Secrets;
+  /** The OpenClaw gateway connection, or null when none is configured. */
+  gateway: Gateway | null;
   startedAt: number;
   /** Set while the process is shutting down: new streams are refused. */
   draining: boolean;
@@ -38,6 +43,9 @@ export async function stopRuntime(): Promise<void> {
   delete holder[KEY];
   const rt = await pending.catch(() => null);
   if (!rt) return;
+  for (const stop of stoppers.splice(0)) stop();
+  // A heartbeat run in flight finishes its current step; its claims expire on their own if it cannot.
+  await rt.gateway?.stop();
   await rt.bus.stop();
   await rt.db.close();
 }
@@ -56,7 +64,10 @@ async function boot(env: Env): Promise<Runtime> {
     await bus.start();
     await announceSetup(db, env, log);
     log.info({ event: "db.ready", transport: db.kind }, "database ready");
-    return { env, log, db, bus, secrets, startedAt: Date.now(), draining: false };
+    const rt: Runtime = { env, log, db, bus, secrets, gateway: null, startedAt: Date.now(), draining: false };
+    startGateway(rt);
+    startScheduler(rt);
+    return rt;
   } catch (error) {
     await db.close().catch(() => {});
     throw error;
@@ -71,4 +82,34 @@ async function announceSetup(db: SqlDatabase, env: Env, log: Logger): Promise<vo
   await db.rpc("set_setup_token", { p_token_hash: sha256Hex(token) });
   const url = `${env.publicUrl}/setup?token=${encodeURIComponent(token)}`;
   log.warn({ event: "setup.link", url }, `No admin yet. Open this link to create one: ${url}`);
+}
+
+const stoppers: Array<() => void> = [];
+
+/** Connects to OpenClaw in the background; finished runs complete their tasks. */
+function startGateway(rt: Runtime): void {
+  const { OPENCLAW_GATEWAY_URL: url, OPENCLAW_GATEWAY_TOKEN: token } = rt.env;
+  if (!url) return;
+  const gateway = createGateway({ url, token: token ?? "", dataDir: rt.env.dataDir, log: rt.log });
+  rt.gateway = gateway;
+  stoppers.push(
+    gateway.onRunFinished((event) => {
+      handleRunFinished(rt, gateway, event).catch((error: unknown) =>
+        rt.log.error({ event: "error", err: error, run_id: event.runId }, "could not apply a finished run"),
+      );
+    }),
+  );
+  gateway.start();
+}
+
+/** For installs without cron: the same heartbeat, on a timer. */
+function startScheduler(rt: Runtime): void {
+  const seconds = rt.env.HEARTBEAT_INTERVAL_S;
+  if (seconds <= 0) return;
+  const timer = setInterval(() => {
+    if (rt.draining) return;
+    runHeartbeat(rt, "scheduler").catch((error: unknown) => rt.log.error({ event: "error", err: error }, "scheduled heartbeat failed"));
+  }, seconds * 1000);
+  timer.unref();
+  stoppers.push(() => clearInterval(timer));
 }

@@ -5,12 +5,13 @@ import type { Route } from "./+types/health";
 export async function loader({ context }: Route.LoaderArgs) {
   const { rt } = context.get(requestContext);
   let db: "ok" | "error" = "ok";
+  let lastHeartbeat: string | null = null;
   try {
-    await rt.db.ping();
+    lastHeartbeat = (await rt.db.rpc<{ at: string | null }>("last_heartbeat_at")).at;
   } catch {
     db = "error";
   }
-  const gateway = rt.env.OPENCLAW_GATEWAY_URL ? "disconnected" : "disabled";
+  const gateway = rt.gateway?.status ?? "disabled";
   const status = db === "ok" && gateway !== "disconnected" ? "ok" : "degraded";
   return Response.json(
     {
@@ -19,7 +20,7 @@ export async function loader({ context }: Route.LoaderArgs) {
       uptime_s: Math.floor((Date.now() - rt.startedAt) / 1000),
       db,
       gateway,
-      last_heartbeat_at: null,
+      last_heartbeat_at: lastHeartbeat,
     },
     { status: db === "ok" ? 200 : 503, headers: { "Cache-Control": "no-store" } },
   );

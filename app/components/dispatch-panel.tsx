@@ -1,0 +1,60 @@
+import { Form } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import type { TaskDetail } from "#app/db/rows";
+
+/** Where the task stands with its agent, and the one-click recoveries. */
+export function DispatchPanel({ task, agents, gateway }: { task: TaskDetail; agents: ReadonlyArray<{ id: string; name: string; emoji: string }>; gateway: string }) {
+  const parked = task.alert_reason === "dispatch_failed";
+  return (
+    <section className="panel" aria-labelledby="dispatch-h">
+      <h2 id="dispatch-h">Agent run</h2>
+      <dl className="facts">
+        <dt>Gateway</dt>
+        <dd data-testid="gateway-status">{gateway}</dd>
+        {task.session_key ? (
+          <>
+            <dt>Session</dt>
+            <dd>
+              <code>{task.session_key}</code>
+            </dd>
+          </>
+        ) : null}
+        {task.dispatched_at ? (
+          <>
+            <dt>Dispatched</dt>
+            <dd>{task.dispatched_at.slice(0, 19).replace("T", " ")}</dd>
+          </>
+        ) : null}
+        {task.last_dispatch_error ? (
+          <>
+            <dt>Last error</dt>
+            <dd className="alert-text">
+              {task.last_dispatch_error} (attempt {task.dispatch_attempts})
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      {task.status === "assigned" ? (
+        <div className="button-row">
+          <Form method="post">
+            <AuthenticityTokenInput />
+            <input type="hidden" name="intent" value={parked ? "retry" : "dispatch"} />
+            <button type="submit" className="btn btn-primary">{parked ? "Retry dispatch" : "Dispatch now"}</button>
+          </Form>
+          <Form method="post" className="inline-form">
+            <AuthenticityTokenInput />
+            <input type="hidden" name="intent" value="reassign" />
+            <label className="sr-only" htmlFor="reassign-agent">Reassign to</label>
+            <select id="reassign-agent" name="agent_id" defaultValue="">
+              <option value="" disabled>Reassign to…</option>
+              {agents.filter((a) => a.id !== task.assignee?.id).map((a) => (
+                <option key={a.id} value={a.id}>{`${a.emoji} ${a.name}`}</option>
+              ))}
+            </select>
+            <button type="submit" className="btn">Reassign and dispatch</button>
+          </Form>
+        </div>
+      ) : null}
+    </section>
+  );
+}

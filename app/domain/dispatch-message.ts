@@ -1,0 +1,94 @@
+// The message that hands a task to an agent: everything it needs to work and
+// to report back, and the token it must use (a task-scoped agent token, never
+// the operator's API token).
+
+export interface DispatchTask {
+  id: string;
+  title: string;
+  description: string;
+  priority: string;
+  due_at: string | null;
+  planning_spec: unknown;
+}
+
+export interface DispatchContext {
+  baseUrl: string;
+  agentToken: string;
+}
+
+export function sessionKeyFor(openclawAgentId: string, taskId: string): string {
+  return `agent:${openclawAgentId}:mc-task-${taskId}`;
+}
+
+/** Stable per dispatch cycle: a retry after a crash re-sends the same key, so the gateway never starts a twin run. */
+export function dispatchIdempotencyKey(taskId: string, dispatchCount: number): string {
+  return `mc-task-${taskId}-dispatch-${dispatchCount + 1}`;
+}
+
+export function callbackUrls(baseUrl: string, taskId: string) {
+  const api = `${baseUrl}/api/agent/tasks/${taskId}`;
+  return {
+    task: api,
+    activities: `${api}/activities`,
+    deliverables: `${api}/deliverables`,
+    files: `${api}/files`,
+    usage: `${api}/usage`,
+    status: api,
+    approvals: `${baseUrl}/api/agent/approvals`,
+    webhook: `${baseUrl}/api/webhooks/agent-completion`,
+  };
+}
+
+export function buildDispatchMessage(task: DispatchTask, ctx: DispatchContext): string {
+  const urls = callbackUrls(ctx.baseUrl, task.id);
+  const lines = [
+    `You have been assigned a task by Mission Control.`,
+    ``,
+    `TASK: ${task.title}`,
+    `Task id: ${task.id}`,
+    `Priority: ${task.priority}`,
+    `Due: ${task.due_at ? task.due_at.slice(0, 10) : "no due date"}`,
+    ``,
+    `Description:`,
+    task.description.trim() || "(none)",
+  ];
+  if (task.planning_spec) {
+    lines.push(``, `Agreed spec from planning:`, JSON.stringify(task.planning_spec, null, 2));
+  }
+  lines.push(
+    ``,
+    `Report back to Mission Control over HTTP with this header on every call:`,
+    `  Authorization: Bearer ${ctx.agentToken}`,
+    `- Progress notes: POST ${urls.activities}  {"type":"progress","message":"…"}`,
+    `- Deliverables:   POST ${urls.deliverables}  {"type":"file"|"url"|"artifact","title":"…","path"?:"…","url"?:"…"}`,
+    `- Files:          POST ${urls.files}  (multipart form, field "file")`,
+    `- Token usage:    POST ${urls.usage}  {"model":"…","input_tokens":0,"output_tokens":0,"cost_usd"?:0}`,
+    `- Risky actions:  POST ${urls.approvals}  {"task_id":"${task.id}","action":"…","args":{},"target":"…","reason":"…"} and wait until GET …/approvals/<id> says approved`,
+    `- Finished:       PATCH ${urls.status}  {"status":"review","summary":"…"}`,
+    ``,
+    `When you are done, end your final reply with a line: TASK_COMPLETE: <one-paragraph summary>`,
+  );
+  return lines.join("\n");
+}
+
+export function buildPlanningMessage(task: DispatchTask): string {
+  return [
+    `Mission Control asks you to plan a task before any work starts.`,
+    ``,
+    `TASK: ${task.title}`,
+    `Task id: ${task.id}`,
+    ``,
+    `Description:`,
+    task.description.trim() || "(none)",
+    ``,
+    `Ask the operator one multiple-choice question at a time until you can write a spec. To ask, end your reply with:`,
+    `PLANNING_QUESTION: {"question":"…","options":["…","…","…"]}`,
+    `(the operator may also answer in their own words). When you have enough, end your reply with:`,
+    `PLANNING_SPEC: {"spec":"…","acceptance":["…"]}`,
+    `Do not start the work itself yet.`,
+  ].join("\n");
+}
+
+export function buildStallNudge(minutes: number): string {
+  return `Mission Control has seen no activity on this task for ${minutes} minutes. Post a progress note, or finish with TASK_COMPLETE: <summary> if you are done.`;
+}

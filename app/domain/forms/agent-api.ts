@@ -1,0 +1,78 @@
+import { z } from "zod";
+
+// Bodies of the agent API and the completion webhook. Strict: an unknown key
+// (an `updated_by_agent_id`, say) is an error, never silently trusted.
+
+const tokens = z.number().int().min(0).max(1e12);
+
+export const usageSchema = z
+  .object({
+    model: z.string().trim().max(200).default(""),
+    input_tokens: tokens,
+    output_tokens: tokens,
+    cache_read_tokens: tokens.default(0),
+    cache_write_tokens: tokens.default(0),
+    cost_usd: z.number().min(0).max(1e6).nullable().default(null),
+  })
+  .strict();
+
+export const agentUsageSchema = usageSchema.extend({ run_id: z.string().min(1).max(200).optional() }).strict();
+
+const metadata = z
+  .record(z.string().max(100), z.unknown())
+  .refine((m) => JSON.stringify(m).length <= 16_384, "metadata is limited to 16 KiB")
+  .default({});
+
+export const activitySchema = z
+  .object({
+    type: z
+      .string()
+      .regex(/^[a-z][a-z0-9_.]{0,39}$/, "lowercase letters, digits, _ and ., at most 40")
+      .default("progress"),
+    message: z.string().trim().min(1, "message is required").max(10_000),
+    metadata,
+  })
+  .strict();
+
+const httpUrl = z.url({ protocol: /^https?$/, error: "an http(s) URL" }).max(2000);
+
+export const deliverableSchema = z
+  .object({
+    type: z.enum(["file", "url", "artifact"]),
+    title: z.string().trim().min(1, "title is required").max(500),
+    path: z.string().min(1).max(1000).optional(),
+    url: httpUrl.optional(),
+    description: z.string().max(10_000).default(""),
+  })
+  .strict()
+  .refine((d) => d.type !== "file" || d.path, { path: ["path"], message: "a file deliverable needs a path" })
+  .refine((d) => d.type !== "url" || d.url, { path: ["url"], message: "a url deliverable needs a url" });
+
+export const agentStatusSchema = z
+  .object({
+    status: z.enum(["in_progress", "testing", "review"]),
+    summary: z.string().max(10_000).default(""),
+  })
+  .strict();
+
+export const approvalRequestSchema = z
+  .object({
+    task_id: z.uuid(),
+    action: z.string().regex(/^[a-z][a-z0-9_.:-]{0,63}$/, "lowercase action name, at most 64 characters"),
+    args: z.record(z.string().max(200), z.unknown()).default({}),
+    target: z.string().max(500).default(""),
+    reason: z.string().max(2000).default(""),
+  })
+  .strict()
+  .refine((a) => JSON.stringify(a.args).length <= 32_768, { path: ["args"], message: "args are limited to 32 KiB" });
+
+export const webhookBodySchema = z.union([
+  z.object({ task_id: z.uuid(), summary: z.string().max(10_000).default(""), usage: usageSchema.optional() }).strict(),
+  z
+    .object({
+      session_key: z.string().min(1).max(200),
+      message: z.string().max(10_000).refine((m) => m.trimStart().startsWith("TASK_COMPLETE:"), "message must start with TASK_COMPLETE:"),
+      usage: usageSchema.optional(),
+    })
+    .strict(),
+]);

@@ -1,0 +1,16 @@
+import { z } from "zod";
+
+export const reassignSchema = z.object({ agent_id: z.uuid({ error: "Choose an agent" }) }).strict();
+
+export const OTHER = "__other";
+
+/** A planning answer: one of the agent's options, or "Other" with the operator's own words. */
+export const planningAnswerSchema = z
+  .object({
+    question_id: z.uuid({ error: "Unknown question" }),
+    choice: z.string().min(1, "Choose an answer").max(300),
+    other: z.string().trim().max(2000, "At most 2,000 characters").default(""),
+  })
+  .strict()
+  .refine((a) => a.choice !== OTHER || a.other.length > 0, { path: ["other"], message: "Write your answer" })
+  .transform((a) => ({ question_id: a.question_id, answer: a.choice === OTHER ? a.other : a.choice }));

@@ -1,0 +1,57 @@
+import { requestContext } from "#app/context.server";
+import { parseAgentReply } from "#app/domain/agent-replies";
+import { AppError } from "#app/domain/errors";
+import { webhookBodySchema } from "#app/domain/forms/agent-api";
+import { WEBHOOK_MAX_BYTES } from "#app/domain/webhook-rules";
+import { apiHandler } from "#app/services/api.server";
+import { parseJsonBytes, readBodyBytes } from "#app/services/json-body.server";
+import { verifyWebhookSignature } from "#app/services/webhook-signature.server";
+import type { Route } from "./+types/agent-completion";
+
+const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,200}$/;
+
+// POST /api/webhooks/agent-completion — size (413), signature and timestamp
+// (401), body (400) and the task's existence (404) are checked before the 202.
+export async function action({ request, context }: Route.ActionArgs) {
+  const { rt, log } = context.get(requestContext);
+  return apiHandler(log, async () => {
+    if (request.method !== "POST") throw new AppError("method_not_allowed", "Use POST.");
+    const bytes = await readBodyBytes(request, WEBHOOK_MAX_BYTES);
+    const scheme = verifyWebhookSignature(request.headers, bytes, rt.secrets.WEBHOOK_SECRET, rt.env.WEBHOOK_ALLOW_LEGACY);
+    const deliveryId = request.headers.get("x-mc-delivery-id");
+    if (deliveryId !== null && !DELIVERY_ID.test(deliveryId)) {
+      throw new AppError("invalid", "X-MC-Delivery-Id must be 1–200 letters, digits, '.', '_', ':' or '-'.");
+    }
+    const body = parseJsonBytes(bytes, webhookBodySchema);
+    let taskId: string;
+    let summary: string;
+    if ("task_id" in body) {
+      const task = await rt.db.rpc<{ id: string } | null>("get_task_by_id", { p_task_id: body.task_id });
+      if (!task) throw new AppError("not_found", "No task with that id.");
+      taskId = task.id;
+      summary = body.summary;
+    } else {
+      const task = await rt.db.rpc<{ id: string } | null>("find_task_by_session", { p_session_key: body.session_key });
+      if (!task) throw new AppError("not_found", "No task has that session key.");
+      taskId = task.id;
+      const reply = parseAgentReply(body.message);
+      summary = reply.kind === "complete" ? reply.summary : body.message;
+    }
+    const result = await rt.db.rpc<{ duplicate?: boolean; changed?: boolean; status?: string }>("apply_completion_webhook", {
+      p_delivery_id: deliveryId,
+      p_task_id: taskId,
+      p_summary: summary,
+      p_usage: body.usage ?? null,
+    });
+    if (result.duplicate) return Response.json({ duplicate: true }, { status: 200 });
+    log.info({ event: "webhook.completion", task_id: taskId, scheme, changed: result.changed, status: result.status }, "completion webhook applied");
+    return Response.json({ accepted: true, task_id: taskId, status: result.status, changed: result.changed }, { status: 202 });
+  });
+}
+
+export async function loader({ context }: Route.LoaderArgs) {
+  const { log } = context.get(requestContext);
+  return apiHandler(log, async () => {
+    throw new AppError("method_not_allowed", "Use POST.");
+  }).then((res) => new Response(res.body, { status: res.status, headers: { "content-type": "application/json", Allow: "POST" } }));
+}

@@ -1,0 +1,83 @@
+import { Form, redirect } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { AppError } from "#app/domain/errors";
+import { FormError } from "#app/components/field";
+import { runHeartbeat } from "#app/services/heartbeat.server";
+import { operator } from "#app/services/operator.server";
+import { actionFailure } from "#app/services/ui-errors.server";
+import type { Route } from "./+types/heartbeat";
+
+export const meta: Route.MetaFunction = () => [{ title: "Heartbeat · Mission Control" }];
+
+interface Run {
+  run_id: string;
+  trigger: string;
+  instance: string;
+  started_at: string;
+  duration_ms: number;
+  gateway_calls: number;
+  actions: Array<{ task_id: string | null; action: string; reason: string | null; ok: boolean }>;
+}
+
+// Receipts of recent heartbeat runs. Viewing never runs one; the button does.
+export async function loader({ request, context }: Route.LoaderArgs) {
+  const { db, rt, user } = operator(context, request, "viewer");
+  const runs = await db.rpc<Run[]>("list_heartbeat_runs", { p_limit: 50 });
+  return { runs, canRun: user.role !== "viewer", interval: rt.env.HEARTBEAT_INTERVAL_S, gateway: rt.gateway?.status ?? "disabled" };
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const { rt } = operator(context, request);
+  await request.formData();
+  try {
+    const result = await runHeartbeat(rt, "manual");
+    if ("skipped" in result) throw new AppError("conflict", "A heartbeat run is already under way.");
+    return redirect("/heartbeat");
+  } catch (error) {
+    return actionFailure(error);
+  }
+}
+
+export default function Heartbeat({ loaderData, actionData }: Route.ComponentProps) {
+  const { runs, canRun, interval, gateway } = loaderData;
+  return (
+    <main className="page">
+      <div className="page-head">
+        <h1>Heartbeat</h1>
+        {canRun ? (
+          <Form method="post">
+            <AuthenticityTokenInput />
+            <button type="submit" className="btn btn-primary">Run now</button>
+          </Form>
+        ) : null}
+      </div>
+      <FormError message={actionData?.formError} />
+      <p className="muted">
+        Cron calls <code>/api/heartbeat</code>; {interval > 0 ? `the in-process scheduler also runs every ${interval} s` : "no in-process scheduler"}. Gateway: {gateway}.
+      </p>
+      {runs.length === 0 ? <p className="empty">No runs yet.</p> : null}
+      <ol className="runs">
+        {runs.map((run) => (
+          <li key={run.run_id} className="panel run">
+            <p className="run-head">
+              <time dateTime={run.started_at}>{run.started_at.slice(0, 19).replace("T", " ")}</time> · {run.trigger} · {run.duration_ms} ms ·{" "}
+              {run.gateway_calls} gateway call{run.gateway_calls === 1 ? "" : "s"} · <span className="muted">{run.instance}</span>
+            </p>
+            {run.actions.length === 0 ? (
+              <p className="muted">Idle: nothing to do.</p>
+            ) : (
+              <ul className="run-actions">
+                {run.actions.map((a, i) => (
+                  <li key={i} className={a.ok ? "ok" : "not-ok"}>
+                    <strong>{a.action.replaceAll("_", " ")}</strong> {a.reason ? `(${a.reason.replaceAll("_", " ")})` : ""}{" "}
+                    {a.task_id ? <code>{a.task_id.slice(0, 8)}</code> : null}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ol>
+    </main>
+  );
+}

@@ -1,0 +1,86 @@
+import { redirect } from "react-router";
+import { deleteTask, getTask, updateTask } from "#app/db/api.server";
+import type { Actor } from "#app/db/rows";
+import { AppError } from "#app/domain/errors";
+import { planningAnswerSchema, reassignSchema } from "#app/domain/forms/dispatch";
+import { taskMoveSchema, taskUpdateSchema } from "#app/domain/forms/task";
+import { parseForm } from "#app/domain/forms/parse";
+import { dispatchOne } from "#app/services/dispatcher.server";
+import type { Logger } from "#app/services/logger.server";
+import { answerPlanningQuestion, startPlanning } from "#app/services/planning.server";
+import type { Runtime } from "#app/services/runtime.server";
+import { moveTask } from "#app/services/task-moves.server";
+import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
+
+// The task page's forms, one intent each. Every one re-reads the task, so a
+// stale page cannot act on a task that moved or left the workspace.
+
+interface Ctx {
+  rt: Runtime;
+  log: Logger;
+  actor: Actor;
+  workspace: { id: string; slug: string };
+  taskId: string;
+  pathname: string;
+}
+
+export async function taskAction(ctx: Ctx, form: FormData) {
+  const intent = String(form.get("intent") ?? "");
+  const { rt, log, actor, workspace, taskId } = ctx;
+  const db = rt.db;
+  try {
+    const task = found(await getTask(db, taskId), "Task");
+    if (task.workspace_id !== workspace.id) found(null, "Task");
+    switch (intent) {
+      case "move": {
+        const parsed = parseForm(form, taskMoveSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
+        await moveTask(db, log, taskId, parsed.data.status, actor, workspace.id);
+        break;
+      }
+      case "update": {
+        const parsed = parseForm(form, taskUpdateSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
+        await updateTask(db, taskId, parsed.data, actor);
+        break;
+      }
+      case "delete":
+        await deleteTask(db, taskId, actor);
+        log.info({ event: "task.deleted", task_id: taskId }, "task deleted");
+        return redirect(`/w/${workspace.slug}`);
+      case "dispatch":
+        await dispatchOne(rt, rt.gateway, taskId);
+        break;
+      case "retry":
+      case "reassign": {
+        let agentId: string | null = null;
+        if (intent === "reassign") {
+          const parsed = parseForm(form, reassignSchema);
+          if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
+          agentId = parsed.data.agent_id;
+        }
+        await db.rpc("retry_dispatch", { p_task_id: taskId, p_agent_id: agentId, p_actor: actor });
+        await dispatchOne(rt, rt.gateway, taskId);
+        break;
+      }
+      case "start-planning":
+        await startPlanning(rt, rt.gateway, taskId);
+        break;
+      case "answer": {
+        const parsed = parseForm(form, planningAnswerSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
+        await answerPlanningQuestion(rt, rt.gateway, taskId, parsed.data.question_id, parsed.data.answer, actor);
+        break;
+      }
+      case "cancel-planning":
+        await db.rpc("cancel_planning", { p_task_id: taskId, p_actor: actor });
+        break;
+      default:
+        return invalidForm({}, undefined, intent);
+    }
+    return redirect(ctx.pathname);
+  } catch (error) {
+    if (error instanceof AppError) return actionFailure(error, undefined, intent);
+    throw error;
+  }
+}

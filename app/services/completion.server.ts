@@ -1,0 +1,55 @@
+import { parseAgentReply } from "#app/domain/agent-replies";
+import type { Gateway, RunFinished } from "./gateway.server";
+import { handlePlanningReply } from "./planning.server";
+import type { Runtime } from "./runtime.server";
+
+// The gateway's own completion path: a finished run moves its task on (or
+// feeds planning). The webhook and the agent API reach the same SQL function,
+// which changes nothing for whoever comes second.
+
+interface SessionTask {
+  id: string;
+  status: string;
+  current_run_id: string | null;
+}
+
+const GATEWAY_ACTOR = { type: "system", name: "gateway" } as const;
+
+export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: RunFinished): Promise<void> {
+  const task = await rt.db.rpc<SessionTask | null>("find_task_by_session", { p_session_key: event.sessionKey });
+  if (!task) return;
+  const log = rt.log.child({ task_id: task.id, run_id: event.runId });
+  if (task.status === "planning") {
+    await handlePlanningReply(rt, gateway, task.id, event);
+    return;
+  }
+  if (event.status === "error") {
+    await rt.db.rpc("record_run_failure", { p_task_id: task.id, p_run_id: event.runId, p_reason: event.text ?? "the run ended with an error" });
+    log.warn({ event: "agent.run_failed" }, "agent run failed");
+    return;
+  }
+  const reply = parseAgentReply(event.text);
+  const summary = reply.kind === "complete" ? reply.summary : (event.text ?? "");
+  const result = await rt.db.rpc<{ changed: boolean; status: string }>("complete_task", {
+    p_task_id: task.id,
+    p_source: "gateway",
+    p_summary: summary,
+    p_run_id: event.runId,
+    p_actor: GATEWAY_ACTOR,
+  });
+  if (result.changed) log.info({ event: "task.state_changed", to: result.status, via: "gateway" }, "run finished; task moved on");
+  await pullGatewayUsage(rt, gateway, task.id, event);
+}
+
+/** The gateway's usage for a run, recorded only when the agent reported none. */
+async function pullGatewayUsage(rt: Runtime, gateway: Gateway, taskId: string, event: RunFinished): Promise<void> {
+  const { has_usage } = await rt.db.rpc<{ has_usage: boolean }>("run_has_usage", { p_run_id: event.runId });
+  if (has_usage) return;
+  try {
+    const usage = await gateway.runUsage(event.sessionKey, event.runId);
+    if (!usage) return;
+    await rt.db.rpc("record_usage", { p_task_id: taskId, p_source: "gateway", p_dedupe_key: event.runId, p_run_id: event.runId, p_usage: usage });
+  } catch (error) {
+    rt.log.warn({ event: "usage.pull_failed", task_id: taskId, run_id: event.runId, err: error }, "could not read run usage from the gateway");
+  }
+}

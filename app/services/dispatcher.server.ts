@@ -1,0 +1,113 @@
+import { AppError } from "#app/domain/errors";
+import { backoffDelay } from "#app/domain/backoff";
+import { buildDispatchMessage, dispatchIdempotencyKey } from "#app/domain/dispatch-message";
+import { randomToken, sha256Hex } from "./crypto.server";
+import { type Gateway, GatewayUnavailableError } from "./gateway.server";
+import type { Runtime } from "./runtime.server";
+
+// One dispatch path for the UI button and the heartbeat: claim atomically
+// (SKIP LOCKED), mint a task-scoped token, start the run on the task's own
+// session, then record it. A failure is stored with a machine-readable reason
+// and retried with backoff; after DISPATCH_MAX_ATTEMPTS the task is parked.
+
+export interface HeartbeatAction {
+  task_id: string | null;
+  action: string;
+  reason: string | null;
+  ok: boolean;
+}
+
+interface ClaimedTask {
+  id: string;
+  title: string;
+  description: string;
+  priority: string;
+  due_at: string | null;
+  planning_spec: unknown;
+  dispatch_count: number;
+  dispatch_attempts: number;
+  session_key: string;
+  agent: { id: string; name: string; openclaw_agent_id: string };
+}
+
+const CLAIM_SECONDS = 120;
+const RETRY_BASE_MS = 30_000;
+const RETRY_CAP_MS = 60 * 60_000;
+
+export async function dispatchReady(rt: Runtime, gateway: Gateway | null, limit: number): Promise<HeartbeatAction[]> {
+  if (limit <= 0) return [];
+  if (!gateway || gateway.status !== "connected") {
+    const { ready } = await rt.db.rpc<{ ready: number }>("count_dispatchable");
+    return ready > 0 ? [{ task_id: null, action: "dispatch_skipped", reason: gateway ? "gateway_disconnected" : "gateway_disabled", ok: false }] : [];
+  }
+  const claimed = await rt.db.rpc<ClaimedTask[]>("claim_tasks_for_dispatch", { p_limit: limit, p_claim_seconds: CLAIM_SECONDS });
+  const actions: HeartbeatAction[] = [];
+  for (const task of claimed) actions.push(await dispatchClaimed(rt, gateway, task));
+  return actions;
+}
+
+/** The operator's "Dispatch now": the same path, for one task, with a clear refusal. */
+export async function dispatchOne(rt: Runtime, gateway: Gateway | null, taskId: string): Promise<HeartbeatAction> {
+  if (!gateway) throw new AppError("unavailable", "No OpenClaw gateway is configured (set OPENCLAW_GATEWAY_URL).", { reason: "gateway_disabled" });
+  if (gateway.status !== "connected") {
+    throw new AppError("unavailable", "The OpenClaw gateway is not connected; the task stays assigned and can be dispatched later.", {
+      reason: "gateway_disconnected",
+    });
+  }
+  const [task] = await rt.db.rpc<ClaimedTask[]>("claim_tasks_for_dispatch", { p_limit: 1, p_claim_seconds: CLAIM_SECONDS, p_task_id: taskId });
+  if (!task) {
+    const why = await rt.db.rpc<{ status: string; reason: string } | null>("explain_not_dispatchable", { p_task_id: taskId });
+    if (!why) throw new AppError("not_found", "Task not found.");
+    throw new AppError("conflict", NOT_DISPATCHABLE[why.reason] ?? "The task cannot be dispatched now.", why);
+  }
+  const action = await dispatchClaimed(rt, gateway, task);
+  if (!action.ok) throw new AppError("unavailable", `The gateway refused the dispatch (${action.reason}); it will be retried.`, { reason: action.reason });
+  return action;
+}
+
+const NOT_DISPATCHABLE: Record<string, string> = {
+  not_assigned: "Only an assigned task can be dispatched.",
+  no_agent: "Choose an agent first.",
+  agent_has_no_openclaw_id: "The agent has no OpenClaw agent id: set one on the agent's page.",
+  agent_offline: "The agent is offline.",
+  dispatch_in_progress: "A dispatch of this task is already under way.",
+};
+
+async function dispatchClaimed(rt: Runtime, gateway: Gateway, task: ClaimedTask): Promise<HeartbeatAction> {
+  const log = rt.log.child({ task_id: task.id, agent_id: task.agent.id });
+  const leaseSeconds = rt.env.LEASE_MINUTES * 60;
+  try {
+    const token = randomToken("mct_");
+    await rt.db.rpc("issue_task_token", {
+      p_token_hash: sha256Hex(token),
+      p_task_id: task.id,
+      p_agent_id: task.agent.id,
+      p_ttl_seconds: leaseSeconds + 24 * 3600,
+    });
+    const run = await gateway.startRun({
+      agentId: task.agent.openclaw_agent_id,
+      sessionKey: task.session_key,
+      message: buildDispatchMessage(task, { baseUrl: rt.env.publicUrl, agentToken: token }),
+      idempotencyKey: dispatchIdempotencyKey(task.id, task.dispatch_count),
+    });
+    await rt.db.rpc("mark_task_dispatched", { p_task_id: task.id, p_run_id: run.runId, p_session_key: task.session_key, p_lease_seconds: leaseSeconds });
+    log.info({ event: "agent.dispatched", run_id: run.runId, session_key: task.session_key }, "task dispatched");
+    return { task_id: task.id, action: "dispatched", reason: null, ok: true };
+  } catch (error) {
+    if (error instanceof AppError && error.code === "conflict") {
+      // The task moved on while we dispatched (e.g. its run already finished).
+      log.info({ event: "agent.dispatch_superseded" }, error.message);
+      return { task_id: task.id, action: "dispatch_superseded", reason: "task_moved", ok: true };
+    }
+    const reason = error instanceof GatewayUnavailableError ? error.reason : "dispatch_error";
+    const retryMs = backoffDelay(task.dispatch_attempts - 1, Math.random, RETRY_BASE_MS, RETRY_CAP_MS);
+    const result = await rt.db.rpc<{ parked: boolean }>("record_dispatch_failure", {
+      p_task_id: task.id,
+      p_reason: reason,
+      p_retry_seconds: Math.ceil(retryMs / 1000),
+      p_max_attempts: rt.env.DISPATCH_MAX_ATTEMPTS,
+    });
+    log.warn({ event: "agent.dispatch_failed", reason, parked: result.parked, err: error }, "dispatch failed");
+    return { task_id: task.id, action: result.parked ? "dispatch_parked" : "dispatch_failed", reason, ok: false };
+  }
+}

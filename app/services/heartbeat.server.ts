@@ -1,0 +1,176 @@
+import { hostname } from "node:os";
+import path from "node:path";
+import { existsSync } from "node:fs";
+import { buildStallNudge } from "#app/domain/dispatch-message";
+import { handleRunFinished } from "./completion.server";
+import { checkDeliverables, type DeliverableInput } from "./deliverable-checks.server";
+import { type HeartbeatAction, dispatchReady } from "./dispatcher.server";
+import type { Gateway } from "./gateway.server";
+import type { Runtime } from "./runtime.server";
+
+// One heartbeat run: under a PostgreSQL advisory lock (and an in-process
+// flag, since the embedded database has a single connection) it requeues
+// expired leases, flags stalls once, dispatches ready tasks and checks tasks
+// in testing within an action budget, expires approvals, and stores a
+// receipt. A run with nothing to do makes no gateway call at all.
+
+export interface HeartbeatReceipt {
+  run_id: string;
+  started_at: string;
+  duration_ms: number;
+  actions: HeartbeatAction[];
+  gateway_calls: number;
+}
+
+export type Trigger = "cron" | "scheduler" | "manual";
+
+const LOCK_KEY = 7_340_002; // arbitrary, fixed: "mission-control heartbeat"
+const INSTANCE = `${hostname()}:${process.pid}`;
+let runningHere = false;
+
+export async function runHeartbeat(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceipt | { skipped: "already_running" }> {
+  if (runningHere) return { skipped: "already_running" };
+  runningHere = true;
+  try {
+    return await rt.db.session(async (s) => {
+      const [row] = await s.query<{ locked: boolean }>("select pg_try_advisory_lock($1) as locked", [LOCK_KEY]);
+      if (!row?.locked) return { skipped: "already_running" as const };
+      try {
+        return await runLocked(rt, trigger);
+      } finally {
+        await s.query("select pg_advisory_unlock($1)", [LOCK_KEY]);
+      }
+    });
+  } finally {
+    runningHere = false;
+  }
+}
+
+async function runLocked(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceipt> {
+  const started = new Date();
+  const t0 = performance.now();
+  const counted = countingGateway(rt.gateway);
+  const gateway = counted.gateway;
+  const actions: HeartbeatAction[] = [];
+  let budget = rt.env.HEARTBEAT_ACTION_BUDGET;
+
+  const spent = await requeueExpiredLeases(rt, gateway, budget, actions);
+  budget -= spent;
+  await flagStalls(rt, gateway, actions);
+  const dispatched = await dispatchReady(rt, gateway, budget);
+  actions.push(...dispatched);
+  budget -= dispatched.filter((a) => a.task_id !== null).length;
+  budget -= await checkTestingTasks(rt, budget, actions);
+  const expired = await rt.db.rpc<Array<{ id: string; task_id: string }>>("expire_approvals", { p_limit: 100 });
+  for (const a of expired) actions.push({ task_id: a.task_id, action: "approval_expired", reason: "expired", ok: true });
+
+  const duration = Math.round(performance.now() - t0);
+  const { id } = await rt.db.rpc<{ id: string }>("record_heartbeat_run", {
+    p_trigger: trigger,
+    p_instance: INSTANCE,
+    p_started_at: started.toISOString(),
+    p_duration_ms: duration,
+    p_actions: actions,
+    p_gateway_calls: counted.calls(),
+  });
+  rt.log.info({ event: "heartbeat.run", run_id: id, trigger, actions: actions.length, duration_ms: duration, gateway_calls: counted.calls() }, "heartbeat run");
+  return { run_id: id, started_at: started.toISOString(), duration_ms: duration, actions, gateway_calls: counted.calls() };
+}
+
+/** Expired leases: ask the gateway about the run first; only a dead run is requeued. */
+async function requeueExpiredLeases(rt: Runtime, gateway: Gateway | null, budget: number, actions: HeartbeatAction[]): Promise<number> {
+  const expired = await rt.db.rpc<Array<{ id: string; run_id: string | null; session_key: string | null }>>("list_expired_leases", { p_limit: budget });
+  for (const task of expired) {
+    if (gateway?.status === "connected" && task.run_id && task.session_key) {
+      try {
+        const state = await gateway.waitRun(task.run_id, 1);
+        if (state.status === "pending" || state.status === "timeout") {
+          await rt.db.rpc("extend_lease", { p_task_id: task.id, p_lease_seconds: rt.env.LEASE_MINUTES * 60 });
+          actions.push({ task_id: task.id, action: "lease_extended", reason: "run_still_active", ok: true });
+          continue;
+        }
+        if (state.status === "ok" || state.status === "error") {
+          await handleRunFinished(rt, gateway, { runId: task.run_id, sessionKey: task.session_key, status: state.status, text: state.text });
+          actions.push({ task_id: task.id, action: "completion_recovered", reason: `run_${state.status}`, ok: true });
+          continue;
+        }
+      } catch (error) {
+        rt.log.warn({ event: "heartbeat.lease_check_failed", task_id: task.id, err: error }, "could not ask the gateway about an expired run");
+      }
+    }
+    const { changed } = await rt.db.rpc<{ changed: boolean }>("requeue_expired_task", { p_task_id: task.id });
+    if (changed) actions.push({ task_id: task.id, action: "requeued", reason: "lease_expired", ok: true });
+  }
+  return expired.length;
+}
+
+async function flagStalls(rt: Runtime, gateway: Gateway | null, actions: HeartbeatAction[]): Promise<void> {
+  const minutes = rt.env.STALL_MINUTES;
+  const stalled = await rt.db.rpc<Array<{ id: string; session_key: string | null; openclaw_agent_id: string | null }>>("list_stalled_tasks", {
+    p_minutes: minutes,
+    p_limit: 50,
+  });
+  for (const task of stalled) {
+    const { flagged } = await rt.db.rpc<{ flagged: boolean }>("flag_stall", { p_task_id: task.id, p_minutes: minutes });
+    if (!flagged) continue;
+    let nudged = false;
+    if (gateway?.status === "connected" && task.session_key && task.openclaw_agent_id) {
+      try {
+        await gateway.sendMessage({
+          agentId: task.openclaw_agent_id,
+          sessionKey: task.session_key,
+          message: buildStallNudge(minutes),
+          idempotencyKey: `mc-task-${task.id}-stall-${Date.now()}`,
+        });
+        nudged = true;
+      } catch (error) {
+        rt.log.warn({ event: "heartbeat.nudge_failed", task_id: task.id, err: error }, "could not nudge a stalled session");
+      }
+    }
+    actions.push({ task_id: task.id, action: "stall_flagged", reason: nudged ? "no_activity_nudged" : "no_activity", ok: true });
+  }
+}
+
+async function checkTestingTasks(rt: Runtime, budget: number, actions: HeartbeatAction[]): Promise<number> {
+  if (budget <= 0) return 0;
+  const tasks = await rt.db.rpc<Array<{ id: string; deliverables: DeliverableInput[] }>>("list_testing_tasks", { p_limit: budget });
+  const chromium = rt.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : null);
+  for (const task of tasks) {
+    const outcome = await checkDeliverables(task.deliverables, {
+      filesDir: rt.env.filesDir,
+      taskId: task.id,
+      allowedHosts: rt.env.TESTING_URL_ALLOWLIST,
+      chromiumPath: chromium,
+      // Outside the files folder: an agent must not be able to offer a check's own screenshot as a deliverable.
+      screenshotDir: path.join(rt.env.dataDir, "checks", task.id),
+    });
+    const verdict = outcome.checkable === 0 ? "none_checkable" : outcome.ok ? "pass" : "fail";
+    await rt.db.rpc("finish_testing", { p_task_id: task.id, p_verdict: verdict, p_results: outcome.results });
+    actions.push({ task_id: task.id, action: `checks_${verdict}`, reason: verdict === "fail" ? failedReasons(outcome.results) : null, ok: verdict !== "fail" });
+  }
+  return tasks.length;
+}
+
+function failedReasons(results: Array<{ ok: boolean; reason: string | null }>): string {
+  return [...new Set(results.filter((r) => !r.ok).map((r) => r.reason ?? "failed"))].join(",");
+}
+
+/** Counts the gateway calls one run makes (the receipt reports them; an idle run must make none). */
+function countingGateway(gateway: Gateway | null): { gateway: Gateway | null; calls: () => number } {
+  if (!gateway) return { gateway: null, calls: () => 0 };
+  let calls = 0;
+  const counted = new Set(["startRun", "sendMessage", "waitRun", "runUsage", "listAgents"]);
+  const proxy = new Proxy(gateway, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof prop === "string" && counted.has(prop) && typeof value === "function") {
+        return (...args: unknown[]) => {
+          calls++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { gateway: proxy, calls: () => calls };
+}

@@ -1,0 +1,64 @@
+import { createHmac, randomUUID } from "node:crypto";
+import type { SqlDatabase } from "#app/db/types";
+import { sha256Hex } from "#app/services/crypto.server";
+
+// Seeds for agent-plane route tests: a workspace, agents with known tokens,
+// tasks assigned to them, and a signer for the completion webhook.
+
+export const SECRETS = {
+  MC_API_TOKEN: "api-token-".padEnd(40, "a"),
+  WEBHOOK_SECRET: "webhook-secret-".padEnd(40, "w"),
+  SESSION_SECRET: "session-secret-".padEnd(40, "s"),
+};
+
+const system = { type: "system", name: "test" };
+
+export async function seedWorkspace(db: SqlDatabase, slug = `ws-${randomUUID().slice(0, 8)}`) {
+  return db.rpc<{ id: string; slug: string }>("create_workspace", { p_name: slug, p_slug: slug, p_icon: "", p_actor: system });
+}
+
+export async function seedAgent(db: SqlDatabase, workspaceId: string, name: string, openclawId: string | null = "main") {
+  const token = `mca_${randomUUID().replaceAll("-", "")}${randomUUID().replaceAll("-", "")}`;
+  const agent = await db.rpc<{ id: string }>("create_agent", {
+    p_workspace_id: workspaceId,
+    p_fields: { name, openclaw_agent_id: openclawId ?? "" },
+    p_token_hash: sha256Hex(token),
+    p_token_hint: token.slice(0, 8),
+    p_actor: system,
+  });
+  return { id: agent.id, token };
+}
+
+export async function seedTask(db: SqlDatabase, workspaceId: string, fields: Record<string, unknown> = {}) {
+  return db.rpc<{ id: string }>("create_task", { p_workspace_id: workspaceId, p_fields: { title: "Seeded task", ...fields }, p_actor: system });
+}
+
+/** Puts a task in progress as if it had been dispatched (run id and session key set). */
+export async function seedRunningTask(db: SqlDatabase, workspaceId: string, agentId: string, fields: Record<string, unknown> = {}) {
+  const task = await seedTask(db, workspaceId, { status: "assigned", assigned_agent_id: agentId, ...fields });
+  const runId = `run-${randomUUID()}`;
+  const sessionKey = `agent:main:mc-task-${task.id}`;
+  await db.rpc("mark_task_dispatched", { p_task_id: task.id, p_run_id: runId, p_session_key: sessionKey, p_lease_seconds: 3600 });
+  return { id: task.id, runId, sessionKey };
+}
+
+export async function taskRow(db: SqlDatabase, id: string) {
+  const [row] = await db.session((s) => s.query<Record<string, unknown>>("select * from tasks where id = $1", [id]));
+  return row!;
+}
+
+export async function sql<T = Record<string, unknown>>(db: SqlDatabase, text: string, params: unknown[] = []) {
+  return db.session((s) => s.query<T>(text, params));
+}
+
+/** Headers for a signed webhook call (DESIGN §4). */
+export function signWebhook(body: string, options: { secret?: string; timestamp?: number; deliveryId?: string } = {}) {
+  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+  const signature = createHmac("sha256", options.secret ?? SECRETS.WEBHOOK_SECRET).update(`${timestamp}.${body}`).digest("hex");
+  return {
+    "content-type": "application/json",
+    "x-mc-timestamp": timestamp,
+    "x-mc-signature": `sha256=${signature}`,
+    ...(options.deliveryId ? { "x-mc-delivery-id": options.deliveryId } : {}),
+  };
+}
