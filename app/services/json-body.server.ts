@@ -7,7 +7,11 @@ import { AppError } from "#app/domain/errors";
  */
 export async function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new AppError("payload_too_large", `The body is larger than ${maxBytes} bytes.`);
+  if (declared > maxBytes) {
+    // Refuse without reading, but release the upload so the client sees the 413 instead of stalling.
+    await request.body?.cancel().catch(() => {});
+    throw new AppError("payload_too_large", `The body is larger than ${maxBytes} bytes.`);
+  }
   if (!request.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let total = 0;

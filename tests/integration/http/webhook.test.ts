@@ -1,0 +1,138 @@
+import { createHmac, randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { SECRETS, seedAgent, seedRunningTask, seedWorkspace, signWebhook, sql, taskRow } from "#tests/support/agent-plane";
+import { type RunningServer, startServer } from "#tests/support/server";
+
+// POST /api/webhooks/agent-completion: timestamped HMAC, ±300 s, replay
+// protection by delivery id, 413/400/404 before any effect, legacy header
+// only when allowed — on two servers, one with the legacy switch on.
+describe("completion webhook", () => {
+  let pg: TestPostgres;
+  let server: RunningServer;
+  let legacy: RunningServer;
+  let ws: { id: string };
+  let agent: { id: string; token: string };
+
+  const send = (target: RunningServer, body: string, headers: Record<string, string>) =>
+    fetch(`${target.url}/api/webhooks/agent-completion`, { method: "POST", body, headers });
+  const running = () => seedRunningTask(pg.db, ws.id, agent.id);
+  const error = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
+
+  beforeAll(async () => {
+    pg = await createTestPostgres();
+    [server, legacy] = await Promise.all([
+      startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } }),
+      startServer({ env: { DATABASE_URL: pg.url, ...SECRETS, WEBHOOK_ALLOW_LEGACY: "1" } }),
+    ]);
+    ws = await seedWorkspace(pg.db);
+    agent = await seedAgent(pg.db, ws.id, "Hooked");
+  });
+
+  afterAll(async () => {
+    await Promise.all([server?.stop(), legacy?.stop()]);
+    await pg?.drop();
+  });
+
+  it("accepts a signed completion: 202, task to testing, agent to standby, usage recorded", async () => {
+    const task = await running();
+    const body = JSON.stringify({ task_id: task.id, summary: "Wrote the report", usage: { model: "m", input_tokens: 10, output_tokens: 20, cost_usd: 0.5 } });
+    const res = await send(server, body, signWebhook(body, { deliveryId: `d-${randomUUID()}` }));
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ accepted: true, task_id: task.id, status: "testing", changed: true });
+    const row = await taskRow(pg.db, task.id);
+    expect(row.status).toBe("testing");
+    expect(Number(row.token_usage)).toBe(30);
+    const [a] = await sql<{ status: string }>(pg.db, "select status from agents where id = $1", [agent.id]);
+    expect(a!.status).toBe("standby");
+    const [activity] = await sql<{ message: string }>(pg.db, "select message from task_activities where task_id = $1 and type = 'completed'", [task.id]);
+    expect(activity!.message).toBe("Wrote the report");
+  });
+
+  it("finds the task by session key with a TASK_COMPLETE message", async () => {
+    const task = await running();
+    const body = JSON.stringify({ session_key: task.sessionKey, message: "TASK_COMPLETE: shipped it" });
+    const res = await send(server, body, signWebhook(body));
+    expect(res.status).toBe(202);
+    expect((await taskRow(pg.db, task.id)).status).toBe("testing");
+  });
+
+  it("answers a replayed delivery id with {duplicate: true} and changes nothing", async () => {
+    const task = await running();
+    const body = JSON.stringify({ task_id: task.id, summary: "once", usage: { model: "m", input_tokens: 5, output_tokens: 5 } });
+    const headers = signWebhook(body, { deliveryId: `replay-${randomUUID()}` });
+    expect((await send(server, body, headers)).status).toBe(202);
+    const again = await send(legacy, body, headers);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ duplicate: true });
+    expect(Number((await taskRow(pg.db, task.id)).token_usage)).toBe(10);
+    const completions = await sql(pg.db, "select 1 from task_activities where task_id = $1 and type = 'completed'", [task.id]);
+    expect(completions).toHaveLength(1);
+  });
+
+  it("is a no-op for a task that another path already completed", async () => {
+    const task = await running();
+    await pg.db.rpc("complete_task", { p_task_id: task.id, p_source: "gateway", p_summary: "first", p_run_id: task.runId, p_actor: { type: "system", name: "gw" } });
+    const body = JSON.stringify({ task_id: task.id, summary: "second" });
+    const res = await send(server, body, signWebhook(body));
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ changed: false, status: "testing" });
+    expect(await sql(pg.db, "select 1 from task_activities where task_id = $1 and type = 'completed'", [task.id])).toHaveLength(1);
+  });
+
+  it("refuses unsigned, wrongly signed, stale and future requests with 401", async () => {
+    const task = await running();
+    const body = JSON.stringify({ task_id: task.id, summary: "x" });
+    const now = Math.floor(Date.now() / 1000);
+    const cases: Array<Record<string, string>> = [
+      { "content-type": "application/json" },
+      signWebhook(body, { secret: "not-the-secret-at-all-not-the-secret" }),
+      signWebhook(body, { timestamp: now - 301 }),
+      signWebhook(body, { timestamp: now + 301 }),
+      { ...signWebhook(body), "x-mc-signature": "sha256=zz" },
+      { ...signWebhook(body), "x-mc-timestamp": "yesterday" },
+      signWebhook(body.replace("x", "y")),
+    ];
+    for (const headers of cases) {
+      const res = await send(server, body, headers);
+      expect(res.status, JSON.stringify(headers)).toBe(401);
+      expect((await error(res)).code).toBe("unauthorized");
+    }
+    expect((await taskRow(pg.db, task.id)).status).toBe("in_progress");
+  });
+
+  it("checks size (413), JSON (400), shape (400) and existence (404)", async () => {
+    const big = JSON.stringify({ task_id: randomUUID(), summary: "x".repeat(300 * 1024) });
+    expect((await send(server, big, signWebhook(big))).status).toBe(413);
+    const broken = '{"task_id": ';
+    expect((await send(server, broken, signWebhook(broken))).status).toBe(400);
+    const unknownKey = JSON.stringify({ task_id: randomUUID(), summary: "x", updated_by_agent_id: randomUUID() });
+    expect((await send(server, unknownKey, signWebhook(unknownKey))).status).toBe(400);
+    const wrongMessage = JSON.stringify({ session_key: "agent:main:mc-task-x", message: "done!" });
+    expect((await send(server, wrongMessage, signWebhook(wrongMessage))).status).toBe(400);
+    const missing = JSON.stringify({ task_id: randomUUID(), summary: "x" });
+    const res = await send(server, missing, signWebhook(missing));
+    expect(res.status).toBe(404);
+    expect((await error(res)).code).toBe("not_found");
+    const noSession = JSON.stringify({ session_key: "agent:main:mc-task-none", message: "TASK_COMPLETE: x" });
+    expect((await send(server, noSession, signWebhook(noSession))).status).toBe(404);
+    expect((await send(server, missing, { ...signWebhook(missing), "x-mc-delivery-id": "bad id!" })).status).toBe(400);
+  });
+
+  it("accepts the legacy header only when WEBHOOK_ALLOW_LEGACY=1", async () => {
+    const task = await running();
+    const body = JSON.stringify({ task_id: task.id, summary: "legacy" });
+    const legacySignature = createHmac("sha256", SECRETS.WEBHOOK_SECRET).update(body).digest("hex");
+    const headers = { "content-type": "application/json", "x-webhook-signature": legacySignature };
+    expect((await send(server, body, headers)).status).toBe(401);
+    expect((await send(legacy, body, { ...headers, "x-webhook-signature": "0".repeat(64) })).status).toBe(401);
+    expect((await send(legacy, body, headers)).status).toBe(202);
+    expect((await taskRow(pg.db, task.id)).status).toBe("testing");
+  });
+
+  it("answers 405 to GET", async () => {
+    const res = await fetch(`${server.url}/api/webhooks/agent-completion`);
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST");
+  });
+});
