@@ -28,6 +28,22 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: "gateway",
+          // Contract tests against the real OpenClaw gateway (installed once into
+          // a cache outside the repo) with a stub model. One gateway serves the
+          // whole run, so files run one at a time: one of them restarts it.
+          include: ["tests/gateway/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["tests/support/openclaw/global-setup.ts"],
+          setupFiles: ["tests/support/fail-on-console-error.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

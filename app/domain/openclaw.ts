@@ -159,6 +159,7 @@ export interface RunUsage {
 
 interface HistoryRow {
   role?: unknown;
+  idempotencyKey?: unknown;
   content?: unknown;
   provider?: unknown;
   model?: unknown;
@@ -226,6 +227,32 @@ export function runOutcomeFromHistory(history: unknown, runId: string): { status
   if (stop && TOOL_STOP_REASONS.has(stop)) return null;
   const failed = stop === "error" || stop === "aborted" || str(last.errorMessage) !== null;
   return { status: failed ? "error" : "ok", text: messageText(last.content) };
+}
+
+/**
+ * Finished runs that came after `runId` in the same transcript: after a crash
+ * the gateway resumes an interrupted session with a new run (a "[System] Your
+ * previous turn was interrupted by a gateway restart…" turn) under a new run
+ * id. Rows are placed by the run's user row (`idempotencyKey` "<runId>:user",
+ * the run id being the idempotency key) or else its first assistant row; empty
+ * when the run is not in the transcript.
+ */
+export function laterRunOutcomes(history: unknown, runId: string): Array<{ runId: string; status: "ok" | "error"; text: string | null }> {
+  const rows = historyRows(history);
+  let start = rows.findIndex((row) => row.role === "user" && row.idempotencyKey === `${runId}:user`);
+  if (start < 0) start = rows.findIndex((row) => rowRunId(row) === runId);
+  if (start < 0) return [];
+  const later: string[] = [];
+  for (const row of rows.slice(start + 1)) {
+    const id = rowRunId(row);
+    if (row.role === "assistant" && id && id !== runId && !later.includes(id)) later.push(id);
+  }
+  const out: Array<{ runId: string; status: "ok" | "error"; text: string | null }> = [];
+  for (const id of later) {
+    const outcome = runOutcomeFromHistory(history, id);
+    if (outcome) out.push({ runId: id, ...outcome });
+  }
+  return out;
 }
 
 export interface RunFinished {

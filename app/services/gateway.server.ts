@@ -6,6 +6,7 @@ import { backoffDelay } from "#app/domain/backoff";
 import {
   assertSessionKeyForAgent,
   deviceIdFromPublicKey,
+  laterRunOutcomes,
   parseAgentsList,
   parseAgentWait,
   runFinishedFromEvent,
@@ -394,7 +395,7 @@ class GatewayService implements Gateway {
     if (this.finished.has(e.runId)) return;
     this.finished.set(e.runId, true);
     this.openRuns.delete(e.runId);
-    for (const cb of [...this.finishedListeners]) {
+    for (const cb of this.finishedListeners) {
       try {
         cb(e);
       } catch (error) {
@@ -403,7 +404,12 @@ class GatewayService implements Gateway {
     }
   }
 
-  /** Runs that ended while we were disconnected: their events are gone, the transcript is not. */
+  /**
+   * Runs that ended while we were disconnected: their events are gone, the
+   * transcript is not. A run cut off by a gateway crash never ends; the
+   * gateway resumes its session with a new run, which is reported instead
+   * (same session key, new run id) and the cut-off run is forgotten.
+   */
   private async reconcileOpenRuns(): Promise<void> {
     const bySession = new Map<string, string[]>();
     for (const [runId, sessionKey] of this.openRuns) bySession.set(sessionKey, [...(bySession.get(sessionKey) ?? []), runId]);
@@ -413,7 +419,13 @@ class GatewayService implements Gateway {
         const history = await this.history(sessionKey);
         for (const runId of runIds) {
           const outcome = runOutcomeFromHistory(history, runId);
-          if (outcome) this.emitFinished({ runId, sessionKey, ...outcome });
+          if (outcome) {
+            this.emitFinished({ runId, sessionKey, ...outcome });
+            continue;
+          }
+          const later = laterRunOutcomes(history, runId);
+          for (const run of later) this.emitFinished({ sessionKey, ...run });
+          if (later.length > 0) this.openRuns.delete(runId);
         }
       } catch {
         // Logged by request(); the next reconnect tries again.
@@ -424,7 +436,7 @@ class GatewayService implements Gateway {
   private setStatus(next: GatewayStatus): void {
     if (this.current === next) return;
     this.current = next;
-    for (const cb of [...this.statusListeners]) {
+    for (const cb of this.statusListeners) {
       try {
         cb(next);
       } catch (error) {

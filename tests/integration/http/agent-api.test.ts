@@ -183,7 +183,7 @@ describe("agent API", () => {
   });
 
   it("uploads files under the task's folder, capped and with safe names", async () => {
-    const upload = (name: string, content: string | Uint8Array) => {
+    const upload = (name: string, content: string | Uint8Array<ArrayBuffer>) => {
       const form = new FormData();
       form.set("file", new Blob([content]), name);
       return call(`/api/agent/tasks/${bobTask.id}/files`, bob.token, { method: "POST", body: form });
