@@ -1,6 +1,7 @@
 // `npm test`: every suite, one summary. Installs what a fresh machine lacks,
 // builds the bundle the integration and e2e tests start, then runs lint,
-// typecheck, vitest (unit + integration) and Playwright (e2e), and ends with
+// typecheck, vitest (unit + integration, then the gateway contract suite) and
+// Playwright (e2e), and ends with
 // one line `N passed, N failed[, N skipped]`. Exit status is non-zero on any failure.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -48,7 +49,7 @@ for (const [suite, args] of [
   console.log(`${suite}: ${ok ? "ok" : "FAILED"}`);
 }
 
-if (wants("unit") || wants("integration") || wants("e2e")) ensureBuild({ force: true });
+if (["unit", "integration", "gateway", "e2e"].some(wants)) ensureBuild({ force: true });
 
 if (wants("unit") || wants("integration")) {
   const projects = ["unit", "integration"].filter(wants).flatMap((p) => ["--project", p]);
@@ -61,6 +62,21 @@ if (wants("unit") || wants("integration")) {
     totals.skipped += report.numPendingTests + report.numTodoTests;
   }
   // A crash outside any test (a failing setup file) still fails the run.
+  if (status !== 0 && (!report || report.numFailedTests === 0)) totals.failed += 1;
+}
+
+// The real OpenClaw gateway (installed into a cache outside the project on
+// first use) with a stub model: its own run, so it does not compete with the
+// integration suites for the two cores.
+if (wants("gateway")) {
+  const outputFile = path.join(RESULTS, "gateway.json");
+  const status = run("vitest", ["run", "--project", "gateway", "--reporter=default", "--reporter=json", `--outputFile=${outputFile}`]);
+  const report = readJson(outputFile);
+  if (report) {
+    totals.passed += report.numPassedTests;
+    totals.failed += report.numFailedTests;
+    totals.skipped += report.numPendingTests + report.numTodoTests;
+  }
   if (status !== 0 && (!report || report.numFailedTests === 0)) totals.failed += 1;
 }
 

@@ -23,18 +23,35 @@ export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: Ru
     await handlePlanningReply(rt, gateway, task.id, event);
     return;
   }
+  const ownRun = task.current_run_id === null || task.current_run_id === event.runId;
   if (event.status === "error") {
+    if (!ownRun) return;
     await rt.db.rpc("record_run_failure", { p_task_id: task.id, p_run_id: event.runId, p_reason: event.text ?? "the run ended with an error" });
     log.warn({ event: "agent.run_failed" }, "agent run failed");
     return;
   }
   const reply = parseAgentReply(event.text);
+  // The dispatched run ending means the work is done. Another run in the same
+  // session (a turn the gateway resumed after a crash, a reply to a stall
+  // nudge) completes the task only when it says so.
+  if (!ownRun && reply.kind !== "complete") {
+    if (event.text) {
+      await rt.db.rpc("log_task_activity", {
+        p_task_id: task.id,
+        p_type: "agent_reply",
+        p_message: event.text.slice(0, 10_000),
+        p_metadata: { run_id: event.runId },
+        p_actor: GATEWAY_ACTOR,
+      });
+    }
+    return;
+  }
   const summary = reply.kind === "complete" ? reply.summary : (event.text ?? "");
   const result = await rt.db.rpc<{ changed: boolean; status: string }>("complete_task", {
     p_task_id: task.id,
     p_source: "gateway",
     p_summary: summary,
-    p_run_id: event.runId,
+    p_run_id: ownRun ? event.runId : null,
     p_actor: GATEWAY_ACTOR,
   });
   if (result.changed) log.info({ event: "task.state_changed", to: result.status, via: "gateway" }, "run finished; task moved on");

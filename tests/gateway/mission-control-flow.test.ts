@@ -1,0 +1,220 @@
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { openPostgres } from "#app/db/postgres.server";
+import type { SqlDatabase } from "#app/db/types";
+import { SECRETS, seedAgent, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
+import { adminUrl, databaseUrl, dropDatabase } from "#tests/support/admin";
+import { FormClient, setUpAdmin } from "#tests/support/http-client";
+import { gatewayControl } from "#tests/support/openclaw/gateway";
+import { stubControl } from "#tests/support/openclaw/stub-model";
+import { type RunningServer, startServer } from "#tests/support/server";
+
+// Mission Control (the built bundle, on PostgreSQL) against the real OpenClaw
+// gateway and a stub model: dispatch, completion and usage, the UI's dispatch
+// button, a planning round trip, and a gateway restart in the middle of a run.
+
+const PUBLIC_URL = "http://mc.example.test";
+const stub = stubControl(inject("stubUrl"));
+const control = gatewayControl(inject("gatewayControlUrl"));
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe("Mission Control with a real OpenClaw gateway", () => {
+  const name = `mc_gw_${randomBytes(4).toString("hex")}`;
+  let db: SqlDatabase;
+  let server: RunningServer;
+  let admin: FormClient;
+  let ws: { id: string; slug: string };
+  let agent: { id: string; token: string };
+
+  const statusOf = async (id: string) => String((await taskRow(db, id)).status);
+  const heartbeat = async () => (await (await fetch(`${server.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`)).json()) as {
+    actions: Array<{ task_id: string | null; action: string; ok: boolean }>;
+    gateway_calls: number;
+  };
+  const gatewayStatus = async () => ((await (await fetch(`${server.url}/api/health`)).json()) as { gateway: string }).gateway;
+
+  beforeAll(async () => {
+    const adminSql = postgres(adminUrl(), { max: 1, onnotice: () => {} });
+    await adminSql.unsafe(`create database ${name}`);
+    await adminSql.end();
+    server = await startServer({
+      env: {
+        DATABASE_URL: databaseUrl(name),
+        ...SECRETS,
+        PUBLIC_URL,
+        OPENCLAW_GATEWAY_URL: inject("gatewayUrl"),
+        OPENCLAW_GATEWAY_TOKEN: inject("gatewayToken"),
+      },
+    });
+    db = openPostgres(databaseUrl(name), { max: 3 });
+    await until("the gateway connection", async () => (await gatewayStatus()) === "connected");
+    admin = await setUpAdmin(server.url, server.setupUrl!);
+    ws = await seedWorkspace(db);
+    agent = await seedAgent(db, ws.id, "Operative", "main");
+  });
+
+  beforeEach(async () => {
+    await stub.reset();
+  });
+
+  afterAll(async () => {
+    const errors = server?.errors() ?? [];
+    await server?.stop();
+    await db?.close();
+    const adminSql = postgres(adminUrl(), { max: 1, onnotice: () => {} });
+    await dropDatabase(adminSql, name);
+    await adminSql.end();
+    expect(errors).toEqual([]);
+  });
+
+  it("reports the gateway as connected in health", async () => {
+    expect(await gatewayStatus()).toBe("connected");
+  });
+
+  it("dispatches through the heartbeat, completes from the run, records the gateway's usage", async () => {
+    const title = `Survey ${randomBytes(3).toString("hex")}`;
+    const task = await seedTask(db, ws.id, {
+      title,
+      status: "assigned",
+      assigned_agent_id: agent.id,
+      priority: "high",
+      description: "Find sources.\nMC-REPLY: TASK_COMPLETE: wrote the survey",
+    });
+    const receipt = await heartbeat();
+    expect(receipt.actions).toContainEqual({ task_id: task.id, action: "dispatched", reason: null, ok: true });
+    expect(receipt.gateway_calls).toBe(1);
+
+    const prompt = await stub.waitForRequest((r) => r.userText.includes(title));
+    expect(prompt.userText).toContain(`TASK: ${title}`);
+    expect(prompt.userText).toContain(`${PUBLIC_URL}/api/agent/tasks/${task.id}/activities`);
+    expect(prompt.userText).toContain(`session=agent:main:mc-task-${task.id}`);
+    expect(prompt.userText).not.toContain(SECRETS.MC_API_TOKEN);
+    const token = /Bearer (mct_[A-Za-z0-9_-]+)/.exec(prompt.userText)?.[1];
+    expect(token).toBeDefined();
+
+    await until("the task to reach testing", async () => (await statusOf(task.id)) === "testing");
+    const [completed] = await sql<{ message: string }>(db, "select message from task_activities where task_id = $1 and type = 'completed'", [task.id]);
+    expect(completed!.message).toBe("wrote the survey");
+    const usage = await until("gateway usage", async () => {
+      const rows = await sql<{ source: string; input_tokens: string; output_tokens: string; cost_usd: string | null }>(
+        db,
+        "select source, input_tokens, output_tokens, cost_usd from usage_records where task_id = $1",
+        [task.id],
+      );
+      return rows.length > 0 ? rows : null;
+    });
+    expect(usage).toHaveLength(1);
+    expect(usage[0]!.source).toBe("gateway");
+    expect(Number(usage[0]!.input_tokens)).toBe(prompt.usage.prompt_tokens);
+    expect(Number(usage[0]!.output_tokens)).toBe(prompt.usage.completion_tokens);
+    const expectedCost = (prompt.usage.prompt_tokens * 1 + prompt.usage.completion_tokens * 2) / 1e6;
+    expect(Number(usage[0]!.cost_usd)).toBeCloseTo(expectedCost, 6);
+    const row = await taskRow(db, task.id);
+    expect(Number(row.token_usage)).toBe(prompt.usage.prompt_tokens + prompt.usage.completion_tokens);
+
+    // The task-scoped token from the message works for this task, and only this one.
+    const own = await fetch(`${server.url}/api/agent/tasks/${task.id}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(own.status).toBe(200);
+    const other = await seedTask(db, ws.id, { status: "inbox", assigned_agent_id: agent.id });
+    expect((await fetch(`${server.url}/api/agent/tasks/${other.id}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+
+    // A second heartbeat has nothing to do and makes no gateway call.
+    const idle = await heartbeat();
+    expect(idle.actions.filter((a) => a.action === "dispatched")).toEqual([]);
+    expect(idle.gateway_calls).toBe(0);
+  });
+
+  it("dispatches from the task page's button through the same path", async () => {
+    const task = await seedTask(db, ws.id, { title: "Button dispatch", status: "assigned", assigned_agent_id: agent.id });
+    const page = `/w/${ws.slug}/tasks/${task.id}`;
+    await admin.get(page);
+    expect(admin.lastHtml).toContain("Dispatch now");
+    const res = await admin.post(page, { intent: "dispatch" });
+    expect(res.status).toBe(302);
+    await until("completion", async () => (await statusOf(task.id)) === "testing");
+    const [dispatched] = await sql<{ n: number }>(db, "select count(*)::int as n from task_activities where task_id = $1 and type = 'dispatched'", [task.id]);
+    expect(dispatched!.n).toBe(1);
+  });
+
+  it("plans through multiple-choice questions, then assigns and dispatches with the spec", async () => {
+    await stub.setRules([
+      { contains: "Mission Control asks you to plan", reply: 'Some thoughts.\nPLANNING_QUESTION: {"question":"Which format?","options":["PDF","HTML"]}' },
+      { contains: "The operator answered", reply: 'PLANNING_SPEC: {"spec":"An HTML report","acceptance":["one page"]}' },
+    ]);
+    const task = await seedTask(db, ws.id, { title: "Plan me", status: "planning", assigned_agent_id: agent.id });
+    const page = `/w/${ws.slug}/tasks/${task.id}`;
+    await admin.get(page);
+    expect((await admin.post(page, { intent: "start-planning" })).status).toBe(302);
+    const question = await until("the agent's question", async () => {
+      const rows = await sql<{ id: string; question: string; options: string[] }>(db, "select id, question, options from planning_questions where task_id = $1", [task.id]);
+      return rows[0];
+    });
+    expect(question).toMatchObject({ question: "Which format?", options: ["PDF", "HTML"] });
+    await admin.get(page);
+    expect(admin.lastHtml).toContain("Which format?");
+    expect((await admin.post(page, { intent: "answer", question_id: question.id, choice: "HTML", other: "" })).status).toBe(302);
+    const answered = await stub.waitForRequest((r) => r.userText.includes("The operator answered"));
+    expect(answered.userText).toContain("HTML");
+    await until("the planned task to be done", async () => (await statusOf(task.id)) === "testing");
+    const row = await taskRow(db, task.id);
+    expect(row.planning_spec).toEqual({ spec: "An HTML report", acceptance: ["one page"] });
+    const dispatchPrompt = await stub.waitForRequest((r) => r.userText.includes("You have been assigned a task") && r.userText.includes("Plan me"));
+    expect(dispatchPrompt.userText).toContain("An HTML report");
+    const history = await sql<{ type: string }>(db, "select type from task_activities where task_id = $1 order by created_at", [task.id]);
+    const types = history.map((h) => h.type);
+    expect(types.indexOf("planning_complete")).toBeLessThan(types.indexOf("dispatched"));
+  });
+
+  it("cancelling planning returns the task to the inbox", async () => {
+    const task = await seedTask(db, ws.id, { title: "Plan and drop", status: "planning", assigned_agent_id: agent.id });
+    const page = `/w/${ws.slug}/tasks/${task.id}`;
+    await admin.get(page);
+    expect((await admin.post(page, { intent: "cancel-planning" })).status).toBe(302);
+    expect(await statusOf(task.id)).toBe("inbox");
+  });
+
+  it("loses no task when the gateway restarts in the middle of a run", async () => {
+    await stub.setRules([{ contains: "Slow job", reply: "TASK_COMPLETE: slow but done", delayMs: 5_000 }]);
+    const task = await seedTask(db, ws.id, { title: "Slow job", status: "assigned", assigned_agent_id: agent.id });
+    await heartbeat();
+    await stub.waitForRequest((r) => r.userText.includes("Slow job"));
+    expect(await statusOf(task.id)).toBe("in_progress");
+    await control.restart();
+    await until("the reconnect", async () => (await gatewayStatus()) === "connected", 90_000);
+    await until("the run's completion", async () => (await statusOf(task.id)) === "testing", 90_000);
+    const completions = await sql(db, "select 1 from task_activities where task_id = $1 and type = 'completed'", [task.id]);
+    expect(completions).toHaveLength(1);
+  });
+
+  it("answers 503 with a reason when the gateway is down, and the task stays recoverable", async () => {
+    await control.halt();
+    try {
+      await until("the disconnect", async () => (await gatewayStatus()) === "disconnected", 30_000);
+      const task = await seedTask(db, ws.id, { title: "While down", status: "assigned", assigned_agent_id: agent.id });
+      const page = `/w/${ws.slug}/tasks/${task.id}`;
+      await admin.get(page);
+      const res = await admin.post(page, { intent: "dispatch" });
+      expect(res.status).toBe(503);
+      expect(await res.text()).toContain("The OpenClaw gateway is not connected");
+      const receipt = await heartbeat();
+      expect(receipt.actions).toContainEqual({ task_id: null, action: "dispatch_skipped", reason: "gateway_disconnected", ok: false });
+      expect(await taskRow(db, task.id)).toMatchObject({ status: "assigned", dispatch_attempts: 0 });
+      const health = await fetch(`${server.url}/api/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: "degraded", gateway: "disconnected" });
+    } finally {
+      await control.start();
+    }
+    await until("the reconnect", async () => (await gatewayStatus()) === "connected", 90_000);
+  });
+});
