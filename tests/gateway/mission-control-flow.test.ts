@@ -134,6 +134,22 @@ describe("Mission Control with a real OpenClaw gateway", () => {
     expect(idle.gateway_calls).toBe(0);
   });
 
+  it("imports agents from the gateway's list", async () => {
+    const other = await seedWorkspace(db);
+    const page = `/w/${other.slug}/agents`;
+    await admin.get(page);
+    expect(admin.lastHtml).toContain("List the gateway");
+    await admin.get(`${page}?import=1`);
+    expect(admin.lastHtml).toContain("<code>main</code>");
+    const res = await admin.post(page, { intent: "import", openclaw_agent_id: "main", name: "main", model: "" });
+    expect(res.status).toBe(201);
+    expect(await res.text()).toMatch(/mca_[A-Za-z0-9_-]{43}/);
+    const [imported] = await sql<{ openclaw_agent_id: string }>(db, "select openclaw_agent_id from agents where workspace_id = $1", [other.id]);
+    expect(imported!.openclaw_agent_id).toBe("main");
+    await admin.get(`${page}?import=1`);
+    expect(admin.lastHtml).toContain("Every gateway agent is already here.");
+  });
+
   it("dispatches from the task page's button through the same path", async () => {
     const task = await seedTask(db, ws.id, { title: "Button dispatch", status: "assigned", assigned_agent_id: agent.id });
     const page = `/w/${ws.slug}/tasks/${task.id}`;

@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
@@ -25,9 +28,11 @@ describe("heartbeat", () => {
     fetch(`${server.url}/api/heartbeat${init.query ?? `?token=${SECRETS.MC_API_TOKEN}`}`, init);
   const receipt = async () => (await (await beat()).json()) as Receipt;
 
+  const filesDir = mkdtempSync(path.join(os.tmpdir(), "mc-files-"));
+
   beforeAll(async () => {
     pg = await createTestPostgres();
-    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS, STALL_MINUTES: "5" } });
+    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS, STALL_MINUTES: "5", FILES_DIR: filesDir } });
     ws = await seedWorkspace(pg.db);
     agent = await seedAgent(pg.db, ws.id, "Beat");
   });
@@ -36,6 +41,7 @@ describe("heartbeat", () => {
     const errors = server?.errors() ?? [];
     await server?.stop();
     await pg?.drop();
+    rmSync(filesDir, { recursive: true, force: true });
     expect(errors).toEqual([]);
   });
 
@@ -115,6 +121,35 @@ describe("heartbeat", () => {
     expect(r.actions).toContainEqual({ task_id: null, action: "dispatch_skipped", reason: "gateway_disabled", ok: false });
     expect(r.gateway_calls).toBe(0);
     expect(await taskRow(pg.db, task.id)).toMatchObject({ status: "assigned", dispatch_attempts: 0 });
+  });
+
+  it("checks deliverables in testing: pass → review, fail → rework with reasons, nothing checkable → review with an alert", async () => {
+    const toTesting = async (title: string, deliverables: Array<Record<string, string>>) => {
+      const task = await seedRunningTask(pg.db, ws.id, agent.id, { title });
+      for (const d of deliverables) {
+        await pg.db.rpc("agent_add_deliverable", { p_agent_id: agent.id, p_task_id: task.id, p_fields: d });
+      }
+      await pg.db.rpc("complete_task", { p_task_id: task.id, p_source: "agent_api", p_summary: "", p_run_id: null, p_actor: { type: "system" } });
+      return task.id;
+    };
+    const good = await toTesting("good", [{ type: "file", title: "Report", path: "report.md" }]);
+    mkdirSync(path.join(filesDir, good), { recursive: true });
+    writeFileSync(path.join(filesDir, good, "report.md"), "# Findings\n");
+    const bad = await toTesting("bad", [{ type: "file", title: "Missing", path: "nowhere.md" }, { type: "file", title: "Escape", path: "../../etc/passwd" }]);
+    const none = await toTesting("none", []);
+    const r = await receipt();
+    expect(r.actions).toEqual(
+      expect.arrayContaining([
+        { task_id: good, action: "checks_pass", reason: null, ok: true },
+        { task_id: bad, action: "checks_fail", reason: expect.stringMatching(/file_missing/), ok: false },
+        { task_id: none, action: "checks_none_checkable", reason: null, ok: true },
+      ]),
+    );
+    expect(await taskRow(pg.db, good)).toMatchObject({ status: "review", alert_reason: null });
+    expect(await taskRow(pg.db, bad)).toMatchObject({ status: "assigned", alert_reason: "checks_failed" });
+    expect(await taskRow(pg.db, none)).toMatchObject({ status: "review", alert_reason: "no_checkable_deliverable" });
+    const reasons = await sql<{ metadata: { reason: string } }>(pg.db, "select metadata from task_activities where task_id = $1 and type = 'check_failed'", [bad]);
+    expect(reasons.map((x) => x.metadata.reason).sort()).toEqual(["file_missing", "path_outside_base"]);
   });
 
   it("expires pending approvals", async () => {
