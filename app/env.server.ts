@@ -33,6 +33,7 @@ const schema = z.object({
   FILES_DIR: z.string().min(1).optional(),
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
   WEBHOOK_ALLOW_LEGACY: bool.default(false),
+  ENABLE_FILE_REVEAL: bool.default(false),
   HEARTBEAT_INTERVAL_S: z.coerce.number().int().min(0).max(86_400).default(0),
   HEARTBEAT_ACTION_BUDGET: z.coerce.number().int().min(1).max(100).default(5),
   STALL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30),
@@ -45,6 +46,9 @@ const schema = z.object({
     .transform((v) => v.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean)),
   CHROMIUM_PATH: z.string().min(1).optional(),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
+  RATE_LIMIT_WRITES_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  RATE_LIMIT_HEARTBEATS_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(60),
+  RATE_LIMIT_AUTH_FAILURES_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(100),
   SSE_PING_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
 });
 

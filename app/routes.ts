@@ -9,11 +9,14 @@ export default [
     layout("routes/app-layout.tsx", [
       index("routes/workspaces.tsx"),
       route("heartbeat", "routes/heartbeat.tsx"),
+      route("admin/users", "routes/admin-users.tsx"),
       ...prefix("w/:slug", [
         layout("routes/workspace-layout.tsx", [
           index("routes/board.tsx"),
           route("tasks/new", "routes/task-new.tsx"),
           route("tasks/:taskId", "routes/task-detail.tsx"),
+          route("tasks/:taskId/files/*", "routes/task-file.ts"),
+          route("tasks/:taskId/reveal", "routes/task-file-reveal.ts"),
           route("feed", "routes/feed.tsx"),
           route("agents", "routes/agents.tsx"),
           route("agents/:agentId", "routes/agent-detail.tsx"),

@@ -64,6 +64,7 @@ async function main(argv: string[]): Promise<void> {
     res.setHeader("X-Request-Id", requestId);
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     res.on("finish", () => {
+      if (!req.complete) discardUpload(req);
       const isAsset = req.url?.startsWith("/assets/");
       rt.log[isAsset ? "debug" : "info"](
         { event: "http.request", request_id: requestId, method: req.method, path: redactUrl(req.url ?? ""), status: res.statusCode, ms: Math.round(performance.now() - started) },
@@ -113,6 +114,19 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+// A request answered before its body was read (a 413, a 401) leaves the client
+// mid-upload; Node does not drain a body that was handed to a web stream, so
+// the client would stall. Read and drop the rest, up to a bound, then close.
+const DISCARD_LIMIT = 1024 * 1024;
+function discardUpload(req: import("node:http").IncomingMessage): void {
+  let seen = 0;
+  req.on("data", (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > DISCARD_LIMIT) req.socket.destroy();
+  });
+  req.resume();
 }
 
 async function migrateOnly(env: ReturnType<typeof getEnv>): Promise<void> {

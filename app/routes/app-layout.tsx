@@ -37,6 +37,11 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
           <span className="gw-dot" aria-hidden="true" />
           <span className="gw-label">Gateway {gateway}</span>
         </NavLink>
+        {user.role === "admin" ? (
+          <NavLink to="/admin/users" className="ws-link">
+            Users
+          </NavLink>
+        ) : null}
         <div className="topbar-user">
           <span className="user-name" title={`${user.email} · ${user.role}`}>
             {user.name} <span className="role-tag">{user.role}</span>

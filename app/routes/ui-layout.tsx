@@ -3,6 +3,7 @@ import { AuthenticityTokenProvider } from "remix-utils/csrf/react";
 import { requestContext, userContext } from "#app/context.server";
 import { getSessionUser } from "#app/services/auth.server";
 import { csrfMiddleware, getCsrfToken } from "#app/services/csrf.server";
+import { AppError } from "#app/domain/errors";
 import type { Route } from "./+types/ui-layout";
 
 async function sessionMiddleware({ request, context }: Parameters<Route.MiddlewareFunction>[0]) {
@@ -10,7 +11,25 @@ async function sessionMiddleware({ request, context }: Parameters<Route.Middlewa
   context.set(userContext, await getSessionUser(rt, request));
 }
 
-export const middleware: Route.MiddlewareFunction[] = [csrfMiddleware, sessionMiddleware];
+/** Every form post spends from the client's write budget (429 + Retry-After beyond it). */
+const writeLimit: Route.MiddlewareFunction = async ({ request, context }, next) => {
+  if (request.method !== "GET" && request.method !== "HEAD") {
+    const { rt, clientIp } = context.get(requestContext);
+    try {
+      await rt.limits.consume("write", clientIp);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      const retry = String((error.details as { retry_after_s?: number }).retry_after_s ?? 60);
+      return new Response(`${error.message} Try again in ${retry} s.`, {
+        status: 429,
+        headers: { "Retry-After": retry, "content-type": "text/plain; charset=utf-8" },
+      });
+    }
+  }
+  return next();
+};
+
+export const middleware: Route.MiddlewareFunction[] = [writeLimit, csrfMiddleware, sessionMiddleware];
 
 export async function loader({ context }: Route.LoaderArgs) {
   return { csrfToken: await getCsrfToken(context), user: context.get(userContext) };

@@ -2,7 +2,7 @@ import type { RouterContextProvider } from "react-router";
 import { requestContext } from "#app/context.server";
 import { AppError } from "#app/domain/errors";
 import { type AuthenticatedAgent, authenticateAgent } from "./agent-auth.server";
-import { apiHandler } from "./api.server";
+import { apiHandler, withAuthBudget } from "./api.server";
 import type { Runtime } from "./runtime.server";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -23,7 +23,7 @@ export function agentApi(
   args: { request: Request; context: Readonly<RouterContextProvider>; params: Record<string, string | undefined> },
   methods: Record<string, (call: AgentCall) => Promise<Response>>,
 ): Promise<Response> {
-  const { rt, log } = args.context.get(requestContext);
+  const { rt, log, clientIp } = args.context.get(requestContext);
   return apiHandler(log, async () => {
     const handler = methods[args.request.method.toUpperCase()];
     if (!handler) {
@@ -32,7 +32,8 @@ export function agentApi(
     const rawTaskId = args.params.taskId;
     if (rawTaskId !== undefined && !UUID.test(rawTaskId)) throw new AppError("not_found", "No task with that id is assigned to you.");
     const taskId = rawTaskId?.toLowerCase();
-    const agent = await authenticateAgent(rt, args.request, taskId);
+    const agent = await withAuthBudget(rt, clientIp, () => authenticateAgent(rt, args.request, taskId));
+    if (args.request.method !== "GET") await rt.limits.consume("write", `agent:${agent.id}`);
     return handler({ rt, agent, taskId, log: log.child({ agent_id: agent.id, task_id: taskId }) });
   }).then((res) => (res.status === 405 ? withAllow(res, Object.keys(methods)) : res));
 }

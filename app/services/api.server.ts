@@ -1,10 +1,14 @@
 import { AppError } from "#app/domain/errors";
 import type { Logger } from "./logger.server";
+import type { RateLimits } from "./rate-limit.server";
 import { safeEqual } from "./crypto.server";
 
 /** A JSON error in the shape every endpoint uses (DESIGN §4). */
 export function errorResponse(error: AppError, headers?: HeadersInit): Response {
-  return Response.json(error.toJSON(), { status: error.status, headers });
+  const all = new Headers(headers);
+  const retry = (error.details as { retry_after_s?: number } | undefined)?.retry_after_s;
+  if (error.code === "rate_limited" && retry) all.set("Retry-After", String(retry));
+  return Response.json(error.toJSON(), { status: error.status, headers: all });
 }
 
 /**
@@ -19,6 +23,21 @@ export async function apiHandler(log: Logger, fn: () => Promise<Response>): Prom
     if (error instanceof AppError) return errorResponse(error);
     log.error({ event: "error", err: error }, "api handler failed");
     return errorResponse(new AppError("unavailable", "The server could not complete the request."), { "Retry-After": "5" });
+  }
+}
+
+/**
+ * Runs a credential check under the failed-authentication budget: a client
+ * that has spent it gets 429 before its credentials are even looked at, and
+ * each refusal (401) spends a point.
+ */
+export async function withAuthBudget<T>(rt: { limits: RateLimits }, clientIp: string, check: () => Promise<T>): Promise<T> {
+  await rt.limits.check("auth_failure", clientIp);
+  try {
+    return await check();
+  } catch (error) {
+    if (error instanceof AppError && error.code === "unauthorized") await rt.limits.consume("auth_failure", clientIp);
+    throw error;
   }
 }
 

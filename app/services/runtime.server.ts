@@ -8,6 +8,7 @@ import { EventBus } from "./event-bus.server";
 import { type Gateway, createGateway } from "./gateway.server";
 import { runHeartbeat } from "./heartbeat.server";
 import { createLogger, type Logger } from "./logger.server";
+import { type RateLimits, createRateLimits } from "./rate-limit.server";
 import { loadSecrets, type Secrets } from "./secrets.server";
 
 // Everything a request needs that lives for the whole process, created once.
@@ -22,6 +23,7 @@ export interface Runtime {
   secrets: Secrets;
   /** The OpenClaw gateway connection, or null when none is configured. */
   gateway: Gateway | null;
+  limits: RateLimits;
   startedAt: number;
   /** Set while the process is shutting down: new streams are refused. */
   draining: boolean;
@@ -46,6 +48,7 @@ export async function stopRuntime(): Promise<void> {
   for (const stop of stoppers.splice(0)) stop();
   // A heartbeat run in flight finishes its current step; its claims expire on their own if it cannot.
   await rt.gateway?.stop();
+  await rt.limits.close();
   await rt.bus.stop();
   await rt.db.close();
 }
@@ -64,7 +67,7 @@ async function boot(env: Env): Promise<Runtime> {
     await bus.start();
     await announceSetup(db, env, log);
     log.info({ event: "db.ready", transport: db.kind }, "database ready");
-    const rt: Runtime = { env, log, db, bus, secrets, gateway: null, startedAt: Date.now(), draining: false };
+    const rt: Runtime = { env, log, db, bus, secrets, gateway: null, limits: createRateLimits(env, log), startedAt: Date.now(), draining: false };
     startGateway(rt);
     startScheduler(rt);
     return rt;

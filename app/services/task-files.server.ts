@@ -1,6 +1,8 @@
-import { mkdir, open, realpath, rm } from "node:fs/promises";
+import { constants } from "node:fs";
+import { mkdir, open, realpath, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "#app/domain/errors";
+import { refusePath } from "./checks/file-check.server";
 
 // Files live under FILES_DIR/<task id>/. Names are reduced to a safe
 // basename, so traversal is impossible by construction; the resolved path is
@@ -43,4 +45,63 @@ export async function createTaskFile(dir: string, name: string) {
     }
   }
   throw new AppError("conflict", "Too many files with that name.");
+}
+
+export interface ResolvedTaskFile {
+  /** Real absolute path of the file (symlinks resolved, inside the task folder). */
+  path: string;
+  /** The file's own name, for Content-Disposition. */
+  name: string;
+  size: number;
+}
+
+const TASK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function within(base: string, target: string): boolean {
+  // The trailing separator keeps "/files/task-1" from containing "/files/task-10".
+  return target.startsWith(base.endsWith(path.sep) ? base : base + path.sep);
+}
+
+/**
+ * A path from a URL or a form, resolved to an existing regular file under
+ * FILES_DIR/<taskId>/, or null: hostile input (NUL, absolute, "..", encoded
+ * or double-encoded traversal, backslashes) is refused before touching the
+ * disk, the lexical result must stay inside the task folder, and so must its
+ * real path (a symlink out of the folder is refused). Never creates anything.
+ */
+export async function resolveTaskFile(filesDir: string, taskId: string, rawPath: string): Promise<ResolvedTaskFile | null> {
+  if (!TASK_ID.test(taskId) || refusePath(rawPath)) return null;
+  // Backslashes are separators on another system and never part of a stored name.
+  if (rawPath.includes("\\")) return null;
+  const root = path.resolve(filesDir);
+  const base = path.resolve(root, taskId.toLowerCase());
+  const target = path.resolve(base, rawPath);
+  if (!within(root, base) || !within(base, target)) return null;
+  try {
+    const [realRoot, realBase, realTarget] = await Promise.all([realpath(root), realpath(base), realpath(target)]);
+    if (!within(realRoot, realBase) || !within(realBase, realTarget)) return null;
+    const info = await stat(realTarget);
+    if (!info.isFile()) return null;
+    return { path: realTarget, name: path.basename(realTarget), size: info.size };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR" || code === "EACCES" || code === "ELOOP" || code === "ENAMETOOLONG" || code === "EINVAL") return null;
+    throw error;
+  }
+}
+
+/**
+ * Opens a resolved file for reading without following a symlink swapped in
+ * since it was resolved, and checks it is still a regular file.
+ */
+export async function openTaskFile(file: ResolvedTaskFile) {
+  const handle = await open(file.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new AppError("not_found", "File not found.");
+    return { handle, size: info.size };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
 }

@@ -1,7 +1,7 @@
 import { eventStream } from "remix-utils/sse/server";
 import { requestContext } from "#app/context.server";
 import { AppError } from "#app/domain/errors";
-import { apiHandler, errorResponse, hasApiToken } from "#app/services/api.server";
+import { apiHandler, errorResponse, hasApiToken, withAuthBudget } from "#app/services/api.server";
 import { getSessionUser } from "#app/services/auth.server";
 import { openEventStream } from "#app/services/event-stream.server";
 import type { Route } from "./+types/events-stream";
@@ -11,10 +11,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // SSE: id = event seq, event = type, data = JSON. Resumes from Last-Event-ID
 // (header or ?last_event_id=); an operator session or ?token=MC_API_TOKEN.
 export async function loader({ request, context, url }: Route.LoaderArgs) {
-  const { rt, log } = context.get(requestContext);
+  const { rt, log, clientIp } = context.get(requestContext);
   return apiHandler(log, async () => {
-    const authorised = hasApiToken(request, url, rt.secrets.MC_API_TOKEN) || (await getSessionUser(rt, request)) !== null;
-    if (!authorised) return errorResponse(new AppError("unauthorized", "Sign in, or pass the API token."));
+    await withAuthBudget(rt, clientIp, async () => {
+      const authorised = hasApiToken(request, url, rt.secrets.MC_API_TOKEN) || (await getSessionUser(rt, request)) !== null;
+      if (!authorised) throw new AppError("unauthorized", "Sign in, or pass the API token.");
+    });
     if (rt.draining) return errorResponse(new AppError("unavailable", "The server is restarting."), { "Retry-After": "2" });
     const workspace = url.searchParams.get("workspace");
     if (workspace !== null && !UUID.test(workspace)) throw new AppError("invalid", "workspace must be a workspace id.");

@@ -1,15 +1,18 @@
 import { requestContext } from "#app/context.server";
 import { AppError } from "#app/domain/errors";
-import { apiHandler, hasApiToken } from "#app/services/api.server";
+import { apiHandler, hasApiToken, withAuthBudget } from "#app/services/api.server";
 import { runHeartbeat } from "#app/services/heartbeat.server";
 import type { Route } from "./+types/heartbeat";
 
 // GET|POST /api/heartbeat?token=$MC_API_TOKEN (or Authorization: Bearer …):
 // one orchestration run; its receipt, or {"skipped":"already_running"}.
 async function heartbeat({ request, context, url }: Route.LoaderArgs | Route.ActionArgs) {
-  const { rt, log } = context.get(requestContext);
+  const { rt, log, clientIp } = context.get(requestContext);
   return apiHandler(log, async () => {
-    if (!hasApiToken(request, url, rt.secrets.MC_API_TOKEN)) throw new AppError("unauthorized", "Pass the API token as ?token= or a Bearer header.");
+    await withAuthBudget(rt, clientIp, async () => {
+      if (!hasApiToken(request, url, rt.secrets.MC_API_TOKEN)) throw new AppError("unauthorized", "Pass the API token as ?token= or a Bearer header.");
+    });
+    await rt.limits.consume("heartbeat", clientIp);
     if (rt.draining) throw new AppError("unavailable", "The server is shutting down.");
     return Response.json(await runHeartbeat(rt, "cron"), { headers: { "Cache-Control": "no-store" } });
   });

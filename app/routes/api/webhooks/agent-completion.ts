@@ -3,7 +3,7 @@ import { parseAgentReply } from "#app/domain/agent-replies";
 import { AppError } from "#app/domain/errors";
 import { webhookBodySchema } from "#app/domain/forms/agent-api";
 import { WEBHOOK_MAX_BYTES } from "#app/domain/webhook-rules";
-import { apiHandler } from "#app/services/api.server";
+import { apiHandler, withAuthBudget } from "#app/services/api.server";
 import { parseJsonBytes, readBodyBytes } from "#app/services/json-body.server";
 import { verifyWebhookSignature } from "#app/services/webhook-signature.server";
 import type { Route } from "./+types/agent-completion";
@@ -13,11 +13,14 @@ const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 // POST /api/webhooks/agent-completion — size (413), signature and timestamp
 // (401), body (400) and the task's existence (404) are checked before the 202.
 export async function action({ request, context }: Route.ActionArgs) {
-  const { rt, log } = context.get(requestContext);
+  const { rt, log, clientIp } = context.get(requestContext);
   return apiHandler(log, async () => {
     if (request.method !== "POST") throw new AppError("method_not_allowed", "Use POST.");
+    await rt.limits.consume("write", clientIp);
     const bytes = await readBodyBytes(request, WEBHOOK_MAX_BYTES);
-    const scheme = verifyWebhookSignature(request.headers, bytes, rt.secrets.WEBHOOK_SECRET, rt.env.WEBHOOK_ALLOW_LEGACY);
+    const scheme = await withAuthBudget(rt, clientIp, async () =>
+      verifyWebhookSignature(request.headers, bytes, rt.secrets.WEBHOOK_SECRET, rt.env.WEBHOOK_ALLOW_LEGACY),
+    );
     const deliveryId = request.headers.get("x-mc-delivery-id");
     if (deliveryId !== null && !DELIVERY_ID.test(deliveryId)) {
       throw new AppError("invalid", "X-MC-Delivery-Id must be 1–200 letters, digits, '.', '_', ':' or '-'.");

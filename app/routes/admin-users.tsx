@@ -1,0 +1,161 @@
+import { Form, redirect } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { AppError } from "#app/domain/errors";
+import { parseForm } from "#app/domain/forms/parse";
+import { userCreateSchema, userIdSchema, userPasswordSchema, userRoleSchema } from "#app/domain/forms/users";
+import { ROLES } from "#app/domain/roles";
+import { Field, FormError, SelectField } from "#app/components/field";
+import { hashPassword } from "#app/services/crypto.server";
+import { operator } from "#app/services/operator.server";
+import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import type { Route } from "./+types/admin-users";
+
+export const meta: Route.MetaFunction = () => [{ title: "Users · Mission Control" }];
+
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: (typeof ROLES)[number];
+  disabled: boolean;
+  sessions: number;
+  last_seen_at: string | null;
+}
+
+export async function loader({ request, context }: Route.LoaderArgs) {
+  const { db, user } = operator(context, request, "admin");
+  return { users: await db.rpc<UserRow[]>("list_users"), me: user.id };
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const { db, user, log } = operator(context, request, "admin");
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  try {
+    switch (intent) {
+      case "create": {
+        const parsed = parseForm(form, userCreateSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, { ...parsed.values, password: "" }, intent);
+        const { name, email, role, password } = parsed.data;
+        await db.rpc("create_user", { p_email: email, p_name: name, p_role: role, p_password_hash: await hashPassword(password) });
+        break;
+      }
+      case "role": {
+        const parsed = parseForm(form, userRoleSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
+        await db.rpc("set_user_role", { p_user_id: parsed.data.user_id, p_role: parsed.data.role, p_actor_id: user.id });
+        break;
+      }
+      case "disable":
+      case "enable": {
+        const parsed = parseForm(form, userIdSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
+        await db.rpc("set_user_disabled", { p_user_id: parsed.data.user_id, p_disabled: intent === "disable", p_actor_id: user.id });
+        break;
+      }
+      case "sign-out": {
+        const parsed = parseForm(form, userIdSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
+        await db.rpc("end_user_sessions", { p_user_id: parsed.data.user_id });
+        // Signing yourself out everywhere includes this browser.
+        if (parsed.data.user_id === user.id) return redirect("/login");
+        break;
+      }
+      case "password": {
+        const parsed = parseForm(form, userPasswordSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
+        await db.rpc("set_user_password", { p_user_id: parsed.data.user_id, p_password_hash: await hashPassword(parsed.data.password) });
+        if (parsed.data.user_id === user.id) return redirect("/login");
+        break;
+      }
+      default:
+        return invalidForm({}, undefined, intent);
+    }
+    log.info({ event: "user.admin_change", intent, by: user.id }, "user management change");
+    return redirect("/admin/users");
+  } catch (error) {
+    if (error instanceof AppError) return actionFailure(error, undefined, intent);
+    throw error;
+  }
+}
+
+const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: r[0]!.toUpperCase() + r.slice(1) }));
+
+export default function AdminUsers({ loaderData, actionData }: Route.ComponentProps) {
+  const { users, me } = loaderData;
+  const createFailed = actionData?.intent === "create" ? actionData : null;
+  return (
+    <main className="page">
+      <div className="page-head">
+        <h1>Users</h1>
+      </div>
+      {actionData && actionData.intent !== "create" ? <FormError message={actionData.formError} /> : null}
+      <ul className="user-list">
+        {users.map((u) => (
+          <li key={u.id} className="panel user-row" data-user={u.email}>
+            <p className="user-head">
+              <strong>{u.name}</strong> <span className="muted">{u.email}</span> <span className="role-tag">{u.role}</span>
+              {u.disabled ? <span className="badge badge-urgent">disabled</span> : null}
+              {u.id === me ? <span className="badge">you</span> : null}
+              <span className="muted"> · {u.sessions} session{u.sessions === 1 ? "" : "s"}</span>
+            </p>
+            <div className="button-row">
+              <Form method="post" className="inline-form">
+                <AuthenticityTokenInput />
+                <input type="hidden" name="intent" value="role" />
+                <input type="hidden" name="user_id" value={u.id} />
+                <label className="sr-only" htmlFor={`role-${u.id}`}>Role of {u.name}</label>
+                <select id={`role-${u.id}`} name="role" defaultValue={u.role}>
+                  {ROLE_OPTIONS.map((o) => (
+                    <option key={o.value} value={o.value}>{o.label}</option>
+                  ))}
+                </select>
+                <button type="submit" className="btn btn-small">Set role</button>
+              </Form>
+              <Form method="post">
+                <AuthenticityTokenInput />
+                <input type="hidden" name="intent" value="sign-out" />
+                <input type="hidden" name="user_id" value={u.id} />
+                <button type="submit" className="btn btn-small">Sign out everywhere</button>
+              </Form>
+              {u.id !== me ? (
+                <Form method="post">
+                  <AuthenticityTokenInput />
+                  <input type="hidden" name="intent" value={u.disabled ? "enable" : "disable"} />
+                  <input type="hidden" name="user_id" value={u.id} />
+                  <button type="submit" className={u.disabled ? "btn btn-small" : "btn btn-small btn-danger"}>{u.disabled ? "Enable" : "Disable"}</button>
+                </Form>
+              ) : null}
+            </div>
+            <details>
+              <summary>Set a new password</summary>
+              <Form method="post" className="inline-form">
+                <AuthenticityTokenInput />
+                <input type="hidden" name="intent" value="password" />
+                <input type="hidden" name="user_id" value={u.id} />
+                <label className="sr-only" htmlFor={`pw-${u.id}`}>New password for {u.name}</label>
+                <input id={`pw-${u.id}`} type="password" name="password" autoComplete="new-password" minLength={12} />
+                <button type="submit" className="btn btn-small">Save password</button>
+              </Form>
+            </details>
+          </li>
+        ))}
+      </ul>
+      <section className="panel" aria-labelledby="new-user">
+        <h2 id="new-user">Add a user</h2>
+        <Form method="post" noValidate>
+          <AuthenticityTokenInput />
+          <input type="hidden" name="intent" value="create" />
+          <FormError message={createFailed?.formError} />
+          <div className="form-row">
+            <Field label="Name" name="name" error={createFailed?.errors.name} defaultValue={createFailed?.values?.name} required />
+            <Field label="Email" name="email" type="email" error={createFailed?.errors.email} defaultValue={createFailed?.values?.email} required />
+            <SelectField label="Role" name="role" options={ROLE_OPTIONS} defaultValue={createFailed?.values?.role ?? "operator"} error={createFailed?.errors.role} />
+            <Field label="Temporary password" name="password" type="password" error={createFailed?.errors.password} hint="At least 12 characters." required />
+          </div>
+          <button type="submit" className="btn btn-primary">Add user</button>
+        </Form>
+      </section>
+    </main>
+  );
+}

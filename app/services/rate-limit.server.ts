@@ -1,0 +1,84 @@
+import postgres from "postgres";
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { AppError } from "#app/domain/errors";
+import type { Env } from "#app/env.server";
+import type { Logger } from "./logger.server";
+
+// Rate limits per client on every write path (forms, agent API, webhook,
+// heartbeat) and a tighter budget for failed authentication. In memory for a
+// single instance; in PostgreSQL (the rate_limits table) when DATABASE_URL is
+// set, so several instances share one budget. If the database store fails,
+// an in-memory limiter stands in rather than letting traffic through unchecked.
+
+export type LimitClass = "write" | "heartbeat" | "auth_failure";
+
+export interface RateLimits {
+  /** Spends one point; throws a 429 AppError (with retry_after_s) when the budget is gone. */
+  consume(cls: LimitClass, key: string): Promise<void>;
+  /** Whether the key still has budget, without spending (used before checking credentials). */
+  check(cls: LimitClass, key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createRateLimits(env: Env, log: Logger): RateLimits {
+  const per: Record<LimitClass, number> = {
+    write: env.RATE_LIMIT_WRITES_PER_MIN,
+    heartbeat: env.RATE_LIMIT_HEARTBEATS_PER_MIN,
+    auth_failure: env.RATE_LIMIT_AUTH_FAILURES_PER_MIN,
+  };
+  const sql = env.DATABASE_URL ? postgres(env.DATABASE_URL, { max: 2, onnotice: () => {}, connection: { application_name: "mission-control-limits" } }) : null;
+  const limiters = Object.fromEntries(
+    (Object.keys(per) as LimitClass[]).map((cls) => {
+      const opts = { keyPrefix: `mc:${cls}`, points: per[cls], duration: 60 };
+      const memory = new RateLimiterMemory(opts);
+      if (!sql) return [cls, memory];
+      return [
+        cls,
+        new RateLimiterPostgres({
+          ...opts,
+          storeClient: poolAdapter(sql),
+          storeType: "pool",
+          tableName: "rate_limits",
+          tableCreated: true,
+          clearExpiredByTimeout: false,
+          insuranceLimiter: memory,
+        }),
+      ];
+    }),
+  ) as Record<LimitClass, RateLimiterAbstract>;
+
+  const refuse = (res: RateLimiterRes, cls: LimitClass): never => {
+    const retry = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+    throw new AppError("rate_limited", cls === "auth_failure" ? "Too many failed attempts; wait before trying again." : "Too many requests; slow down.", {
+      retry_after_s: retry,
+    });
+  };
+
+  return {
+    async consume(cls, key) {
+      try {
+        await limiters[cls].consume(key, 1);
+      } catch (error) {
+        if (error instanceof RateLimiterRes) refuse(error, cls);
+        log.warn({ event: "rate_limit.store_failed", err: error }, "rate-limit store failed");
+      }
+    },
+    async check(cls, key) {
+      const res = await limiters[cls].get(key).catch(() => null);
+      if (res && res.consumedPoints >= per[cls]) refuse(res, cls);
+    },
+    async close() {
+      await sql?.end({ timeout: 2 });
+    },
+  };
+}
+
+/** rate-limiter-flexible's "pool" store needs only `query({text, values}) → {rows, rowCount}`. */
+function poolAdapter(sql: postgres.Sql) {
+  return {
+    async query(q: { text: string; values?: unknown[] }) {
+      const rows = await sql.unsafe(q.text, (q.values ?? []) as never[]);
+      return { rows, rowCount: rows.count };
+    },
+  };
+}

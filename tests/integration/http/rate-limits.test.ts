@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { SECRETS, seedAgent, seedRunningTask, seedWorkspace } from "#tests/support/agent-plane";
+import { setUpAdmin } from "#tests/support/http-client";
+import { type RunningServer, startServer } from "#tests/support/server";
+
+const heartbeat = (server: RunningServer, token = SECRETS.MC_API_TOKEN) => fetch(`${server.url}/api/heartbeat?token=${token}`);
+
+// Limits per client on write paths, 429 + Retry-After beyond them.
+describe("rate limits in memory (embedded database)", () => {
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startServer({
+      env: { ...SECRETS, RATE_LIMIT_WRITES_PER_MIN: "4", RATE_LIMIT_HEARTBEATS_PER_MIN: "2", RATE_LIMIT_AUTH_FAILURES_PER_MIN: "3" },
+    });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("limits heartbeats per client", async () => {
+    expect((await heartbeat(server)).status).toBe(200);
+    expect((await heartbeat(server)).status).toBe(200);
+    const limited = await heartbeat(server);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+  });
+
+  it("limits form posts per client, with Retry-After", async () => {
+    const admin = await setUpAdmin(server.url, server.setupUrl!);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await admin.get("/");
+      statuses.push((await admin.post("/?index", { name: `Limited ${i}`, icon: "", slug: "" })).status);
+    }
+    expect(statuses.slice(0, 3)).toEqual([302, 302, 302]);
+    expect(statuses[3]).toBe(429);
+  });
+
+  it("spends the failed-authentication budget, then refuses even good credentials for a while", async () => {
+    for (let i = 0; i < 3; i++) expect((await heartbeat(server, "wrong-token")).status).toBe(401);
+    expect((await heartbeat(server, "wrong-token")).status).toBe(429);
+    const agentCall = await fetch(`${server.url}/api/agent/tasks`, { headers: { authorization: "Bearer mca_wrong-token-long-enough-to-check" } });
+    expect(agentCall.status).toBe(429);
+  });
+});
+
+describe("rate limits shared through PostgreSQL", () => {
+  let pg: TestPostgres;
+  let a: RunningServer;
+  let b: RunningServer;
+
+  beforeAll(async () => {
+    pg = await createTestPostgres();
+    const env = { DATABASE_URL: pg.url, ...SECRETS, RATE_LIMIT_HEARTBEATS_PER_MIN: "3", RATE_LIMIT_WRITES_PER_MIN: "3" };
+    [a, b] = await Promise.all([startServer({ env }), startServer({ env })]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await pg?.drop();
+  });
+
+  it("counts one budget across instances", async () => {
+    const statuses = [];
+    for (const server of [a, b, a, b]) statuses.push((await heartbeat(server)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const [row] = await pg.db.session((s) => s.query<{ points: number }>("select points from rate_limits where key like '%heartbeat%'"));
+    expect(row!.points).toBeGreaterThanOrEqual(3);
+  });
+
+  it("limits an agent's writes per agent, not its reads", async () => {
+    const ws = await seedWorkspace(pg.db);
+    const agent = await seedAgent(pg.db, ws.id, "Chatty");
+    const task = await seedRunningTask(pg.db, ws.id, agent.id);
+    const post = (server: RunningServer) =>
+      fetch(`${server.url}/api/agent/tasks/${task.id}/activities`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ message: "tick" }),
+      });
+    const statuses = [];
+    for (const server of [a, b, a, b]) statuses.push((await post(server)).status);
+    expect(statuses).toEqual([201, 201, 201, 429]);
+    const read = await fetch(`${a.url}/api/agent/tasks/${task.id}`, { headers: { authorization: `Bearer ${agent.token}` } });
+    expect(read.status).toBe(200);
+  });
+});
