@@ -9,6 +9,7 @@ import { openDatabase } from "#app/db/open.server";
 import { getEnv } from "#app/env.server";
 import { createLogger, redactUrl } from "#app/services/logger.server";
 import { getRuntime, stopRuntime } from "#app/services/runtime.server";
+import { BASE_SECURITY_HEADERS } from "#app/services/security-headers.server";
 import { createStaticHandler } from "./static-files";
 
 // The production entry: `node build/server/index.js` (or `… migrate`).
@@ -16,13 +17,6 @@ import { createStaticHandler } from "./static-files";
 // build/client, hands everything else to React Router, and shuts down cleanly.
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,80}$/;
-const SECURITY_HEADERS: Record<string, string> = {
-  "X-Content-Type-Options": "nosniff",
-  "Referrer-Policy": "same-origin",
-  "X-Frame-Options": "DENY",
-  "Content-Security-Policy": "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
-  "Cross-Origin-Opener-Policy": "same-origin",
-};
 
 async function main(argv: string[]): Promise<void> {
   let env;
@@ -53,6 +47,7 @@ async function main(argv: string[]): Promise<void> {
   const clientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../client");
   const serveStatic = createStaticHandler(clientDir);
   const handle = createRequestListener({ build, mode: "production" });
+  const https = env.publicUrl.startsWith("https:");
 
   const server = createServer(async (req, res) => {
     const started = performance.now();
@@ -62,7 +57,8 @@ async function main(argv: string[]): Promise<void> {
     // Only the socket says who the client is; a header of that name from outside is dropped.
     req.headers["x-mc-client-ip"] = req.socket.remoteAddress ?? "unknown";
     res.setHeader("X-Request-Id", requestId);
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    for (const [name, value] of Object.entries(BASE_SECURITY_HEADERS)) res.setHeader(name, value);
+    if (https) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     res.on("finish", () => {
       if (!req.complete) discardUpload(req);
       const isAsset = req.url?.startsWith("/assets/");

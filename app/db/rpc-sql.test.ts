@@ -57,4 +57,9 @@ describe("rpcStatement", () => {
     const { text } = rpcStatement("f", { p_a: "'); drop table tasks; --" });
     expect(text).toBe("select f(p_a => $1) as r");
   });
+
+  it("passes booleans and objects through untouched in raw mode (postgres.js serialises by declared type)", () => {
+    const { params } = rpcStatement("f", { p_a: true, p_b: false, p_c: { k: 1 }, p_d: 7, p_e: new Date("2026-01-01T00:00:00Z") }, "raw");
+    expect(params).toEqual([true, false, { k: 1 }, "7", "2026-01-01T00:00:00.000Z"]);
+  });
 });

@@ -6,8 +6,10 @@ const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
  * Builds `select fn(p_a => $1, p_b => $2) as r` with every value sent as text,
  * so the server resolves each parameter to the function's declared type.
  * Undefined arguments are left out and take the function's default.
- * `objects: "raw"` passes objects through for drivers that serialise jsonb
- * parameters themselves (postgres.js); otherwise they are sent as JSON text.
+ * `objects: "raw"` passes objects and booleans through for drivers that
+ * serialise by the server's declared type (postgres.js: its boolean
+ * serialiser turns anything but `true` itself, e.g. the string "true", into
+ * false); otherwise everything is sent as text, objects as JSON.
  */
 export function rpcStatement(
   fn: string,
@@ -34,5 +36,5 @@ function encodeParam(value: unknown): string | null {
 }
 
 function isPlainJson(value: unknown): boolean {
-  return typeof value === "object" && value !== null && !(value instanceof Date);
+  return typeof value === "boolean" || (typeof value === "object" && value !== null && !(value instanceof Date));
 }

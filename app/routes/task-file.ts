@@ -31,7 +31,10 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
     // Gone, or swapped for a link, since it was resolved.
     return found(null, "File");
   }
-  const body = Readable.toWeb(opened.handle.createReadStream()) as ReadableStream<Uint8Array>;
+  let body: ReadableStream<Uint8Array> | null = null;
+  // A HEAD answer has no body: do not leave an unread stream holding the file open.
+  if (request.method.toUpperCase() === "HEAD") await opened.handle.close();
+  else body = Readable.toWeb(opened.handle.createReadStream()) as ReadableStream<Uint8Array>;
   return new Response(body, {
     status: 200,
     headers: {

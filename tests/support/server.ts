@@ -87,6 +87,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     get setupUrl() {
       if (!setupUrl) return null;
       const link = new URL(setupUrl);
+      link.protocol = base.protocol;
       link.host = base.host;
       return link.toString();
     },
