@@ -1,7 +1,7 @@
 // `npm test`: every suite, one summary. Installs what a fresh machine lacks,
 // builds the bundle the integration and e2e tests start, then runs lint,
-// typecheck, vitest (unit + integration, then the gateway contract suite) and
-// Playwright (e2e), and ends with
+// typecheck, vitest (unit + integration, then the gateway contract suite, then
+// the deploy scripts) and Playwright (e2e), and ends with
 // one line `N passed, N failed[, N skipped]`. Exit status is non-zero on any failure.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -16,7 +16,8 @@ function ensureChromium() {
   const root = typeof process.getuid === "function" && process.getuid() === 0;
   if (root && spawnSync("which", ["apt-get"]).status === 0) {
     console.log("Installing Debian's Chromium for the browser tests…");
-    if (spawnSync("sh", ["-c", "apt-get update -qq && apt-get install -y -qq chromium"], { stdio: "inherit" }).status === 0) return;
+    const apt = (args) => spawnSync("apt-get", args, { stdio: "inherit" }).status === 0;
+    if (apt(["update", "-qq"]) && apt(["install", "-y", "-qq", "chromium"])) return;
   }
   console.error(`Chromium not found at ${browser}. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
   process.exit(1);
@@ -71,6 +72,20 @@ if (wants("unit") || wants("integration")) {
 if (wants("gateway")) {
   const outputFile = path.join(RESULTS, "gateway.json");
   const status = run("vitest", ["run", "--project", "gateway", "--reporter=default", "--reporter=json", `--outputFile=${outputFile}`]);
+  const report = readJson(outputFile);
+  if (report) {
+    totals.passed += report.numPassedTests;
+    totals.failed += report.numFailedTests;
+    totals.skipped += report.numPendingTests + report.numTodoTests;
+  }
+  if (status !== 0 && (!report || report.numFailedTests === 0)) totals.failed += 1;
+}
+
+// scripts/deploy.sh and rollback.sh against a local target directory (they
+// build their own bundles in a throwaway copy of the repository): its own run.
+if (wants("deploy")) {
+  const outputFile = path.join(RESULTS, "deploy.json");
+  const status = run("vitest", ["run", "--project", "deploy", "--reporter=default", "--reporter=json", `--outputFile=${outputFile}`]);
   const report = readJson(outputFile);
   if (report) {
     totals.passed += report.numPassedTests;

@@ -101,6 +101,8 @@ async function main(argv: string[]): Promise<void> {
     force.unref();
     server.close();
     server.closeIdleConnections();
+    const streams = rt.bus.closeStreams();
+    rt.log.info({ event: "server.draining", streams }, "ended event streams with a reconnect hint");
     // Open event streams never finish on their own; end them so clients reconnect elsewhere.
     setTimeout(() => server.closeAllConnections(), 1_000).unref();
     await new Promise<void>((resolve) => server.once("close", () => resolve()));

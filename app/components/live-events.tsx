@@ -60,6 +60,13 @@ export function LiveEvents({
       };
       source.onmessage = () => {};
       source.addEventListener("resync", () => refresh());
+      // The server is restarting: reconnect after its hint, resuming from lastId.
+      source.addEventListener("reconnect", (e) => {
+        source?.close();
+        const hint = Number((JSON.parse((e as MessageEvent<string>).data) as { retry_ms?: number }).retry_ms) || 1000;
+        setState("reconnecting");
+        retryTimer = setTimeout(connect, hint);
+      });
       source.addEventListener("ready", (e) => {
         lastId = (e as MessageEvent).lastEventId || lastId;
       });

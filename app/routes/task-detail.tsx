@@ -6,6 +6,7 @@ import { STATUS_LABELS } from "#app/domain/task-status";
 import { formatAge } from "#app/domain/time";
 import { FormError } from "#app/components/field";
 import { TaskForm } from "#app/components/task-form";
+import { DeliverableList } from "#app/components/deliverable-list";
 import { DispatchPanel } from "#app/components/dispatch-panel";
 import { PlanningPanel } from "#app/components/planning-panel";
 import { UsagePanel } from "#app/components/usage-panel";
@@ -109,25 +110,7 @@ export default function TaskDetailPage({ loaderData, actionData }: Route.Compone
           ) : null}
         </section>
 
-        <section className="panel">
-          <h2>Deliverables</h2>
-          {task.deliverables.length === 0 ? <p className="muted">No deliverables yet.</p> : null}
-          <ul className="deliverables">
-            {task.deliverables.map((d) => (
-              <li key={d.id}>
-                <span className="badge">{d.type}</span> <strong>{d.title}</strong>
-                {d.url ? (
-                  <a href={d.url} rel="noopener noreferrer nofollow" target="_blank">
-                    {" "}
-                    {d.url}
-                  </a>
-                ) : null}
-                {d.path ? <code> {d.path}</code> : null}
-                {d.description ? <p className="muted">{d.description}</p> : null}
-              </li>
-            ))}
-          </ul>
-        </section>
+        <DeliverableList deliverables={task.deliverables} base={`/w/${workspace.slug}/tasks/${task.id}`} />
 
         <UsagePanel usage={task.usage} tokens={task.token_usage} cost={task.estimated_cost} />
         {task.planning_spec ? (

@@ -57,6 +57,22 @@ export class EventBus {
     this.#subscribers.clear();
   }
 
+  #closers = new Set<() => void>();
+
+  /** Registers what a stream does when the server shuts down (tell the client, then end). */
+  onClose(fn: () => void): () => void {
+    this.#closers.add(fn);
+    return () => this.#closers.delete(fn);
+  }
+
+  /** Ends every open stream, each with a reconnect hint, ahead of a shutdown. */
+  closeStreams(): number {
+    const count = this.#closers.size;
+    for (const close of [...this.#closers]) close();
+    this.#closers.clear();
+    return count;
+  }
+
   subscribe(fn: Subscriber): () => void {
     this.#subscribers.add(fn);
     return () => this.#subscribers.delete(fn);

@@ -33,6 +33,11 @@ export function openEventStream(opts: {
   };
   const unsubscribe = bus.subscribe((event) => (buffer ? buffer.push(event) : deliver(event)));
   const ping = setInterval(() => send({ event: "ping", data: "" }), opts.pingMs);
+  // On shutdown: a reconnect hint with a spread-out delay, then the stream ends.
+  const unclose = bus.onClose(() => {
+    send({ event: "reconnect", data: JSON.stringify({ retry_ms: 1000 + Math.floor(Math.random() * 2000) }) });
+    opts.abort();
+  });
 
   void (async () => {
     try {
@@ -63,5 +68,6 @@ export function openEventStream(opts: {
     closed = true;
     clearInterval(ping);
     unsubscribe();
+    unclose();
   };
 }

@@ -26,24 +26,34 @@ export type Trigger = "cron" | "scheduler" | "manual";
 
 const LOCK_KEY = 7_340_002; // arbitrary, fixed: "mission-control heartbeat"
 const INSTANCE = `${hostname()}:${process.pid}`;
-let runningHere = false;
+let runningHere: Promise<unknown> | null = null;
+
+/** Resolves when no run is in progress in this process (shutdown waits on it before closing the database). */
+export async function heartbeatIdle(): Promise<void> {
+  await runningHere?.catch(() => {});
+}
 
 export async function runHeartbeat(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceipt | { skipped: "already_running" }> {
   if (runningHere) return { skipped: "already_running" };
-  runningHere = true;
+  const run = runExclusive(rt, trigger);
+  runningHere = run;
   try {
-    return await rt.db.session(async (s) => {
-      const [row] = await s.query<{ locked: boolean }>("select pg_try_advisory_lock($1) as locked", [LOCK_KEY]);
-      if (!row?.locked) return { skipped: "already_running" as const };
-      try {
-        return await runLocked(rt, trigger);
-      } finally {
-        await s.query("select pg_advisory_unlock($1)", [LOCK_KEY]);
-      }
-    });
+    return await run;
   } finally {
-    runningHere = false;
+    runningHere = null;
   }
+}
+
+function runExclusive(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceipt | { skipped: "already_running" }> {
+  return rt.db.session(async (s) => {
+    const [row] = await s.query<{ locked: boolean }>("select pg_try_advisory_lock($1) as locked", [LOCK_KEY]);
+    if (!row?.locked) return { skipped: "already_running" as const };
+    try {
+      return await runLocked(rt, trigger);
+    } finally {
+      await s.query("select pg_advisory_unlock($1)", [LOCK_KEY]);
+    }
+  });
 }
 
 async function runLocked(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceipt> {

@@ -6,7 +6,7 @@ import { randomToken, sha256Hex } from "./crypto.server";
 import { handleRunFinished } from "./completion.server";
 import { EventBus } from "./event-bus.server";
 import { type Gateway, createGateway } from "./gateway.server";
-import { runHeartbeat } from "./heartbeat.server";
+import { heartbeatIdle, runHeartbeat } from "./heartbeat.server";
 import { createLogger, type Logger } from "./logger.server";
 import { type RateLimits, createRateLimits } from "./rate-limit.server";
 import { loadSecrets, type Secrets } from "./secrets.server";
@@ -46,6 +46,8 @@ export async function stopRuntime(): Promise<void> {
   const rt = await pending.catch(() => null);
   if (!rt) return;
   for (const stop of stoppers.splice(0)) stop();
+  // A scheduled heartbeat run finishes its step before the database closes.
+  await heartbeatIdle();
   // A heartbeat run in flight finishes its current step; its claims expire on their own if it cannot.
   await rt.gateway?.stop();
   await rt.limits.close();

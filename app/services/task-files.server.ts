@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import { mkdir, open, realpath, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "#app/domain/errors";
-import { refusePath } from "./checks/file-check.server";
+import { inside, refusePath } from "./checks/file-check.server";
 
 // Files live under FILES_DIR/<task id>/. Names are reduced to a safe
 // basename, so traversal is impossible by construction; the resolved path is
@@ -57,11 +57,6 @@ export interface ResolvedTaskFile {
 
 const TASK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function within(base: string, target: string): boolean {
-  // The trailing separator keeps "/files/task-1" from containing "/files/task-10".
-  return target.startsWith(base.endsWith(path.sep) ? base : base + path.sep);
-}
-
 /**
  * A path from a URL or a form, resolved to an existing regular file under
  * FILES_DIR/<taskId>/, or null: hostile input (NUL, absolute, "..", encoded
@@ -76,10 +71,10 @@ export async function resolveTaskFile(filesDir: string, taskId: string, rawPath:
   const root = path.resolve(filesDir);
   const base = path.resolve(root, taskId.toLowerCase());
   const target = path.resolve(base, rawPath);
-  if (!within(root, base) || !within(base, target)) return null;
+  if (!inside(root, base) || !inside(base, target)) return null;
   try {
     const [realRoot, realBase, realTarget] = await Promise.all([realpath(root), realpath(base), realpath(target)]);
-    if (!within(realRoot, realBase) || !within(realBase, realTarget)) return null;
+    if (!inside(realRoot, realBase) || !inside(realBase, realTarget)) return null;
     const info = await stat(realTarget);
     if (!info.isFile()) return null;
     return { path: realTarget, name: path.basename(realTarget), size: info.size };

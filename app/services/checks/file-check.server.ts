@@ -52,7 +52,8 @@ function safeSegment(taskId: string): boolean {
   return taskId.length > 0 && taskId !== "." && taskId !== ".." && !/[\\/\0]/.test(taskId);
 }
 
-function inside(base: string, target: string): boolean {
+/** Whether target is base itself or below it (compared with a trailing separator). */
+export function inside(base: string, target: string): boolean {
   // The trailing separator keeps "/files/task-1" from containing "/files/task-10".
   return target.startsWith(base.endsWith(path.sep) ? base : base + path.sep);
 }
