@@ -44,6 +44,20 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: "deploy",
+          // scripts/deploy.sh and rollback.sh against a local target directory:
+          // real builds, real server processes on fixed ports, one file at a time.
+          include: ["tests/deploy/**/*.test.ts"],
+          environment: "node",
+          setupFiles: ["tests/support/fail-on-console-error.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });
