@@ -9,6 +9,7 @@ export default [
     layout("routes/app-layout.tsx", [
       index("routes/workspaces.tsx"),
       route("heartbeat", "routes/heartbeat.tsx"),
+      route("approvals", "routes/approvals.tsx"),
       route("admin/users", "routes/admin-users.tsx"),
       ...prefix("w/:slug", [
         layout("routes/workspace-layout.tsx", [

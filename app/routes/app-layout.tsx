@@ -14,11 +14,12 @@ export async function loader({ context }: Route.LoaderArgs) {
   const user = context.get(userContext)!;
   const { rt } = context.get(requestContext);
   const workspaces = await rt.db.rpc<Array<{ slug: string; name: string; icon: string }>>("list_workspaces");
-  return { user, workspaces: workspaces.map(({ slug, name, icon }) => ({ slug, name, icon })), gateway: rt.gateway?.status ?? "disabled" };
+  const { pending } = await rt.db.rpc<{ pending: number }>("count_pending_approvals");
+  return { user, workspaces: workspaces.map(({ slug, name, icon }) => ({ slug, name, icon })), gateway: rt.gateway?.status ?? "disabled", pending };
 }
 
 export default function AppLayout({ loaderData }: Route.ComponentProps) {
-  const { user, workspaces, gateway } = loaderData;
+  const { user, workspaces, gateway, pending } = loaderData;
   return (
     <div className="shell">
       <header className="topbar">
@@ -36,6 +37,9 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
         <NavLink to="/heartbeat" className={`gw gw-${gateway}`} title={`OpenClaw gateway: ${gateway}`}>
           <span className="gw-dot" aria-hidden="true" />
           <span className="gw-label">Gateway {gateway}</span>
+        </NavLink>
+        <NavLink to="/approvals" className="ws-link approvals-link">
+          Approvals{pending > 0 ? <span className="count-badge" data-testid="pending-approvals">{pending}</span> : null}
         </NavLink>
         {user.role === "admin" ? (
           <NavLink to="/admin/users" className="ws-link">

@@ -25,8 +25,11 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
   const n = Math.min(Math.max(Number(url.searchParams.get("n")) || PAGE * 2, PAGE), 1000);
   const showCancelled = url.searchParams.get("cancelled") === "1";
   const limits: Record<string, number> = isTaskStatus(more) ? { [more]: n } : {};
-  const board = await getBoard(db, workspace.id, limits);
-  return { workspace, board, canEdit: user.role !== "viewer", showCancelled, now: new Date().toISOString() };
+  const [board, needsYou] = await Promise.all([
+    getBoard(db, workspace.id, limits),
+    db.rpc<Array<Card & { pending_approvals: number }>>("get_needs_you", { p_workspace_id: workspace.id, p_limit: 20 }),
+  ]);
+  return { workspace, board, needsYou, canEdit: user.role !== "viewer", showCancelled, now: new Date().toISOString() };
 }
 
 export async function action({ request, context, params }: Route.ActionArgs) {
@@ -49,7 +52,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
 }
 
 export default function BoardPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { workspace, board, canEdit, showCancelled } = loaderData;
+  const { workspace, board, canEdit, showCancelled, needsYou } = loaderData;
   const now = new Date(loaderData.now);
   const base = `/w/${workspace.slug}`;
   const columns: TaskStatus[] = showCancelled ? [...BOARD_COLUMNS, "cancelled"] : [...BOARD_COLUMNS];
@@ -73,6 +76,23 @@ export default function BoardPage({ loaderData, actionData }: Route.ComponentPro
         </p>
       ) : null}
       <div className="board" role="list" aria-label="Task board">
+        <section className="column col-needs-you" role="listitem" aria-labelledby="col-needs-you" data-lane="needs-you">
+          <h2 id="col-needs-you" className="column-head">
+            <span>Needs you</span>
+            <span className="column-count">{needsYou.length}</span>
+          </h2>
+          <div className="column-body">
+            {needsYou.length === 0 ? <p className="column-empty">Nothing waits for a human</p> : null}
+            {needsYou.map((task) => (
+              <article key={task.id} className={`card prio-${task.priority}`} data-needs-you={task.id}>
+                <Link to={`${base}/tasks/${task.id}`} className="card-title">{task.title}</Link>
+                <p className="alert" role="note">
+                  {task.pending_approvals > 0 ? `⚖ ${task.pending_approvals} approval${task.pending_approvals === 1 ? "" : "s"} waiting` : `⚠ ${task.alert_reason?.replaceAll("_", " ")}`}
+                </p>
+              </article>
+            ))}
+          </div>
+        </section>
         {columns.map((status) => (
           <Column key={status} status={status} cards={board.columns[status]} count={board.counts[status]} base={base} canEdit={canEdit} now={now} dnd={dnd} />
         ))}

@@ -1,0 +1,10 @@
+import { z } from "zod";
+
+/** A decision names the digest the approver saw: a changed action is not approved by it. */
+export const decisionSchema = z
+  .object({
+    approval_id: z.uuid({ error: "Unknown approval" }),
+    digest: z.string().regex(/^[0-9a-f]{64}$/, "Unknown action digest"),
+    comment: z.string().trim().max(2000, "At most 2,000 characters").default(""),
+  })
+  .strict();

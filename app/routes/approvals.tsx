@@ -1,0 +1,115 @@
+import { Form, Link, redirect } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import type { Approval } from "#app/db/rows";
+import { AppError } from "#app/domain/errors";
+import { decisionSchema } from "#app/domain/forms/approvals";
+import { parseForm } from "#app/domain/forms/parse";
+import { roleAtLeast } from "#app/domain/roles";
+import { formatAge } from "#app/domain/time";
+import { FormError } from "#app/components/field";
+import { operator } from "#app/services/operator.server";
+import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import type { Route } from "./+types/approvals";
+
+export const meta: Route.MetaFunction = () => [{ title: "Approvals · Mission Control" }];
+
+interface InboxItem extends Approval {
+  task: { id: string; title: string; status: string; estimated_cost: number; token_usage: number };
+  workspace: { slug: string; name: string; icon: string };
+  requester: string;
+  requester_type: "agent" | "user";
+}
+
+export async function loader({ request, context, url }: Route.LoaderArgs) {
+  const { db, user } = operator(context, request, "viewer");
+  const show = url.searchParams.get("show") === "decided" ? "decided" : "pending";
+  const items = await db.rpc<InboxItem[]>("list_approvals", { p_status: show === "pending" ? "pending" : null, p_limit: 100 });
+  return {
+    items: show === "pending" ? items.filter((a) => a.status === "pending") : items.filter((a) => a.status !== "pending"),
+    show,
+    canDecide: roleAtLeast(user.role, "approver"),
+    now: new Date().toISOString(),
+  };
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const { db, user, log } = operator(context, request, "approver");
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  if (intent !== "approve" && intent !== "deny") return invalidForm({}, undefined, intent);
+  const parsed = parseForm(form, decisionSchema);
+  if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
+  try {
+    await db.rpc("decide_approval", {
+      p_approval_id: parsed.data.approval_id,
+      p_decision: intent === "approve" ? "approved" : "denied",
+      p_user_id: user.id,
+      p_digest: parsed.data.digest,
+      p_comment: parsed.data.comment,
+    });
+    log.info({ event: "approval.decided", approval_id: parsed.data.approval_id, decision: intent, by: user.id }, "approval decided");
+    return redirect("/approvals");
+  } catch (error) {
+    if (error instanceof AppError) return actionFailure(error, undefined, intent);
+    throw error;
+  }
+}
+
+export default function Approvals({ loaderData, actionData }: Route.ComponentProps) {
+  const { items, show, canDecide } = loaderData;
+  const now = new Date(loaderData.now);
+  return (
+    <main className="page">
+      <div className="page-head">
+        <h1>Approvals</h1>
+        <nav className="tabs" aria-label="Approvals">
+          <Link to="/approvals" className={show === "pending" ? "active" : undefined}>Pending</Link>
+          <Link to="/approvals?show=decided" className={show === "decided" ? "active" : undefined}>Decided</Link>
+        </nav>
+      </div>
+      <FormError message={actionData?.formError} />
+      {items.length === 0 ? <p className="empty">{show === "pending" ? "Nothing waits for a decision." : "No decisions yet."}</p> : null}
+      <ul className="approval-list">
+        {items.map((a) => (
+          <li key={a.id} className={`panel approval approval-${a.status}`} data-approval-id={a.id}>
+            <p className="approval-head">
+              <strong className="approval-action">{a.action}</strong>
+              {a.target ? <> on <code>{a.target}</code></> : null}
+              <span className="muted">
+                {" "}
+                · asked by {a.requester} ({a.requester_type}) · {formatAge(a.created_at, now)} ago
+              </span>
+            </p>
+            <p className="muted">
+              Task <Link to={`/w/${a.workspace.slug}/tasks/${a.task.id}`}>{a.task.title}</Link> in {a.workspace.name} · cost so far $
+              {Number(a.task.estimated_cost).toFixed(4)}
+            </p>
+            {a.reason ? <p className="approval-reason">“{a.reason}”</p> : null}
+            <pre className="spec" aria-label="Exactly what will happen">{JSON.stringify(a.args, null, 2)}</pre>
+            {a.status === "pending" ? (
+              <p className="muted">
+                Expires in {Math.max(0, Math.round((new Date(a.expires_at).getTime() - now.getTime()) / 60_000))} min · digest <code>{a.digest.slice(0, 12)}</code>
+              </p>
+            ) : (
+              <p className="muted">
+                <span className={`status status-${a.status === "approved" ? "done" : "review"}`}>{a.status}</span> {a.by ? `by ${a.by}` : ""}{" "}
+                {a.comment ? `— ${a.comment}` : ""}
+              </p>
+            )}
+            {a.status === "pending" && canDecide ? (
+              <Form method="post" className="decision-form">
+                <AuthenticityTokenInput />
+                <input type="hidden" name="approval_id" value={a.id} />
+                <input type="hidden" name="digest" value={a.digest} />
+                <label className="sr-only" htmlFor={`comment-${a.id}`}>Comment</label>
+                <input id={`comment-${a.id}`} name="comment" placeholder="Comment (optional)" maxLength={2000} />
+                <button type="submit" name="intent" value="approve" className="btn btn-primary">Approve</button>
+                <button type="submit" name="intent" value="deny" className="btn btn-danger">Deny</button>
+              </Form>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}

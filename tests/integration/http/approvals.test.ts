@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { SECRETS, seedAgent, seedTask, seedWorkspace, sql } from "#tests/support/agent-plane";
+import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
+import { type RunningServer, startServer } from "#tests/support/server";
+
+// Approvals end to end over HTTP: an agent asks, only an approver decides
+// (with the digest they saw), the first decision wins, the agent's poll sees
+// the result, and the board's "Needs you" lane shows what waits.
+describe("approvals", () => {
+  let pg: TestPostgres;
+  let server: RunningServer;
+  let admin: FormClient;
+  let operatorClient: FormClient;
+  let ws: { id: string; slug: string };
+  let agent: { id: string; token: string };
+  let taskId: string;
+
+  const ask = async (args: Record<string, unknown> = { env: "prod" }) => {
+    const res = await fetch(`${server.url}/api/agent/approvals`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ task_id: taskId, action: "deploy", args, target: "web-1", reason: "ship" }),
+    });
+    expect([200, 201]).toContain(res.status);
+    return (await res.json()) as { id: string; digest: string; status: string };
+  };
+  const poll = async (id: string) =>
+    (await (await fetch(`${server.url}/api/agent/approvals/${id}`, { headers: { authorization: `Bearer ${agent.token}` } })).json()) as {
+      status: string;
+      by: string | null;
+      comment: string | null;
+    };
+  const decide = async (client: FormClient, intent: "approve" | "deny", id: string, digest: string, comment = "") => {
+    await client.get("/approvals");
+    return client.post("/approvals", { intent, approval_id: id, digest, comment });
+  };
+  const login = async (email: string) => {
+    const client = new FormClient(server.url);
+    await client.get("/login");
+    expect((await client.post("/login", { email, password: TEST_ADMIN.password, redirectTo: "/" })).status).toBe(302);
+    return client;
+  };
+
+  beforeAll(async () => {
+    pg = await createTestPostgres();
+    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } });
+    admin = await setUpAdmin(server.url, server.setupUrl!);
+    await sql(pg.db, "insert into users (email, name, role, password_hash) select 'op@example.test', 'Op', 'operator', password_hash from users where role = 'admin'");
+    operatorClient = await login("op@example.test");
+    ws = await seedWorkspace(pg.db);
+    agent = await seedAgent(pg.db, ws.id, "Asker");
+    taskId = (await seedTask(pg.db, ws.id, { title: "Needs a yes", status: "assigned", assigned_agent_id: agent.id })).id;
+  });
+
+  afterAll(async () => {
+    const errors = server?.errors() ?? [];
+    await server?.stop();
+    await pg?.drop();
+    expect(errors).toEqual([]);
+  });
+
+  it("shows a pending request in the inbox, the nav count and the Needs-you lane", async () => {
+    const a = await ask({ env: "staging" });
+    await admin.get("/approvals");
+    expect(admin.lastHtml).toContain(`data-approval-id="${a.id}"`);
+    expect(admin.lastHtml).toContain("staging");
+    expect(admin.lastHtml).toMatch(/data-testid="pending-approvals">1</);
+    await admin.get(`/w/${ws.slug}`);
+    expect(admin.lastHtml).toContain(`data-needs-you="${taskId}"`);
+    expect(admin.lastHtml).toContain("1 approval waiting");
+  });
+
+  it("lets only approvers decide: an operator gets 403 and nothing changes", async () => {
+    const a = await ask({ env: "staging" });
+    const res = await decide(operatorClient, "approve", a.id, a.digest);
+    expect(res.status).toBe(403);
+    expect((await poll(a.id)).status).toBe("pending");
+    await operatorClient.get("/approvals");
+    expect(operatorClient.lastHtml).not.toContain(">Approve</button>");
+  });
+
+  it("approves the exact action; the agent's poll sees it with the approver's comment", async () => {
+    const a = await ask({ env: "staging" });
+    const res = await decide(admin, "approve", a.id, a.digest, "go ahead");
+    expect(res.status).toBe(302);
+    expect(await poll(a.id)).toMatchObject({ status: "approved", by: "operator", comment: "go ahead" });
+    const [activity] = await sql<{ message: string }>(pg.db, "select message from task_activities where task_id = $1 and type = 'approval_approved'", [taskId]);
+    expect(activity!.message).toBe("Approved deploy: go ahead");
+  });
+
+  it("refuses a decision made against another digest (the action changed)", async () => {
+    const a = await ask({ env: "prod", version: 1 });
+    const other = await ask({ env: "prod", version: 2 });
+    expect(other.id).not.toBe(a.id);
+    const res = await decide(admin, "approve", a.id, other.digest);
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain("The action changed");
+    expect((await poll(a.id)).status).toBe("pending");
+  });
+
+  it("lets exactly one of two racing decisions win", async () => {
+    const a = await ask({ env: "race" });
+    const second = await login(TEST_ADMIN.email);
+    await Promise.all([admin.get("/approvals"), second.get("/approvals")]);
+    const [r1, r2] = await Promise.all([
+      admin.post("/approvals", { intent: "approve", approval_id: a.id, digest: a.digest, comment: "" }),
+      second.post("/approvals", { intent: "deny", approval_id: a.id, digest: a.digest, comment: "" }),
+    ]);
+    expect([r1.status, r2.status].sort()).toEqual([302, 409]);
+    const final = await poll(a.id);
+    expect(["approved", "denied"]).toContain(final.status);
+    expect(await sql(pg.db, "select 1 from task_activities where metadata->>'approval_id' = $1 and type in ('approval_approved', 'approval_denied')", [a.id])).toHaveLength(1);
+  });
+
+  it("denies, and refuses deciding again or deciding an expired request", async () => {
+    const a = await ask({ env: "deny" });
+    expect((await decide(admin, "deny", a.id, a.digest, "not now")).status).toBe(302);
+    expect((await poll(a.id)).status).toBe("denied");
+    expect((await decide(admin, "approve", a.id, a.digest)).status).toBe(409);
+    const b = await ask({ env: "late" });
+    await sql(pg.db, "update approvals set expires_at = now() - interval '1 second' where id = $1", [b.id]);
+    expect((await poll(b.id)).status).toBe("expired");
+    const late = await decide(admin, "approve", b.id, b.digest);
+    expect(late.status).toBe(409);
+    expect(await late.text()).toContain("expired");
+  });
+
+  it("never lets someone decide their own request", async () => {
+    const a = await ask({ env: "self" });
+    const [me] = await sql<{ id: string }>(pg.db, "select id from users where email = $1", [TEST_ADMIN.email]);
+    await sql(pg.db, "update approvals set requested_by_user_id = $1 where id = $2", [me!.id, a.id]);
+    const res = await decide(admin, "approve", a.id, a.digest);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("your own request");
+  });
+
+  it("rejects forged or malformed decisions with 400 and unknown ids with 404", async () => {
+    await admin.get("/approvals");
+    expect((await admin.post("/approvals", { intent: "approve", approval_id: "x", digest: "y" })).status).toBe(400);
+    await admin.get("/approvals");
+    expect((await admin.post("/approvals", { intent: "approve", approval_id: "00000000-0000-4000-8000-000000000000", digest: "a".repeat(64) })).status).toBe(404);
+    await admin.get("/approvals");
+    expect((await admin.post("/approvals", { intent: "approve", approval_id: "00000000-0000-4000-8000-000000000000", digest: "a".repeat(64), approved_by: "me" })).status).toBe(400);
+  });
+});
