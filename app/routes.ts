@@ -11,6 +11,8 @@ export default [
       route("heartbeat", "routes/heartbeat.tsx"),
       route("approvals", "routes/approvals.tsx"),
       route("admin/users", "routes/admin-users.tsx"),
+      route("admin/audit", "routes/admin-audit.tsx"),
+      route("admin/audit/export", "routes/admin-audit-export.ts"),
       ...prefix("w/:slug", [
         layout("routes/workspace-layout.tsx", [
           index("routes/board.tsx"),

@@ -42,9 +42,14 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
           Approvals{pending > 0 ? <span className="count-badge" data-testid="pending-approvals">{pending}</span> : null}
         </NavLink>
         {user.role === "admin" ? (
-          <NavLink to="/admin/users" className="ws-link">
-            Users
-          </NavLink>
+          <>
+            <NavLink to="/admin/users" className="ws-link">
+              Users
+            </NavLink>
+            <NavLink to="/admin/audit" className="ws-link">
+              Audit
+            </NavLink>
+          </>
         ) : null}
         <div className="topbar-user">
           <span className="user-name" title={`${user.email} · ${user.role}`}>
