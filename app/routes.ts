@@ -12,6 +12,7 @@ export default [
       route("approvals", "routes/approvals.tsx"),
       route("admin/users", "routes/admin-users.tsx"),
       route("admin/audit", "routes/admin-audit.tsx"),
+      route("admin/task-types", "routes/admin-task-types.tsx"),
       route("admin/audit/export", "routes/admin-audit-export.ts"),
       ...prefix("w/:slug", [
         layout("routes/workspace-layout.tsx", [
@@ -30,6 +31,7 @@ export default [
   ]),
   // Machine endpoints: token or session auth, JSON errors, no CSRF (no cookie forms).
   route("api/health", "routes/api/health.ts"),
+  route("api/metrics", "routes/api/metrics.ts"),
   route("api/heartbeat", "routes/api/heartbeat.ts"),
   route("api/webhooks/agent-completion", "routes/api/webhooks/agent-completion.ts"),
   ...prefix("api/agent", [

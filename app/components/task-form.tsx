@@ -10,11 +10,13 @@ export interface TaskFormValues {
   assigned_agent_id?: string | null;
   due_at?: string | null;
   status?: string;
+  task_type_id?: string | null;
 }
 
 /** The create and edit form: same fields, same server-side errors next to each. */
 export function TaskForm(props: {
   agents: ReadonlyArray<{ id: string; name: string; emoji: string }>;
+  taskTypes: ReadonlyArray<{ id: string; name: string; risk: string }>;
   values: TaskFormValues;
   errors: Record<string, string>;
   formError?: string;
@@ -22,7 +24,7 @@ export function TaskForm(props: {
   withStatus?: boolean;
   intent?: string;
 }) {
-  const { agents, values, errors, formError, submitLabel, withStatus, intent } = props;
+  const { agents, taskTypes, values, errors, formError, submitLabel, withStatus, intent } = props;
   return (
     <Form method="post" className="task-form" noValidate>
       <AuthenticityTokenInput />
@@ -46,6 +48,13 @@ export function TaskForm(props: {
           options={[{ value: "", label: "Unassigned" }, ...agents.map((a) => ({ value: a.id, label: `${a.emoji} ${a.name}` }))]}
         />
         <Field label="Due date" name="due_at" type="date" error={errors.due_at} defaultValue={values.due_at?.slice(0, 10)} />
+        <SelectField
+          label="Task type"
+          name="task_type_id"
+          defaultValue={values.task_type_id ?? ""}
+          error={errors.task_type_id}
+          options={[{ value: "", label: "General (low risk)" }, ...taskTypes.map((t) => ({ value: t.id, label: `${t.name} (${t.risk} risk)` }))]}
+        />
         {withStatus ? (
           <SelectField
             label="Start in"

@@ -59,3 +59,19 @@ export const deleteAgent = (db: Database, agentId: string, actor: Actor) => db.r
 
 export const getWorkspaceFeed = (db: Database, workspaceId: string, kind: "task" | "agent" | null, before: number | null, limit = 50) =>
   db.rpc<FeedEvent[]>("get_workspace_feed", { p_workspace_id: workspaceId, p_kind: kind, p_before: before, p_limit: limit });
+
+export interface TaskType {
+  id: string;
+  key: string;
+  name: string;
+  risk: "low" | "medium" | "high";
+  default_autonomy: "hitl" | "hotl" | "autonomous";
+  gated_actions: string[];
+  veto_minutes: number;
+  expiry_policy: "deny" | "escalate";
+}
+
+export const listTaskTypes = (db: Database) => db.rpc<TaskType[]>("list_task_types");
+
+export const taskTypeOf = (db: Database, taskId: string) =>
+  db.rpc<{ id: string; key: string; name: string; risk: string } | null>("task_type_of", { p_task_id: taskId });

@@ -2,7 +2,9 @@ import { Form, Link, data, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { deleteAgent, getAgent, rotateAgentToken, updateAgent } from "#app/db/api.server";
 import { AppError } from "#app/domain/errors";
+import { AUTONOMY_LABELS, AUTONOMY_LEVELS, canSetAutonomy } from "#app/domain/autonomy";
 import { agentSchema } from "#app/domain/forms/agent";
+import { autonomySchema } from "#app/domain/forms/governance";
 import { parseForm } from "#app/domain/forms/parse";
 import { AgentForm } from "#app/components/agent-form";
 import { FormError } from "#app/components/field";
@@ -31,7 +33,7 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
 }
 
 export async function action({ request, context, params, url }: Route.ActionArgs) {
-  const { db, actor, log } = operator(context, request);
+  const { db, actor, log, user } = operator(context, request);
   const workspace = await loadWorkspace(db, params.slug);
   const agent = await loadAgent(db, workspace.id, params.agentId);
   const form = await request.formData();
@@ -41,6 +43,16 @@ export async function action({ request, context, params, url }: Route.ActionArgs
       const parsed = parseForm(form, agentSchema);
       if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
       await updateAgent(db, agent.id, parsed.data, actor);
+      return redirect(url.pathname);
+    }
+    if (intent === "autonomy") {
+      const parsed = parseForm(form, autonomySchema);
+      if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
+      if (!canSetAutonomy(user.role, parsed.data.autonomy_level)) {
+        throw new AppError("forbidden", "Only approvers and admins may make an agent autonomous.");
+      }
+      await db.rpc("set_agent_autonomy", { p_agent_id: agent.id, p_level: parsed.data.autonomy_level, p_actor: actor });
+      log.info({ event: "agent.autonomy_changed", agent_id: agent.id, to: parsed.data.autonomy_level }, "autonomy changed");
       return redirect(url.pathname);
     }
     if (intent === "rotate-token") {
@@ -88,6 +100,21 @@ export default function AgentDetail({ loaderData, actionData }: Route.ComponentP
               submitLabel="Save agent"
               intent="update"
             />
+          </section>
+          <section className="panel" aria-labelledby="autonomy-h">
+            <h2 id="autonomy-h">Autonomy</h2>
+            <p className="muted">The strictest of the agent's, the task type's and the stage's level applies; high-risk work is never autonomous.</p>
+            <Form method="post" className="inline-form">
+              <AuthenticityTokenInput />
+              <input type="hidden" name="intent" value="autonomy" />
+              <label className="sr-only" htmlFor="autonomy-level">Autonomy level</label>
+              <select id="autonomy-level" name="autonomy_level" defaultValue={agent.autonomy_level}>
+                {AUTONOMY_LEVELS.map((level) => (
+                  <option key={level} value={level}>{AUTONOMY_LABELS[level]}</option>
+                ))}
+              </select>
+              <button type="submit" className="btn btn-small">Set autonomy</button>
+            </Form>
           </section>
           <section className="panel">
             <h2>API token</h2>

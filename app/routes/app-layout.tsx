@@ -49,6 +49,9 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
             <NavLink to="/admin/audit" className="ws-link">
               Audit
             </NavLink>
+            <NavLink to="/admin/task-types" className="ws-link">
+              Task types
+            </NavLink>
           </>
         ) : null}
         <div className="topbar-user">

@@ -1,6 +1,6 @@
 import { Form, Link } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { getTask, listAgents } from "#app/db/api.server";
+import { getTask, listAgents, listTaskTypes, taskTypeOf } from "#app/db/api.server";
 import { PRIORITY_LABELS } from "#app/domain/priority";
 import { STATUS_LABELS } from "#app/domain/task-status";
 import { formatAge } from "#app/domain/time";
@@ -24,11 +24,17 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   const workspace = await loadWorkspace(db, params.slug);
   const task = await getTask(db, pathId(params.taskId, "Task"));
   if (task?.workspace_id !== workspace.id) found(null, "Task");
-  const planning = task!.status === "planning" ? await getPlanningState(rt, task!.id) : null;
+  const [planning, taskType, taskTypes] = await Promise.all([
+    task!.status === "planning" ? getPlanningState(rt, task!.id) : null,
+    taskTypeOf(db, task!.id),
+    listTaskTypes(db),
+  ]);
   return {
     workspace,
     task: task!,
     planning,
+    taskType,
+    taskTypes,
     gateway: rt.gateway?.status ?? "disabled",
     agents: await listAgents(db, workspace.id),
     canEdit: user.role !== "viewer",
@@ -43,7 +49,7 @@ export async function action({ request, context, params, url }: Route.ActionArgs
 }
 
 export default function TaskDetailPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { workspace, task, agents, canEdit, planning, gateway } = loaderData;
+  const { workspace, task, agents, canEdit, planning, gateway, taskType, taskTypes } = loaderData;
   const now = new Date(loaderData.now);
   const failed = actionData && !actionData.ok ? actionData : null;
   const editFailed = failed?.intent === "update";
@@ -58,6 +64,7 @@ export default function TaskDetailPage({ loaderData, actionData }: Route.Compone
           <span className={`status status-${task.status}`} data-testid="task-status">{STATUS_LABELS[task.status]}</span>
           <span className={`badge badge-${task.priority}`}>{PRIORITY_LABELS[task.priority]}</span>
           <span>{task.assignee ? `${task.assignee.emoji} ${task.assignee.name}` : "Unassigned"}</span>
+          <span data-testid="task-type">{taskType ? `${taskType.name} · ${taskType.risk} risk` : "General · low risk"}</span>
           {task.due_at ? <span>Due {task.due_at.slice(0, 10)}</span> : null}
           <span title={task.created_at}>Created {formatAge(task.created_at, now)} ago</span>
         </div>
@@ -100,7 +107,8 @@ export default function TaskDetailPage({ loaderData, actionData }: Route.Compone
               <summary>Edit task</summary>
               <TaskForm
                 agents={agents}
-                values={editFailed ? (failed?.values ?? {}) : task}
+                taskTypes={taskTypes}
+                values={editFailed ? (failed?.values ?? {}) : { ...task, task_type_id: taskType?.id ?? null }}
                 errors={editFailed ? (failed?.errors ?? {}) : {}}
                 formError={editFailed ? failed?.formError : undefined}
                 submitLabel="Save changes"

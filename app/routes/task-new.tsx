@@ -1,5 +1,5 @@
 import { Link, redirect } from "react-router";
-import { createTask, listAgents } from "#app/db/api.server";
+import { createTask, listAgents, listTaskTypes } from "#app/db/api.server";
 import { AppError } from "#app/domain/errors";
 import { taskCreateSchema } from "#app/domain/forms/task";
 import { parseForm } from "#app/domain/forms/parse";
@@ -15,7 +15,8 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
   const { db } = operator(context, request);
   const workspace = await loadWorkspace(db, params.slug);
   const status = url.searchParams.get("status");
-  return { workspace, agents: await listAgents(db, workspace.id), status: status === "planning" ? status : "inbox" };
+  const [agents, taskTypes] = await Promise.all([listAgents(db, workspace.id), listTaskTypes(db)]);
+  return { workspace, agents, taskTypes, status: status === "planning" ? status : "inbox" };
 }
 
 export async function action({ request, context, params }: Route.ActionArgs) {
@@ -34,7 +35,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
 }
 
 export default function NewTask({ loaderData, actionData }: Route.ComponentProps) {
-  const { workspace, agents, status } = loaderData;
+  const { workspace, agents, taskTypes, status } = loaderData;
   return (
     <main className="page page-narrow">
       <p className="crumbs">
@@ -43,6 +44,7 @@ export default function NewTask({ loaderData, actionData }: Route.ComponentProps
       <h1>New task</h1>
       <TaskForm
         agents={agents}
+        taskTypes={taskTypes}
         values={actionData?.values ?? { status }}
         errors={actionData?.errors ?? {}}
         formError={actionData?.formError}

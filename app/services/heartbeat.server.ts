@@ -6,6 +6,8 @@ import { handleRunFinished } from "./completion.server";
 import { checkDeliverables, type DeliverableInput } from "./deliverable-checks.server";
 import { type HeartbeatAction, dispatchReady } from "./dispatcher.server";
 import type { Gateway } from "./gateway.server";
+import { withHeartbeatLease } from "./heartbeat-lease.server";
+import { instrumentHeartbeat } from "./instrument.server";
 import type { Runtime } from "./runtime.server";
 
 // One heartbeat run: under a PostgreSQL advisory lock (and an in-process
@@ -33,7 +35,11 @@ export async function heartbeatIdle(): Promise<void> {
   await runningHere?.catch(() => {});
 }
 
-export async function runHeartbeat(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceipt | { skipped: "already_running" }> {
+export function runHeartbeat(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceipt | { skipped: "already_running" }> {
+  return instrumentHeartbeat(trigger, () => runHeartbeatOnce(rt, trigger));
+}
+
+async function runHeartbeatOnce(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceipt | { skipped: "already_running" }> {
   if (runningHere) return { skipped: "already_running" };
   const run = runExclusive(rt, trigger);
   runningHere = run;
@@ -45,6 +51,8 @@ export async function runHeartbeat(rt: Runtime, trigger: Trigger): Promise<Heart
 }
 
 function runExclusive(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceipt | { skipped: "already_running" }> {
+  // No sessions (Supabase over HTTP): a lease row stands in for the advisory lock.
+  if (!rt.db.session) return withHeartbeatLease(rt.db, rt.log, INSTANCE, () => runLocked(rt, trigger));
   return rt.db.session(async (s) => {
     const [row] = await s.query<{ locked: boolean }>("select pg_try_advisory_lock($1) as locked", [LOCK_KEY]);
     if (!row?.locked) return { skipped: "already_running" as const };
@@ -71,8 +79,12 @@ async function runLocked(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceip
   actions.push(...dispatched);
   budget -= dispatched.filter((a) => a.task_id !== null).length;
   budget -= await checkTestingTasks(rt, budget, actions);
-  const expired = await rt.db.rpc<Array<{ id: string; task_id: string }>>("expire_approvals", { p_limit: 100 });
-  for (const a of expired) actions.push({ task_id: a.task_id, action: "approval_expired", reason: "expired", ok: true });
+  const vetoClosed = await rt.db.rpc<Array<{ id: string; task_id: string }>>("close_veto_windows", { p_limit: 100 });
+  for (const a of vetoClosed) actions.push({ task_id: a.task_id, action: "approval_auto_approved", reason: "veto_window_closed", ok: true });
+  const expired = await rt.db.rpc<Array<{ id: string; task_id: string; outcome: "expired" | "escalated" }>>("expire_approvals", { p_limit: 100 });
+  for (const a of expired) {
+    actions.push({ task_id: a.task_id, action: a.outcome === "escalated" ? "approval_escalated" : "approval_expired", reason: a.outcome === "escalated" ? "expiry_escalated" : "expired", ok: true });
+  }
 
   const duration = Math.round(performance.now() - t0);
   const { id } = await rt.db.rpc<{ id: string }>("record_heartbeat_run", {

@@ -6,7 +6,7 @@
 create table audit_log (
   seq bigserial primary key,
   at timestamptz not null default clock_timestamp(),
-  kind text not null check (kind ~ '^[a-z]+\.[a-z_]+$'),
+  kind text not null check (kind ~ '^[a-z_]+\.[a-z_]+$'),
   actor jsonb not null,
   subject jsonb not null default '{}'::jsonb,
   data jsonb not null default '{}'::jsonb,

@@ -36,6 +36,7 @@ const fields = {
   priority: z.enum(PRIORITIES, { error: "Choose a priority" }).default("normal"),
   assigned_agent_id: z.preprocess(emptyToNull, z.uuid({ error: "Choose an agent from the list" }).nullable()).default(null),
   due_at: dueAt.default(null),
+  task_type_id: z.preprocess(emptyToNull, z.uuid({ error: "Choose a task type from the list" }).nullable()).default(null),
 };
 
 export const taskCreateSchema = z

@@ -1,31 +1,25 @@
 import { approvalRequestSchema } from "#app/domain/forms/agent-api";
-import { approvalSubject } from "#app/domain/canonical-json";
-import { checkScope, agentApi } from "#app/services/agent-api.server";
-import { sha256Hex } from "#app/services/crypto.server";
+import { agentApi, checkScope } from "#app/services/agent-api.server";
+import { requestAgentAction } from "#app/services/governance.server";
 import { readJson } from "#app/services/json-body.server";
 import type { Route } from "./+types/approvals";
 
-// POST /api/agent/approvals {"task_id","action","args","target","reason"} → 201
-// {"id","status":"pending","digest","expires_at"}. The digest binds the exact
-// action; the governance policy (autonomy levels) decides what needs one.
+// POST /api/agent/approvals {"task_id","action","args","target","reason"}.
+// The autonomy policy decides: 200 {"status":"approved","by":"policy"} when the
+// agent may act alone; otherwise 201 {"id","status":"pending","digest",
+// "expires_at","veto_until"?} — with a veto window (human on the loop) or
+// waiting for an approver (human in the loop). The digest binds the exact action.
 function bind(args: Route.LoaderArgs | Route.ActionArgs) {
   return agentApi(args, {
     POST: async ({ rt, agent }) => {
       const body = await readJson(args.request, approvalRequestSchema, 64 * 1024);
       checkScope(agent, body.task_id);
-      const digest = sha256Hex(approvalSubject(body.action, body.args, body.target));
-      const approval = await rt.db.rpc<{ id: string; status: string; digest: string; expires_at: string; existing: boolean }>("agent_request_approval", {
-        p_agent_id: agent.id,
-        p_task_id: body.task_id,
-        p_action: body.action,
-        p_args: body.args,
-        p_target: body.target,
-        p_reason: body.reason,
-        p_digest: digest,
-        p_ttl_seconds: rt.env.APPROVAL_TTL_MINUTES * 60,
-      });
-      const { id, status, expires_at } = approval;
-      return Response.json({ id, status, digest, expires_at }, { status: approval.existing ? 200 : 201 });
+      const { approval, digest, mode } = await requestAgentAction(rt, agent.id, body);
+      if (mode === "policy") {
+        return Response.json({ id: approval.id, status: "approved", by: "policy", policy: approval.by, digest }, { status: 200 });
+      }
+      const { id, status, expires_at, veto_until } = approval;
+      return Response.json({ id, status, digest, expires_at, ...(veto_until ? { veto_until } : {}) }, { status: approval.existing ? 200 : 201 });
     },
   });
 }

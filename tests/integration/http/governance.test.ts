@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { SECRETS, seedAgent, seedTask, seedWorkspace, sql } from "#tests/support/agent-plane";
+import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
+import { type RunningServer, startServer } from "#tests/support/server";
+
+// The autonomy policy applied for real: what an agent may do alone, what waits
+// behind a veto window, what waits for an approver, what escalates, and who
+// may change any of it.
+describe("governance", () => {
+  let pg: TestPostgres;
+  let server: RunningServer;
+  let admin: FormClient;
+  let ws: { id: string; slug: string };
+  const types: Record<string, string> = {};
+
+  const typed = async (agentLevel: string, typeKey: string | null) => {
+    const agent = await seedAgent(pg.db, ws.id, `A-${agentLevel}-${typeKey}-${Math.random().toString(36).slice(2, 6)}`);
+    await sql(pg.db, "update agents set autonomy_level = $1 where id = $2", [agentLevel, agent.id]);
+    const task = await seedTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id, ...(typeKey ? { task_type_id: types[typeKey] } : {}) });
+    return { agent, taskId: task.id };
+  };
+  const ask = async (token: string, taskId: string, args: Record<string, unknown> = { n: Math.random() }) => {
+    const res = await fetch(`${server.url}/api/agent/approvals`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ task_id: taskId, action: "send_email", args, target: "customer@example.test", reason: "follow-up" }),
+    });
+    return { status: res.status, body: (await res.json()) as { id: string; status: string; by?: string; policy?: string; veto_until?: string; digest: string } };
+  };
+  const poll = async (token: string, id: string) =>
+    (await (await fetch(`${server.url}/api/agent/approvals/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      status: string;
+      by: string | null;
+      escalated: boolean;
+    };
+  const heartbeat = async () =>
+    ((await (await fetch(`${server.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`)).json()) as { actions: Array<{ task_id: string; action: string }> })
+      .actions;
+
+  beforeAll(async () => {
+    pg = await createTestPostgres();
+    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } });
+    admin = await setUpAdmin(server.url, server.setupUrl!);
+    ws = await seedWorkspace(pg.db);
+    for (const row of await sql<{ id: string; key: string }>(pg.db, "select id, key from task_types")) types[row.key] = row.id;
+  });
+
+  afterAll(async () => {
+    const errors = server?.errors() ?? [];
+    await server?.stop();
+    await pg?.drop();
+    expect(errors).toEqual([]);
+  });
+
+  it("lets an autonomous agent on autonomous work act at once, and records it", async () => {
+    const { agent, taskId } = await typed("autonomous", "research");
+    const { status, body } = await ask(agent.token, taskId);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ status: "approved", by: "policy", policy: "autonomous" });
+    const [audit] = await sql<{ actor: { name: string } }>(pg.db, "select actor from audit_log where subject->>'approval_id' = $1", [body.id]);
+    expect(audit!.actor.name).toBe("policy:autonomous");
+  });
+
+  it("takes the strictest level: a human-in-the-loop agent waits even on autonomous work", async () => {
+    const { agent, taskId } = await typed("hitl", "research");
+    const { status, body } = await ask(agent.token, taskId);
+    expect(status).toBe(201);
+    expect(body.status).toBe("pending");
+    expect(body.veto_until).toBeUndefined();
+  });
+
+  it("never lets high-risk work run autonomously", async () => {
+    const { agent, taskId } = await typed("autonomous", "deploy");
+    expect((await ask(agent.token, taskId)).body.status).toBe("pending");
+  });
+
+  it("runs a human-on-the-loop action once its veto window closes, exactly once", async () => {
+    const { agent, taskId } = await typed("hotl", "code_change");
+    const { status, body } = await ask(agent.token, taskId);
+    expect(status).toBe(201);
+    expect(new Date(body.veto_until!).getTime() - Date.now()).toBeGreaterThan(9 * 60_000);
+    expect((await heartbeat()).filter((a) => a.task_id === taskId)).toEqual([]);
+    await sql(pg.db, "update approvals set veto_until = now() - interval '1 second' where id = $1", [body.id]);
+    expect((await heartbeat()).filter((a) => a.task_id === taskId)).toEqual([expect.objectContaining({ action: "approval_auto_approved" })]);
+    expect(await poll(agent.token, body.id)).toMatchObject({ status: "approved", by: "hotl_window" });
+    expect((await heartbeat()).filter((a) => a.task_id === taskId)).toEqual([]);
+  });
+
+  it("stops a human-on-the-loop action vetoed inside its window", async () => {
+    const { agent, taskId } = await typed("hotl", "code_change");
+    const { body } = await ask(agent.token, taskId);
+    await admin.get("/approvals");
+    expect((await admin.post("/approvals", { intent: "deny", approval_id: body.id, digest: body.digest, comment: "veto" })).status).toBe(302);
+    await sql(pg.db, "update approvals set veto_until = now() - interval '1 second' where id = $1", [body.id]);
+    await heartbeat();
+    expect((await poll(agent.token, body.id)).status).toBe("denied");
+  });
+
+  it("escalates an unanswered high-risk request once, then lets it expire", async () => {
+    const { agent, taskId } = await typed("hitl", "outbound_message");
+    const { body } = await ask(agent.token, taskId);
+    await sql(pg.db, "update approvals set expires_at = now() - interval '1 second', created_at = now() - interval '60 minutes' where id = $1", [body.id]);
+    expect((await heartbeat()).filter((a) => a.task_id === taskId).map((a) => a.action)).toEqual(["approval_escalated"]);
+    expect(await poll(agent.token, body.id)).toMatchObject({ status: "pending", escalated: true });
+    await sql(pg.db, "update approvals set expires_at = now() - interval '1 second' where id = $1", [body.id]);
+    expect((await heartbeat()).filter((a) => a.task_id === taskId).map((a) => a.action)).toEqual(["approval_expired"]);
+    expect((await poll(agent.token, body.id)).status).toBe("expired");
+  });
+
+  it("needs an approver to make an agent autonomous, and audits every change with who did it", async () => {
+    const agent = await seedAgent(pg.db, ws.id, "Promotable");
+    await sql(pg.db, "insert into users (email, name, role, password_hash) select 'op2@example.test', 'Opal', 'operator', password_hash from users where role = 'admin'");
+    const op = new FormClient(server.url);
+    await op.get("/login");
+    await op.post("/login", { email: "op2@example.test", password: TEST_ADMIN.password, redirectTo: "/" });
+    const page = `/w/${ws.slug}/agents/${agent.id}`;
+    await op.get(page);
+    expect((await op.post(page, { intent: "autonomy", autonomy_level: "hotl" })).status).toBe(302);
+    await op.get(page);
+    expect((await op.post(page, { intent: "autonomy", autonomy_level: "autonomous" })).status).toBe(403);
+    await admin.get(page);
+    expect((await admin.post(page, { intent: "autonomy", autonomy_level: "autonomous" })).status).toBe(302);
+    const audit = await sql<{ actor: { name: string }; data: { from: string; to: string } }>(
+      pg.db,
+      "select actor, data from audit_log where kind = 'agent.autonomy_changed' and subject->>'agent_id' = $1 order by seq",
+      [agent.id],
+    );
+    expect(audit.map((a) => [a.actor.name, a.data.from, a.data.to])).toEqual([
+      ["Opal", "hitl", "hotl"],
+      ["Test Admin", "hotl", "autonomous"],
+    ]);
+  });
+
+  it("configures task types in the UI, refusing an autonomous high-risk type", async () => {
+    await admin.get("/admin/task-types");
+    expect(admin.lastHtml).toContain('data-task-type="deploy"');
+    const base = { id: types.code_change!, name: "Code change", risk: "high", default_autonomy: "autonomous", veto_minutes: "5", expiry_policy: "deny" };
+    const refused = await admin.post("/admin/task-types", { ...base, gate: "agent_action" });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain("High-risk work is never autonomous");
+    await admin.get("/admin/task-types");
+    const body = new URLSearchParams({ csrf: admin.csrf(), ...base, risk: "medium", default_autonomy: "hotl" });
+    body.append("gate", "agent_action");
+    body.append("gate", "review_done");
+    const ok = await admin.request("/admin/task-types", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+    expect(ok.status).toBe(302);
+    const [row] = await sql<{ veto_minutes: number; gated_actions: string[] }>(pg.db, "select veto_minutes, gated_actions from task_types where key = 'code_change'");
+    expect(row).toEqual({ veto_minutes: 5, gated_actions: ["agent_action", "review_done"] });
+    expect(await sql(pg.db, "select 1 from audit_log where kind = 'task_type.changed'")).toHaveLength(1);
+  });
+
+  it("lets operators pick a task type when creating a task", async () => {
+    await admin.get(`/w/${ws.slug}/tasks/new`);
+    expect((await admin.post(`/w/${ws.slug}/tasks/new`, { title: "Typed", task_type_id: "00000000-0000-4000-8000-000000000000" })).status).toBe(400);
+    await admin.get(`/w/${ws.slug}/tasks/new`);
+    const res = await admin.post(`/w/${ws.slug}/tasks/new`, { title: "Typed", task_type_id: types.deploy! });
+    expect(res.status).toBe(302);
+    await admin.get(res.headers.get("location")!);
+    expect(admin.lastHtml).toContain("Deploy · high risk");
+  });
+});
