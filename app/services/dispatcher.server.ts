@@ -3,6 +3,8 @@ import { backoffDelay } from "#app/domain/backoff";
 import { buildDispatchMessage, dispatchIdempotencyKey } from "#app/domain/dispatch-message";
 import { randomToken, sha256Hex } from "./crypto.server";
 import { type Gateway, GatewayUnavailableError } from "./gateway.server";
+import { instrumentDispatch } from "./instrument.server";
+import { countDispatch } from "./metrics.server";
 import type { Runtime } from "./runtime.server";
 
 // One dispatch path for the UI button and the heartbeat: claim atomically
@@ -38,6 +40,7 @@ export async function dispatchReady(rt: Runtime, gateway: Gateway | null, limit:
   if (limit <= 0) return [];
   if (!gateway || gateway.status !== "connected") {
     const { ready } = await rt.db.rpc<{ ready: number }>("count_dispatchable");
+    if (ready > 0) countDispatch("dispatch_skipped");
     return ready > 0 ? [{ task_id: null, action: "dispatch_skipped", reason: gateway ? "gateway_disconnected" : "gateway_disabled", ok: false }] : [];
   }
   const claimed = await rt.db.rpc<ClaimedTask[]>("claim_tasks_for_dispatch", { p_limit: limit, p_claim_seconds: CLAIM_SECONDS });
@@ -71,9 +74,14 @@ const NOT_DISPATCHABLE: Record<string, string> = {
   agent_has_no_openclaw_id: "The agent has no OpenClaw agent id: set one on the agent's page.",
   agent_offline: "The agent is offline.",
   dispatch_in_progress: "A dispatch of this task is already under way.",
+  needs_approval: "Dispatching this task needs an approval first; the heartbeat asks for one.",
 };
 
-async function dispatchClaimed(rt: Runtime, gateway: Gateway, task: ClaimedTask): Promise<HeartbeatAction> {
+function dispatchClaimed(rt: Runtime, gateway: Gateway, task: ClaimedTask): Promise<HeartbeatAction> {
+  return instrumentDispatch({ taskId: task.id, agentId: task.agent.id }, () => dispatchClaimedOnce(rt, gateway, task));
+}
+
+async function dispatchClaimedOnce(rt: Runtime, gateway: Gateway, task: ClaimedTask): Promise<HeartbeatAction> {
   const log = rt.log.child({ task_id: task.id, agent_id: task.agent.id });
   const leaseSeconds = rt.env.LEASE_MINUTES * 60;
   try {

@@ -75,6 +75,11 @@ async function runLocked(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceip
   const spent = await requeueExpiredLeases(rt, gateway, budget, actions);
   budget -= spent;
   await flagStalls(rt, gateway, actions);
+  const gated = await rt.db.rpc<Array<{ task_id: string; mode: string }>>("request_gated_dispatches", {
+    p_limit: Math.max(budget, 0),
+    p_ttl_seconds: rt.env.APPROVAL_TTL_MINUTES * 60,
+  });
+  for (const g of gated) actions.push({ task_id: g.task_id, action: "dispatch_approval_requested", reason: g.mode, ok: true });
   const dispatched = await dispatchReady(rt, gateway, budget);
   actions.push(...dispatched);
   budget -= dispatched.filter((a) => a.task_id !== null).length;
@@ -96,8 +101,15 @@ async function runLocked(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceip
     p_gateway_calls: counted.calls(),
   });
   rt.log.info({ event: "heartbeat.run", run_id: id, trigger, actions: actions.length, duration_ms: duration, gateway_calls: counted.calls() }, "heartbeat run");
+  for (const a of actions) {
+    const to = HEARTBEAT_MOVES[a.action];
+    if (to && a.task_id) rt.log.info({ event: "task.state_changed", task_id: a.task_id, to, via: "heartbeat", reason: a.reason ?? a.action }, "heartbeat moved a task");
+  }
   return { run_id: id, started_at: started.toISOString(), duration_ms: duration, actions, gateway_calls: counted.calls() };
 }
+
+/** Heartbeat actions that move a task, and where to (dispatches and completions log their own). */
+const HEARTBEAT_MOVES: Record<string, string> = { requeued: "assigned", checks_pass: "review", checks_fail: "assigned", checks_none_checkable: "review" };
 
 /** Expired leases: ask the gateway about the run first; only a dead run is requeued. */
 async function requeueExpiredLeases(rt: Runtime, gateway: Gateway | null, budget: number, actions: HeartbeatAction[]): Promise<number> {

@@ -159,4 +159,26 @@ describe("governance", () => {
     await admin.get(res.headers.get("location")!);
     expect(admin.lastHtml).toContain("Deploy · high risk");
   });
+
+  it("turns a gated move to done into an approval request, applied once an approver says yes", async () => {
+    const agent = await seedAgent(pg.db, ws.id, "Reviewer");
+    const task = await seedTask(pg.db, ws.id, { title: "Gated done", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.outbound_message });
+    for (const status of ["in_progress", "review"]) await pg.db.rpc("update_task", { p_task_id: task.id, p_fields: { status }, p_actor: { type: "system" } });
+    await admin.get(`/w/${ws.slug}`);
+    const res = await admin.post(`/w/${ws.slug}?index`, { intent: "move", taskId: task.id, status: "done" });
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain("needs an approver: a request is waiting in Approvals");
+    const [approval] = await sql<{ id: string; digest: string; action: string }>(pg.db, "select id, digest, action from approvals where task_id = $1", [task.id]);
+    expect(approval!.action).toBe("task.review_done");
+    // The admin asked, so another approver must decide.
+    await admin.get("/approvals");
+    expect((await admin.post("/approvals", { intent: "approve", approval_id: approval!.id, digest: approval!.digest, comment: "" })).status).toBe(403);
+    await sql(pg.db, "insert into users (email, name, role, password_hash) select 'appr@example.test', 'Second', 'approver', password_hash from users where role = 'admin'");
+    const second = new FormClient(server.url);
+    await second.get("/login");
+    await second.post("/login", { email: "appr@example.test", password: TEST_ADMIN.password, redirectTo: "/" });
+    await second.get("/approvals");
+    expect((await second.post("/approvals", { intent: "approve", approval_id: approval!.id, digest: approval!.digest, comment: "" })).status).toBe(302);
+    expect((await sql<{ status: string }>(pg.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
+  });
 });

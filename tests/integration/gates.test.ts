@@ -1,0 +1,79 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { AUTONOMY_LEVELS, RISKS, effectiveLevel } from "#app/domain/autonomy";
+import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
+import { SYSTEM, createAgent, createTask, createWorkspace, query, type Workspace } from "#tests/support/fixtures";
+
+// The database enforces the same policy the domain computes, and gated
+// actions run once when approved.
+describe.each(TRANSPORTS)("gates on %s", (kind) => {
+  const db = useTestDatabase(kind);
+  let ws: Workspace;
+  let types: Record<string, string>;
+
+  beforeAll(async () => {
+    ws = await createWorkspace(db());
+    types = Object.fromEntries((await query<{ id: string; key: string }>(db(), "select id, key from task_types")).map((r) => [r.key, r.id]));
+  });
+
+  it("computes the effective level exactly as app/domain/autonomy.ts", async () => {
+    const levels = [null, ...AUTONOMY_LEVELS];
+    const cases = AUTONOMY_LEVELS.flatMap((agent) => levels.flatMap((type) => levels.flatMap((stage) => RISKS.map((risk) => ({ agent, type, stage, risk })))));
+    const rows = await query<{ i: number; level: string }>(
+      db(),
+      `select i, effective_autonomy(c->>'agent', c->>'type', c->>'stage', c->>'risk') as level
+       from jsonb_array_elements($1::text::jsonb) with ordinality as x(c, i)`,
+      [JSON.stringify(cases)],
+    );
+    expect(rows).toHaveLength(cases.length);
+    for (const row of rows) {
+      const c = cases[row.i - 1]!;
+      expect(row.level, JSON.stringify(c)).toBe(effectiveLevel({ agent: c.agent, taskType: c.type, stage: c.stage, risk: c.risk }));
+    }
+  });
+
+  it("holds a gated dispatch until it is approved, then lets the claim take it", async () => {
+    const agent = await createAgent(db(), ws.id, { name: "Deployer", openclaw_agent_id: "main" });
+    const task = await createTask(db(), ws.id, { status: "assigned", assigned_agent_id: agent.id, task_type_id: types.deploy });
+    const claim = () => db().rpc<Array<{ id: string }>>("claim_tasks_for_dispatch", { p_limit: 10, p_claim_seconds: 60, p_task_id: task.id });
+    expect(await claim()).toEqual([]);
+    expect((await db().rpc<{ reason: string }>("explain_not_dispatchable", { p_task_id: task.id })).reason).toBe("needs_approval");
+    const requested = await db().rpc<Array<{ task_id: string; approval_id: string; mode: string }>>("request_gated_dispatches", { p_limit: 10, p_ttl_seconds: 600 });
+    expect(requested).toEqual([expect.objectContaining({ task_id: task.id, mode: "hitl" })]);
+    expect(await db().rpc("request_gated_dispatches", { p_limit: 10, p_ttl_seconds: 600 })).toEqual([]);
+    const [approver] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, 'Appr', 'approver', 'h') returning id", [`${kind}-appr@a.test`]);
+    const [a] = await query<{ digest: string }>(db(), "select digest from approvals where id = $1", [requested[0]!.approval_id]);
+    await db().rpc("decide_approval", { p_approval_id: requested[0]!.approval_id, p_decision: "approved", p_user_id: approver!.id, p_digest: a!.digest, p_comment: "" });
+    expect((await claim()).map((t) => t.id)).toEqual([task.id]);
+  });
+
+  it("refuses review → done on a gated type until approved, then applies it once on approval", async () => {
+    const agent = await createAgent(db(), ws.id, { name: "Coder", openclaw_agent_id: "main" });
+    const task = await createTask(db(), ws.id, { status: "assigned", assigned_agent_id: agent.id, task_type_id: types.code_change });
+    for (const status of ["in_progress", "review"]) await db().rpc("update_task", { p_task_id: task.id, p_fields: { status }, p_actor: SYSTEM });
+    await expect(db().rpc("update_task", { p_task_id: task.id, p_fields: { status: "done" }, p_actor: SYSTEM })).rejects.toMatchObject({
+      code: "conflict",
+      details: { needs_approval: "task.review_done" },
+    });
+    const [op] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, 'Op', 'approver', 'h') returning id", [`${kind}-op@a.test`]);
+    const [other] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, 'Other', 'approver', 'h') returning id", [`${kind}-other@a.test`]);
+    const approval = await db().rpc<{ id: string; digest: string; status: string }>("request_done_approval", { p_task_id: task.id, p_user_id: op!.id, p_ttl_seconds: 600 });
+    expect(approval.status).toBe("pending");
+    expect((await db().rpc<{ id: string }>("request_done_approval", { p_task_id: task.id, p_user_id: op!.id, p_ttl_seconds: 600 })).id).toBe(approval.id);
+    await expect(
+      db().rpc("decide_approval", { p_approval_id: approval.id, p_decision: "approved", p_user_id: op!.id, p_digest: approval.digest, p_comment: "" }),
+    ).rejects.toMatchObject({ code: "forbidden" });
+    await db().rpc("decide_approval", { p_approval_id: approval.id, p_decision: "approved", p_user_id: other!.id, p_digest: approval.digest, p_comment: "" });
+    const [row] = await query<{ status: string }>(db(), "select status from tasks where id = $1", [task.id]);
+    expect(row!.status).toBe("done");
+    const done = await query(db(), "select 1 from task_activities where task_id = $1 and type = 'status_changed' and metadata->>'to' = 'done'", [task.id]);
+    expect(done).toHaveLength(1);
+  });
+
+  it("lets ungated and autonomous work through without any approval", async () => {
+    const agent = await createAgent(db(), ws.id, { name: "Free", openclaw_agent_id: "main", autonomy_level: "autonomous" });
+    await query(db(), "update agents set autonomy_level = 'autonomous' where id = $1", [agent.id]);
+    const task = await createTask(db(), ws.id, { status: "assigned", assigned_agent_id: agent.id, task_type_id: types.research });
+    for (const status of ["in_progress", "review", "done"]) await db().rpc("update_task", { p_task_id: task.id, p_fields: { status }, p_actor: SYSTEM });
+    expect(await query(db(), "select 1 from approvals where task_id = $1", [task.id])).toEqual([]);
+  });
+});
