@@ -22,6 +22,9 @@ const schema = z.object({
     .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   MIGRATIONS_DIR: z.string().optional(),
+  // Supabase over HTTP (PostgREST .rpc()), used only when DATABASE_URL is not set: both or neither.
+  SUPABASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SUPABASE_SERVICE_ROLE_KEY: z.string().min(1).optional(),
   MC_API_TOKEN: secret,
   WEBHOOK_SECRET: secret,
   SESSION_SECRET: secret,
@@ -50,6 +53,11 @@ const schema = z.object({
   RATE_LIMIT_HEARTBEATS_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(60),
   RATE_LIMIT_AUTH_FAILURES_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(100),
   SSE_PING_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+  // Observability: traces over OTLP/HTTP (JSON) and error reports to Sentry, each off unless set.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default("mission-control"),
+  SENTRY_DSN: z.url({ protocol: /^https?$/ }).optional(),
+  SENTRY_ENVIRONMENT: z.string().min(1).optional(),
 });
 
 export type Env = z.output<typeof schema> & {
@@ -70,6 +78,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     throw new EnvError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const env = result.data;
+  if (!env.SUPABASE_URL !== !env.SUPABASE_SERVICE_ROLE_KEY) {
+    throw new EnvError("Invalid configuration:\n  SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY: set both (the Supabase HTTP transport) or neither");
+  }
   const displayHost = env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST;
   const publicUrl = (env.PUBLIC_URL ?? `http://${displayHost}:${env.PORT}`).replace(/\/+$/, "");
   return {

@@ -7,9 +7,12 @@ import * as build from "virtual:react-router/server-build";
 import { defaultMigrationsDir, loadMigrations, migrate } from "#app/db/migrations.server";
 import { openDatabase } from "#app/db/open.server";
 import { getEnv } from "#app/env.server";
+import { startErrorReporting, stopErrorReporting } from "#app/services/error-reporting.server";
+import { createHttpObserver } from "#app/services/http-observer.server";
 import { createLogger, redactUrl } from "#app/services/logger.server";
 import { getRuntime, stopRuntime } from "#app/services/runtime.server";
 import { BASE_SECURITY_HEADERS } from "#app/services/security-headers.server";
+import { startTelemetry, stopTelemetry } from "#app/services/telemetry.server";
 import { createStaticHandler } from "./static-files";
 
 // The production entry: `node build/server/index.js` (or `… migrate`).
@@ -35,6 +38,10 @@ async function main(argv: string[]): Promise<void> {
     process.exit(78);
   }
 
+  // Traces and error reports (each only when configured) before anything they should see.
+  await startTelemetry(env, log);
+  await startErrorReporting(env, log);
+
   let rt;
   try {
     rt = await getRuntime();
@@ -47,6 +54,7 @@ async function main(argv: string[]): Promise<void> {
   const clientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../client");
   const serveStatic = createStaticHandler(clientDir);
   const handle = createRequestListener({ build, mode: "production" });
+  const observer = createHttpObserver(build.routes);
   const https = env.publicUrl.startsWith("https:");
 
   const server = createServer(async (req, res) => {
@@ -57,20 +65,28 @@ async function main(argv: string[]): Promise<void> {
     // Only the socket says who the client is; a header of that name from outside is dropped.
     req.headers["x-mc-client-ip"] = req.socket.remoteAddress ?? "unknown";
     res.setHeader("X-Request-Id", requestId);
+    const observed = observer.start(req.method, req.url, requestId);
     for (const [name, value] of Object.entries(BASE_SECURITY_HEADERS)) res.setHeader(name, value);
     if (https) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
     res.on("finish", () => {
       if (!req.complete) discardUpload(req);
       const isAsset = req.url?.startsWith("/assets/");
+      const ms = performance.now() - started;
+      observed.finish(res.statusCode, ms / 1000, true);
       rt.log[isAsset ? "debug" : "info"](
-        { event: "http.request", request_id: requestId, method: req.method, path: redactUrl(req.url ?? ""), status: res.statusCode, ms: Math.round(performance.now() - started) },
+        { event: "http.request", request_id: requestId, method: req.method, path: redactUrl(req.url ?? ""), status: res.statusCode, ms: Math.round(ms) },
         "request",
       );
     });
+    res.on("close", () => observed.finish(res.statusCode, (performance.now() - started) / 1000, false));
     try {
-      if (await serveStatic(req, res)) return;
-      await handle(req, res);
+      await observed.run(async () => {
+        if (await serveStatic(req, res)) return;
+        observed.routed();
+        await handle(req, res);
+      });
     } catch (error) {
+      observed.fail(error);
       rt.log.error({ event: "error", request_id: requestId, err: error }, "unhandled request error");
       if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
       res.end("Internal error");
@@ -107,6 +123,7 @@ async function main(argv: string[]): Promise<void> {
     setTimeout(() => server.closeAllConnections(), 1_000).unref();
     await new Promise<void>((resolve) => server.once("close", () => resolve()));
     await stopRuntime();
+    await Promise.all([stopTelemetry(), stopErrorReporting()]);
     rt.log.info({ event: "server.stopped" }, "stopped");
     process.exit(0);
   };

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SqlDatabase, SqlSession } from "./types";
+import type { RuntimeDatabase, SqlSession } from "./types";
 
 // Applies supabase/migrations/*.sql in name order, once each, inside an
 // advisory lock so concurrent starts are safe. A changed applied file stops
@@ -46,7 +46,9 @@ export interface MigrationReport {
   skipped: number;
 }
 
-export async function migrate(db: SqlDatabase, migrations: Migration[]): Promise<MigrationReport> {
+export async function migrate(db: RuntimeDatabase, migrations: Migration[]): Promise<MigrationReport> {
+  // Supabase over HTTP has no sessions: `supabase db push` applies the same files there.
+  if (!db.session) throw new MigrationError("This transport cannot run migrations (no SQL session): apply supabase/migrations with `supabase db push`.");
   return db.session(async (s) => {
     await s.query("select pg_advisory_lock($1)", [LOCK_KEY]);
     try {

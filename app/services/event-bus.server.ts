@@ -5,6 +5,7 @@ import type { Logger } from "./logger.server";
 // of the new events, serialises each event once and hands it to every
 // subscriber. On PostgreSQL, NOTIFY reaches every instance; the embedded
 // database is single-process, so its fan-out is within this process only.
+// Supabase over HTTP has no NOTIFY: there the poll (every second) is the feed.
 
 export interface BusEvent {
   seq: number;
@@ -30,6 +31,8 @@ export class EventBus {
   constructor(
     private readonly db: Database,
     private readonly log: Logger,
+    /** The poll interval; defaults to the transport's hint (1 s on Supabase over HTTP, which has no NOTIFY), else 5 s. */
+    private readonly pollMs: number = db.pollIntervalMs ?? SAFETY_POLL_MS,
   ) {}
 
   get lastSeq(): number {
@@ -44,7 +47,7 @@ export class EventBus {
     const bounds = await this.bounds();
     this.#lastSeq = bounds.max_seq;
     this.#unlisten = await this.db.listen("mc_events", () => this.poke());
-    this.#timer = setInterval(() => this.poke(), SAFETY_POLL_MS);
+    this.#timer = setInterval(() => this.poke(), this.pollMs);
     this.#timer.unref();
   }
 
@@ -67,10 +70,10 @@ export class EventBus {
 
   /** Ends every open stream, each with a reconnect hint, ahead of a shutdown. */
   closeStreams(): number {
-    const count = this.#closers.size;
-    for (const close of [...this.#closers]) close();
-    this.#closers.clear();
-    return count;
+    const closers = this.#closers;
+    this.#closers = new Set();
+    for (const close of closers) close();
+    return closers.size;
   }
 
   subscribe(fn: Subscriber): () => void {

@@ -16,6 +16,7 @@ import {
   type RunUsage,
 } from "#app/domain/openclaw";
 import type { Logger } from "#app/services/logger.server";
+import { SpanKind, withSpan } from "#app/services/telemetry.server";
 
 // The connection to the OpenClaw gateway (protocol v4 over WebSocket), built on
 // @openclaw/gateway-client for framing, the challenge handshake and request
@@ -292,13 +293,15 @@ class GatewayService implements Gateway {
       throw new GatewayUnavailableError("gateway_disconnected", `gateway not connected (${method})`);
     }
     const started = Date.now();
-    try {
-      return await client.request<T & Record<string, unknown>>(method, params, { timeoutMs });
-    } catch (error) {
-      const failure = toUnavailable(error);
-      this.log.warn({ event: "gateway.request_failed", method, reason: failure.reason, duration_ms: Date.now() - started, msg_detail: failure.message });
-      throw failure;
-    }
+    return withSpan(`gateway ${method}`, { kind: SpanKind.CLIENT, attributes: { "rpc.system.name": "openclaw", "rpc.method": method } }, async () => {
+      try {
+        return await client.request<T & Record<string, unknown>>(method, params, { timeoutMs });
+      } catch (error) {
+        const failure = toUnavailable(error);
+        this.log.warn({ event: "gateway.request_failed", method, reason: failure.reason, duration_ms: Date.now() - started, msg_detail: failure.message });
+        throw failure;
+      }
+    });
   }
 
   private connect(): void {

@@ -1,4 +1,5 @@
 import pino from "pino";
+import { forwardLoggedError } from "./error-sink.server";
 
 // JSON lines to stdout ({time, level, event, msg, …}) for journald + jq.
 // No transports: they break inside the bundle.
@@ -13,6 +14,13 @@ export function createLogger(level: string): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: ["token", "password", "*.token", "*.password", "headers.authorization", "headers.cookie"], censor: "[redacted]" },
+    hooks: {
+      // Errors with an exception also go to error reporting when it is on (error-sink.server.ts).
+      logMethod(args, method, level) {
+        if (level >= 50) forwardLoggedError(() => this.bindings(), args);
+        return method.apply(this, args);
+      },
+    },
   });
 }
 

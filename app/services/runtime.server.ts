@@ -1,6 +1,6 @@
-import { defaultMigrationsDir, loadMigrations, migrate } from "#app/db/migrations.server";
 import { openDatabase } from "#app/db/open.server";
-import type { SqlDatabase } from "#app/db/types";
+import { prepareSchema } from "#app/db/schema.server";
+import type { RuntimeDatabase } from "#app/db/types";
 import { type Env, getEnv } from "#app/env.server";
 import { randomToken, sha256Hex } from "./crypto.server";
 import { handleRunFinished } from "./completion.server";
@@ -18,7 +18,8 @@ import { loadSecrets, type Secrets } from "./secrets.server";
 export interface Runtime {
   env: Env;
   log: Logger;
-  db: SqlDatabase;
+  /** Has `session` on PostgreSQL and PGlite, not on Supabase over HTTP. */
+  db: RuntimeDatabase;
   bus: EventBus;
   secrets: Secrets;
   /** The OpenClaw gateway connection, or null when none is configured. */
@@ -63,8 +64,7 @@ async function boot(env: Env): Promise<Runtime> {
   }
   const db = await openDatabase(env);
   try {
-    const report = await migrate(db, await loadMigrations(env.MIGRATIONS_DIR ?? defaultMigrationsDir()));
-    if (report.applied.length > 0) log.info({ event: "db.migrated", applied: report.applied }, "applied migrations");
+    await prepareSchema(db, env.MIGRATIONS_DIR, log);
     const bus = new EventBus(db, log);
     await bus.start();
     await announceSetup(db, env, log);
@@ -80,7 +80,7 @@ async function boot(env: Env): Promise<Runtime> {
 }
 
 /** With no users yet, prints a one-time link that creates the first admin. */
-async function announceSetup(db: SqlDatabase, env: Env, log: Logger): Promise<void> {
+async function announceSetup(db: RuntimeDatabase, env: Env, log: Logger): Promise<void> {
   const { users } = await db.rpc<{ users: number }>("count_users");
   if (users > 0) return;
   const token = randomToken();

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { sessionKeyFor } from "#app/domain/dispatch-message";
 import { sha256Hex } from "#app/services/crypto.server";
-import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
+import { RPC_TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import { SYSTEM, appError, createAgent, createTask, createWorkspace, hash64, query, type Agent, type Workspace } from "#tests/support/fixtures";
 
 // The agent plane's SQL functions, on both transports: claims, dispatch
 // failures and parking, completion from any path exactly once, the usage
 // ledger, the testing verdicts, planning, and task-scoped tokens.
-describe.each(TRANSPORTS)("agent plane on %s", (kind) => {
+describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
   const db = useTestDatabase(kind);
   let ws: Workspace;
   let agent: Agent;

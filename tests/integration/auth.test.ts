@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SqlDatabase } from "#app/db/types";
-import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
+import { RPC_TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import { appError, hash64, query, rowCounts } from "#tests/support/fixtures";
 
 type SessionUser = { id: string; email: string; name: string; role: string };
@@ -15,7 +15,7 @@ async function expiresAt(db: SqlDatabase, tokenHash: string): Promise<number> {
   return row!.at;
 }
 
-describe.each(TRANSPORTS)("first-run set-up on %s", (kind) => {
+describe.each(RPC_TRANSPORTS)("first-run set-up on %s", (kind) => {
   const db = useTestDatabase(kind);
   const token = hash64();
   const admin = { p_email: "Ada@Example.com", p_name: "  Ada  ", p_password_hash: "$argon2id$fake" };
@@ -72,7 +72,7 @@ describe.each(TRANSPORTS)("first-run set-up on %s", (kind) => {
   });
 });
 
-describe.each(TRANSPORTS)("sessions on %s", (kind) => {
+describe.each(RPC_TRANSPORTS)("sessions on %s", (kind) => {
   const db = useTestDatabase(kind);
   let userId: string;
   beforeAll(async () => {

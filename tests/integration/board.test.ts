@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { TASK_STATUSES } from "#app/domain/task-status";
-import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
+import { RPC_TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import type { SqlDatabase } from "#app/db/types";
 import { createAgent, createTask, createWorkspace, query, updateTask, type Agent, type Workspace } from "#tests/support/fixtures";
 
@@ -19,7 +19,7 @@ async function backdate(db: SqlDatabase, id: string, minutesAgo: number): Promis
 
 type Board = { counts: Record<string, number>; columns: Record<string, Card[]> };
 
-describe.each(TRANSPORTS)("get_board on %s", (kind) => {
+describe.each(RPC_TRANSPORTS)("get_board on %s", (kind) => {
   const db = useTestDatabase(kind);
   let ws: Workspace;
   let agent: Agent;

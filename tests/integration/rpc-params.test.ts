@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
+import { RPC_TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import { query } from "#tests/support/fixtures";
 
 // Each driver must deliver every parameter type with its meaning intact: a
 // boolean sent as the text "true" once arrived as false on PostgreSQL.
-describe.each(TRANSPORTS)("rpc parameters on %s", (kind) => {
+describe.each(RPC_TRANSPORTS)("rpc parameters on %s", (kind) => {
   const db = useTestDatabase(kind);
 
   it("delivers true and false to a boolean parameter", async () => {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { TASK_STATUSES, TRANSITIONS, type TaskStatus } from "#app/domain/task-status";
-import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
+import { RPC_TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import {
   SYSTEM,
   appError,
@@ -29,7 +29,7 @@ const PATH_TO: Record<TaskStatus, TaskStatus[]> = {
   cancelled: ["cancelled"],
 };
 
-describe.each(TRANSPORTS)("tasks on %s", (kind) => {
+describe.each(RPC_TRANSPORTS)("tasks on %s", (kind) => {
   const db = useTestDatabase(kind);
   let ws: Workspace;
   let agent: Agent;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
+import { RPC_TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import { SYSTEM, appError, createAgent, createTask, createWorkspace, eventsAfter, hash64, maxSeq, rowCounts, unique } from "#tests/support/fixtures";
 
-describe.each(TRANSPORTS)("workspaces on %s", (kind) => {
+describe.each(RPC_TRANSPORTS)("workspaces on %s", (kind) => {
   const db = useTestDatabase(kind);
 
   it("creates a workspace, trimming the name and defaulting the icon", async () => {
@@ -98,7 +98,7 @@ describe.each(TRANSPORTS)("workspaces on %s", (kind) => {
   });
 });
 
-describe.each(TRANSPORTS)("agents on %s", (kind) => {
+describe.each(RPC_TRANSPORTS)("agents on %s", (kind) => {
   const db = useTestDatabase(kind);
 
   it("creates an agent with defaults, never returning the token hash", async () => {

@@ -4,8 +4,10 @@ import postgres from "postgres";
 import { afterAll, beforeAll, inject } from "vitest";
 import { openPglite } from "#app/db/pglite.server";
 import { openPostgres } from "#app/db/postgres.server";
+import { openSupabase } from "#app/db/supabase.server";
 import type { SqlDatabase } from "#app/db/types";
 import { adminUrl, databaseUrl, dropDatabase } from "./admin";
+import { type PostgrestRpcServer, startPostgrestRpc } from "./postgrest-rpc";
 
 // Fresh, migrated databases for integration tests, cloned from what
 // global-setup.ts built. Each test file gets its own, so files run in parallel.
@@ -54,14 +56,60 @@ export async function createTestPglite(options: { empty?: boolean } = {}): Promi
   return openPglite({ loadDataDir: new Blob([new Uint8Array(await dump)]) });
 }
 
-export type Transport = "postgres" | "pglite";
+export type Transport = "postgres" | "pglite" | "supabase";
+/** The SQL transports: everything, migrations included. */
 export const TRANSPORTS: Transport[] = ["postgres", "pglite"];
+/** Every transport, for suites that go through rpc only (plus SQL for set-up and assertions). */
+export const RPC_TRANSPORTS: Transport[] = [...TRANSPORTS, "supabase"];
 
-/** Opens a migrated database of either kind; `close` also drops PostgreSQL's. */
+export interface TestSupabase {
+  /** supabase-js → the loopback PostgREST stand-in → a migrated PostgreSQL test database. */
+  db: SqlDatabase;
+  pg: TestPostgres;
+  rest: PostgrestRpcServer;
+  close(): Promise<void>;
+}
+
+/**
+ * The Supabase HTTP transport over a migrated PostgreSQL test database. `rpc`
+ * goes through openSupabase and the loopback PostgREST stand-in; `session`
+ * goes to PostgreSQL directly, for the SQL that tests use to set up and
+ * assert (the transport itself has none); `listen` is the transport's no-op.
+ */
+export async function createTestSupabase(): Promise<TestSupabase> {
+  const pg = await createTestPostgres();
+  const key = `test-service-role-${randomBytes(8).toString("hex")}`;
+  let rest: PostgrestRpcServer;
+  try {
+    rest = await startPostgrestRpc({ databaseUrl: pg.url, key });
+  } catch (error) {
+    await pg.drop();
+    throw error;
+  }
+  const http = openSupabase({ url: rest.url, serviceRoleKey: key });
+  const db: SqlDatabase = { ...http, kind: http.kind, pollIntervalMs: http.pollIntervalMs, session: (fn) => pg.db.session(fn) };
+  return {
+    db,
+    pg,
+    rest,
+    async close() {
+      await http.close();
+      await rest.close();
+      await pg.drop();
+    },
+  };
+}
+
+/** Opens a migrated database of any kind; `close` also drops PostgreSQL's. */
 export async function openTestDatabase(
   kind: Transport,
   options: { empty?: boolean } = {},
 ): Promise<{ db: SqlDatabase; url?: string; close(): Promise<void> }> {
+  if (kind === "supabase") {
+    if (options.empty) throw new Error("the supabase transport cannot migrate: open an empty postgres database instead");
+    const sb = await createTestSupabase();
+    return { db: sb.db, url: sb.pg.url, close: sb.close };
+  }
   if (kind === "postgres") {
     const pg = await createTestPostgres(options);
     return { db: pg.db, url: pg.url, close: pg.drop };

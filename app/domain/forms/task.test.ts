@@ -17,14 +17,14 @@ describe("taskCreateSchema", () => {
   it("parses a complete form, blanks becoming defaults", () => {
     expect(create({ title: "  Write the report  " })).toEqual({
       ok: true,
-      data: { title: "Write the report", description: "", priority: "normal", assigned_agent_id: null, due_at: null, status: "inbox" },
+      data: { title: "Write the report", description: "", priority: "normal", assigned_agent_id: null, due_at: null, task_type_id: null, status: "inbox" },
     });
   });
 
   it("fills defaults for fields a client leaves out", () => {
     expect(parseForm(formData({ title: "x" }), taskCreateSchema)).toEqual({
       ok: true,
-      data: { title: "x", description: "", priority: "normal", assigned_agent_id: null, due_at: null, status: "inbox" },
+      data: { title: "x", description: "", priority: "normal", assigned_agent_id: null, due_at: null, task_type_id: null, status: "inbox" },
     });
   });
 
@@ -111,7 +111,7 @@ describe("taskUpdateSchema", () => {
     const form = { title: "New", description: "d", priority: "high", assigned_agent_id: AGENT, due_at: "2027-01-01" };
     expect(parseForm(formData(form), taskUpdateSchema)).toEqual({
       ok: true,
-      data: { title: "New", description: "d", priority: "high", assigned_agent_id: AGENT, due_at: "2027-01-01T00:00:00.000Z" },
+      data: { title: "New", description: "d", priority: "high", assigned_agent_id: AGENT, due_at: "2027-01-01T00:00:00.000Z", task_type_id: null },
     });
   });
 
@@ -151,5 +151,14 @@ describe("taskMoveSchema", () => {
       errors: { status: "Sent more than once" },
     });
     expect(parseForm(formData({ status: "done", title: "x" }), taskMoveSchema)).toMatchObject({ errors: { title: "Unknown field" } });
+  });
+
+  it("takes an optional task type id, rejecting anything but a uuid", () => {
+    expect(parseForm(formData({ title: "t", task_type_id: "" }), taskUpdateSchema)).toMatchObject({ ok: true, data: { task_type_id: null } });
+    expect(parseForm(formData({ title: "t", task_type_id: AGENT }), taskUpdateSchema)).toMatchObject({ ok: true, data: { task_type_id: AGENT } });
+    expect(parseForm(formData({ title: "t", task_type_id: "deploy" }), taskUpdateSchema)).toMatchObject({
+      ok: false,
+      errors: { task_type_id: "Choose a task type from the list" },
+    });
   });
 });

@@ -51,7 +51,7 @@ describe("audit log pages and tools", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="mission-control-audit-\d{4}-\d{2}-\d{2}\.jsonl"$/);
     const lines = (await res.text()).trim().split("\n").map((l) => JSON.parse(l) as { seq: number; prev_hash: string; hash: string });
-    expect(lines.map((l) => l.seq)).toEqual([...lines.map((l) => l.seq)].sort((a, b) => a - b));
+    expect(lines.map((l) => l.seq)).toEqual(lines.map((l) => l.seq).toSorted((a, b) => a - b));
     expect(lines[0]!.prev_hash).toBe("0".repeat(64));
     for (let i = 1; i < lines.length; i++) expect(lines[i]!.prev_hash).toBe(lines[i - 1]!.hash);
   });

@@ -48,6 +48,7 @@ export async function action({ request, context }: Route.ActionArgs) {
     });
     if (result.duplicate) return Response.json({ duplicate: true }, { status: 200 });
     log.info({ event: "webhook.completion", task_id: taskId, scheme, changed: result.changed, status: result.status }, "completion webhook applied");
+    if (result.changed) log.info({ event: "task.state_changed", task_id: taskId, to: result.status, via: "webhook" }, "completion webhook moved the task");
     return Response.json({ accepted: true, task_id: taskId, status: result.status, changed: result.changed }, { status: 202 });
   });
 }

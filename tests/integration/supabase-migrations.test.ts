@@ -1,0 +1,117 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { openPglite } from "#app/db/pglite.server";
+import type { SqlDatabase } from "#app/db/types";
+import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { query } from "#tests/support/fixtures";
+import { loadRepoMigrations } from "#tests/support/migrations-hash";
+
+// supabase/migrations must apply unchanged with `supabase db push`: it keys
+// files by the 14-digit version before the first underscore, runs each file
+// in its own transaction in version order, and keeps its own history (in
+// supabase_migrations), so the files must not manage transactions or schemas.
+
+const migrations = await loadRepoMigrations();
+
+/** The SQL outside dollar-quoted bodies and comments, where transaction control would act. */
+function topLevel(sql: string): string {
+  return sql.replace(/\$([a-z_]*)\$[\s\S]*?\$\1\$/gi, "$$$$").replace(/--[^\n]*/g, "").replace(/\/\*[\s\S]*?\*\//g, "");
+}
+
+async function applyLikeDbPush(db: SqlDatabase): Promise<void> {
+  await db.session(async (s) => {
+    for (const m of migrations) {
+      await s.exec("begin");
+      try {
+        await s.exec(m.sql);
+        await s.exec("commit");
+      } catch (error) {
+        await s.exec("rollback");
+        throw new Error(`${m.name}: ${(error as Error).message}`);
+      }
+    }
+  });
+}
+
+describe("supabase/migrations for supabase db push", () => {
+  it("names every file YYYYMMDDHHMMSS_name.sql with a distinct version", () => {
+    expect(migrations.length).toBeGreaterThan(0);
+    for (const { name } of migrations) expect(name).toMatch(/^\d{14}_[a-z0-9_]+\.sql$/);
+    const versions = migrations.map((m) => m.name.slice(0, 14));
+    expect(new Set(versions).size).toBe(versions.length);
+    expect([...versions].sort()).toEqual(versions);
+  });
+
+  it("leaves transactions and schemas to the runner: no begin/commit, no other schema", () => {
+    for (const m of migrations) {
+      const sql = topLevel(m.sql);
+      expect(sql, m.name).not.toMatch(/(^|;)\s*(begin|start\s+transaction|commit|rollback|end)\s*(transaction|work)?\s*;/i);
+      expect(sql, m.name).not.toMatch(/\b(create|alter|drop)\s+schema\b|\bset\s+(local\s+)?search_path\b/i);
+      expect(sql, m.name).not.toMatch(/\b(table|function|view|sequence|type|index|on|into|from|references)\s+(?!public\.)[a-z_]+\.[a-z_]+\s*\(/i);
+    }
+  });
+
+  describe("applied file by file, each in its own transaction, on a fresh PostgreSQL database", () => {
+    const opened: TestPostgres[] = [];
+    afterAll(async () => {
+      await Promise.all(opened.map((pg) => pg.drop()));
+    });
+
+    it("builds the same public schema as the app's own runner, and nothing outside public", async () => {
+      const [fresh, reference] = await Promise.all([createTestPostgres({ empty: true }), createTestPostgres()]);
+      opened.push(fresh, reference);
+      await applyLikeDbPush(fresh.db);
+      const objects = (db: SqlDatabase) =>
+        query<{ n: string; kind: string; name: string }>(
+          db,
+          `select n.nspname as n, 'fn' as kind, p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' as name
+             from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+            where n.nspname not in ('pg_catalog', 'information_schema')
+           union all
+           select n.nspname, c.relkind::text, c.relname
+             from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+            order by 1, 2, 3`,
+        );
+      const built = await objects(fresh.db);
+      expect(built.filter((o) => o.n !== "public")).toEqual([]);
+      // The reference also has the app runner's own schema_migrations table (supabase keeps its history elsewhere).
+      const expected = (await objects(reference.db)).filter((o) => !o.name.startsWith("schema_migrations"));
+      expect(built).toEqual(expected);
+      expect(await fresh.db.rpc("ping")).toMatchObject({ ok: true });
+    });
+  });
+
+  it("on a Supabase-like cluster, keeps tables and functions from anon and authenticated, open to service_role", async () => {
+    const db = await openPglite();
+    try {
+      await db.session((s) =>
+        s.exec(`create role anon nologin; create role authenticated nologin; create role service_role nologin bypassrls;
+                grant usage on schema public to anon, authenticated, service_role;`),
+      );
+      await applyLikeDbPush(db);
+      const as = (role: string, sql: string) =>
+        db.session(async (s) => {
+          await s.exec(`set role ${role}`);
+          try {
+            return await s.query(sql);
+          } catch (error) {
+            return (error as { code?: string }).code;
+          } finally {
+            await s.exec("reset role");
+          }
+        });
+      for (const role of ["anon", "authenticated"]) {
+        expect(await as(role, "select count_users() as r"), role).toBe("42501");
+        expect(await as(role, "select ping() as r"), role).toBe("42501");
+        expect(await as(role, "select count(*) from users"), role).toBe("42501");
+      }
+      expect(await as("service_role", "select count_users() as r")).toEqual([{ r: { users: 0 } }]);
+      expect(await as("service_role", "select acquire_heartbeat_lease('x', 5) ->> 'acquired' as r")).toEqual([{ r: "true" }]);
+      const noRls = await query<{ relname: string }>(db, "select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'r' and not c.relrowsecurity");
+      // A table added after 20261125009000_ping_and_heartbeat_lease.sql needs its own `enable row level security`.
+      expect(noRls, "public tables without row-level security").toEqual([]);
+    } finally {
+      await db.close();
+    }
+  });
+});
