@@ -14,6 +14,7 @@ export function UsagePanel({ usage, tokens, cost }: { usage: UsageRecord[]; toke
       {usage.length === 0 ? (
         <p className="muted">No usage reported yet.</p>
       ) : (
+        <div className="table-scroll">
         <table className="table">
           <thead>
             <tr>
@@ -36,6 +37,7 @@ export function UsagePanel({ usage, tokens, cost }: { usage: UsageRecord[]; toke
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </section>
   );

@@ -46,6 +46,7 @@ export default function AdminAudit({ loaderData }: Route.ComponentProps) {
           Tampering detected at entry {verification.broken_at} ({verification.reason?.replaceAll("_", " ")}).
         </p>
       )}
+      <div className="table-scroll">
       <table className="table audit">
         <thead>
           <tr>
@@ -72,6 +73,7 @@ export default function AdminAudit({ loaderData }: Route.ComponentProps) {
           ))}
         </tbody>
       </table>
+      </div>
       {oldest && entries.length === 100 ? (
         <p>
           <Link to={`?before=${oldest}`}>Older entries →</Link>

@@ -38,22 +38,27 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
           <span className="gw-dot" aria-hidden="true" />
           <span className="gw-label">Gateway {gateway}</span>
         </NavLink>
-        <NavLink to="/approvals" className="ws-link approvals-link">
-          Approvals{pending > 0 ? <span className="count-badge" data-testid="pending-approvals">{pending}</span> : null}
-        </NavLink>
-        {user.role === "admin" ? (
-          <>
-            <NavLink to="/admin/users" className="ws-link">
-              Users
-            </NavLink>
-            <NavLink to="/admin/audit" className="ws-link">
-              Audit
-            </NavLink>
-            <NavLink to="/admin/task-types" className="ws-link">
-              Task types
-            </NavLink>
-          </>
-        ) : null}
+        <nav className="tools-nav" aria-label="Tools">
+          <NavLink to="/approvals" className="ws-link approvals-link">
+            Approvals{pending > 0 ? <span className="count-badge" data-testid="pending-approvals">{pending}</span> : null}
+          </NavLink>
+          <NavLink to="/heartbeat" className="ws-link">
+            Heartbeat
+          </NavLink>
+          {user.role === "admin" ? (
+            <>
+              <NavLink to="/admin/users" className="ws-link">
+                Users
+              </NavLink>
+              <NavLink to="/admin/audit" className="ws-link">
+                Audit
+              </NavLink>
+              <NavLink to="/admin/task-types" className="ws-link">
+                Task types
+              </NavLink>
+            </>
+          ) : null}
+        </nav>
         <div className="topbar-user">
           <span className="user-name" title={`${user.email} · ${user.role}`}>
             {user.name} <span className="role-tag">{user.role}</span>
