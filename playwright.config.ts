@@ -1,18 +1,9 @@
 import { defineConfig } from "@playwright/test";
+import { CHROMIUM_FLAGS } from "./app/services/checks/chromium-flags";
 
 // End-to-end tests drive Debian's Chromium (never a downloaded browser)
 // against the built bundle, which tests/e2e/global-setup.ts starts.
 
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -25,7 +16,7 @@ export default defineConfig({
   reporter: [["list"], ["json", { outputFile: "test-results/e2e.json" }]],
   use: {
     browserName: "chromium",
-    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS },
+    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_FLAGS },
     trace: "off",
     screenshot: "only-on-failure",
   },

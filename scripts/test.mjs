@@ -52,10 +52,11 @@ for (const [suite, args] of [
 
 if (["unit", "integration", "gateway", "e2e"].some(wants)) ensureBuild({ force: true });
 
-if (wants("unit") || wants("integration")) {
-  const projects = ["unit", "integration"].filter(wants).flatMap((p) => ["--project", p]);
-  const outputFile = path.join(RESULTS, "vitest.json");
-  const status = run("vitest", ["run", ...projects, "--reporter=default", "--reporter=json", `--outputFile=${outputFile}`]);
+/** One vitest run over some projects; its JSON report's counts join the totals. */
+function vitestSuite(projects, name) {
+  const outputFile = path.join(RESULTS, `${name}.json`);
+  const args = projects.flatMap((p) => ["--project", p]);
+  const status = run("vitest", ["run", ...args, "--reporter=default", "--reporter=json", `--outputFile=${outputFile}`]);
   const report = readJson(outputFile);
   if (report) {
     totals.passed += report.numPassedTests;
@@ -66,34 +67,14 @@ if (wants("unit") || wants("integration")) {
   if (status !== 0 && (!report || report.numFailedTests === 0)) totals.failed += 1;
 }
 
+const fast = ["unit", "integration"].filter(wants);
+if (fast.length > 0) vitestSuite(fast, "vitest");
 // The real OpenClaw gateway (installed into a cache outside the project on
-// first use) with a stub model: its own run, so it does not compete with the
+// first use) with a stub model, and the deploy scripts against a local target
+// (each builds its own bundles): separate runs, so they do not compete with the
 // integration suites for the two cores.
-if (wants("gateway")) {
-  const outputFile = path.join(RESULTS, "gateway.json");
-  const status = run("vitest", ["run", "--project", "gateway", "--reporter=default", "--reporter=json", `--outputFile=${outputFile}`]);
-  const report = readJson(outputFile);
-  if (report) {
-    totals.passed += report.numPassedTests;
-    totals.failed += report.numFailedTests;
-    totals.skipped += report.numPendingTests + report.numTodoTests;
-  }
-  if (status !== 0 && (!report || report.numFailedTests === 0)) totals.failed += 1;
-}
-
-// scripts/deploy.sh and rollback.sh against a local target directory (they
-// build their own bundles in a throwaway copy of the repository): its own run.
-if (wants("deploy")) {
-  const outputFile = path.join(RESULTS, "deploy.json");
-  const status = run("vitest", ["run", "--project", "deploy", "--reporter=default", "--reporter=json", `--outputFile=${outputFile}`]);
-  const report = readJson(outputFile);
-  if (report) {
-    totals.passed += report.numPassedTests;
-    totals.failed += report.numFailedTests;
-    totals.skipped += report.numPendingTests + report.numTodoTests;
-  }
-  if (status !== 0 && (!report || report.numFailedTests === 0)) totals.failed += 1;
-}
+if (wants("gateway")) vitestSuite(["gateway"], "gateway");
+if (wants("deploy")) vitestSuite(["deploy"], "deploy");
 
 if (wants("e2e")) {
   const status = run("playwright", ["test"]);

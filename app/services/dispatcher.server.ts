@@ -1,6 +1,6 @@
 import { AppError } from "#app/domain/errors";
 import { backoffDelay } from "#app/domain/backoff";
-import { buildDispatchMessage, dispatchIdempotencyKey } from "#app/domain/dispatch-message";
+import { type DispatchTask, buildDispatchMessage, dispatchIdempotencyKey } from "#app/domain/dispatch-message";
 import { randomToken, sha256Hex } from "./crypto.server";
 import { type Gateway, GatewayUnavailableError } from "./gateway.server";
 import { instrumentDispatch } from "./instrument.server";
@@ -19,13 +19,7 @@ export interface HeartbeatAction {
   ok: boolean;
 }
 
-interface ClaimedTask {
-  id: string;
-  title: string;
-  description: string;
-  priority: string;
-  due_at: string | null;
-  planning_spec: unknown;
+interface ClaimedTask extends DispatchTask {
   dispatch_count: number;
   dispatch_attempts: number;
   session_key: string;

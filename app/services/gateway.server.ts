@@ -230,6 +230,16 @@ class GatewayService implements Gateway {
   }
 
   async startRun(input: { agentId: string; sessionKey: string; message: string; idempotencyKey: string; extraSystemPrompt?: string }) {
+    return { runId: await this.agentTurn(input), sessionKey: input.sessionKey };
+  }
+
+  async sendMessage(input: { agentId: string; sessionKey: string; message: string; idempotencyKey: string }) {
+    // `agent` with the same full key appends a turn to that session (the model sees the earlier turns).
+    return { runId: await this.agentTurn(input) };
+  }
+
+  /** One `agent` turn on exactly the given session; both a first dispatch and a follow-up use it. */
+  private async agentTurn(input: { agentId: string; sessionKey: string; message: string; idempotencyKey: string; extraSystemPrompt?: string }) {
     assertSessionKeyForAgent(input.sessionKey, input.agentId);
     const payload = await this.request<{ runId?: unknown; sessionKey?: unknown }>("agent", {
       message: input.message,
@@ -238,19 +248,7 @@ class GatewayService implements Gateway {
       sessionKey: input.sessionKey,
       ...(input.extraSystemPrompt ? { extraSystemPrompt: input.extraSystemPrompt } : {}),
     });
-    return { runId: this.acceptRun(payload, input), sessionKey: input.sessionKey };
-  }
-
-  async sendMessage(input: { agentId: string; sessionKey: string; message: string; idempotencyKey: string }) {
-    // `agent` with the same full key appends a turn to that session (the model sees the earlier turns).
-    assertSessionKeyForAgent(input.sessionKey, input.agentId);
-    const payload = await this.request<{ runId?: unknown; sessionKey?: unknown }>("agent", {
-      message: input.message,
-      idempotencyKey: input.idempotencyKey,
-      agentId: input.agentId,
-      sessionKey: input.sessionKey,
-    });
-    return { runId: this.acceptRun(payload, input) };
+    return this.acceptRun(payload, input);
   }
 
   async waitRun(runId: string, timeoutMs: number) {

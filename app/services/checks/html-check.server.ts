@@ -5,6 +5,7 @@ import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { type CdpEvent, CdpPipe } from "./cdp-pipe.server";
+import { CHROMIUM_FLAGS } from "./chromium-flags";
 import { type CheckPolicy, type CheckResult, type DeliverableInput, fail, pass } from "./types.server";
 
 // Renders an HTML deliverable offline in headless Chromium, screenshots it and
@@ -31,17 +32,7 @@ const WIDTH = 1280;
 const HEIGHT = 800;
 const MAX_ERRORS = 50;
 
-const BASE_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--disable-quic",
-];
+const BASE_FLAGS = ["--headless", ...CHROMIUM_FLAGS];
 
 function browserArgs(userDataDir: string): string[] {
   return [

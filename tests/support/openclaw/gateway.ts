@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { freePort } from "../ports";
 import { ensureOpenClaw, type OpenClawInstall } from "./install";
 
 // Runs the real OpenClaw gateway on loopback, hermetically: a fresh temp dir
@@ -71,17 +71,7 @@ export function openclawConfig(opts: { token: string; modelBaseUrl: string }) {
   };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Environment for the gateway: the parent's minus anything that could reach a real model or account. */
 function gatewayEnv(dirs: { state: string; config: string; home: string; tmp: string }, node: string): NodeJS.ProcessEnv {
