@@ -3,9 +3,8 @@ import { requestContext } from "#app/context.server";
 import { AppError } from "#app/domain/errors";
 import { type AuthenticatedAgent, authenticateAgent } from "./agent-auth.server";
 import { apiHandler, withAuthBudget } from "./api.server";
+import { isUuid } from "#app/domain/ids";
 import type { Runtime } from "./runtime.server";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface AgentCall {
   rt: Runtime;
@@ -30,7 +29,7 @@ export function agentApi(
       throw new AppError("method_not_allowed", `Use ${Object.keys(methods).join(" or ")}.`);
     }
     const rawTaskId = args.params.taskId;
-    if (rawTaskId !== undefined && !UUID.test(rawTaskId)) throw new AppError("not_found", "No task with that id is assigned to you.");
+    if (rawTaskId !== undefined && !isUuid(rawTaskId)) throw new AppError("not_found", "No task with that id is assigned to you.");
     const taskId = rawTaskId?.toLowerCase();
     const agent = await withAuthBudget(rt, clientIp, () => authenticateAgent(rt, args.request, taskId));
     if (args.request.method !== "GET") await rt.limits.consume("write", `agent:${agent.id}`);

@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { mkdir, open, realpath, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "#app/domain/errors";
+import { isUuid } from "#app/domain/ids";
 import { inside, refusePath } from "./checks/file-check.server";
 
 // Files live under FILES_DIR/<task id>/. Names are reduced to a safe
@@ -55,8 +56,6 @@ export interface ResolvedTaskFile {
   size: number;
 }
 
-const TASK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * A path from a URL or a form, resolved to an existing regular file under
  * FILES_DIR/<taskId>/, or null: hostile input (NUL, absolute, "..", encoded
@@ -65,7 +64,7 @@ const TASK_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
  * real path (a symlink out of the folder is refused). Never creates anything.
  */
 export async function resolveTaskFile(filesDir: string, taskId: string, rawPath: string): Promise<ResolvedTaskFile | null> {
-  if (!TASK_ID.test(taskId) || refusePath(rawPath)) return null;
+  if (!isUuid(taskId) || refusePath(rawPath)) return null;
   // Backslashes are separators on another system and never part of a stored name.
   if (rawPath.includes("\\")) return null;
   const root = path.resolve(filesDir);

@@ -1,5 +1,6 @@
 import { getWorkspaceBySlug } from "#app/db/api.server";
 import type { Database } from "#app/db/types";
+import { isUuid } from "#app/domain/ids";
 import { found } from "./ui-errors.server";
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,47}$/;
@@ -10,10 +11,9 @@ export async function loadWorkspace(db: Database, slug: string | undefined) {
   return found(await getWorkspaceBySlug(db, slug!), "Workspace");
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A path id that is not a uuid cannot name anything: 404, not a database error. */
 export function pathId(value: string | undefined, what: string): string {
-  if (!value || !UUID.test(value)) found(null, what);
+  if (!isUuid(value)) found(null, what);
   return value!.toLowerCase();
 }

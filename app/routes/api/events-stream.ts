@@ -4,9 +4,8 @@ import { AppError } from "#app/domain/errors";
 import { apiHandler, errorResponse, hasApiToken, withAuthBudget } from "#app/services/api.server";
 import { getSessionUser } from "#app/services/auth.server";
 import { openEventStream } from "#app/services/event-stream.server";
+import { isUuid } from "#app/domain/ids";
 import type { Route } from "./+types/events-stream";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // SSE: id = event seq, event = type, data = JSON. Resumes from Last-Event-ID
 // (header or ?last_event_id=); an operator session or ?token=MC_API_TOKEN.
@@ -19,7 +18,7 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
     });
     if (rt.draining) return errorResponse(new AppError("unavailable", "The server is restarting."), { "Retry-After": "2" });
     const workspace = url.searchParams.get("workspace");
-    if (workspace !== null && !UUID.test(workspace)) throw new AppError("invalid", "workspace must be a workspace id.");
+    if (workspace !== null && !isUuid(workspace)) throw new AppError("invalid", "workspace must be a workspace id.");
     const lastIdRaw = request.headers.get("last-event-id") ?? url.searchParams.get("last_event_id");
     const lastId = lastIdRaw === null || lastIdRaw === "" ? null : Number(lastIdRaw);
     if (lastId !== null && (!Number.isSafeInteger(lastId) || lastId < 0)) throw new AppError("invalid", "Last-Event-ID must be an event sequence number.");

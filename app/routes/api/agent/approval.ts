@@ -1,15 +1,14 @@
 import { AppError } from "#app/domain/errors";
 import { agentApi } from "#app/services/agent-api.server";
+import { isUuid } from "#app/domain/ids";
 import type { Route } from "./+types/approval";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // GET /api/agent/approvals/:approvalId — pending | approved | denied | expired.
 function bind(args: Route.LoaderArgs | Route.ActionArgs) {
   return agentApi(args, {
     GET: async ({ rt, agent }) => {
       const id = args.params.approvalId;
-      if (!id || !UUID.test(id)) throw new AppError("not_found", "No approval with that id belongs to you.");
+      if (!isUuid(id)) throw new AppError("not_found", "No approval with that id belongs to you.");
       const approval = await rt.db.rpc<{ task_id: string }>("agent_get_approval", { p_agent_id: agent.id, p_approval_id: id });
       if (agent.scope_task_id && approval.task_id !== agent.scope_task_id) throw new AppError("not_found", "No approval with that id belongs to you.");
       return Response.json(approval);
