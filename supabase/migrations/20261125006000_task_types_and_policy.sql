@@ -119,6 +119,9 @@ begin
   return approval_json(v_a) || jsonb_build_object('existing', false, 'veto_until', v_a.veto_until);
 end $$;
 
+-- agent_request_action replaces the policy-less request function.
+drop function agent_request_approval(uuid, uuid, text, jsonb, text, text, text, int);
+
 -- Closes veto windows nobody used: the action is approved by policy, once.
 create or replace function close_veto_windows(p_limit int) returns jsonb
 language plpgsql as $$

@@ -29,7 +29,7 @@ describe.each(TRANSPORTS)("audit log on %s", (kind) => {
     await db().rpc("mark_task_dispatched", { p_task_id: task.id, p_run_id: "r1", p_session_key: claimed!.session_key, p_lease_seconds: 60 });
     await db().rpc("update_task", { p_task_id: task.id, p_fields: { status: "review" }, p_actor: { type: "user", name: "Op" } });
     const [approver] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ('ap@a.test', 'Ap', 'approver', 'h') returning id");
-    const approval = await db().rpc<{ id: string; digest: string }>("agent_request_approval", {
+    const approval = await db().rpc<{ id: string; digest: string }>("agent_request_action", {
       p_agent_id: agent.id,
       p_task_id: task.id,
       p_action: "deploy",
@@ -38,6 +38,9 @@ describe.each(TRANSPORTS)("audit log on %s", (kind) => {
       p_reason: "",
       p_digest: "b".repeat(64),
       p_ttl_seconds: 60,
+      p_mode: "hitl",
+      p_veto_seconds: 0,
+      p_policy: null,
     });
     await db().rpc("decide_approval", { p_approval_id: approval.id, p_decision: "approved", p_user_id: approver!.id, p_digest: approval.digest, p_comment: "ok" });
     await query(db(), "update agents set autonomy_level = 'hotl' where id = $1", [agent.id]);
