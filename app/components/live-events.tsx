@@ -1,9 +1,10 @@
 import { createContext, useContext, useEffect, useRef, useState } from "react";
-import { useRevalidator } from "react-router";
+import { useParams, useRevalidator } from "react-router";
 import { backoffDelay } from "#app/domain/backoff";
 
-// Live updates: one EventSource per page, resumed from the last seen id,
-// reconnected with exponential backoff and jitter (1 s → 30 s). Any event
+// Live updates: one EventSource per signed-in page (held by the app layout,
+// so it survives moves between pages), resumed from the last seen id,
+// reconnected with exponential backoff and jitter (1 s → 30 s). An event
 // relevant to the page revalidates its loaders, so the server stays the one
 // source of truth and pages without JavaScript show the same data.
 
@@ -13,28 +14,31 @@ export interface LiveEvent {
   seq: number;
   type: string;
   workspace_id: string | null;
+  workspace_slug: string | null;
   task_id: string | null;
+}
+
+/**
+ * Whether an event changes what the current page shows. Approvals feed the
+ * navigation's count, so they matter everywhere; inside a workspace only its
+ * own events do; the cross-workspace pages show a bit of everything.
+ */
+export function isRelevant(event: LiveEvent, workspaceSlug: string | undefined): boolean {
+  if (event.type.startsWith("approval.")) return true;
+  return workspaceSlug === undefined || event.workspace_slug === workspaceSlug;
 }
 
 const ConnectionContext = createContext<ConnectionState>("offline");
 export const useConnectionState = () => useContext(ConnectionContext);
 
 
-export function LiveEvents({
-  workspaceId,
-  onEvent,
-  children,
-}: {
-  workspaceId?: string;
-  onEvent?: (event: LiveEvent) => boolean | void;
-  children: React.ReactNode;
-}) {
+export function LiveEvents({ children }: { children: React.ReactNode }) {
   const [state, setState] = useState<ConnectionState>("connecting");
   const revalidator = useRevalidator();
   const revalidateRef = useRef(revalidator.revalidate);
   revalidateRef.current = revalidator.revalidate;
-  const onEventRef = useRef(onEvent);
-  onEventRef.current = onEvent;
+  const slugRef = useRef<string | undefined>(undefined);
+  slugRef.current = useParams().slug;
 
   useEffect(() => {
     let source: EventSource | null = null;
@@ -44,16 +48,18 @@ export function LiveEvents({
     let refreshTimer: ReturnType<typeof setTimeout> | undefined;
     let closed = false;
 
+    // At most one reload per 120 ms: a burst of events becomes one refresh,
+    // and a steady stream cannot postpone it forever.
     const refresh = () => {
-      clearTimeout(refreshTimer);
-      refreshTimer = setTimeout(() => void revalidateRef.current(), 120);
+      if (refreshTimer !== undefined) return;
+      refreshTimer = setTimeout(() => {
+        refreshTimer = undefined;
+        void revalidateRef.current();
+      }, 120);
     };
 
     const connect = () => {
-      const params = new URLSearchParams();
-      if (workspaceId) params.set("workspace", workspaceId);
-      if (lastId) params.set("last_event_id", lastId);
-      source = new EventSource(`/api/events/stream?${params}`);
+      source = new EventSource(lastId ? `/api/events/stream?last_event_id=${encodeURIComponent(lastId)}` : "/api/events/stream");
       source.onopen = () => {
         attempt = 0;
         setState("live");
@@ -75,7 +81,7 @@ export function LiveEvents({
           const message = e as MessageEvent<string>;
           if (message.lastEventId) lastId = message.lastEventId;
           const event = JSON.parse(message.data) as LiveEvent;
-          if (onEventRef.current?.(event) !== false) refresh();
+          if (isRelevant(event, slugRef.current)) refresh();
         });
       }
       source.onerror = () => {
@@ -93,7 +99,7 @@ export function LiveEvents({
       clearTimeout(refreshTimer);
       source?.close();
     };
-  }, [workspaceId]);
+  }, []);
 
   return <ConnectionContext.Provider value={state}>{children}</ConnectionContext.Provider>;
 }

@@ -93,6 +93,9 @@ export interface Approval {
   decided_at: string | null;
   comment: string | null;
   by: string | null;
+  mode: "hitl" | "hotl" | "policy";
+  veto_until: string | null;
+  escalated: boolean;
 }
 
 export interface TaskDetail extends TaskCard {

@@ -1,5 +1,6 @@
 import { Form, Link, NavLink, Outlet } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { LiveEvents } from "#app/components/live-events";
 import { requestContext, userContext } from "#app/context.server";
 import { requireRole } from "#app/services/auth.server";
 import type { Route } from "./+types/app-layout";
@@ -21,6 +22,7 @@ export async function loader({ context }: Route.LoaderArgs) {
 export default function AppLayout({ loaderData }: Route.ComponentProps) {
   const { user, workspaces, gateway, pending } = loaderData;
   return (
+    <LiveEvents>
     <div className="shell">
       <header className="topbar">
         <Link to="/" className="brand">
@@ -71,5 +73,6 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
       </header>
       <Outlet />
     </div>
+    </LiveEvents>
   );
 }

@@ -7,6 +7,7 @@ import { parseForm } from "#app/domain/forms/parse";
 import { roleAtLeast } from "#app/domain/roles";
 import { formatAge } from "#app/domain/time";
 import { FormError } from "#app/components/field";
+import { ConnectionBadge } from "#app/components/live-events";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
 import type { Route } from "./+types/approvals";
@@ -18,7 +19,12 @@ interface InboxItem extends Approval {
   workspace: { slug: string; name: string; icon: string };
   requester: string;
   requester_type: "agent" | "user";
+  requested_by_user_id: string | null;
+  risk: "low" | "medium" | "high";
+  task_type: string | null;
 }
+
+const INTENTS = { approve: "approved", deny: "denied", approve_grant: "approved" } as const;
 
 export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
@@ -28,6 +34,7 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
     items: show === "pending" ? items.filter((a) => a.status === "pending") : items.filter((a) => a.status !== "pending"),
     show,
     canDecide: roleAtLeast(user.role, "approver"),
+    userId: user.id,
     now: new Date().toISOString(),
   };
 }
@@ -36,17 +43,14 @@ export async function action({ request, context }: Route.ActionArgs) {
   const { db, user, log } = operator(context, request, "approver");
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
-  if (intent !== "approve" && intent !== "deny") return invalidForm({}, undefined, intent);
+  if (!Object.hasOwn(INTENTS, intent)) return invalidForm({}, undefined, intent);
   const parsed = parseForm(form, decisionSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
+  const decision = { p_approval_id: parsed.data.approval_id, p_user_id: user.id, p_digest: parsed.data.digest, p_comment: parsed.data.comment };
   try {
-    await db.rpc("decide_approval", {
-      p_approval_id: parsed.data.approval_id,
-      p_decision: intent === "approve" ? "approved" : "denied",
-      p_user_id: user.id,
-      p_digest: parsed.data.digest,
-      p_comment: parsed.data.comment,
-    });
+    // "Approve & allow for this task" also leaves a standing grant (low risk only, enforced in SQL).
+    if (intent === "approve_grant") await db.rpc("decide_approval_with_grant", decision);
+    else await db.rpc("decide_approval", { ...decision, p_decision: INTENTS[intent as keyof typeof INTENTS] });
     log.info({ event: "approval.decided", approval_id: parsed.data.approval_id, decision: intent, by: user.id }, "approval decided");
     return redirect("/approvals");
   } catch (error) {
@@ -56,12 +60,13 @@ export async function action({ request, context }: Route.ActionArgs) {
 }
 
 export default function Approvals({ loaderData, actionData }: Route.ComponentProps) {
-  const { items, show, canDecide } = loaderData;
+  const { items, show, canDecide, userId } = loaderData;
   const now = new Date(loaderData.now);
   return (
     <main className="page">
       <div className="page-head">
         <h1>Approvals</h1>
+        <ConnectionBadge />
         <nav className="tabs" aria-label="Approvals">
           <Link to="/approvals" className={show === "pending" ? "active" : undefined}>Pending</Link>
           <Link to="/approvals?show=decided" className={show === "decided" ? "active" : undefined}>Decided</Link>
@@ -73,6 +78,7 @@ export default function Approvals({ loaderData, actionData }: Route.ComponentPro
         {items.map((a) => (
           <li key={a.id} className={`panel approval approval-${a.status}`} data-approval-id={a.id}>
             <p className="approval-head">
+              <span className={`risk risk-${a.risk}`} title={`Risk of this kind of work: ${a.risk}`}>{`${a.risk} risk`}</span>{" "}
               <strong className="approval-action">{a.action}</strong>
               {a.target ? <> on <code>{a.target}</code></> : null}
               <span className="muted">
@@ -81,14 +87,16 @@ export default function Approvals({ loaderData, actionData }: Route.ComponentPro
               </span>
             </p>
             <p className="muted">
-              Task <Link to={`/w/${a.workspace.slug}/tasks/${a.task.id}`}>{a.task.title}</Link> in {a.workspace.name} · cost so far $
+              Task <Link to={`/w/${a.workspace.slug}/tasks/${a.task.id}`}>{a.task.title}</Link> in {a.workspace.name}
+              {a.task_type ? ` · ${a.task_type}` : ""} · cost so far $
               {Number(a.task.estimated_cost).toFixed(4)}
             </p>
             {a.reason ? <p className="approval-reason">“{a.reason}”</p> : null}
             <pre className="spec" aria-label="Exactly what will happen">{JSON.stringify(a.args, null, 2)}</pre>
             {a.status === "pending" ? (
               <p className="muted">
-                Expires in {Math.max(0, Math.round((new Date(a.expires_at).getTime() - now.getTime()) / 60_000))} min · digest <code>{a.digest.slice(0, 12)}</code>
+                {a.mode === "hotl" && a.veto_until ? <>Runs unless vetoed in {minutesLeft(a.veto_until, now)} min · </> : null}
+                Expires in {minutesLeft(a.expires_at, now)} min · digest <code>{a.digest.slice(0, 12)}</code>
               </p>
             ) : (
               <p className="muted">
@@ -96,7 +104,10 @@ export default function Approvals({ loaderData, actionData }: Route.ComponentPro
                 {a.comment ? `— ${a.comment}` : ""}
               </p>
             )}
-            {a.status === "pending" && canDecide ? (
+            {a.status === "pending" && canDecide && a.requested_by_user_id === userId ? (
+              <p className="muted">You asked for this, so someone else decides it.</p>
+            ) : null}
+            {a.status === "pending" && canDecide && a.requested_by_user_id !== userId ? (
               <Form method="post" className="decision-form">
                 <AuthenticityTokenInput />
                 <input type="hidden" name="approval_id" value={a.id} />
@@ -104,7 +115,12 @@ export default function Approvals({ loaderData, actionData }: Route.ComponentPro
                 <label className="sr-only" htmlFor={`comment-${a.id}`}>Comment</label>
                 <input id={`comment-${a.id}`} name="comment" placeholder="Comment (optional)" maxLength={2000} />
                 <button type="submit" name="intent" value="approve" className="btn btn-primary">Approve</button>
-                <button type="submit" name="intent" value="deny" className="btn btn-danger">Deny</button>
+                {a.risk === "low" ? (
+                  <button type="submit" name="intent" value="approve_grant" className="btn" title="Approve, and let this action run on this task without asking again">
+                    Approve &amp; allow for this task
+                  </button>
+                ) : null}
+                <button type="submit" name="intent" value="deny" className="btn btn-danger">{a.mode === "hotl" ? "Veto" : "Deny"}</button>
               </Form>
             ) : null}
           </li>
@@ -112,4 +128,8 @@ export default function Approvals({ loaderData, actionData }: Route.ComponentPro
       </ul>
     </main>
   );
+}
+
+function minutesLeft(until: string, now: Date): number {
+  return Math.max(0, Math.round((new Date(until).getTime() - now.getTime()) / 60_000));
 }

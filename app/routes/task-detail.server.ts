@@ -2,6 +2,7 @@ import { redirect } from "react-router";
 import { deleteTask, getTask, updateTask } from "#app/db/api.server";
 import type { Actor } from "#app/db/rows";
 import { AppError } from "#app/domain/errors";
+import { grantRevokeSchema } from "#app/domain/forms/approvals";
 import { planningAnswerSchema, reassignSchema } from "#app/domain/forms/dispatch";
 import { taskMoveSchema, taskUpdateSchema } from "#app/domain/forms/task";
 import { parseForm } from "#app/domain/forms/parse";
@@ -70,6 +71,13 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         const parsed = parseForm(form, planningAnswerSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         await answerPlanningQuestion(rt, rt.gateway, taskId, parsed.data.question_id, parsed.data.answer, actor);
+        break;
+      }
+      case "revoke-grant": {
+        const parsed = parseForm(form, grantRevokeSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
+        // Approver role and the grant belonging to a live grant are checked in SQL.
+        await db.rpc("revoke_standing_grant", { p_grant_id: parsed.data.grant_id, p_user_id: actor.id ?? null });
         break;
       }
       case "cancel-planning":

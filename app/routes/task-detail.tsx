@@ -3,11 +3,13 @@ import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { getTask, listAgents, listTaskTypes, taskTypeOf } from "#app/db/api.server";
 import { PRIORITY_LABELS } from "#app/domain/priority";
 import { STATUS_LABELS } from "#app/domain/task-status";
+import { roleAtLeast } from "#app/domain/roles";
 import { formatAge } from "#app/domain/time";
 import { FormError } from "#app/components/field";
 import { TaskForm } from "#app/components/task-form";
 import { DeliverableList } from "#app/components/deliverable-list";
 import { DispatchPanel } from "#app/components/dispatch-panel";
+import { GrantsPanel, type StandingGrant } from "#app/components/grants-panel";
 import { PlanningPanel } from "#app/components/planning-panel";
 import { UsagePanel } from "#app/components/usage-panel";
 import { operator } from "#app/services/operator.server";
@@ -24,10 +26,11 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   const workspace = await loadWorkspace(db, params.slug);
   const task = await getTask(db, pathId(params.taskId, "Task"));
   if (task?.workspace_id !== workspace.id) found(null, "Task");
-  const [planning, taskType, taskTypes] = await Promise.all([
+  const [planning, taskType, taskTypes, grants] = await Promise.all([
     task!.status === "planning" ? getPlanningState(rt, task!.id) : null,
     taskTypeOf(db, task!.id),
     listTaskTypes(db),
+    db.rpc<StandingGrant[]>("list_standing_grants", { p_task_id: task!.id }),
   ]);
   return {
     workspace,
@@ -35,6 +38,8 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
     planning,
     taskType,
     taskTypes,
+    grants,
+    canRevoke: roleAtLeast(user.role, "approver"),
     gateway: rt.gateway?.status ?? "disabled",
     agents: await listAgents(db, workspace.id),
     canEdit: user.role !== "viewer",
@@ -49,7 +54,7 @@ export async function action({ request, context, params, url }: Route.ActionArgs
 }
 
 export default function TaskDetailPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { workspace, task, agents, canEdit, planning, gateway, taskType, taskTypes } = loaderData;
+  const { workspace, task, agents, canEdit, planning, gateway, taskType, taskTypes, grants, canRevoke } = loaderData;
   const now = new Date(loaderData.now);
   const failed = actionData && !actionData.ok ? actionData : null;
   const editFailed = failed?.intent === "update";
@@ -120,6 +125,7 @@ export default function TaskDetailPage({ loaderData, actionData }: Route.Compone
 
         <DeliverableList deliverables={task.deliverables} base={`/w/${workspace.slug}/tasks/${task.id}`} />
 
+        <GrantsPanel grants={grants} canRevoke={canRevoke} />
         <UsagePanel usage={task.usage} tokens={task.token_usage} cost={task.estimated_cost} />
         {task.planning_spec ? (
           <section className="panel">

@@ -1,5 +1,5 @@
 import { NavLink, Outlet } from "react-router";
-import { ConnectionBadge, LiveEvents } from "#app/components/live-events";
+import { ConnectionBadge } from "#app/components/live-events";
 import { operator } from "#app/services/operator.server";
 import { loadWorkspace } from "#app/services/workspace.server";
 import type { Route } from "./+types/workspace-layout";
@@ -13,7 +13,7 @@ export default function WorkspaceLayout({ loaderData }: Route.ComponentProps) {
   const { workspace } = loaderData;
   const base = `/w/${workspace.slug}`;
   return (
-    <LiveEvents workspaceId={workspace.id}>
+    <>
       <div className="ws-head">
         <h1 className="ws-name">
           <span aria-hidden="true">{workspace.icon}</span> {workspace.name}
@@ -27,6 +27,6 @@ export default function WorkspaceLayout({ loaderData }: Route.ComponentProps) {
         <ConnectionBadge />
       </div>
       <Outlet />
-    </LiveEvents>
+    </>
   );
 }

@@ -5,7 +5,8 @@ import type { Runtime } from "./runtime.server";
 
 // Applies the autonomy policy (app/domain/autonomy.ts) to an agent's request
 // to act: allowed at once by policy, scheduled behind a veto window, or held
-// for an approver. Every outcome is recorded, so the audit log sees all three.
+// for an approver; a standing grant (low risk only) lets a granted action
+// through. Every outcome is recorded, so the audit log sees all three.
 
 interface PolicyContext {
   agent_level: AutonomyLevel;
@@ -24,13 +25,17 @@ export interface ActionRequest {
 }
 
 export async function requestAgentAction(rt: Runtime, agentId: string, request: ActionRequest) {
-  const ctx = await rt.db.rpc<PolicyContext | null>("policy_context", { p_task_id: request.task_id });
+  const [ctx, grant] = await Promise.all([
+    rt.db.rpc<PolicyContext | null>("policy_context", { p_task_id: request.task_id }),
+    rt.db.rpc<{ granted: boolean }>("standing_grant_for", { p_task_id: request.task_id, p_action: request.action }),
+  ]);
   const level = effectiveLevel({ agent: ctx?.agent_level ?? "hitl", taskType: ctx?.type_level ?? null, stage: null, risk: ctx?.risk ?? "low" });
   const gate = decideGate({
     action: "agent_action",
     gated: ctx?.gated_actions ?? ["agent_action"],
     level,
     vetoMinutes: ctx?.veto_minutes ?? 10,
+    standingGrant: grant.granted,
     risk: ctx?.risk ?? "low",
   });
   const digest = sha256Hex(approvalSubject(request.action, request.args, request.target));

@@ -21,15 +21,18 @@ async function agentAsks(page: Page, jsOff: boolean) {
   await page.getByRole("button", { name: "Create task" }).click();
   await expect(page).toHaveURL(/\/tasks\/[0-9a-f-]{36}$/);
   const taskId = page.url().split("/").pop()!;
-  const ask = await page.request.post(`${server().url}/api/agent/approvals`, {
-    headers: { authorization: `Bearer ${token}` },
-    data: { task_id: taskId, action: "deploy", args: { env: "prod" }, target: "web-1", reason: "release 1.2" },
-  });
-  expect(ask.status()).toBe(201);
-  const approval = (await ask.json()) as { id: string };
-  const poll = async () =>
-    ((await (await page.request.get(`${server().url}/api/agent/approvals/${approval.id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string }).status;
-  return { base, taskId, approvalId: approval.id, poll };
+  const ask = async (args: Record<string, unknown>) => {
+    const res = await page.request.post(`${server().url}/api/agent/approvals`, {
+      headers: { authorization: `Bearer ${token}` },
+      data: { task_id: taskId, action: "deploy", args, target: "web-1", reason: "release 1.2" },
+    });
+    expect([200, 201]).toContain(res.status());
+    return (await res.json()) as { id: string; status: string };
+  };
+  const approval = await ask({ env: "prod" });
+  const poll = async (id = approval.id) =>
+    ((await (await page.request.get(`${server().url}/api/agent/approvals/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string }).status;
+  return { base, taskId, approvalId: approval.id, poll, ask };
 }
 
 test.describe("with JavaScript", () => {
@@ -45,11 +48,32 @@ test.describe("with JavaScript", () => {
     await expect(card).toContainText("deploy");
     await expect(card).toContainText('"env": "prod"');
     await card.getByLabel("Comment").fill("ship it");
-    await card.getByRole("button", { name: "Approve" }).click();
+    await card.getByRole("button", { name: "Approve", exact: true }).click();
     await expect(card).toHaveCount(0);
     expect(await poll()).toBe("approved");
     await page.goto(base);
     await expect(page.locator(`[data-needs-you="${taskId}"]`)).toHaveCount(0);
+  });
+
+  test("the inbox and the nav count update live; approve & allow lets the next request through", async ({ page }) => {
+    const { base, poll, ask } = await agentAsks(page, false);
+    await page.goto("/approvals");
+    await expect(page.getByRole("status")).toHaveAttribute("data-connection", "live");
+    const before = Number(await page.getByTestId("pending-approvals").innerText());
+    // A request made while the page is open appears without a reload.
+    const second = await ask({ env: "canary" });
+    const card = page.locator(`[data-approval-id="${second.id}"]`);
+    await expect(card).toContainText('"env": "canary"');
+    await expect(card).toContainText("low risk");
+    await expect(page.getByTestId("pending-approvals")).toHaveText(String(before + 1));
+    await card.getByRole("button", { name: "Approve & allow for this task" }).click();
+    await expect(card).toHaveCount(0);
+    expect(await poll(second.id)).toBe("approved");
+    // Same action, same task, new arguments: allowed by the grant, no new card.
+    const third = await ask({ env: "eu" });
+    expect(third.status).toBe("approved");
+    await page.goto(`${base}`);
+    await expect(page.getByTestId("pending-approvals")).toHaveText(String(before));
   });
 });
 

@@ -76,4 +76,33 @@ describe.each(TRANSPORTS)("gates on %s", (kind) => {
     for (const status of ["in_progress", "review", "done"]) await db().rpc("update_task", { p_task_id: task.id, p_fields: { status }, p_actor: SYSTEM });
     expect(await query(db(), "select 1 from approvals where task_id = $1", [task.id])).toEqual([]);
   });
+
+  it("lets a standing grant carry a low-risk gated dispatch through rework, and not a medium-risk one", async () => {
+    const [low] = await query<{ id: string }>(db(),
+      "insert into task_types (key, name, risk, default_autonomy, gated_actions) values ('grant_low', 'Low gated', 'low', 'hitl', '{dispatch}') returning id");
+    const agent = await createAgent(db(), ws.id, { name: "Granted", openclaw_agent_id: "main" });
+    const task = await createTask(db(), ws.id, { status: "assigned", assigned_agent_id: agent.id, task_type_id: low!.id });
+    const [approver] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, 'G', 'approver', 'h') returning id", [`${kind}-grant@a.test`]);
+    const claim = () => db().rpc<Array<{ id: string }>>("claim_tasks_for_dispatch", { p_limit: 10, p_claim_seconds: 60, p_task_id: task.id });
+    const requested = await db().rpc<Array<{ task_id: string; approval_id: string }>>("request_gated_dispatches", { p_limit: 10, p_ttl_seconds: 600 });
+    const mine = requested.find((r) => r.task_id === task.id)!;
+    const [a] = await query<{ digest: string }>(db(), "select digest from approvals where id = $1", [mine.approval_id]);
+    const decided = await db().rpc<{ status: string; grant: boolean }>("decide_approval_with_grant",
+      { p_approval_id: mine.approval_id, p_user_id: approver!.id, p_digest: a!.digest, p_comment: "" });
+    expect(decided).toMatchObject({ status: "approved", grant: true });
+    expect((await claim()).map((t) => t.id)).toEqual([task.id]);
+
+    // Rework: back to assigned, a new status round. The grant still lets it go, no new request.
+    await query(db(), "update tasks set status = 'in_progress', claimed_until = null where id = $1", [task.id]);
+    await query(db(), "update tasks set status = 'assigned' where id = $1", [task.id]);
+    expect((await db().rpc<Array<{ task_id: string }>>("request_gated_dispatches", { p_limit: 10, p_ttl_seconds: 600 })).map((r) => r.task_id)).not.toContain(task.id);
+    expect((await claim()).map((t) => t.id)).toEqual([task.id]);
+
+    // The same grant pauses when the task's type is raised above low risk.
+    await query(db(), "update tasks set status = 'in_progress', claimed_until = null where id = $1", [task.id]);
+    await query(db(), "update tasks set status = 'assigned' where id = $1", [task.id]);
+    await query(db(), "update task_types set risk = 'medium' where id = $1", [low!.id]);
+    expect(await claim()).toEqual([]);
+    expect(await db().rpc("list_standing_grants", { p_task_id: task.id })).toEqual([expect.objectContaining({ action: "task.dispatch", honoured: false })]);
+  });
 });

@@ -8,3 +8,5 @@ export const decisionSchema = z
     comment: z.string().trim().max(2000, "At most 2,000 characters").default(""),
   })
   .strict();
+
+export const grantRevokeSchema = z.object({ grant_id: z.uuid({ error: "Unknown grant" }) }).strict();

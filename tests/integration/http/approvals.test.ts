@@ -16,11 +16,11 @@ describe("approvals", () => {
   let agent: { id: string; token: string };
   let taskId: string;
 
-  const ask = async (args: Record<string, unknown> = { env: "prod" }) => {
+  const ask = async (args: Record<string, unknown> = { env: "prod" }, on = { task: "", action: "deploy" }) => {
     const res = await fetch(`${server.url}/api/agent/approvals`, {
       method: "POST",
       headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
-      body: JSON.stringify({ task_id: taskId, action: "deploy", args, target: "web-1", reason: "ship" }),
+      body: JSON.stringify({ task_id: on.task || taskId, action: on.action, args, target: "web-1", reason: "ship" }),
     });
     expect([200, 201]).toContain(res.status);
     return (await res.json()) as { id: string; digest: string; status: string };
@@ -31,7 +31,7 @@ describe("approvals", () => {
       by: string | null;
       comment: string | null;
     };
-  const decide = async (client: FormClient, intent: "approve" | "deny", id: string, digest: string, comment = "") => {
+  const decide = async (client: FormClient, intent: "approve" | "deny" | "approve_grant", id: string, digest: string, comment = "") => {
     await client.get("/approvals");
     return client.post("/approvals", { intent, approval_id: id, digest, comment });
   };
@@ -142,5 +142,64 @@ describe("approvals", () => {
     expect((await admin.post("/approvals", { intent: "approve", approval_id: "00000000-0000-4000-8000-000000000000", digest: "a".repeat(64) })).status).toBe(404);
     await admin.get("/approvals");
     expect((await admin.post("/approvals", { intent: "approve", approval_id: "00000000-0000-4000-8000-000000000000", digest: "a".repeat(64), approved_by: "me" })).status).toBe(400);
+  });
+
+  it("shows the risk of each request, and offers a standing grant only for low-risk work", async () => {
+    const a = await ask({ env: "risk" });
+    const risky = (await seedTask(pg.db, ws.id, { title: "Risky", status: "assigned", assigned_agent_id: agent.id })).id;
+    await sql(pg.db, "update tasks set task_type_id = (select id from task_types where key = 'code_change') where id = $1", [risky]);
+    const b = await ask({ env: "risk" }, { task: risky, action: "deploy" });
+    await admin.get("/approvals");
+    const card = (id: string) => admin.lastHtml.split(`data-approval-id="${id}"`)[1]!.split("</li>")[0]!;
+    expect(card(a.id)).toContain("low risk");
+    expect(card(a.id)).toContain("Approve &amp; allow for this task");
+    expect(card(b.id)).toContain("medium risk");
+    expect(card(b.id)).toContain("Code change");
+    expect(card(b.id)).not.toContain("allow for this task");
+    // The form is not the guard: the database refuses a grant on medium risk.
+    const res = await decide(admin, "approve_grant", b.id, b.digest);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("low-risk work only");
+    expect((await poll(b.id)).status).toBe("pending");
+  });
+
+  it("approve & allow: the same action on the same task then runs without asking, until revoked", async () => {
+    const granted = (await seedTask(pg.db, ws.id, { title: "Granted", status: "assigned", assigned_agent_id: agent.id })).id;
+    const other = (await seedTask(pg.db, ws.id, { title: "Not granted", status: "assigned", assigned_agent_id: agent.id })).id;
+    const first = await ask({ file: "a.md" }, { task: granted, action: "publish_note" });
+    expect((await decide(admin, "approve_grant", first.id, first.digest, "fine")).status).toBe(302);
+    expect((await poll(first.id)).status).toBe("approved");
+
+    // Other arguments, same action and task: allowed by the grant, and said so.
+    const next = await ask({ file: "b.md" }, { task: granted, action: "publish_note" });
+    expect(next.status).toBe("approved");
+    expect(await poll(next.id)).toMatchObject({ status: "approved", by: "standing_grant" });
+    // Another action on the task, or the same action on another task, still asks.
+    expect((await ask({ file: "b.md" }, { task: granted, action: "delete_note" })).status).toBe("pending");
+    expect((await ask({ file: "b.md" }, { task: other, action: "publish_note" })).status).toBe("pending");
+
+    const [grant] = await sql<{ id: string }>(pg.db, "select id from standing_grants where task_id = $1 and revoked_at is null", [granted]);
+    expect(await sql(pg.db, "select 1 from audit_log where kind = 'grant.created' and subject->>'grant_id' = $1", [grant!.id])).toHaveLength(1);
+
+    // The task page lists it; an operator cannot revoke, an approver can.
+    const page = `/w/${ws.slug}/tasks/${granted}`;
+    await admin.get(page);
+    expect(admin.lastHtml).toContain(`data-grant-id="${grant!.id}"`);
+    await operatorClient.get(page);
+    expect(operatorClient.lastHtml).not.toContain('value="revoke-grant"');
+    expect((await operatorClient.post(page, { intent: "revoke-grant", grant_id: grant!.id })).status).toBe(403);
+    await admin.get(page);
+    expect((await admin.post(page, { intent: "revoke-grant", grant_id: grant!.id })).status).toBe(302);
+    expect(await sql(pg.db, "select 1 from audit_log where kind = 'grant.revoked' and subject->>'grant_id' = $1", [grant!.id])).toHaveLength(1);
+    expect((await ask({ file: "c.md" }, { task: granted, action: "publish_note" })).status).toBe("pending");
+    await admin.get(page);
+    expect((await admin.post(page, { intent: "revoke-grant", grant_id: grant!.id })).status).toBe(404);
+  });
+
+  it("refuses an approval that claims a standing grant nobody gave", async () => {
+    await expect(
+      sql(pg.db, `insert into approvals (task_id, action, args, target, reason, digest, expires_at, mode, status, decided_by_policy, decided_at)
+                  values ($1, 'sneaky', '{}', '', '', repeat('a', 64), now() + interval '1 hour', 'policy', 'approved', 'standing_grant', now())`, [taskId]),
+    ).rejects.toThrow(/No standing grant/);
   });
 });

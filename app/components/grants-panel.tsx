@@ -1,0 +1,39 @@
+import { Form } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+
+export interface StandingGrant {
+  id: string;
+  action: string;
+  created_at: string;
+  granted_by: string | null;
+  /** False once the task's type is no longer low risk: the grant then allows nothing. */
+  honoured: boolean;
+}
+
+/** Actions an approver allowed on this task without asking again, each revocable. */
+export function GrantsPanel({ grants, canRevoke }: { grants: StandingGrant[]; canRevoke: boolean }) {
+  if (grants.length === 0) return null;
+  return (
+    <section className="panel" aria-labelledby="grants-title">
+      <h2 id="grants-title">Allowed without asking</h2>
+      <ul className="grant-list">
+        {grants.map((g) => (
+          <li key={g.id} data-grant-id={g.id}>
+            <code>{g.action}</code>
+            <span className="muted">
+              by {g.granted_by ?? "a former user"} · {g.created_at.slice(0, 16).replace("T", " ")}
+              {g.honoured ? "" : " · paused: this task is no longer low risk"}
+            </span>
+            {canRevoke ? (
+              <Form method="post">
+                <AuthenticityTokenInput />
+                <input type="hidden" name="grant_id" value={g.id} />
+                <button type="submit" name="intent" value="revoke-grant" className="btn btn-small btn-danger">Revoke</button>
+              </Form>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
