@@ -58,6 +58,11 @@ const schema = z.object({
   OTEL_SERVICE_NAME: z.string().min(1).default("mission-control"),
   SENTRY_DSN: z.url({ protocol: /^https?$/ }).optional(),
   SENTRY_ENVIRONMENT: z.string().min(1).optional(),
+  // Langfuse export of the usage ledger: on when all three are set.
+  LANGFUSE_HOST: z.url({ protocol: /^https?$/ }).optional(),
+  LANGFUSE_PUBLIC_KEY: z.string().min(1).optional(),
+  LANGFUSE_SECRET_KEY: z.string().min(1).optional(),
+  LANGFUSE_FLUSH_INTERVAL_S: z.coerce.number().min(0.1).max(3600).default(5),
 });
 
 export type Env = z.output<typeof schema> & {
@@ -80,6 +85,10 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const env = result.data;
   if (!env.SUPABASE_URL !== !env.SUPABASE_SERVICE_ROLE_KEY) {
     throw new EnvError("Invalid configuration:\n  SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY: set both (the Supabase HTTP transport) or neither");
+  }
+  const langfuse = [env.LANGFUSE_HOST, env.LANGFUSE_PUBLIC_KEY, env.LANGFUSE_SECRET_KEY].filter(Boolean).length;
+  if (langfuse !== 0 && langfuse !== 3) {
+    throw new EnvError("Invalid configuration:\n  LANGFUSE_HOST, LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY: set all three (Langfuse export) or none");
   }
   const displayHost = env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST;
   const publicUrl = (env.PUBLIC_URL ?? `http://${displayHost}:${env.PORT}`).replace(/\/+$/, "");

@@ -7,6 +7,7 @@ import { handleRunFinished } from "./completion.server";
 import { EventBus } from "./event-bus.server";
 import { type Gateway, createGateway } from "./gateway.server";
 import { heartbeatIdle, runHeartbeat } from "./heartbeat.server";
+import { startLangfuseExport } from "./langfuse-export.server";
 import { createLogger, type Logger } from "./logger.server";
 import { type RateLimits, createRateLimits } from "./rate-limit.server";
 import { loadSecrets, type Secrets } from "./secrets.server";
@@ -72,6 +73,7 @@ async function boot(env: Env): Promise<Runtime> {
     const rt: Runtime = { env, log, db, bus, secrets, gateway: null, limits: createRateLimits(env, log), startedAt: Date.now(), draining: false };
     startGateway(rt);
     startScheduler(rt);
+    startLangfuse(rt);
     return rt;
   } catch (error) {
     await db.close().catch(() => {});
@@ -105,6 +107,15 @@ function startGateway(rt: Runtime): void {
     }),
   );
   gateway.start();
+}
+
+/** Exports the usage ledger to Langfuse when it is configured. */
+function startLangfuse(rt: Runtime): void {
+  const { LANGFUSE_HOST: host, LANGFUSE_PUBLIC_KEY: publicKey, LANGFUSE_SECRET_KEY: secretKey } = rt.env;
+  if (!host || !publicKey || !secretKey) return;
+  const exporter = startLangfuseExport(rt.db, rt.log, { host, publicKey, secretKey, intervalMs: rt.env.LANGFUSE_FLUSH_INTERVAL_S * 1000 });
+  rt.log.info({ event: "langfuse.enabled", host }, "exporting usage to Langfuse");
+  stoppers.push(() => exporter.stop());
 }
 
 /** For installs without cron: the same heartbeat, on a timer. */

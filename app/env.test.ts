@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "#app/env.server";
+
+describe("Langfuse configuration", () => {
+  it("is off with none of the three, on with all three", () => {
+    expect(parseEnv({}).LANGFUSE_HOST).toBeUndefined();
+    const env = parseEnv({ LANGFUSE_HOST: "https://langfuse.internal", LANGFUSE_PUBLIC_KEY: "pk", LANGFUSE_SECRET_KEY: "sk" });
+    expect(env).toMatchObject({ LANGFUSE_HOST: "https://langfuse.internal", LANGFUSE_FLUSH_INTERVAL_S: 5 });
+  });
+
+  it("refuses a half-set configuration instead of silently exporting nothing", () => {
+    expect(() => parseEnv({ LANGFUSE_HOST: "https://langfuse.internal" })).toThrow(EnvError);
+    expect(() => parseEnv({ LANGFUSE_PUBLIC_KEY: "pk", LANGFUSE_SECRET_KEY: "sk" })).toThrow(/set all three/);
+    expect(() => parseEnv({ LANGFUSE_HOST: "ftp://x", LANGFUSE_PUBLIC_KEY: "pk", LANGFUSE_SECRET_KEY: "sk" })).toThrow(EnvError);
+  });
+});
