@@ -1,6 +1,8 @@
 import { redirect } from "react-router";
 import { deleteTask, getTask, updateTask } from "#app/db/api.server";
 import type { Actor } from "#app/db/rows";
+import type { Role } from "#app/domain/roles";
+import { saveBudget } from "#app/services/budgets.server";
 import { AppError } from "#app/domain/errors";
 import { planningAnswerSchema, reassignSchema } from "#app/domain/forms/dispatch";
 import { taskMoveSchema, taskUpdateSchema } from "#app/domain/forms/task";
@@ -19,6 +21,7 @@ interface Ctx {
   rt: Runtime;
   log: Logger;
   actor: Actor;
+  user: { role: Role };
   workspace: { id: string; slug: string };
   taskId: string;
   pathname: string;
@@ -70,6 +73,11 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         const parsed = parseForm(form, planningAnswerSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         await answerPlanningQuestion(rt, rt.gateway, taskId, parsed.data.question_id, parsed.data.answer, actor);
+        break;
+      }
+      case "budget": {
+        const refused = await saveBudget(db, ctx.user, actor, "task", taskId, form);
+        if (refused) return refused;
         break;
       }
       case "cancel-planning":

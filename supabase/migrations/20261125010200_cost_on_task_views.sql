@@ -58,3 +58,20 @@ language sql stable as $$
   left join agents a on a.id = t.assigned_agent_id
   where t.id = p_task_id
 $$;
+
+-- A task refused for its budget needs a human (raise the budget, retry).
+create or replace function get_needs_you(p_workspace_id uuid, p_limit int) returns jsonb
+language sql stable as $$
+  select coalesce(jsonb_agg(task_card_json(t, ag) || jsonb_build_object('pending_approvals', coalesce(p.n, 0))
+                            order by t.priority_rank, t.updated_at desc), '[]'::jsonb)
+  from (
+    select t0.* from tasks t0
+    where t0.workspace_id = p_workspace_id
+      and (t0.alert_reason in ('dispatch_failed', 'stalled', 'checks_failed', 'no_checkable_deliverable', 'run_failed', 'lease_expired', 'budget_exceeded')
+           or exists (select 1 from approvals ap where ap.task_id = t0.id and ap.status = 'pending' and ap.expires_at > now()))
+    order by t0.priority_rank, t0.updated_at desc
+    limit least(greatest(p_limit, 1), 100)
+  ) t
+  left join agents ag on ag.id = t.assigned_agent_id
+  left join lateral (select count(*)::int as n from approvals ap where ap.task_id = t.id and ap.status = 'pending' and ap.expires_at > now()) p on true
+$$;
