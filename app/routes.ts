@@ -13,6 +13,7 @@ export default [
       route("admin/users", "routes/admin-users.tsx"),
       route("admin/audit", "routes/admin-audit.tsx"),
       route("admin/task-types", "routes/admin-task-types.tsx"),
+      route("admin/prices", "routes/admin-prices.tsx"),
       route("admin/audit/export", "routes/admin-audit-export.ts"),
       ...prefix("w/:slug", [
         layout("routes/workspace-layout.tsx", [

@@ -4,7 +4,8 @@ import type { TaskDetail } from "#app/db/rows";
 
 /** Where the task stands with its agent, and the one-click recoveries. */
 export function DispatchPanel({ task, agents, gateway }: { task: TaskDetail; agents: ReadonlyArray<{ id: string; name: string; emoji: string }>; gateway: string }) {
-  const parked = task.alert_reason === "dispatch_failed";
+  // Parked tasks (dispatch failed, or refused for a budget) need the retry, which clears the alert first.
+  const parked = task.alert_reason === "dispatch_failed" || task.alert_reason === "budget_exceeded";
   return (
     <section className="panel" aria-labelledby="dispatch-h">
       <h2 id="dispatch-h">Agent run</h2>

@@ -4,10 +4,12 @@ import type { TaskCard as Card } from "#app/db/rows";
 import { PRIORITY_LABELS } from "#app/domain/priority";
 import { STATUS_LABELS, allowedTransitions } from "#app/domain/task-status";
 import { formatAge, isOverdue } from "#app/domain/time";
+import { formatCost } from "#app/domain/costs";
 
 /** A board card: what it is, who has it, how old, what is wrong, and a move form. */
 export function TaskCard({ task, base, canEdit, now }: { task: Card; base: string; canEdit: boolean; now: Date }) {
   const overdue = task.status !== "done" && task.status !== "cancelled" && isOverdue(task.due_at, now);
+  const cost = formatCost(task.estimated_cost, task.cost_provenance);
   return (
     <article className={`card prio-${task.priority}`} data-task-id={task.id} draggable={canEdit || undefined}>
       <Link to={`${base}/tasks/${task.id}`} className="card-title">
@@ -28,6 +30,15 @@ export function TaskCard({ task, base, canEdit, now }: { task: Card; base: strin
         {task.due_at ? (
           <span className={overdue ? "due overdue" : "due"} title="Due date">
             due {task.due_at.slice(0, 10)}
+          </span>
+        ) : null}
+        {cost ? (
+          <span className="cost" data-testid="card-cost" title={cost.startsWith("~") ? "Estimated from the price table" : "Reported cost"}>
+            {cost}
+          </span>
+        ) : task.cost_provenance === "included" ? (
+          <span className="cost muted" data-testid="card-cost" title="Included in a subscription: tokens, no dollars">
+            {Number(task.token_usage).toLocaleString("en-US")} tok
           </span>
         ) : null}
       </div>

@@ -1,43 +1,92 @@
-import type { UsageRecord } from "#app/db/rows";
+import type { TaskDetail, UsageRecord } from "#app/db/rows";
+import { provenanceLabel } from "#app/domain/costs";
 
 const SOURCE: Record<UsageRecord["source"], string> = { webhook: "webhook", agent_api: "agent", gateway: "gateway" };
+const n = (v: number) => Number(v).toLocaleString("en-US");
+const usd = (v: number | null) => (v === null ? "—" : `$${Number(v).toFixed(4)}`);
 
-/** Tokens and cost per report, with where each figure came from. */
-export function UsagePanel({ usage, tokens, cost }: { usage: UsageRecord[]; tokens: number; cost: number }) {
+/** Tokens and cost of the task, per run and per report, with where each figure came from. */
+export function UsagePanel({ task }: { task: Pick<TaskDetail, "usage" | "usage_runs" | "token_usage" | "estimated_cost" | "cost_provenance"> }) {
+  const versions = [...new Set(task.usage.flatMap((u) => (u.price_version === null ? [] : [u.price_version])))].sort((a, b) => a - b);
   return (
     <section className="panel" aria-labelledby="usage-h">
       <h2 id="usage-h">Tokens and cost</h2>
       <p className="usage-total">
-        <strong data-testid="task-tokens">{tokens.toLocaleString("en-US")}</strong> tokens ·{" "}
-        <strong data-testid="task-cost">${Number(cost).toFixed(4)}</strong>
+        <strong data-testid="task-tokens">{n(task.token_usage)}</strong> tokens ·{" "}
+        {task.cost_provenance === "included" ? (
+          <strong data-testid="task-cost">no dollars</strong>
+        ) : (
+          <strong data-testid="task-cost">${Number(task.estimated_cost).toFixed(4)}</strong>
+        )}
+        {task.cost_provenance ? (
+          <span className="muted" data-testid="task-cost-provenance">
+            {" "}({provenanceLabel(task.cost_provenance, versions)})
+          </span>
+        ) : null}
       </p>
-      {usage.length === 0 ? (
+      {task.usage.length === 0 ? (
         <p className="muted">No usage reported yet.</p>
       ) : (
-        <div className="table-scroll">
-        <table className="table">
-          <thead>
-            <tr>
-              <th>Source</th>
-              <th>Model</th>
-              <th>In</th>
-              <th>Out</th>
-              <th>Cost</th>
-            </tr>
-          </thead>
-          <tbody>
-            {usage.map((u, i) => (
-              <tr key={`${u.run_id}-${i}`} title={u.run_id ?? undefined}>
-                <td>{SOURCE[u.source]} · {u.provenance}</td>
-                <td>{u.model || "—"}</td>
-                <td>{u.input_tokens.toLocaleString("en-US")}</td>
-                <td>{u.output_tokens.toLocaleString("en-US")}</td>
-                <td>{u.cost_usd === null ? "—" : `$${Number(u.cost_usd).toFixed(4)}`}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        </div>
+        <>
+          <h3>Per run</h3>
+          <div className="table-scroll">
+            <table className="table" data-testid="usage-runs">
+              <thead>
+                <tr>
+                  <th>Run</th>
+                  <th>Model</th>
+                  <th>In</th>
+                  <th>Out</th>
+                  <th>Cache r/w</th>
+                  <th>Cost</th>
+                </tr>
+              </thead>
+              <tbody>
+                {task.usage_runs.map((r) => (
+                  <tr key={r.run_id ?? "none"}>
+                    <td title={r.run_id ?? undefined}>{r.run_id ? r.run_id.slice(0, 12) : "—"}</td>
+                    <td>{r.models?.join(", ") || "—"}</td>
+                    <td>{n(r.input_tokens)}</td>
+                    <td>{n(r.output_tokens)}</td>
+                    <td>{n(r.cache_read_tokens)} / {n(r.cache_write_tokens)}</td>
+                    <td>
+                      {usd(r.cost_usd)} <span className="muted">{provenanceLabel(r.provenance, r.price_versions ?? [])}</span>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <details>
+            <summary>Every report ({task.usage.length})</summary>
+            <div className="table-scroll">
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th>Source</th>
+                    <th>Model</th>
+                    <th>In</th>
+                    <th>Out</th>
+                    <th>Cost</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {task.usage.map((u, i) => (
+                    <tr key={`${u.run_id}-${i}`} title={u.run_id ?? undefined}>
+                      <td>{SOURCE[u.source]}</td>
+                      <td>{u.model || "—"}</td>
+                      <td>{n(u.input_tokens)}</td>
+                      <td>{n(u.output_tokens)}</td>
+                      <td>
+                        {usd(u.cost_usd)} <span className="muted">{provenanceLabel(u.provenance, u.price_version === null ? [] : [u.price_version])}</span>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </details>
+        </>
       )}
     </section>
   );

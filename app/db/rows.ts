@@ -1,6 +1,7 @@
 // Shapes of what the SQL functions return (jsonb), shared with components.
 import type { Priority } from "#app/domain/priority";
 import type { TaskStatus } from "#app/domain/task-status";
+import type { Provenance } from "#app/domain/costs";
 
 export interface Actor {
   type: "user" | "agent" | "system";
@@ -38,6 +39,8 @@ export interface TaskCard {
   status_changed_at: string;
   token_usage: number;
   estimated_cost: number;
+  /** How sure the cost is: the weakest provenance among the task's usage records; null with none. */
+  cost_provenance: Provenance | null;
   assignee: { id: string; name: string; emoji: string; status: string } | null;
 }
 
@@ -75,8 +78,23 @@ export interface UsageRecord {
   cache_read_tokens: number;
   cache_write_tokens: number;
   cost_usd: number | null;
-  provenance: "reported" | "estimated";
+  provenance: Provenance;
+  price_version: number | null;
   created_at: string;
+}
+
+/** Usage summed per run for the task page. */
+export interface UsageRun {
+  run_id: string | null;
+  records: number;
+  models: string[] | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  cost_usd: number | null;
+  provenance: Provenance;
+  price_versions: number[] | null;
 }
 
 export interface Approval {
@@ -116,6 +134,8 @@ export interface TaskDetail extends TaskCard {
   dispatched_at: string | null;
   test_step: boolean;
   usage: UsageRecord[];
+  usage_runs: UsageRun[];
+  budget: BudgetStatus;
   approvals: Approval[];
 }
 
@@ -148,4 +168,16 @@ export interface FeedEvent {
   actor: Actor;
   payload: Record<string, unknown>;
   created_at: string;
+}
+
+/** A budget (or its absence: id null) with its spend; daily is the UTC day. */
+export interface BudgetStatus {
+  id: string | null;
+  scope: "workspace" | "agent" | "task";
+  daily_limit_usd: number | null;
+  total_limit_usd: number | null;
+  reserve_usd: number | null;
+  spent_today_usd: number;
+  spent_total_usd: number;
+  reserved_usd: number;
 }

@@ -8,6 +8,9 @@ import { autonomySchema } from "#app/domain/forms/governance";
 import { parseForm } from "#app/domain/forms/parse";
 import { AgentForm } from "#app/components/agent-form";
 import { FormError } from "#app/components/field";
+import { BudgetPanel } from "#app/components/budget-panel";
+import { roleAtLeast } from "#app/domain/roles";
+import { getBudget, saveBudget } from "#app/services/budgets.server";
 import { TokenReveal } from "#app/components/token-reveal";
 import { newAgentToken } from "#app/services/agent-tokens.server";
 import { operator } from "#app/services/operator.server";
@@ -29,7 +32,8 @@ export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders })
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
   const workspace = await loadWorkspace(db, params.slug);
-  return { workspace, agent: await loadAgent(db, workspace.id, params.agentId), canEdit: user.role !== "viewer" };
+  const agent = await loadAgent(db, workspace.id, params.agentId);
+  return { workspace, agent, budget: await getBudget(db, "agent", agent.id), canEdit: user.role !== "viewer", canRaise: roleAtLeast(user.role, "approver") };
 }
 
 export async function action({ request, context, params, url }: Route.ActionArgs) {
@@ -44,6 +48,9 @@ export async function action({ request, context, params, url }: Route.ActionArgs
       if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
       await updateAgent(db, agent.id, parsed.data, actor);
       return redirect(url.pathname);
+    }
+    if (intent === "budget") {
+      return (await saveBudget(db, user, actor, "agent", agent.id, form)) ?? redirect(url.pathname);
     }
     if (intent === "autonomy") {
       const parsed = parseForm(form, autonomySchema);
@@ -73,7 +80,7 @@ export async function action({ request, context, params, url }: Route.ActionArgs
 }
 
 export default function AgentDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { workspace, agent, canEdit } = loaderData;
+  const { workspace, agent, canEdit, budget, canRaise } = loaderData;
   const token = actionData?.ok ? actionData.token : null;
   const failed = actionData && !actionData.ok ? actionData : null;
   return (
@@ -88,7 +95,8 @@ export default function AgentDetail({ loaderData, actionData }: Route.ComponentP
         {agent.status} · autonomy {agent.autonomy_level} · {agent.has_token ? `token ${agent.token_hint}… issued ${agent.token_created_at?.slice(0, 10)}` : "no token"}
       </p>
       {token ? <TokenReveal token={token} agentName={agent.name} /> : null}
-      {failed && failed.intent !== "update" ? <FormError message={failed.formError} /> : null}
+      {failed && failed.intent !== "update" && failed.intent !== "budget" ? <FormError message={failed.formError} /> : null}
+      <BudgetPanel budget={budget} title="Agent budget" canEdit={canEdit} canRaise={canRaise} failed={failed?.intent === "budget" ? failed : null} />
       {canEdit ? (
         <>
           <section className="panel">

@@ -58,6 +58,9 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
               <NavLink to="/admin/task-types" className="ws-link">
                 Task types
               </NavLink>
+              <NavLink to="/admin/prices" className="ws-link">
+                Prices
+              </NavLink>
             </>
           ) : null}
         </nav>

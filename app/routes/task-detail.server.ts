@@ -1,6 +1,8 @@
 import { redirect } from "react-router";
 import { deleteTask, getTask, updateTask } from "#app/db/api.server";
 import type { Actor } from "#app/db/rows";
+import type { Role } from "#app/domain/roles";
+import { saveBudget } from "#app/services/budgets.server";
 import { AppError } from "#app/domain/errors";
 import { grantRevokeSchema } from "#app/domain/forms/approvals";
 import { planningAnswerSchema, reassignSchema } from "#app/domain/forms/dispatch";
@@ -20,6 +22,7 @@ interface Ctx {
   rt: Runtime;
   log: Logger;
   actor: Actor;
+  user: { role: Role };
   workspace: { id: string; slug: string };
   taskId: string;
   pathname: string;
@@ -73,11 +76,17 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         await answerPlanningQuestion(rt, rt.gateway, taskId, parsed.data.question_id, parsed.data.answer, actor);
         break;
       }
+<<<<<<< HEAD
       case "revoke-grant": {
         const parsed = parseForm(form, grantRevokeSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         // Approver role and the grant belonging to a live grant are checked in SQL.
         await db.rpc("revoke_standing_grant", { p_grant_id: parsed.data.grant_id, p_user_id: actor.id ?? null });
+=======
+      case "budget": {
+        const refused = await saveBudget(db, ctx.user, actor, "task", taskId, form);
+        if (refused) return refused;
+>>>>>>> cost
         break;
       }
       case "cancel-planning":

@@ -12,6 +12,7 @@ import { DispatchPanel } from "#app/components/dispatch-panel";
 import { GrantsPanel, type StandingGrant } from "#app/components/grants-panel";
 import { PlanningPanel } from "#app/components/planning-panel";
 import { UsagePanel } from "#app/components/usage-panel";
+import { BudgetPanel } from "#app/components/budget-panel";
 import { operator } from "#app/services/operator.server";
 import { getPlanningState } from "#app/services/planning.server";
 import { found } from "#app/services/ui-errors.server";
@@ -39,22 +40,23 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
     taskType,
     taskTypes,
     grants,
-    canRevoke: roleAtLeast(user.role, "approver"),
     gateway: rt.gateway?.status ?? "disabled",
     agents: await listAgents(db, workspace.id),
     canEdit: user.role !== "viewer",
+    // Approvers and admins raise budgets and revoke standing grants.
+    isApprover: roleAtLeast(user.role, "approver"),
     now: new Date().toISOString(),
   };
 }
 
 export async function action({ request, context, params, url }: Route.ActionArgs) {
-  const { rt, actor, log } = operator(context, request);
+  const { rt, actor, log, user } = operator(context, request);
   const workspace = await loadWorkspace(rt.db, params.slug);
-  return taskAction({ rt, log, actor, workspace, taskId: pathId(params.taskId, "Task"), pathname: url.pathname }, await request.formData());
+  return taskAction({ rt, log, actor, user, workspace, taskId: pathId(params.taskId, "Task"), pathname: url.pathname }, await request.formData());
 }
 
 export default function TaskDetailPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { workspace, task, agents, canEdit, planning, gateway, taskType, taskTypes, grants, canRevoke } = loaderData;
+  const { workspace, task, agents, canEdit, isApprover, planning, gateway, taskType, taskTypes, grants } = loaderData;
   const now = new Date(loaderData.now);
   const failed = actionData && !actionData.ok ? actionData : null;
   const editFailed = failed?.intent === "update";
@@ -74,9 +76,14 @@ export default function TaskDetailPage({ loaderData, actionData }: Route.Compone
           <span title={task.created_at}>Created {formatAge(task.created_at, now)} ago</span>
         </div>
         {task.alert_reason ? <p className="alert">⚠ {task.alert_reason.replaceAll("_", " ")}</p> : null}
+        {task.alert_reason === "budget_exceeded" && task.last_dispatch_error ? (
+          <p className="alert-text" data-testid="budget-refusal">
+            {task.last_dispatch_error} Raise that budget (workspace settings, the agent's page or below), then retry the dispatch.
+          </p>
+        ) : null}
       </header>
 
-      {failed && !editFailed ? <FormError message={failed.formError} /> : null}
+      {failed && !editFailed && failed.intent !== "budget" ? <FormError message={failed.formError} /> : null}
 
       {canEdit && task.allowed_statuses.length > 0 ? (
         <Form method="post" className="move-bar" aria-label="Move task">
@@ -125,8 +132,9 @@ export default function TaskDetailPage({ loaderData, actionData }: Route.Compone
 
         <DeliverableList deliverables={task.deliverables} base={`/w/${workspace.slug}/tasks/${task.id}`} />
 
-        <GrantsPanel grants={grants} canRevoke={canRevoke} />
-        <UsagePanel usage={task.usage} tokens={task.token_usage} cost={task.estimated_cost} />
+        <GrantsPanel grants={grants} canRevoke={isApprover} />
+        <UsagePanel task={task} />
+        <BudgetPanel budget={task.budget} title="Task budget" canEdit={canEdit} canRaise={isApprover} failed={failed?.intent === "budget" ? failed : null} />
         {task.planning_spec ? (
           <section className="panel">
             <h2>Spec from planning</h2>

@@ -5,6 +5,9 @@ import { AppError } from "#app/domain/errors";
 import { workspaceUpdateSchema } from "#app/domain/forms/workspace";
 import { parseForm } from "#app/domain/forms/parse";
 import { Field, FormError } from "#app/components/field";
+import { BudgetPanel } from "#app/components/budget-panel";
+import { roleAtLeast } from "#app/domain/roles";
+import { getBudget, saveBudget } from "#app/services/budgets.server";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
 import { loadWorkspace } from "#app/services/workspace.server";
@@ -13,12 +16,13 @@ import type { Route } from "./+types/workspace-settings";
 export const meta: Route.MetaFunction = () => [{ title: "Workspace settings · Mission Control" }];
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
-  const { db } = operator(context, request);
-  return { workspace: await loadWorkspace(db, params.slug) };
+  const { db, user } = operator(context, request);
+  const workspace = await loadWorkspace(db, params.slug);
+  return { workspace, budget: await getBudget(db, "workspace", workspace.id), canRaise: roleAtLeast(user.role, "approver") };
 }
 
 export async function action({ request, context, params, url }: Route.ActionArgs) {
-  const { db, actor, log } = operator(context, request);
+  const { db, actor, log, user } = operator(context, request);
   const workspace = await loadWorkspace(db, params.slug);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
@@ -28,6 +32,9 @@ export async function action({ request, context, params, url }: Route.ActionArgs
       if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
       await updateWorkspace(db, workspace.id, parsed.data, actor);
       return redirect(url.pathname);
+    }
+    if (intent === "budget") {
+      return (await saveBudget(db, user, actor, "workspace", workspace.id, form)) ?? redirect(url.pathname);
     }
     if (intent === "delete") {
       await deleteWorkspace(db, workspace.id, actor);
@@ -42,7 +49,7 @@ export async function action({ request, context, params, url }: Route.ActionArgs
 }
 
 export default function WorkspaceSettings({ loaderData, actionData }: Route.ComponentProps) {
-  const { workspace } = loaderData;
+  const { workspace, budget, canRaise } = loaderData;
   const renameFailed = actionData?.intent === "rename" ? actionData : null;
   const deleteFailed = actionData?.intent === "delete" ? actionData : null;
   return (
@@ -58,6 +65,7 @@ export default function WorkspaceSettings({ loaderData, actionData }: Route.Comp
           <button type="submit" className="btn btn-primary">Save</button>
         </Form>
       </section>
+      <BudgetPanel budget={budget} title="Workspace budget" canEdit canRaise={canRaise} failed={actionData?.intent === "budget" ? actionData : null} />
       <section className="panel danger-zone">
         <h2>Delete workspace</h2>
         <p>Only an empty workspace can be deleted: remove its tasks and agents first.</p>

@@ -8,7 +8,9 @@ import { countDispatch } from "./metrics.server";
 import type { Runtime } from "./runtime.server";
 
 // One dispatch path for the UI button and the heartbeat: claim atomically
-// (SKIP LOCKED), mint a task-scoped token, start the run on the task's own
+// (SKIP LOCKED; the claim also reserves the run's expected cost against every
+// budget that applies and refuses a task that does not fit, so a refused task
+// never reaches the gateway), mint a task-scoped token, start the run on the task's own
 // session, then record it. A failure is stored with a machine-readable reason
 // and retried with backoff; after DISPATCH_MAX_ATTEMPTS the task is parked.
 
@@ -53,9 +55,10 @@ export async function dispatchOne(rt: Runtime, gateway: Gateway | null, taskId: 
   }
   const [task] = await rt.db.rpc<ClaimedTask[]>("claim_tasks_for_dispatch", { p_limit: 1, p_claim_seconds: CLAIM_SECONDS, p_task_id: taskId });
   if (!task) {
-    const why = await rt.db.rpc<{ status: string; reason: string } | null>("explain_not_dispatchable", { p_task_id: taskId });
+    const why = await rt.db.rpc<{ status: string; reason: string; message: string | null } | null>("explain_not_dispatchable", { p_task_id: taskId });
     if (!why) throw new AppError("not_found", "Task not found.");
-    throw new AppError("conflict", NOT_DISPATCHABLE[why.reason] ?? "The task cannot be dispatched now.", why);
+    const message = why.reason === "budget_exceeded" && why.message ? `Not dispatched: ${why.message} Raise the budget, then retry.` : NOT_DISPATCHABLE[why.reason];
+    throw new AppError("conflict", message ?? "The task cannot be dispatched now.", why);
   }
   const action = await dispatchClaimed(rt, gateway, task);
   if (!action.ok) throw new AppError("unavailable", `The gateway refused the dispatch (${action.reason}); it will be retried.`, { reason: action.reason });

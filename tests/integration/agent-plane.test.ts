@@ -206,6 +206,6 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
     await db().rpc("record_usage", { p_task_id: task.id, p_source: "gateway", p_dedupe_key: runId, p_run_id: runId, p_usage: { model: "m", input_tokens: 1, output_tokens: 2 } });
     const detail = await db().rpc<Record<string, unknown> & { usage: unknown[] }>("get_task_by_id", { p_task_id: task.id });
     expect(detail).toMatchObject({ session_key: sessionKey, run_id: runId, assignee_openclaw_id: "main", test_step: true });
-    expect(detail.usage).toEqual([expect.objectContaining({ source: "gateway", input_tokens: 1, output_tokens: 2, provenance: "reported" })]);
+    expect(detail.usage).toEqual([expect.objectContaining({ source: "gateway", input_tokens: 1, output_tokens: 2, provenance: "unpriced", cost_usd: null })]);
   });
 });

@@ -1,0 +1,141 @@
+import { Form, redirect } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { AppError } from "#app/domain/errors";
+import { modelPriceSchema } from "#app/domain/forms/costs";
+import { parseForm } from "#app/domain/forms/parse";
+import { FormError } from "#app/components/field";
+import { operator } from "#app/services/operator.server";
+import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import type { Route } from "./+types/admin-prices";
+
+export const meta: Route.MetaFunction = () => [{ title: "Model prices · Mission Control" }];
+
+interface PriceRow {
+  id: string;
+  model: string;
+  version: number;
+  input_usd_per_mtok: number;
+  output_usd_per_mtok: number;
+  cache_read_usd_per_mtok: number;
+  cache_write_usd_per_mtok: number;
+  included: boolean;
+  effective_from: string;
+  note: string;
+  current: boolean;
+}
+
+// The versioned price table: adding a model or a new price version inserts a
+// row (never an edit) and is audited in SQL (add_model_price).
+export async function loader({ request, context }: Route.LoaderArgs) {
+  const { db } = operator(context, request, "admin");
+  return { prices: await db.rpc<PriceRow[]>("list_model_prices") };
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const { db, actor } = operator(context, request, "admin");
+  const parsed = parseForm(await request.formData(), modelPriceSchema);
+  if (!parsed.ok) return invalidForm(parsed.errors, parsed.values);
+  try {
+    await db.rpc("add_model_price", { p_fields: parsed.data, p_actor: actor });
+    return redirect("/admin/prices");
+  } catch (error) {
+    if (error instanceof AppError) return actionFailure(error, undefined);
+    throw error;
+  }
+}
+
+const usd = (v: number) => `$${Number(v)}`;
+const FIELDS = [
+  ["input_usd_per_mtok", "Input"],
+  ["output_usd_per_mtok", "Output"],
+  ["cache_read_usd_per_mtok", "Cache read"],
+  ["cache_write_usd_per_mtok", "Cache write"],
+] as const;
+
+export default function AdminPrices({ loaderData, actionData }: Route.ComponentProps) {
+  const values = actionData?.values ?? {};
+  const errors = actionData?.errors ?? {};
+  return (
+    <main className="page">
+      <div className="page-head">
+        <h1>Model prices</h1>
+      </div>
+      <p className="muted">
+        USD per million tokens. Usage without a reported cost is estimated with the version in effect when it was recorded. Names match exactly
+        after lower-casing; <code>anthropic/claude-sonnet-4</code> is tried in full, then as <code>claude-sonnet-4</code>. Included models
+        (subscriptions) count tokens and no dollars.
+      </p>
+      <section className="panel" aria-labelledby="price-add-h">
+        <h2 id="price-add-h">Add a model or a new price version</h2>
+        <Form method="post" noValidate className="price-form">
+          <AuthenticityTokenInput />
+          <FormError message={actionData?.formError} />
+          <div className="form-row">
+            <label>
+              Model <input name="model" required maxLength={200} defaultValue={values.model ?? ""} aria-invalid={errors.model ? true : undefined} />
+            </label>
+            {FIELDS.map(([name, label]) => (
+              <label key={name}>
+                {label} (USD/Mtok)
+                <input name={name} inputMode="decimal" placeholder="0" defaultValue={values[name] ?? ""} aria-invalid={errors[name] ? true : undefined} />
+              </label>
+            ))}
+            <label>
+              Effective from (UTC) <input name="effective_from" type="datetime-local" defaultValue={values.effective_from ?? ""} aria-invalid={errors.effective_from ? true : undefined} />
+            </label>
+            <label>
+              Note <input name="note" maxLength={500} defaultValue={values.note ?? ""} />
+            </label>
+          </div>
+          <label className="choice">
+            <input type="checkbox" name="included" defaultChecked={values.included === "on"} /> Included in a subscription (no dollars)
+          </label>
+          {Object.entries(errors).map(([k, m]) => (
+            <p key={k} className="field-error">{k === "_form" ? m : `${k}: ${m}`}</p>
+          ))}
+          <button type="submit" className="btn btn-primary btn-small">Add price</button>
+        </Form>
+      </section>
+      <section className="panel" aria-labelledby="price-list-h">
+        <h2 id="price-list-h">Price table</h2>
+        <div className="table-scroll">
+          <table className="table" data-testid="price-table">
+            <thead>
+              <tr>
+                <th>Model</th>
+                <th>Version</th>
+                <th>In</th>
+                <th>Out</th>
+                <th>Cache r</th>
+                <th>Cache w</th>
+                <th>From</th>
+              </tr>
+            </thead>
+            <tbody>
+              {loaderData.prices.map((p) => (
+                <tr key={p.id} data-model={p.model} data-version={p.version} className={p.current ? undefined : "muted"}>
+                  <td>{p.model}</td>
+                  <td>
+                    v{p.version}
+                    {p.current ? " (current)" : ""}
+                  </td>
+                  {p.included ? (
+                    <td colSpan={4}>included</td>
+                  ) : (
+                    <>
+                      <td>{usd(p.input_usd_per_mtok)}</td>
+                      <td>{usd(p.output_usd_per_mtok)}</td>
+                      <td>{usd(p.cache_read_usd_per_mtok)}</td>
+                      <td>{usd(p.cache_write_usd_per_mtok)}</td>
+                    </>
+                  )}
+                  <td title={p.note}>{p.effective_from.slice(0, 16).replace("T", " ")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </main>
+  );
+}
