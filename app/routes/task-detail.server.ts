@@ -76,17 +76,16 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         await answerPlanningQuestion(rt, rt.gateway, taskId, parsed.data.question_id, parsed.data.answer, actor);
         break;
       }
-<<<<<<< HEAD
       case "revoke-grant": {
         const parsed = parseForm(form, grantRevokeSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         // Approver role and the grant belonging to a live grant are checked in SQL.
         await db.rpc("revoke_standing_grant", { p_grant_id: parsed.data.grant_id, p_user_id: actor.id ?? null });
-=======
+        break;
+      }
       case "budget": {
         const refused = await saveBudget(db, ctx.user, actor, "task", taskId, form);
         if (refused) return refused;
->>>>>>> cost
         break;
       }
       case "cancel-planning":
