@@ -40,7 +40,8 @@ export interface Box {
   right: number;
 }
 
-export const DEFAULT_BOX: Box = { width: 600, height: 180, left: 48, bottom: 22, top: 8, right: 4 };
+// Small enough that 10px labels stay legible when a phone shrinks the chart.
+export const DEFAULT_BOX: Box = { width: 420, height: 160, left: 44, bottom: 18, top: 6, right: 16 };
 
 export interface VerticalBar extends Point {
   x: number;
@@ -59,7 +60,7 @@ export interface ColumnChart {
 }
 
 /** Vertical bars, one per point, on a 0-based axis with nice ticks. */
-export function columnChart(points: Point[], box: Box = DEFAULT_BOX, maxLabels = 8): ColumnChart {
+export function columnChart(points: Point[], box: Box = DEFAULT_BOX, maxLabels = 6): ColumnChart {
   const plotW = box.width - box.left - box.right;
   const plotH = box.height - box.top - box.bottom;
   const ticks = niceTicks(Math.max(0, ...points.map((p) => p.value)));

@@ -70,7 +70,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
               name: a.name,
               label: name(a),
               value: a.completed,
-              detail: `${a.completed} done · ${percent(a.success_rate)} first time`,
+              note: `${a.first_time} without rework · success ${percent(a.success_rate)}`,
             }))}
           />
         </section>
@@ -87,7 +87,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
                 name: a.name,
                 label: name(a),
                 value: Number(a.cost_per_task ?? 0),
-                detail: `${usd(a.cost_per_task)} · ${count(a.tokens_per_task)} tok/task · ${provenance(a.usage)}`,
+                note: `${count(a.tokens_per_task)} tokens per task · ${provenance(a.usage)}`,
               }))}
           />
         </section>
@@ -96,7 +96,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
       <section className="panel" aria-labelledby="delivery-h">
         <h2 id="delivery-h">Delivery</h2>
         <div className="table-scroll">
-          <table className="table" data-testid="delivery-table">
+          <table className="table nowrap" data-testid="delivery-table">
             <thead>
               <tr>
                 <th>Agent</th>
@@ -136,7 +136,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
       <section className="panel" aria-labelledby="human-h">
         <h2 id="human-h">Human side</h2>
         <div className="table-scroll">
-          <table className="table" data-testid="human-table">
+          <table className="table nowrap" data-testid="human-table">
             <thead>
               <tr>
                 <th>Agent</th>
@@ -166,8 +166,9 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
           </table>
         </div>
         <h3 className="stat-label">Interventions by mode</h3>
-        <div className="table-scroll">
-          <table className="table" data-testid="mode-table">
+        {perf.by_mode.length === 0 ? <p className="muted">No gated actions in this period.</p> : null}
+        <div className="table-scroll" hidden={perf.by_mode.length === 0}>
+          <table className="table nowrap" data-testid="mode-table">
             <thead>
               <tr>
                 <th>Mode</th>
@@ -194,7 +195,6 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
             </tbody>
           </table>
         </div>
-        {perf.by_mode.length === 0 ? <p className="muted">No gated actions in this period.</p> : null}
         <p className="figure-note">
           From the approvals table: requests created in the period, by the mode the gate resolved to. Wait: request → a person's decision.
           Approvals per task: every request on the tasks completed in the period.

@@ -37,14 +37,14 @@ export default function CostsOverview({ loaderData }: Route.ComponentProps) {
               </Link>
             ),
             value: Number(w.totals.d30.cost_usd),
-            detail: `${usd(w.totals.d30.cost_usd)} · ${count(w.totals.d30.tokens)} tok · ${provenance(w.totals.d30)}`,
+            note: `${count(w.totals.d30.tokens)} tokens · ${provenance(w.totals.d30)}`,
           }))}
         />
       </section>
       <section className="panel" aria-labelledby="ws-table-h">
         <h2 id="ws-table-h">Totals</h2>
         <div className="table-scroll">
-          <table className="table" data-testid="overview-table">
+          <table className="table nowrap" data-testid="overview-table">
             <thead>
               <tr>
                 <th>Workspace</th>

@@ -56,7 +56,7 @@ export default function Costs({ loaderData }: Route.ComponentProps) {
                 </>
               ),
               value: Number(a.cost_usd),
-              detail: `${usd(a.cost_usd)} · ${count(a.tokens)} tok · ${provenance(a)}`,
+              note: `${count(a.tokens)} tokens · ${provenance(a)}`,
             }))}
           />
         </section>
@@ -71,7 +71,7 @@ export default function Costs({ loaderData }: Route.ComponentProps) {
               name: m.model || "unknown model",
               label: m.model ? <code>{m.model}</code> : <span className="muted">unknown model</span>,
               value: Number(m.cost_usd),
-              detail: `${usd(m.cost_usd)} · ${count(m.tokens)} tok · ${provenance(m)}`,
+              note: `${count(m.tokens)} tokens · ${provenance(m)}`,
             }))}
           />
         </section>

@@ -7,13 +7,14 @@ export interface BarItem {
   /** Plain-text name for the bar's accessible title. */
   name: string;
   value: number;
-  /** What the row says next to the bar (the value and where it came from). */
-  detail: ReactNode;
+  /** A line under the bar: where the figure came from, or what it is made of. */
+  note?: ReactNode;
 }
 
 /**
- * Horizontal bars, one row each: name, an SVG bar scaled to the largest
- * value, and the value written out, so nothing depends on reading the bar.
+ * Horizontal bars, one row each: name and value written out, an SVG bar
+ * scaled to the largest value, and an optional note, so nothing depends on
+ * reading the bar.
  */
 export function BarList({ title, items, format, testId }: { title: string; items: BarItem[]; format: (v: number) => string; testId?: string }) {
   const { bars, width } = horizontalBars(items.map((i) => ({ label: i.key, value: i.value })));
@@ -28,7 +29,8 @@ export function BarList({ title, items, format, testId }: { title: string; items
             <rect className="bar-track" x={0} y={0} width={width} height={10} />
             <rect className="chart-bar" x={0} y={0} width={bars[i]!.width} height={10} data-label={item.name} data-value={item.value} />
           </svg>
-          <span className="bar-value">{item.detail}</span>
+          <span className="bar-value">{format(item.value)}</span>
+          {item.note ? <span className="bar-note">{item.note}</span> : null}
         </li>
       ))}
     </ul>
