@@ -44,6 +44,9 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
           <NavLink to="/approvals" className="ws-link approvals-link">
             Approvals{pending > 0 ? <span className="count-badge" data-testid="pending-approvals">{pending}</span> : null}
           </NavLink>
+          <NavLink to="/costs" className="ws-link">
+            Costs
+          </NavLink>
           <NavLink to="/heartbeat" className="ws-link">
             Heartbeat
           </NavLink>

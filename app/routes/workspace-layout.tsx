@@ -22,6 +22,8 @@ export default function WorkspaceLayout({ loaderData }: Route.ComponentProps) {
           <NavLink to={base} end>Board</NavLink>
           <NavLink to={`${base}/feed`}>Live feed</NavLink>
           <NavLink to={`${base}/agents`}>Agents</NavLink>
+          <NavLink to={`${base}/costs`}>Costs</NavLink>
+          <NavLink to={`${base}/analytics`}>Analytics</NavLink>
           <NavLink to={`${base}/settings`}>Settings</NavLink>
         </nav>
         <ConnectionBadge />

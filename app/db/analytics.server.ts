@@ -1,0 +1,12 @@
+import type { AgentPerformance, CostOverview, CostSummary } from "#app/domain/analytics";
+import type { Database } from "./types";
+
+// The cost and analytics aggregates: each one SQL function, one round trip.
+
+export const getCostSummary = (db: Database, workspaceId: string, days: number) =>
+  db.rpc<CostSummary>("workspace_cost_summary", { p_workspace_id: workspaceId, p_days: days });
+
+export const getCostOverview = (db: Database) => db.rpc<CostOverview>("cost_overview");
+
+export const getAgentPerformance = (db: Database, workspaceId: string, days: number) =>
+  db.rpc<AgentPerformance>("agent_performance", { p_workspace_id: workspaceId, p_days: days });

@@ -1,0 +1,134 @@
+// Shapes of the cost and analytics RPC answers (docs/ANALYTICS.md), the
+// period choices, and the formatting every figure on those pages shares.
+
+export interface UsageFigures {
+  records: number;
+  tokens: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_tokens: number;
+  cost_usd: number;
+  reported_usd: number;
+  estimated_usd: number;
+  reported_records: number;
+  estimated_records: number;
+  unknown_cost_records: number;
+}
+
+export type Windows = Record<"today" | "d7" | "d30", UsageFigures>;
+
+export interface CostSummary {
+  workspace_id: string;
+  now: string;
+  days: number;
+  from: string;
+  totals: Windows;
+  period: UsageFigures;
+  by_agent: Array<UsageFigures & { agent_id: string | null; name: string; emoji: string | null }>;
+  by_model: Array<UsageFigures & { model: string }>;
+  daily: Array<UsageFigures & { day: string }>;
+}
+
+export interface CostOverview {
+  now: string;
+  workspaces: Array<{ id: string; slug: string; name: string; icon: string; totals: Windows }>;
+  totals: Windows;
+}
+
+export interface ModeFigures {
+  mode: "hitl" | "hotl" | "policy";
+  total: number;
+  human_decided: number;
+  approved: number;
+  denied: number;
+  expired: number;
+  pending: number;
+  intervention_rate: number;
+  denied_rate: number;
+}
+
+export interface AgentFigures {
+  agent_id: string;
+  name: string;
+  emoji: string;
+  autonomy_level: "hitl" | "hotl" | "autonomous";
+  completed: number;
+  first_time: number;
+  success_rate: number | null;
+  handed_in: number;
+  reworked: number;
+  rework_events: number;
+  rework_rate: number | null;
+  cycle_n: number;
+  cycle_p50_s: number | null;
+  cycle_p90_s: number | null;
+  usage: UsageFigures;
+  cost_per_task: number | null;
+  tokens_per_task: number | null;
+  approvals: { requested: number; human_decided: number; wait_p50_s: number | null; wait_p90_s: number | null; per_task: number | null; by_mode: ModeFigures[] };
+  promote: { suggest: true; to: "hotl" | "autonomous"; approved_in_a_row: number } | { suggest: false; considered: number; approved: number };
+}
+
+export interface AgentPerformance {
+  workspace_id: string;
+  now: string;
+  days: number;
+  from: string;
+  promote_after: number;
+  agents: AgentFigures[];
+  by_mode: ModeFigures[];
+  promote: Array<{ agent_id: string; name: string; emoji: string; from: string; to: string }>;
+}
+
+export const PERIODS = [7, 30, 90] as const;
+export type Period = (typeof PERIODS)[number];
+
+/** The `?days=` choice, or the default for anything else. */
+export function parsePeriod(value: string | null, fallback: Period = 30): Period {
+  const n = Number(value);
+  return (PERIODS as readonly number[]).includes(n) ? (n as Period) : fallback;
+}
+
+export function usd(value: number | null | undefined): string {
+  if (value === null || value === undefined) return "—";
+  const n = Number(value);
+  if (n !== 0 && Math.abs(n) < 0.01) return `$${n.toFixed(4)}`;
+  return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+export function count(value: number | null | undefined): string {
+  if (value === null || value === undefined) return "—";
+  const n = Number(value);
+  if (Math.abs(n) >= 1_000_000) return `${(n / 1_000_000).toFixed(1).replace(/\.0$/, "")}M`;
+  if (Math.abs(n) >= 10_000) return `${(n / 1000).toFixed(1).replace(/\.0$/, "")}k`;
+  return n.toLocaleString("en-US", { maximumFractionDigits: 1 });
+}
+
+export function percent(rate: number | null | undefined): string {
+  if (rate === null || rate === undefined) return "—";
+  return `${(Number(rate) * 100).toFixed(Number(rate) * 100 % 1 === 0 ? 0 : 1)}%`;
+}
+
+/** Seconds as a short duration: 45s, 12m, 3.5h, 2.1d. */
+export function duration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return "—";
+  const s = Number(seconds);
+  if (s < 60) return `${Math.round(s)}s`;
+  if (s < 3600) return `${Math.round(s / 60)}m`;
+  if (s < 86_400) return `${trim(s / 3600)}h`;
+  return `${trim(s / 86_400)}d`;
+}
+
+function trim(n: number): string {
+  return n.toFixed(1).replace(/\.0$/, "");
+}
+
+/** Where a cost figure came from, e.g. "reported $1.50 · estimated $0.25 · 1 record without cost". */
+export function provenance(f: Pick<UsageFigures, "reported_usd" | "estimated_usd" | "unknown_cost_records" | "records">): string {
+  if (f.records === 0) return "no usage records";
+  const parts = [`reported ${usd(f.reported_usd)}`, `estimated ${usd(f.estimated_usd)}`];
+  if (f.unknown_cost_records > 0) parts.push(`${f.unknown_cost_records} record${f.unknown_cost_records === 1 ? "" : "s"} without cost`);
+  return parts.join(" · ");
+}
+
+export const LEVEL_LABEL: Record<string, string> = { hitl: "human in the loop", hotl: "human on the loop", autonomous: "autonomous", policy: "allowed by policy" };
