@@ -39,6 +39,16 @@ export interface TaskCard {
   token_usage: number;
   estimated_cost: number;
   assignee: { id: string; name: string; emoji: string; status: string } | null;
+  /** The task's pipeline and current stage, null outside a pipeline. */
+  pipeline: TaskPipeline | null;
+}
+
+export interface TaskPipeline {
+  id: string;
+  name: string;
+  stage_id: string;
+  position: number;
+  stages: Array<{ id: string; position: number; name: string }>;
 }
 
 export interface Board {

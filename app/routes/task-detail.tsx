@@ -1,6 +1,7 @@
 import { Form, Link } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { getTask, listAgents, listTaskTypes, taskTypeOf } from "#app/db/api.server";
+import { stageTimeline } from "#app/db/pipelines.server";
 import { PRIORITY_LABELS } from "#app/domain/priority";
 import { STATUS_LABELS } from "#app/domain/task-status";
 import { formatAge } from "#app/domain/time";
@@ -9,6 +10,7 @@ import { TaskForm } from "#app/components/task-form";
 import { DeliverableList } from "#app/components/deliverable-list";
 import { DispatchPanel } from "#app/components/dispatch-panel";
 import { PlanningPanel } from "#app/components/planning-panel";
+import { StageTimeline } from "#app/components/stage-timeline";
 import { UsagePanel } from "#app/components/usage-panel";
 import { operator } from "#app/services/operator.server";
 import { getPlanningState } from "#app/services/planning.server";
@@ -24,10 +26,11 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   const workspace = await loadWorkspace(db, params.slug);
   const task = await getTask(db, pathId(params.taskId, "Task"));
   if (task?.workspace_id !== workspace.id) found(null, "Task");
-  const [planning, taskType, taskTypes] = await Promise.all([
+  const [planning, taskType, taskTypes, stageRuns] = await Promise.all([
     task!.status === "planning" ? getPlanningState(rt, task!.id) : null,
     taskTypeOf(db, task!.id),
     listTaskTypes(db),
+    task!.pipeline ? stageTimeline(db, task!.id) : [],
   ]);
   return {
     workspace,
@@ -35,6 +38,7 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
     planning,
     taskType,
     taskTypes,
+    stageRuns,
     gateway: rt.gateway?.status ?? "disabled",
     agents: await listAgents(db, workspace.id),
     canEdit: user.role !== "viewer",
@@ -49,7 +53,9 @@ export async function action({ request, context, params, url }: Route.ActionArgs
 }
 
 export default function TaskDetailPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { workspace, task, agents, canEdit, planning, gateway, taskType, taskTypes } = loaderData;
+  const { workspace, task, agents, canEdit, planning, gateway, taskType, taskTypes, stageRuns } = loaderData;
+  const pipeline = task.pipeline;
+  const hasNextStage = Boolean(pipeline?.stages.some((s) => s.position > pipeline.position));
   const now = new Date(loaderData.now);
   const failed = actionData && !actionData.ok ? actionData : null;
   const editFailed = failed?.intent === "update";
@@ -87,6 +93,15 @@ export default function TaskDetailPage({ loaderData, actionData }: Route.Compone
       ) : null}
 
       <div className="task-grid">
+        {pipeline ? (
+          <StageTimeline
+            pipeline={pipeline}
+            runs={stageRuns}
+            canAdvance={canEdit && task.status === "review" && hasNextStage}
+            now={now}
+            pipelineHref={`/w/${workspace.slug}/pipelines/${pipeline.id}`}
+          />
+        ) : null}
         {canEdit && planning ? (
           <PlanningPanel
             questions={planning.questions}

@@ -22,6 +22,7 @@ export default function WorkspaceLayout({ loaderData }: Route.ComponentProps) {
           <NavLink to={base} end>Board</NavLink>
           <NavLink to={`${base}/feed`}>Live feed</NavLink>
           <NavLink to={`${base}/agents`}>Agents</NavLink>
+          <NavLink to={`${base}/pipelines`}>Pipelines</NavLink>
           <NavLink to={`${base}/settings`}>Settings</NavLink>
         </nav>
         <ConnectionBadge />
