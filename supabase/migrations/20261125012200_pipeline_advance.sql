@@ -148,22 +148,29 @@ begin
                             'from_stage', pipeline_stage_json(v_from), 'stage', pipeline_stage_json(v_next));
 end $$;
 
--- The last stage's run ends with the task.
+-- The last stage's run ends with the task; who finished it comes from the
+-- status_changed activity every writer logs next to the move.
 create or replace function close_final_stage_run() returns trigger
 language plpgsql as $$
-declare
-  v_actor jsonb := coalesce(nullif(current_setting('mc.actor', true), '')::jsonb, '{"type":"system","name":"pipeline"}'::jsonb);
 begin
-  if new.status = 'done' and new.stage_id is not null then
-    update task_stage_runs set finished_at = clock_timestamp(), session_key = coalesce(new.session_key, session_key),
-           advanced_by_type = coalesce(v_actor->>'type', 'system'), advanced_by_id = (v_actor->>'id')::uuid,
-           advanced_by_name = coalesce(v_actor->>'name', '')
-    where task_id = new.id and finished_at is null;
-  end if;
+  update task_stage_runs set finished_at = clock_timestamp(), session_key = coalesce(new.session_key, session_key)
+  where task_id = new.id and finished_at is null;
   return new;
 end $$;
 create trigger tasks_close_final_stage after update of status on tasks
-  for each row when (new.status = 'done' and old.status is distinct from 'done') execute function close_final_stage_run();
+  for each row when (new.status = 'done' and old.status is distinct from 'done' and new.stage_id is not null)
+  execute function close_final_stage_run();
+
+create or replace function record_stage_finisher() returns trigger
+language plpgsql as $$
+begin
+  update task_stage_runs r set advanced_by_type = new.actor_type, advanced_by_id = new.actor_id, advanced_by_name = new.actor_name
+  where r.id = (select id from task_stage_runs where task_id = new.task_id order by started_at desc, id desc limit 1)
+    and r.finished_at is not null and r.advanced_by_type is null;
+  return new;
+end $$;
+create trigger task_activities_stage_finisher after insert on task_activities
+  for each row when (new.type = 'status_changed' and new.metadata->>'to' = 'done') execute function record_stage_finisher();
 
 -- review → done is for the last stage only: earlier stages advance instead.
 -- (Named to fire before tasks_done_gate: triggers run in name order.)

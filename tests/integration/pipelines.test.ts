@@ -152,7 +152,7 @@ describe.each(TRANSPORTS)("pipelines on %s", (kind) => {
     expect(timeline.map((r) => [r.position, r.tokens, Number(r.cost_usd), r.session_key, (r.advanced_by as { name: string }).name])).toEqual([
       [1, 100, 0.5, keys[0], "pipeline"],
       [2, 200, 0.5, keys[1], "pipeline"],
-      [3, 300, 0.5, keys[2], "pipeline"],
+      [3, 300, 0.5, keys[2], "test"],
     ]);
     expect(timeline.every((r) => r.finished_at !== null)).toBe(true);
     const card = await db().rpc<{ pipeline: { position: number; stages: Stage[] } }>("get_task_by_id", { p_task_id: task.id });
