@@ -210,7 +210,7 @@ language sql stable as $$
 $$;
 
 -- The task's way through its pipeline: one entry per stage run, with the
--- usage recorded on that stage's session.
+-- usage recorded on that stage's session or for one of its runs.
 create or replace function task_stage_timeline(p_task_id uuid) returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(jsonb_build_object(
@@ -225,12 +225,18 @@ language sql stable as $$
     order by r.started_at, r.id), '[]'::jsonb)
   from task_stage_runs r
   join tasks t on t.id = r.task_id
+  cross join lateral (select coalesce(r.session_key, case when r.finished_at is null then t.session_key end) as key) k
   left join lateral (
     select sum(ur.input_tokens + ur.output_tokens + ur.cache_read_tokens + ur.cache_write_tokens)::bigint as tokens,
            sum(ur.cost_usd) as cost, count(*)::int as n
     from usage_records ur
     where ur.task_id = r.task_id
-      and ur.session_key = coalesce(r.session_key, case when r.finished_at is null then t.session_key end)
+      -- By run first: usage that arrives after the stage moved on still names its run.
+      and (ur.run_id in (select x.metadata->>'run_id' from task_activities x
+                         where x.task_id = r.task_id and x.type = 'dispatched' and x.metadata->>'session_key' = k.key)
+           or (ur.session_key = k.key
+               and not exists (select 1 from task_activities x
+                               where x.task_id = r.task_id and x.type = 'dispatched' and x.metadata->>'run_id' = ur.run_id)))
   ) u on true
   where r.task_id = p_task_id
 $$;

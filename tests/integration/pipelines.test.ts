@@ -177,6 +177,16 @@ describe.each(TRANSPORTS)("pipelines on %s", (kind) => {
       [task.id],
     );
     expect(run).toEqual({ advanced_by_type: "user", advanced_by_name: "Ann" });
+    // Usage that arrives for stage 1's run after the advance still counts for stage 1.
+    const [dispatched] = await query<{ run_id: string }>(db(), "select metadata->>'run_id' as run_id from task_activities where task_id = $1 and type = 'dispatched'", [
+      task.id,
+    ]);
+    await db().rpc("record_usage", { p_task_id: task.id, p_source: "gateway", p_dedupe_key: dispatched!.run_id, p_run_id: dispatched!.run_id, p_usage: { input_tokens: 42 } });
+    const timeline = await db().rpc<Array<{ position: number; tokens: number }>>("task_stage_timeline", { p_task_id: task.id });
+    expect(timeline.map((r) => [r.position, r.tokens])).toEqual([
+      [1, 42],
+      [2, 0],
+    ]);
   });
 
   it("hitl: the advance waits for an approver and runs once", async () => {
