@@ -80,7 +80,7 @@ describe("a pipeline task across three stages on a real OpenClaw gateway", () =>
   });
 
   it("runs each stage as its own dispatch and session, and gates the hitl advance", async () => {
-    const agents = [];
+    const agents: Array<{ id: string; token: string }> = [];
     for (const n of ["Researcher", "Writer", "Editor"]) {
       const a = await seedAgent(db, ws.id, n, "main");
       await sql(db, "update agents set autonomy_level = 'autonomous' where id = $1", [a.id]);
