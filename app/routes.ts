@@ -28,6 +28,8 @@ export default [
           route("analytics", "routes/analytics.tsx"),
           route("agents", "routes/agents.tsx"),
           route("agents/:agentId", "routes/agent-detail.tsx"),
+          route("pipelines", "routes/pipelines.tsx"),
+          route("pipelines/:pipelineId", "routes/pipeline-detail.tsx"),
           route("settings", "routes/workspace-settings.tsx"),
         ]),
       ]),

@@ -5,6 +5,7 @@ import { PRIORITY_LABELS } from "#app/domain/priority";
 import { STATUS_LABELS, allowedTransitions } from "#app/domain/task-status";
 import { formatAge, isOverdue } from "#app/domain/time";
 import { formatCost } from "#app/domain/costs";
+import { StageChips } from "./stage-chips";
 
 /** A board card: what it is, who has it, how old, what is wrong, and a move form. */
 export function TaskCard({ task, base, canEdit, now }: { task: Card; base: string; canEdit: boolean; now: Date }) {
@@ -42,6 +43,7 @@ export function TaskCard({ task, base, canEdit, now }: { task: Card; base: strin
           </span>
         ) : null}
       </div>
+      {task.pipeline ? <StageChips pipeline={task.pipeline} /> : null}
       {task.alert_reason ? (
         <p className="alert" role="note">
           ⚠ {task.alert_reason.replaceAll("_", " ")}

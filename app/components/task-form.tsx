@@ -11,6 +11,7 @@ export interface TaskFormValues {
   due_at?: string | null;
   status?: string;
   task_type_id?: string | null;
+  pipeline_id?: string | null;
 }
 
 /** The create and edit form: same fields, same server-side errors next to each. */
@@ -23,8 +24,10 @@ export function TaskForm(props: {
   submitLabel: string;
   withStatus?: boolean;
   intent?: string;
+  /** Offered on create only: a pipeline task starts at stage 1 with that stage's agent. */
+  pipelines?: ReadonlyArray<{ id: string; name: string; stages: ReadonlyArray<unknown> }>;
 }) {
-  const { agents, taskTypes, values, errors, formError, submitLabel, withStatus, intent } = props;
+  const { agents, taskTypes, values, errors, formError, submitLabel, withStatus, intent, pipelines } = props;
   return (
     <Form method="post" className="task-form" noValidate>
       <AuthenticityTokenInput />
@@ -55,6 +58,18 @@ export function TaskForm(props: {
           error={errors.task_type_id}
           options={[{ value: "", label: "General (low risk)" }, ...taskTypes.map((t) => ({ value: t.id, label: `${t.name} (${t.risk} risk)` }))]}
         />
+        {pipelines && pipelines.length > 0 ? (
+          <SelectField
+            label="Pipeline"
+            name="pipeline_id"
+            defaultValue={values.pipeline_id ?? ""}
+            error={errors.pipeline_id}
+            options={[
+              { value: "", label: "None (single step)" },
+              ...pipelines.filter((p) => p.stages.length > 0).map((p) => ({ value: p.id, label: `${p.name} (${p.stages.length} stages)` })),
+            ]}
+          />
+        ) : null}
         {withStatus ? (
           <SelectField
             label="Start in"

@@ -42,6 +42,16 @@ export interface TaskCard {
   /** How sure the cost is: the weakest provenance among the task's usage records; null with none. */
   cost_provenance: Provenance | null;
   assignee: { id: string; name: string; emoji: string; status: string } | null;
+  /** The task's pipeline and current stage, null outside a pipeline. */
+  pipeline: TaskPipeline | null;
+}
+
+export interface TaskPipeline {
+  id: string;
+  name: string;
+  stage_id: string;
+  position: number;
+  stages: Array<{ id: string; position: number; name: string }>;
 }
 
 export interface Board {

@@ -12,6 +12,7 @@ import {
   runFinishedFromEvent,
   runOutcomeFromHistory,
   runUsageFromHistory,
+  parseTaskSessionKey,
   taskIdFromSessionKey,
   taskSessionKey,
 } from "./openclaw";
@@ -24,6 +25,16 @@ describe("session keys", () => {
     expect(taskIdFromSessionKey(key)).toBe("3f2a");
     expect(taskIdFromSessionKey("agent:main:main")).toBeNull();
     expect(taskIdFromSessionKey("mc-task-1")).toBeNull();
+  });
+
+  it("gives every pipeline stage after the first its own session", () => {
+    const id = "0b5c7e9a-1111-4222-8333-944455556666";
+    expect(taskSessionKey("main", id, 1)).toBe(`agent:main:mc-task-${id}`);
+    expect(taskSessionKey("main", id, null)).toBe(`agent:main:mc-task-${id}`);
+    expect(taskSessionKey("writer", id, 3)).toBe(`agent:writer:mc-task-${id}-s3`);
+    expect(parseTaskSessionKey(`agent:writer:mc-task-${id}-s3`)).toEqual({ taskId: id, stage: 3 });
+    expect(parseTaskSessionKey(`agent:main:mc-task-${id}`)).toEqual({ taskId: id, stage: 1 });
+    expect(taskIdFromSessionKey(`agent:writer:mc-task-${id}-s12`)).toBe(id);
   });
 
   it("rejects agent ids that would break the key", () => {

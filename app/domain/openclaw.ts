@@ -8,11 +8,15 @@ import { encodeHexLowerCase } from "@oslojs/encoding";
 // ---------------------------------------------------------------------------
 // Session keys
 
-/** One session per task: `agent:<agentId>:mc-task-<taskId>`. */
-export function taskSessionKey(agentId: string, taskId: string): string {
+/**
+ * One session per task and pipeline stage: `agent:<agentId>:mc-task-<taskId>`
+ * for stage 1 (and tasks outside a pipeline), `…-s<n>` for stage n > 1.
+ * The SQL function task_session_key builds the same key.
+ */
+export function taskSessionKey(agentId: string, taskId: string, stage?: number | null): string {
   if (!agentId || agentId.includes(":")) throw new Error(`invalid OpenClaw agent id: ${JSON.stringify(agentId)}`);
   if (!taskId) throw new Error("task id is required");
-  return `agent:${agentId}:mc-task-${taskId}`;
+  return `agent:${agentId}:mc-task-${taskId}${stage && stage > 1 ? `-s${stage}` : ""}`;
 }
 
 /** Splits `agent:<agentId>:<rest>`; null for anything else (a bare key, another scheme). */
@@ -21,12 +25,18 @@ export function parseSessionKey(key: string): { agentId: string; rest: string } 
   return match ? { agentId: match[1]!, rest: match[2]! } : null;
 }
 
-/** The task id of a `agent:<agent>:mc-task-<taskId>` key, or null. */
-export function taskIdFromSessionKey(key: string): string | null {
+/** The task id and stage of a `agent:<agent>:mc-task-<taskId>[-s<n>]` key, or null. */
+export function parseTaskSessionKey(key: string): { taskId: string; stage: number } | null {
   const parsed = parseSessionKey(key);
   if (!parsed?.rest.startsWith("mc-task-")) return null;
-  const id = parsed.rest.slice("mc-task-".length);
-  return id.length > 0 ? id : null;
+  const match = /^(.+?)(?:-s(\d+))?$/.exec(parsed.rest.slice("mc-task-".length));
+  if (!match?.[1]) return null;
+  return { taskId: match[1], stage: match[2] ? Number(match[2]) : 1 };
+}
+
+/** The task id of a task session key (any stage), or null. */
+export function taskIdFromSessionKey(key: string): string | null {
+  return parseTaskSessionKey(key)?.taskId ?? null;
 }
 
 /**

@@ -12,7 +12,7 @@ import { dispatchOne } from "#app/services/dispatcher.server";
 import type { Logger } from "#app/services/logger.server";
 import { answerPlanningQuestion, startPlanning } from "#app/services/planning.server";
 import type { Runtime } from "#app/services/runtime.server";
-import { moveTask } from "#app/services/task-moves.server";
+import { advanceStage, moveTask } from "#app/services/task-moves.server";
 import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
 
 // The task page's forms, one intent each. Every one re-reads the task, so a
@@ -42,6 +42,9 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         await moveTask(db, log, taskId, parsed.data.status, actor, workspace.id);
         break;
       }
+      case "advance":
+        await advanceStage(db, log, taskId, actor);
+        break;
       case "update": {
         const parsed = parseForm(form, taskUpdateSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);

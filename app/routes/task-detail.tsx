@@ -1,6 +1,7 @@
 import { Form, Link } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { getTask, listAgents, listTaskTypes, taskTypeOf } from "#app/db/api.server";
+import { stageTimeline } from "#app/db/pipelines.server";
 import { PRIORITY_LABELS } from "#app/domain/priority";
 import { STATUS_LABELS } from "#app/domain/task-status";
 import { roleAtLeast } from "#app/domain/roles";
@@ -11,6 +12,7 @@ import { DeliverableList } from "#app/components/deliverable-list";
 import { DispatchPanel } from "#app/components/dispatch-panel";
 import { GrantsPanel, type StandingGrant } from "#app/components/grants-panel";
 import { PlanningPanel } from "#app/components/planning-panel";
+import { StageTimeline } from "#app/components/stage-timeline";
 import { UsagePanel } from "#app/components/usage-panel";
 import { BudgetPanel } from "#app/components/budget-panel";
 import { operator } from "#app/services/operator.server";
@@ -27,11 +29,12 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   const workspace = await loadWorkspace(db, params.slug);
   const task = await getTask(db, pathId(params.taskId, "Task"));
   if (task?.workspace_id !== workspace.id) found(null, "Task");
-  const [planning, taskType, taskTypes, grants] = await Promise.all([
+  const [planning, taskType, taskTypes, grants, stageRuns] = await Promise.all([
     task!.status === "planning" ? getPlanningState(rt, task!.id) : null,
     taskTypeOf(db, task!.id),
     listTaskTypes(db),
     db.rpc<StandingGrant[]>("list_standing_grants", { p_task_id: task!.id }),
+    task!.pipeline ? stageTimeline(db, task!.id) : [],
   ]);
   return {
     workspace,
@@ -40,6 +43,7 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
     taskType,
     taskTypes,
     grants,
+    stageRuns,
     gateway: rt.gateway?.status ?? "disabled",
     agents: await listAgents(db, workspace.id),
     canEdit: user.role !== "viewer",
@@ -56,7 +60,9 @@ export async function action({ request, context, params, url }: Route.ActionArgs
 }
 
 export default function TaskDetailPage({ loaderData, actionData }: Route.ComponentProps) {
-  const { workspace, task, agents, canEdit, isApprover, planning, gateway, taskType, taskTypes, grants } = loaderData;
+  const { workspace, task, agents, canEdit, isApprover, planning, gateway, taskType, taskTypes, grants, stageRuns } = loaderData;
+  const pipeline = task.pipeline;
+  const hasNextStage = Boolean(pipeline?.stages.some((s) => s.position > pipeline.position));
   const now = new Date(loaderData.now);
   const failed = actionData && !actionData.ok ? actionData : null;
   const editFailed = failed?.intent === "update";
@@ -99,6 +105,15 @@ export default function TaskDetailPage({ loaderData, actionData }: Route.Compone
       ) : null}
 
       <div className="task-grid">
+        {pipeline ? (
+          <StageTimeline
+            pipeline={pipeline}
+            runs={stageRuns}
+            canAdvance={canEdit && task.status === "review" && hasNextStage}
+            now={now}
+            pipelineHref={`/w/${workspace.slug}/pipelines/${pipeline.id}`}
+          />
+        ) : null}
         {canEdit && planning ? (
           <PlanningPanel
             questions={planning.questions}

@@ -1,5 +1,6 @@
 import { Link, redirect } from "react-router";
 import { createTask, listAgents, listTaskTypes } from "#app/db/api.server";
+import { createPipelineTask, listPipelines } from "#app/db/pipelines.server";
 import { AppError } from "#app/domain/errors";
 import { taskCreateSchema } from "#app/domain/forms/task";
 import { parseForm } from "#app/domain/forms/parse";
@@ -15,8 +16,8 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
   const { db } = operator(context, request);
   const workspace = await loadWorkspace(db, params.slug);
   const status = url.searchParams.get("status");
-  const [agents, taskTypes] = await Promise.all([listAgents(db, workspace.id), listTaskTypes(db)]);
-  return { workspace, agents, taskTypes, status: status === "planning" ? status : "inbox" };
+  const [agents, taskTypes, pipelines] = await Promise.all([listAgents(db, workspace.id), listTaskTypes(db), listPipelines(db, workspace.id)]);
+  return { workspace, agents, taskTypes, pipelines, status: status === "planning" ? status : "inbox" };
 }
 
 export async function action({ request, context, params }: Route.ActionArgs) {
@@ -25,7 +26,11 @@ export async function action({ request, context, params }: Route.ActionArgs) {
   const parsed = parseForm(await request.formData(), taskCreateSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, parsed.values);
   try {
-    const task = await createTask(db, workspace.id, parsed.data, actor);
+    const { pipeline_id, ...fields } = parsed.data;
+    // A pipeline task goes to its first stage's agent: assigned, unless it is to be planned first.
+    const task = pipeline_id
+      ? await createPipelineTask(db, workspace.id, pipeline_id, { ...fields, status: fields.status === "planning" ? "planning" : "assigned" }, actor)
+      : await createTask(db, workspace.id, fields, actor);
     log.info({ event: "task.created", task_id: task.id, status: task.status }, "task created");
     return redirect(`/w/${workspace.slug}/tasks/${task.id}`);
   } catch (error) {
@@ -35,7 +40,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
 }
 
 export default function NewTask({ loaderData, actionData }: Route.ComponentProps) {
-  const { workspace, agents, taskTypes, status } = loaderData;
+  const { workspace, agents, taskTypes, pipelines, status } = loaderData;
   return (
     <main className="page page-narrow">
       <p className="crumbs">
@@ -45,6 +50,7 @@ export default function NewTask({ loaderData, actionData }: Route.ComponentProps
       <TaskForm
         agents={agents}
         taskTypes={taskTypes}
+        pipelines={pipelines}
         values={actionData?.values ?? { status }}
         errors={actionData?.errors ?? {}}
         formError={actionData?.formError}

@@ -24,6 +24,7 @@ export default function WorkspaceLayout({ loaderData }: Route.ComponentProps) {
           <NavLink to={`${base}/agents`}>Agents</NavLink>
           <NavLink to={`${base}/costs`}>Costs</NavLink>
           <NavLink to={`${base}/analytics`}>Analytics</NavLink>
+          <NavLink to={`${base}/pipelines`}>Pipelines</NavLink>
           <NavLink to={`${base}/settings`}>Settings</NavLink>
         </nav>
         <ConnectionBadge />

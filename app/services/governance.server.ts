@@ -11,6 +11,8 @@ import type { Runtime } from "./runtime.server";
 interface PolicyContext {
   agent_level: AutonomyLevel;
   type_level: AutonomyLevel | null;
+  /** The current pipeline stage's level, null outside a pipeline. */
+  stage_level: AutonomyLevel | null;
   risk: Risk;
   gated_actions: GatedAction[];
   veto_minutes: number;
@@ -29,7 +31,7 @@ export async function requestAgentAction(rt: Runtime, agentId: string, request: 
     rt.db.rpc<PolicyContext | null>("policy_context", { p_task_id: request.task_id }),
     rt.db.rpc<{ granted: boolean }>("standing_grant_for", { p_task_id: request.task_id, p_action: request.action }),
   ]);
-  const level = effectiveLevel({ agent: ctx?.agent_level ?? "hitl", taskType: ctx?.type_level ?? null, stage: null, risk: ctx?.risk ?? "low" });
+  const level = effectiveLevel({ agent: ctx?.agent_level ?? "hitl", taskType: ctx?.type_level ?? null, stage: ctx?.stage_level ?? null, risk: ctx?.risk ?? "low" });
   const gate = decideGate({
     action: "agent_action",
     gated: ctx?.gated_actions ?? ["agent_action"],

@@ -80,6 +80,14 @@ async function runLocked(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceip
     p_ttl_seconds: rt.env.APPROVAL_TTL_MINUTES * 60,
   });
   for (const g of gated) actions.push({ task_id: g.task_id, action: "dispatch_approval_requested", reason: g.mode, ok: true });
+  // Pipeline tasks whose stage reached review move on (or ask, when gated) before dispatch picks them up.
+  const advances = await rt.db.rpc<Array<{ task_id: string; advanced: boolean; mode: string }>>("request_stage_advances", {
+    p_limit: Math.max(budget, 0),
+    p_ttl_seconds: rt.env.APPROVAL_TTL_MINUTES * 60,
+  });
+  for (const a of advances) {
+    actions.push({ task_id: a.task_id, action: a.advanced ? "stage_advanced" : "stage_advance_requested", reason: a.mode, ok: true });
+  }
   const dispatched = await dispatchReady(rt, gateway, budget);
   actions.push(...dispatched);
   budget -= dispatched.filter((a) => a.task_id !== null).length;
@@ -109,7 +117,7 @@ async function runLocked(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceip
 }
 
 /** Heartbeat actions that move a task, and where to (dispatches and completions log their own). */
-const HEARTBEAT_MOVES: Record<string, string> = { requeued: "assigned", checks_pass: "review", checks_fail: "assigned", checks_none_checkable: "review" };
+const HEARTBEAT_MOVES: Record<string, string> = { stage_advanced: "assigned", requeued: "assigned", checks_pass: "review", checks_fail: "assigned", checks_none_checkable: "review" };
 
 /** Expired leases: ask the gateway about the run first; only a dead run is requeued. */
 async function requeueExpiredLeases(rt: Runtime, gateway: Gateway | null, budget: number, actions: HeartbeatAction[]): Promise<number> {

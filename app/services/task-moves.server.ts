@@ -1,4 +1,5 @@
 import { getTask, updateTask } from "#app/db/api.server";
+import { requestStageAdvance } from "#app/db/pipelines.server";
 import type { Actor } from "#app/db/rows";
 import type { Database } from "#app/db/types";
 import { AppError } from "#app/domain/errors";
@@ -15,6 +16,10 @@ const approvalTtlSeconds = 60 * 60;
 export async function moveTask(db: Database, log: Logger, taskId: string, to: TaskStatus, actor: Actor, workspaceId?: string) {
   const task = await getTask(db, taskId);
   if (!task || (workspaceId && task.workspace_id !== workspaceId)) throw new AppError("not_found", "Task not found.");
+  // On a pipeline, "done" before the last stage means: on to the next stage.
+  if (to === "done" && task.status === "review" && hasNextStage(task.pipeline)) {
+    return { task, result: await advanceStage(db, log, taskId, actor) };
+  }
   const check = checkTransition(task.status, to, task.assignee !== null);
   if (!check.ok) {
     throw new AppError(check.reason === "needs_assignee" ? "invalid" : "conflict", describeTransitionError(task.status, to, check), {
@@ -44,4 +49,24 @@ export async function moveTask(db: Database, log: Logger, taskId: string, to: Ta
       { approval_id: approval.id, needs_approval: needs },
     );
   }
+}
+
+function hasNextStage(pipeline: { position: number; stages: Array<{ position: number }> } | null): boolean {
+  return pipeline !== null && pipeline.stages.some((s) => s.position > pipeline.position);
+}
+
+/** Advances a pipeline task in review to its next stage, through the stage_advance gate. */
+export async function advanceStage(db: Database, log: Logger, taskId: string, actor: Actor) {
+  const result = await requestStageAdvance(db, taskId, actor, approvalTtlSeconds);
+  if (result.advanced) {
+    log.info({ event: "task.stage_advanced", task_id: taskId, actor: actor.type }, "task advanced to its next stage");
+    return { id: taskId, status: "assigned" as const, changed: ["status", "stage"] };
+  }
+  throw new AppError(
+    "conflict",
+    result.gate === "hotl"
+      ? "The advance to the next stage runs when the veto window closes, unless an approver objects."
+      : "Advancing to the next stage needs an approver: a request is waiting in Approvals.",
+    { approval_id: result.approval?.id, needs_approval: "task.stage_advance" },
+  );
 }

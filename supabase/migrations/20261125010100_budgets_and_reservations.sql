@@ -61,7 +61,7 @@ create or replace function default_dispatch_reserve() returns numeric
 language sql immutable as $$ select 0.50::numeric $$;
 
 create or replace function utc_day_start(p_at timestamptz default now()) returns timestamptz
-language sql stable as $$
+language sql immutable as $$
   select date_trunc('day', p_at at time zone 'UTC') at time zone 'UTC'
 $$;
 

@@ -5,11 +5,7 @@
 -- cost estimated from the price table, and records with no cost at all.
 -- Definitions: docs/ANALYTICS.md.
 
--- Midnight UTC of the day p_at falls in.
-create or replace function utc_day_start(p_at timestamptz) returns timestamptz
-language sql immutable as $$
-  select date_trunc('day', p_at at time zone 'UTC') at time zone 'UTC'
-$$;
+-- utc_day_start(p_at) (midnight UTC of p_at's day) comes from 20261125010100.
 
 -- One figure set from summed parts (the same shape everywhere).
 create or replace function usage_figures(p_records numeric, p_input numeric, p_output numeric, p_cache_read numeric, p_cache_write numeric,

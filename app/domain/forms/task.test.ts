@@ -17,14 +17,14 @@ describe("taskCreateSchema", () => {
   it("parses a complete form, blanks becoming defaults", () => {
     expect(create({ title: "  Write the report  " })).toEqual({
       ok: true,
-      data: { title: "Write the report", description: "", priority: "normal", assigned_agent_id: null, due_at: null, task_type_id: null, status: "inbox" },
+      data: { title: "Write the report", description: "", priority: "normal", assigned_agent_id: null, due_at: null, task_type_id: null, status: "inbox", pipeline_id: null },
     });
   });
 
   it("fills defaults for fields a client leaves out", () => {
     expect(parseForm(formData({ title: "x" }), taskCreateSchema)).toEqual({
       ok: true,
-      data: { title: "x", description: "", priority: "normal", assigned_agent_id: null, due_at: null, task_type_id: null, status: "inbox" },
+      data: { title: "x", description: "", priority: "normal", assigned_agent_id: null, due_at: null, task_type_id: null, status: "inbox", pipeline_id: null },
     });
   });
 

@@ -43,9 +43,11 @@ export const taskCreateSchema = z
   .object({
     ...fields,
     status: z.enum(["planning", "inbox", "assigned"], { error: "New tasks start in planning, inbox or assigned" }).default("inbox"),
+    /** A task on a pipeline starts at stage 1, assigned to that stage's agent. */
+    pipeline_id: z.preprocess(emptyToNull, z.uuid({ error: "Choose a pipeline from the list" }).nullable()).default(null),
   })
   .strict()
-  .refine((t) => t.status !== "assigned" || t.assigned_agent_id !== null, {
+  .refine((t) => t.status !== "assigned" || t.assigned_agent_id !== null || t.pipeline_id !== null, {
     path: ["assigned_agent_id"],
     message: "Choose an agent to assign the task to",
   });

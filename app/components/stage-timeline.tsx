@@ -1,0 +1,59 @@
+import { Form } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import type { StageRun } from "#app/db/pipelines.server";
+import type { TaskPipeline } from "#app/db/rows";
+import { formatAge } from "#app/domain/time";
+import { StageChips } from "./stage-chips";
+
+/** The task's way through its pipeline: one row per stage run, with its usage. */
+export function StageTimeline(props: { pipeline: TaskPipeline; runs: StageRun[]; canAdvance: boolean; now: Date; pipelineHref: string }) {
+  const { pipeline, runs, canAdvance, now, pipelineHref } = props;
+  return (
+    <section className="panel panel-wide" aria-labelledby="stages-h">
+      <h2 id="stages-h">
+        Pipeline <a href={pipelineHref}>{pipeline.name}</a>
+      </h2>
+      <StageChips pipeline={pipeline} />
+      <div className="table-scroll">
+        <table className="table stage-runs">
+          <thead>
+            <tr>
+              <th>Stage</th>
+              <th>Agent</th>
+              <th>Started</th>
+              <th>Finished</th>
+              <th>Advanced by</th>
+              <th>Tokens</th>
+              <th>Cost</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((r) => (
+              <tr key={r.id} data-stage={r.position}>
+                <td>
+                  {r.position}. {r.stage_name}
+                </td>
+                <td>{r.agent?.name ?? "—"}</td>
+                <td>
+                  <time dateTime={r.started_at} title={r.started_at}>{formatAge(r.started_at, now)} ago</time>
+                </td>
+                <td>{r.finished_at ? <time dateTime={r.finished_at} title={r.finished_at}>{formatAge(r.finished_at, now)} ago</time> : "running"}</td>
+                <td>{r.advanced_by ? `${r.advanced_by.name || r.advanced_by.type} (${r.advanced_by.type})` : "—"}</td>
+                <td>{r.tokens.toLocaleString("en")}</td>
+                <td>{r.cost_usd === null ? "—" : `$${Number(r.cost_usd).toFixed(4)}`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {canAdvance ? (
+        <Form method="post" className="button-row">
+          <AuthenticityTokenInput />
+          <input type="hidden" name="intent" value="advance" />
+          <button type="submit" className="btn btn-primary">Advance to the next stage</button>
+          <span className="muted">Gated stages ask an approver (hitl) or open a veto window (hotl).</span>
+        </Form>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { AUTONOMY_LEVELS } from "../autonomy";
+
+// Pipeline template forms. A checkbox is absent when unchecked, so the gate
+// flag is "on" or missing.
+
+export const pipelineSchema = z
+  .object({
+    name: z.string().trim().min(1, "A name is required").max(80, "At most 80 characters"),
+    description: z.string().max(2000, "At most 2000 characters").default(""),
+  })
+  .strict();
+
+export const stageSchema = z
+  .object({
+    stage_id: z.uuid({ error: "Unknown stage" }).optional(),
+    name: z.string().trim().min(1, "A name is required").max(80, "At most 80 characters"),
+    agent_id: z.uuid({ error: "Choose an agent from the list" }),
+    autonomy_level: z.enum(AUTONOMY_LEVELS, { error: "Choose a level" }),
+    gate_advance: z
+      .enum(["on"], { error: "Tick the box or leave it empty" })
+      .optional()
+      .transform((v) => v === "on"),
+  })
+  .strict();
+
+export const stageRefSchema = z
+  .object({
+    stage_id: z.uuid({ error: "Unknown stage" }),
+    direction: z.enum(["up", "down"], { error: "Move up or down" }).optional(),
+  })
+  .strict();

@@ -1,0 +1,232 @@
+import { Form, Link, redirect } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { listAgents } from "#app/db/api.server";
+import { addStage, deletePipeline, deleteStage, getPipeline, moveStage, updatePipeline, updateStage } from "#app/db/pipelines.server";
+import { AUTONOMY_LABELS, AUTONOMY_LEVELS } from "#app/domain/autonomy";
+import { AppError } from "#app/domain/errors";
+import { parseForm } from "#app/domain/forms/parse";
+import { pipelineSchema, stageRefSchema, stageSchema } from "#app/domain/forms/pipeline";
+import { Field, FormError, SelectField } from "#app/components/field";
+import { operator } from "#app/services/operator.server";
+import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
+import { loadWorkspace, pathId } from "#app/services/workspace.server";
+import type { Route } from "./+types/pipeline-detail";
+
+export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.pipeline.name ?? "Pipeline"} · Mission Control` }];
+
+async function load(db: Parameters<typeof getPipeline>[0], slug: string | undefined, id: string | undefined) {
+  const workspace = await loadWorkspace(db, slug);
+  const pipeline = found(await getPipeline(db, pathId(id, "Pipeline")), "Pipeline");
+  if (pipeline.workspace_id !== workspace.id) found(null, "Pipeline");
+  return { workspace, pipeline };
+}
+
+export async function loader({ request, context, params }: Route.LoaderArgs) {
+  const { db, user } = operator(context, request, "viewer");
+  const { workspace, pipeline } = await load(db, params.slug, params.pipelineId);
+  return { workspace, pipeline, agents: await listAgents(db, workspace.id), canEdit: user.role !== "viewer" };
+}
+
+// One form per intent; each answers with its own errors (intent names the form).
+export async function action({ request, context, params }: Route.ActionArgs) {
+  const { db, actor, log } = operator(context, request);
+  const { workspace, pipeline } = await load(db, params.slug, params.pipelineId);
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  const own = (stageId: string) => {
+    if (!pipeline.stages.some((s) => s.id === stageId)) throw new AppError("not_found", "Stage not found.");
+  };
+  try {
+    switch (intent) {
+      case "rename": {
+        const parsed = parseForm(form, pipelineSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
+        await updatePipeline(db, pipeline.id, parsed.data, actor);
+        break;
+      }
+      case "add-stage":
+      case "edit-stage": {
+        const parsed = parseForm(form, stageSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, `${intent}${form.get("stage_id") ?? ""}`);
+        const { stage_id, ...fields } = parsed.data;
+        if (intent === "add-stage") await addStage(db, pipeline.id, fields, actor);
+        else {
+          own(stage_id ?? "");
+          await updateStage(db, stage_id!, fields, actor);
+        }
+        break;
+      }
+      case "move-stage":
+      case "delete-stage": {
+        const parsed = parseForm(form, stageRefSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
+        own(parsed.data.stage_id);
+        if (intent === "delete-stage") await deleteStage(db, parsed.data.stage_id, actor);
+        else await moveStage(db, parsed.data.stage_id, parsed.data.direction === "up" ? -1 : 1, actor);
+        break;
+      }
+      case "delete": {
+        await deletePipeline(db, pipeline.id, actor);
+        log.info({ event: "pipeline.deleted", pipeline_id: pipeline.id }, "pipeline deleted");
+        return redirect(`/w/${workspace.slug}/pipelines`);
+      }
+      default:
+        return invalidForm({ _form: "Unknown action." }, undefined, intent);
+    }
+  } catch (error) {
+    if (error instanceof AppError) return actionFailure(error, undefined, `${intent}${form.get("stage_id") ?? ""}`);
+    throw error;
+  }
+  log.info({ event: "pipeline.changed", pipeline_id: pipeline.id, intent }, "pipeline changed");
+  return redirect(`/w/${workspace.slug}/pipelines/${pipeline.id}`);
+}
+
+interface StageValues {
+  name?: string;
+  agent_id?: string;
+  autonomy_level?: string;
+  gate_advance?: boolean;
+}
+
+function StageFields({ values, errors, agents }: { values: StageValues; errors: Record<string, string>; agents: ReadonlyArray<{ id: string; name: string; emoji: string }> }) {
+  return (
+    <div className="form-row stage-form">
+      <Field label="Stage name" name="name" error={errors.name} defaultValue={values.name} maxLength={80} required />
+      <SelectField
+        label="Agent"
+        name="agent_id"
+        defaultValue={values.agent_id ?? ""}
+        error={errors.agent_id}
+        options={[{ value: "", label: "Choose…" }, ...agents.map((a) => ({ value: a.id, label: `${a.emoji} ${a.name}` }))]}
+      />
+      <SelectField
+        label="Autonomy"
+        name="autonomy_level"
+        defaultValue={values.autonomy_level ?? "hitl"}
+        error={errors.autonomy_level}
+        options={AUTONOMY_LEVELS.map((l) => ({ value: l, label: AUTONOMY_LABELS[l] }))}
+      />
+      <label className="choice">
+        <input type="checkbox" name="gate_advance" defaultChecked={values.gate_advance ?? true} /> Gate the advance to the next stage
+      </label>
+      {errors.gate_advance ? <p className="field-error">{errors.gate_advance}</p> : null}
+    </div>
+  );
+}
+
+export default function PipelineDetail({ loaderData, actionData }: Route.ComponentProps) {
+  const { workspace, pipeline, agents, canEdit } = loaderData;
+  const failed = actionData && "intent" in actionData ? actionData : null;
+  const errorsFor = (intent: string) => (failed?.intent === intent ? failed.errors : {});
+  const formErrorFor = (intent: string) => (failed?.intent === intent ? failed.formError : undefined);
+  const hidden = (intent: string, stageId?: string) => (
+    <>
+      <AuthenticityTokenInput />
+      <input type="hidden" name="intent" value={intent} />
+      {stageId ? <input type="hidden" name="stage_id" value={stageId} /> : null}
+    </>
+  );
+  return (
+    <main className="page page-narrow">
+      <p className="crumbs">
+        <Link to={`/w/${workspace.slug}/pipelines`}>← Pipelines</Link>
+      </p>
+      <h1>{pipeline.name}</h1>
+      {pipeline.description ? <p className="muted">{pipeline.description}</p> : null}
+      <p className="muted">
+        Each stage is its own dispatch to its agent. A task that reaches review moves on to the next stage; a gated advance follows the strictest
+        autonomy of agent, task type and stage (hitl waits for an approver, hotl for the veto window).
+      </p>
+      <ol className="stage-list">
+        {pipeline.stages.map((s, i) => {
+          const key = `edit-stage${s.id}`;
+          return (
+            <li key={s.id} className="panel" id={`stage-${s.id}`}>
+              <h2>
+                <span className="stage-pos">{s.position}</span> {s.name}
+              </h2>
+              <p className="muted">
+                {s.agent ? `${s.agent.emoji} ${s.agent.name}` : "No agent: choose one"} · {AUTONOMY_LABELS[s.autonomy_level]}
+                {i < pipeline.stages.length - 1 ? (s.gate_advance ? " · advance gated" : " · advances freely") : " · last stage"}
+              </p>
+              {canEdit ? (
+                <>
+                  <Form method="post" noValidate>
+                    {hidden("edit-stage", s.id)}
+                    <FormError message={formErrorFor(key)} />
+                    <StageFields
+                      values={{ name: s.name, agent_id: s.agent?.id, autonomy_level: s.autonomy_level, gate_advance: s.gate_advance }}
+                      errors={errorsFor(key)}
+                      agents={agents}
+                    />
+                    <div className="button-row">
+                      <button type="submit" className="btn btn-small">Save stage</button>
+                    </div>
+                  </Form>
+                  <div className="button-row">
+                    {i > 0 ? (
+                      <Form method="post" className="inline-form">
+                        {hidden("move-stage", s.id)}
+                        <input type="hidden" name="direction" value="up" />
+                        <button type="submit" className="btn btn-small btn-ghost">Move up</button>
+                      </Form>
+                    ) : null}
+                    {i < pipeline.stages.length - 1 ? (
+                      <Form method="post" className="inline-form">
+                        {hidden("move-stage", s.id)}
+                        <input type="hidden" name="direction" value="down" />
+                        <button type="submit" className="btn btn-small btn-ghost">Move down</button>
+                      </Form>
+                    ) : null}
+                    <Form method="post" className="inline-form">
+                      {hidden("delete-stage", s.id)}
+                      <button type="submit" className="btn btn-small btn-danger">Delete stage</button>
+                    </Form>
+                  </div>
+                  <FormError message={formErrorFor(`delete-stage${s.id}`) ?? formErrorFor(`move-stage${s.id}`)} />
+                </>
+              ) : null}
+            </li>
+          );
+        })}
+      </ol>
+      {pipeline.stages.length === 0 ? <p className="empty">No stages yet.</p> : null}
+      {canEdit ? (
+        <>
+          <section className="panel" aria-labelledby="add-stage">
+            <h2 id="add-stage">Add a stage</h2>
+            <Form method="post" noValidate>
+              {hidden("add-stage")}
+              <FormError message={formErrorFor("add-stage")} />
+              <StageFields values={failed?.intent === "add-stage" ? stageValues(failed.values) : {}} errors={errorsFor("add-stage")} agents={agents} />
+              <button type="submit" className="btn btn-primary">Add stage</button>
+            </Form>
+          </section>
+          <section className="panel" aria-labelledby="rename">
+            <h2 id="rename">Name and description</h2>
+            <Form method="post" noValidate>
+              {hidden("rename")}
+              <FormError message={formErrorFor("rename")} />
+              <Field label="Name" name="name" error={errorsFor("rename").name} defaultValue={pipeline.name} maxLength={80} required />
+              <Field label="Description" name="description" error={errorsFor("rename").description} defaultValue={pipeline.description} multiline rows={2} maxLength={2000} />
+              <button type="submit" className="btn">Save</button>
+            </Form>
+          </section>
+          <details className="danger-zone">
+            <summary>Delete this pipeline</summary>
+            <Form method="post">
+              {hidden("delete")}
+              <FormError message={formErrorFor("delete")} />
+              <p className="muted">Only a pipeline no task uses can be deleted.</p>
+              <button type="submit" className="btn btn-danger">Delete pipeline</button>
+            </Form>
+          </details>
+        </>
+      ) : null}
+    </main>
+  );
+}
+
+function stageValues(values: Record<string, string> | undefined): StageValues {
+  return { name: values?.name, agent_id: values?.agent_id, autonomy_level: values?.autonomy_level, gate_advance: values?.gate_advance === "on" };
+}

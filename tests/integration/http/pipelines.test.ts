@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { SECRETS, seedAgent, seedWorkspace, sql } from "#tests/support/agent-plane";
+import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
+import { type RunningServer, startServer } from "#tests/support/server";
+
+// The pipeline pages as operators and viewers use them, without JavaScript:
+// plain forms, field errors with 4xx, viewers read but cannot write.
+describe("pipeline pages", () => {
+  let pg: TestPostgres;
+  let server: RunningServer;
+  let admin: FormClient;
+  let viewer: FormClient;
+  let ws: { id: string; slug: string };
+  let agents: string[];
+
+  beforeAll(async () => {
+    pg = await createTestPostgres();
+    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } });
+    admin = await setUpAdmin(server.url, server.setupUrl!);
+    await sql(pg.db, "insert into users (email, name, role, password_hash) select 'viewer@example.test', 'Vic', 'viewer', password_hash from users where role = 'admin'");
+    viewer = new FormClient(server.url);
+    await viewer.get("/login");
+    expect((await viewer.post("/login", { email: "viewer@example.test", password: TEST_ADMIN.password, redirectTo: "/" })).status).toBe(302);
+    ws = await seedWorkspace(pg.db);
+    agents = [(await seedAgent(pg.db, ws.id, "Drafter")).id, (await seedAgent(pg.db, ws.id, "Checker")).id];
+  });
+
+  afterAll(async () => {
+    const errors = server?.errors() ?? [];
+    await server?.stop();
+    await pg?.drop();
+    expect(errors).toEqual([]);
+  });
+
+  it("creates and edits a template with clear errors for bad input", async () => {
+    const base = `/w/${ws.slug}/pipelines`;
+    await admin.get(base);
+    expect(admin.lastHtml).toContain("New pipeline");
+    const empty = await admin.post(base, { intent: "create", name: " ", description: "" });
+    expect(empty.status).toBe(400);
+    expect(await empty.text()).toContain("A name is required");
+    const made = await admin.post(base, { intent: "create", name: "Review flow", description: "two steps" });
+    expect(made.status).toBe(302);
+    const page = made.headers.get("location")!;
+    await admin.get(base);
+    const twin = await admin.post(base, { intent: "create", name: "Review flow", description: "" });
+    expect(twin.status).toBe(400);
+    expect(await twin.text()).toContain("Already used in this workspace");
+
+    await admin.get(page);
+    const bad = await admin.post(page, { intent: "add-stage", name: "", agent_id: "nope", autonomy_level: "yolo" });
+    expect(bad.status).toBe(400);
+    const other = await seedWorkspace(pg.db);
+    const stranger = await seedAgent(pg.db, other.id, "Stranger");
+    const foreign = await admin.post(page, { intent: "add-stage", name: "Draft", agent_id: stranger.id, autonomy_level: "hitl" });
+    expect(foreign.status).toBe(400);
+    expect(await foreign.text()).toContain("Choose an agent of this workspace");
+    for (const [i, agent] of agents.entries()) {
+      expect((await admin.post(page, { intent: "add-stage", name: `Step ${i + 1}`, agent_id: agent, autonomy_level: "hotl", gate_advance: "on" })).status).toBe(302);
+    }
+    await admin.get(page);
+    expect(admin.lastHtml).toContain("Step 2");
+    const stages = await sql<{ id: string; gate_advance: boolean }>(pg.db, "select id, gate_advance from pipeline_stages order by position");
+    expect(stages.map((s) => s.gate_advance)).toEqual([true, true]);
+    const edit = await admin.post(page, { intent: "edit-stage", stage_id: stages[0]!.id, name: "Draft", agent_id: agents[0]!, autonomy_level: "autonomous" });
+    expect(edit.status).toBe(302);
+    const [edited] = await sql<{ name: string; gate_advance: boolean; autonomy_level: string }>(pg.db, "select name, gate_advance, autonomy_level from pipeline_stages where id = $1", [stages[0]!.id]);
+    expect(edited).toEqual({ name: "Draft", gate_advance: false, autonomy_level: "autonomous" });
+    await admin.get(page);
+    expect((await admin.post(page, { intent: "move-stage", stage_id: stages[1]!.id, direction: "up" })).status).toBe(302);
+    const [first] = await sql<{ id: string }>(pg.db, "select id from pipeline_stages where position = 1");
+    expect(first!.id).toBe(stages[1]!.id);
+
+    // A task on the pipeline starts at stage 1 with that stage's agent; the stage cannot then be deleted.
+    await admin.get(`/w/${ws.slug}/tasks/new`);
+    const [pipeline] = await sql<{ id: string }>(pg.db, "select id from pipelines");
+    const task = await admin.post(`/w/${ws.slug}/tasks/new`, { title: "On the pipeline", pipeline_id: pipeline!.id, status: "inbox" });
+    expect(task.status).toBe(302);
+    const [row] = await sql<{ status: string; assigned_agent_id: string }>(pg.db, "select status, assigned_agent_id from tasks where title = 'On the pipeline'");
+    expect(row).toEqual({ status: "assigned", assigned_agent_id: agents[1] });
+    await admin.get(page);
+    const refused = await admin.post(page, { intent: "delete-stage", stage_id: stages[1]!.id });
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain("Tasks are at this stage");
+    await admin.get(`/w/${ws.slug}`);
+    expect(admin.lastHtml).toContain("stage-chips");
+    await admin.get(task.headers.get("location")!);
+    expect(admin.lastHtml).toContain("stage-runs");
+    await admin.get(base);
+    expect(admin.lastHtml).toMatch(/<strong>1<\/strong>(<!-- -->)? open/);
+  });
+
+  it("lets viewers read but not write", async () => {
+    const base = `/w/${ws.slug}/pipelines`;
+    expect((await viewer.get(base)).status).toBe(200);
+    expect(viewer.lastHtml).not.toContain("New pipeline");
+    const res = await viewer.post(base, { intent: "create", name: "Nope", description: "" });
+    expect(res.status).toBe(403);
+    const [p] = await sql<{ id: string }>(pg.db, "select id from pipelines limit 1");
+    expect((await viewer.get(`${base}/${p!.id}`)).status).toBe(200);
+    expect(viewer.lastHtml).not.toContain("Add a stage");
+    expect((await viewer.post(`${base}/${p!.id}`, { intent: "rename", name: "x", description: "" })).status).toBe(403);
+    expect((await viewer.get(`${base}/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+  });
+});
