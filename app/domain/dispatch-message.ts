@@ -9,6 +9,8 @@ export interface DispatchTask {
   priority: string;
   due_at: string | null;
   planning_spec: unknown;
+  /** The pipeline and current stage, for a task on one. */
+  pipeline?: { name: string; position: number; stages: Array<{ position: number; name: string }> } | null;
 }
 
 export interface DispatchContext {
@@ -52,6 +54,15 @@ export function buildDispatchMessage(task: DispatchTask, ctx: DispatchContext): 
     `Description:`,
     task.description.trim() || "(none)",
   ];
+  if (task.pipeline) {
+    const { name, position, stages } = task.pipeline;
+    const stage = stages.find((s) => s.position === position);
+    lines.push(
+      ``,
+      `Pipeline: ${name}, stage ${position} of ${stages.length}${stage ? ` (${stage.name})` : ""}.`,
+      `Do this stage's part only; Mission Control hands the task to the next stage when you finish.`,
+    );
+  }
   if (task.planning_spec) {
     lines.push(``, `Agreed spec from planning:`, JSON.stringify(task.planning_spec, null, 2));
   }

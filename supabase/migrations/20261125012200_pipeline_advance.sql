@@ -13,7 +13,8 @@ language sql stable as $$
   select position from pipeline_stages where id = p_task.stage_id
 $$;
 
--- Only the session key expression differs from 20261125010100 (budgets): each stage its own session.
+-- As in 20261125010100 (budgets), but each stage gets its own session, and the
+-- claimed task carries its pipeline so the dispatch message can name the stage.
 create or replace function claim_tasks_for_dispatch(p_limit int, p_claim_seconds int, p_task_id uuid default null)
 returns jsonb language plpgsql as $$
 declare
@@ -62,6 +63,7 @@ begin
     'id', c.id, 'workspace_id', c.workspace_id, 'title', c.title, 'description', c.description,
     'priority', c.priority, 'due_at', c.due_at, 'planning_spec', c.planning_spec,
     'dispatch_count', c.dispatch_count, 'dispatch_attempts', c.dispatch_attempts, 'session_key', c.session_key,
+    'pipeline', (select task_pipeline_json(t2) from tasks t2 where t2.id = c.id),
     'agent', jsonb_build_object('id', a.id, 'name', a.name, 'openclaw_agent_id', a.openclaw_agent_id, 'model', a.model))
     order by c.priority_rank, c.created_at), '[]'::jsonb)
   into v_claimed

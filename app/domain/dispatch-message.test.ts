@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { buildDispatchMessage, type DispatchTask } from "./dispatch-message";
+
+const task: DispatchTask = { id: "t1", title: "Ship the release notes", description: "Draft them", priority: "high", due_at: null, planning_spec: null };
+const ctx = { baseUrl: "http://127.0.0.1:4000", agentToken: "mct_task_scoped" };
+
+describe("the dispatch message", () => {
+  it("carries the task, its callbacks and the task-scoped token", () => {
+    const message = buildDispatchMessage(task, ctx);
+    expect(message).toContain("TASK: Ship the release notes");
+    expect(message).toContain("Authorization: Bearer mct_task_scoped");
+    expect(message).toContain("POST http://127.0.0.1:4000/api/agent/tasks/t1/usage");
+    expect(message).not.toContain("Pipeline:");
+  });
+
+  it("names the pipeline stage a task is on", () => {
+    const onStage = { ...task, pipeline: { name: "Release", position: 2, stages: [{ position: 1, name: "Draft" }, { position: 2, name: "Review" }, { position: 3, name: "Publish" }] } };
+    expect(buildDispatchMessage(onStage, ctx)).toContain("Pipeline: Release, stage 2 of 3 (Review).");
+  });
+});
