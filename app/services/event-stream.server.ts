@@ -32,6 +32,9 @@ export function openEventStream(opts: {
     send({ event: event.type, id: String(event.seq), data: event.json });
   };
   const unsubscribe = bus.subscribe((event) => (buffer ? buffer.push(event) : deliver(event)));
+  // Replay stops where the live feed takes over: past this seq the bus has not
+  // settled the order yet, and what it delivers from here lands in the buffer.
+  const replayUpTo = bus.lastSeq;
   const ping = setInterval(() => send({ event: "ping", data: "" }), opts.pingMs);
   // On shutdown: a reconnect hint with a spread-out delay, then the stream ends.
   const unclose = bus.onClose(() => {
@@ -49,8 +52,9 @@ export function openEventStream(opts: {
         } else {
           for (;;) {
             const page = await bus.replay(sentUpTo, REPLAY_PAGE);
-            for (const event of page) deliver(event);
-            if (page.length < REPLAY_PAGE || closed) break;
+            const settled = page.filter((event) => event.seq <= replayUpTo);
+            for (const event of settled) deliver(event);
+            if (page.length < REPLAY_PAGE || settled.length < page.length || closed) break;
           }
         }
       }
