@@ -1,5 +1,6 @@
 import type { Database } from "#app/db/types";
 import type { Logger } from "./logger.server";
+import { sseFrame } from "./sse.server";
 
 // One reader per process turns NOTIFY (or a safety poll) into a single fetch
 // of the new events, serialises each event once and hands it to every
@@ -15,6 +16,8 @@ export interface BusEvent {
   workspace_id: string | null;
   /** The event as JSON text, serialised once for all subscribers. */
   json: string;
+  /** The SSE message (id, event, data) as bytes, encoded once for all streams. */
+  frame: Uint8Array;
 }
 
 type Subscriber = (event: BusEvent) => void;
@@ -161,10 +164,8 @@ export class EventBus {
 }
 
 function toBusEvent(row: Record<string, unknown>): BusEvent {
-  return {
-    seq: Number(row.seq),
-    type: String(row.type),
-    workspace_id: (row.workspace_id as string | null) ?? null,
-    json: JSON.stringify(row),
-  };
+  const seq = Number(row.seq);
+  const type = String(row.type);
+  const json = JSON.stringify(row);
+  return { seq, type, workspace_id: (row.workspace_id as string | null) ?? null, json, frame: sseFrame({ event: type, id: String(seq), data: json }) };
 }
