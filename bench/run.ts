@@ -1,5 +1,6 @@
 import { CFG, DBS, QUICK, machine, wanted } from "./lib/config";
 import { cleanupTmp } from "./lib/databases";
+import { stopRealGateway } from "./lib/gateway";
 import { notes, rows } from "./lib/results";
 import { writeReport } from "./report";
 import { board } from "./scenarios/board";
@@ -42,6 +43,7 @@ try {
     }
   }
 } finally {
+  await stopRealGateway();
   cleanupTmp();
 }
 const seconds = Math.round((performance.now() - began) / 1000);
