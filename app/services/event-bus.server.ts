@@ -6,8 +6,9 @@ import { sseFrame } from "./sse.server";
 // of the new events, serialises each event once and hands it to every
 // subscriber. Writers take seqs without a global lock, so a seq can commit
 // after a later one: the reader delivers in seq order and waits at a hole
-// until it fills or is known to be a rollback (get_settled_events). On PostgreSQL, NOTIFY reaches every instance; the embedded
-// database is single-process, so its fan-out is within this process only.
+// until it fills or is known to be a rollback (get_settled_events). On
+// PostgreSQL, NOTIFY reaches every instance; the embedded database is
+// single-process, so its fan-out is within this process only.
 // Supabase over HTTP has no NOTIFY: there the poll (every second) is the feed.
 
 export interface BusEvent {

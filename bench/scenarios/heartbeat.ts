@@ -64,11 +64,17 @@ export async function heartbeat(kind: Kind): Promise<void> {
     // Dispatch: 5 ready tasks per run (the action budget), one run per repeat.
     await fx.reseed((db) => seedReady(db, fx.seeded, 5 * CFG.repeats));
     await waitGateway(fx.app.url);
-    const rtt = await gatewayRoundTripMs(gateway.url, gateway.token);
     const dispatchMs: number[] = [];
     const overBudget: number[] = [];
     const gatewayCalls: number[] = [];
+    const rtts: Array<{ agent: number; list: number }> = [];
     for (let r = 0; r < CFG.repeats; r++) {
+      // The runs a dispatch starts keep the gateway busy for a while; each
+      // repeat starts from a quiet gateway and times its round trip first.
+      await sleep(3000);
+      const rtt = await gatewayRoundTripMs(gateway.url, gateway.token);
+      rtts.push(rtt);
+      await sleep(1000);
       const { receipt } = await runHeartbeat(fx.app.url);
       const dispatched = receipt.actions.filter((a) => (a as { action: string }).action === "dispatched").length;
       if (dispatched !== 5) throw new Error(`expected 5 dispatches, got ${JSON.stringify(receipt.actions)}`);
@@ -76,8 +82,8 @@ export async function heartbeat(kind: Kind): Promise<void> {
       gatewayCalls.push(receipt.gateway_calls);
       overBudget.push(receipt.duration_ms - (5 * rtt.agent + 50));
     }
-    record({ scenario: S, db: kind, metric: "gateway round trip: agents.list (reference client)", unit: "ms", value: rtt.list });
-    record({ scenario: S, db: kind, metric: "gateway round trip: agent, as a dispatch sends it (reference client)", unit: "ms", value: rtt.agent });
+    record({ scenario: S, db: kind, metric: "gateway round trip: agents.list (reference client)", unit: "ms", value: rtts.map((x) => x.list) });
+    record({ scenario: S, db: kind, metric: "gateway round trip: agent, as a dispatch sends it (reference client)", unit: "ms", value: rtts.map((x) => x.agent) });
     record({ scenario: S, db: kind, metric: "run dispatching 5 tasks: server time (receipt duration_ms)", unit: "ms", value: dispatchMs });
     record({ scenario: S, db: kind, metric: "run dispatching 5 tasks: gateway calls", unit: "count", value: gatewayCalls, target: { op: "<=", value: 5 } });
     record({ scenario: S, db: kind, metric: "run dispatching 5 tasks: time beyond 5 agent round trips + 50 ms", unit: "ms", value: overBudget, target: { op: "<=", value: 0 } });
