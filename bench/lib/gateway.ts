@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createGateway, type Gateway } from "#app/services/gateway.server";
@@ -41,7 +41,8 @@ export async function stopRealGateway(): Promise<void> {
  * answering), and a plain `agents.list`.
  */
 export async function gatewayRoundTripMs(url: string, token: string): Promise<{ agent: number; list: number }> {
-  const client: Gateway = createGateway({ url, token, dataDir: mkdtempSync(path.join(os.tmpdir(), "mc-bench-gw-")), log: createLogger("silent") });
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "mc-bench-gw-"));
+  const client: Gateway = createGateway({ url, token, dataDir, log: createLogger("silent") });
   client.start();
   try {
     await waitConnected(client);
@@ -61,6 +62,7 @@ export async function gatewayRoundTripMs(url: string, token: string): Promise<{ 
     return { agent: median(agent), list: median(list) };
   } finally {
     await client.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
