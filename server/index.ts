@@ -13,6 +13,7 @@ import { createLogger, redactUrl } from "#app/services/logger.server";
 import { getRuntime, stopRuntime } from "#app/services/runtime.server";
 import { BASE_SECURITY_HEADERS } from "#app/services/security-headers.server";
 import { startTelemetry, stopTelemetry } from "#app/services/telemetry.server";
+import { compressResponse } from "./compression";
 import { createStaticHandler } from "./static-files";
 
 // The production entry: `node build/server/index.js` (or `… migrate`).
@@ -83,6 +84,7 @@ async function main(argv: string[]): Promise<void> {
       await observed.run(async () => {
         if (await serveStatic(req, res)) return;
         observed.routed();
+        compressResponse(req, res);
         await handle(req, res);
       });
     } catch (error) {

@@ -11,7 +11,9 @@ export function openPostgres(url: string, options: { max?: number } = {}): SqlDa
     max: options.max ?? 10,
     prepare: true,
     onnotice: () => {},
-    connection: { application_name: "mission-control" },
+    // JIT compiles a plan whose estimate looks big (an unanalysed table is
+    // enough) and costs 100+ ms per statement; these short queries never gain.
+    connection: { application_name: "mission-control", jit: "off" },
     idle_timeout: 60,
   });
 

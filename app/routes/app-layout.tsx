@@ -14,9 +14,11 @@ export const middleware: Route.MiddlewareFunction[] = [requireSignedIn];
 export async function loader({ context }: Route.LoaderArgs) {
   const user = context.get(userContext)!;
   const { rt } = context.get(requestContext);
-  const workspaces = await rt.db.rpc<Array<{ slug: string; name: string; icon: string }>>("list_workspaces");
-  const { pending } = await rt.db.rpc<{ pending: number }>("count_pending_approvals");
-  return { user, workspaces: workspaces.map(({ slug, name, icon }) => ({ slug, name, icon })), gateway: rt.gateway?.status ?? "disabled", pending };
+  const [workspaces, { pending }] = await Promise.all([
+    rt.db.rpc<Array<{ slug: string; name: string; icon: string }>>("list_workspace_nav"),
+    rt.db.rpc<{ pending: number }>("count_pending_approvals"),
+  ]);
+  return { user, workspaces, gateway: rt.gateway?.status ?? "disabled", pending };
 }
 
 export default function AppLayout({ loaderData }: Route.ComponentProps) {

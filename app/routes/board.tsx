@@ -6,7 +6,7 @@ import type { TaskCard as Card } from "#app/db/rows";
 import { AppError } from "#app/domain/errors";
 import { boardMoveSchema } from "#app/domain/forms/task";
 import { parseForm } from "#app/domain/forms/parse";
-import { BOARD_COLUMNS, STATUS_LABELS, type TaskStatus, allowedTransitions, isTaskStatus } from "#app/domain/task-status";
+import { BOARD_COLUMNS, STATUS_LABELS, TASK_STATUSES, type TaskStatus, allowedTransitions, isTaskStatus } from "#app/domain/task-status";
 import { TaskCard } from "#app/components/task-card";
 import { operator } from "#app/services/operator.server";
 import { moveTask } from "#app/services/task-moves.server";
@@ -16,6 +16,7 @@ import type { Route } from "./+types/board";
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.workspace.name ?? "Board"} · Mission Control` }];
 
 const PAGE = 50;
+const FIRST = 25;
 
 export async function loader({ request, context, params, url }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
@@ -24,7 +25,13 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
   const more = url.searchParams.get("more");
   const n = Math.min(Math.max(Number(url.searchParams.get("n")) || PAGE * 2, PAGE), 1000);
   const showCancelled = url.searchParams.get("cancelled") === "1";
-  const limits: Record<string, number> = isTaskStatus(more) ? { [more]: n } : {};
+  // The first screen: FIRST cards per open column, the newest done, no
+  // cancelled cards while that column is hidden. Each card is rendered and
+  // sent twice (HTML and hydration data), so this bounds the page.
+  const limits: Record<string, number> = Object.fromEntries(
+    TASK_STATUSES.map((s) => [s, s === "done" ? 20 : s === "cancelled" ? (showCancelled ? 20 : 0) : FIRST]),
+  );
+  if (isTaskStatus(more)) limits[more] = n;
   const [board, needsYou] = await Promise.all([
     getBoard(db, workspace.id, limits),
     db.rpc<Array<Card & { pending_approvals: number }>>("get_needs_you", { p_workspace_id: workspace.id, p_limit: 20 }),

@@ -1,10 +1,14 @@
 import type { Database } from "#app/db/types";
 import type { Logger } from "./logger.server";
+import { sseFrame } from "./sse.server";
 
 // One reader per process turns NOTIFY (or a safety poll) into a single fetch
 // of the new events, serialises each event once and hands it to every
-// subscriber. On PostgreSQL, NOTIFY reaches every instance; the embedded
-// database is single-process, so its fan-out is within this process only.
+// subscriber. Writers take seqs without a global lock, so a seq can commit
+// after a later one: the reader delivers in seq order and waits at a hole
+// until it fills or is known to be a rollback (get_settled_events). On
+// PostgreSQL, NOTIFY reaches every instance; the embedded database is
+// single-process, so its fan-out is within this process only.
 // Supabase over HTTP has no NOTIFY: there the poll (every second) is the feed.
 
 export interface BusEvent {
@@ -13,12 +17,15 @@ export interface BusEvent {
   workspace_id: string | null;
   /** The event as JSON text, serialised once for all subscribers. */
   json: string;
+  /** The SSE message (id, event, data) as bytes, encoded once for all streams. */
+  frame: Uint8Array;
 }
 
 type Subscriber = (event: BusEvent) => void;
 
 const BATCH = 500;
 const SAFETY_POLL_MS = 5_000;
+const HOLE_RETRY_MS = 20;
 
 export class EventBus {
   #lastSeq = 0;
@@ -51,9 +58,14 @@ export class EventBus {
     this.#timer.unref();
   }
 
+  #stopped = false;
+
   async stop(): Promise<void> {
+    this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    if (this.#holeTimer) clearTimeout(this.#holeTimer);
+    this.#holeTimer = null;
     await this.#unlisten?.().catch(() => {});
     this.#unlisten = null;
     await this.#draining;
@@ -107,10 +119,23 @@ export class EventBus {
     return this.#draining;
   }
 
+  /** Where the live read stopped at a hole in seq (see get_settled_events); passed back until it settles. */
+  #waitFor: string | null = null;
+  #settleUpto: number | null = null;
+  #holeTimer: NodeJS.Timeout | null = null;
+
   async #drain(): Promise<void> {
     try {
       for (;;) {
-        const events = await this.replay(this.#lastSeq, BATCH);
+        const page = await this.db.rpc<{ events: Array<Record<string, unknown>>; wait_for: string | null; settle_upto: number | null }>("get_settled_events", {
+          p_since: this.#lastSeq,
+          p_limit: BATCH,
+          p_wait_for: this.#waitFor,
+          p_settle_upto: this.#settleUpto,
+        });
+        this.#waitFor = page.wait_for;
+        this.#settleUpto = page.settle_upto;
+        const events = page.events.map(toBusEvent);
         for (const event of events) {
           this.#lastSeq = event.seq;
           for (const fn of this.#subscribers) {
@@ -121,6 +146,16 @@ export class EventBus {
             }
           }
         }
+        if (this.#waitFor !== null && !this.#stopped) {
+          // A transaction holding an earlier seq is still open (its commit will notify), or it
+          // rolled back (nothing will): look again shortly either way.
+          this.#holeTimer ??= setTimeout(() => {
+            this.#holeTimer = null;
+            void this.poke();
+          }, HOLE_RETRY_MS);
+          this.#holeTimer.unref();
+          return;
+        }
         if (events.length < BATCH) return;
       }
     } catch (error) {
@@ -130,10 +165,8 @@ export class EventBus {
 }
 
 function toBusEvent(row: Record<string, unknown>): BusEvent {
-  return {
-    seq: Number(row.seq),
-    type: String(row.type),
-    workspace_id: (row.workspace_id as string | null) ?? null,
-    json: JSON.stringify(row),
-  };
+  const seq = Number(row.seq);
+  const type = String(row.type);
+  const json = JSON.stringify(row);
+  return { seq, type, workspace_id: (row.workspace_id as string | null) ?? null, json, frame: sseFrame({ event: type, id: String(seq), data: json }) };
 }

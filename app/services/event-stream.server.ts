@@ -1,7 +1,6 @@
 import type { BusEvent, EventBus } from "./event-bus.server";
 import type { Logger } from "./logger.server";
-
-type Send = (message: { event?: string; id?: string; data: string }) => void;
+import { PING_FRAME, type SseMessage, sseFrame } from "./sse.server";
 
 const REPLAY_PAGE = 500;
 
@@ -14,13 +13,15 @@ const REPLAY_PAGE = 500;
 export function openEventStream(opts: {
   bus: EventBus;
   log: Logger;
-  send: Send;
+  /** Writes one SSE frame to this client. */
+  write: (frame: Uint8Array) => void;
   abort: () => void;
   workspaceId: string | null;
   lastId: number | null;
   pingMs: number;
 }): () => void {
-  const { bus, log, send, workspaceId } = opts;
+  const { bus, log, write, workspaceId } = opts;
+  const send = (message: SseMessage) => write(sseFrame(message));
   let sentUpTo = opts.lastId ?? bus.lastSeq;
   let buffer: BusEvent[] | null = [];
   let closed = false;
@@ -29,10 +30,13 @@ export function openEventStream(opts: {
     if (event.seq <= sentUpTo) return;
     sentUpTo = event.seq;
     if (workspaceId && event.workspace_id !== workspaceId) return;
-    send({ event: event.type, id: String(event.seq), data: event.json });
+    write(event.frame);
   };
   const unsubscribe = bus.subscribe((event) => (buffer ? buffer.push(event) : deliver(event)));
-  const ping = setInterval(() => send({ event: "ping", data: "" }), opts.pingMs);
+  // Replay stops where the live feed takes over: past this seq the bus has not
+  // settled the order yet, and what it delivers from here lands in the buffer.
+  const replayUpTo = bus.lastSeq;
+  const ping = setInterval(() => write(PING_FRAME), opts.pingMs);
   // On shutdown: a reconnect hint with a spread-out delay, then the stream ends.
   const unclose = bus.onClose(() => {
     send({ event: "reconnect", data: JSON.stringify({ retry_ms: 1000 + Math.floor(Math.random() * 2000) }) });
@@ -49,8 +53,9 @@ export function openEventStream(opts: {
         } else {
           for (;;) {
             const page = await bus.replay(sentUpTo, REPLAY_PAGE);
-            for (const event of page) deliver(event);
-            if (page.length < REPLAY_PAGE || closed) break;
+            const settled = page.filter((event) => event.seq <= replayUpTo);
+            for (const event of settled) deliver(event);
+            if (page.length < REPLAY_PAGE || settled.length < page.length || closed) break;
           }
         }
       }

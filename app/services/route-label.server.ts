@@ -27,7 +27,20 @@ export function createRouteLabeler(manifest: Record<string, ManifestRoute | unde
     else roots.push(node);
   }
 
+  // matchRoutes flattens and ranks the whole route table on every call; a
+  // busy path (an agent posting to its task) is labelled once, then looked up.
+  const seen = new Map<string, string>();
   return (pathname: string): string => {
+    let hit = seen.get(pathname);
+    if (hit === undefined) {
+      if (seen.size >= 2000) seen.clear();
+      hit = labelOf(pathname);
+      seen.set(pathname, hit);
+    }
+    return hit;
+  };
+
+  function labelOf(pathname: string): string {
     let path = pathname;
     let suffix = "";
     // Single-fetch data requests: /_root.data is the index, /x.data is /x.
@@ -46,5 +59,5 @@ export function createRouteLabeler(manifest: Record<string, ManifestRoute | unde
       .filter((p) => p !== "")
       .join("/")}`.replace(/\/{2,}/g, "/");
     return `${pattern.length > 1 ? pattern.replace(/\/$/, "") : pattern}${suffix}`;
-  };
+  }
 }

@@ -1,9 +1,9 @@
-import { eventStream } from "remix-utils/sse/server";
 import { requestContext } from "#app/context.server";
 import { AppError } from "#app/domain/errors";
 import { apiHandler, errorResponse, hasApiToken, withAuthBudget } from "#app/services/api.server";
 import { getSessionUser } from "#app/services/auth.server";
 import { openEventStream } from "#app/services/event-stream.server";
+import { sseResponse } from "#app/services/sse.server";
 import { isUuid } from "#app/domain/ids";
 import type { Route } from "./+types/events-stream";
 
@@ -22,8 +22,8 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
     const lastIdRaw = request.headers.get("last-event-id") ?? url.searchParams.get("last_event_id");
     const lastId = lastIdRaw === null || lastIdRaw === "" ? null : Number(lastIdRaw);
     if (lastId !== null && (!Number.isSafeInteger(lastId) || lastId < 0)) throw new AppError("invalid", "Last-Event-ID must be an event sequence number.");
-    return eventStream(request.signal, (send, abort) =>
-      openEventStream({ bus: rt.bus, log, send, abort, workspaceId: workspace?.toLowerCase() ?? null, lastId, pingMs: rt.env.SSE_PING_SECONDS * 1000 }),
+    return sseResponse(request.signal, (write, abort) =>
+      openEventStream({ bus: rt.bus, log, write, abort, workspaceId: workspace?.toLowerCase() ?? null, lastId, pingMs: rt.env.SSE_PING_SECONDS * 1000 }),
     );
   });
 }

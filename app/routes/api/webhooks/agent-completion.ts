@@ -29,7 +29,7 @@ export async function action({ request, context }: Route.ActionArgs) {
     let taskId: string;
     let summary: string;
     if ("task_id" in body) {
-      const task = await rt.db.rpc<{ id: string } | null>("get_task_by_id", { p_task_id: body.task_id });
+      const task = await rt.db.rpc<{ id: string } | null>("get_task_ref", { p_task_id: body.task_id });
       if (!task) throw new AppError("not_found", "No task with that id.");
       taskId = task.id;
       summary = body.summary;

@@ -1,0 +1,48 @@
+// Server-sent events as bytes. A bus event's frame is encoded once and the
+// same bytes go to every stream; each message is one chunk (one socket
+// write), not one per line.
+
+const encoder = new TextEncoder();
+
+export interface SseMessage {
+  event?: string;
+  id?: string;
+  data: string;
+}
+
+/** One SSE message as bytes: `id`, `event`, then the data, one `data:` line per line. */
+export function sseFrame({ event, id, data }: SseMessage): Uint8Array {
+  let text = id === undefined ? "" : `id: ${id}\n`;
+  if (event) text += `event: ${event}\n`;
+  for (const line of data.replace(/\r\n?/g, "\n").split("\n")) text += `data: ${line}\n`;
+  return encoder.encode(`${text}\n`);
+}
+
+export const PING_FRAME = sseFrame({ event: "ping", data: "" });
+
+/**
+ * A text/event-stream Response. `init` gets `write` (one frame) and `close`,
+ * and returns its cleanup, which runs when the client goes or `close` is called.
+ */
+export function sseResponse(signal: AbortSignal, init: (write: (frame: Uint8Array) => void, close: () => void) => () => void): Response {
+  let closed = false;
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      const write = (frame: Uint8Array) => {
+        if (!closed) controller.enqueue(frame);
+      };
+      let cleanup: (() => void) | null = null;
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        signal.removeEventListener("abort", close);
+        cleanup?.();
+        controller.close();
+      };
+      cleanup = init(write, close);
+      signal.addEventListener("abort", close);
+      if (signal.aborted) close();
+    },
+  });
+  return new Response(stream, { headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" } });
+}
