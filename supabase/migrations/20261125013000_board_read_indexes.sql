@@ -55,7 +55,7 @@ language sql stable as $$
     where t0.workspace_id = p_workspace_id
       and t0.id in (select t1.id from tasks t1
                     where t1.workspace_id = p_workspace_id and t1.alert_reason is not null
-                      and t1.alert_reason in ('dispatch_failed', 'stalled', 'checks_failed', 'no_checkable_deliverable', 'run_failed', 'lease_expired')
+                      and t1.alert_reason in ('dispatch_failed', 'stalled', 'checks_failed', 'no_checkable_deliverable', 'run_failed', 'lease_expired', 'budget_exceeded')
                     union
                     select ap.task_id from approvals ap where ap.status = 'pending' and ap.expires_at > now())
     order by t0.priority_rank, t0.updated_at desc
