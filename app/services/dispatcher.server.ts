@@ -40,9 +40,9 @@ export async function dispatchReady(rt: Runtime, gateway: Gateway | null, limit:
     return ready > 0 ? [{ task_id: null, action: "dispatch_skipped", reason: gateway ? "gateway_disconnected" : "gateway_disabled", ok: false }] : [];
   }
   const claimed = await rt.db.rpc<ClaimedTask[]>("claim_tasks_for_dispatch", { p_limit: limit, p_claim_seconds: CLAIM_SECONDS });
-  const actions: HeartbeatAction[] = [];
-  for (const task of claimed) actions.push(await dispatchClaimed(rt, gateway, task));
-  return actions;
+  // Each claimed task has its own session and idempotency key: start their runs
+  // together, so a run of N dispatches costs about one gateway round trip, not N.
+  return Promise.all(claimed.map((task) => dispatchClaimed(rt, gateway, task)));
 }
 
 /** The operator's "Dispatch now": the same path, for one task, with a clear refusal. */

@@ -111,10 +111,18 @@ language sql stable as $$
   where g.task_id = p_task_id and g.revoked_at is null
 $$;
 
+-- Whether the task's type gates dispatch at all: a cheap test that spares
+-- the full gate evaluation for the many tasks whose dispatch is never gated.
+create or replace function dispatch_gated_type(p_task tasks) returns boolean
+language sql stable as $$
+  select exists (select 1 from task_types ty where ty.id = p_task.task_type_id and 'dispatch' = any(ty.gated_actions))
+$$;
+
 -- System actions honour grants too: a granted dispatch needs no new request on rework.
 create or replace function dispatch_allowed(p_task tasks) returns boolean
 language sql stable as $$
-  select (task_gate(p_task.id, 'dispatch')->>'gate') = 'allow'
+  select not dispatch_gated_type(p_task)
+      or (task_gate(p_task.id, 'dispatch')->>'gate') = 'allow'
       or has_standing_grant(p_task.id, 'task.dispatch')
       or exists (select 1 from approvals ap where ap.task_id = p_task.id and ap.action = 'task.dispatch'
                  and ap.created_at >= p_task.status_changed_at and ap.status = 'approved')
@@ -128,8 +136,11 @@ declare
   v_a approvals;
 begin
   for v_task in
+    -- Only due tasks whose type gates dispatch: the gate itself is evaluated for those alone.
     select t.* from tasks t join agents a on a.id = t.assigned_agent_id
+    join task_types ty on ty.id = t.task_type_id and 'dispatch' = any(ty.gated_actions)
     where t.status = 'assigned' and a.openclaw_agent_id is not null and a.status <> 'offline'
+      and (t.next_dispatch_at is null or t.next_dispatch_at <= now())
       and not dispatch_allowed(t)
       and not exists (select 1 from approvals ap where ap.task_id = t.id and ap.action = 'task.dispatch'
                       and ap.created_at >= t.status_changed_at and ap.status = 'pending')
