@@ -9,6 +9,9 @@ import { FormClient, setUpAdmin } from "#tests/support/http-client";
 import { gatewayControl } from "#tests/support/openclaw/gateway";
 import { stubControl } from "#tests/support/openclaw/stub-model";
 import { type RunningServer, startServer } from "#tests/support/server";
+import { until as poll } from "#tests/support/until";
+
+const until = <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000) => poll(what, probe, timeoutMs, 200);
 
 // Mission Control (the built bundle, on PostgreSQL) against the real OpenClaw
 // gateway and a stub model: dispatch, completion and usage, the UI's dispatch
@@ -18,15 +21,6 @@ const PUBLIC_URL = "http://mc.example.test";
 const stub = stubControl(inject("stubUrl"));
 const control = gatewayControl(inject("gatewayControlUrl"));
 
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe("Mission Control with a real OpenClaw gateway", () => {
   const name = `mc_gw_${randomBytes(4).toString("hex")}`;

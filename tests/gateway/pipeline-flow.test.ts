@@ -8,6 +8,9 @@ import { adminUrl, databaseUrl, dropDatabase } from "#tests/support/admin";
 import { FormClient, setUpAdmin } from "#tests/support/http-client";
 import { stubControl } from "#tests/support/openclaw/stub-model";
 import { type RunningServer, startServer } from "#tests/support/server";
+import { until as poll } from "#tests/support/until";
+
+const until = <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000) => poll(what, probe, timeoutMs, 200);
 
 // A three-stage pipeline against the real OpenClaw gateway and the stub
 // model: the template and the task are made through the UI's forms, each
@@ -17,15 +20,6 @@ import { type RunningServer, startServer } from "#tests/support/server";
 const PUBLIC_URL = "http://mc.example.test";
 const stub = stubControl(inject("stubUrl"));
 
-async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe("a pipeline task across three stages on a real OpenClaw gateway", () => {
   const name = `mc_gw_${randomBytes(4).toString("hex")}`;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { SECRETS, seedAgent, seedRunningTask, seedWorkspace, signWebhook, sql } from "#tests/support/agent-plane";
 import { type RunningServer, startServer } from "#tests/support/server";
+import { until as waitFor } from "#tests/support/until";
 
 // The usage ledger exported to a loopback stand-in for Langfuse's ingestion
 // API: every source's records arrive once as generations under their task's
@@ -53,13 +54,6 @@ function startLangfuse() {
   };
 }
 
-async function waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe("Langfuse export", () => {
   const langfuse = startLangfuse();

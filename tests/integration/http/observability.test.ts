@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { SECRETS, seedWorkspace, sql } from "#tests/support/agent-plane";
 import { type RunningServer, startServer } from "#tests/support/server";
+import { until as waitFor } from "#tests/support/until";
 
 // The built bundle on PostgreSQL with every observability output pointed at
 // loopback receivers: OTLP/HTTP traces (JSON), a Sentry DSN, and /api/metrics.
@@ -45,15 +46,6 @@ async function startReceiver(): Promise<Receiver> {
   };
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface OtlpSpan {
   traceId: string;
