@@ -1,4 +1,4 @@
-import { CFG, DBS, QUICK, machine, wanted } from "./lib/config";
+import { CFG, DBS, ONLY, QUICK, machine, wanted } from "./lib/config";
 import { cleanupTmp } from "./lib/databases";
 import { stopRealGateway } from "./lib/gateway";
 import { notes, rows } from "./lib/results";
@@ -47,5 +47,5 @@ try {
   cleanupTmp();
 }
 const seconds = Math.round((performance.now() - began) / 1000);
-writeReport({ machine: { ...facts, load_avg_at_end: (await import("node:os")).loadavg().map((n) => Math.round(n * 100) / 100), duration_s: seconds }, rows, notes });
+writeReport({ machine: { ...facts, load_avg_at_end: (await import("node:os")).loadavg().map((n) => Math.round(n * 100) / 100), duration_s: seconds }, rows, notes }, ONLY !== null || DBS.length < 2);
 process.stdout.write(`bench: done in ${seconds} s\n`);
