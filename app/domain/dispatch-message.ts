@@ -18,10 +18,6 @@ export interface DispatchContext {
   agentToken: string;
 }
 
-export function sessionKeyFor(openclawAgentId: string, taskId: string): string {
-  return `agent:${openclawAgentId}:mc-task-${taskId}`;
-}
-
 /** Stable per dispatch cycle: a retry after a crash re-sends the same key, so the gateway never starts a twin run. */
 export function dispatchIdempotencyKey(taskId: string, dispatchCount: number): string {
   return `mc-task-${taskId}-dispatch-${dispatchCount + 1}`;

@@ -1,5 +1,6 @@
 import { parseAgentReply } from "#app/domain/agent-replies";
-import { buildPlanningMessage, sessionKeyFor } from "#app/domain/dispatch-message";
+import { buildPlanningMessage } from "#app/domain/dispatch-message";
+import { taskSessionKey } from "#app/domain/openclaw";
 import { AppError } from "#app/domain/errors";
 import type { Actor } from "#app/db/rows";
 import { dispatchOne } from "./dispatcher.server";
@@ -37,7 +38,7 @@ export async function startPlanning(rt: Runtime, gateway: Gateway | null, taskId
   if (state.status !== "planning") throw new AppError("conflict", "Only a task in planning can be planned.");
   if (!state.openclaw_agent_id) throw new AppError("invalid", "Assign an agent with an OpenClaw agent id before planning.", { fields: { assigned_agent_id: "Needs an agent with an OpenClaw id" } });
   const task = await rt.db.rpc<{ id: string; title: string; description: string; priority: string; due_at: string | null }>("get_task_by_id", { p_task_id: taskId });
-  const sessionKey = sessionKeyFor(state.openclaw_agent_id, taskId);
+  const sessionKey = taskSessionKey(state.openclaw_agent_id, taskId);
   const run = await gw.startRun({
     agentId: state.openclaw_agent_id,
     sessionKey,

@@ -300,6 +300,19 @@ begin
   return budget_status(p_scope, p_subject_id) || jsonb_build_object('raised', v_raise, 'kind', v_kind);
 end $$;
 
+-- Where a claimed task's run goes, and what the dispatch message learns of
+-- the task beyond its own columns: pipelines (20261125012200) redefine both
+-- to give each stage its own session and to name the stage.
+create or replace function dispatch_session_key(p_openclaw_agent_id text, p_task tasks) returns text
+language sql stable as $$
+  select 'agent:' || p_openclaw_agent_id || ':mc-task-' || p_task.id
+$$;
+
+create or replace function dispatch_extras(p_task tasks) returns jsonb
+language sql stable as $$
+  select '{}'::jsonb
+$$;
+
 -- Dispatch claim, as in 20261125006100 plus the budget check: candidates are
 -- locked (SKIP LOCKED), then every budget row they touch is locked in id
 -- order (one statement, so two dispatchers never deadlock), then each task
@@ -345,7 +358,7 @@ begin
   with claimed as (
     update tasks t set claimed_until = now() + make_interval(secs => p_claim_seconds),
                        dispatch_attempts = t.dispatch_attempts + 1,
-                       session_key = 'agent:' || a.openclaw_agent_id || ':mc-task-' || t.id
+                       session_key = dispatch_session_key(a.openclaw_agent_id, t)
     from agents a where t.id = any(v_ok) and a.id = t.assigned_agent_id
     returning t.*
   )
@@ -354,6 +367,7 @@ begin
     'priority', c.priority, 'due_at', c.due_at, 'planning_spec', c.planning_spec,
     'dispatch_count', c.dispatch_count, 'dispatch_attempts', c.dispatch_attempts, 'session_key', c.session_key,
     'agent', jsonb_build_object('id', a.id, 'name', a.name, 'openclaw_agent_id', a.openclaw_agent_id, 'model', a.model))
+    || (select dispatch_extras(t2) from tasks t2 where t2.id = c.id)
     order by c.priority_rank, c.created_at), '[]'::jsonb)
   into v_claimed
   from claimed c join agents a on a.id = c.assigned_agent_id;

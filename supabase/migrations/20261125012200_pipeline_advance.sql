@@ -13,63 +13,11 @@ language sql stable as $$
   select position from pipeline_stages where id = p_task.stage_id
 $$;
 
--- As in 20261125010100 (budgets), but each stage gets its own session, and the
--- claimed task carries its pipeline so the dispatch message can name the stage.
-create or replace function claim_tasks_for_dispatch(p_limit int, p_claim_seconds int, p_task_id uuid default null)
-returns jsonb language plpgsql as $$
-declare
-  v_ids uuid[];
-  v_id uuid;
-  v_ok uuid[] := '{}';
-  v_claimed jsonb;
-begin
-  select coalesce(array_agg(r.id order by r.priority_rank, r.created_at, r.id), '{}') into v_ids from (
-    select t.id, t.priority_rank, t.created_at
-    from tasks t
-    join agents a on a.id = t.assigned_agent_id
-    where t.status = 'assigned'
-      and (p_task_id is null or t.id = p_task_id)
-      and (p_task_id is not null or t.next_dispatch_at is null or t.next_dispatch_at <= now())
-      and (p_task_id is not null or t.alert_reason is distinct from 'dispatch_failed')
-      and (p_task_id is not null or t.alert_reason is distinct from 'budget_exceeded' or t.next_dispatch_at is not null)
-      and (t.claimed_until is null or t.claimed_until < now())
-      and a.openclaw_agent_id is not null
-      and a.status <> 'offline'
-      and dispatch_allowed(t)
-    order by t.priority_rank, t.created_at, t.id
-    limit greatest(p_limit, 0)
-    for update of t skip locked) r;
-  if cardinality(v_ids) = 0 then
-    return '[]'::jsonb;
-  end if;
-  perform 1 from budgets b
-  where exists (select 1 from tasks t where t.id = any(v_ids)
-                and ((b.scope = 'workspace' and b.subject_id = t.workspace_id) or (b.scope = 'agent' and b.subject_id = t.assigned_agent_id)
-                     or (b.scope = 'task' and b.subject_id = t.id)))
-  order by b.id for update of b;
-  foreach v_id in array v_ids loop
-    if reserve_dispatch_budget(v_id) then
-      v_ok := v_ok || v_id;
-    end if;
-  end loop;
-  with claimed as (
-    update tasks t set claimed_until = now() + make_interval(secs => p_claim_seconds),
-                       dispatch_attempts = t.dispatch_attempts + 1,
-                       session_key = task_session_key(a.openclaw_agent_id, t.id, task_stage_position(t))
-    from agents a where t.id = any(v_ok) and a.id = t.assigned_agent_id
-    returning t.*
-  )
-  select coalesce(jsonb_agg(jsonb_build_object(
-    'id', c.id, 'workspace_id', c.workspace_id, 'title', c.title, 'description', c.description,
-    'priority', c.priority, 'due_at', c.due_at, 'planning_spec', c.planning_spec,
-    'dispatch_count', c.dispatch_count, 'dispatch_attempts', c.dispatch_attempts, 'session_key', c.session_key,
-    'pipeline', (select task_pipeline_json(t2) from tasks t2 where t2.id = c.id),
-    'agent', jsonb_build_object('id', a.id, 'name', a.name, 'openclaw_agent_id', a.openclaw_agent_id, 'model', a.model))
-    order by c.priority_rank, c.created_at), '[]'::jsonb)
-  into v_claimed
-  from claimed c join agents a on a.id = c.assigned_agent_id;
-  return v_claimed;
-end $$;
+-- Each stage's run gets its own session (the dispatch message names the stage: dispatch_extras, below).
+create or replace function dispatch_session_key(p_openclaw_agent_id text, p_task tasks) returns text
+language sql stable as $$
+  select task_session_key(p_openclaw_agent_id, p_task.id, task_stage_position(p_task))
+$$;
 
 create or replace function open_stage_run(p_task tasks, p_stage pipeline_stages) returns void
 language plpgsql as $$
@@ -214,6 +162,12 @@ language sql stable as $$
       'stages', (select coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'position', s.position, 'name', s.name) order by s.position), '[]'::jsonb)
                  from pipeline_stages s where s.pipeline_id = p.id))
     from pipelines p where p.id = t.pipeline_id) end
+$$;
+
+-- The claimed task carries its pipeline, so the dispatch message can name the stage.
+create or replace function dispatch_extras(p_task tasks) returns jsonb
+language sql stable as $$
+  select jsonb_build_object('pipeline', task_pipeline_json(p_task))
 $$;
 
 create or replace function task_card_json(t tasks, a agents) returns jsonb

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { sessionKeyFor } from "#app/domain/dispatch-message";
+import { taskSessionKey } from "#app/domain/openclaw";
 import { sha256Hex } from "#app/services/crypto.server";
 import { RPC_TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import { SYSTEM, appError, createAgent, createTask, createWorkspace, hash64, query, type Agent, type Workspace } from "#tests/support/fixtures";
@@ -34,7 +34,7 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
   it("claims a ready task once, sets its session key and counts the attempt", async () => {
     const task = await assigned();
     const [first] = await claim(task.id);
-    expect(first).toMatchObject({ id: task.id, session_key: sessionKeyFor("main", task.id), dispatch_attempts: 1 });
+    expect(first).toMatchObject({ id: task.id, session_key: taskSessionKey("main", task.id), dispatch_attempts: 1 });
     expect(await claim(task.id)).toEqual([]);
     expect((await db().rpc<{ reason: string }>("explain_not_dispatchable", { p_task_id: task.id })).reason).toBe("dispatch_in_progress");
   });
@@ -162,7 +162,7 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
 
   it("plans: questions from the current run only, answers once, spec assigns in one step", async () => {
     const task = await createTask(db(), ws.id, { status: "planning", assigned_agent_id: agent.id });
-    const key = sessionKeyFor("main", task.id);
+    const key = taskSessionKey("main", task.id);
     await db().rpc("record_planning_run", { p_task_id: task.id, p_run_id: "p1", p_session_key: key });
     expect((await db().rpc<{ added: boolean }>("add_planning_question", { p_task_id: task.id, p_run_id: "old", p_question: "?", p_options: [] })).added).toBe(false);
     const q = await db().rpc<{ added: boolean; id: string }>("add_planning_question", { p_task_id: task.id, p_run_id: "p1", p_question: "Which?", p_options: ["A", "B"] });
