@@ -1,7 +1,7 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { Agent } from "#app/db/rows";
-import { AGENT_STATUSES } from "#app/domain/forms/agent";
+import { AGENT_STATUSES } from "#app/domain/agent-status";
 import { Field, FormError, SelectField } from "./field";
 
 export function AgentForm(props: {

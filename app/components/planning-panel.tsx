@@ -1,6 +1,6 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { OTHER } from "#app/domain/forms/dispatch";
+import { OTHER } from "#app/domain/planning";
 
 interface Question {
   id: string;

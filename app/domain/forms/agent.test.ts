@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { formData } from "#tests/support/form-data";
 import { parseForm } from "./parse";
-import { AGENT_STATUSES, agentSchema } from "./agent";
+import { AGENT_STATUSES } from "../agent-status";
+import { agentSchema } from "./agent";
 
 const parse = (fields: Record<string, string> | [string, string][]) => parseForm(formData(fields), agentSchema);
 

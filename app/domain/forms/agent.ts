@@ -1,6 +1,5 @@
 import { z } from "zod";
-
-export const AGENT_STATUSES = ["standby", "working", "offline"] as const;
+import { AGENT_STATUSES } from "../agent-status";
 
 export const agentSchema = z
   .object({

@@ -1,8 +1,7 @@
 import { z } from "zod";
+import { OTHER } from "../planning";
 
 export const reassignSchema = z.object({ agent_id: z.uuid({ error: "Choose an agent" }) }).strict();
-
-export const OTHER = "__other";
 
 /** A planning answer: one of the agent's options, or "Other" with the operator's own words. */
 export const planningAnswerSchema = z
