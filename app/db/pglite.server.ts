@@ -55,6 +55,9 @@ export async function openPglite(options: PgliteOptions = {}): Promise<SqlDataba
     async listen(channel, onMessage) {
       return pg.listen(channel, onMessage);
     },
+    async notify(channel, payload) {
+      await pg.query("select pg_notify($1, $2)", [channel, payload]);
+    },
     async ping() {
       await pg.query("select 1");
     },

@@ -5,6 +5,10 @@ import type { RpcArgs, SqlDatabase, SqlSession } from "./types";
 
 // PostgreSQL through a pool (postgres.js, pure JS so it bundles). Statements
 // are prepared and cached per text; NOTIFY fans events out across instances.
+// NOTIFY goes over a connection of its own whose commits do not wait for the
+// WAL flush: PostgreSQL holds a database-wide lock from a notifying commit's
+// start to its end, and a lost notification only delays a stream (the event
+// itself is in the log, and the bus polls as a safety net).
 
 export function openPostgres(url: string, options: { max?: number } = {}): SqlDatabase {
   const sql = postgres(url, {
@@ -16,6 +20,8 @@ export function openPostgres(url: string, options: { max?: number } = {}): SqlDa
     connection: { application_name: "mission-control", jit: "off" },
     idle_timeout: 60,
   });
+
+  let notifier: postgres.Sql | null = null;
 
   return {
     kind: "postgres",
@@ -31,6 +37,15 @@ export function openPostgres(url: string, options: { max?: number } = {}): SqlDa
     async listen(channel, onMessage) {
       const sub = await sql.listen(channel, onMessage);
       return () => sub.unlisten();
+    },
+    async notify(channel, payload) {
+      notifier ??= postgres(url, {
+        max: 1,
+        onnotice: () => {},
+        connection: { application_name: "mission-control-notify", synchronous_commit: "off" },
+        idle_timeout: 60,
+      });
+      await notifier.notify(channel, payload);
     },
     async ping() {
       await sql.unsafe("select 1");
@@ -51,7 +66,7 @@ export function openPostgres(url: string, options: { max?: number } = {}): SqlDa
       }
     },
     async close() {
-      await sql.end({ timeout: 5 });
+      await Promise.all([sql.end({ timeout: 5 }), notifier?.end({ timeout: 5 })]);
     },
   };
 }

@@ -56,6 +56,7 @@ export function openSupabase(options: SupabaseOptions): Database {
     async listen() {
       return async () => {};
     },
+    async notify() {},
     async ping() {
       await rpc("ping");
     },

@@ -14,6 +14,8 @@ export interface Database {
   rpc<T = unknown>(fn: string, args?: RpcArgs): Promise<T>;
   /** Subscribes to NOTIFY on a channel; returns the unsubscribe function (a no-op where there is no NOTIFY). */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Sends NOTIFY on a channel outside any write, without waiting for the disk (a no-op where there is no NOTIFY). */
+  notify(channel: string, payload: string): Promise<void>;
   /** A trivial round trip, for health checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

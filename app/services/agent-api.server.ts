@@ -1,7 +1,7 @@
 import type { RouterContextProvider } from "react-router";
-import { requestContext } from "#app/context.server";
+import { type RequestState, requestContext } from "#app/context.server";
 import { AppError } from "#app/domain/errors";
-import { type AuthenticatedAgent, authenticateAgent } from "./agent-auth.server";
+import { type AuthenticatedAgent, authenticateAgent, bearerTokenHash, knownAgentId } from "./agent-auth.server";
 import { apiHandler, withAuthBudget } from "./api.server";
 import { isUuid } from "#app/domain/ids";
 import type { Runtime } from "./runtime.server";
@@ -19,22 +19,58 @@ export interface AgentCall {
  * the methods the route takes (405 with Allow otherwise).
  */
 export function agentApi(
-  args: { request: Request; context: Readonly<RouterContextProvider>; params: Record<string, string | undefined> },
+  args: AgentArgs,
   methods: Record<string, (call: AgentCall) => Promise<Response>>,
 ): Promise<Response> {
-  const { rt, log, clientIp } = args.context.get(requestContext);
-  return apiHandler(log, async () => {
-    const handler = methods[args.request.method.toUpperCase()];
-    if (!handler) {
-      throw new AppError("method_not_allowed", `Use ${Object.keys(methods).join(" or ")}.`);
-    }
+  return agentRequest(args, Object.keys(methods), async ({ rt, log, clientIp, method, taskId }) => {
+    const agent = await withAuthBudget(rt, clientIp, () => authenticateAgent(rt, bearerTokenHash(args.request), taskId));
+    if (method !== "GET") await rt.limits.consume("write", `agent:${agent.id}`);
+    return methods[method]!({ rt, agent, taskId, log: log.child({ agent_id: agent.id, task_id: taskId }) });
+  });
+}
+
+export interface TokenWriteCall {
+  rt: Runtime;
+  /** The token's hash: the write's SQL checks it (valid, and scoped to this task if task-scoped). */
+  tokenHash: string;
+  taskId: string | undefined;
+  log: Runtime["log"];
+  /** Runs the write; a refused token spends the client's failed-authentication budget. */
+  checked<T>(write: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * An agent write in one round trip: its SQL function checks the token itself.
+ * The agent's write budget is charged first, keyed by the agent the token
+ * belongs to, which this process remembers from the token's first call (that
+ * one authenticates separately).
+ */
+export function agentTokenWrite(args: AgentArgs, handler: (call: TokenWriteCall) => Promise<Response>): Promise<Response> {
+  return agentRequest(args, ["POST"], async ({ rt, log, clientIp, taskId }) => {
+    const checked = <T>(fn: () => Promise<T>) => withAuthBudget(rt, clientIp, fn);
+    const tokenHash = await checked(async () => bearerTokenHash(args.request));
+    const agentId = knownAgentId(tokenHash) ?? (await checked(() => authenticateAgent(rt, tokenHash, taskId))).id;
+    await rt.limits.consume("write", `agent:${agentId}`);
+    return handler({ rt, tokenHash, taskId, log: log.child({ agent_id: agentId, task_id: taskId }), checked });
+  });
+}
+
+type AgentArgs = { request: Request; context: Readonly<RouterContextProvider>; params: Record<string, string | undefined> };
+
+/** JSON errors, only the methods the route takes (405 with Allow otherwise), and the path's task id validated. */
+function agentRequest(
+  args: AgentArgs,
+  allowed: string[],
+  run: (ctx: RequestState & { method: string; taskId: string | undefined }) => Promise<Response>,
+): Promise<Response> {
+  const ctx = args.context.get(requestContext);
+  return apiHandler(ctx.log, async () => {
+    const method = args.request.method.toUpperCase();
+    if (!allowed.includes(method)) throw new AppError("method_not_allowed", `Use ${allowed.join(" or ")}.`);
     const rawTaskId = args.params.taskId;
     if (rawTaskId !== undefined && !isUuid(rawTaskId)) throw new AppError("not_found", "No task with that id is assigned to you.");
-    const taskId = rawTaskId?.toLowerCase();
-    const agent = await withAuthBudget(rt, clientIp, () => authenticateAgent(rt, args.request, taskId));
-    if (args.request.method !== "GET") await rt.limits.consume("write", `agent:${agent.id}`);
-    return handler({ rt, agent, taskId, log: log.child({ agent_id: agent.id, task_id: taskId }) });
-  }).then((res) => (res.status === 405 ? withAllow(res, Object.keys(methods)) : res));
+    return run({ ...ctx, method, taskId: rawTaskId?.toLowerCase() });
+  }).then((res) => (res.status === 405 ? withAllow(res, allowed) : res));
 }
 
 function withAllow(res: Response, methods: string[]): Response {

@@ -8,17 +8,34 @@ export interface AuthenticatedAgent extends Agent {
   scope_task_id: string | null;
 }
 
-/**
- * The calling agent, from `Authorization: Bearer <token>` only. Identity never
- * comes from the body. A task-scoped token reaching for another task sees
- * not_found, exactly like an agent reaching for a task that is not its own.
- */
-export async function authenticateAgent(rt: Runtime, request: Request, taskId?: string): Promise<AuthenticatedAgent> {
+/** The SHA-256 of the token in `Authorization: Bearer <token>`, the only place identity comes from (never the body). */
+export function bearerTokenHash(request: Request): string {
   const header = request.headers.get("authorization") ?? "";
   const token = /^Bearer\s+(\S{20,200})$/i.exec(header)?.[1];
   if (!token) throw new AppError("unauthorized", "Send your agent token as Authorization: Bearer <token>.");
-  const agent = await rt.db.rpc<AuthenticatedAgent | null>("authenticate_agent", { p_token_hash: sha256Hex(token) });
+  return sha256Hex(token);
+}
+
+// Which agent a token hash belongs to never changes (a token is issued to one
+// agent and only ever revoked), so it may be remembered. Whether the token is
+// still valid may not: every call checks that in SQL.
+const agentOfToken = new Map<string, string>();
+const REMEMBERED_TOKENS = 10_000;
+
+/** The agent a token was issued to, if this process has seen the token authenticate before. */
+export function knownAgentId(tokenHash: string): string | undefined {
+  return agentOfToken.get(tokenHash);
+}
+
+/**
+ * The calling agent. A task-scoped token reaching for another task sees
+ * not_found, exactly like an agent reaching for a task that is not its own.
+ */
+export async function authenticateAgent(rt: Runtime, tokenHash: string, taskId?: string): Promise<AuthenticatedAgent> {
+  const agent = await rt.db.rpc<AuthenticatedAgent | null>("authenticate_agent", { p_token_hash: tokenHash });
   if (!agent) throw new AppError("unauthorized", "That token is not valid (revoked, expired, or never issued).");
+  if (agentOfToken.size >= REMEMBERED_TOKENS) agentOfToken.clear();
+  agentOfToken.set(tokenHash, agent.id);
   if (taskId && agent.scope_task_id && agent.scope_task_id !== taskId) {
     throw new AppError("not_found", "No task with that id is assigned to you.");
   }

@@ -1,14 +1,18 @@
-import type { Database } from "#app/db/types";
+import { randomUUID } from "node:crypto";
+import type { Database, RpcArgs } from "#app/db/types";
 import type { Logger } from "./logger.server";
 import { sseFrame } from "./sse.server";
 
-// One reader per process turns NOTIFY (or a safety poll) into a single fetch
-// of the new events, serialises each event once and hands it to every
-// subscriber. Writers take seqs without a global lock, so a seq can commit
-// after a later one: the reader delivers in seq order and waits at a hole
-// until it fills or is known to be a rollback (get_settled_events). On
-// PostgreSQL, NOTIFY reaches every instance; the embedded database is
-// single-process, so its fan-out is within this process only.
+// One reader per process turns a wake-up into a single fetch of the new
+// events, serialises each event once and hands it to every subscriber. The
+// wake-ups: a write made through `watch(db)` returning (its transaction has
+// committed), a NOTIFY from another instance that wrote, and a safety poll.
+// Writes do not NOTIFY inside their own transactions (PostgreSQL would make
+// them commit one at a time, decision 002): after a local write the bus sends
+// one NOTIFY for the other instances, coalesced while one is in flight, and
+// ignores its own. Writers take seqs without a global lock, so a seq can
+// commit after a later one: the reader delivers in seq order and waits at a
+// hole until it fills or is known to be a rollback (get_settled_events).
 // Supabase over HTTP has no NOTIFY: there the poll (every second) is the feed.
 
 export interface BusEvent {
@@ -26,8 +30,13 @@ type Subscriber = (event: BusEvent) => void;
 const BATCH = 500;
 const SAFETY_POLL_MS = 5_000;
 const HOLE_RETRY_MS = 20;
+const CHANNEL = "mc_events";
 
 export class EventBus {
+  /** Tells this instance's own NOTIFY apart from other instances'. */
+  readonly #instance = randomUUID();
+  /** Functions that cannot write (stable or immutable in SQL): calls to them wake nothing. */
+  #readFunctions = new Set<string>();
   #lastSeq = 0;
   #subscribers = new Set<Subscriber>();
   #draining: Promise<void> | null = null;
@@ -53,7 +62,10 @@ export class EventBus {
   async start(): Promise<void> {
     const bounds = await this.bounds();
     this.#lastSeq = bounds.max_seq;
-    this.#unlisten = await this.db.listen("mc_events", () => this.poke());
+    this.#readFunctions = new Set(await this.db.rpc<string[]>("list_read_functions"));
+    this.#unlisten = await this.db.listen(CHANNEL, (from) => {
+      if (from !== this.#instance) void this.poke();
+    });
     this.#timer = setInterval(() => this.poke(), this.pollMs);
     this.#timer.unref();
   }
@@ -68,7 +80,7 @@ export class EventBus {
     this.#holeTimer = null;
     await this.#unlisten?.().catch(() => {});
     this.#unlisten = null;
-    await this.#draining;
+    await Promise.all([this.#draining, this.#announcing]);
     this.#subscribers.clear();
   }
 
@@ -103,7 +115,47 @@ export class EventBus {
     return rows.map(toBusEvent);
   }
 
-  /** Schedules a drain; coalesces bursts of notifications into one fetch loop. */
+  /**
+   * The database as the app should use it: after a call that may have written
+   * returns, the bus fetches what it emitted and other instances are told.
+   */
+  watch<T extends Database>(db: T): T {
+    const rpc = db.rpc.bind(db);
+    const watched = async <R>(fn: string, args?: RpcArgs): Promise<R> => {
+      const result = await rpc<R>(fn, args);
+      if (!this.#readFunctions.has(fn)) this.#written();
+      return result;
+    };
+    return new Proxy(db, { get: (target, prop) => (prop === "rpc" ? watched : (Reflect.get(target, prop) as unknown)) });
+  }
+
+  #announcing: Promise<void> | null = null;
+  #announceAgain = false;
+
+  #written(): void {
+    void this.poke();
+    this.#announce();
+  }
+
+  /** One NOTIFY at a time: writes that return while one is in flight share the next. */
+  #announce(): void {
+    if (this.#announcing) {
+      this.#announceAgain = true;
+      return;
+    }
+    this.#announcing = this.db
+      .notify(CHANNEL, this.#instance)
+      .catch((error: unknown) => this.log.warn({ event: "events.notify_failed", err: error }, "could not notify other instances"))
+      .finally(() => {
+        this.#announcing = null;
+        if (this.#announceAgain && !this.#stopped) {
+          this.#announceAgain = false;
+          this.#announce();
+        }
+      });
+  }
+
+  /** Schedules a drain; coalesces bursts of wake-ups into one fetch loop. */
   poke(): Promise<void> {
     if (this.#draining) {
       this.#again = true;
@@ -147,8 +199,8 @@ export class EventBus {
           }
         }
         if (this.#waitFor !== null && !this.#stopped) {
-          // A transaction holding an earlier seq is still open (its commit will notify), or it
-          // rolled back (nothing will): look again shortly either way.
+          // A transaction holding an earlier seq is still open, or it rolled
+          // back: look again shortly either way.
           this.#holeTimer ??= setTimeout(() => {
             this.#holeTimer = null;
             void this.poke();

@@ -33,9 +33,6 @@ export function openEventStream(opts: {
     write(event.frame);
   };
   const unsubscribe = bus.subscribe((event) => (buffer ? buffer.push(event) : deliver(event)));
-  // Replay stops where the live feed takes over: past this seq the bus has not
-  // settled the order yet, and what it delivers from here lands in the buffer.
-  const replayUpTo = bus.lastSeq;
   const ping = setInterval(() => write(PING_FRAME), opts.pingMs);
   // On shutdown: a reconnect hint with a spread-out delay, then the stream ends.
   const unclose = bus.onClose(() => {
@@ -51,6 +48,12 @@ export function openEventStream(opts: {
           send({ event: "resync", id: String(max_seq), data: JSON.stringify({ reason: opts.lastId > max_seq ? "ahead" : "expired", last_seq: max_seq }) });
           sentUpTo = Math.max(sentUpTo, max_seq);
         } else {
+          // The bus catches up first (a write from outside the app wakes it only
+          // at its next poll). Replay stops where the live feed takes over: past
+          // this seq the bus has not settled the order yet, and what it
+          // delivers from here lands in the buffer.
+          await bus.poke();
+          const replayUpTo = bus.lastSeq;
           for (;;) {
             const page = await bus.replay(sentUpTo, REPLAY_PAGE);
             const settled = page.filter((event) => event.seq <= replayUpTo);

@@ -3,6 +3,7 @@ import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimite
 import { AppError } from "#app/domain/errors";
 import type { Env } from "#app/env.server";
 import type { Logger } from "./logger.server";
+import { LeasedBudget, RecentFailures, leaseSize } from "./rate-limit-local.server";
 
 // Rate limits per client on every write path (forms, agent API, webhook,
 // heartbeat) and a tighter budget for failed authentication. In memory for a
@@ -57,6 +58,16 @@ export function createRateLimits(env: Env, log: Logger): RateLimits {
     }),
   ) as Record<LimitClass, RateLimiterAbstract>;
 
+  // Shared budgets cost a round trip per request only rarely: write and
+  // heartbeat budgets are leased in blocks, and the failure budget is only
+  // read for clients refused here lately (rate-limit-local.server.ts).
+  const failures = new RecentFailures(60_000);
+  const leased = Object.fromEntries(
+    (Object.keys(per) as LimitClass[])
+      .filter((cls) => sql && cls !== "auth_failure" && leaseSize(per[cls]) > 1)
+      .map((cls) => [cls, new LeasedBudget(limiters[cls], leaseSize(per[cls]))]),
+  ) as Partial<Record<LimitClass, LeasedBudget>>;
+
   const refuse = (res: RateLimiterRes, cls: LimitClass): never => {
     const retry = Math.max(1, Math.ceil(res.msBeforeNext / 1000));
     throw new AppError("rate_limited", cls === "auth_failure" ? "Too many failed attempts; wait before trying again." : "Too many requests; slow down.", {
@@ -66,14 +77,16 @@ export function createRateLimits(env: Env, log: Logger): RateLimits {
 
   return {
     async consume(cls, key) {
+      if (cls === "auth_failure") failures.add(key);
       try {
-        await limiters[cls].consume(key, 1);
+        await (leased[cls] ? leased[cls].consume(key) : limiters[cls].consume(key, 1));
       } catch (error) {
         if (error instanceof RateLimiterRes) refuse(error, cls);
         log.warn({ event: "rate_limit.store_failed", err: error }, "rate-limit store failed");
       }
     },
     async check(cls, key) {
+      if (cls === "auth_failure" && !failures.has(key)) return;
       const res = await limiters[cls].get(key).catch(() => null);
       if (res && res.consumedPoints >= per[cls]) refuse(res, cls);
     },

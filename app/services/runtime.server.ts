@@ -70,7 +70,8 @@ async function boot(env: Env): Promise<Runtime> {
     await bus.start();
     await announceSetup(db, env, log);
     log.info({ event: "db.ready", transport: db.kind }, "database ready");
-    const rt: Runtime = { env, log, db, bus, secrets, gateway: null, limits: createRateLimits(env, log), startedAt: Date.now(), draining: false };
+    // Everything the app writes goes through the bus's watch, so its events reach streams as the call returns.
+    const rt: Runtime = { env, log, db: bus.watch(db), bus, secrets, gateway: null, limits: createRateLimits(env, log), startedAt: Date.now(), draining: false };
     startGateway(rt);
     startScheduler(rt);
     startLangfuse(rt);

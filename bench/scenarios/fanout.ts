@@ -10,8 +10,9 @@ import { percentile, sleep } from "../lib/stats";
 // Scenario 3: live fan-out. N clients hold /api/events/stream open; one
 // change must reach all of them quickly, and a burst of 100 changes/s must
 // reach every client with nothing lost. On PostgreSQL the bench writes the
-// event straight to the database (emit_event, its own transaction); on the
-// embedded database, which only the app can open, through the agent API.
+// event straight to the database (emit_event, its own transaction) and then
+// announces it as another instance would (NOTIFY mc_events); on the embedded
+// database, which only the app can open, through the agent API.
 // Latency is measured from the moment the write is issued, so it includes
 // the write itself (an upper bound on the time from commit).
 
@@ -51,6 +52,7 @@ async function write(fx: Fx, direct: SqlDatabase | null, n: number): Promise<voi
       p_actor: { type: "system", name: "bench" },
       p_payload: { title: "Bench task", n },
     });
+    await direct.notify("mc_events", "bench");
     return;
   }
   const res = await fetch(`${fx.app.url}/api/agent/tasks/${fx.seeded.task}/activities`, {

@@ -21,8 +21,10 @@ describe("event order without a global lock (PostgreSQL)", () => {
   beforeAll(async () => {
     pg = await createTestPostgres({ max: 4 });
     db = pg.db;
-    bus = new EventBus(db, createLogger("silent"));
+    // No safety poll during the test: every delivery comes from a wake-up.
+    bus = new EventBus(pg.db, createLogger("silent"), 600_000);
     await bus.start();
+    db = bus.watch(pg.db);
     bus.subscribe((e: BusEvent) => seen.push(e.seq));
   });
   afterAll(async () => {
@@ -33,7 +35,7 @@ describe("event order without a global lock (PostgreSQL)", () => {
   const emit = async () => Number(await db.rpc("emit_event", { p_type: "task.updated", p_workspace_id: null, p_task_id: null, p_agent_id: null, p_actor: ACTOR }));
 
   it("holds a later event back until an earlier, still open transaction commits, then delivers both in order", async () => {
-    await db.session(async (s) => {
+    await pg.db.session(async (s) => {
       await s.query("begin");
       const [early] = await s.query<{ seq: string }>(emitSql, [JSON.stringify(ACTOR)]);
       const late = await emit();
@@ -48,7 +50,7 @@ describe("event order without a global lock (PostgreSQL)", () => {
 
   it("moves past the seq of a transaction that rolled back", async () => {
     let lost = 0;
-    await db.session(async (s) => {
+    await pg.db.session(async (s) => {
       await s.query("begin");
       const [row] = await s.query<{ seq: string }>(emitSql, [JSON.stringify(ACTOR)]);
       lost = Number(row!.seq);

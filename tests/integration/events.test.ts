@@ -135,16 +135,12 @@ describe.each(RPC_TRANSPORTS)("events on %s", (kind) => {
     expect(error).toMatchObject({ message: "events are append-only", code: "P0001", hint: "forbidden" });
   });
 
-  // Supabase over HTTP has no NOTIFY (listen is a no-op; the bus polls instead).
-  it.skipIf(kind === "supabase")("notifies mc_events with the new seq after a write commits", async () => {
-    const received: string[] = [];
-    const unlisten = await db().listen("mc_events", (payload) => received.push(payload));
-    try {
-      await createTask(db(), ws.id);
-      const seq = await maxSeq(db());
-      await expect.poll(() => received, { timeout: 5_000 }).toContain(String(seq));
-    } finally {
-      await unlisten();
+  // Writes do not NOTIFY (the app announces them after commit); the bus needs to know which calls cannot write.
+  it("lists the functions that cannot write, and only those", async () => {
+    const reads = await db().rpc<string[]>("list_read_functions");
+    expect(reads).toEqual(expect.arrayContaining(["get_board", "get_events_with_details", "authenticate_agent", "list_workspaces"]));
+    for (const writer of ["create_task", "emit_event", "agent_add_activity", "agent_add_activity_with_token", "get_settled_events", "touch_task_activity"]) {
+      expect(reads).not.toContain(writer);
     }
   });
 

@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { SECRETS, seedAgent, seedRunningTask, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
 import { type RunningServer, startServer } from "#tests/support/server";
+import { sha256Hex } from "#app/services/crypto.server";
 
 // The agent API over HTTP on PostgreSQL: bearer tokens, isolation between
 // agents, every endpoint's happy path and its refusals (never a 500).
@@ -96,6 +98,36 @@ describe("agent API", () => {
       [aliceTask.id],
     );
     expect(activity).toEqual({ actor_name: "Alice", actor_type: "agent", metadata: { pct: 50 } });
+  });
+
+  // The activity write checks its token in the same SQL call, on every call.
+  it("refuses an activity from a token rotated away, even one this server has seen, and holds a task token to its task", async () => {
+    const carol = await seedAgent(pg.db, ws.id, "Carol");
+    const carolTask = await seedRunningTask(pg.db, ws.id, carol.id);
+    const otherTask = await seedRunningTask(pg.db, ws.id, carol.id);
+    const report = (token: string, taskId = carolTask.id) => post(`/api/agent/tasks/${taskId}/activities`, token, { message: "still going" });
+    expect((await report(carol.token)).status).toBe(201);
+    const scoped = `mct_${randomUUID().replaceAll("-", "")}${randomUUID().replaceAll("-", "")}`;
+    await pg.db.rpc("issue_task_token", { p_token_hash: sha256Hex(scoped), p_task_id: carolTask.id, p_agent_id: carol.id, p_ttl_seconds: 600 });
+    expect((await report(scoped)).status).toBe(201);
+    expect((await report(scoped, otherTask.id)).status).toBe(404);
+    await pg.db.rpc("rotate_agent_token", { p_agent_id: carol.id, p_token_hash: sha256Hex(`mca_${randomUUID()}${randomUUID()}`), p_token_hint: "mca_new", p_actor: { type: "system", name: "test" } });
+    const refused = await report(carol.token);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+    expect(await sql(pg.db, "select count(*)::int as n from task_activities where task_id = $1 and message = 'still going'", [carolTask.id])).toEqual([{ n: 2 }]);
+  });
+
+  it("marks the task alive at most once a second, but always clears a stall", async () => {
+    await sql(pg.db, "update tasks set last_activity_at = now() + interval '1 hour', alert_reason = null, stall_flagged_at = null where id = $1", [aliceTask.id]);
+    const ahead = (await taskRow(pg.db, aliceTask.id)).last_activity_at;
+    expect((await post(`/api/agent/tasks/${aliceTask.id}/activities`, alice.token, { message: "tick" })).status).toBe(201);
+    expect((await taskRow(pg.db, aliceTask.id)).last_activity_at).toEqual(ahead);
+    await sql(pg.db, "update tasks set alert_reason = 'stalled', stall_flagged_at = now() where id = $1", [aliceTask.id]);
+    expect((await post(`/api/agent/tasks/${aliceTask.id}/activities`, alice.token, { message: "tock" })).status).toBe(201);
+    const row = await taskRow(pg.db, aliceTask.id);
+    expect(row.stall_flagged_at).toBeNull();
+    expect(new Date(row.last_activity_at as string).getTime()).toBeLessThan(new Date(ahead as string).getTime());
   });
 
   it("rejects bad bodies with 4xx and writes nothing", async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedAgent, seedRunningTask } from "#tests/support/agent-plane";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { type RunningServer, startServer } from "#tests/support/server";
 
@@ -79,23 +80,33 @@ describe("GET /api/events/stream", () => {
     expect((await fetch(`${a.url}/api/events/stream?token=${token}&workspace=x`)).status).toBe(400);
   });
 
-  it("pushes a write to streams on every instance, with id = seq and the event type", async () => {
+  it("pushes a write made through one instance to streams on every instance, with id = seq and the event type", async () => {
+    const agent = await seedAgent(pg.db, workspaceId, "Reporter");
+    const task = await seedRunningTask(pg.db, workspaceId, agent.id);
     const streams = await Promise.all([a, b].map((s) => fetch(`${s.url}/api/events/stream?token=${token}&workspace=${workspaceId}`)));
     for (const res of streams) {
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toContain("text/event-stream");
     }
-    const reads = streams.map((res) => readEvents(res, (m) => m.some((x) => x.event === "task.created")));
+    // Within 3 s: sooner than the safety poll (5 s) would bring it.
+    const reads = streams.map((res) => readEvents(res, (m) => m.some((x) => x.event === "activity.created"), 3_000));
     await new Promise((r) => setTimeout(r, 300));
-    const task = await pg.db.rpc<{ id: string }>("create_task", { p_workspace_id: workspaceId, p_fields: { title: "Fan out" }, p_actor: actor });
+    // Instance a wakes its own bus when the write returns and notifies b; neither waits for the safety poll (5 s).
+    const posted = await fetch(`${a.url}/api/agent/tasks/${task.id}/activities`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ message: "Fan out" }),
+    });
+    expect(posted.status).toBe(201);
     for (const messages of await Promise.all(reads)) {
-      const event = messages.find((m) => m.event === "task.created")!;
-      const data = JSON.parse(event.data) as { seq: number; task_id: string; task_title: string; type: string };
+      const event = messages.find((m) => m.event === "activity.created")!;
+      const data = JSON.parse(event.data) as { seq: number; task_id: string; type: string; payload: { message: string } };
       expect(Number(event.id)).toBe(data.seq);
-      expect(data).toMatchObject({ task_id: task.id, task_title: "Fan out", type: "task.created" });
+      expect(data).toMatchObject({ task_id: task.id, type: "activity.created", payload: { message: "Fan out" } });
     }
   });
 
+  // Written from outside the app (no instance was woken): the resuming stream still gets them.
   it("replays what was missed after Last-Event-ID, in order, without duplicates", async () => {
     const bounds = await pg.db.rpc<{ max_seq: number }>("get_event_bounds");
     for (let i = 1; i <= 3; i++) {

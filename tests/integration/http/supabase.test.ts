@@ -88,7 +88,8 @@ describe("the server on Supabase over HTTP", () => {
     const before = sb.rest.calls.length;
     const receipt = await beat();
     expect(receipt).toMatchObject({ run_id: expect.stringMatching(/^[0-9a-f-]{36}$/), gateway_calls: 0 });
-    const calls = sb.rest.calls.slice(before);
+    // The event bus's own reads (it looks for new events after each write) interleave with the heartbeat's calls.
+    const calls = sb.rest.calls.slice(before).filter((fn) => fn !== "get_settled_events");
     expect(calls[0]).toBe("acquire_heartbeat_lease");
     expect(calls.at(-1)).toBe("release_heartbeat_lease");
     expect(await query(sb.db, "select holder from heartbeat_lease")).toEqual([{ holder: null }]);
