@@ -27,6 +27,16 @@ export interface BusEvent {
 
 type Subscriber = (event: BusEvent) => void;
 
+interface SettledPage {
+  events: Array<Record<string, unknown>>;
+  /** How far this answer settled the log (every seq up to it is delivered or known rolled back). */
+  last_seq: number | string;
+  /** The page was full: ask again at once. */
+  more: boolean;
+  wait_for: string | null;
+  settle_upto: number | null;
+}
+
 const BATCH = 500;
 const SAFETY_POLL_MS = 5_000;
 const HOLE_RETRY_MS = 20;
@@ -179,16 +189,18 @@ export class EventBus {
   async #drain(): Promise<void> {
     try {
       for (;;) {
-        const page = await this.db.rpc<{ events: Array<Record<string, unknown>>; wait_for: string | null; settle_upto: number | null }>("get_settled_events", {
+        // With no stream open, only how far the log has settled matters, not each event's details.
+        const page = await this.db.rpc<SettledPage>("get_settled_events", {
           p_since: this.#lastSeq,
           p_limit: BATCH,
           p_wait_for: this.#waitFor,
           p_settle_upto: this.#settleUpto,
+          p_details: this.#subscribers.size > 0,
         });
         this.#waitFor = page.wait_for;
         this.#settleUpto = page.settle_upto;
-        const events = page.events.map(toBusEvent);
-        for (const event of events) {
+        for (const row of page.events) {
+          const event = toBusEvent(row);
           this.#lastSeq = event.seq;
           for (const fn of this.#subscribers) {
             try {
@@ -198,6 +210,7 @@ export class EventBus {
             }
           }
         }
+        this.#lastSeq = Math.max(this.#lastSeq, Number(page.last_seq));
         if (this.#waitFor !== null && !this.#stopped) {
           // A transaction holding an earlier seq is still open, or it rolled
           // back: look again shortly either way.
@@ -208,7 +221,7 @@ export class EventBus {
           this.#holeTimer.unref();
           return;
         }
-        if (events.length < BATCH) return;
+        if (!page.more) return;
       }
     } catch (error) {
       this.log.error({ event: "events.drain_failed", err: error }, "could not read new events");

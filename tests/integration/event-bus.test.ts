@@ -64,4 +64,24 @@ describe("waking the event bus (PostgreSQL, two instances)", () => {
     expect(sent).toBeGreaterThan(0);
     expect(sent).toBeLessThanOrEqual(40);
   });
+
+  it("keeps up without details while no stream is open, then delivers what follows to a stream that opens", async () => {
+    const c = new EventBus(pg.db, createLogger("silent"), 600_000);
+    await c.start();
+    try {
+      const watched = c.watch(pg.db);
+      const ws = await createWorkspace(watched);
+      await createTask(watched, ws.id);
+      const max = async () => (await pg.db.rpc<{ max_seq: number }>("get_event_bounds")).max_seq;
+      await expect.poll(async () => c.lastSeq === (await max())).toBe(true);
+      const seen: BusEvent[] = [];
+      c.subscribe((e) => seen.push(e));
+      const task = await createTask(watched, ws.id, { title: "After the stream opened" });
+      await expect.poll(() => seen.map((e) => JSON.parse(e.json) as { task_id: string; task_title: string })).toEqual([
+        expect.objectContaining({ task_id: task.id, task_title: "After the stream opened" }),
+      ]);
+    } finally {
+      await c.stop();
+    }
+  });
 });

@@ -144,6 +144,20 @@ describe.each(RPC_TRANSPORTS)("events on %s", (kind) => {
     }
   });
 
+  it("settles the log without details when asked (the bus with no stream open)", async () => {
+    const since = await maxSeq(db());
+    for (let i = 0; i < 3; i++) await createTask(db(), ws.id);
+    const bare = await db().rpc<{ events: unknown[]; last_seq: number; more: boolean; wait_for: string | null }>("get_settled_events", {
+      p_since: since,
+      p_limit: 2,
+      p_details: false,
+    });
+    expect(bare).toMatchObject({ events: [], last_seq: since + 2, more: true, wait_for: null });
+    const full = await db().rpc<{ events: Array<{ seq: number }>; last_seq: number; more: boolean }>("get_settled_events", { p_since: since + 2 });
+    expect(full.events.map((e) => e.seq)).toEqual([since + 3]);
+    expect(full).toMatchObject({ last_seq: since + 3, more: false });
+  });
+
   describe("get_events_with_details", () => {
     it("returns events after a seq, oldest first, with names resolved", async () => {
       const seq = await maxSeq(db());
