@@ -201,7 +201,6 @@ export class EventBus {
         this.#settleUpto = page.settle_upto;
         for (const row of page.events) {
           const event = toBusEvent(row);
-          this.#lastSeq = event.seq;
           for (const fn of this.#subscribers) {
             try {
               fn(event);
@@ -210,7 +209,7 @@ export class EventBus {
             }
           }
         }
-        this.#lastSeq = Math.max(this.#lastSeq, Number(page.last_seq));
+        this.#lastSeq = Number(page.last_seq);
         if (this.#waitFor !== null && !this.#stopped) {
           // A transaction holding an earlier seq is still open, or it rolled
           // back: look again shortly either way.

@@ -1,7 +1,10 @@
 -- The agent write path in one round trip each (measured by `npm run bench`).
 
 -- The completion webhook in one call: an unknown task is refused (not_found)
--- before the delivery id is recorded, so the route needs no lookup first.
+-- before the delivery id is recorded, so the route needs no lookup first
+-- (get_task_ref, its only use, goes).
+drop function if exists get_task_ref(uuid);
+
 create or replace function apply_completion_webhook(p_delivery_id text, p_task_id uuid, p_summary text, p_usage jsonb)
 returns jsonb language plpgsql as $$
 declare
