@@ -1,29 +1,23 @@
 import { randomBytes } from "node:crypto";
-import postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { openPostgres } from "#app/db/postgres.server";
 import type { SqlDatabase } from "#app/db/types";
 import { SECRETS, seedAgent, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
-import { adminUrl, databaseUrl, dropDatabase } from "#tests/support/admin";
-import { FormClient, setUpAdmin } from "#tests/support/http-client";
+import type { FormClient } from "#tests/support/http-client";
 import { gatewayControl } from "#tests/support/openclaw/gateway";
 import { stubControl } from "#tests/support/openclaw/stub-model";
-import { type RunningServer, startServer } from "#tests/support/server";
-import { until as poll } from "#tests/support/until";
-
-const until = <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000) => poll(what, probe, timeoutMs, 200);
+import type { RunningServer } from "#tests/support/server";
+import { type GatewayApp, PUBLIC_URL, startGatewayApp, until } from "#tests/support/openclaw/app";
 
 // Mission Control (the built bundle, on PostgreSQL) against the real OpenClaw
 // gateway and a stub model: dispatch, completion and usage, the UI's dispatch
 // button, a planning round trip, and a gateway restart in the middle of a run.
 
-const PUBLIC_URL = "http://mc.example.test";
 const stub = stubControl(inject("stubUrl"));
 const control = gatewayControl(inject("gatewayControlUrl"));
 
 
 describe("Mission Control with a real OpenClaw gateway", () => {
-  const name = `mc_gw_${randomBytes(4).toString("hex")}`;
+  let app: GatewayApp;
   let db: SqlDatabase;
   let server: RunningServer;
   let admin: FormClient;
@@ -31,29 +25,12 @@ describe("Mission Control with a real OpenClaw gateway", () => {
   let agent: { id: string; token: string };
 
   const statusOf = async (id: string) => String((await taskRow(db, id)).status);
-  const heartbeat = async () => (await (await fetch(`${server.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`)).json()) as {
-    actions: Array<{ task_id: string | null; action: string; ok: boolean }>;
-    gateway_calls: number;
-  };
-  const gatewayStatus = async () => ((await (await fetch(`${server.url}/api/health`)).json()) as { gateway: string }).gateway;
+  const heartbeat = () => app.heartbeat();
+  const gatewayStatus = () => app.gatewayStatus();
 
   beforeAll(async () => {
-    const adminSql = postgres(adminUrl(), { max: 1, onnotice: () => {} });
-    await adminSql.unsafe(`create database ${name}`);
-    await adminSql.end();
-    server = await startServer({
-      env: {
-        DATABASE_URL: databaseUrl(name),
-        ...SECRETS,
-        PUBLIC_URL,
-        OPENCLAW_GATEWAY_URL: inject("gatewayUrl"),
-        OPENCLAW_GATEWAY_TOKEN: inject("gatewayToken"),
-      },
-    });
-    db = openPostgres(databaseUrl(name), { max: 3 });
-    await until("the gateway connection", async () => (await gatewayStatus()) === "connected");
-    admin = await setUpAdmin(server.url, server.setupUrl!);
-    ws = await seedWorkspace(db);
+    app = await startGatewayApp();
+    ({ server, db, admin, ws } = app);
     agent = await seedAgent(db, ws.id, "Operative", "main");
   });
 
@@ -62,13 +39,7 @@ describe("Mission Control with a real OpenClaw gateway", () => {
   });
 
   afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    await db?.close();
-    const adminSql = postgres(adminUrl(), { max: 1, onnotice: () => {} });
-    await dropDatabase(adminSql, name);
-    await adminSql.end();
-    expect(errors).toEqual([]);
+    await app?.stop();
   });
 
   it("reports the gateway as connected in health", async () => {

@@ -1,37 +1,26 @@
 import { randomBytes } from "node:crypto";
-import postgres from "postgres";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
-import { openPostgres } from "#app/db/postgres.server";
 import type { SqlDatabase } from "#app/db/types";
-import { SECRETS, seedAgent, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
-import { adminUrl, databaseUrl, dropDatabase } from "#tests/support/admin";
-import { FormClient, setUpAdmin } from "#tests/support/http-client";
+import { seedAgent, sql, taskRow } from "#tests/support/agent-plane";
+import type { FormClient } from "#tests/support/http-client";
 import { stubControl } from "#tests/support/openclaw/stub-model";
-import { type RunningServer, startServer } from "#tests/support/server";
-import { until as poll } from "#tests/support/until";
-
-const until = <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000) => poll(what, probe, timeoutMs, 200);
+import { type GatewayApp, startGatewayApp, until } from "#tests/support/openclaw/app";
 
 // A three-stage pipeline against the real OpenClaw gateway and the stub
 // model: the template and the task are made through the UI's forms, each
 // stage runs as its own dispatch on its own session, the gated middle stage
 // waits for an approver, and the timeline attributes each stage's usage.
 
-const PUBLIC_URL = "http://mc.example.test";
 const stub = stubControl(inject("stubUrl"));
 
 
 describe("a pipeline task across three stages on a real OpenClaw gateway", () => {
-  const name = `mc_gw_${randomBytes(4).toString("hex")}`;
+  let app: GatewayApp;
   let db: SqlDatabase;
-  let server: RunningServer;
   let admin: FormClient;
   let ws: { id: string; slug: string };
 
-  const heartbeat = async () => (await (await fetch(`${server.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`)).json()) as {
-    actions: Array<{ task_id: string | null; action: string; reason: string | null }>;
-  };
-  const gatewayStatus = async () => ((await (await fetch(`${server.url}/api/health`)).json()) as { gateway: string }).gateway;
+  const heartbeat = () => app.heartbeat();
   /** Heartbeats until the task is in the wanted state (testing → review is the heartbeat's own step). */
   const beatUntil = (what: string, probe: () => Promise<boolean>) =>
     until(what, async () => {
@@ -41,22 +30,8 @@ describe("a pipeline task across three stages on a real OpenClaw gateway", () =>
     });
 
   beforeAll(async () => {
-    const adminSql = postgres(adminUrl(), { max: 1, onnotice: () => {} });
-    await adminSql.unsafe(`create database ${name}`);
-    await adminSql.end();
-    server = await startServer({
-      env: {
-        DATABASE_URL: databaseUrl(name),
-        ...SECRETS,
-        PUBLIC_URL,
-        OPENCLAW_GATEWAY_URL: inject("gatewayUrl"),
-        OPENCLAW_GATEWAY_TOKEN: inject("gatewayToken"),
-      },
-    });
-    db = openPostgres(databaseUrl(name), { max: 3 });
-    await until("the gateway connection", async () => (await gatewayStatus()) === "connected");
-    admin = await setUpAdmin(server.url, server.setupUrl!);
-    ws = await seedWorkspace(db);
+    app = await startGatewayApp();
+    ({ db, admin, ws } = app);
   });
 
   beforeEach(async () => {
@@ -64,13 +39,7 @@ describe("a pipeline task across three stages on a real OpenClaw gateway", () =>
   });
 
   afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    await db?.close();
-    const adminSql = postgres(adminUrl(), { max: 1, onnotice: () => {} });
-    await dropDatabase(adminSql, name);
-    await adminSql.end();
-    expect(errors).toEqual([]);
+    await app?.stop();
   });
 
   it("runs each stage as its own dispatch and session, and gates the hitl advance", async () => {
