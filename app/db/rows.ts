@@ -79,31 +79,29 @@ export interface Deliverable {
   created_at: string;
 }
 
-export interface UsageRecord {
-  source: "webhook" | "agent_api" | "gateway";
-  run_id: string | null;
-  model: string;
+/** Tokens and cost as the ledger keeps them, for one report or summed. */
+export interface LedgerFigures {
   input_tokens: number;
   output_tokens: number;
   cache_read_tokens: number;
   cache_write_tokens: number;
   cost_usd: number | null;
   provenance: Provenance;
+}
+
+export interface UsageRecord extends LedgerFigures {
+  source: "webhook" | "agent_api" | "gateway";
+  run_id: string | null;
+  model: string;
   price_version: number | null;
   created_at: string;
 }
 
 /** Usage summed per run for the task page. */
-export interface UsageRun {
+export interface UsageRun extends LedgerFigures {
   run_id: string | null;
   records: number;
   models: string[] | null;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  cost_usd: number | null;
-  provenance: Provenance;
   price_versions: number[] | null;
 }
 
