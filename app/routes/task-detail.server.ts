@@ -48,7 +48,12 @@ export async function taskAction(ctx: Ctx, form: FormData) {
       case "update": {
         const parsed = parseForm(form, taskUpdateSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
-        await updateTask(db, taskId, parsed.data, actor);
+        // A refusal (e.g. lowering the task's governance without the role) keeps what was typed.
+        try {
+          await updateTask(db, taskId, parsed.data, actor);
+        } catch (error) {
+          return actionFailure(error, parsed.values, intent);
+        }
         break;
       }
       case "delete":

@@ -7,7 +7,8 @@ export type FieldErrors = Record<string, string>;
 
 /** The key for an error that belongs to the whole form, not one field. */
 export const FORM_ERROR = "_form";
-export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors; values: Record<string, string> };
+/** `values` is what was submitted, to show again when a valid form is still refused. */
+export type FormResult<T> = { ok: true; data: T; values: Record<string, string> } | { ok: false; errors: FieldErrors; values: Record<string, string> };
 
 /**
  * Parses submitted form data with a strict schema: unknown fields, repeated
@@ -38,7 +39,7 @@ export function parseForm<S extends z.ZodType>(formData: FormData, schema: S): F
     }
   }
   if (!result.success || Object.keys(errors).length > 0) return { ok: false, errors, values };
-  return { ok: true, data: result.data };
+  return { ok: true, data: result.data, values };
 }
 
 /** An optional text input: empty means null. */
