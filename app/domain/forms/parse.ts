@@ -7,8 +7,7 @@ export type FieldErrors = Record<string, string>;
 
 /** The key for an error that belongs to the whole form, not one field. */
 export const FORM_ERROR = "_form";
-/** `values` is what was submitted, to show again when a valid form is still refused. */
-export type FormResult<T> = { ok: true; data: T; values: Record<string, string> } | { ok: false; errors: FieldErrors; values: Record<string, string> };
+export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: FieldErrors; values: Record<string, string> };
 
 /**
  * Parses submitted form data with a strict schema: unknown fields, repeated
@@ -39,7 +38,14 @@ export function parseForm<S extends z.ZodType>(formData: FormData, schema: S): F
     }
   }
   if (!result.success || Object.keys(errors).length > 0) return { ok: false, errors, values };
-  return { ok: true, data: result.data, values };
+  return { ok: true, data: result.data };
+}
+
+/** The submitted text fields, transport fields left out: to show a valid form the server still refused as it was typed. */
+export function submittedValues(formData: FormData): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of formData) if (!META_FIELDS.has(key) && typeof value === "string") values[key] = value;
+  return values;
 }
 
 /** An optional text input: empty means null. */
