@@ -6,8 +6,8 @@
 --    while the request waited in the inbox. Such an edit is now refused
 --    (forbidden, nothing changes) unless an approver or admin makes it; then
 --    the pending requests it made moot are cancelled with the reason, those
---    that still apply are kept (and lose a veto window they no longer have),
---    and the change is audited.
+--    that still apply are kept (one whose gate now needs an approver loses
+--    its veto window), and the change is audited.
 -- 2. Every security-relevant action is in the audit log with the person who
 --    did it (name and email, not the role): users, sign-in and sign-out,
 --    agents and their tokens, deletions.
