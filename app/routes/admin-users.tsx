@@ -37,7 +37,7 @@ export async function action({ request, context }: Route.ActionArgs) {
         const parsed = parseForm(form, userCreateSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, { ...parsed.values, password: "" }, intent);
         const { name, email, role, password } = parsed.data;
-        await db.rpc("create_user", { p_email: email, p_name: name, p_role: role, p_password_hash: await hashPassword(password) });
+        await db.rpc("create_user", { p_email: email, p_name: name, p_role: role, p_password_hash: await hashPassword(password), p_actor_id: user.id });
         break;
       }
       case "role": {
@@ -56,7 +56,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       case "sign-out": {
         const parsed = parseForm(form, userIdSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-        await db.rpc("end_user_sessions", { p_user_id: parsed.data.user_id });
+        await db.rpc("end_user_sessions", { p_user_id: parsed.data.user_id, p_actor_id: user.id });
         // Signing yourself out everywhere includes this browser.
         if (parsed.data.user_id === user.id) return redirect("/login");
         break;
@@ -64,7 +64,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       case "password": {
         const parsed = parseForm(form, userPasswordSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-        await db.rpc("set_user_password", { p_user_id: parsed.data.user_id, p_password_hash: await hashPassword(parsed.data.password) });
+        await db.rpc("set_user_password", { p_user_id: parsed.data.user_id, p_password_hash: await hashPassword(parsed.data.password), p_actor_id: user.id });
         if (parsed.data.user_id === user.id) return redirect("/login");
         break;
       }

@@ -20,6 +20,8 @@ interface InboxItem extends Approval {
   requester: string;
   requester_type: "agent" | "user";
   requested_by_user_id: string | null;
+  /** The person who decided (or whose change cancelled the request); null for policy outcomes. */
+  decided_by_name: string | null;
   risk: "low" | "medium" | "high";
   task_type: string | null;
 }
@@ -100,7 +102,7 @@ export default function Approvals({ loaderData, actionData }: Route.ComponentPro
               </p>
             ) : (
               <p className="muted">
-                <span className={`status status-${a.status === "approved" ? "done" : "review"}`}>{a.status}</span> {a.by ? `by ${a.by}` : ""}{" "}
+                <span className={`status status-${a.status === "approved" ? "done" : "review"}`}>{a.status}</span> {decidedBy(a)}{" "}
                 {a.comment ? `— ${a.comment}` : ""}
               </p>
             )}
@@ -128,6 +130,12 @@ export default function Approvals({ loaderData, actionData }: Route.ComponentPro
       </ul>
     </main>
   );
+}
+
+/** The approver's name for a person's decision; the policy (hotl_window, expiry…) otherwise. */
+function decidedBy(a: InboxItem): string {
+  const who = a.decided_by_name ?? a.by;
+  return who ? `by ${who}` : "";
 }
 
 function minutesLeft(until: string, now: Date): number {

@@ -38,7 +38,7 @@ export async function action({ request, context }: Route.ActionArgs) {
     return data({ ok: false as const, errors: {}, values: { email }, formError: "Wrong email or password." }, { status: 401 });
   }
   log.info({ event: "auth.login", user_id: result.user.id }, "signed in");
-  throw redirect(safeRedirect(redirectTo), { headers: { "Set-Cookie": await startSession(rt, result.user.id, request) } });
+  throw redirect(safeRedirect(redirectTo), { headers: { "Set-Cookie": await startSession(rt, result.user.id, request, clientIp) } });
 }
 
 export default function Login({ loaderData, actionData }: Route.ComponentProps) {

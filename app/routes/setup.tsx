@@ -25,7 +25,7 @@ export async function loader({ url, context }: Route.LoaderArgs) {
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
-  const { rt, log } = context.get(requestContext);
+  const { rt, log, clientIp } = context.get(requestContext);
   const parsed = parseForm(await request.formData(), setupSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, { ...parsed.values, password: "", confirm: "" });
   const { token, name, email, password } = parsed.data;
@@ -37,7 +37,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       p_password_hash: await hashPassword(password),
     });
     log.info({ event: "user.setup_admin", user_id: user.id }, "first admin created");
-    throw redirect("/", { headers: { "Set-Cookie": await startSession(rt, user.id, request) } });
+    throw redirect("/", { headers: { "Set-Cookie": await startSession(rt, user.id, request, clientIp) } });
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, { name, email });
     throw error;

@@ -41,18 +41,20 @@ export async function getSessionUser(rt: Runtime, request: Request): Promise<Ses
   });
 }
 
-/** Creates a fresh session for the user and returns its Set-Cookie header. */
-export async function startSession(rt: Runtime, userId: string, request: Request): Promise<string> {
+/** Creates a fresh session for the user (audited with the client address) and returns its Set-Cookie header. */
+export async function startSession(rt: Runtime, userId: string, request: Request, clientIp: string): Promise<string> {
   const token = randomToken();
   await rt.db.rpc("create_session", {
     p_token_hash: sha256Hex(token),
     p_user_id: userId,
     p_ttl_seconds: rt.env.SESSION_TTL_HOURS * 3600,
     p_user_agent: (request.headers.get("user-agent") ?? "").slice(0, 400),
+    p_client_ip: clientIp,
   });
   return sessionCookie(rt).serialize(token);
 }
 
+/** Ends this browser's session (the database audits the sign-out) and clears the cookie. */
 export async function endSession(rt: Runtime, request: Request): Promise<string> {
   const token = await readToken(rt, request);
   if (token) await rt.db.rpc("delete_session", { p_token_hash: sha256Hex(token) });
@@ -89,7 +91,14 @@ export async function verifyLogin(rt: Runtime, email: string, password: string, 
   const user = await rt.db.rpc<(SessionUser & { password_hash: string; disabled: boolean }) | null>("get_login_user", { p_email: email });
   const valid = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
   if (!user || !valid || user.disabled) {
-    await Promise.all(budgets.map(([limiter, key]) => limiter.penalty(key, 1)));
+    const after = await Promise.all(budgets.map(([limiter, key]) => limiter.penalty(key, 1)));
+    // Audited without the password; attempts the lockout turns away never get this far.
+    await rt.db.rpc("record_sign_in_failure", {
+      p_email: email,
+      p_reason: !user ? "unknown_user" : !valid ? "wrong_password" : "disabled",
+      p_client_ip: clientIp,
+      p_locked: after.some((res, i) => res.consumedPoints >= budgets[i]![2]),
+    });
     return { ok: false };
   }
   await budgets[1]![0].delete(budgets[1]![1]);

@@ -41,6 +41,13 @@ export function parseForm<S extends z.ZodType>(formData: FormData, schema: S): F
   return { ok: true, data: result.data };
 }
 
+/** The submitted text fields, transport fields left out: to show a valid form the server still refused as it was typed. */
+export function submittedValues(formData: FormData): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of formData) if (!META_FIELDS.has(key) && typeof value === "string") values[key] = value;
+  return values;
+}
+
 /** An optional text input: empty means null. */
 export const optionalText = (max: number, message: string) =>
   z

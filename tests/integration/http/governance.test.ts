@@ -160,6 +160,63 @@ describe("governance", () => {
     expect(admin.lastHtml).toContain("Deploy · high risk");
   });
 
+  it("refuses an operator's edit that would lift a Deploy task's gate, next to the form; an approver's edit cancels the request", async () => {
+    const agent = await seedAgent(pg.db, ws.id, "Shipper");
+    const task = await seedTask(pg.db, ws.id, { title: "Ship v2", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.deploy });
+    for (const status of ["in_progress", "review"]) await pg.db.rpc("update_task", { p_task_id: task.id, p_fields: { status }, p_actor: { type: "system" } });
+    for (const [email, name, role] of [["op3@example.test", "Otto", "operator"], ["appr3@example.test", "Petra", "approver"]]) {
+      await sql(pg.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [email, name, role]);
+    }
+    const signIn = async (email: string) => {
+      const client = new FormClient(server.url);
+      await client.get("/login");
+      await client.post("/login", { email, password: TEST_ADMIN.password, redirectTo: "/" });
+      return client;
+    };
+    const [op, approver] = [await signIn("op3@example.test"), await signIn("appr3@example.test")];
+    const page = `/w/${ws.slug}/tasks/${task.id}`;
+    const edit = (fields: Record<string, string>) => ({
+      intent: "update", title: "Ship v2", description: "", priority: "normal", assigned_agent_id: agent.id, due_at: "", task_type_id: types.deploy!, ...fields,
+    });
+    const moveToDone = async (client: FormClient) => {
+      await client.get(page);
+      return client.post(page, { intent: "move", status: "done" });
+    };
+    expect((await moveToDone(op)).status).toBe(409);
+    const [pending] = await sql<{ id: string; status: string }>(pg.db, "select id, status from approvals where task_id = $1", [task.id]);
+    expect(pending!.status).toBe("pending");
+
+    // The bypass: Deploy → General, then done. Refused on the task page itself, with what was typed kept.
+    await op.get(page);
+    const refused = await op.post(page, edit({ task_type_id: "", title: "Ship v2 now" }));
+    expect(refused.status).toBe(403);
+    const html = await refused.text();
+    expect(html).toContain('data-testid="task-status"');
+    expect(html).toMatch(/<details class="edit" open="">[\s\S]*Only an approver or admin can lower this task.{1,8}s governance: dispatching it would no longer need approval; marking it done would no longer need approval/);
+    expect(html).toMatch(/<select[^>]*name="task_type_id"[^>]*aria-invalid="true"/);
+    expect(html).toContain('value="Ship v2 now"');
+    expect((await sql<{ task_type_id: string; title: string }>(pg.db, "select task_type_id, title from tasks where id = $1", [task.id]))[0]).toEqual({
+      task_type_id: types.deploy,
+      title: "Ship v2",
+    });
+    expect((await moveToDone(op)).status).toBe(409);
+
+    // An approver may: the waiting request is cancelled (by name, with the reason), then done needs nobody.
+    await approver.get(page);
+    expect((await approver.post(page, edit({ task_type_id: "" }))).status).toBe(302);
+    const [cancelled] = await sql<{ status: string; comment: string }>(pg.db, "select status, comment from approvals where id = $1", [pending!.id]);
+    expect(cancelled).toEqual({ status: "cancelled", comment: "No longer needed: Petra changed what governs the task" });
+    const [audit] = await sql<{ actor: { name: string; email: string } }>(pg.db, "select actor from audit_log where kind = 'task.governance_changed' and subject->>'task_id' = $1", [task.id]);
+    expect(audit!.actor).toMatchObject({ name: "Petra", email: "appr3@example.test" });
+    await approver.get(page);
+    expect(approver.lastHtml).toContain("Governance lowered: dispatching it would no longer need approval");
+    await admin.get("/approvals?show=decided");
+    const item = admin.lastHtml.slice(admin.lastHtml.indexOf(`data-approval-id="${pending!.id}"`));
+    expect(item.slice(0, item.indexOf("</li>"))).toMatch(/cancelled<\/span> (<!-- -->)?by Petra/);
+    expect((await moveToDone(op)).status).toBe(302);
+    expect((await sql<{ status: string }>(pg.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
+  });
+
   it("turns a gated move to done into an approval request, applied once an approver says yes", async () => {
     const agent = await seedAgent(pg.db, ws.id, "Reviewer");
     const task = await seedTask(pg.db, ws.id, { title: "Gated done", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.outbound_message });
@@ -180,5 +237,11 @@ describe("governance", () => {
     await second.get("/approvals");
     expect((await second.post("/approvals", { intent: "approve", approval_id: approval!.id, digest: approval!.digest, comment: "" })).status).toBe(302);
     expect((await sql<{ status: string }>(pg.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
+    // The task page says who approved the move; the log has the decision, not a manual override.
+    await admin.get(`/w/${ws.slug}/tasks/${task.id}`);
+    expect(admin.lastHtml).toContain("Moved from review to done (approved by Second)");
+    const kinds = await sql<{ kind: string; name: string }>(pg.db,
+      "select kind, actor->>'name' as name from audit_log where subject->>'task_id' = $1 order by seq", [task.id]);
+    expect(kinds).toEqual([{ kind: "approval.approved", name: "Second" }]);
   });
 });
