@@ -136,8 +136,7 @@ export default function AgentDetail({ loaderData, actionData }: Route.ComponentP
               >
                 {AUTONOMY_LEVELS.map((level) => (
                   <option key={level} value={level}>
-                    {AUTONOMY_LABELS[level]}
-                    {canSetAutonomy(role, agent.autonomy_level, level) ? "" : " (approver or admin)"}
+                    {AUTONOMY_LABELS[level] + (canSetAutonomy(role, agent.autonomy_level, level) ? "" : " (approver or admin)")}
                   </option>
                 ))}
               </select>
