@@ -1,12 +1,18 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import { SYSTEM, appError, createAgent, createTask, createWorkspace, query, unique, type Workspace } from "#tests/support/fixtures";
-
-interface User {
-  id: string;
-  name: string;
-  email: string;
-}
+import {
+  SYSTEM,
+  type TestUser,
+  appError,
+  approvalsOf as fixtureApprovalsOf,
+  createAgent,
+  createTask,
+  createUser,
+  createWorkspace,
+  query,
+  userActor,
+  type Workspace,
+} from "#tests/support/fixtures";
 
 // Lowering what governs a task — its type, or its agent once work started —
 // is an approver's act: an operator is refused and nothing changes; an
@@ -17,22 +23,15 @@ describe.each(TRANSPORTS)("governance guard on %s", (kind) => {
   const db = useTestDatabase(kind);
   let ws: Workspace;
   let types: Record<string, string>;
-  let operator: User;
-  let approver: User;
+  let operator: TestUser;
+  let approver: TestUser;
 
-  const addUser = async (role: string, name: string): Promise<User> => {
-    const email = `${unique(role)}@g.test`;
-    const [row] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, $2, $3, 'h') returning id", [email, name, role]);
-    return { id: row!.id, name, email };
-  };
-  const as = (u: User) => ({ type: "user", id: u.id, name: u.name });
+  const as = userActor;
   const update = (taskId: string, fields: Record<string, unknown>, actor: object) =>
     db().rpc<{ changed: string[] }>("update_task", { p_task_id: taskId, p_fields: fields, p_actor: actor });
   const taskRow = async (id: string) =>
     (await query<{ status: string; task_type_id: string | null; assigned_agent_id: string | null }>(db(), "select status, task_type_id, assigned_agent_id from tasks where id = $1", [id]))[0]!;
-  const approvalsOf = (taskId: string) =>
-    query<{ id: string; action: string; status: string; mode: string; veto_until: string | null; decided_by: string | null; comment: string | null }>(
-      db(), "select id, action, status, mode, veto_until, decided_by, comment from approvals where task_id = $1 order by created_at", [taskId]);
+  const approvalsOf = (taskId: string) => fixtureApprovalsOf(db(), taskId);
   const auditOf = (taskId: string) =>
     query<{ kind: string; actor: { type: string; id?: string; name?: string; email?: string }; data: Record<string, unknown> }>(
       db(), "select kind, actor, data from audit_log where subject->>'task_id' = $1 order by seq", [taskId]);
@@ -64,8 +63,8 @@ describe.each(TRANSPORTS)("governance guard on %s", (kind) => {
   beforeAll(async () => {
     ws = await createWorkspace(db());
     types = Object.fromEntries((await query<{ id: string; key: string }>(db(), "select id, key from task_types")).map((r) => [r.key, r.id]));
-    operator = await addUser("operator", "Opal Operator");
-    approver = await addUser("approver", "Abe Approver");
+    operator = await createUser(db(), "operator", "Opal Operator");
+    approver = await createUser(db(), "approver", "Abe Approver");
   });
 
   it("refuses an operator who turns a Deploy task in review into General: done still needs the approver", async () => {

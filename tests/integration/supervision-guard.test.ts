@@ -2,13 +2,21 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { AUTONOMY_LEVELS, canChangeSupervision, canSetAutonomy } from "#app/domain/autonomy";
 import type { Role } from "#app/domain/roles";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import { SYSTEM, appError, createAgent, createTask, createWorkspace, maxSeq, query, unique, type Workspace } from "#tests/support/fixtures";
-
-interface User {
-  id: string;
-  name: string;
-  email: string;
-}
+import {
+  SYSTEM,
+  type TestUser,
+  appError,
+  approvalsOf as fixtureApprovalsOf,
+  createAgent,
+  createTask,
+  createUser,
+  createWorkspace,
+  maxSeq,
+  query,
+  unique,
+  userActor,
+  type Workspace,
+} from "#tests/support/fixtures";
 
 // The settings a task inherits its gates from — its agent's autonomy, its
 // pipeline stage's level and advance gate — are lowered only by an approver
@@ -21,20 +29,13 @@ describe.each(TRANSPORTS)("supervision settings guard on %s", (kind) => {
   const db = useTestDatabase(kind);
   let ws: Workspace;
   let gatedLow: string;
-  let users: Record<"operator" | "approver" | "admin", User>;
+  let users: Record<"operator" | "approver" | "admin", TestUser>;
 
-  const addUser = async (role: string, name: string): Promise<User> => {
-    const email = `${unique(role)}@s.test`;
-    const [row] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, $2, $3, 'h') returning id", [email, name, role]);
-    return { id: row!.id, name, email };
-  };
-  const as = (u: User) => ({ type: "user", id: u.id, name: u.name });
+  const as = userActor;
   const setAutonomy = (agentId: string, level: string, actor: object) =>
     db().rpc<{ autonomy_level: string }>("set_agent_autonomy", { p_agent_id: agentId, p_level: level, p_actor: actor });
   const levelOf = async (agentId: string) => (await query<{ autonomy_level: string }>(db(), "select autonomy_level from agents where id = $1", [agentId]))[0]!.autonomy_level;
-  const approvalsOf = (taskId: string) =>
-    query<{ id: string; action: string; status: string; mode: string; veto_until: string | null; decided_by: string | null; comment: string | null }>(
-      db(), "select id, action, status, mode, veto_until, decided_by, comment from approvals where task_id = $1 order by created_at", [taskId]);
+  const approvalsOf = (taskId: string) => fixtureApprovalsOf(db(), taskId);
   const auditWhere = (key: string, id: string) =>
     query<{ kind: string; actor: { type: string; id?: string; name?: string; email?: string }; data: Record<string, unknown> }>(
       db(), "select kind, actor, data from audit_log where subject->>$1 = $2 order by seq", [key, id]);
@@ -81,7 +82,11 @@ describe.each(TRANSPORTS)("supervision settings guard on %s", (kind) => {
     const [type] = await query<{ id: string }>(db(),
       "insert into task_types (key, name, risk, default_autonomy, gated_actions) values ($1, 'Gated low', 'low', 'autonomous', '{review_done}') returning id", [`sg_${kind}`]);
     gatedLow = type!.id;
-    users = { operator: await addUser("operator", "Opal Operator"), approver: await addUser("approver", "Abe Approver"), admin: await addUser("admin", "Ada Admin") };
+    users = {
+      operator: await createUser(db(), "operator", "Opal Operator"),
+      approver: await createUser(db(), "approver", "Abe Approver"),
+      admin: await createUser(db(), "admin", "Ada Admin"),
+    };
   });
 
   describe("an agent's autonomy", () => {
