@@ -252,6 +252,7 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       } finally {
         await old.close();
       }
-    });
+      // Builds a database from the first migration: slow on a busy machine.
+    }, 180_000);
   });
 });
