@@ -56,6 +56,17 @@ language sql as $$
   where t.id = p_task_id
 $$;
 
+-- Keeps a report as a claim against the run's figure.
+create or replace function add_usage_claim(p_figure_id uuid, p_report usage_records, p_reason text, p_reported_at timestamptz) returns uuid
+language sql as $$
+  insert into usage_claims (usage_id, task_id, agent_id, workspace_id, run_id, source, dedupe_key, model, input_tokens, output_tokens,
+                            cache_read_tokens, cache_write_tokens, cost_usd, provenance, price_id, price_version, reason, reported_at)
+  values (p_figure_id, p_report.task_id, p_report.agent_id, p_report.workspace_id, p_report.run_id, p_report.source, p_report.dedupe_key,
+          p_report.model, p_report.input_tokens, p_report.output_tokens, p_report.cache_read_tokens, p_report.cache_write_tokens,
+          p_report.cost_usd, p_report.provenance, p_report.price_id, p_report.price_version, p_reason, p_reported_at)
+  returning id
+$$;
+
 -- Runs recorded more than once before this migration (the gateway's pull and
 -- the agent's own report, or two self-reports): the gateway's record stays,
 -- else the first; the others become claims.
@@ -66,11 +77,7 @@ create temp table usage_repeats on commit drop as
   where u.run_id is not null and u.task_id is not null
   window w as (partition by u.task_id, u.run_id order by (u.source = 'gateway') desc, u.created_at, u.id);
 delete from usage_repeats where n = 1;
-insert into usage_claims (usage_id, task_id, agent_id, workspace_id, run_id, source, dedupe_key, model, input_tokens, output_tokens,
-                          cache_read_tokens, cache_write_tokens, cost_usd, provenance, price_id, price_version, reason, reported_at)
-select r.keep_id, u.task_id, u.agent_id, u.workspace_id, u.run_id, u.source, u.dedupe_key, u.model, u.input_tokens, u.output_tokens,
-       u.cache_read_tokens, u.cache_write_tokens, u.cost_usd, u.provenance, u.price_id, u.price_version,
-       case when r.keep_source = 'gateway' and u.source <> 'gateway' then 'superseded' else 'run_counted' end, u.created_at
+select add_usage_claim(r.keep_id, u, case when r.keep_source = 'gateway' and u.source <> 'gateway' then 'superseded' else 'run_counted' end, u.created_at)
 from usage_repeats r join usage_records u on u.id = r.id;
 update budget_reservations b set usage_id = r.keep_id from usage_repeats r where b.usage_id = r.id;
 delete from usage_records where id in (select id from usage_repeats);
@@ -216,20 +223,14 @@ create or replace function record_usage(p_task_id uuid, p_source text, p_dedupe_
 returns jsonb language plpgsql as $$
 declare
   v_task tasks;
-  v_figure usage_records;
   v_priced jsonb;
-  v_cost numeric;
-  v_tokens bigint;
-  v_id uuid;
-  v_claim uuid;
+  v_report usage_records;
+  v_figure usage_records;
+  -- When a claim is kept: what it said, and the figure that counts instead.
+  v_claim usage_records;
+  v_counts usage_records;
+  v_claim_id uuid;
   v_reason text;
-  -- The claim's source and figures, and those of the figure that counts.
-  v_claim_source text;
-  v_claim_tokens bigint;
-  v_claim_cost numeric;
-  v_count_source text;
-  v_count_tokens bigint;
-  v_count_cost numeric;
 begin
   select * into v_task from tasks where id = p_task_id for update;
   if not found then
@@ -244,97 +245,77 @@ begin
     return jsonb_build_object('recorded', false, 'duplicate', true);
   end if;
   v_priced := price_usage(p_usage, now());
-  v_cost := (v_priced->>'cost_usd')::numeric;
-  v_tokens := coalesce((p_usage->>'input_tokens')::bigint, 0) + coalesce((p_usage->>'output_tokens')::bigint, 0)
-            + coalesce((p_usage->>'cache_read_tokens')::bigint, 0) + coalesce((p_usage->>'cache_write_tokens')::bigint, 0);
+  -- The report as a ledger row (by name, so a column added later stays null).
+  v_report := jsonb_populate_record(null::usage_records, jsonb_build_object(
+    'id', gen_random_uuid(), 'task_id', p_task_id, 'agent_id', v_task.assigned_agent_id, 'workspace_id', v_task.workspace_id,
+    'session_key', v_task.session_key, 'run_id', p_run_id, 'source', p_source, 'dedupe_key', p_dedupe_key,
+    'model', coalesce(p_usage->>'model', ''), 'input_tokens', coalesce((p_usage->>'input_tokens')::bigint, 0),
+    'output_tokens', coalesce((p_usage->>'output_tokens')::bigint, 0), 'cache_read_tokens', coalesce((p_usage->>'cache_read_tokens')::bigint, 0),
+    'cache_write_tokens', coalesce((p_usage->>'cache_write_tokens')::bigint, 0), 'created_at', now()) || v_priced);
   if p_run_id is not null then
     select * into v_figure from usage_records where task_id = p_task_id and run_id = p_run_id;
   end if;
 
-  if v_figure.id is not null and not (p_source = 'gateway' and v_figure.source <> 'gateway') then
-    -- The run has its figure: this report is what was claimed, not what counts.
-    v_reason := 'run_counted';
-    insert into usage_claims (usage_id, task_id, agent_id, workspace_id, run_id, source, dedupe_key, model,
-                              input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd,
-                              provenance, price_id, price_version, reason, reported_at)
-    values (v_figure.id, p_task_id, v_task.assigned_agent_id, v_task.workspace_id, p_run_id, p_source, p_dedupe_key,
-            coalesce(p_usage->>'model', ''), coalesce((p_usage->>'input_tokens')::bigint, 0),
-            coalesce((p_usage->>'output_tokens')::bigint, 0), coalesce((p_usage->>'cache_read_tokens')::bigint, 0),
-            coalesce((p_usage->>'cache_write_tokens')::bigint, 0), v_cost,
-            v_priced->>'provenance', (v_priced->>'price_id')::uuid, (v_priced->>'price_version')::int, v_reason, now())
-    returning id into v_claim;
-    v_claim_source := p_source;
-    v_claim_tokens := v_tokens;
-    v_claim_cost := v_cost;
-    v_count_source := v_figure.source;
-    v_count_tokens := usage_record_tokens(v_figure);
-    v_count_cost := v_figure.cost_usd;
-  elsif v_figure.id is not null then
+  if v_figure.id is null then
+    insert into usage_records (id, task_id, agent_id, workspace_id, session_key, run_id, source, dedupe_key, model,
+                               input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd,
+                               provenance, price_id, price_version, created_at)
+    values (v_report.id, v_report.task_id, v_report.agent_id, v_report.workspace_id, v_report.session_key, v_report.run_id,
+            v_report.source, v_report.dedupe_key, v_report.model, v_report.input_tokens, v_report.output_tokens,
+            v_report.cache_read_tokens, v_report.cache_write_tokens, v_report.cost_usd, v_report.provenance,
+            v_report.price_id, v_report.price_version, v_report.created_at);
+  elsif p_source = 'gateway' and v_figure.source <> 'gateway' then
     -- The gateway measured a run an agent had reported: the measurement
     -- takes the figure's place (the same row, so the reservation it settled
     -- and its Langfuse generation are corrected in place); the report
     -- becomes a claim.
     v_reason := 'superseded';
-    insert into usage_claims (usage_id, task_id, agent_id, workspace_id, run_id, source, dedupe_key, model,
-                              input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd,
-                              provenance, price_id, price_version, reason, reported_at)
-    values (v_figure.id, v_figure.task_id, v_figure.agent_id, v_figure.workspace_id, v_figure.run_id, v_figure.source, v_figure.dedupe_key,
-            v_figure.model, v_figure.input_tokens, v_figure.output_tokens, v_figure.cache_read_tokens, v_figure.cache_write_tokens,
-            v_figure.cost_usd, v_figure.provenance, v_figure.price_id, v_figure.price_version, v_reason, v_figure.created_at)
-    returning id into v_claim;
-    update usage_records set source = p_source, dedupe_key = p_dedupe_key, model = coalesce(p_usage->>'model', ''),
-           input_tokens = coalesce((p_usage->>'input_tokens')::bigint, 0), output_tokens = coalesce((p_usage->>'output_tokens')::bigint, 0),
-           cache_read_tokens = coalesce((p_usage->>'cache_read_tokens')::bigint, 0),
-           cache_write_tokens = coalesce((p_usage->>'cache_write_tokens')::bigint, 0), cost_usd = v_cost,
-           provenance = v_priced->>'provenance', price_id = (v_priced->>'price_id')::uuid, price_version = (v_priced->>'price_version')::int,
-           created_at = now(), langfuse_exported_at = null
+    v_claim := v_figure;
+    v_report.id := v_figure.id;
+    v_counts := v_report;
+    v_claim_id := add_usage_claim(v_figure.id, v_figure, v_reason, v_figure.created_at);
+    update usage_records set (source, dedupe_key, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+                              cost_usd, provenance, price_id, price_version, created_at, langfuse_exported_at)
+      = (v_report.source, v_report.dedupe_key, v_report.model, v_report.input_tokens, v_report.output_tokens,
+         v_report.cache_read_tokens, v_report.cache_write_tokens, v_report.cost_usd, v_report.provenance,
+         v_report.price_id, v_report.price_version, v_report.created_at, null)
     where id = v_figure.id;
-    v_id := v_figure.id;
-    v_claim_source := v_figure.source;
-    v_claim_tokens := usage_record_tokens(v_figure);
-    v_claim_cost := v_figure.cost_usd;
-    v_count_source := p_source;
-    v_count_tokens := v_tokens;
-    v_count_cost := v_cost;
   else
-    insert into usage_records (task_id, agent_id, workspace_id, session_key, run_id, source, dedupe_key, model,
-                               input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd,
-                               provenance, price_id, price_version)
-    values (p_task_id, v_task.assigned_agent_id, v_task.workspace_id, v_task.session_key, p_run_id, p_source, p_dedupe_key,
-            coalesce(p_usage->>'model', ''), coalesce((p_usage->>'input_tokens')::bigint, 0),
-            coalesce((p_usage->>'output_tokens')::bigint, 0), coalesce((p_usage->>'cache_read_tokens')::bigint, 0),
-            coalesce((p_usage->>'cache_write_tokens')::bigint, 0), v_cost,
-            v_priced->>'provenance', (v_priced->>'price_id')::uuid, (v_priced->>'price_version')::int)
-    returning id into v_id;
+    -- The run has its figure: this report is what was claimed, not what counts.
+    v_reason := 'run_counted';
+    v_claim := v_report;
+    v_counts := v_figure;
+    v_claim_id := add_usage_claim(v_figure.id, v_report, v_reason, now());
   end if;
 
   -- A claim that disagrees with the figure is worth an operator's glance
   -- (an agent that under-reports shows here).
-  if v_claim is not null and (v_claim_tokens <> v_count_tokens or v_claim_cost is distinct from v_count_cost) then
+  if v_reason is not null
+     and (usage_record_tokens(v_claim) <> usage_record_tokens(v_counts) or v_claim.cost_usd is distinct from v_counts.cost_usd) then
     perform log_task_activity(p_task_id, 'usage_claim',
       format('Usage for run %s: %s reported %s; %s figure, %s, is the one that counts.', p_run_id,
-             usage_source_label(v_claim_source), usage_figure_label(v_claim_tokens, v_claim_cost),
-             usage_source_label(v_count_source) || '''s', usage_figure_label(v_count_tokens, v_count_cost)),
-      jsonb_build_object('run_id', p_run_id, 'claim_id', v_claim, 'usage_id', v_figure.id, 'reason', v_reason),
+             usage_source_label(v_claim.source), usage_figure_label(usage_record_tokens(v_claim), v_claim.cost_usd),
+             usage_source_label(v_counts.source) || '''s', usage_figure_label(usage_record_tokens(v_counts), v_counts.cost_usd)),
+      jsonb_build_object('run_id', p_run_id, 'claim_id', v_claim_id, 'usage_id', v_figure.id, 'reason', v_reason),
       '{"type":"system","name":"ledger"}'::jsonb);
   end if;
   if v_reason = 'run_counted' then
-    return jsonb_build_object('recorded', true, 'counted', false, 'id', v_claim, 'tokens', v_tokens, 'cost_usd', v_cost,
-                              'provenance', v_priced->>'provenance', 'price_version', v_priced->'price_version',
+    return jsonb_build_object('recorded', true, 'counted', false, 'id', v_claim_id, 'tokens', usage_record_tokens(v_report),
+                              'cost_usd', v_report.cost_usd, 'provenance', v_report.provenance, 'price_version', v_report.price_version,
                               'counted_source', v_figure.source);
   end if;
 
   perform refresh_task_usage(p_task_id);
-  perform settle_budget_reservation(p_task_id, v_id, v_cost);
+  perform settle_budget_reservation(p_task_id, v_report.id, v_report.cost_usd);
   perform check_budget_warnings(v_task);
   perform emit_event('usage.recorded', v_task.workspace_id, v_task.id, v_task.assigned_agent_id,
     jsonb_build_object('type', case when p_source = 'gateway' then 'system' else 'agent' end, 'name', p_source),
-    jsonb_build_object('usage_id', v_id, 'source', p_source, 'tokens', v_tokens, 'cost_usd', v_cost, 'model', p_usage->>'model',
-                       'provenance', v_priced->>'provenance', 'price_version', v_priced->'price_version',
-                       'replaced', case when v_reason = 'superseded' then v_claim_source end));
-  return jsonb_build_object('recorded', true, 'counted', true, 'id', v_id, 'tokens', v_tokens, 'cost_usd', v_cost,
-                            'provenance', v_priced->>'provenance', 'price_version', v_priced->'price_version',
-                            'replaced', case when v_reason = 'superseded' then v_claim_source end);
+    jsonb_build_object('usage_id', v_report.id, 'source', p_source, 'tokens', usage_record_tokens(v_report), 'cost_usd', v_report.cost_usd,
+                       'model', p_usage->>'model', 'provenance', v_report.provenance, 'price_version', v_report.price_version,
+                       'replaced', v_claim.source));
+  return jsonb_build_object('recorded', true, 'counted', true, 'id', v_report.id, 'tokens', usage_record_tokens(v_report),
+                            'cost_usd', v_report.cost_usd, 'provenance', v_report.provenance, 'price_version', v_report.price_version,
+                            'replaced', v_claim.source);
 end $$;
 
 -- The signed webhook's effect in one transaction. A delivery is known by its
