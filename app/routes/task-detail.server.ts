@@ -7,7 +7,7 @@ import { AppError } from "#app/domain/errors";
 import { grantRevokeSchema } from "#app/domain/forms/approvals";
 import { planningAnswerSchema, reassignSchema } from "#app/domain/forms/dispatch";
 import { taskMoveSchema, taskUpdateSchema } from "#app/domain/forms/task";
-import { parseForm } from "#app/domain/forms/parse";
+import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { dispatchOne } from "#app/services/dispatcher.server";
 import type { Logger } from "#app/services/logger.server";
 import { answerPlanningQuestion, startPlanning } from "#app/services/planning.server";
@@ -99,7 +99,8 @@ export async function taskAction(ctx: Ctx, form: FormData) {
     }
     return redirect(ctx.pathname);
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, undefined, intent);
+    // A refused edit comes back with what was typed, not blank fields.
+    if (error instanceof AppError) return actionFailure(error, intent === "update" ? submittedValues(form) : undefined, intent);
     throw error;
   }
 }
