@@ -56,6 +56,15 @@ test.describe("with JavaScript", () => {
     await page.getByRole("button", { name: "Copy" }).click();
     await expect(page.getByRole("button", { name: "Copied" })).toBeVisible();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(issued);
+
+    // Any navigation forgets it, even one within this page, and Back does not bring it back.
+    await page.getByRole("link", { name: "List the gateway's agents" }).click();
+    await expect(page.getByText("The OpenClaw gateway is not connected.")).toBeVisible();
+    await expect(token).toHaveCount(0);
+    await page.goBack();
+    await expect(page.getByRole("link", { name: "List the gateway's agents" })).toBeVisible();
+    await expect(page.getByRole("link", { name: otherName })).toBeVisible();
+    await expect(token).toHaveCount(0);
   });
 
   test("a refused create keeps its message and what was typed through live updates", async ({ page }) => {
