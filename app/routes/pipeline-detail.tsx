@@ -4,12 +4,13 @@ import { listAgents } from "#app/db/api.server";
 import { addStage, deletePipeline, deleteStage, getPipeline, moveStage, updatePipeline, updateStage } from "#app/db/pipelines.server";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS } from "#app/domain/autonomy";
 import { AppError } from "#app/domain/errors";
-import { parseForm } from "#app/domain/forms/parse";
+import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { pipelineSchema, stageRefSchema, stageSchema } from "#app/domain/forms/pipeline";
 import { Field, FormError, SelectField } from "#app/components/field";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
 import { loadWorkspace, pathId } from "#app/services/workspace.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/pipeline-detail";
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.pipeline.name ?? "Pipeline"} · Mission Control` }];
@@ -74,7 +75,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
         return invalidForm({ _form: "Unknown action." }, undefined, intent);
     }
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, undefined, `${intent}${form.get("stage_id") ?? ""}`);
+    if (error instanceof AppError) return actionFailure(error, submittedValues(form), `${intent}${form.get("stage_id") ?? ""}`);
     throw error;
   }
   log.info({ event: "pipeline.changed", pipeline_id: pipeline.id, intent }, "pipeline changed");
@@ -114,7 +115,8 @@ function StageFields({ values, errors, agents }: { values: StageValues; errors: 
   );
 }
 
-export default function PipelineDetail({ loaderData, actionData }: Route.ComponentProps) {
+export default function PipelineDetail({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { workspace, pipeline, agents, canEdit } = loaderData;
   const failed = actionData && "intent" in actionData ? actionData : null;
   const errorsFor = (intent: string) => (failed?.intent === intent ? failed.errors : {});
