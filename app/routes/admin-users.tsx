@@ -1,13 +1,14 @@
 import { Form, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { AppError } from "#app/domain/errors";
-import { parseForm } from "#app/domain/forms/parse";
+import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { userCreateSchema, userIdSchema, userPasswordSchema, userRoleSchema } from "#app/domain/forms/users";
 import { ROLES } from "#app/domain/roles";
 import { Field, FormError, SelectField } from "#app/components/field";
 import { hashPassword } from "#app/services/crypto.server";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/admin-users";
 
 export const meta: Route.MetaFunction = () => [{ title: "Users · Mission Control" }];
@@ -74,14 +75,16 @@ export async function action({ request, context }: Route.ActionArgs) {
     log.info({ event: "user.admin_change", intent, by: user.id }, "user management change");
     return redirect("/admin/users");
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, undefined, intent);
+    // A refused new user (an email already taken) keeps what was typed, never the password.
+    if (error instanceof AppError) return actionFailure(error, intent === "create" ? { ...submittedValues(form), password: "" } : undefined, intent);
     throw error;
   }
 }
 
 const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: r[0]!.toUpperCase() + r.slice(1) }));
 
-export default function AdminUsers({ loaderData, actionData }: Route.ComponentProps) {
+export default function AdminUsers({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { users, me } = loaderData;
   const createFailed = actionData?.intent === "create" ? actionData : null;
   return (

@@ -5,7 +5,7 @@ import { AppError } from "#app/domain/errors";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS, canSetAutonomy } from "#app/domain/autonomy";
 import { agentSchema } from "#app/domain/forms/agent";
 import { autonomySchema } from "#app/domain/forms/governance";
-import { parseForm } from "#app/domain/forms/parse";
+import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { AgentForm } from "#app/components/agent-form";
 import { FormError } from "#app/components/field";
 import { BudgetPanel } from "#app/components/budget-panel";
@@ -16,6 +16,7 @@ import { newAgentToken } from "#app/services/agent-tokens.server";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
 import { loadWorkspace, pathId } from "#app/services/workspace.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/agent-detail";
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.agent.name ?? "Agent"} · Mission Control` }];
@@ -79,12 +80,13 @@ export async function action({ request, context, params, url }: Route.ActionArgs
     }
     return invalidForm({}, undefined, intent);
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, undefined, intent);
+    if (error instanceof AppError) return actionFailure(error, intent === "update" ? submittedValues(form) : undefined, intent);
     throw error;
   }
 }
 
-export default function AgentDetail({ loaderData, actionData }: Route.ComponentProps) {
+export default function AgentDetail({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { workspace, agent, canEdit, budget, canRaise, role } = loaderData;
   const token = actionData?.ok ? actionData.token : null;
   const failed = actionData && !actionData.ok ? actionData : null;

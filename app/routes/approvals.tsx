@@ -10,6 +10,7 @@ import { FormError } from "#app/components/field";
 import { ConnectionBadge } from "#app/components/live-events";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/approvals";
 
 export const meta: Route.MetaFunction = () => [{ title: "Approvals · Mission Control" }];
@@ -61,7 +62,8 @@ export async function action({ request, context }: Route.ActionArgs) {
   }
 }
 
-export default function Approvals({ loaderData, actionData }: Route.ComponentProps) {
+export default function Approvals({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { items, show, canDecide, userId } = loaderData;
   const now = new Date(loaderData.now);
   return (

@@ -7,6 +7,7 @@ import { safeRedirect } from "#app/domain/safe-redirect";
 import { startSession, verifyLogin } from "#app/services/auth.server";
 import { invalidForm } from "#app/services/ui-errors.server";
 import { Field } from "#app/components/field";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/login";
 
 export const meta: Route.MetaFunction = () => [{ title: "Sign in · Mission Control" }];
@@ -41,7 +42,8 @@ export async function action({ request, context }: Route.ActionArgs) {
   throw redirect(safeRedirect(redirectTo), { headers: { "Set-Cookie": await startSession(rt, result.user.id, request, clientIp) } });
 }
 
-export default function Login({ loaderData, actionData }: Route.ComponentProps) {
+export default function Login({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const errors: Record<string, string | undefined> = actionData?.errors ?? {};
   return (
     <main className="auth-page">

@@ -11,6 +11,7 @@ import { operator } from "#app/services/operator.server";
 import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
 import { loadWorkspace, pathId } from "#app/services/workspace.server";
 import type { Role } from "#app/domain/roles";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/pipeline-detail";
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.pipeline.name ?? "Pipeline"} · Mission Control` }];
@@ -128,7 +129,8 @@ function StageFields({ values, errors, agents, current, role }: StageFieldsProps
   );
 }
 
-export default function PipelineDetail({ loaderData, actionData }: Route.ComponentProps) {
+export default function PipelineDetail({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { workspace, pipeline, agents, canEdit, role } = loaderData;
   const failed = actionData && "intent" in actionData ? actionData : null;
   const errorsFor = (intent: string) => (failed?.intent === intent ? failed.errors : {});

@@ -8,6 +8,7 @@ import { startSession } from "#app/services/auth.server";
 import { hashPassword, sha256Hex } from "#app/services/crypto.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
 import { Field } from "#app/components/field";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/setup";
 
 export const meta: Route.MetaFunction = () => [{ title: "Set up · Mission Control" }];
@@ -44,7 +45,8 @@ export async function action({ request, context }: Route.ActionArgs) {
   }
 }
 
-export default function Setup({ loaderData, actionData }: Route.ComponentProps) {
+export default function Setup({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const errors = actionData?.errors ?? {};
   const values = actionData?.values ?? {};
   return (

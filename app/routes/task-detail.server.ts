@@ -48,12 +48,8 @@ export async function taskAction(ctx: Ctx, form: FormData) {
       case "update": {
         const parsed = parseForm(form, taskUpdateSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
-        // A refusal (e.g. lowering the task's governance without the role) keeps what was typed.
-        try {
-          await updateTask(db, taskId, parsed.data, actor);
-        } catch (error) {
-          return actionFailure(error, submittedValues(form), intent);
-        }
+        // A refusal (e.g. lowering the task's governance without the role) keeps what was typed: see the catch below.
+        await updateTask(db, taskId, parsed.data, actor);
         break;
       }
       case "delete":
@@ -104,7 +100,8 @@ export async function taskAction(ctx: Ctx, form: FormData) {
     }
     return redirect(ctx.pathname);
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, undefined, intent);
+    // A refused edit comes back with what was typed, not blank fields.
+    if (error instanceof AppError) return actionFailure(error, intent === "update" ? submittedValues(form) : undefined, intent);
     throw error;
   }
 }

@@ -75,9 +75,14 @@ describe("optionalText and emptyToNull", () => {
 });
 
 describe("submittedValues", () => {
-  it("gives back what was typed, without the transport's fields or file parts", () => {
-    const form = formData({ csrf: "t", intent: "update", title: " Ship it ", task_type_id: "" });
-    form.append("file", new Blob(["x"]), "x.txt");
-    expect(submittedValues(form)).toEqual({ title: " Ship it ", task_type_id: "" });
+  it("keeps every text field as sent, without the transport's fields or file parts", () => {
+    const form = formData([
+      ["csrf", "t"],
+      ["intent", "update"],
+      ["title", "  Keep my spacing "],
+      ["due_at", ""],
+      ["upload", new Blob(["x"])],
+    ]);
+    expect(submittedValues(form)).toEqual({ title: "  Keep my spacing ", due_at: "" });
   });
 });

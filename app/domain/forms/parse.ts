@@ -41,10 +41,16 @@ export function parseForm<S extends z.ZodType>(formData: FormData, schema: S): F
   return { ok: true, data: result.data };
 }
 
-/** The submitted text fields, transport fields left out: to show a valid form the server still refused as it was typed. */
+/**
+ * The text fields as the browser sent them (transport fields left out), for
+ * a form refused after parsing (a rule the database checks) to show again
+ * what was typed instead of starting blank.
+ */
 export function submittedValues(formData: FormData): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const [key, value] of formData) if (!META_FIELDS.has(key) && typeof value === "string") values[key] = value;
+  for (const [key, value] of formData) {
+    if (!META_FIELDS.has(key) && typeof value === "string") values[key] = value;
+  }
   return values;
 }
 
