@@ -63,6 +63,7 @@ create table setup_tokens (
   created_at timestamptz not null default now(),
   expires_at timestamptz not null
 );
+alter table setup_tokens enable row level security;
 
 -- A link printed before this migration keeps working for a day.
 insert into setup_tokens (token_hash, expires_at)
