@@ -187,7 +187,8 @@ describe("openPglite with a data dir", () => {
 describe("a running server's data dir", () => {
   it("is refused to a second server and to this process, naming the holder, and the holder keeps working", async () => {
     const dir = tempDir();
-    const server = await startServer({ dataDir: dir });
+    // A fresh data dir migrates the embedded database first: slower to start.
+    const server = await startServer({ dataDir: dir, timeoutMs: 90_000 });
     try {
       const holder = readLock(dir);
       expect(holder).toMatchObject({ pid: server.process.pid, boot_id: BOOT_ID, start_ticks: startTicks(server.process.pid!) });
@@ -206,5 +207,5 @@ describe("a running server's data dir", () => {
       await server.stop();
     }
     expect(existsSync(lockFile(dir))).toBe(false);
-  });
+  }, 150_000);
 });
