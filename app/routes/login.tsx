@@ -19,7 +19,9 @@ export async function loader({ url, context }: Route.LoaderArgs) {
   if (context.get(userContext)) throw redirect(safeRedirect(url.searchParams.get("redirectTo")));
   const { rt } = context.get(requestContext);
   const { users } = await rt.db.rpc<{ users: number }>("count_users");
-  return { redirectTo: safeRedirect(url.searchParams.get("redirectTo")), needsSetup: users === 0 };
+  // A set-up link used after the first admin exists lands here.
+  const setupDone = users > 0 && url.searchParams.get("setup") === "done";
+  return { redirectTo: safeRedirect(url.searchParams.get("redirectTo")), needsSetup: users === 0, setupDone };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -54,6 +56,7 @@ export default function Login({ loaderData, actionData: submitted }: Route.Compo
         {loaderData.needsSetup ? (
           <p className="notice">No administrator exists yet. Use the set-up link printed in the server log.</p>
         ) : null}
+        {loaderData.setupDone ? <p className="notice">Set-up is already complete. Sign in instead.</p> : null}
         {actionData?.formError ? <p className="form-error" role="alert">{actionData.formError}</p> : null}
         <AuthenticityTokenInput />
         <input type="hidden" name="redirectTo" value={loaderData.redirectTo} />

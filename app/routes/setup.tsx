@@ -17,10 +17,10 @@ export async function loader({ url, context }: Route.LoaderArgs) {
   const { rt } = context.get(requestContext);
   const token = url.searchParams.get("token") ?? "";
   const { users } = await rt.db.rpc<{ users: number }>("count_users");
-  if (users > 0) throw redirect("/login");
+  if (users > 0) throw redirect("/login?setup=done");
   const { valid } = token ? await rt.db.rpc<{ valid: boolean }>("check_setup_token", { p_token_hash: sha256Hex(token) }) : { valid: false };
   if (!valid) {
-    throw data({ message: "This set-up link is missing or no longer valid. Restart the server to print a new one." }, { status: 403 });
+    throw data({ message: "This set-up link is missing, has expired, or is no longer valid. Restart the server to print a new one." }, { status: 403 });
   }
   return { token };
 }
