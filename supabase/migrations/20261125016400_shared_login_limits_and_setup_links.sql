@@ -113,5 +113,8 @@ begin
   insert into users (email, name, role, password_hash) values (lower(p_email), btrim(p_name), 'admin', p_password_hash)
   returning * into v_user;
   delete from setup_tokens where true;
+  -- As in 20261125016000: the first admin is audited, created by the set-up link.
+  perform append_audit('user.created', '{"type":"system","name":"set-up link"}'::jsonb, jsonb_build_object('user_id', v_user.id),
+    jsonb_build_object('email', v_user.email, 'name', v_user.name, 'role', v_user.role, 'first_admin', true));
   return jsonb_build_object('id', v_user.id, 'email', v_user.email, 'name', v_user.name, 'role', v_user.role);
 end $$;
