@@ -51,7 +51,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   let setupUrl: string | null = null;
 
   const ready = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time\n${stderr}`)), options.timeoutMs ?? 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start in time\n${stderr}`)), options.timeoutMs ?? 60_000);
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
       buffered += chunk;
       let nl;
@@ -79,7 +79,19 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     });
   });
 
-  const url = await ready;
+  let url: string;
+  try {
+    url = await ready;
+  } catch (error) {
+    // A server that did not come up in time must not outlive the test that started it.
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGKILL");
+      await exited;
+    }
+    if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const base = new URL(url);
   return {
     url,
