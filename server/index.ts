@@ -146,13 +146,21 @@ async function main(argv: string[]): Promise<void> {
 
 // A request answered before its body was read (a 413, a 401) leaves the client
 // mid-upload; Node does not drain a body that was handed to a web stream, so
-// the client would stall. Read and drop the rest, up to a bound, then close.
-const DISCARD_LIMIT = 1024 * 1024;
+// the client would stall. Read and drop the rest for a while ("lingering
+// close"), then close: closing at once, with the upload's bytes unread,
+// resets the connection, and a client still sending may lose the answer.
+const LINGER_MS = 2_000;
+const LINGER_BYTES = 64 * 1024 * 1024;
 function discardUpload(req: import("node:http").IncomingMessage): void {
+  const socket = req.socket;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
+  req.once("end", () => clearTimeout(timer));
   let seen = 0;
   req.on("data", (chunk: Buffer) => {
     seen += chunk.length;
-    if (seen > DISCARD_LIMIT) req.socket.destroy();
+    if (seen > LINGER_BYTES) socket.destroy();
   });
   req.resume();
 }
