@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SECRETS } from "#tests/support/agent-plane";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { startServerOn } from "#tests/support/databases";
 import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
-import { type RunningServer, startServer } from "#tests/support/server";
+import type { RunningServer } from "#tests/support/server";
 
 // CSRF on the built bundle: every cookie-authenticated non-GET needs the
 // token of its own session whatever its content type looks like, comes from
@@ -21,7 +21,6 @@ async function multipart(fields: Record<string, string>, spell: (mediaType: stri
 }
 
 describe.each(["embedded", "postgres"] as const)("CSRF and origin checks (%s database)", (kind) => {
-  let pg: TestPostgres | undefined;
   let server: RunningServer;
   let admin: FormClient;
   let slug: string;
@@ -43,12 +42,7 @@ describe.each(["embedded", "postgres"] as const)("CSRF and origin checks (%s dat
   };
 
   beforeAll(async () => {
-    const env: Record<string, string> = { ...SECRETS, ENABLE_FILE_REVEAL: "1", PUBLIC_URL };
-    if (kind === "postgres") {
-      pg = await createTestPostgres();
-      env.DATABASE_URL = pg.url;
-    }
-    server = await startServer({ env, timeoutMs: 60_000 });
+    server = await startServerOn(kind, { env: { ...SECRETS, ENABLE_FILE_REVEAL: "1", PUBLIC_URL } });
     admin = await setUpAdmin(server.url, server.setupUrl!);
     await admin.get("/");
     slug = `csrf-${kind}`;
@@ -58,7 +52,6 @@ describe.each(["embedded", "postgres"] as const)("CSRF and origin checks (%s dat
   afterAll(async () => {
     const errors = server?.errors() ?? [];
     await server?.stop();
-    await pg?.drop();
     expect(errors).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 import { type IncomingMessage, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SECRETS, seedAgent, seedRunningTask } from "#tests/support/agent-plane";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { createTestPostgres, startServerOn, type TestPostgres } from "#tests/support/databases";
 import { type RunningServer, startServer } from "#tests/support/server";
 import { until } from "#tests/support/until";
 
@@ -160,24 +160,17 @@ function openStream(base: string, localAddress = "127.0.0.1"): Promise<OpenedStr
 }
 
 describe.each(["embedded", "postgres"] as const)("event streams per client (%s database)", (kind) => {
-  let pg: TestPostgres | undefined;
   let server: RunningServer;
   const open: OpenedStream[] = [];
 
   beforeAll(async () => {
-    const env: Record<string, string> = { ...SECRETS };
-    if (kind === "postgres") {
-      pg = await createTestPostgres();
-      env.DATABASE_URL = pg.url;
-    }
-    server = await startServer({ env, timeoutMs: 60_000 });
+    server = await startServerOn(kind, { env: SECRETS });
   }, 120_000);
 
   afterAll(async () => {
     for (const stream of open) stream.close();
     const errors = server?.errors() ?? [];
     await server?.stop();
-    await pg?.drop();
     expect(errors).toEqual([]);
   });
 
