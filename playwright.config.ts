@@ -14,6 +14,9 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: [["list"], ["json", { outputFile: "test-results/e2e.json" }]],
+  // Its own folder: Playwright empties outputDir at start, and the vitest
+  // suites running beside it write their reports to test-results/.
+  outputDir: "test-results/e2e-artifacts",
   use: {
     browserName: "chromium",
     launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_FLAGS },

@@ -44,8 +44,8 @@ revert() {
   switch_current "$PREVIOUS"
   step "restarting the service"
   restart_service
-  step "waiting for $HEALTH_URL to report $PREVIOUS"
-  wait_for_health "$PREVIOUS"
+  step "waiting up to ${ROLLBACK_HEALTH_TIMEOUT}s for $HEALTH_URL to report $PREVIOUS"
+  wait_for_health "$PREVIOUS" "$ROLLBACK_HEALTH_TIMEOUT"
 }
 
 on_exit() {

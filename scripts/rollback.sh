@@ -35,7 +35,7 @@ on_exit() {
     step "going back to $CURRENT"
     switch_current "$CURRENT"
     restart_service
-    wait_for_health "$CURRENT"
+    wait_for_health "$CURRENT" "$ROLLBACK_HEALTH_TIMEOUT"
   fi
   if [[ -n "$WORKTREE" ]]; then
     git worktree remove --force -- "$WORKTREE" >/dev/null 2>&1 || warn "could not remove the worktree $WORKTREE"

@@ -1,14 +1,23 @@
 // `npm test`: every suite, one summary. Installs what a fresh machine lacks,
 // builds the bundle the integration and e2e tests start, then runs lint,
-// typecheck, vitest (unit + integration, then the gateway contract suite, then
-// the deploy scripts) and Playwright (e2e), and ends with
-// one line `N passed, N failed[, N skipped]`. Exit status is non-zero on any failure.
-import { spawnSync } from "node:child_process";
+// typecheck, vitest (unit + integration, the gateway contract suite, the
+// deploy scripts) and Playwright (e2e), and ends with one line
+// `N passed, N failed[, N skipped]`. Exit status is non-zero on any failure.
+//
+// The suites run in lanes side by side, each line of output prefixed with its
+// suite's name:
+//   1. lint, typecheck and the build together (the gateway's one-time install
+//      downloads meanwhile);
+//   2. then three lanes: unit + integration followed by e2e; the gateway
+//      contract suite (mostly waiting on the real gateway); the deploy scripts.
+// `npm test -- unit e2e` runs only the named suites.
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { ROOT, ensureBuild, ensureDependencies, run } from "./lib/ensure.mjs";
+import { ROOT, ensureDependencies } from "./lib/ensure.mjs";
 
 const RESULTS = path.join(ROOT, "test-results");
+const BIN = path.join(ROOT, "node_modules/.bin");
 
 function ensureChromium() {
   const browser = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -31,63 +40,117 @@ function readJson(file) {
   }
 }
 
-const totals = { passed: 0, failed: 0, skipped: 0 };
+/** Runs a command with the project's binaries first on PATH, each output line prefixed with `[name]`. */
+function runPrefixed(name, cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, PATH: `${BIN}${path.delimiter}${process.env.PATH ?? ""}` },
+    });
+    const pipe = (from, to) => {
+      let rest = "";
+      from.setEncoding("utf8");
+      from.on("data", (chunk) => {
+        rest += chunk;
+        let nl;
+        while ((nl = rest.indexOf("\n")) >= 0) {
+          to.write(`[${name}] ${rest.slice(0, nl)}\n`);
+          rest = rest.slice(nl + 1);
+        }
+      });
+      from.on("end", () => rest && to.write(`[${name}] ${rest}\n`));
+    };
+    pipe(child.stdout, process.stdout);
+    pipe(child.stderr, process.stderr);
+    child.on("error", (error) => {
+      process.stderr.write(`[${name}] ${error.message}\n`);
+      resolve(1);
+    });
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const results = [];
+const record = (suite, passed, failed, skipped = 0) => results.push({ suite, passed, failed, skipped });
+
 const only = process.argv.slice(2); // e.g. `npm test -- unit e2e`
 const wants = (suite) => only.length === 0 || only.includes(suite);
 
-ensureDependencies();
-ensureChromium();
-rmSync(RESULTS, { recursive: true, force: true });
-mkdirSync(RESULTS, { recursive: true });
-
-for (const [suite, args] of [
-  ["lint", ["run", "lint", "--silent"]],
-  ["typecheck", ["run", "typecheck", "--silent"]],
-]) {
-  if (!wants(suite)) continue;
-  const ok = run("npm", args) === 0;
-  totals[ok ? "passed" : "failed"] += 1;
+/** lint or typecheck: one check, counted as one test. */
+async function check(suite) {
+  const ok = (await runPrefixed(suite, "npm", ["run", suite, "--silent"])) === 0;
+  record(suite, ok ? 1 : 0, ok ? 0 : 1);
   console.log(`${suite}: ${ok ? "ok" : "FAILED"}`);
 }
 
-if (["unit", "integration", "gateway", "e2e"].some(wants)) ensureBuild({ force: true });
-
 /** One vitest run over some projects; its JSON report's counts join the totals. */
-function vitestSuite(projects, name) {
+async function vitestSuite(projects, name) {
   const outputFile = path.join(RESULTS, `${name}.json`);
   const args = projects.flatMap((p) => ["--project", p]);
-  const status = run("vitest", ["run", ...args, "--reporter=default", "--reporter=json", `--outputFile=${outputFile}`]);
+  const status = await runPrefixed(name, "vitest", ["run", ...args, "--reporter=default", "--reporter=json", `--outputFile=${outputFile}`]);
   const report = readJson(outputFile);
-  if (report) {
-    totals.passed += report.numPassedTests;
-    totals.failed += report.numFailedTests;
-    totals.skipped += report.numPendingTests + report.numTodoTests;
-  }
+  const counts = report
+    ? [report.numPassedTests, report.numFailedTests, report.numPendingTests + report.numTodoTests]
+    : [0, 0, 0];
   // A crash outside any test (a failing setup file) still fails the run.
-  if (status !== 0 && (!report || report.numFailedTests === 0)) totals.failed += 1;
+  if (status !== 0 && counts[1] === 0) counts[1] += 1;
+  record(name, ...counts);
 }
 
-const fast = ["unit", "integration"].filter(wants);
-if (fast.length > 0) vitestSuite(fast, "vitest");
-// The real OpenClaw gateway (installed into a cache outside the project on
-// first use) with a stub model, and the deploy scripts against a local target
-// (each builds its own bundles): separate runs, so they do not compete with the
-// integration suites for the two cores.
-if (wants("gateway")) vitestSuite(["gateway"], "gateway");
-if (wants("deploy")) vitestSuite(["deploy"], "deploy");
+async function e2eSuite() {
+  const status = await runPrefixed("e2e", "playwright", ["test"]);
+  const stats = readJson(path.join(RESULTS, "e2e.json"))?.stats;
+  const counts = stats ? [stats.expected + stats.flaky, stats.unexpected, stats.skipped] : [0, 0, 0];
+  if (status !== 0 && counts[1] === 0) counts[1] += 1;
+  record("e2e", ...counts);
+}
 
-if (wants("e2e")) {
-  const status = run("playwright", ["test"]);
-  const report = readJson(path.join(RESULTS, "e2e.json"));
-  const stats = report?.stats;
-  if (stats) {
-    totals.passed += stats.expected + stats.flaky;
-    totals.failed += stats.unexpected;
-    totals.skipped += stats.skipped;
+ensureDependencies();
+if (wants("e2e")) ensureChromium();
+rmSync(RESULTS, { recursive: true, force: true });
+mkdirSync(RESULTS, { recursive: true });
+const started = Date.now();
+
+// The real OpenClaw gateway is installed once into a cache outside the
+// project; start that download now so it overlaps with the CPU-bound steps.
+const gatewayInstall = wants("gateway") ? runPrefixed("openclaw", "tsx", ["tests/support/openclaw/prepare.ts"]) : Promise.resolve(0);
+
+let buildOk = true;
+const build = async () => {
+  if (!["unit", "integration", "gateway", "e2e"].some(wants)) return;
+  buildOk = (await runPrefixed("build", "npm", ["run", "build", "--silent"])) === 0;
+  if (!buildOk) record("build", 0, 1);
+};
+await Promise.all([wants("lint") && check("lint"), wants("typecheck") && check("typecheck"), build()]);
+
+const lanes = [];
+if (buildOk) {
+  const fast = ["unit", "integration"].filter(wants);
+  lanes.push(
+    (async () => {
+      if (fast.length > 0) await vitestSuite(fast, "vitest");
+      if (wants("e2e")) await e2eSuite();
+    })(),
+  );
+  if (wants("gateway")) {
+    lanes.push(
+      (async () => {
+        // A failed pre-install is retried (and reported) by the suite's own set-up.
+        await gatewayInstall;
+        await vitestSuite(["gateway"], "gateway");
+      })(),
+    );
   }
-  if (status !== 0 && (!stats || stats.unexpected === 0)) totals.failed += 1;
 }
+if (wants("deploy")) lanes.push(vitestSuite(["deploy"], "deploy"));
+await Promise.all(lanes);
+await gatewayInstall;
 
+console.log("");
+for (const r of results) console.log(`  ${r.suite}: ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""}`);
+console.log(`  in ${Math.round((Date.now() - started) / 1000)} s`);
+const totals = results.reduce((t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
 const skipped = totals.skipped > 0 ? `, ${totals.skipped} skipped` : "";
 console.log(`\n${totals.passed} passed, ${totals.failed} failed${skipped}`);
 process.exit(totals.failed > 0 ? 1 : 0);

@@ -6,7 +6,9 @@ import { backoffDelay } from "#app/domain/backoff";
 // so it survives moves between pages), resumed from the last seen id,
 // reconnected with exponential backoff and jitter (1 s → 30 s). An event
 // relevant to the page revalidates its loaders, so the server stays the one
-// source of truth and pages without JavaScript show the same data.
+// source of truth and pages without JavaScript show the same data. React
+// Router drops an action's result on such a revalidation, so pages read it
+// through useActionResult, which keeps it (use-action-result.ts).
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
 

@@ -1,18 +1,8 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import type { TaskFormValues } from "#app/domain/forms/task";
 import { PRIORITIES, PRIORITY_LABELS } from "#app/domain/priority";
 import { Field, FormError, SelectField } from "./field";
-
-export interface TaskFormValues {
-  title?: string;
-  description?: string;
-  priority?: string;
-  assigned_agent_id?: string | null;
-  due_at?: string | null;
-  status?: string;
-  task_type_id?: string | null;
-  pipeline_id?: string | null;
-}
 
 /** The create and edit form: same fields, same server-side errors next to each. */
 export function TaskForm(props: {
@@ -50,7 +40,7 @@ export function TaskForm(props: {
           error={errors.assigned_agent_id}
           options={[{ value: "", label: "Unassigned" }, ...agents.map((a) => ({ value: a.id, label: `${a.emoji} ${a.name}` }))]}
         />
-        <Field label="Due date" name="due_at" type="date" error={errors.due_at} defaultValue={values.due_at?.slice(0, 10)} />
+        <Field label="Due date" name="due_at" type="date" error={errors.due_at} defaultValue={values.due_at} />
         <SelectField
           label="Task type"
           name="task_type_id"

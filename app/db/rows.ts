@@ -113,7 +113,7 @@ export interface Approval {
   target: string;
   reason: string;
   digest: string;
-  status: "pending" | "approved" | "denied" | "expired";
+  status: "pending" | "approved" | "denied" | "expired" | "cancelled";
   expires_at: string;
   created_at: string;
   decided_at: string | null;

@@ -1,5 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { AUTONOMY_LEVELS, GATED_ACTIONS, RISKS, type AutonomyLevel, canSetAutonomy, decideGate, effectiveLevel, strictest } from "./autonomy";
+import {
+  AUTONOMY_LEVELS,
+  GATED_ACTIONS,
+  RISKS,
+  type AutonomyLevel,
+  canChangeSupervision,
+  canSetAutonomy,
+  decideGate,
+  effectiveLevel,
+  lowersSupervision,
+  strictest,
+} from "./autonomy";
 
 const ORDER: AutonomyLevel[] = ["hitl", "hotl", "autonomous"];
 const min = (...levels: AutonomyLevel[]) => ORDER[Math.min(...levels.map((l) => ORDER.indexOf(l)))]!;
@@ -55,11 +66,28 @@ describe("strictest and who may set autonomy", () => {
     expect(strictest("autonomous", "hitl")).toBe("hitl");
   });
 
-  it("needs an approver to make an agent autonomous", () => {
-    expect(canSetAutonomy("viewer", "hitl")).toBe(false);
-    expect(canSetAutonomy("operator", "hotl")).toBe(true);
-    expect(canSetAutonomy("operator", "autonomous")).toBe(false);
-    expect(canSetAutonomy("approver", "autonomous")).toBe(true);
-    expect(canSetAutonomy("admin", "autonomous")).toBe(true);
+  it("needs an approver or admin to lower an agent's supervision, not to raise it", () => {
+    // Lowering: hitl → hotl → autonomous.
+    for (const [from, to] of [["hitl", "hotl"], ["hitl", "autonomous"], ["hotl", "autonomous"]] as const) {
+      expect(canSetAutonomy("operator", from, to), `${from} → ${to}`).toBe(false);
+      expect(canSetAutonomy("approver", from, to)).toBe(true);
+      expect(canSetAutonomy("admin", from, to)).toBe(true);
+    }
+    // Raising, or keeping the level, is open to operators.
+    for (const [from, to] of [["autonomous", "hotl"], ["autonomous", "hitl"], ["hotl", "hitl"], ["hotl", "hotl"]] as const) {
+      expect(canSetAutonomy("operator", from, to), `${from} → ${to}`).toBe(true);
+    }
+    // Viewers change nothing.
+    for (const to of AUTONOMY_LEVELS) expect(canSetAutonomy("viewer", "autonomous", to)).toBe(false);
+  });
+
+  it("counts an advance no longer gated as less supervision, whatever the level does", () => {
+    expect(lowersSupervision({ autonomy_level: "hitl", gate_advance: true }, { autonomy_level: "hitl", gate_advance: false })).toBe(true);
+    expect(lowersSupervision({ autonomy_level: "hotl", gate_advance: true }, { autonomy_level: "hitl", gate_advance: false })).toBe(true);
+    expect(lowersSupervision({ autonomy_level: "hotl", gate_advance: false }, { autonomy_level: "hitl", gate_advance: true })).toBe(false);
+    expect(lowersSupervision({ autonomy_level: "hitl", gate_advance: false }, { autonomy_level: "hitl", gate_advance: false })).toBe(false);
+    expect(canChangeSupervision("operator", { autonomy_level: "hitl", gate_advance: true }, { autonomy_level: "hitl", gate_advance: false })).toBe(false);
+    expect(canChangeSupervision("operator", { autonomy_level: "autonomous", gate_advance: false }, { autonomy_level: "hotl", gate_advance: true })).toBe(true);
+    expect(canChangeSupervision("approver", { autonomy_level: "hitl", gate_advance: true }, { autonomy_level: "autonomous", gate_advance: false })).toBe(true);
   });
 });

@@ -3,6 +3,8 @@
 // autonomous. Then: autonomous runs at once, hotl runs after a veto window
 // unless someone vetoes, hitl waits for an approver.
 
+import { type Role, roleAtLeast } from "./roles";
+
 export const AUTONOMY_LEVELS = ["hitl", "hotl", "autonomous"] as const;
 export type AutonomyLevel = (typeof AUTONOMY_LEVELS)[number];
 
@@ -60,9 +62,30 @@ export function decideGate(opts: {
   return { kind: "approval", level: "hitl" };
 }
 
-/** Raising an agent to autonomous is itself a governed act: approvers and admins only. */
-export function canSetAutonomy(role: "viewer" | "operator" | "approver" | "admin", to: AutonomyLevel): boolean {
-  if (role === "viewer") return false;
-  if (to === "autonomous") return role === "approver" || role === "admin";
-  return true;
+/** What supervises a task from outside it: an agent's autonomy, or a pipeline stage's level and advance gate. */
+export interface Supervision {
+  autonomy_level: AutonomyLevel;
+  gate_advance?: boolean;
+}
+
+/** True when the change supervises less: a level further along hitl → hotl → autonomous, or an advance no longer gated. */
+export function lowersSupervision(before: Supervision, after: Supervision): boolean {
+  if (STRICTNESS[after.autonomy_level] > STRICTNESS[before.autonomy_level]) return true;
+  return before.gate_advance === true && after.gate_advance === false;
+}
+
+/**
+ * Whether a role may make this change to an agent's or a stage's supervision:
+ * less supervision is an approver's or admin's act, more is open to anyone who
+ * may edit. The database decides (set_agent_autonomy, update_pipeline_stage);
+ * this mirror only tells a page what to mark.
+ */
+export function canChangeSupervision(role: Role, before: Supervision, after: Supervision): boolean {
+  if (!roleAtLeast(role, "operator")) return false;
+  return roleAtLeast(role, "approver") || !lowersSupervision(before, after);
+}
+
+/** An agent's autonomy, from its current level: see canChangeSupervision. */
+export function canSetAutonomy(role: Role, from: AutonomyLevel, to: AutonomyLevel): boolean {
+  return canChangeSupervision(role, { autonomy_level: from }, { autonomy_level: to });
 }

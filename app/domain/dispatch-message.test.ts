@@ -13,6 +13,12 @@ describe("the dispatch message", () => {
     expect(message).not.toContain("Pipeline:");
   });
 
+  it("says a usage report is the run's total, not the figure over the gateway's, and that deliverables freeze at review", () => {
+    const message = buildDispatchMessage(task, ctx);
+    expect(message).toMatch(/Token usage: .*once, the run's total; the gateway's own measurement of the run counts over it/);
+    expect(message).toMatch(/Finished: .*add every deliverable and file first: from review on they cannot change/);
+  });
+
   it("names the pipeline stage a task is on", () => {
     const onStage = { ...task, pipeline: { name: "Release", position: 2, stages: [{ position: 1, name: "Draft" }, { position: 2, name: "Review" }, { position: 3, name: "Publish" }] } };
     expect(buildDispatchMessage(onStage, ctx)).toContain("Pipeline: Release, stage 2 of 3 (Review).");

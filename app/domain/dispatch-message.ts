@@ -69,9 +69,9 @@ export function buildDispatchMessage(task: DispatchTask, ctx: DispatchContext): 
     `- Progress notes: POST ${urls.activities}  {"type":"progress","message":"…"}`,
     `- Deliverables:   POST ${urls.deliverables}  {"type":"file"|"url"|"artifact","title":"…","path"?:"…","url"?:"…"}`,
     `- Files:          POST ${urls.files}  (multipart form, field "file")`,
-    `- Token usage:    POST ${urls.usage}  {"model":"…","input_tokens":0,"output_tokens":0,"cost_usd"?:0}`,
+    `- Token usage:    POST ${urls.usage}  {"model":"…","input_tokens":0,"output_tokens":0,"cost_usd"?:0}  (once, the run's total; the gateway's own measurement of the run counts over it)`,
     `- Risky actions:  POST ${urls.approvals}  {"task_id":"${task.id}","action":"…","args":{},"target":"…","reason":"…"} and wait until GET …/approvals/<id> says approved`,
-    `- Finished:       PATCH ${urls.status}  {"status":"review","summary":"…"}`,
+    `- Finished:       PATCH ${urls.status}  {"status":"review","summary":"…"}  (add every deliverable and file first: from review on they cannot change)`,
     ``,
     `When you are done, end your final reply with a line: TASK_COMPLETE: <one-paragraph summary>`,
   );

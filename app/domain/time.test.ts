@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAge, isOverdue } from "./time";
+import { dateInputValue, formatAge, isOverdue } from "./time";
 
 const now = new Date("2026-06-15T12:00:00Z");
 const ago = (ms: number) => new Date(now.getTime() - ms);
@@ -43,5 +43,19 @@ describe("isOverdue", () => {
     expect(isOverdue(new Date(now.getTime() + 1), now)).toBe(false);
     expect(isOverdue("2026-06-14", now)).toBe(true);
     expect(isOverdue("2026-06-16T00:00:00Z", now)).toBe(false);
+  });
+});
+
+describe("dateInputValue", () => {
+  it.each([
+    [null, ""],
+    ["2030-01-15T00:00:00+00:00", "2030-01-15"],
+    ["2030-01-15T00:00:00.000Z", "2030-01-15"],
+    // The same instant as a database in another zone writes it: still the UTC day.
+    ["2030-01-15T01:00:00+01:00", "2030-01-15"],
+    ["2030-01-14T19:00:00-05:00", "2030-01-15"],
+    ["not a date", ""],
+  ])("%j → %j", (value, shown) => {
+    expect(dateInputValue(value)).toBe(shown);
   });
 });

@@ -15,3 +15,14 @@ export function formatAge(from: Date | string, now: Date = new Date()): string {
 export function isOverdue(due: Date | string | null, now: Date = new Date()): boolean {
   return due !== null && new Date(due).getTime() < now.getTime();
 }
+
+/**
+ * An instant as `<input type="date">` holds it (YYYY-MM-DD), empty for none.
+ * A due date is that day's midnight UTC, so its UTC day is the one shown,
+ * whatever zone the database answered in.
+ */
+export function dateInputValue(value: string | null): string {
+  if (value === null) return "";
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? "" : at.toISOString().slice(0, 10);
+}

@@ -8,7 +8,9 @@ interface Entry {
   seq: number;
   at: string;
   kind: string;
-  actor: { type?: string; name?: string; id?: string };
+  actor: { type?: string; name?: string; id?: string; email?: string };
+  /** Who acted, for display: the stored name, else the user's current name, else the actor type. */
+  actor_name: string;
   subject: Record<string, string>;
   data: Record<string, unknown>;
   hash: string;
@@ -65,7 +67,7 @@ export default function AdminAudit({ loaderData }: Route.ComponentProps) {
                 <time dateTime={e.at}>{e.at.slice(0, 19).replace("T", " ")}</time>
               </td>
               <td>{e.kind}</td>
-              <td>{e.actor.name ?? e.actor.type}</td>
+              <td title={e.actor.email}>{e.actor_name}</td>
               <td>
                 <code>{JSON.stringify({ ...e.subject, ...e.data }).slice(0, 160)}</code>
               </td>

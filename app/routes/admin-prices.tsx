@@ -2,10 +2,11 @@ import { Form, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { AppError } from "#app/domain/errors";
 import { modelPriceSchema } from "#app/domain/forms/costs";
-import { parseForm } from "#app/domain/forms/parse";
+import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { FormError } from "#app/components/field";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/admin-prices";
 
 export const meta: Route.MetaFunction = () => [{ title: "Model prices · Mission Control" }];
@@ -33,13 +34,14 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 
 export async function action({ request, context }: Route.ActionArgs) {
   const { db, actor } = operator(context, request, "admin");
-  const parsed = parseForm(await request.formData(), modelPriceSchema);
+  const form = await request.formData();
+  const parsed = parseForm(form, modelPriceSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, parsed.values);
   try {
     await db.rpc("add_model_price", { p_fields: parsed.data, p_actor: actor });
     return redirect("/admin/prices");
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, undefined);
+    if (error instanceof AppError) return actionFailure(error, submittedValues(form));
     throw error;
   }
 }
@@ -52,7 +54,8 @@ const FIELDS = [
   ["cache_write_usd_per_mtok", "Cache write"],
 ] as const;
 
-export default function AdminPrices({ loaderData, actionData }: Route.ComponentProps) {
+export default function AdminPrices({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const values = actionData?.values ?? {};
   const errors = actionData?.errors ?? {};
   return (

@@ -8,6 +8,7 @@ import { parseForm } from "#app/domain/forms/parse";
 import { FormError } from "#app/components/field";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/admin-task-types";
 
 export const meta: Route.MetaFunction = () => [{ title: "Task types · Mission Control" }];
@@ -44,7 +45,8 @@ export async function action({ request, context }: Route.ActionArgs) {
   }
 }
 
-export default function AdminTaskTypes({ loaderData, actionData }: Route.ComponentProps) {
+export default function AdminTaskTypes({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   return (
     <main className="page">
       <div className="page-head">

@@ -1,13 +1,14 @@
 import { Form, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { AppError } from "#app/domain/errors";
-import { parseForm } from "#app/domain/forms/parse";
+import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { userCreateSchema, userIdSchema, userPasswordSchema, userRoleSchema } from "#app/domain/forms/users";
 import { ROLES } from "#app/domain/roles";
 import { Field, FormError, SelectField } from "#app/components/field";
 import { hashPassword } from "#app/services/crypto.server";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/admin-users";
 
 export const meta: Route.MetaFunction = () => [{ title: "Users · Mission Control" }];
@@ -37,7 +38,7 @@ export async function action({ request, context }: Route.ActionArgs) {
         const parsed = parseForm(form, userCreateSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, { ...parsed.values, password: "" }, intent);
         const { name, email, role, password } = parsed.data;
-        await db.rpc("create_user", { p_email: email, p_name: name, p_role: role, p_password_hash: await hashPassword(password) });
+        await db.rpc("create_user", { p_email: email, p_name: name, p_role: role, p_password_hash: await hashPassword(password), p_actor_id: user.id });
         break;
       }
       case "role": {
@@ -56,7 +57,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       case "sign-out": {
         const parsed = parseForm(form, userIdSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-        await db.rpc("end_user_sessions", { p_user_id: parsed.data.user_id });
+        await db.rpc("end_user_sessions", { p_user_id: parsed.data.user_id, p_actor_id: user.id });
         // Signing yourself out everywhere includes this browser.
         if (parsed.data.user_id === user.id) return redirect("/login");
         break;
@@ -64,7 +65,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       case "password": {
         const parsed = parseForm(form, userPasswordSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-        await db.rpc("set_user_password", { p_user_id: parsed.data.user_id, p_password_hash: await hashPassword(parsed.data.password) });
+        await db.rpc("set_user_password", { p_user_id: parsed.data.user_id, p_password_hash: await hashPassword(parsed.data.password), p_actor_id: user.id });
         if (parsed.data.user_id === user.id) return redirect("/login");
         break;
       }
@@ -74,14 +75,16 @@ export async function action({ request, context }: Route.ActionArgs) {
     log.info({ event: "user.admin_change", intent, by: user.id }, "user management change");
     return redirect("/admin/users");
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, undefined, intent);
+    // A refused new user (an email already taken) keeps what was typed, never the password.
+    if (error instanceof AppError) return actionFailure(error, intent === "create" ? { ...submittedValues(form), password: "" } : undefined, intent);
     throw error;
   }
 }
 
 const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: r[0]!.toUpperCase() + r.slice(1) }));
 
-export default function AdminUsers({ loaderData, actionData }: Route.ComponentProps) {
+export default function AdminUsers({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { users, me } = loaderData;
   const createFailed = actionData?.intent === "create" ? actionData : null;
   return (

@@ -5,7 +5,7 @@ import { AppError } from "#app/domain/errors";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS, canSetAutonomy } from "#app/domain/autonomy";
 import { agentSchema } from "#app/domain/forms/agent";
 import { autonomySchema } from "#app/domain/forms/governance";
-import { parseForm } from "#app/domain/forms/parse";
+import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { AgentForm } from "#app/components/agent-form";
 import { FormError } from "#app/components/field";
 import { BudgetPanel } from "#app/components/budget-panel";
@@ -16,6 +16,7 @@ import { newAgentToken } from "#app/services/agent-tokens.server";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
 import { loadWorkspace, pathId } from "#app/services/workspace.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/agent-detail";
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.agent.name ?? "Agent"} · Mission Control` }];
@@ -33,7 +34,14 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
   const workspace = await loadWorkspace(db, params.slug);
   const agent = await loadAgent(db, workspace.id, params.agentId);
-  return { workspace, agent, budget: await getBudget(db, "agent", agent.id), canEdit: user.role !== "viewer", canRaise: roleAtLeast(user.role, "approver") };
+  return {
+    workspace,
+    agent,
+    budget: await getBudget(db, "agent", agent.id),
+    role: user.role,
+    canEdit: user.role !== "viewer",
+    canRaise: roleAtLeast(user.role, "approver"),
+  };
 }
 
 export async function action({ request, context, params, url }: Route.ActionArgs) {
@@ -55,9 +63,7 @@ export async function action({ request, context, params, url }: Route.ActionArgs
     if (intent === "autonomy") {
       const parsed = parseForm(form, autonomySchema);
       if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-      if (!canSetAutonomy(user.role, parsed.data.autonomy_level)) {
-        throw new AppError("forbidden", "Only approvers and admins may make an agent autonomous.");
-      }
+      // Whether this role may lower the agent's supervision is decided in SQL, by the actor's id.
       await db.rpc("set_agent_autonomy", { p_agent_id: agent.id, p_level: parsed.data.autonomy_level, p_actor: actor });
       log.info({ event: "agent.autonomy_changed", agent_id: agent.id, to: parsed.data.autonomy_level }, "autonomy changed");
       return redirect(url.pathname);
@@ -74,15 +80,17 @@ export async function action({ request, context, params, url }: Route.ActionArgs
     }
     return invalidForm({}, undefined, intent);
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, undefined, intent);
+    if (error instanceof AppError) return actionFailure(error, intent === "update" ? submittedValues(form) : undefined, intent);
     throw error;
   }
 }
 
-export default function AgentDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { workspace, agent, canEdit, budget, canRaise } = loaderData;
+export default function AgentDetail({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
+  const { workspace, agent, canEdit, budget, canRaise, role } = loaderData;
   const token = actionData?.ok ? actionData.token : null;
   const failed = actionData && !actionData.ok ? actionData : null;
+  const autonomyFailed = failed?.intent === "autonomy" ? failed : null;
   return (
     <main className="page page-narrow">
       <p className="crumbs">
@@ -95,7 +103,7 @@ export default function AgentDetail({ loaderData, actionData }: Route.ComponentP
         {agent.status} · autonomy {agent.autonomy_level} · {agent.has_token ? `token ${agent.token_hint}… issued ${agent.token_created_at?.slice(0, 10)}` : "no token"}
       </p>
       {token ? <TokenReveal token={token} agentName={agent.name} /> : null}
-      {failed && failed.intent !== "update" && failed.intent !== "budget" ? <FormError message={failed.formError} /> : null}
+      {failed && !["update", "budget", "autonomy"].includes(failed.intent ?? "") ? <FormError message={failed.formError} /> : null}
       <BudgetPanel budget={budget} title="Agent budget" canEdit={canEdit} canRaise={canRaise} failed={failed?.intent === "budget" ? failed : null} />
       {canEdit ? (
         <>
@@ -111,18 +119,36 @@ export default function AgentDetail({ loaderData, actionData }: Route.ComponentP
           </section>
           <section className="panel" aria-labelledby="autonomy-h">
             <h2 id="autonomy-h">Autonomy</h2>
-            <p className="muted">The strictest of the agent's, the task type's and the stage's level applies; high-risk work is never autonomous.</p>
+            <p className="muted">
+              The strictest of the agent's, the task type's and the stage's level applies; high-risk work is never autonomous. Less supervision
+              (human in the loop → on the loop → autonomous) is an approver's or admin's change.
+            </p>
+            <FormError message={autonomyFailed?.formError} />
             <Form method="post" className="inline-form">
               <AuthenticityTokenInput />
               <input type="hidden" name="intent" value="autonomy" />
               <label className="sr-only" htmlFor="autonomy-level">Autonomy level</label>
-              <select id="autonomy-level" name="autonomy_level" defaultValue={agent.autonomy_level}>
+              {/* Every level is offered; the database refuses a lowering this role may not make. */}
+              <select
+                id="autonomy-level"
+                name="autonomy_level"
+                defaultValue={agent.autonomy_level}
+                aria-invalid={autonomyFailed?.errors.autonomy_level ? true : undefined}
+                aria-describedby={autonomyFailed?.errors.autonomy_level ? "autonomy-level-error" : undefined}
+              >
                 {AUTONOMY_LEVELS.map((level) => (
-                  <option key={level} value={level}>{AUTONOMY_LABELS[level]}</option>
+                  <option key={level} value={level}>
+                    {AUTONOMY_LABELS[level] + (canSetAutonomy(role, agent.autonomy_level, level) ? "" : " (approver or admin)")}
+                  </option>
                 ))}
               </select>
               <button type="submit" className="btn btn-small">Set autonomy</button>
             </Form>
+            {autonomyFailed?.errors.autonomy_level ? (
+              <p id="autonomy-level-error" className="field-error">
+                {autonomyFailed.errors.autonomy_level}
+              </p>
+            ) : null}
           </section>
           <section className="panel">
             <h2>API token</h2>

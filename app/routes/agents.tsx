@@ -12,6 +12,7 @@ import { newAgentToken } from "#app/services/agent-tokens.server";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
 import { loadWorkspace } from "#app/services/workspace.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/agents";
 
 export const meta: Route.MetaFunction = () => [{ title: "Agents · Mission Control" }];
@@ -65,7 +66,8 @@ export async function action({ request, context, params }: Route.ActionArgs) {
   }
 }
 
-export default function Agents({ loaderData, actionData }: Route.ComponentProps) {
+export default function Agents({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { workspace, agents, canEdit, importable, gateway } = loaderData;
   const created = actionData?.ok ? actionData.created : null;
   const failed = actionData && !actionData.ok ? actionData : null;

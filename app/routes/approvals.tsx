@@ -10,6 +10,7 @@ import { FormError } from "#app/components/field";
 import { ConnectionBadge } from "#app/components/live-events";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/approvals";
 
 export const meta: Route.MetaFunction = () => [{ title: "Approvals · Mission Control" }];
@@ -20,6 +21,8 @@ interface InboxItem extends Approval {
   requester: string;
   requester_type: "agent" | "user";
   requested_by_user_id: string | null;
+  /** The person who decided (or whose change cancelled the request); null for policy outcomes. */
+  decided_by_name: string | null;
   risk: "low" | "medium" | "high";
   task_type: string | null;
 }
@@ -59,7 +62,8 @@ export async function action({ request, context }: Route.ActionArgs) {
   }
 }
 
-export default function Approvals({ loaderData, actionData }: Route.ComponentProps) {
+export default function Approvals({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { items, show, canDecide, userId } = loaderData;
   const now = new Date(loaderData.now);
   return (
@@ -100,7 +104,7 @@ export default function Approvals({ loaderData, actionData }: Route.ComponentPro
               </p>
             ) : (
               <p className="muted">
-                <span className={`status status-${a.status === "approved" ? "done" : "review"}`}>{a.status}</span> {a.by ? `by ${a.by}` : ""}{" "}
+                <span className={`status status-${a.status === "approved" ? "done" : "review"}`}>{a.status}</span> {decidedBy(a)}{" "}
                 {a.comment ? `— ${a.comment}` : ""}
               </p>
             )}
@@ -128,6 +132,12 @@ export default function Approvals({ loaderData, actionData }: Route.ComponentPro
       </ul>
     </main>
   );
+}
+
+/** The approver's name for a person's decision; the policy (hotl_window, expiry…) otherwise. */
+function decidedBy(a: InboxItem): string {
+  const who = a.decided_by_name ?? a.by;
+  return who ? `by ${who}` : "";
 }
 
 function minutesLeft(until: string, now: Date): number {

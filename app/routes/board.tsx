@@ -11,6 +11,7 @@ import { TaskCard } from "#app/components/task-card";
 import { operator } from "#app/services/operator.server";
 import { moveTask } from "#app/services/task-moves.server";
 import { loadWorkspace } from "#app/services/workspace.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/board";
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.workspace.name ?? "Board"} · Mission Control` }];
@@ -58,7 +59,8 @@ export async function action({ request, context, params }: Route.ActionArgs) {
   }
 }
 
-export default function BoardPage({ loaderData, actionData }: Route.ComponentProps) {
+export default function BoardPage({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { workspace, board, canEdit, showCancelled, needsYou } = loaderData;
   const now = new Date(loaderData.now);
   const base = `/w/${workspace.slug}`;

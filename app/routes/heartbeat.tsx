@@ -5,6 +5,7 @@ import { FormError } from "#app/components/field";
 import { runHeartbeat } from "#app/services/heartbeat.server";
 import { operator } from "#app/services/operator.server";
 import { actionFailure } from "#app/services/ui-errors.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/heartbeat";
 
 export const meta: Route.MetaFunction = () => [{ title: "Heartbeat · Mission Control" }];
@@ -38,7 +39,8 @@ export async function action({ request, context }: Route.ActionArgs) {
   }
 }
 
-export default function Heartbeat({ loaderData, actionData }: Route.ComponentProps) {
+export default function Heartbeat({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { runs, canRun, interval, gateway } = loaderData;
   return (
     <main className="page">

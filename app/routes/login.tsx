@@ -7,6 +7,7 @@ import { safeRedirect } from "#app/domain/safe-redirect";
 import { startSession, verifyLogin } from "#app/services/auth.server";
 import { invalidForm } from "#app/services/ui-errors.server";
 import { Field } from "#app/components/field";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/login";
 
 export const meta: Route.MetaFunction = () => [{ title: "Sign in · Mission Control" }];
@@ -18,7 +19,9 @@ export async function loader({ url, context }: Route.LoaderArgs) {
   if (context.get(userContext)) throw redirect(safeRedirect(url.searchParams.get("redirectTo")));
   const { rt } = context.get(requestContext);
   const { users } = await rt.db.rpc<{ users: number }>("count_users");
-  return { redirectTo: safeRedirect(url.searchParams.get("redirectTo")), needsSetup: users === 0 };
+  // A set-up link used after the first admin exists lands here.
+  const setupDone = users > 0 && url.searchParams.get("setup") === "done";
+  return { redirectTo: safeRedirect(url.searchParams.get("redirectTo")), needsSetup: users === 0, setupDone };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -38,10 +41,11 @@ export async function action({ request, context }: Route.ActionArgs) {
     return data({ ok: false as const, errors: {}, values: { email }, formError: "Wrong email or password." }, { status: 401 });
   }
   log.info({ event: "auth.login", user_id: result.user.id }, "signed in");
-  throw redirect(safeRedirect(redirectTo), { headers: { "Set-Cookie": await startSession(rt, result.user.id, request) } });
+  throw redirect(safeRedirect(redirectTo), { headers: { "Set-Cookie": await startSession(rt, result.user.id, request, clientIp) } });
 }
 
-export default function Login({ loaderData, actionData }: Route.ComponentProps) {
+export default function Login({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const errors: Record<string, string | undefined> = actionData?.errors ?? {};
   return (
     <main className="auth-page">
@@ -52,6 +56,7 @@ export default function Login({ loaderData, actionData }: Route.ComponentProps) 
         {loaderData.needsSetup ? (
           <p className="notice">No administrator exists yet. Use the set-up link printed in the server log.</p>
         ) : null}
+        {loaderData.setupDone ? <p className="notice">Set-up is already complete. Sign in instead.</p> : null}
         {actionData?.formError ? <p className="form-error" role="alert">{actionData.formError}</p> : null}
         <AuthenticityTokenInput />
         <input type="hidden" name="redirectTo" value={loaderData.redirectTo} />

@@ -2,14 +2,16 @@ import { Form, Link, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { listAgents } from "#app/db/api.server";
 import { addStage, deletePipeline, deleteStage, getPipeline, moveStage, updatePipeline, updateStage } from "#app/db/pipelines.server";
-import { AUTONOMY_LABELS, AUTONOMY_LEVELS } from "#app/domain/autonomy";
+import { AUTONOMY_LABELS, AUTONOMY_LEVELS, type Supervision, canChangeSupervision } from "#app/domain/autonomy";
 import { AppError } from "#app/domain/errors";
-import { parseForm } from "#app/domain/forms/parse";
+import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { pipelineSchema, stageRefSchema, stageSchema } from "#app/domain/forms/pipeline";
 import { Field, FormError, SelectField } from "#app/components/field";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
 import { loadWorkspace, pathId } from "#app/services/workspace.server";
+import type { Role } from "#app/domain/roles";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/pipeline-detail";
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.pipeline.name ?? "Pipeline"} · Mission Control` }];
@@ -24,7 +26,7 @@ async function load(db: Parameters<typeof getPipeline>[0], slug: string | undefi
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
   const { workspace, pipeline } = await load(db, params.slug, params.pipelineId);
-  return { workspace, pipeline, agents: await listAgents(db, workspace.id), canEdit: user.role !== "viewer" };
+  return { workspace, pipeline, agents: await listAgents(db, workspace.id), role: user.role, canEdit: user.role !== "viewer" };
 }
 
 // One form per intent; each answers with its own errors (intent names the form).
@@ -74,7 +76,8 @@ export async function action({ request, context, params }: Route.ActionArgs) {
         return invalidForm({ _form: "Unknown action." }, undefined, intent);
     }
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, undefined, `${intent}${form.get("stage_id") ?? ""}`);
+    // A refused stage edit (e.g. a lowering this role may not make) keeps what was typed.
+    if (error instanceof AppError) return actionFailure(error, submittedValues(form), `${intent}${form.get("stage_id") ?? ""}`);
     throw error;
   }
   log.info({ event: "pipeline.changed", pipeline_id: pipeline.id, intent }, "pipeline changed");
@@ -88,7 +91,18 @@ interface StageValues {
   gate_advance?: boolean;
 }
 
-function StageFields({ values, errors, agents }: { values: StageValues; errors: Record<string, string>; agents: ReadonlyArray<{ id: string; name: string; emoji: string }> }) {
+interface StageFieldsProps {
+  values: StageValues;
+  errors: Record<string, string>;
+  agents: ReadonlyArray<{ id: string; name: string; emoji: string }>;
+  /** The stage as stored, when editing one: choices that lower it are marked for roles that may not make them. */
+  current?: Supervision;
+  role: Role;
+}
+
+function StageFields({ values, errors, agents, current, role }: StageFieldsProps) {
+  const approverOnly = (after: Supervision) => (current && !canChangeSupervision(role, current, after) ? " (approver or admin)" : "");
+  const ungateNote = current?.gate_advance && approverOnly({ ...current, gate_advance: false }) ? " (unticking it: approver or admin)" : "";
   return (
     <div className="form-row stage-form">
       <Field label="Stage name" name="name" error={errors.name} defaultValue={values.name} maxLength={80} required />
@@ -104,18 +118,20 @@ function StageFields({ values, errors, agents }: { values: StageValues; errors: 
         name="autonomy_level"
         defaultValue={values.autonomy_level ?? "hitl"}
         error={errors.autonomy_level}
-        options={AUTONOMY_LEVELS.map((l) => ({ value: l, label: AUTONOMY_LABELS[l] }))}
+        options={AUTONOMY_LEVELS.map((l) => ({ value: l, label: AUTONOMY_LABELS[l] + approverOnly({ autonomy_level: l, gate_advance: current?.gate_advance }) }))}
       />
       <label className="choice">
-        <input type="checkbox" name="gate_advance" defaultChecked={values.gate_advance ?? true} /> Gate the advance to the next stage
+        <input type="checkbox" name="gate_advance" defaultChecked={values.gate_advance ?? true} aria-invalid={errors.gate_advance ? true : undefined} />
+        {` Gate the advance to the next stage${ungateNote}`}
       </label>
       {errors.gate_advance ? <p className="field-error">{errors.gate_advance}</p> : null}
     </div>
   );
 }
 
-export default function PipelineDetail({ loaderData, actionData }: Route.ComponentProps) {
-  const { workspace, pipeline, agents, canEdit } = loaderData;
+export default function PipelineDetail({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
+  const { workspace, pipeline, agents, canEdit, role } = loaderData;
   const failed = actionData && "intent" in actionData ? actionData : null;
   const errorsFor = (intent: string) => (failed?.intent === intent ? failed.errors : {});
   const formErrorFor = (intent: string) => (failed?.intent === intent ? failed.formError : undefined);
@@ -155,9 +171,15 @@ export default function PipelineDetail({ loaderData, actionData }: Route.Compone
                     {hidden("edit-stage", s.id)}
                     <FormError message={formErrorFor(key)} />
                     <StageFields
-                      values={{ name: s.name, agent_id: s.agent?.id, autonomy_level: s.autonomy_level, gate_advance: s.gate_advance }}
+                      values={
+                        failed?.intent === key && failed.values
+                          ? stageValues(failed.values)
+                          : { name: s.name, agent_id: s.agent?.id, autonomy_level: s.autonomy_level, gate_advance: s.gate_advance }
+                      }
                       errors={errorsFor(key)}
                       agents={agents}
+                      current={{ autonomy_level: s.autonomy_level, gate_advance: s.gate_advance }}
+                      role={role}
                     />
                     <div className="button-row">
                       <button type="submit" className="btn btn-small">Save stage</button>
@@ -198,7 +220,7 @@ export default function PipelineDetail({ loaderData, actionData }: Route.Compone
             <Form method="post" noValidate>
               {hidden("add-stage")}
               <FormError message={formErrorFor("add-stage")} />
-              <StageFields values={failed?.intent === "add-stage" ? stageValues(failed.values) : {}} errors={errorsFor("add-stage")} agents={agents} />
+              <StageFields values={failed?.intent === "add-stage" ? stageValues(failed.values) : {}} errors={errorsFor("add-stage")} agents={agents} role={role} />
               <button type="submit" className="btn btn-primary">Add stage</button>
             </Form>
           </section>

@@ -10,6 +10,7 @@ import { Field, FormError } from "#app/components/field";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
 import { loadWorkspace } from "#app/services/workspace.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/pipelines";
 
 export const meta: Route.MetaFunction = () => [{ title: "Pipelines · Mission Control" }];
@@ -41,7 +42,8 @@ export async function action({ request, context, params }: Route.ActionArgs) {
 
 const ORDER: TaskStatus[] = ["planning", "inbox", "assigned", "in_progress", "testing", "review"];
 
-export default function Pipelines({ loaderData, actionData }: Route.ComponentProps) {
+export default function Pipelines({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { workspace, pipelines, canEdit } = loaderData;
   const now = new Date(loaderData.now);
   const base = `/w/${workspace.slug}/pipelines`;

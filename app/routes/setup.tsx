@@ -8,6 +8,7 @@ import { startSession } from "#app/services/auth.server";
 import { hashPassword, sha256Hex } from "#app/services/crypto.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
 import { Field } from "#app/components/field";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/setup";
 
 export const meta: Route.MetaFunction = () => [{ title: "Set up · Mission Control" }];
@@ -16,16 +17,16 @@ export async function loader({ url, context }: Route.LoaderArgs) {
   const { rt } = context.get(requestContext);
   const token = url.searchParams.get("token") ?? "";
   const { users } = await rt.db.rpc<{ users: number }>("count_users");
-  if (users > 0) throw redirect("/login");
+  if (users > 0) throw redirect("/login?setup=done");
   const { valid } = token ? await rt.db.rpc<{ valid: boolean }>("check_setup_token", { p_token_hash: sha256Hex(token) }) : { valid: false };
   if (!valid) {
-    throw data({ message: "This set-up link is missing or no longer valid. Restart the server to print a new one." }, { status: 403 });
+    throw data({ message: "This set-up link is missing, has expired, or is no longer valid. Restart the server to print a new one." }, { status: 403 });
   }
   return { token };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
-  const { rt, log } = context.get(requestContext);
+  const { rt, log, clientIp } = context.get(requestContext);
   const parsed = parseForm(await request.formData(), setupSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, { ...parsed.values, password: "", confirm: "" });
   const { token, name, email, password } = parsed.data;
@@ -37,14 +38,15 @@ export async function action({ request, context }: Route.ActionArgs) {
       p_password_hash: await hashPassword(password),
     });
     log.info({ event: "user.setup_admin", user_id: user.id }, "first admin created");
-    throw redirect("/", { headers: { "Set-Cookie": await startSession(rt, user.id, request) } });
+    throw redirect("/", { headers: { "Set-Cookie": await startSession(rt, user.id, request, clientIp) } });
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, { name, email });
     throw error;
   }
 }
 
-export default function Setup({ loaderData, actionData }: Route.ComponentProps) {
+export default function Setup({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const errors = actionData?.errors ?? {};
   const values = actionData?.values ?? {};
   return (

@@ -7,7 +7,7 @@ import { AppError } from "#app/domain/errors";
 import { grantRevokeSchema } from "#app/domain/forms/approvals";
 import { planningAnswerSchema, reassignSchema } from "#app/domain/forms/dispatch";
 import { taskMoveSchema, taskUpdateSchema } from "#app/domain/forms/task";
-import { parseForm } from "#app/domain/forms/parse";
+import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { dispatchOne } from "#app/services/dispatcher.server";
 import type { Logger } from "#app/services/logger.server";
 import { answerPlanningQuestion, startPlanning } from "#app/services/planning.server";
@@ -48,6 +48,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
       case "update": {
         const parsed = parseForm(form, taskUpdateSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
+        // A refusal (e.g. lowering the task's governance without the role) keeps what was typed: see the catch below.
         await updateTask(db, taskId, parsed.data, actor);
         break;
       }
@@ -99,7 +100,8 @@ export async function taskAction(ctx: Ctx, form: FormData) {
     }
     return redirect(ctx.pathname);
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, undefined, intent);
+    // A refused edit comes back with what was typed, not blank fields.
+    if (error instanceof AppError) return actionFailure(error, intent === "update" ? submittedValues(form) : undefined, intent);
     throw error;
   }
 }

@@ -5,7 +5,8 @@ import { stageTimeline } from "#app/db/pipelines.server";
 import { PRIORITY_LABELS } from "#app/domain/priority";
 import { STATUS_LABELS } from "#app/domain/task-status";
 import { roleAtLeast } from "#app/domain/roles";
-import { formatAge } from "#app/domain/time";
+import { dateInputValue, formatAge } from "#app/domain/time";
+import { taskEditValues } from "#app/domain/forms/task";
 import { FormError } from "#app/components/field";
 import { TaskForm } from "#app/components/task-form";
 import { DeliverableList } from "#app/components/deliverable-list";
@@ -20,6 +21,7 @@ import { getPlanningState } from "#app/services/planning.server";
 import { found } from "#app/services/ui-errors.server";
 import { taskAction } from "./task-detail.server";
 import { loadWorkspace, pathId } from "#app/services/workspace.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/task-detail";
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.task.title ?? "Task"} · Mission Control` }];
@@ -59,7 +61,8 @@ export async function action({ request, context, params, url }: Route.ActionArgs
   return taskAction({ rt, log, actor, user, workspace, taskId: pathId(params.taskId, "Task"), pathname: url.pathname }, await request.formData());
 }
 
-export default function TaskDetailPage({ loaderData, actionData }: Route.ComponentProps) {
+export default function TaskDetailPage({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { workspace, task, agents, canEdit, isApprover, planning, gateway, taskType, taskTypes, grants, stageRuns } = loaderData;
   const pipeline = task.pipeline;
   const hasNextStage = Boolean(pipeline?.stages.some((s) => s.position > pipeline.position));
@@ -78,7 +81,7 @@ export default function TaskDetailPage({ loaderData, actionData }: Route.Compone
           <span className={`badge badge-${task.priority}`}>{PRIORITY_LABELS[task.priority]}</span>
           <span>{task.assignee ? `${task.assignee.emoji} ${task.assignee.name}` : "Unassigned"}</span>
           <span data-testid="task-type">{taskType ? `${taskType.name} · ${taskType.risk} risk` : "General · low risk"}</span>
-          {task.due_at ? <span>Due {task.due_at.slice(0, 10)}</span> : null}
+          {task.due_at ? <span data-testid="task-due">Due {dateInputValue(task.due_at)}</span> : null}
           <span title={task.created_at}>Created {formatAge(task.created_at, now)} ago</span>
         </div>
         {task.alert_reason ? <p className="alert">⚠ {task.alert_reason.replaceAll("_", " ")}</p> : null}
@@ -135,7 +138,7 @@ export default function TaskDetailPage({ loaderData, actionData }: Route.Compone
               <TaskForm
                 agents={agents}
                 taskTypes={taskTypes}
-                values={editFailed ? (failed?.values ?? {}) : { ...task, task_type_id: taskType?.id ?? null }}
+                values={editFailed && failed?.values ? failed.values : taskEditValues(task, taskType?.id ?? null)}
                 errors={editFailed ? (failed?.errors ?? {}) : {}}
                 formError={editFailed ? failed?.formError : undefined}
                 submitLabel="Save changes"

@@ -3,11 +3,12 @@ import { createTask, listAgents, listTaskTypes } from "#app/db/api.server";
 import { createPipelineTask, listPipelines } from "#app/db/pipelines.server";
 import { AppError } from "#app/domain/errors";
 import { taskCreateSchema } from "#app/domain/forms/task";
-import { parseForm } from "#app/domain/forms/parse";
+import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { TaskForm } from "#app/components/task-form";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
 import { loadWorkspace } from "#app/services/workspace.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/task-new";
 
 export const meta: Route.MetaFunction = () => [{ title: "New task · Mission Control" }];
@@ -23,7 +24,8 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
 export async function action({ request, context, params }: Route.ActionArgs) {
   const { db, actor, log } = operator(context, request);
   const workspace = await loadWorkspace(db, params.slug);
-  const parsed = parseForm(await request.formData(), taskCreateSchema);
+  const form = await request.formData();
+  const parsed = parseForm(form, taskCreateSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, parsed.values);
   try {
     const { pipeline_id, ...fields } = parsed.data;
@@ -34,12 +36,13 @@ export async function action({ request, context, params }: Route.ActionArgs) {
     log.info({ event: "task.created", task_id: task.id, status: task.status }, "task created");
     return redirect(`/w/${workspace.slug}/tasks/${task.id}`);
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error);
+    if (error instanceof AppError) return actionFailure(error, submittedValues(form));
     throw error;
   }
 }
 
-export default function NewTask({ loaderData, actionData }: Route.ComponentProps) {
+export default function NewTask({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { workspace, agents, taskTypes, pipelines, status } = loaderData;
   return (
     <main className="page page-narrow">

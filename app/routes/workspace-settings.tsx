@@ -3,7 +3,7 @@ import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { deleteWorkspace, updateWorkspace } from "#app/db/api.server";
 import { AppError } from "#app/domain/errors";
 import { workspaceUpdateSchema } from "#app/domain/forms/workspace";
-import { parseForm } from "#app/domain/forms/parse";
+import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { Field, FormError } from "#app/components/field";
 import { BudgetPanel } from "#app/components/budget-panel";
 import { roleAtLeast } from "#app/domain/roles";
@@ -11,6 +11,7 @@ import { getBudget, saveBudget } from "#app/services/budgets.server";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
 import { loadWorkspace } from "#app/services/workspace.server";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/workspace-settings";
 
 export const meta: Route.MetaFunction = () => [{ title: "Workspace settings · Mission Control" }];
@@ -43,12 +44,13 @@ export async function action({ request, context, params, url }: Route.ActionArgs
     }
     return invalidForm({}, undefined, intent);
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, undefined, intent);
+    if (error instanceof AppError) return actionFailure(error, intent === "rename" ? submittedValues(form) : undefined, intent);
     throw error;
   }
 }
 
-export default function WorkspaceSettings({ loaderData, actionData }: Route.ComponentProps) {
+export default function WorkspaceSettings({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { workspace, budget, canRaise } = loaderData;
   const renameFailed = actionData?.intent === "rename" ? actionData : null;
   const deleteFailed = actionData?.intent === "delete" ? actionData : null;

@@ -9,6 +9,7 @@ import { Field, FormError } from "#app/components/field";
 import { operator } from "#app/services/operator.server";
 import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
 import { AppError } from "#app/domain/errors";
+import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/workspaces";
 
 export const meta: Route.MetaFunction = () => [{ title: "Workspaces · Mission Control" }];
@@ -33,7 +34,8 @@ export async function action({ request, context }: Route.ActionArgs) {
   }
 }
 
-export default function Workspaces({ loaderData, actionData }: Route.ComponentProps) {
+export default function Workspaces({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
   const { workspaces, canEdit } = loaderData;
   const errors = actionData?.errors ?? {};
   const busy = useNavigation().state === "submitting";

@@ -27,12 +27,13 @@ export async function apiHandler(log: Logger, fn: () => Promise<Response>): Prom
 }
 
 /**
- * Runs a credential check under the failed-authentication budget: a client
- * that has spent it gets 429 before its credentials are even looked at, and
- * each refusal (401) spends a point.
+ * Runs a credential check under the client's failed-authentication budget.
+ * The credential is checked first, so valid credentials always pass, however
+ * many bad ones others sent from the same address; each refusal spends a
+ * point, and once the budget is spent a refusal is a 429 instead of a 401.
+ * Why this is no guessing oracle: docs/decisions/017.
  */
 export async function withAuthBudget<T>(rt: { limits: RateLimits }, clientIp: string, check: () => Promise<T>): Promise<T> {
-  await rt.limits.check("auth_failure", clientIp);
   try {
     return await check();
   } catch (error) {

@@ -1,5 +1,4 @@
 import { createCookie, data, redirect } from "react-router";
-import { RateLimiterMemory } from "rate-limiter-flexible";
 import { type Role, roleAtLeast } from "#app/domain/roles";
 import { DUMMY_PASSWORD_HASH, randomToken, sha256Hex, verifyPassword } from "./crypto.server";
 import type { Runtime } from "./runtime.server";
@@ -42,58 +41,59 @@ export async function getSessionUser(rt: Runtime, request: Request): Promise<Ses
   });
 }
 
-/** Creates a fresh session for the user and returns its Set-Cookie header. */
-export async function startSession(rt: Runtime, userId: string, request: Request): Promise<string> {
+/** Creates a fresh session for the user (audited with the client address) and returns its Set-Cookie header. */
+export async function startSession(rt: Runtime, userId: string, request: Request, clientIp: string): Promise<string> {
   const token = randomToken();
   await rt.db.rpc("create_session", {
     p_token_hash: sha256Hex(token),
     p_user_id: userId,
     p_ttl_seconds: rt.env.SESSION_TTL_HOURS * 3600,
     p_user_agent: (request.headers.get("user-agent") ?? "").slice(0, 400),
+    p_client_ip: clientIp,
   });
   return sessionCookie(rt).serialize(token);
 }
 
+/** Ends this browser's session (the database audits the sign-out) and clears the cookie. */
 export async function endSession(rt: Runtime, request: Request): Promise<string> {
   const token = await readSessionToken(rt, request);
   if (token) await rt.db.rpc("delete_session", { p_token_hash: sha256Hex(token) });
   return sessionCookie(rt).serialize("", { maxAge: 0 });
 }
 
-// Failed logins per client address and per account. A success clears the
-// account's count, not the address's, so guessing across accounts stays limited.
-const failuresByKey = new Map<number, RateLimiterMemory>();
-function loginLimiter(points: number): RateLimiterMemory {
-  let limiter = failuresByKey.get(points);
-  if (!limiter) {
-    limiter = new RateLimiterMemory({ points, duration: 15 * 60, blockDuration: 15 * 60 });
-    failuresByKey.set(points, limiter);
-  }
-  return limiter;
-}
+// Failed logins per account and per client address, counted in the database
+// (begin_login_attempt) so that every instance on it, and a restarted one,
+// sees the same counts. One address may fail for several people (an office,
+// a tunnel), so its budget is ten times an account's.
+const LOGIN_WINDOW_S = 15 * 60;
 
 export type LoginResult = { ok: true; user: SessionUser } | { ok: false; retryAfterS?: number };
 
 export async function verifyLogin(rt: Runtime, email: string, password: string, clientIp: string): Promise<LoginResult> {
   const max = rt.env.LOGIN_MAX_FAILURES;
-  // One address may fail for several people (an office, a tunnel); one account is tighter.
-  const budgets: Array<[RateLimiterMemory, string, number]> = [
-    [loginLimiter(max * 10), `ip:${clientIp}`, max * 10],
-    [loginLimiter(max), `email:${email}`, max],
-  ];
-  for (const [limiter, key, points] of budgets) {
-    const state = await limiter.get(key);
-    if (state && state.consumedPoints >= points) {
-      return { ok: false, retryAfterS: Math.max(1, Math.ceil(state.msBeforeNext / 1000)) };
-    }
-  }
+  // Emails are hashed so that the limits table holds no addresses of people.
+  const keys = { p_account_key: `mc:login:account:${sha256Hex(email)}`, p_address_key: `mc:login:address:${clientIp}` };
+  const attempt = await rt.db.rpc<{ allowed: boolean; retry_after_s?: number; remaining?: number }>("begin_login_attempt", {
+    ...keys,
+    p_account_max: max,
+    p_address_max: max * 10,
+    p_window_s: LOGIN_WINDOW_S,
+  });
+  if (!attempt.allowed) return { ok: false, retryAfterS: attempt.retry_after_s ?? LOGIN_WINDOW_S };
   const user = await rt.db.rpc<(SessionUser & { password_hash: string; disabled: boolean }) | null>("get_login_user", { p_email: email });
   const valid = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
+  // The attempt already counts as a failure; only a success takes it back.
   if (!user || !valid || user.disabled) {
-    await Promise.all(budgets.map(([limiter, key]) => limiter.penalty(key, 1)));
+    // Audited without the password; attempts the lockout turns away never get this far.
+    await rt.db.rpc("record_sign_in_failure", {
+      p_email: email,
+      p_reason: !user ? "unknown_user" : !valid ? "wrong_password" : "disabled",
+      p_client_ip: clientIp,
+      p_locked: (attempt.remaining ?? 1) <= 0,
+    });
     return { ok: false };
   }
-  await budgets[1]![0].delete(budgets[1]![1]);
+  await rt.db.rpc("login_succeeded", keys);
   return { ok: true, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
 }
 

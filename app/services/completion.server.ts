@@ -58,10 +58,12 @@ export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: Ru
   await pullGatewayUsage(rt, gateway, task.id, event);
 }
 
-/** The gateway's usage for a run, recorded only when the agent reported none. */
+/**
+ * The gateway's usage for a run: its measurement is the run's figure, so it is
+ * pulled whatever the agent reported (record_usage keeps a self-report for
+ * the same run as a claim, and a repeat of this pull changes nothing).
+ */
 async function pullGatewayUsage(rt: Runtime, gateway: Gateway, taskId: string, event: RunFinished): Promise<void> {
-  const { has_usage } = await rt.db.rpc<{ has_usage: boolean }>("run_has_usage", { p_run_id: event.runId });
-  if (has_usage) return;
   try {
     const usage = await gateway.runUsage(event.sessionKey, event.runId);
     if (!usage) return;

@@ -12,31 +12,6 @@ function sweep<V extends { until: number }>(map: Map<string, V>): void {
   for (const [key, value] of map) if (value.until <= now) map.delete(key);
 }
 
-/**
- * Clients this instance has refused authentication in the last window. Only
- * they need the shared failure budget checked before their credentials are;
- * across instances a client gains at most one failed attempt per instance
- * per window before the shared budget stops it.
- */
-export class RecentFailures {
-  #seen = new Map<string, { until: number }>();
-
-  constructor(private readonly windowMs: number) {}
-
-  add(key: string): void {
-    sweep(this.#seen);
-    this.#seen.set(key, { until: Date.now() + this.windowMs });
-  }
-
-  has(key: string): boolean {
-    const entry = this.#seen.get(key);
-    if (!entry) return false;
-    if (entry.until > Date.now()) return true;
-    this.#seen.delete(key);
-    return false;
-  }
-}
-
 interface Lease {
   left: number;
   until: number;

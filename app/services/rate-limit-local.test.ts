@@ -1,6 +1,6 @@
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { describe, expect, it } from "vitest";
-import { LeasedBudget, RecentFailures, leaseSize } from "./rate-limit-local.server";
+import { LeasedBudget, leaseSize } from "./rate-limit-local.server";
 
 const consumed = async (store: RateLimiterMemory, key: string) => (await store.get(key))?.consumedPoints ?? 0;
 
@@ -42,17 +42,5 @@ describe("LeasedBudget", () => {
     expect(leaseSize(199)).toBe(1);
     expect(leaseSize(600)).toBe(6);
     expect(leaseSize(1_000_000)).toBe(50);
-  });
-});
-
-describe("RecentFailures", () => {
-  it("remembers a refused client for the window only", async () => {
-    const failures = new RecentFailures(40);
-    expect(failures.has("10.0.0.1")).toBe(false);
-    failures.add("10.0.0.1");
-    expect(failures.has("10.0.0.1")).toBe(true);
-    expect(failures.has("10.0.0.2")).toBe(false);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(failures.has("10.0.0.1")).toBe(false);
   });
 });

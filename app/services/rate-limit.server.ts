@@ -3,21 +3,21 @@ import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimite
 import { AppError } from "#app/domain/errors";
 import type { Env } from "#app/env.server";
 import type { Logger } from "./logger.server";
-import { LeasedBudget, RecentFailures, leaseSize } from "./rate-limit-local.server";
+import { LeasedBudget, leaseSize } from "./rate-limit-local.server";
 
 // Rate limits per client on every write path (forms, agent API, webhook,
 // heartbeat) and a tighter budget for failed authentication. In memory for a
 // single instance; in PostgreSQL (the rate_limits table) when DATABASE_URL is
 // set, so several instances share one budget. If the database store fails,
 // an in-memory limiter stands in rather than letting traffic through unchecked.
+// The failure budget is spent only by refused credentials, so it throttles a
+// client's failures without ever refusing a valid credential (decision 017).
 
 export type LimitClass = "write" | "heartbeat" | "auth_failure";
 
 export interface RateLimits {
   /** Spends one point; throws a 429 AppError (with retry_after_s) when the budget is gone. */
   consume(cls: LimitClass, key: string): Promise<void>;
-  /** Whether the key still has budget, without spending (used before checking credentials). */
-  check(cls: LimitClass, key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,6 +47,10 @@ export function createRateLimits(env: Env, log: Logger): RateLimits {
         cls,
         new RateLimiterPostgres({
           ...opts,
+          // A client that has spent its failure budget is refused from memory
+          // for the rest of the window: a flood of bad credentials costs the
+          // shared store one write per instance, not one per request.
+          ...(cls === "auth_failure" ? { inMemoryBlockOnConsumed: per[cls] } : {}),
           storeClient: poolAdapter(sql),
           storeType: "pool",
           tableName: "rate_limits",
@@ -59,9 +63,8 @@ export function createRateLimits(env: Env, log: Logger): RateLimits {
   ) as Record<LimitClass, RateLimiterAbstract>;
 
   // Shared budgets cost a round trip per request only rarely: write and
-  // heartbeat budgets are leased in blocks, and the failure budget is only
-  // read for clients refused here lately (rate-limit-local.server.ts).
-  const failures = new RecentFailures(60_000);
+  // heartbeat budgets are leased in blocks (rate-limit-local.server.ts), and
+  // the failure budget is touched only by failures.
   const leased = Object.fromEntries(
     (Object.keys(per) as LimitClass[])
       .filter((cls) => sql && cls !== "auth_failure" && leaseSize(per[cls]) > 1)
@@ -77,18 +80,12 @@ export function createRateLimits(env: Env, log: Logger): RateLimits {
 
   return {
     async consume(cls, key) {
-      if (cls === "auth_failure") failures.add(key);
       try {
         await (leased[cls] ? leased[cls].consume(key) : limiters[cls].consume(key, 1));
       } catch (error) {
         if (error instanceof RateLimiterRes) refuse(error, cls);
         log.warn({ event: "rate_limit.store_failed", err: error }, "rate-limit store failed");
       }
-    },
-    async check(cls, key) {
-      if (cls === "auth_failure" && !failures.has(key)) return;
-      const res = await limiters[cls].get(key).catch(() => null);
-      if (res && res.consumedPoints >= per[cls]) refuse(res, cls);
     },
     async close() {
       await sql?.end({ timeout: 2 });

@@ -96,12 +96,18 @@ async function boot(env: Env): Promise<Runtime> {
   }
 }
 
-/** With no users yet, prints a one-time link that creates the first admin. */
+/** How long a printed set-up link works (unless the first admin is created before). */
+const SETUP_LINK_TTL_S = 24 * 3600;
+
+/**
+ * With no users yet, prints a link that creates the first admin. Each start
+ * adds a token of its own, so the links other instances on the database (or
+ * earlier starts) printed keep working until the first admin exists.
+ */
 async function announceSetup(db: RuntimeDatabase, env: Env, log: Logger): Promise<void> {
-  const { users } = await db.rpc<{ users: number }>("count_users");
-  if (users > 0) return;
   const token = randomToken();
-  await db.rpc("set_setup_token", { p_token_hash: sha256Hex(token) });
+  const { added } = await db.rpc<{ added: boolean }>("add_setup_token", { p_token_hash: sha256Hex(token), p_ttl_seconds: SETUP_LINK_TTL_S });
+  if (!added) return;
   const url = `${env.publicUrl}/setup?token=${encodeURIComponent(token)}`;
   log.warn({ event: "setup.link", url }, `No admin yet. Open this link to create one: ${url}`);
 }

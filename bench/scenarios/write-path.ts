@@ -60,7 +60,8 @@ export async function writePath(kind: Kind): Promise<void> {
             method: "POST",
             path: "/api/webhooks/agent-completion",
             setupRequest: (r) => {
-              const body = JSON.stringify({ task_id: completing[m++ % completing.length], summary: "Done: the report is attached." });
+              // Each body differs: the same body again is a duplicate delivery, answered before any write.
+              const body = JSON.stringify({ task_id: completing[m % completing.length], summary: `Done: the report is attached (${m++}).` });
               return { ...r, body, headers: { ...signWebhook(body, { secret: SECRETS.WEBHOOK_SECRET }) } };
             },
           },

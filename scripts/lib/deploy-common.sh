@@ -13,6 +13,9 @@
 #   DEPLOY_ENV_FILE         environment file on the target (default DEPLOY_PATH/shared/mission-control.env); never written
 #   DEPLOY_HEALTH_URL       health endpoint, fetched on the target (default http://127.0.0.1:4000/api/health)
 #   DEPLOY_HEALTH_TIMEOUT   seconds to wait for the new version (default 60)
+#   DEPLOY_ROLLBACK_HEALTH_TIMEOUT  seconds to wait for the previous release after a rollback
+#                           (default: the larger of DEPLOY_HEALTH_TIMEOUT and 60; a release that
+#                           served before is given time, a slow start must not leave it down)
 #   DEPLOY_RESTART_CMD      command that restarts the service (host default: sudo -n systemctl restart mission-control)
 #   DEPLOY_STOP_CMD         command that stops it, used before migrating the embedded database
 #                           (host default: sudo -n systemctl stop mission-control; local default: none)
@@ -55,6 +58,8 @@ load_settings() {
   HEALTH_URL="${DEPLOY_HEALTH_URL:-http://127.0.0.1:4000/api/health}"
   HEALTH_TIMEOUT="${DEPLOY_HEALTH_TIMEOUT:-60}"
   [[ "$HEALTH_TIMEOUT" =~ ^[0-9]+$ ]] || die "DEPLOY_HEALTH_TIMEOUT must be a number of seconds"
+  ROLLBACK_HEALTH_TIMEOUT="${DEPLOY_ROLLBACK_HEALTH_TIMEOUT:-$((HEALTH_TIMEOUT > 60 ? HEALTH_TIMEOUT : 60))}"
+  [[ "$ROLLBACK_HEALTH_TIMEOUT" =~ ^[0-9]+$ ]] || die "DEPLOY_ROLLBACK_HEALTH_TIMEOUT must be a number of seconds"
   KEEP="${DEPLOY_KEEP:-3}"
   [[ "$KEEP" =~ ^[1-9][0-9]*$ ]] || die "DEPLOY_KEEP must be a positive number"
   GIT_REMOTE="${DEPLOY_GIT_REMOTE:-origin}"
@@ -195,9 +200,11 @@ stop_service() {
   on_target "${STOP_CMD[@]}"
 }
 
-# Waits until the health endpoint answers 200 with "version":"VERSION".
+# Waits until the health endpoint answers 200 with "version":"VERSION",
+# for up to SECONDS (default HEALTH_TIMEOUT).
 wait_for_health() {
-  local want="$1" deadline=$((SECONDS + HEALTH_TIMEOUT)) body seen=""
+  local want="$1" limit="${2:-$HEALTH_TIMEOUT}" body seen=""
+  local deadline=$((SECONDS + limit))
   while :; do
     body="$(on_target curl -fsS --max-time 5 -- "$HEALTH_URL" 2>/dev/null || true)"
     seen="$(sed -n 's/.*"version":"\([^"]*\)".*/\1/p' <<<"$body")"
@@ -206,7 +213,7 @@ wait_for_health() {
       return 0
     fi
     if ((SECONDS >= deadline)); then
-      printf '    no healthy answer with version %s within %ss (last seen: %s)\n' "$want" "$HEALTH_TIMEOUT" "${seen:-nothing}" >&2
+      printf '    no healthy answer with version %s within %ss (last seen: %s)\n' "$want" "$limit" "${seen:-nothing}" >&2
       return 1
     fi
     sleep 1

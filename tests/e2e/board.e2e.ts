@@ -1,19 +1,9 @@
-import type { Page } from "@playwright/test";
-import { AUTH_FILE, createTask, expect, test, unique } from "./fixtures";
+import { AUTH_FILE, createTask, createWorkspace, expect, test, unique } from "./fixtures";
 
 test.use({ storageState: AUTH_FILE });
 
-async function createWorkspace(page: Page, name: string) {
-  await page.goto("/");
-  await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Icon").fill("🧪");
-  await page.getByRole("button", { name: "Create workspace" }).click();
-  await expect(page.getByRole("heading", { name })).toBeVisible();
-  return new URL(page.url()).pathname;
-}
-
 test("operator flow with live updates in a second browser", async ({ page, browser }) => {
-  const base = await createWorkspace(page, unique("Flow"));
+  const base = await createWorkspace(page, unique("Flow"), "🧪");
 
   // An agent, whose token is shown exactly once.
   await page.getByRole("link", { name: "Agents" }).click();
@@ -73,7 +63,7 @@ test("operator flow with live updates in a second browser", async ({ page, brows
 });
 
 test("drag and drop moves a card when JavaScript runs", async ({ page }) => {
-  const base = await createWorkspace(page, unique("Drag"));
+  const base = await createWorkspace(page, unique("Drag"), "🧪");
   const taskId = await createTask(page, base, unique("Drag me"));
   await page.goto(base);
   const card = page.locator(`[data-task-id="${taskId}"]`);

@@ -43,6 +43,30 @@ export function unique(prefix: string): string {
   return `${prefix} ${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
 }
 
+/** Creates a workspace through the form and returns its base path (/w/slug). */
+export async function createWorkspace(page: Page, name: string, icon?: string): Promise<string> {
+  await page.goto("/");
+  await page.getByLabel("Name").fill(name);
+  if (icon) await page.getByLabel("Icon").fill(icon);
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  return new URL(page.url()).pathname;
+}
+
+/**
+ * Another tab of the same operator renames the workspace, and `page` (a live
+ * page inside it) shows the new name: proof that its live update revalidated it.
+ */
+export async function renameInAnotherTab(page: Page, base: string, name: string): Promise<void> {
+  const other = await page.context().newPage();
+  await other.goto(`${base}/settings`);
+  await other.getByLabel("Name").fill(name);
+  await other.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(other.locator(".ws-name")).toContainText(name);
+  await other.close();
+  await expect(page.locator(".ws-name")).toContainText(name);
+}
+
 /** Creates a task through the form and returns its id once its page has loaded. */
 export async function createTask(page: import("@playwright/test").Page, base: string, title: string): Promise<string> {
   await page.goto(`${base}/tasks/new`);

@@ -99,7 +99,7 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
     expect(first).toMatchObject({ changed: true, status: "testing" });
     const agentSays = await db().rpc<{ changed: boolean }>("agent_set_status", { p_agent_id: agent.id, p_task_id: task.id, p_status: "review", p_summary: "me too" });
     expect(agentSays.changed).toBe(false);
-    const hook = await db().rpc<{ changed: boolean }>("apply_completion_webhook", { p_delivery_id: null, p_task_id: task.id, p_summary: "and me", p_usage: null });
+    const hook = await db().rpc<{ changed: boolean }>("apply_completion_webhook", { p_delivery_id: null, p_content_sha256: "c".repeat(64), p_task_id: task.id, p_summary: "and me", p_usage: null });
     expect(hook.changed).toBe(false);
     expect(await query(db(), "select 1 from task_activities where task_id = $1 and type = 'completed'", [task.id])).toHaveLength(1);
     expect((await row(task.id)).status).toBe("testing");
@@ -113,21 +113,21 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
     expect(result.status).toBe("review");
   });
 
-  it("records usage once per source and key, and keeps the task's totals", async () => {
+  it("records usage once per source and key, one figure per run, and keeps the task's totals", async () => {
     const task = await assigned();
     const { runId } = await dispatch(task.id);
     const usage = { model: "m", input_tokens: 100, output_tokens: 50, cache_read_tokens: 10, cache_write_tokens: 5, cost_usd: 0.25 };
-    const record = (source: string, key: string | null) =>
-      db().rpc<{ recorded: boolean }>("record_usage", { p_task_id: task.id, p_source: source, p_dedupe_key: key, p_run_id: runId, p_usage: usage });
-    expect((await record("agent_api", runId)).recorded).toBe(true);
+    const record = (source: string, key: string | null, run: string = runId) =>
+      db().rpc<{ recorded: boolean; counted?: boolean }>("record_usage", { p_task_id: task.id, p_source: source, p_dedupe_key: key, p_run_id: run, p_usage: usage });
+    expect(await record("agent_api", runId)).toMatchObject({ recorded: true, counted: true });
     expect((await record("agent_api", runId)).recorded).toBe(false);
-    expect((await record("webhook", "delivery-1")).recorded).toBe(true);
+    // A second self-report for the same run is kept as a claim, not added.
+    expect(await record("webhook", "delivery-1")).toMatchObject({ recorded: true, counted: false });
     expect((await record("webhook", "delivery-1")).recorded).toBe(false);
+    expect(await record("webhook", "delivery-2", "another-run")).toMatchObject({ recorded: true, counted: true });
     const t = await row(task.id);
     expect(Number(t.token_usage)).toBe(2 * 165);
     expect(Number(t.estimated_cost)).toBeCloseTo(0.5, 6);
-    expect((await db().rpc<{ has_usage: boolean }>("run_has_usage", { p_run_id: runId })).has_usage).toBe(true);
-    expect((await db().rpc<{ has_usage: boolean }>("run_has_usage", { p_run_id: "other" })).has_usage).toBe(false);
     expect((await appError(record("nope", null))).code).toBe("invalid");
   });
 

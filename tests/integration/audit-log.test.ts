@@ -44,8 +44,11 @@ describe.each(TRANSPORTS)("audit log on %s", (kind) => {
     });
     await db().rpc("decide_approval", { p_approval_id: approval.id, p_decision: "approved", p_user_id: approver!.id, p_digest: approval.digest, p_comment: "ok" });
     await query(db(), "update agents set autonomy_level = 'hotl' where id = $1", [agent.id]);
-    expect(await kinds()).toEqual(["task.dispatched", "task.status_override", "approval.approved", "agent.autonomy_changed"]);
-    expect(await verify()).toMatchObject({ ok: true, rows: 4 });
+    expect(await kinds()).toEqual(["agent.created", "task.dispatched", "task.status_override", "approval.approved", "agent.autonomy_changed"]);
+    expect(await verify()).toMatchObject({ ok: true, rows: 5 });
+    // A decision names the person (from the users table), not just an id or a role.
+    const [decision] = await query<{ actor: Record<string, string> }>(db(), "select actor from audit_log where kind = 'approval.approved'");
+    expect(decision!.actor).toEqual({ type: "user", id: approver!.id, name: "Ap", email: "ap@a.test" });
   });
 
   it("refuses updates and deletes", async () => {

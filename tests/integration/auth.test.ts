@@ -26,37 +26,45 @@ describe.each(RPC_TRANSPORTS)("first-run set-up on %s", (kind) => {
     expect(await db().rpc("check_setup_token", { p_token_hash: token })).toEqual({ valid: false });
   });
 
-  it("accepts only the token that was set, replacing an older one", async () => {
-    const older = hash64();
-    await db().rpc("set_setup_token", { p_token_hash: older });
-    expect(await db().rpc("set_setup_token", { p_token_hash: token })).toEqual({ ok: true });
+  const older = hash64();
+  const expired = hash64();
+
+  it("keeps every token added until it expires: a later start voids no earlier link", async () => {
+    expect(await db().rpc("add_setup_token", { p_token_hash: expired, p_ttl_seconds: -1 })).toMatchObject({ added: true });
+    expect(await db().rpc("add_setup_token", { p_token_hash: older, p_ttl_seconds: 3600 })).toMatchObject({ added: true });
+    const added = await db().rpc<{ added: boolean; expires_at: string }>("add_setup_token", { p_token_hash: token, p_ttl_seconds: 3600 });
+    expect(added.added).toBe(true);
+    expect(Date.parse(added.expires_at) - Date.now()).toBeGreaterThan(3500_000);
     expect(await db().rpc("check_setup_token", { p_token_hash: token })).toEqual({ valid: true });
-    expect(await db().rpc("check_setup_token", { p_token_hash: older })).toEqual({ valid: false });
+    expect(await db().rpc("check_setup_token", { p_token_hash: older })).toEqual({ valid: true });
+    expect(await db().rpc("check_setup_token", { p_token_hash: expired })).toEqual({ valid: false });
   });
 
-  it("refuses to create the admin with a wrong token", async () => {
-    const error = await appError(db().rpc("create_first_admin", { p_setup_token_hash: hash64(), ...admin }));
-    expect(error).toMatchObject({ code: "forbidden", status: 403 });
+  it("refuses to create the admin with a wrong or expired token", async () => {
+    for (const hash of [hash64(), expired]) {
+      const error = await appError(db().rpc("create_first_admin", { p_setup_token_hash: hash, ...admin }));
+      expect(error).toMatchObject({ code: "forbidden", status: 403, message: "This set-up link is not valid or has expired. Restart the server to print a new one." });
+    }
     expect(await db().rpc("count_users")).toEqual({ users: 0 });
   });
 
-  it("creates the admin once with the right token, then spends the token", async () => {
+  it("creates the admin once with any valid token, then voids them all", async () => {
     const user = await db().rpc("create_first_admin", { p_setup_token_hash: token, ...admin });
     expect(user).toEqual({ id: expect.any(String), email: "ada@example.com", name: "Ada", role: "admin" });
     expect(await db().rpc("count_users")).toEqual({ users: 1 });
     expect(await db().rpc("check_setup_token", { p_token_hash: token })).toEqual({ valid: false });
-    expect(await query(db(), "select count(*)::int as n from app_settings where key = 'setup_token_hash'")).toEqual([{ n: 0 }]);
+    expect(await db().rpc("check_setup_token", { p_token_hash: older })).toEqual({ valid: false });
+    expect(await query(db(), "select count(*)::int as n from setup_tokens")).toEqual([{ n: 0 }]);
   });
 
-  it("refuses a second set-up as a conflict, even with a fresh token", async () => {
+  it("adds no token once a user exists, and refuses a second set-up as a conflict", async () => {
     const fresh = hash64();
-    await db().rpc("set_setup_token", { p_token_hash: fresh });
+    expect(await db().rpc("add_setup_token", { p_token_hash: fresh, p_ttl_seconds: 3600 })).toEqual({ added: false });
+    expect(await query(db(), "select count(*)::int as n from setup_tokens")).toEqual([{ n: 0 }]);
     const before = await rowCounts(db());
-    const error = await appError(db().rpc("create_first_admin", { p_setup_token_hash: fresh, ...admin, p_email: "eve@example.com" }));
+    const error = await appError(db().rpc("create_first_admin", { p_setup_token_hash: older, ...admin, p_email: "eve@example.com" }));
     expect(error).toMatchObject({ code: "conflict", status: 409, message: "Set-up is already complete. Sign in instead." });
     expect(await rowCounts(db())).toEqual(before);
-    // A token is useless once a user exists.
-    expect(await db().rpc("check_setup_token", { p_token_hash: fresh })).toEqual({ valid: false });
   });
 
   it("finds the login user by email in any case", async () => {
@@ -142,5 +150,49 @@ describe.each(RPC_TRANSPORTS)("sessions on %s", (kind) => {
     expect(await query(db(), "select char_length(user_agent) as n from sessions where token_hash = $1", [tokenHash])).toEqual([{ n: 400 }]);
     const bad = db().rpc("create_session", { p_token_hash: "not-a-hash", p_user_id: userId, p_ttl_seconds: 60, p_user_agent: "" });
     expect(await appError(bad)).toMatchObject({ code: "invalid" });
+  });
+});
+
+describe.each(RPC_TRANSPORTS)("sign-in attempts on %s", (kind) => {
+  const db = useTestDatabase(kind);
+  const keys = (account: string, address = "10.0.0.1") => ({ p_account_key: `mc:login:account:${account}`, p_address_key: `mc:login:address:${address}` });
+  const begin = (account: string, address?: string, max = 3) =>
+    db().rpc<{ allowed: boolean; retry_after_s?: number }>("begin_login_attempt", { ...keys(account, address), p_account_max: max, p_address_max: max * 2, p_window_s: 900 });
+  const points = async (key: string) => (await query<{ points: number }>(db(), "select points from rate_limits where key = $1", [key]))[0]?.points;
+
+  it("counts every attempt and refuses the account once its budget is spent, with the time left", async () => {
+    for (let i = 0; i < 3; i++) expect(await begin("ada")).toEqual({ allowed: true });
+    const refused = await begin("ada");
+    expect(refused.allowed).toBe(false);
+    expect(refused.retry_after_s).toBeGreaterThan(890);
+    expect(refused.retry_after_s).toBeLessThanOrEqual(900);
+    // A refusal spends nothing more.
+    expect(await points("mc:login:account:ada")).toBe(3);
+    expect(await points("mc:login:address:10.0.0.1")).toBe(3);
+  });
+
+  it("limits an address across accounts, and lets other addresses in", async () => {
+    for (let i = 0; i < 3; i++) expect(await begin("bob")).toEqual({ allowed: true });
+    expect((await begin("carol")).allowed).toBe(false);
+    expect(await begin("carol", "10.0.0.2")).toEqual({ allowed: true });
+  });
+
+  it("on success forgets the account's failures and gives the address back only that attempt", async () => {
+    for (let i = 0; i < 2; i++) expect(await begin("dan", "10.0.0.3")).toEqual({ allowed: true });
+    expect(await begin("eve", "10.0.0.3")).toEqual({ allowed: true });
+    expect(await db().rpc("login_succeeded", keys("eve", "10.0.0.3"))).toEqual({ ok: true });
+    expect(await points("mc:login:account:eve")).toBeUndefined();
+    expect(await points("mc:login:address:10.0.0.3")).toBe(2);
+  });
+
+  it("starts a new window once the old one has ended", async () => {
+    await query(db(), "update rate_limits set expire = 1 where key = $1", ["mc:login:account:ada"]);
+    expect(await begin("ada", "10.0.0.4")).toEqual({ allowed: true });
+    expect(await points("mc:login:account:ada")).toBe(1);
+  });
+
+  it("lets no more concurrent attempts through than the budget", async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => begin("frank", "10.0.0.5")));
+    expect(results.filter((r) => r.allowed)).toHaveLength(3);
   });
 });

@@ -115,7 +115,8 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
     const task = await seedRunningTask(db(), ws.id, agent.id);
     await setBudget(db(), "task", task.id, { total: 1 });
     const spend = (key: string, cost: number) =>
-      db().rpc("record_usage", { p_task_id: task.id, p_source: "agent_api", p_dedupe_key: key, p_run_id: task.runId, p_usage: { model: "x", cost_usd: cost } });
+      // One run each: a run has one figure.
+      db().rpc("record_usage", { p_task_id: task.id, p_source: "agent_api", p_dedupe_key: key, p_run_id: `${task.runId}-${key}`, p_usage: { model: "x", cost_usd: cost } });
     const warnings = async () =>
       sql<{ payload: { period: string; percent: number; scope: string } }>(db(), "select payload from events where type = 'budget.warning' and task_id = $1", [task.id]);
     await spend("w1", 0.5);

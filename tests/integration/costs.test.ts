@@ -1,12 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { priceUsage } from "#app/domain/costs";
 import { COST_CASES, TEST_PRICES } from "#tests/support/cost-cases";
-import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import { seedAgent, seedRunningTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
+import { migrate } from "#app/db/migrations.server";
+import { TRANSPORTS, openTestDatabase, useTestDatabase } from "#tests/support/databases";
+import { moveRunningTask, seedAgent, seedRunningTask, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
+import { loadRepoMigrations } from "#tests/support/migrations-hash";
 import { SYSTEM, unique } from "#tests/support/fixtures";
 
-// The ledger: priced in SQL exactly as app/domain/costs.ts prices, idempotent
-// per source, and versioned prices that are never rewritten.
+// The ledger: priced in SQL exactly as app/domain/costs.ts prices, one figure
+// per run (the gateway's measurement over a self-report), and versioned
+// prices that are never rewritten.
 describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
   const db = useTestDatabase(kind);
 
@@ -99,28 +102,157 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
     expect(row.cost_provenance).toBe("included");
   });
 
-  it("records each source once under duplicate deliveries (webhook, agent API, gateway)", async () => {
-    const ws = await seedWorkspace(db());
-    const agent = await seedAgent(db(), ws.id, "Repeater");
-    const task = await seedRunningTask(db(), ws.id, agent.id);
-    const usage = { model: "test-sonnet", input_tokens: 1000, output_tokens: 1000 }; // version 2: $0.015
-    const deliveries = () => [
-      db().rpc("apply_completion_webhook", { p_delivery_id: `d-${task.id}`, p_task_id: task.id, p_summary: "done", p_usage: usage }),
-      db().rpc("agent_record_usage", { p_agent_id: agent.id, p_task_id: task.id, p_dedupe_key: null, p_usage: usage }),
-      db().rpc("record_usage", { p_task_id: task.id, p_source: "gateway", p_dedupe_key: task.runId, p_run_id: task.runId, p_usage: usage }),
-    ];
-    // PGlite has one connection, so there the repeats are sequential; on PostgreSQL they race.
-    for (const p of deliveries()) await p;
-    if (kind === "postgres") await Promise.all([...deliveries(), ...deliveries()]);
-    else for (const p of [...deliveries(), ...deliveries()]) await p;
-    const rows = await sql<{ source: string; n: number }>(
-      db(), "select source, count(*)::int as n from usage_records where task_id = $1 group by source order by source", [task.id],
-    );
-    expect(rows).toEqual([{ source: "agent_api", n: 1 }, { source: "gateway", n: 1 }, { source: "webhook", n: 1 }]);
-    const row = await taskRow(db(), task.id);
-    expect(Number(row.token_usage)).toBe(6000);
-    expect(Number(row.estimated_cost)).toBeCloseTo(3 * 0.015, 6);
-    const [events] = await sql<{ n: number }>(db(), "select count(*)::int as n from events where type = 'usage.recorded' and task_id = $1", [task.id]);
-    expect(events!.n).toBe(3);
+  describe("one figure per run", () => {
+    // test-sonnet v2: 100 input + 50 output tokens = $0.000875.
+    const usage = { model: "test-sonnet", input_tokens: 100, output_tokens: 50 };
+    const GATEWAY_COST = 0.000875;
+    type Task = { id: string; runId: string };
+    const gateway = (task: Task, report: Record<string, unknown> = usage) =>
+      db().rpc<Record<string, unknown>>("record_usage", { p_task_id: task.id, p_source: "gateway", p_dedupe_key: task.runId, p_run_id: task.runId, p_usage: report });
+    const selfReport = (agentId: string, task: Task, report: Record<string, unknown>, key: string | null = null) =>
+      db().rpc<Record<string, unknown>>("agent_record_usage", { p_agent_id: agentId, p_task_id: task.id, p_dedupe_key: key, p_usage: report });
+    const figures = (taskId: string) =>
+      sql<{ id: string; source: string; tokens: number; cost: string | null }>(
+        db(), "select id, source, (input_tokens + output_tokens + cache_read_tokens + cache_write_tokens)::int as tokens, cost_usd::text as cost from usage_records where task_id = $1", [taskId],
+      );
+    const claims = (taskId: string) =>
+      sql<{ source: string; reason: string; tokens: number; cost: string | null }>(
+        db(), "select source, reason, (input_tokens + output_tokens + cache_read_tokens + cache_write_tokens)::int as tokens, cost_usd::text as cost from usage_claims where task_id = $1 order by created_at, id", [taskId],
+      );
+    const totals = async (taskId: string) => {
+      const row = await taskRow(db(), taskId);
+      return { tokens: Number(row.token_usage), cost: Number(row.estimated_cost), provenance: row.cost_provenance };
+    };
+    const running = async (name: string) => {
+      const ws = await seedWorkspace(db());
+      const agent = await seedAgent(db(), ws.id, name);
+      return { ws, agent, task: await seedRunningTask(db(), ws.id, agent.id) };
+    };
+
+    it("keeps the gateway's figure when the agent reports the same run afterwards (150 tokens, not 300)", async () => {
+      const { ws, agent, task } = await running("Late reporter");
+      expect(await gateway(task)).toMatchObject({ recorded: true, counted: true, cost_usd: GATEWAY_COST });
+      const late = await selfReport(agent.id, task, { ...usage, cost_usd: 0.5 });
+      expect(late).toMatchObject({ recorded: true, counted: false, counted_source: "gateway", tokens: 150, cost_usd: 0.5 });
+      expect(await figures(task.id)).toEqual([expect.objectContaining({ source: "gateway", tokens: 150, cost: "0.000875" })]);
+      expect(await claims(task.id)).toEqual([{ source: "agent_api", reason: "run_counted", tokens: 150, cost: "0.500000" }]);
+      expect(await totals(task.id)).toEqual({ tokens: 150, cost: GATEWAY_COST, provenance: "estimated" });
+      // Budgets and analytics read the one figure too.
+      expect(Number(await db().rpc("budget_spent", { p_scope: "task", p_subject_id: task.id, p_since: null }))).toBeCloseTo(GATEWAY_COST, 6);
+      const summary = await db().rpc<{ period: { records: number; tokens: number; cost_usd: number } }>("workspace_cost_summary", { p_workspace_id: ws.id, p_days: 30 });
+      expect(summary.period).toMatchObject({ records: 1, tokens: 150 });
+      expect(Number(summary.period.cost_usd)).toBeCloseTo(GATEWAY_COST, 6);
+      // The disagreement is on the task for an operator to see.
+      const [note] = await sql<{ message: string; actor_name: string }>(db(), "select message, actor_name from task_activities where task_id = $1 and type = 'usage_claim'", [task.id]);
+      expect(note).toEqual({
+        actor_name: "ledger",
+        message: `Usage for run ${task.runId}: the agent API reported 150 tokens ($0.500000); the gateway's figure, 150 tokens ($0.000875), is the one that counts.`,
+      });
+    });
+
+    it("lets the gateway's measurement replace an agent's cost_usd: 0 report, for the task, its budget and its reservation", async () => {
+      const ws = await seedWorkspace(db());
+      const agent = await seedAgent(db(), ws.id, "Zero reporter");
+      const seeded = await seedTask(db(), ws.id, { status: "assigned", assigned_agent_id: agent.id });
+      await db().rpc("set_budget", { p_scope: "task", p_subject_id: seeded.id, p_daily: null, p_total: 10, p_reserve: 1, p_may_raise: true, p_actor: SYSTEM });
+      expect(await db().rpc<unknown[]>("claim_tasks_for_dispatch", { p_limit: 1, p_claim_seconds: 60, p_task_id: seeded.id })).toHaveLength(1);
+      const task = { id: seeded.id, runId: `run-${unique("zero")}` };
+      await db().rpc("mark_task_dispatched", { p_task_id: task.id, p_run_id: task.runId, p_session_key: `agent:main:mc-task-${task.id}`, p_lease_seconds: 600 });
+
+      const claimed = await selfReport(agent.id, task, { ...usage, cost_usd: 0 });
+      expect(claimed).toMatchObject({ recorded: true, counted: true, cost_usd: 0, provenance: "reported" });
+      expect(await totals(task.id)).toEqual({ tokens: 150, cost: 0, provenance: "reported" });
+      const measured = await gateway(task);
+      expect(measured).toMatchObject({ recorded: true, counted: true, replaced: "agent_api", cost_usd: GATEWAY_COST, id: claimed.id });
+
+      expect(await figures(task.id)).toEqual([{ id: claimed.id, source: "gateway", tokens: 150, cost: "0.000875" }]);
+      expect(await claims(task.id)).toEqual([{ source: "agent_api", reason: "superseded", tokens: 150, cost: "0.000000" }]);
+      expect(await totals(task.id)).toEqual({ tokens: 150, cost: GATEWAY_COST, provenance: "estimated" });
+      const [reservation] = await sql<{ status: string; usage_id: string }>(db(), "select status, usage_id from budget_reservations where task_id = $1", [task.id]);
+      expect(reservation).toEqual({ status: "settled", usage_id: claimed.id });
+      const budget = await db().rpc<{ spent_total_usd: number; reserved_usd: number }>("budget_status", { p_scope: "task", p_subject_id: task.id });
+      expect(Number(budget.spent_total_usd)).toBeCloseTo(GATEWAY_COST, 6);
+      expect(Number(budget.reserved_usd)).toBe(0);
+      const events = await sql<{ payload: { replaced: string | null } }>(db(), "select payload from events where type = 'usage.recorded' and task_id = $1 order by seq", [task.id]);
+      expect(events.map((e) => e.payload.replaced)).toEqual([null, "agent_api"]);
+
+      // Repeats of either change nothing.
+      expect(await selfReport(agent.id, task, { ...usage, cost_usd: 0 })).toEqual({ recorded: false, duplicate: true });
+      expect(await gateway(task)).toEqual({ recorded: false, duplicate: true });
+      expect(await figures(task.id)).toHaveLength(1);
+      expect(await claims(task.id)).toHaveLength(1);
+      expect(await totals(task.id)).toEqual({ tokens: 150, cost: GATEWAY_COST, provenance: "estimated" });
+    });
+
+    it("holds a run to one figure in the schema, whoever writes", async () => {
+      const { agent, task } = await running("Schema");
+      await gateway(task);
+      await expect(
+        sql(db(), "insert into usage_records (task_id, agent_id, run_id, source, dedupe_key, input_tokens, provenance) values ($1, $2, $3, 'agent_api', 'other', 1, 'unpriced')", [task.id, agent.id, task.runId]),
+      ).rejects.toThrow(/usage_records_one_per_run/);
+    });
+
+    it("takes each report once under repeats and races: one figure, the others kept as claims", async () => {
+      const { agent, task } = await running("Repeater");
+      const report = { model: "test-sonnet", input_tokens: 1000, output_tokens: 1000 }; // version 2: $0.015
+      const deliveries = () => [
+        () => db().rpc("apply_completion_webhook", { p_delivery_id: `d-${task.id}`, p_content_sha256: "a".repeat(64), p_task_id: task.id, p_summary: "done", p_usage: report }),
+        () => selfReport(agent.id, task, report),
+        () => gateway(task, report),
+      ];
+      // In order first (the webhook's figure, the agent's claim, the gateway's
+      // measurement over the webhook's); then repeats, which race on PostgreSQL
+      // (PGlite has one connection, so there they are sequential).
+      for (const send of deliveries()) await send();
+      if (kind === "postgres") await Promise.all([...deliveries(), ...deliveries()].map((send) => send()));
+      else for (const send of [...deliveries(), ...deliveries()]) await send();
+      expect((await figures(task.id)).map((f) => f.source)).toEqual(["gateway"]);
+      expect((await claims(task.id)).map((c) => `${c.source}:${c.reason}`)).toEqual(["agent_api:run_counted", "webhook:superseded"]);
+      expect(await totals(task.id)).toEqual({ tokens: 2000, cost: 0.015, provenance: "estimated" });
+      const [events] = await sql<{ n: number }>(db(), "select count(*)::int as n from events where type = 'usage.recorded' and task_id = $1", [task.id]);
+      expect(events!.n).toBe(2);
+    });
+
+    it("refuses an agent's report for a done or cancelled task, and still records the gateway's", async () => {
+      for (const status of ["done", "cancelled"] as const) {
+        const { agent, task } = await running(`Closed ${status}`);
+        await moveRunningTask(db(), task.id, status);
+        await expect(selfReport(agent.id, task, usage)).rejects.toMatchObject({ code: "conflict", message: `The task is ${status}: it takes no more usage reports from its agent.` });
+        await expect(
+          db().rpc("apply_completion_webhook", { p_delivery_id: null, p_content_sha256: "b".repeat(64), p_task_id: task.id, p_summary: "late", p_usage: usage }),
+        ).rejects.toMatchObject({ code: "conflict" });
+        expect(await sql(db(), "select 1 from webhook_deliveries where task_id = $1", [task.id])).toEqual([]);
+        expect(await gateway(task)).toMatchObject({ recorded: true, counted: true });
+        expect(await totals(task.id)).toEqual({ tokens: 150, cost: GATEWAY_COST, provenance: "estimated" });
+      }
+    });
+
+    it("turns runs recorded twice before the upgrade into one figure and claims", async () => {
+      const NEW = "20261125016100_one_usage_figure_per_run.sql";
+      const all = await loadRepoMigrations();
+      const old = await openTestDatabase(kind, { empty: true });
+      try {
+        await migrate(old.db, all.filter((m) => m.name < NEW));
+        const ws = await seedWorkspace(old.db);
+        const agent = await seedAgent(old.db, ws.id, "Before");
+        const task = await seedRunningTask(old.db, ws.id, agent.id);
+        const record = (source: string, key: string, cost: number) =>
+          old.db.rpc("record_usage", { p_task_id: task.id, p_source: source, p_dedupe_key: key, p_run_id: task.runId, p_usage: { model: "m", input_tokens: 100, output_tokens: 50, cost_usd: cost } });
+        await record("agent_api", task.runId, 0);
+        await record("gateway", task.runId, 0.45);
+        await record("webhook", "d-1", 0.3);
+        expect(Number((await taskRow(old.db, task.id)).token_usage)).toBe(450);
+        await migrate(old.db, all);
+        const kept = await sql<{ source: string; cost: string }>(old.db, "select source, cost_usd::text as cost from usage_records where task_id = $1", [task.id]);
+        expect(kept).toEqual([{ source: "gateway", cost: "0.450000" }]);
+        const moved = await sql<{ source: string; reason: string }>(old.db, "select source, reason from usage_claims where task_id = $1 order by source", [task.id]);
+        expect(moved).toEqual([{ source: "agent_api", reason: "superseded" }, { source: "webhook", reason: "superseded" }]);
+        const row = await taskRow(old.db, task.id);
+        expect({ tokens: Number(row.token_usage), cost: Number(row.estimated_cost) }).toEqual({ tokens: 150, cost: 0.45 });
+      } finally {
+        await old.close();
+      }
+      // Builds a database from the first migration: slow on a busy machine.
+    }, 180_000);
   });
 });

@@ -95,7 +95,7 @@ describe.each(RPC_TRANSPORTS)("events on %s", (kind) => {
 
   it("auth writes emit no events", async () => {
     const seq = await maxSeq(db());
-    await db().rpc("set_setup_token", { p_token_hash: hash64() });
+    await db().rpc("add_setup_token", { p_token_hash: hash64(), p_ttl_seconds: 60 });
     await db().rpc("delete_session", { p_token_hash: hash64() });
     expect(await eventsAfter(db(), seq)).toEqual([]);
   });

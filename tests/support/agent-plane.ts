@@ -42,6 +42,12 @@ export async function seedRunningTask(db: SqlDatabase, workspaceId: string, agen
   return { id: task.id, runId, sessionKey };
 }
 
+/** Moves a running task on as an operator would: to review, on to done, or cancelled. */
+export async function moveRunningTask(db: SqlDatabase, taskId: string, to: "review" | "done" | "cancelled") {
+  const steps = { review: ["review"], done: ["review", "done"], cancelled: ["cancelled"] }[to];
+  for (const status of steps) await sql(db, "update tasks set status = $2 where id = $1", [taskId, status]);
+}
+
 export async function taskRow(db: SqlDatabase, id: string) {
   const [row] = await db.session((s) => s.query<Record<string, unknown>>("select * from tasks where id = $1", [id]));
   return row!;
@@ -51,10 +57,16 @@ export async function sql<T = Record<string, unknown>>(db: SqlDatabase, text: st
   return db.session((s) => s.query<T>(text, params));
 }
 
-/** Headers for a signed webhook call (DESIGN §4). */
-export function signWebhook(body: string, options: { secret?: string; timestamp?: number; deliveryId?: string } = {}) {
+/**
+ * Headers for a signed webhook call (docs/API.md): the signature covers
+ * `<timestamp>.<delivery id>.<body>` when a delivery id is sent, else
+ * `<timestamp>.<body>`. `unsignedDeliveryId` sends the id the earlier way,
+ * outside the signature.
+ */
+export function signWebhook(body: string, options: { secret?: string; timestamp?: number; deliveryId?: string; unsignedDeliveryId?: boolean } = {}) {
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const signature = createHmac("sha256", options.secret ?? SECRETS.WEBHOOK_SECRET).update(`${timestamp}.${body}`).digest("hex");
+  const signed = options.deliveryId && !options.unsignedDeliveryId ? `${timestamp}.${options.deliveryId}.${body}` : `${timestamp}.${body}`;
+  const signature = createHmac("sha256", options.secret ?? SECRETS.WEBHOOK_SECRET).update(signed).digest("hex");
   return {
     "content-type": "application/json",
     "x-mc-timestamp": timestamp,

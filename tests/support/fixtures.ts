@@ -107,3 +107,33 @@ export async function appError(promise: Promise<unknown>): Promise<AppError> {
   }
   throw new Error("expected the call to fail with an AppError, but it succeeded");
 }
+
+export interface TestUser {
+  id: string;
+  name: string;
+  email: string;
+}
+
+/** A user with a role (no usable password): the actor SQL functions check by id. */
+export async function createUser(db: SqlDatabase, role: string, name: string): Promise<TestUser> {
+  const email = `${unique(role)}@users.test`;
+  const [row] = await query<{ id: string }>(db, "insert into users (email, name, role, password_hash) values ($1, $2, $3, 'h') returning id", [email, name, role]);
+  return { id: row!.id, name, email };
+}
+
+/** The actor a page passes for a signed-in user. */
+export const userActor = (u: TestUser) => ({ type: "user", id: u.id, name: u.name });
+
+export interface ApprovalRow {
+  id: string;
+  action: string;
+  status: string;
+  mode: string;
+  veto_until: string | null;
+  decided_by: string | null;
+  comment: string | null;
+}
+
+/** A task's approval requests, oldest first. */
+export const approvalsOf = (db: SqlDatabase, taskId: string) =>
+  query<ApprovalRow>(db, "select id, action, status, mode, veto_until, decided_by, comment from approvals where task_id = $1 order by created_at", [taskId]);

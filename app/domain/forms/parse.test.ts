@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { formData } from "#tests/support/form-data";
-import { FORM_ERROR, emptyToNull, optionalText, parseForm } from "./parse";
+import { FORM_ERROR, emptyToNull, optionalText, parseForm, submittedValues } from "./parse";
 
 const schema = z.object({ name: z.string().min(1, "Required"), note: optionalText(5, "Too long") }).strict();
 
@@ -71,5 +71,18 @@ describe("optionalText and emptyToNull", () => {
     expect(emptyToNull("")).toBeNull();
     expect(emptyToNull(" ")).toBe(" ");
     expect(emptyToNull(0)).toBe(0);
+  });
+});
+
+describe("submittedValues", () => {
+  it("keeps every text field as sent, without the transport's fields or file parts", () => {
+    const form = formData([
+      ["csrf", "t"],
+      ["intent", "update"],
+      ["title", "  Keep my spacing "],
+      ["due_at", ""],
+      ["upload", new Blob(["x"])],
+    ]);
+    expect(submittedValues(form)).toEqual({ title: "  Keep my spacing ", due_at: "" });
   });
 });

@@ -41,6 +41,19 @@ export function parseForm<S extends z.ZodType>(formData: FormData, schema: S): F
   return { ok: true, data: result.data };
 }
 
+/**
+ * The text fields as the browser sent them (transport fields left out), for
+ * a form refused after parsing (a rule the database checks) to show again
+ * what was typed instead of starting blank.
+ */
+export function submittedValues(formData: FormData): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of formData) {
+    if (!META_FIELDS.has(key) && typeof value === "string") values[key] = value;
+  }
+  return values;
+}
+
 /** An optional text input: empty means null. */
 export const optionalText = (max: number, message: string) =>
   z

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formData } from "#tests/support/form-data";
 import { parseForm } from "./parse";
-import { taskCreateSchema, taskMoveSchema, taskUpdateSchema } from "./task";
+import { taskCreateSchema, taskEditValues, taskMoveSchema, taskUpdateSchema } from "./task";
 
 const AGENT = "0b6f4c9e-8d1a-4f3b-9c2e-5a7d8e9f0a1b";
 const valid = { title: "Write the report", description: "", priority: "normal", assigned_agent_id: "", due_at: "", status: "inbox" };
@@ -160,5 +160,46 @@ describe("taskMoveSchema", () => {
       ok: false,
       errors: { task_type_id: "Choose a task type from the list" },
     });
+  });
+});
+
+describe("taskEditValues", () => {
+  const TYPE = "5d1c7e2a-3b4f-4a6e-9c8d-7f0e1a2b3c4d";
+  const task = {
+    title: "Ship it",
+    description: "Line one\nLine two",
+    priority: "high",
+    due_at: "2030-01-15T00:00:00+00:00",
+    assignee: { id: AGENT },
+  };
+
+  it("starts from every value the task has, in the form's own formats", () => {
+    expect(taskEditValues(task, TYPE)).toEqual({
+      title: "Ship it",
+      description: "Line one\nLine two",
+      priority: "high",
+      assigned_agent_id: AGENT,
+      due_at: "2030-01-15",
+      task_type_id: TYPE,
+    });
+  });
+
+  it("posted back untouched, changes nothing: the same assignee, type and day", () => {
+    const parsed = parseForm(formData(taskEditValues(task, TYPE)), taskUpdateSchema);
+    expect(parsed).toEqual({
+      ok: true,
+      data: {
+        title: "Ship it",
+        description: "Line one\nLine two",
+        priority: "high",
+        assigned_agent_id: AGENT,
+        due_at: "2030-01-15T00:00:00.000Z",
+        task_type_id: TYPE,
+      },
+    });
+  });
+
+  it("leaves the selects on their blank choice only when the task has none", () => {
+    expect(taskEditValues({ ...task, assignee: null, due_at: null }, null)).toMatchObject({ assigned_agent_id: "", due_at: "", task_type_id: "" });
   });
 });

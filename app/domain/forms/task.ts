@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PRIORITIES } from "../priority";
 import { TASK_STATUSES } from "../task-status";
+import { dateInputValue } from "../time";
 import { emptyToNull } from "./parse";
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -53,6 +54,28 @@ export const taskCreateSchema = z
   });
 
 export const taskUpdateSchema = z.object(fields).strict();
+
+/** What the task forms post, as the inputs hold it: every field a string. */
+export type TaskFormValues = Partial<Record<keyof typeof fields | "status" | "pipeline_id", string>>;
+
+/**
+ * The edit form's starting values: every field it posts, as the task has it
+ * now. The form sends them all, so a field left out here would be saved as
+ * blank (an unassigned agent, no task type) when only the title was changed.
+ */
+export function taskEditValues(
+  task: { title: string; description: string; priority: string; due_at: string | null; assignee: { id: string } | null },
+  taskTypeId: string | null,
+): Record<keyof typeof fields, string> {
+  return {
+    title: task.title,
+    description: task.description,
+    priority: task.priority,
+    assigned_agent_id: task.assignee?.id ?? "",
+    due_at: dateInputValue(task.due_at),
+    task_type_id: taskTypeId ?? "",
+  };
+}
 
 export const taskMoveSchema = z.object({ status: z.enum(TASK_STATUSES, { error: "Choose a status" }) }).strict();
 

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { SECRETS, seedAgent, seedRunningTask, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
+import { SECRETS, moveRunningTask, seedAgent, seedRunningTask, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
 import { type RunningServer, startServer } from "#tests/support/server";
 import { sha256Hex } from "#app/services/crypto.server";
 
@@ -178,6 +180,113 @@ describe("agent API", () => {
     expect(Number(row.token_usage)).toBe(1600);
     expect(Number(row.estimated_cost)).toBeCloseTo(0.0125, 6);
     expect((await post(`/api/agent/tasks/${aliceTask.id}/usage`, alice.token, { ...usage, input_tokens: -1 })).status).toBe(400);
+  });
+
+  it("keeps the gateway's measurement as the run's figure, whichever comes first (usage route and gateway record)", async () => {
+    const report = { model: "stub-model", input_tokens: 100, output_tokens: 50, cost_usd: 0 };
+    const measured = { model: "stub-model", input_tokens: 100, output_tokens: 50, cost_usd: 0.45 };
+    const gateway = (task: { id: string; runId: string }) =>
+      pg.db.rpc("record_usage", { p_task_id: task.id, p_source: "gateway", p_dedupe_key: task.runId, p_run_id: task.runId, p_usage: measured });
+    const totals = async (id: string) => {
+      const row = await taskRow(pg.db, id);
+      return { tokens: Number(row.token_usage), cost: Number(row.estimated_cost) };
+    };
+
+    // The gateway first: the agent's report is kept, not added (150 tokens, not 300).
+    const measuredFirst = await seedRunningTask(pg.db, ws.id, alice.id);
+    await gateway(measuredFirst);
+    const late = await post(`/api/agent/tasks/${measuredFirst.id}/usage`, alice.token, report);
+    expect(late.status).toBe(201);
+    expect(await late.json()).toMatchObject({ recorded: true, counted: false, counted_source: "gateway" });
+    expect(await totals(measuredFirst.id)).toEqual({ tokens: 150, cost: 0.45 });
+
+    // The agent first, claiming nothing: the gateway's figure still lands, in its place.
+    const claimedFirst = await seedRunningTask(pg.db, ws.id, alice.id);
+    const early = await post(`/api/agent/tasks/${claimedFirst.id}/usage`, alice.token, report);
+    expect(early.status).toBe(201);
+    expect(await early.json()).toMatchObject({ recorded: true, counted: true, cost_usd: 0 });
+    expect(await gateway(claimedFirst)).toMatchObject({ counted: true, replaced: "agent_api" });
+    expect(await totals(claimedFirst.id)).toEqual({ tokens: 150, cost: 0.45 });
+
+    for (const task of [measuredFirst, claimedFirst]) {
+      expect(await sql(pg.db, "select source from usage_records where task_id = $1", [task.id])).toEqual([{ source: "gateway" }]);
+      expect(await sql(pg.db, "select source from usage_claims where task_id = $1", [task.id])).toEqual([{ source: "agent_api" }]);
+    }
+  });
+
+  it("refuses every agent write to a done or cancelled task with 409 and writes nothing", async () => {
+    const dave = await seedAgent(pg.db, ws.id, "Dave");
+    const form = () => {
+      const body = new FormData();
+      body.set("file", new Blob(["late"]), "late.txt");
+      return body;
+    };
+    for (const status of ["done", "cancelled"] as const) {
+      const task = await seedRunningTask(pg.db, ws.id, dave.id);
+      const scoped = `mct_${randomUUID().replaceAll("-", "")}${randomUUID().replaceAll("-", "")}`;
+      await pg.db.rpc("issue_task_token", { p_token_hash: sha256Hex(scoped), p_task_id: task.id, p_agent_id: dave.id, p_ttl_seconds: 600 });
+      await moveRunningTask(pg.db, task.id, status);
+      const count = () =>
+        sql<{ n: number }>(
+          pg.db,
+          `select (select count(*) from task_activities where task_id = $1) + (select count(*) from task_deliverables where task_id = $1)
+                + (select count(*) from usage_records where task_id = $1) + (select count(*) from usage_claims where task_id = $1) as n`,
+          [task.id],
+        );
+      const before = await count();
+      const base = `/api/agent/tasks/${task.id}`;
+      const writes: Array<[string, () => Promise<Response>, string]> = [
+        ["activity", () => post(`${base}/activities`, dave.token, { message: "still here" }), "activities"],
+        ["activity (task token)", () => post(`${base}/activities`, scoped, { message: "still here" }), "activities"],
+        ["deliverable", () => post(`${base}/deliverables`, dave.token, { type: "url", title: "Swap", url: "https://example.com/other" }), "deliverables"],
+        ["file", () => call(`${base}/files`, dave.token, { method: "POST", body: form() }), "files"],
+        ["usage", () => post(`${base}/usage`, dave.token, { model: "m", input_tokens: 1, output_tokens: 1 }), "usage reports"],
+        ["status", () => post(base, dave.token, { status: "review", summary: "again" }, "PATCH"), "status changes"],
+      ];
+      for (const [name, write, what] of writes) {
+        const res = await write();
+        expect(res.status, `${name} on ${status}`).toBe(409);
+        expect(((await res.json()) as { error: { code: string; message: string } }).error).toEqual({
+          code: "conflict",
+          message: `The task is ${status}: it takes no more ${what} from its agent.`,
+          details: { status },
+        });
+      }
+      expect(await count()).toEqual(before);
+      expect((await taskRow(pg.db, task.id)).status).toBe(status);
+      const dir = path.join(server.dataDir, "files", task.id);
+      expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
+    }
+  });
+
+  it("freezes deliverables and files from review on, takes progress and usage still, and opens them again on rework", async () => {
+    const erin = await seedAgent(pg.db, ws.id, "Erin");
+    const [gated] = await sql<{ id: string }>(pg.db, "select id from task_types where key = 'code_change'");
+    const task = await seedRunningTask(pg.db, ws.id, erin.id, { task_type_id: gated!.id });
+    const base = `/api/agent/tasks/${task.id}`;
+    const deliverable = (title: string) => post(`${base}/deliverables`, erin.token, { type: "url", title, url: "https://example.com/r" });
+    const upload = () => {
+      const body = new FormData();
+      body.set("file", new Blob(["v2"]), "report.md");
+      return call(`${base}/files`, erin.token, { method: "POST", body });
+    };
+    expect((await deliverable("The report")).status).toBe(201);
+    await moveRunningTask(pg.db, task.id, "review");
+    // Asked for approval to be done: what the approver sees must be what ships.
+    const approval = await pg.db.rpc<{ status: string }>("request_done_approval", { p_task_id: task.id, p_user_id: null, p_ttl_seconds: 600 });
+    expect(approval.status).toBe("pending");
+    for (const res of [await deliverable("A better report"), await upload()]) {
+      expect(res.status).toBe(409);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^The task is in review: its deliverables are what the reviewer sees/);
+    }
+    expect(await sql(pg.db, "select title from task_deliverables where task_id = $1", [task.id])).toEqual([{ title: "The report" }]);
+    expect(existsSync(path.join(server.dataDir, "files", task.id, "report.md"))).toBe(false);
+    expect((await post(`${base}/activities`, erin.token, { message: "Answering review comments" })).status).toBe(201);
+    expect((await post(`${base}/usage`, erin.token, { model: "m", input_tokens: 5, output_tokens: 5 })).status).toBe(201);
+    // An operator sends it back: the agent may change its deliverables again.
+    await sql(pg.db, "update tasks set status = 'assigned' where id = $1", [task.id]);
+    expect((await deliverable("A better report")).status).toBe(201);
+    expect((await upload()).status).toBe(201);
   });
 
   it("lets an agent make only its own moves", async () => {

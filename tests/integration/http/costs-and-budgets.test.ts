@@ -112,4 +112,24 @@ describe("costs and budgets over HTTP", () => {
     expect(operator.lastHtml).toMatch(/data-testid="budget-refusal"[^>]*>Task total budget/);
     expect(operator.lastHtml).toContain("Retry dispatch");
   });
+  it("shows the gateway's measurement, not an agent's $0 report of the same run, on the card, the task page and the costs", async () => {
+    const agent = await seedAgent(pg.db, ws.id, "Modest");
+    const task = await seedRunningTask(pg.db, ws.id, agent.id, { title: "Claimed free" });
+    const tokens = { model: "anthropic/claude-sonnet-4", input_tokens: 100_000, output_tokens: 10_000 };
+    const claimed = await fetch(`${server.url}/api/agent/tasks/${task.id}/usage`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
+      body: JSON.stringify({ ...tokens, cost_usd: 0 }),
+    });
+    expect(claimed.status).toBe(201);
+    await pg.db.rpc("record_usage", { p_task_id: task.id, p_source: "gateway", p_dedupe_key: task.runId, p_run_id: task.runId, p_usage: tokens });
+    await operator.get(`/w/${ws.slug}`);
+    expect(operator.lastHtml).toMatch(new RegExp(`data-task-id="${task.id}"[\\s\\S]*?data-testid="card-cost"[^>]*>~\\$0\\.45<`));
+    await operator.get(`/w/${ws.slug}/tasks/${task.id}`);
+    expect(operator.lastHtml).toContain("the agent API reported 110000 tokens ($0.000000)");
+    expect(operator.lastHtml).toMatch(/data-testid="task-tokens">110,000</);
+    expect(operator.lastHtml).toMatch(/data-testid="task-cost">\$(<!-- -->)?0\.4500</);
+    const summary = await pg.db.rpc<{ by_agent: Array<{ name: string; tokens: number; records: number }> }>("workspace_cost_summary", { p_workspace_id: ws.id, p_days: 1 });
+    expect(summary.by_agent.find((a) => a.name === "Modest")).toMatchObject({ tokens: 110_000, records: 1 });
+  });
 });

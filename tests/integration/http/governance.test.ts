@@ -34,6 +34,14 @@ describe("governance", () => {
       by: string | null;
       escalated: boolean;
     };
+  /** A user with the admin's password, signed in. */
+  const signInAs = async (email: string, name: string, role: string) => {
+    await sql(pg.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [email, name, role]);
+    const client = new FormClient(server.url);
+    await client.get("/login");
+    expect((await client.post("/login", { email, password: TEST_ADMIN.password, redirectTo: "/" })).status).toBe(302);
+    return client;
+  };
   const heartbeat = async () =>
     ((await (await fetch(`${server.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`)).json()) as { actions: Array<{ task_id: string; action: string }> })
       .actions;
@@ -108,27 +116,94 @@ describe("governance", () => {
     expect((await poll(agent.token, body.id)).status).toBe("expired");
   });
 
-  it("needs an approver to make an agent autonomous, and audits every change with who did it", async () => {
+  // Lowering an agent's supervision (hitl → hotl → autonomous) is an approver's act, decided in SQL:
+  // an operator may no longer set hotl, as before, only raise the level.
+  it("lets only an approver or admin lower an agent's autonomy, refused next to the control; raising stays open; all audited by name", async () => {
     const agent = await seedAgent(pg.db, ws.id, "Promotable");
-    await sql(pg.db, "insert into users (email, name, role, password_hash) select 'op2@example.test', 'Opal', 'operator', password_hash from users where role = 'admin'");
-    const op = new FormClient(server.url);
-    await op.get("/login");
-    await op.post("/login", { email: "op2@example.test", password: TEST_ADMIN.password, redirectTo: "/" });
+    const op = await signInAs("op2@example.test", "Opal", "operator");
     const page = `/w/${ws.slug}/agents/${agent.id}`;
     await op.get(page);
-    expect((await op.post(page, { intent: "autonomy", autonomy_level: "hotl" })).status).toBe(302);
-    await op.get(page);
-    expect((await op.post(page, { intent: "autonomy", autonomy_level: "autonomous" })).status).toBe(403);
+    // Every level is offered; those this role may not choose are marked.
+    expect(op.lastHtml).toContain("Human on the loop (veto window) (approver or admin)");
+    for (const [to, label] of [["hotl", "human on the loop"], ["autonomous", "autonomous"]] as const) {
+      await op.get(page);
+      const refused = await op.post(page, { intent: "autonomy", autonomy_level: to });
+      expect(refused.status).toBe(403);
+      const html = await refused.text();
+      const panel = html.slice(html.indexOf('id="autonomy-h"'), html.indexOf("API token"));
+      expect(panel).toContain(
+        `role="alert">Only an approver or admin can lower the supervision of agent Promotable: its autonomy would go from human in the loop to ${label}. Nothing was changed; ask an approver.</p>`,
+      );
+      expect(panel).toMatch(/<select[^>]*name="autonomy_level"[^>]*aria-invalid="true"/);
+      expect(panel).toContain('id="autonomy-level-error" class="field-error">Only an approver or admin can make this change</p>');
+      expect(html).toMatch(/autonomy (<!-- -->)?hitl/);
+      expect((await sql<{ autonomy_level: string }>(pg.db, "select autonomy_level from agents where id = $1", [agent.id]))[0]!.autonomy_level).toBe("hitl");
+    }
     await admin.get(page);
+    expect(admin.lastHtml).not.toContain("(approver or admin)");
     expect((await admin.post(page, { intent: "autonomy", autonomy_level: "autonomous" })).status).toBe(302);
-    const audit = await sql<{ actor: { name: string }; data: { from: string; to: string } }>(
+    // Back towards more supervision is an operator's call.
+    await op.get(page);
+    expect((await op.post(page, { intent: "autonomy", autonomy_level: "hotl" })).status).toBe(302);
+    const audit = await sql<{ actor: { name: string; email: string }; data: { from: string; to: string; lowered: boolean } }>(
       pg.db,
       "select actor, data from audit_log where kind = 'agent.autonomy_changed' and subject->>'agent_id' = $1 order by seq",
       [agent.id],
     );
-    expect(audit.map((a) => [a.actor.name, a.data.from, a.data.to])).toEqual([
-      ["Opal", "hitl", "hotl"],
-      ["Test Admin", "hotl", "autonomous"],
+    expect(audit.map((a) => [a.actor.name, a.data.from, a.data.to, a.data.lowered])).toEqual([
+      ["Test Admin", "hitl", "autonomous", true],
+      ["Opal", "autonomous", "hotl", false],
+    ]);
+    expect(audit[1]!.actor.email).toBe("op2@example.test");
+  });
+
+  it("lets only an approver or admin lower a pipeline stage, refused next to the stage form with what was typed kept", async () => {
+    const agent = await seedAgent(pg.db, ws.id, "Stager");
+    const pipeline = await pg.db.rpc<{ id: string }>("create_pipeline", { p_workspace_id: ws.id, p_fields: { name: "Guarded" }, p_actor: { type: "system" } });
+    const stage = await pg.db.rpc<{ id: string }>("add_pipeline_stage", {
+      p_pipeline_id: pipeline.id, p_fields: { name: "Draft", agent_id: agent.id, autonomy_level: "hitl", gate_advance: true }, p_actor: { type: "system" },
+    });
+    await pg.db.rpc("add_pipeline_stage", { p_pipeline_id: pipeline.id, p_fields: { name: "Check", agent_id: agent.id }, p_actor: { type: "system" } });
+    const [op, approver] = [await signInAs("op4@example.test", "Olga", "operator"), await signInAs("appr4@example.test", "Pavel", "approver")];
+    const page = `/w/${ws.slug}/pipelines/${pipeline.id}`;
+    const stored = async () =>
+      (await sql<{ name: string; autonomy_level: string; gate_advance: boolean }>(pg.db, "select name, autonomy_level, gate_advance from pipeline_stages where id = $1", [stage.id]))[0];
+    const stageHtml = (html: string) => {
+      const from = html.slice(html.indexOf(`id="stage-${stage.id}"`));
+      return from.slice(0, from.indexOf("</li>"));
+    };
+    await op.get(page);
+    expect(stageHtml(op.lastHtml)).toContain("Autonomous (approver or admin)");
+    expect(stageHtml(op.lastHtml)).toContain("Gate the advance to the next stage (unticking it: approver or admin)");
+    // Autonomous and ungated (the box left unticked), with a new name.
+    const lowered = { intent: "edit-stage", stage_id: stage.id, name: "Draft v2", agent_id: agent.id, autonomy_level: "autonomous" };
+    const refused = await op.post(page, lowered);
+    expect(refused.status).toBe(403);
+    const html = stageHtml(await refused.text());
+    expect(html).toContain(
+      'role="alert">Only an approver or admin can lower the supervision of stage Draft: its autonomy would go from human in the loop to autonomous; its advance to the next stage would no longer be gated. Nothing was changed; ask an approver.</p>',
+    );
+    expect(html).toMatch(/<select[^>]*name="autonomy_level"[^>]*aria-invalid="true"/);
+    expect(html).toMatch(/<input type="checkbox"(?=[^>]*name="gate_advance")(?=[^>]*aria-invalid="true")(?![^>]*checked)[^>]*\/>/);
+    expect(html).toContain('value="Draft v2"');
+    expect(html).toMatch(/Human in the loop \(approve first\)(<!-- -->)? · advance gated/);
+    expect(await stored()).toEqual({ name: "Draft", autonomy_level: "hitl", gate_advance: true });
+
+    await approver.get(page);
+    expect((await approver.post(page, lowered)).status).toBe(302);
+    expect(await stored()).toEqual({ name: "Draft v2", autonomy_level: "autonomous", gate_advance: false });
+    // Gating it again is an operator's call.
+    await op.get(page);
+    expect((await op.post(page, { ...lowered, autonomy_level: "hotl", gate_advance: "on" })).status).toBe(302);
+    expect(await stored()).toMatchObject({ autonomy_level: "hotl", gate_advance: true });
+    const audit = await sql<{ actor: { name: string }; data: { lowered: Array<{ what: string }> } }>(
+      pg.db,
+      "select actor, data from audit_log where kind = 'pipeline.stage_changed' and subject->>'stage_id' = $1 order by seq",
+      [stage.id],
+    );
+    expect(audit.map((a) => [a.actor.name, a.data.lowered.map((l) => l.what)])).toEqual([
+      ["Pavel", ["autonomy_level", "gate_advance"]],
+      ["Olga", []],
     ]);
   });
 
@@ -160,6 +235,63 @@ describe("governance", () => {
     expect(admin.lastHtml).toContain("Deploy · high risk");
   });
 
+  it("refuses an operator's edit that would lift a Deploy task's gate, next to the form; an approver's edit cancels the request", async () => {
+    const agent = await seedAgent(pg.db, ws.id, "Shipper");
+    const task = await seedTask(pg.db, ws.id, { title: "Ship v2", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.deploy });
+    for (const status of ["in_progress", "review"]) await pg.db.rpc("update_task", { p_task_id: task.id, p_fields: { status }, p_actor: { type: "system" } });
+    for (const [email, name, role] of [["op3@example.test", "Otto", "operator"], ["appr3@example.test", "Petra", "approver"]]) {
+      await sql(pg.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [email, name, role]);
+    }
+    const signIn = async (email: string) => {
+      const client = new FormClient(server.url);
+      await client.get("/login");
+      await client.post("/login", { email, password: TEST_ADMIN.password, redirectTo: "/" });
+      return client;
+    };
+    const [op, approver] = [await signIn("op3@example.test"), await signIn("appr3@example.test")];
+    const page = `/w/${ws.slug}/tasks/${task.id}`;
+    const edit = (fields: Record<string, string>) => ({
+      intent: "update", title: "Ship v2", description: "", priority: "normal", assigned_agent_id: agent.id, due_at: "", task_type_id: types.deploy!, ...fields,
+    });
+    const moveToDone = async (client: FormClient) => {
+      await client.get(page);
+      return client.post(page, { intent: "move", status: "done" });
+    };
+    expect((await moveToDone(op)).status).toBe(409);
+    const [pending] = await sql<{ id: string; status: string }>(pg.db, "select id, status from approvals where task_id = $1", [task.id]);
+    expect(pending!.status).toBe("pending");
+
+    // The bypass: Deploy → General, then done. Refused on the task page itself, with what was typed kept.
+    await op.get(page);
+    const refused = await op.post(page, edit({ task_type_id: "", title: "Ship v2 now" }));
+    expect(refused.status).toBe(403);
+    const html = await refused.text();
+    expect(html).toContain('data-testid="task-status"');
+    expect(html).toMatch(/<details class="edit" open="">[\s\S]*Only an approver or admin can lower this task.{1,8}s governance: dispatching it would no longer need approval; marking it done would no longer need approval/);
+    expect(html).toMatch(/<select[^>]*name="task_type_id"[^>]*aria-invalid="true"/);
+    expect(html).toContain('value="Ship v2 now"');
+    expect((await sql<{ task_type_id: string; title: string }>(pg.db, "select task_type_id, title from tasks where id = $1", [task.id]))[0]).toEqual({
+      task_type_id: types.deploy,
+      title: "Ship v2",
+    });
+    expect((await moveToDone(op)).status).toBe(409);
+
+    // An approver may: the waiting request is cancelled (by name, with the reason), then done needs nobody.
+    await approver.get(page);
+    expect((await approver.post(page, edit({ task_type_id: "" }))).status).toBe(302);
+    const [cancelled] = await sql<{ status: string; comment: string }>(pg.db, "select status, comment from approvals where id = $1", [pending!.id]);
+    expect(cancelled).toEqual({ status: "cancelled", comment: "No longer needed: Petra changed what governs the task" });
+    const [audit] = await sql<{ actor: { name: string; email: string } }>(pg.db, "select actor from audit_log where kind = 'task.governance_changed' and subject->>'task_id' = $1", [task.id]);
+    expect(audit!.actor).toMatchObject({ name: "Petra", email: "appr3@example.test" });
+    await approver.get(page);
+    expect(approver.lastHtml).toContain("Governance lowered: dispatching it would no longer need approval");
+    await admin.get("/approvals?show=decided");
+    const item = admin.lastHtml.slice(admin.lastHtml.indexOf(`data-approval-id="${pending!.id}"`));
+    expect(item.slice(0, item.indexOf("</li>"))).toMatch(/cancelled<\/span> (<!-- -->)?by Petra/);
+    expect((await moveToDone(op)).status).toBe(302);
+    expect((await sql<{ status: string }>(pg.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
+  });
+
   it("turns a gated move to done into an approval request, applied once an approver says yes", async () => {
     const agent = await seedAgent(pg.db, ws.id, "Reviewer");
     const task = await seedTask(pg.db, ws.id, { title: "Gated done", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.outbound_message });
@@ -180,5 +312,11 @@ describe("governance", () => {
     await second.get("/approvals");
     expect((await second.post("/approvals", { intent: "approve", approval_id: approval!.id, digest: approval!.digest, comment: "" })).status).toBe(302);
     expect((await sql<{ status: string }>(pg.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
+    // The task page says who approved the move; the log has the decision, not a manual override.
+    await admin.get(`/w/${ws.slug}/tasks/${task.id}`);
+    expect(admin.lastHtml).toContain("Moved from review to done (approved by Second)");
+    const kinds = await sql<{ kind: string; name: string }>(pg.db,
+      "select kind, actor->>'name' as name from audit_log where subject->>'task_id' = $1 order by seq", [task.id]);
+    expect(kinds).toEqual([{ kind: "approval.approved", name: "Second" }]);
   });
 });

@@ -5,6 +5,7 @@ import { setUpAdmin } from "#tests/support/http-client";
 import { type RunningServer, startServer } from "#tests/support/server";
 
 const heartbeat = (server: RunningServer, token = SECRETS.MC_API_TOKEN) => fetch(`${server.url}/api/heartbeat?token=${token}`);
+const metrics = (server: RunningServer, token = SECRETS.MC_API_TOKEN) => fetch(`${server.url}/api/metrics`, { headers: { authorization: `Bearer ${token}` } });
 
 // Limits per client on write paths, 429 + Retry-After beyond them.
 describe("rate limits in memory (embedded database)", () => {
@@ -40,11 +41,78 @@ describe("rate limits in memory (embedded database)", () => {
     expect(statuses[3]).toBe(429);
   });
 
-  it("spends the failed-authentication budget, then refuses even good credentials for a while", async () => {
+  it("spends the failed-authentication budget on failures only: further ones get 429, the valid token still passes", async () => {
     for (let i = 0; i < 3; i++) expect((await heartbeat(server, "wrong-token")).status).toBe(401);
     expect((await heartbeat(server, "wrong-token")).status).toBe(429);
     const agentCall = await fetch(`${server.url}/api/agent/tasks`, { headers: { authorization: "Bearer mca_wrong-token-long-enough-to-check" } });
     expect(agentCall.status).toBe(429);
+    expect((await metrics(server)).status).toBe(200);
+    expect((await metrics(server, "wrong-token")).status).toBe(429);
+  });
+});
+
+// Someone else's bad credentials from the same address (agents and cron
+// often share one host) must not lock out the valid ones.
+describe("failed authentication from one address, on two instances sharing PostgreSQL", () => {
+  let pg: TestPostgres;
+  let a: RunningServer;
+  let b: RunningServer;
+  let agent: { id: string; token: string };
+  let taskId: string;
+
+  beforeAll(async () => {
+    pg = await createTestPostgres();
+    // The default budget: 100 failures a minute per client.
+    const env = { DATABASE_URL: pg.url, ...SECRETS };
+    [a, b] = await Promise.all([startServer({ env }), startServer({ env })]);
+    const ws = await seedWorkspace(pg.db);
+    agent = await seedAgent(pg.db, ws.id, "Steady");
+    taskId = (await seedRunningTask(pg.db, ws.id, agent.id)).id;
+  });
+
+  afterAll(async () => {
+    const errors = [...(a?.errors() ?? []), ...(b?.errors() ?? [])];
+    await Promise.all([a?.stop(), b?.stop()]);
+    await pg?.drop();
+    expect(errors).toEqual([]);
+  });
+
+  const agentGet = (server: RunningServer, token: string) => fetch(`${server.url}/api/agent/tasks`, { headers: { authorization: `Bearer ${token}` } });
+  const badToken = (i: number) => `mca_not-a-real-token-${String(i).padStart(24, "0")}`;
+
+  it("answers 401 to the first 100 bad tokens and 429 beyond, counted across instances", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      const server = i % 2 === 0 ? a : b;
+      statuses.push((await (i % 3 === 0 ? heartbeat(server, `wrong-${i}`) : agentGet(server, badToken(i)))).status);
+    }
+    expect(statuses.slice(0, 100)).toEqual(Array(100).fill(401));
+    expect(statuses.slice(100)).toEqual(Array(20).fill(429));
+  });
+
+  it("still lets the valid agent token and the cron heartbeat through on both instances", async () => {
+    for (const server of [a, b]) {
+      expect((await agentGet(server, agent.token)).status).toBe(200);
+      const post = await fetch(`${server.url}/api/agent/tasks/${taskId}/activities`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ message: "still here" }),
+      });
+      expect(post.status).toBe(201);
+      const run = await heartbeat(server);
+      expect(run.status).toBe(200);
+      expect(await run.json()).toMatchObject({ run_id: expect.any(String) });
+    }
+  });
+
+  it("keeps refusing a guess with 429 and Retry-After, whatever the credential", async () => {
+    for (const server of [a, b]) {
+      for (const res of [await agentGet(server, badToken(999)), await heartbeat(server, "wrong-again"), await metrics(server, "wrong-again")]) {
+        expect(res.status).toBe(429);
+        expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+      }
+    }
   });
 });
 

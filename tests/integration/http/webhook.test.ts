@@ -1,12 +1,13 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { SECRETS, seedAgent, seedRunningTask, seedWorkspace, signWebhook, sql, taskRow } from "#tests/support/agent-plane";
+import { SECRETS, moveRunningTask, seedAgent, seedRunningTask, seedWorkspace, signWebhook, sql, taskRow } from "#tests/support/agent-plane";
 import { type RunningServer, startServer } from "#tests/support/server";
 
-// POST /api/webhooks/agent-completion: timestamped HMAC, ±300 s, replay
-// protection by delivery id, 413/400/404 before any effect, legacy header
-// only when allowed — on two servers, one with the legacy switch on.
+// POST /api/webhooks/agent-completion: timestamped HMAC (over the delivery id
+// too when one is sent), ±300 s, replay protection by signed delivery id and
+// by content, 413/400/404/409 before any effect, legacy header only when
+// allowed — on two servers, one with the legacy switch on.
 describe("completion webhook", () => {
   let pg: TestPostgres;
   let server: RunningServer;
@@ -70,6 +71,75 @@ describe("completion webhook", () => {
     expect(completions).toHaveLength(1);
   });
 
+  // One delivery of $1.50 once became four ledger rows ($6.00) inside the
+  // window: the same body replayed with a new, a changed or no delivery id.
+  it("records one delivery once, however it is replayed or retried inside the window", async () => {
+    const task = await running();
+    const body = JSON.stringify({ task_id: task.id, summary: "Billed once", usage: { model: "m", input_tokens: 100, output_tokens: 50, cost_usd: 1.5 } });
+    const original = signWebhook(body, { deliveryId: `d-${randomUUID()}` });
+    expect((await send(server, body, original)).status).toBe(202);
+    // A replay as captured is a duplicate.
+    const replay = await send(server, body, original);
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toEqual({ duplicate: true });
+    // The id is signed: changing or dropping it breaks the signature.
+    const withoutId = { "content-type": "application/json", "x-mc-timestamp": original["x-mc-timestamp"], "x-mc-signature": original["x-mc-signature"] };
+    for (const headers of [{ ...original, "x-mc-delivery-id": `d-${randomUUID()}` }, withoutId]) {
+      const res = await send(server, body, headers);
+      expect(res.status).toBe(401);
+      expect((await error(res)).code).toBe("unauthorized");
+    }
+    // A sender's retry (new timestamp; no id, or a new signed one) is the same delivery.
+    const later = Math.floor(Date.now() / 1000) + 5;
+    for (const headers of [signWebhook(body, { timestamp: later }), signWebhook(body, { timestamp: later, deliveryId: `d-${randomUUID()}` })]) {
+      const res = await send(server, body, headers);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ duplicate: true });
+    }
+    const rows = await sql<{ cost: string }>(pg.db, "select cost_usd::text as cost from usage_records where task_id = $1", [task.id]);
+    expect(rows).toEqual([{ cost: "1.500000" }]);
+    expect(Number((await taskRow(pg.db, task.id)).estimated_cost)).toBe(1.5);
+    expect(await sql(pg.db, "select 1 from task_activities where task_id = $1 and type = 'completed'", [task.id])).toHaveLength(1);
+  });
+
+  it("still takes an id sent outside the signature (the earlier contract), but knows the delivery by its content", async () => {
+    const task = await running();
+    const body = JSON.stringify({ task_id: task.id, summary: "old sender", usage: { model: "m", input_tokens: 10, output_tokens: 10, cost_usd: 0.25 } });
+    const first = await send(server, body, signWebhook(body, { deliveryId: "old-1", unsignedDeliveryId: true }));
+    expect(first.status).toBe(202);
+    const other = await send(server, body, signWebhook(body, { deliveryId: "old-2", unsignedDeliveryId: true }));
+    expect(other.status).toBe(200);
+    expect(await other.json()).toEqual({ duplicate: true });
+    expect(await sql(pg.db, "select 1 from usage_records where task_id = $1", [task.id])).toHaveLength(1);
+    expect(server.logs.filter((l) => l.event === "webhook.delivery_id_unsigned" && l.level === "warn")).not.toHaveLength(0);
+  });
+
+  it("counts one usage figure per run even from different deliveries", async () => {
+    const task = await running();
+    const report = (summary: string, cost: number) => JSON.stringify({ task_id: task.id, summary, usage: { model: "m", input_tokens: 100, output_tokens: 50, cost_usd: cost } });
+    const first = report("first", 0.5);
+    expect((await send(server, first, signWebhook(first, { deliveryId: `d-${randomUUID()}` }))).status).toBe(202);
+    const second = report("second, with more", 2);
+    const res = await send(server, second, signWebhook(second, { deliveryId: `d-${randomUUID()}` }));
+    expect(res.status).toBe(202);
+    expect(await res.json()).toMatchObject({ changed: false });
+    const row = await taskRow(pg.db, task.id);
+    expect({ tokens: Number(row.token_usage), cost: Number(row.estimated_cost) }).toEqual({ tokens: 150, cost: 0.5 });
+    expect(await sql(pg.db, "select source, reason from usage_claims where task_id = $1", [task.id])).toEqual([{ source: "webhook", reason: "run_counted" }]);
+  });
+
+  it("refuses a completion for a done or cancelled task with 409 and records nothing", async () => {
+    for (const status of ["done", "cancelled"] as const) {
+      const task = await running();
+      await moveRunningTask(pg.db, task.id, status);
+      const body = JSON.stringify({ task_id: task.id, summary: "too late", usage: { model: "m", input_tokens: 1, output_tokens: 1 } });
+      const res = await send(server, body, signWebhook(body, { deliveryId: `d-${randomUUID()}` }));
+      expect(res.status).toBe(409);
+      expect(await error(res)).toMatchObject({ code: "conflict", message: `The task is ${status}: it takes no more completion reports from its agent.` });
+      expect(await sql(pg.db, "select 1 from usage_records where task_id = $1 union all select 1 from webhook_deliveries where task_id = $1", [task.id])).toEqual([]);
+    }
+  });
+
   it("is a no-op for a task that another path already completed", async () => {
     const task = await running();
     await pg.db.rpc("complete_task", { p_task_id: task.id, p_source: "gateway", p_summary: "first", p_run_id: task.runId, p_actor: { type: "system", name: "gw" } });
@@ -129,6 +199,10 @@ describe("completion webhook", () => {
     expect((await send(legacy, body, { ...headers, "x-webhook-signature": "0".repeat(64) })).status).toBe(401);
     expect((await send(legacy, body, headers)).status).toBe(202);
     expect((await taskRow(pg.db, task.id)).status).toBe("testing");
+    // No timestamp, so no window: a replay is known by its content.
+    const replay = await send(legacy, body, { ...headers, "x-mc-delivery-id": "any-id" });
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toEqual({ duplicate: true });
   });
 
   it("answers 405 to GET", async () => {

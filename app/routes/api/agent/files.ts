@@ -19,12 +19,15 @@ function bind(args: Route.LoaderArgs | Route.ActionArgs) {
       if (!/^multipart\/form-data\b/i.test(args.request.headers.get("content-type") ?? "")) {
         throw new AppError("unsupported_media_type", "Send the file as multipart/form-data in a field named file.");
       }
-      // Only the task's own agent may write into its directory.
-      await rt.db.rpc("agent_get_task", { p_agent_id: agent.id, p_task_id: taskId });
+      // Only the task's own agent may write into its directory, and only
+      // while its deliverables are open (not from review on, 409).
+      const mayUpload = () => rt.db.rpc("agent_check_file_upload", { p_agent_id: agent.id, p_task_id: taskId });
+      await mayUpload();
       const dir = await taskDir(rt.env.filesDir, taskId!);
       const max = rt.env.UPLOAD_MAX_BYTES;
       const stored: Array<{ path: string; size: number; sha256: string }> = [];
       const cleanup: Array<() => Promise<void>> = [];
+      const discardAll = () => Promise.all(cleanup.map((discard) => discard()));
       try {
         await parseFormData(args.request, { maxFiles: 1, maxFileSize: max, maxTotalSize: max + 64 * 1024, maxParts: 10 }, async (upload) => {
           if (upload.fieldName !== "file") return null;
@@ -45,7 +48,7 @@ function bind(args: Route.LoaderArgs | Route.ActionArgs) {
           return null;
         });
       } catch (error) {
-        await Promise.all(cleanup.map((discard) => discard()));
+        await discardAll();
         if (error instanceof MaxFileSizeExceededError || error instanceof MaxTotalSizeExceededError) {
           throw new AppError("payload_too_large", `Files are limited to ${max} bytes.`);
         }
@@ -57,9 +60,14 @@ function bind(args: Route.LoaderArgs | Route.ActionArgs) {
       const [file] = stored;
       if (!file) throw new AppError("invalid", 'Send exactly one file in a field named "file".');
       if (file.size === 0) {
-        await Promise.all(cleanup.map((discard) => discard()));
+        await discardAll();
         throw new AppError("invalid", "The file is empty.");
       }
+      // Asked again once stored: the task may have gone to review meanwhile.
+      await mayUpload().catch(async (error: unknown) => {
+        await discardAll();
+        throw error;
+      });
       log.info({ event: "file.uploaded", path: file.path, size: file.size }, "agent uploaded a file");
       return Response.json(file, { status: 201 });
     },

@@ -4,7 +4,9 @@ import { readJson } from "#app/services/json-body.server";
 import type { Route } from "./+types/usage";
 
 // POST /api/agent/tasks/:taskId/usage — same shape as the webhook's usage, plus
-// an optional run_id; one record per run, so a retried call counts once.
+// an optional run_id (the report's idempotency key). A self-report: the run's
+// figure only until the gateway measures the run; after that it is kept as a
+// claim (201, "counted": false). A retried call changes nothing (200).
 function bind(args: Route.LoaderArgs | Route.ActionArgs) {
   return agentApi(args, {
     POST: async ({ rt, agent, taskId }) => {

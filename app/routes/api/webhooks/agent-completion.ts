@@ -1,31 +1,33 @@
 import { requestContext } from "#app/context.server";
 import { parseAgentReply } from "#app/domain/agent-replies";
+import { canonicalJson } from "#app/domain/canonical-json";
 import { AppError } from "#app/domain/errors";
 import { webhookBodySchema } from "#app/domain/forms/agent-api";
 import { WEBHOOK_MAX_BYTES } from "#app/domain/webhook-rules";
 import { apiHandler, withAuthBudget } from "#app/services/api.server";
+import { sha256Hex } from "#app/services/crypto.server";
 import { parseJsonBytes, readBodyBytes } from "#app/services/json-body.server";
 import { verifyWebhookSignature } from "#app/services/webhook-signature.server";
 import type { Route } from "./+types/agent-completion";
 
-const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,200}$/;
-
 // POST /api/webhooks/agent-completion — size (413), signature and timestamp
 // (401), body (400) and the task's existence (404) are checked before the 202.
+// A delivery is known by its signed id and by its content (the canonical
+// JSON's SHA-256, with the task's run, in SQL), so a replay or a retry is a
+// 200 {"duplicate":true}; a done or cancelled task is a 409.
 export async function action({ request, context }: Route.ActionArgs) {
   const { rt, log, clientIp } = context.get(requestContext);
   return apiHandler(log, async () => {
     if (request.method !== "POST") throw new AppError("method_not_allowed", "Use POST.");
     await rt.limits.consume("write", clientIp);
     const bytes = await readBodyBytes(request, WEBHOOK_MAX_BYTES);
-    const scheme = await withAuthBudget(rt, clientIp, async () =>
+    const { scheme, deliveryId, unsignedDeliveryId } = await withAuthBudget(rt, clientIp, async () =>
       verifyWebhookSignature(request.headers, bytes, rt.secrets.WEBHOOK_SECRET, rt.env.WEBHOOK_ALLOW_LEGACY),
     );
-    const deliveryId = request.headers.get("x-mc-delivery-id");
-    if (deliveryId !== null && !DELIVERY_ID.test(deliveryId)) {
-      throw new AppError("invalid", "X-MC-Delivery-Id must be 1–200 letters, digits, '.', '_', ':' or '-'.");
-    }
     const body = parseJsonBytes(bytes, webhookBodySchema);
+    if (unsignedDeliveryId) {
+      log.warn({ event: "webhook.delivery_id_unsigned", scheme }, "X-MC-Delivery-Id is not covered by the signature; the delivery is known by its content");
+    }
     let taskId: string;
     let summary: string;
     if ("task_id" in body) {
@@ -41,6 +43,7 @@ export async function action({ request, context }: Route.ActionArgs) {
     }
     const result = await rt.db.rpc<{ duplicate?: boolean; changed?: boolean; status?: string }>("apply_completion_webhook", {
       p_delivery_id: deliveryId,
+      p_content_sha256: sha256Hex(canonicalJson(body)),
       p_task_id: taskId,
       p_summary: summary,
       p_usage: body.usage ?? null,
