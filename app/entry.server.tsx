@@ -4,13 +4,43 @@ import { createReadableStreamFromReadable } from "@react-router/node";
 import { isbot } from "isbot";
 import type { RenderToPipeableStreamOptions } from "react-dom/server";
 import { renderToPipeableStream } from "react-dom/server";
-import type { EntryContext, RouterContextProvider } from "react-router";
-import { ServerRouter } from "react-router";
+import type { EntryContext, HandleErrorFunction, RouterContextProvider } from "react-router";
+import { ServerRouter, isRouteErrorResponse } from "react-router";
 import { requestContext } from "./context.server";
+import { redactUrl } from "./services/logger.server";
+import { getRuntime } from "./services/runtime.server";
 import { documentSecurityHeaders } from "./services/security-headers.server";
 
 // React Router's default Node entry, plus a per-request CSP nonce on every
-// script it renders and the document's security headers.
+// script it renders, the document's security headers, and error handling
+// that goes through the structured log instead of the console.
+
+/**
+ * Every error React Router catches in a loader, action, middleware or render
+ * is logged once as an `event: "error"` JSON line (and so reaches error
+ * reporting when it is on). Without this, React Router prints the raw error
+ * to the console, with whatever the error object carries.
+ */
+export const handleError: HandleErrorFunction = (error, { request, context }) => {
+  if (request.signal.aborted) return;
+  let cause = error;
+  if (isRouteErrorResponse(error)) {
+    // A status the app chose to send, or React Router's own 4xx (no such route, no action): nothing broke.
+    const internal = (error as { error?: unknown }).error;
+    if (error.status < 500 || !(internal instanceof Error)) return;
+    cause = internal;
+  }
+  const url = new URL(request.url);
+  const fields = { event: "error", err: cause, method: request.method, path: redactUrl(url.pathname + url.search) };
+  let log;
+  try {
+    log = context.get(requestContext).log;
+  } catch {
+    // Failed before the root middleware ran: no request logger yet.
+  }
+  if (log) log.error(fields, "page request failed");
+  else void getRuntime().then((rt) => rt.log.error({ request_id: request.headers.get("x-request-id") ?? undefined, ...fields }, "page request failed"));
+};
 
 export const streamTimeout = 5_000;
 

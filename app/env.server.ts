@@ -53,6 +53,8 @@ const schema = z.object({
   RATE_LIMIT_HEARTBEATS_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(60),
   RATE_LIMIT_AUTH_FAILURES_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(100),
   SSE_PING_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+  // Open event streams per client address on one instance (429 beyond); each browser tab holds one.
+  EVENT_STREAMS_PER_CLIENT: z.coerce.number().int().min(1).max(1_000_000).default(20),
   // Observability: traces over OTLP/HTTP (JSON) and error reports to Sentry, each off unless set.
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default("mission-control"),

@@ -14,3 +14,11 @@ describe("Langfuse configuration", () => {
     expect(() => parseEnv({ LANGFUSE_HOST: "ftp://x", LANGFUSE_PUBLIC_KEY: "pk", LANGFUSE_SECRET_KEY: "sk" })).toThrow(EnvError);
   });
 });
+
+describe("EVENT_STREAMS_PER_CLIENT", () => {
+  it("defaults to 20 and takes a positive whole number", () => {
+    expect(parseEnv({}).EVENT_STREAMS_PER_CLIENT).toBe(20);
+    expect(parseEnv({ EVENT_STREAMS_PER_CLIENT: "5000" }).EVENT_STREAMS_PER_CLIENT).toBe(5000);
+    for (const bad of ["0", "-1", "2.5", "many"]) expect(() => parseEnv({ EVENT_STREAMS_PER_CLIENT: bad }), bad).toThrow(/EVENT_STREAMS_PER_CLIENT/);
+  });
+});

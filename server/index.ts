@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRequestListener } from "@react-router/node";
+import { type ClientAddress, createRequestListener } from "@remix-run/node-fetch-server";
+import { createRequestHandler } from "react-router";
 import * as build from "virtual:react-router/server-build";
 import { defaultMigrationsDir, loadMigrations, migrate } from "#app/db/migrations.server";
 import { openDatabase } from "#app/db/open.server";
@@ -14,6 +15,7 @@ import { getRuntime, stopRuntime } from "#app/services/runtime.server";
 import { BASE_SECURITY_HEADERS } from "#app/services/security-headers.server";
 import { startTelemetry, stopTelemetry } from "#app/services/telemetry.server";
 import { compressResponse } from "./compression";
+import { PAGE_BODY_MAX_BYTES, guardPageRequest, isPageRequest } from "./page-requests";
 import { createStaticHandler } from "./static-files";
 
 // The production entry: `node build/server/index.js` (or `… migrate`).
@@ -54,7 +56,16 @@ async function main(argv: string[]): Promise<void> {
 
   const clientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../client");
   const serveStatic = createStaticHandler(clientDir);
-  const handle = createRequestListener({ build, mode: "production" });
+  const publicOrigin = new URL(env.publicUrl).origin;
+  // React Router's own check of a form post's Origin knows only the request's
+  // host; behind a proxy the public one is ours too.
+  const handleRouted = createRequestHandler({ ...build, allowedActionOrigins: [new URL(env.publicUrl).host] }, "production");
+  const handle = createRequestListener(
+    // Two parameters: the listener then awaits each request (a one-parameter handler is fire-and-forget).
+    (request: Request, _client: ClientAddress) =>
+      isPageRequest(new URL(request.url)) ? guardPageRequest(request, { publicOrigin, maxBytes: PAGE_BODY_MAX_BYTES }, handleRouted) : handleRouted(request),
+    { onError: (error) => void rt.log.error({ event: "error", err: error }, "request failed") },
+  );
   const observer = createHttpObserver(build.routes);
   const https = env.publicUrl.startsWith("https:");
 
@@ -135,13 +146,21 @@ async function main(argv: string[]): Promise<void> {
 
 // A request answered before its body was read (a 413, a 401) leaves the client
 // mid-upload; Node does not drain a body that was handed to a web stream, so
-// the client would stall. Read and drop the rest, up to a bound, then close.
-const DISCARD_LIMIT = 1024 * 1024;
+// the client would stall. Read and drop the rest for a while ("lingering
+// close"), then close: closing at once, with the upload's bytes unread,
+// resets the connection, and a client still sending may lose the answer.
+const LINGER_MS = 2_000;
+const LINGER_BYTES = 64 * 1024 * 1024;
 function discardUpload(req: import("node:http").IncomingMessage): void {
+  const socket = req.socket;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
+  req.once("end", () => clearTimeout(timer));
   let seen = 0;
   req.on("data", (chunk: Buffer) => {
     seen += chunk.length;
-    if (seen > DISCARD_LIMIT) req.socket.destroy();
+    if (seen > LINGER_BYTES) socket.destroy();
   });
   req.resume();
 }

@@ -31,8 +31,8 @@ const writeLimit: Route.MiddlewareFunction = async ({ request, context }, next) 
 
 export const middleware: Route.MiddlewareFunction[] = [writeLimit, csrfMiddleware, sessionMiddleware];
 
-export async function loader({ context }: Route.LoaderArgs) {
-  return { csrfToken: await getCsrfToken(context), user: context.get(userContext) };
+export function loader({ context }: Route.LoaderArgs) {
+  return { csrfToken: getCsrfToken(context), user: context.get(userContext) };
 }
 
 export default function UiLayout({ loaderData }: Route.ComponentProps) {

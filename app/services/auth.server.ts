@@ -26,13 +26,14 @@ function sessionCookie(rt: Runtime) {
   });
 }
 
-async function readToken(rt: Runtime, request: Request): Promise<string | null> {
+/** The session token from the request's cookie, if it carries a well-formed one (valid or not). */
+export async function readSessionToken(rt: Runtime, request: Request): Promise<string | null> {
   const value: unknown = await sessionCookie(rt).parse(request.headers.get("cookie"));
   return typeof value === "string" && value.length > 20 && value.length < 100 ? value : null;
 }
 
 export async function getSessionUser(rt: Runtime, request: Request): Promise<SessionUser | null> {
-  const token = await readToken(rt, request);
+  const token = await readSessionToken(rt, request);
   if (!token) return null;
   return rt.db.rpc<SessionUser | null>("touch_session", {
     p_token_hash: sha256Hex(token),
@@ -55,7 +56,7 @@ export async function startSession(rt: Runtime, userId: string, request: Request
 
 /** Ends this browser's session (the database audits the sign-out) and clears the cookie. */
 export async function endSession(rt: Runtime, request: Request): Promise<string> {
-  const token = await readToken(rt, request);
+  const token = await readSessionToken(rt, request);
   if (token) await rt.db.rpc("delete_session", { p_token_hash: sha256Hex(token) });
   return sessionCookie(rt).serialize("", { maxAge: 0 });
 }

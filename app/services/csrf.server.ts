@@ -1,57 +1,95 @@
-import { createCookie } from "react-router";
-import { createCsrfTokenMiddleware } from "remix-utils/middleware/csrf-token";
-import { getEnv } from "#app/env.server";
-import { getRuntime } from "./runtime.server";
+import { createHmac } from "node:crypto";
+import { createContext, createCookie } from "react-router";
+import { CSRF, CSRFError } from "remix-utils/csrf/server";
+import { requestContext } from "#app/context.server";
+import { readSessionToken } from "./auth.server";
+import { safeEqual } from "./crypto.server";
+import type { Runtime } from "./runtime.server";
 
-// Token-based CSRF for every cookie-authenticated form: a random token in an
-// httpOnly cookie, signed with SESSION_SECRET, echoed in a hidden field.
-// Same-origin heuristics alone (Sec-Fetch-Site, Origin) are not trusted.
+// Token-based CSRF for every cookie-authenticated form, echoed in a hidden
+// field named "csrf". Which token a request must carry depends on who sends it:
+// - signed in: HMAC(SESSION_SECRET, session token). It exists only for that
+//   session and changes at every login, so no token obtained without the
+//   session cookie (an anonymous visitor's, another session's) is accepted;
+// - signed out (login, set-up): remix-utils' double-submit pair, a random
+//   token in an httpOnly cookie signed with SESSION_SECRET.
+// Every state-changing method is checked, whatever the body's content type;
+// the server entry has already refused a foreign Origin and capped the body.
 
-type Pair = ReturnType<typeof createCsrfTokenMiddleware>;
-let pair: Promise<Pair> | undefined;
+const FIELD = "csrf";
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+const FORM_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/form-data"]);
 
-function csrf(): Promise<Pair> {
-  pair ??= getRuntime().then((rt) =>
-    createCsrfTokenMiddleware({
-      cookie: createCookie("mc_csrf", {
-        path: "/",
-        httpOnly: true,
-        sameSite: "lax",
-        secure: getEnv().cookieSecure,
-      }),
-      secret: rt.secrets.SESSION_SECRET,
-      formDataKey: "csrf",
-      onInvalidToken: () =>
-        new Response("This form expired or came from another site. Go back, reload the page and try again.", {
-          status: 403,
-          headers: { "content-type": "text/plain; charset=utf-8" },
-        }),
-    }),
-  );
-  return pair;
+const tokenContext = createContext<string>();
+
+const anonymous = new WeakMap<Runtime, CSRF>();
+
+/** The double-submit pair for signed-out forms. */
+function anonymousCsrf(rt: Runtime): CSRF {
+  let csrf = anonymous.get(rt);
+  if (!csrf) {
+    const cookie = createCookie("mc_csrf", { path: "/", httpOnly: true, sameSite: "lax", secure: rt.env.cookieSecure });
+    csrf = new CSRF({ cookie, secret: rt.secrets.SESSION_SECRET, formDataKey: FIELD });
+    anonymous.set(rt, csrf);
+  }
+  return csrf;
 }
 
-const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
-const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
+function sessionBoundToken(secret: string, sessionToken: string): string {
+  return createHmac("sha256", secret).update(`mc-csrf\0${sessionToken}`).digest("base64url");
+}
 
-/**
- * The library validates only form-encoded bodies and lets other content types
- * through; a cross-site `enctype="text/plain"` post would skip the check. Pages
- * accept forms only, so anything else is refused before it reaches an action.
- */
-export const csrfMiddleware: import("react-router").MiddlewareFunction<Response> = async (args, next) => {
-  const { request } = args;
-  if (!SAFE.has(request.method.toUpperCase()) && !FORM_TYPES.test(request.headers.get("content-type") ?? "")) {
-    return new Response("Pages accept form submissions only.", {
-      status: 415,
-      headers: { "content-type": "text/plain; charset=utf-8" },
-    });
+/** The media type of a Content-Type header, without parameters, lower case ("" when absent). */
+export function mediaType(header: string | null): string {
+  return (header ?? "").split(";", 1)[0]!.trim().toLowerCase();
+}
+
+function refuse(status: number, message: string): Response {
+  return new Response(message, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
+async function tokenMatches(rt: Runtime, request: Request, form: FormData, expected: string, sessionBound: boolean): Promise<boolean> {
+  const given = form.get(FIELD);
+  if (typeof given !== "string" || given === "") return false;
+  if (sessionBound) return safeEqual(given, expected);
+  try {
+    await anonymousCsrf(rt).validate(form, request.headers);
+    return true;
+  } catch (error) {
+    if (error instanceof CSRFError) return false;
+    throw error;
   }
-  const [middleware] = await csrf();
-  return middleware(args, next);
+}
+
+export const csrfMiddleware: import("react-router").MiddlewareFunction<Response> = async ({ request, context }, next) => {
+  const { rt } = context.get(requestContext);
+  const sessionToken = await readSessionToken(rt, request);
+  let token: string;
+  let setCookie: string | null = null;
+  if (sessionToken) token = sessionBoundToken(rt.secrets.SESSION_SECRET, sessionToken);
+  else [token, setCookie] = await anonymousCsrf(rt).commitToken(request);
+  context.set(tokenContext, token);
+
+  if (!SAFE.has(request.method.toUpperCase())) {
+    // Pages take forms only: a cross-site `enctype="text/plain"` post is refused here, not parsed.
+    if (!FORM_TYPES.has(mediaType(request.headers.get("content-type")))) return refuse(415, "Pages accept form submissions only.");
+    let form: FormData;
+    try {
+      // A copy: the action reads the body itself. Both are bounded by the server's page body cap.
+      form = await request.clone().formData();
+    } catch {
+      return refuse(400, "The form could not be read.");
+    }
+    if (!(await tokenMatches(rt, request, form, token, sessionToken !== null))) {
+      return refuse(403, "This form expired or came from another site. Go back, reload the page and try again.");
+    }
+  }
+  const response = await next();
+  if (setCookie) response.headers.append("Set-Cookie", setCookie);
+  return response;
 };
 
-export async function getCsrfToken(context: Parameters<Pair[1]>[0]): Promise<string> {
-  const [, get] = await csrf();
-  return get(context);
+/** The token this request's forms must carry (set by csrfMiddleware). */
+export function getCsrfToken(context: Readonly<import("react-router").RouterContextProvider>): string {
+  return context.get(tokenContext);
 }

@@ -5,6 +5,33 @@ import { PING_FRAME, type SseMessage, sseFrame } from "./sse.server";
 const REPLAY_PAGE = 500;
 
 /**
+ * Open event streams per client address on this instance. Each stream holds
+ * a socket, timers and a subscriber for as long as the client likes, so one
+ * client may not hold more than `max` at once; a slot is freed when its
+ * stream closes, however it closes.
+ */
+export class StreamSlots {
+  readonly #open = new Map<string, number>();
+
+  constructor(readonly max: number) {}
+
+  /** Takes a slot for `client`: its release function, or null when the client is at the cap. */
+  acquire(client: string): (() => void) | null {
+    const open = this.#open.get(client) ?? 0;
+    if (open >= this.max) return null;
+    this.#open.set(client, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#open.get(client) ?? 1) - 1;
+      if (left > 0) this.#open.set(client, left);
+      else this.#open.delete(client);
+    };
+  }
+}
+
+/**
  * One client's stream: subscribes first (buffering), replays what it missed
  * since lastId, then flushes the buffer past what was replayed, so nothing is
  * lost or sent twice across the hand-over. A gap older than retention, or an

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { MiddlewareFunction } from "react-router";
 import { requestContext } from "#app/context.server";
-import { redactUrl } from "./logger.server";
 import { getRuntime } from "./runtime.server";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,80}$/;
@@ -22,10 +21,6 @@ export const requestMiddleware: MiddlewareFunction<Response> = async ({ request,
     log,
     clientIp: request.headers.get("x-mc-client-ip") ?? "local",
   });
-  try {
-    return await next();
-  } catch (error) {
-    log.error({ event: "error", err: error, url: redactUrl(request.url) }, "request failed");
-    throw error;
-  }
+  // What fails below is logged once, by handleError in entry.server.tsx.
+  return next();
 };

@@ -5,6 +5,7 @@ import { type Env, getEnv } from "#app/env.server";
 import { randomToken, sha256Hex } from "./crypto.server";
 import { handleRunFinished } from "./completion.server";
 import { EventBus } from "./event-bus.server";
+import { StreamSlots } from "./event-stream.server";
 import { type Gateway, createGateway } from "./gateway.server";
 import { heartbeatIdle, runHeartbeat } from "./heartbeat.server";
 import { startLangfuseExport } from "./langfuse-export.server";
@@ -22,6 +23,8 @@ export interface Runtime {
   /** Has `session` on PostgreSQL and PGlite, not on Supabase over HTTP. */
   db: RuntimeDatabase;
   bus: EventBus;
+  /** Event streams open per client address (EVENT_STREAMS_PER_CLIENT). */
+  streamSlots: StreamSlots;
   secrets: Secrets;
   /** The OpenClaw gateway connection, or null when none is configured. */
   gateway: Gateway | null;
@@ -71,7 +74,18 @@ async function boot(env: Env): Promise<Runtime> {
     await announceSetup(db, env, log);
     log.info({ event: "db.ready", transport: db.kind }, "database ready");
     // Everything the app writes goes through the bus's watch, so its events reach streams as the call returns.
-    const rt: Runtime = { env, log, db: bus.watch(db), bus, secrets, gateway: null, limits: createRateLimits(env, log), startedAt: Date.now(), draining: false };
+    const rt: Runtime = {
+      env,
+      log,
+      db: bus.watch(db),
+      bus,
+      streamSlots: new StreamSlots(env.EVENT_STREAMS_PER_CLIENT),
+      secrets,
+      gateway: null,
+      limits: createRateLimits(env, log),
+      startedAt: Date.now(),
+      draining: false,
+    };
     startGateway(rt);
     startScheduler(rt);
     startLangfuse(rt);

@@ -42,6 +42,8 @@ export async function startApp(opts: { dataDir: string; databaseUrl?: string; en
       RATE_LIMIT_WRITES_PER_MIN: "1000000",
       RATE_LIMIT_HEARTBEATS_PER_MIN: "100000",
       RATE_LIMIT_AUTH_FAILURES_PER_MIN: "100000",
+      // Fan-out scenarios open thousands of streams from this one loopback client.
+      EVENT_STREAMS_PER_CLIENT: "1000000",
       ...(process.env.BENCH_CPU_PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` } : {}),
       ...opts.env,
     },

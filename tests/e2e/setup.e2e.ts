@@ -28,6 +28,8 @@ test("first start: set-up link creates the admin, then sign-in works", async ({ 
   await page.goto(setupUrl!);
   await expect(page).toHaveURL(/\/$/);
 
+  // The form token is bound to the session: this post carries the one the
+  // navigation after set-up brought, with no reload in between.
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/login/);
   await page.goto("/");

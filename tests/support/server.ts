@@ -16,6 +16,8 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Log lines at level error or fatal. */
   errors(): Array<Record<string, unknown>>;
+  /** Everything the process wrote so far, as written (to check nothing but JSON lines reached stdout). */
+  output(): { stdout: string; stderr: string };
 }
 
 export interface StartOptions {
@@ -47,12 +49,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   });
   const logs: Array<Record<string, unknown>> = [];
   let stderr = "";
+  let stdout = "";
   let buffered = "";
   let setupUrl: string | null = null;
 
   const ready = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in time\n${stderr}`)), options.timeoutMs ?? 60_000);
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
       buffered += chunk;
       let nl;
       while ((nl = buffered.indexOf("\n")) >= 0) {
@@ -107,6 +111,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     logs,
     process: child,
     errors: () => logs.filter((l) => l.level === "error" || l.level === "fatal"),
+    output: () => ({ stdout, stderr }),
     async stop(signal = "SIGTERM") {
       if (child.exitCode !== null) return child.exitCode;
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

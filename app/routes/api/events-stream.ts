@@ -9,6 +9,11 @@ import type { Route } from "./+types/events-stream";
 
 // SSE: id = event seq, event = type, data = JSON. Resumes from Last-Event-ID
 // (header or ?last_event_id=); an operator session or ?token=MC_API_TOKEN.
+// At most EVENT_STREAMS_PER_CLIENT open at once per client address (429).
+
+/** A slot frees only when one of the client's streams closes: a short wait is the honest hint. */
+const STREAM_RETRY_AFTER_S = 10;
+
 export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { rt, log, clientIp } = context.get(requestContext);
   return apiHandler(log, async () => {
@@ -22,8 +27,18 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
     const lastIdRaw = request.headers.get("last-event-id") ?? url.searchParams.get("last_event_id");
     const lastId = lastIdRaw === null || lastIdRaw === "" ? null : Number(lastIdRaw);
     if (lastId !== null && (!Number.isSafeInteger(lastId) || lastId < 0)) throw new AppError("invalid", "Last-Event-ID must be an event sequence number.");
-    return sseResponse(request.signal, (write, abort) =>
-      openEventStream({ bus: rt.bus, log, write, abort, workspaceId: workspace?.toLowerCase() ?? null, lastId, pingMs: rt.env.SSE_PING_SECONDS * 1000 }),
-    );
+    const release = rt.streamSlots.acquire(clientIp);
+    if (!release) {
+      throw new AppError("rate_limited", `This client already has ${rt.streamSlots.max} event streams open; close one first.`, {
+        retry_after_s: STREAM_RETRY_AFTER_S,
+      });
+    }
+    return sseResponse(request.signal, (write, abort) => {
+      const stop = openEventStream({ bus: rt.bus, log, write, abort, workspaceId: workspace?.toLowerCase() ?? null, lastId, pingMs: rt.env.SSE_PING_SECONDS * 1000 });
+      return () => {
+        stop();
+        release();
+      };
+    });
   });
 }

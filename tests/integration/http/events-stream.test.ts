@@ -1,7 +1,9 @@
+import { type IncomingMessage, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedAgent, seedRunningTask } from "#tests/support/agent-plane";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { SECRETS, seedAgent, seedRunningTask } from "#tests/support/agent-plane";
+import { createTestPostgres, startServerOn, type TestPostgres } from "#tests/support/databases";
 import { type RunningServer, startServer } from "#tests/support/server";
+import { until } from "#tests/support/until";
 
 interface SseMessage {
   id?: string;
@@ -131,5 +133,71 @@ describe("GET /api/events/stream", () => {
     const res = await fetch(`${a.url}/api/events/stream?token=${token}`, { headers: { Authorization: `Bearer ${token}` } });
     const messages = await readEvents(res, (m) => m.some((x) => x.event === "ping"), 5_000);
     expect(messages.find((m) => m.event === "ping")).toEqual({ event: "ping", data: "" });
+  });
+});
+
+interface OpenedStream {
+  status: number;
+  headers: IncomingMessage["headers"];
+  /** The answer's body when it was not a stream. */
+  body: string;
+  close(): void;
+}
+
+/** Opens one stream from the given loopback source address; a refusal is read to its end. */
+function openStream(base: string, localAddress = "127.0.0.1"): Promise<OpenedStream> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}/api/events/stream?token=${SECRETS.MC_API_TOKEN}`, { agent: false, localAddress }, (res) => {
+      const close = () => req.destroy();
+      if (res.statusCode === 200) return resolve({ status: 200, headers: res.headers, body: "", close });
+      let body = "";
+      res.setEncoding("utf8").on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body, close }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe.each(["embedded", "postgres"] as const)("event streams per client (%s database)", (kind) => {
+  let server: RunningServer;
+  const open: OpenedStream[] = [];
+
+  beforeAll(async () => {
+    server = await startServerOn(kind, { env: SECRETS });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const stream of open) stream.close();
+    const errors = server?.errors() ?? [];
+    await server?.stop();
+    expect(errors).toEqual([]);
+  });
+
+  it("holds one client to 20 open streams by default (429 + Retry-After beyond), others unaffected, a closed stream frees its slot", async () => {
+    for (let i = 0; i < 20; i++) open.push(await openStream(server.url));
+    expect(open.map((s) => s.status)).toEqual(Array(20).fill(200));
+
+    const refused = await openStream(server.url);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+    expect(JSON.parse(refused.body)).toEqual({
+      error: { code: "rate_limited", message: "This client already has 20 event streams open; close one first.", details: { retry_after_s: 10 } },
+    });
+
+    // Another client address on the same machine has its own budget.
+    const neighbour = await openStream(server.url, "127.0.0.2");
+    open.push(neighbour);
+    expect(neighbour.status).toBe(200);
+
+    open.shift()!.close();
+    const reopened = await until("a freed slot", async () => {
+      const attempt = await openStream(server.url);
+      if (attempt.status === 200) return attempt;
+      expect(attempt.status).toBe(429);
+      return null;
+    });
+    open.push(reopened);
+    expect((await openStream(server.url)).status).toBe(429);
   });
 });

@@ -1,51 +1,12 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { SECRETS, seedWorkspace, sql } from "#tests/support/agent-plane";
+import { type Receiver, sentryDsn, sentryEvents, startReceiver } from "#tests/support/receiver";
 import { type RunningServer, startServer } from "#tests/support/server";
 import { until as waitFor } from "#tests/support/until";
 
 // The built bundle on PostgreSQL with every observability output pointed at
 // loopback receivers: OTLP/HTTP traces (JSON), a Sentry DSN, and /api/metrics.
-
-interface Received {
-  path: string;
-  headers: IncomingMessage["headers"];
-  body: string;
-}
-
-interface Receiver {
-  url: string;
-  port: number;
-  received: Received[];
-  close(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const received: Received[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      let raw = Buffer.concat(chunks);
-      if (req.headers["content-encoding"] === "gzip") raw = gunzipSync(raw);
-      received.push({ path: req.url ?? "", headers: req.headers, body: raw.toString("utf8") });
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end("{}");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 
 interface OtlpSpan {
   traceId: string;
@@ -74,19 +35,6 @@ const attr = (span: OtlpSpan, key: string) => {
   const v = span.attributes?.find((a) => a.key === key)?.value;
   return v ? (v.stringValue ?? v.intValue ?? v.boolValue) : undefined;
 };
-
-/** Sentry envelopes: a header line, then (item header, payload) pairs. */
-function sentryEvents(sentry: Receiver): Array<Record<string, unknown>> {
-  const events: Array<Record<string, unknown>> = [];
-  for (const r of sentry.received.filter((x) => x.path.startsWith("/api/1/envelope/"))) {
-    const lines = r.body.split("\n").filter(Boolean);
-    for (let i = 1; i + 1 < lines.length; i += 2) {
-      const header = JSON.parse(lines[i]!) as { type?: string };
-      if (header.type === "event") events.push(JSON.parse(lines[i + 1]!) as Record<string, unknown>);
-    }
-  }
-  return events;
-}
 
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
   for (const line of text.split("\n")) {
@@ -123,7 +71,7 @@ describe("observability", () => {
         ...SECRETS,
         OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
         OTEL_SERVICE_NAME: "mc-observability-test",
-        SENTRY_DSN: `http://public@127.0.0.1:${sentry.port}/1`,
+        SENTRY_DSN: sentryDsn(sentry),
         SENTRY_ENVIRONMENT: "test",
       },
     });
