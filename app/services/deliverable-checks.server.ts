@@ -34,6 +34,8 @@ export interface CheckOutcome {
   checkable: number;
   /** Deliverables left unchecked: over the cap or out of time. */
   unchecked: number;
+  /** The signal stopped the checks before they were done: the results are incomplete and judge nothing. */
+  stopped: boolean;
   results: CheckResult[];
 }
 
@@ -83,6 +85,7 @@ export async function checkDeliverables(items: DeliverableInput[], policy: Check
   const results: CheckResult[] = [];
   let started = 0;
   let unchecked = 0;
+  let stopped = false;
   for (const item of items) {
     const to = target(item);
     if (!to) {
@@ -99,9 +102,18 @@ export async function checkDeliverables(items: DeliverableInput[], policy: Check
       results.push(skipped(item, `"${item.title}" was not checked: the time for checking this task ran out.`, { unchecked: "out_of_time" }));
       continue;
     }
+    if (policy.signal?.aborted) {
+      stopped = true;
+      break;
+    }
     started++;
     try {
-      results.push(...(await checkOne(item, to, policy)));
+      const checked = await checkOne(item, to, policy);
+      results.push(...checked);
+      if (checked.some((r) => r.reason === "check_stopped")) {
+        stopped = true;
+        break;
+      }
     } catch (error) {
       // A bug or an unexpected I/O error must fail the check, never pass it
       // or abort the heartbeat. (Node's messages name absolute paths: scrubbed below.)
@@ -113,5 +125,5 @@ export async function checkDeliverables(items: DeliverableInput[], policy: Check
   const checked = scrubbed.filter((r) => r.kind !== "skipped");
   const ok = checked.every((r) => r.ok);
   const verdict: CheckVerdict = !ok ? "fail" : unchecked > 0 ? "partial" : checked.length === 0 ? "none_checkable" : "pass";
-  return { verdict, ok, checkable: checked.length, unchecked, results: scrubbed };
+  return { verdict, ok, checkable: checked.length, unchecked, stopped, results: scrubbed };
 }

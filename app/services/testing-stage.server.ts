@@ -15,12 +15,14 @@ import type { Runtime } from "./runtime.server";
 // waits for it, since the next run goes ahead meanwhile.
 //
 // Budgets: each task gets TESTING_TASK_BUDGET_S for all its checks (a check
-// cut by it fails: "rendering timed out after N s", back to the agent); the
-// whole stage gets TESTING_RUN_BUDGET_S, after which the check in flight is
-// stopped (its browser killed) and it and the tasks not started are handed
-// back unchecked for the next run, since running out of the run's time is no
-// fault of theirs. A process checks one batch at a time: while one is in
-// flight, its other runs claim none, so at most one browser per process runs.
+// cut by it fails: "rendering timed out after N s", back to the agent). The
+// stage starts a task only while a whole task budget is left of
+// TESTING_RUN_BUDGET_S, so it ends within it and a task is never cut short by
+// the run's clock; the tasks it does not start are handed back unchecked for
+// the next run. Shutdown stops the check in flight (its browser killed) and
+// hands that task back too. A process checks one batch at a time: while one
+// is in flight, its other runs claim none, so at most one browser per process
+// runs.
 
 export interface ClaimedTask {
   id: string;
@@ -57,32 +59,38 @@ export async function claimTestingTasks(rt: Runtime, instance: string, limit: nu
 
 /** Stops every batch in flight (shutdown): browsers are killed, claims handed back. */
 export function stopTestingChecks(): void {
-  for (const controller of inFlight) controller.abort("shutting_down");
+  for (const controller of inFlight) controller.abort();
 }
 
 /** Outside the lock: checks the claimed tasks within the run's budget and applies each verdict. */
 export async function checkClaimedTasks(rt: Runtime, claim: TestingClaim): Promise<HeartbeatAction[]> {
   const controller = new AbortController();
   inFlight.add(controller);
-  const timer = setTimeout(() => controller.abort("run_budget_spent"), rt.env.TESTING_RUN_BUDGET_S * 1000);
   // Shutdown only sets rt.draining; a render in flight must not hold the drain (or outlive a forced exit).
   const drain = setInterval(() => {
-    if (rt.draining) controller.abort("shutting_down");
+    if (rt.draining) controller.abort();
   }, 250);
   const actions: HeartbeatAction[] = [];
   const settled = new Set<string>();
-  const handBack = async (taskId: string) => {
+  const handBack = async (taskId: string, reason: "run_budget_spent" | "shutting_down") => {
     settled.add(taskId);
     await rt.db.rpc("release_testing_claim", { p_task_id: taskId, p_holder: claim.holder });
-    actions.push({ task_id: taskId, action: "checks_deferred", reason: String(controller.signal.reason), ok: true });
+    actions.push({ task_id: taskId, action: "checks_deferred", reason, ok: true });
   };
   try {
     const chromium = rt.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : null);
-    // Decided once per process (it starts the browser), before any task's clock runs.
+    // Decided once per process (it starts the browser), before the stage's clock runs.
     if (chromium) await browserLaunch(chromium, rt.env.CHROMIUM_USER, rt.log);
+    const taskMs = rt.env.TESTING_TASK_BUDGET_S * 1000;
+    const runEnds = Date.now() + rt.env.TESTING_RUN_BUDGET_S * 1000;
     for (const task of claim.tasks) {
       if (controller.signal.aborted) {
-        await handBack(task.id);
+        await handBack(task.id, "shutting_down");
+        continue;
+      }
+      // The first task always fits (a task's budget never exceeds the run's).
+      if (settled.size > 0 && Date.now() + taskMs > runEnds) {
+        await handBack(task.id, "run_budget_spent");
         continue;
       }
       const outcome = await checkDeliverables(task.deliverables, {
@@ -94,14 +102,14 @@ export async function checkClaimedTasks(rt: Runtime, claim: TestingClaim): Promi
         browserUser: rt.env.CHROMIUM_USER,
         // Outside the files folder: an agent must not be able to offer a check's own screenshot as a deliverable.
         screenshotDir: path.join(rt.env.dataDir, "checks", task.id),
-        deadline: Date.now() + rt.env.TESTING_TASK_BUDGET_S * 1000,
+        deadline: Date.now() + taskMs,
         maxDeliverables: rt.env.TESTING_MAX_DELIVERABLES,
         signal: controller.signal,
         log: rt.log,
       });
       // Stopped mid-way: the results are incomplete and not the task's doing.
-      if (controller.signal.aborted) {
-        await handBack(task.id);
+      if (outcome.stopped) {
+        await handBack(task.id, "shutting_down");
         continue;
       }
       const { verdict, results } = outcome;
@@ -116,7 +124,6 @@ export async function checkClaimedTasks(rt: Runtime, claim: TestingClaim): Promi
     }
     return actions;
   } finally {
-    clearTimeout(timer);
     clearInterval(drain);
     inFlight.delete(controller);
     // After an error: what was not settled goes back now rather than when its claim lapses.

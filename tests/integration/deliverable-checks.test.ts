@@ -607,8 +607,10 @@ describe("checkDeliverables", () => {
     const rendering = checkDeliverables([fileItem("spin.htm")], policy({ chromiumPath: CHROMIUM, signal: controller.signal }));
     while (browserProcesses().every((p) => !p.renderer)) await new Promise((resolve) => setTimeout(resolve, 100));
     controller.abort();
-    const html = (await rendering).results.find((r) => r.kind === "html");
-    expect(html).toMatchObject({ ok: false, reason: "check_stopped" });
+    const outcome = await rendering;
+    expect(outcome.stopped).toBe(true);
+    expect(outcome.results.find((r) => r.kind === "html")).toMatchObject({ ok: false, reason: "check_stopped" });
+    expect((await checkDeliverables([fileItem("report.md")], policy({ signal: controller.signal }))).stopped).toBe(true);
     expect(browserProcesses()).toEqual([]);
   });
 
@@ -628,6 +630,6 @@ describe("checkDeliverables", () => {
   });
 
   it("passes vacuously when nothing is checkable", async () => {
-    expect(await checkDeliverables([], policy())).toEqual({ verdict: "none_checkable", ok: true, checkable: 0, unchecked: 0, results: [] });
+    expect(await checkDeliverables([], policy())).toEqual({ verdict: "none_checkable", ok: true, checkable: 0, unchecked: 0, stopped: false, results: [] });
   });
 });

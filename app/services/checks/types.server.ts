@@ -49,7 +49,7 @@ export interface CheckPolicy {
   deadline?: number;
   /** Deliverables checked per task; the rest are reported unchecked. */
   maxDeliverables?: number;
-  /** Stops the checks in flight (the heartbeat run's budget, or shutdown); their results are then thrown away. */
+  /** Stops the checks in flight (shutdown): the outcome says `stopped` and judges nothing. */
   signal?: AbortSignal;
   /** Where the browser's sandbox mode is logged, once. */
   log?: Logger;
