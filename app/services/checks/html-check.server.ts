@@ -73,7 +73,6 @@ class ConsoleCollector {
   readonly errors: string[] = [];
   readonly blocked: string[] = [];
 
-  /** The copy the page renders from: its URLs are shown relative to the task's folder. */
   constructor(private readonly roots: PathRoot[]) {}
 
   handle(event: CdpEvent): void {
@@ -158,10 +157,12 @@ export async function checkHtml(item: DeliverableInput, realPath: string, policy
   const timeoutMs = checkTimeout(policy, DEFAULT_TIMEOUT_MS);
   const workDir = await privateDir(launch.user);
   const pageRoot = path.join(workDir, "page");
-  const collector = new ConsoleCollector([
+  // The copy the page renders from stands for the task's folder in everything reported.
+  const pageRoots: PathRoot[] = [
     { root: pathToFileURL(pageRoot).href, as: "" },
     { root: pageRoot, as: "" },
-  ]);
+  ];
+  const collector = new ConsoleCollector(pageRoots);
   const sandbox = { browser_user: launch.user?.name ?? null, sandbox: launch.sandbox };
   let child: ChildProcess | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -220,10 +221,10 @@ export async function checkHtml(item: DeliverableInput, realPath: string, policy
         : error instanceof StageTooLarge
           ? new RenderFailure("html_folder_too_large", `The page was not rendered: the task's folder holds ${error.message}, and pages render from a private copy of it.`)
           : new RenderFailure("html_load_failed", `The page could not be rendered (${error instanceof Error ? error.message : String(error)}).`);
-    return fail(id, "html", failure.reason, failure.message, {
+    return fail(id, "html", failure.reason, scrubPaths(failure.message, pageRoots), {
       console_errors: collector.errors,
       blocked_requests: collector.blocked,
-      browser_stderr: stderrTail.slice(-500),
+      browser_stderr: scrubPaths(stderrTail.slice(-500), pageRoots),
       ...sandbox,
     });
   } finally {
