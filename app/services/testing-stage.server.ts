@@ -37,7 +37,7 @@ export interface TestingClaim {
 /** A claim outlives the run holding it by this much, so only a dead holder's claim lapses. */
 const CLAIM_MARGIN_S = 60;
 
-/** Batches being checked in this process, each stoppable (budget, shutdown). */
+/** Batches being checked in this process, each stoppable at shutdown. */
 const inFlight = new Set<AbortController>();
 
 /**
