@@ -46,6 +46,12 @@ function browserProcesses(): Array<{ pid: number; uid: number; renderer: boolean
   return [...all].filter(([pid]) => ours(pid)).map(([pid, p]) => ({ pid, uid: p.uid, renderer: p.renderer, seccomp: p.seccomp }));
 }
 
+/** Every process of the browsers this file started has exited (a killed process takes a moment to go). */
+async function allGone(): Promise<void> {
+  for (let i = 0; i < 50 && browserProcesses().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(browserProcesses()).toEqual([]);
+}
+
 let root: string;
 let filesDir: string;
 let dataDir: string;
@@ -77,8 +83,18 @@ async function checkOne(item: DeliverableInput, p: CheckPolicy) {
   return outcome.results;
 }
 
+let savedTmpDir: string | undefined;
+let ownTmpDir: string | undefined;
+
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), "mc-deliverables-"));
+  // The browsers this file starts get their private folders here, so
+  // browserProcesses() sees only them, not those of test files running alongside.
+  // Enterable (not listable) by the unprivileged account the browser runs as.
+  savedTmpDir = process.env.TMPDIR;
+  ownTmpDir = await mkdtemp(path.join(os.tmpdir(), "mc-deliverables-tmp-"));
+  await chmod(ownTmpDir, 0o711);
+  process.env.TMPDIR = ownTmpDir;
   dataDir = path.join(root, "data");
   filesDir = path.join(dataDir, "files");
   screenshotDir = path.join(dataDir, "checks", TASK);
@@ -163,6 +179,9 @@ for (const t of targets) {
 });
 
 afterAll(async () => {
+  if (savedTmpDir === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = savedTmpDir;
+  if (ownTmpDir) await rm(ownTmpDir, { recursive: true, force: true });
   server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   if (root) await rm(root, { recursive: true, force: true });
@@ -479,7 +498,7 @@ describe("HTML deliverables in headless Chromium", () => {
     const html = outcome.results.find((r) => r.kind === "html")!;
     expect(html).toMatchObject({ ok: false, reason: "html_timeout", message: "Rendering timed out after 2 s." });
     expect(outcome.verdict).toBe("fail");
-    expect(browserProcesses()).toEqual([]);
+    await allGone();
   });
 
   it.skipIf(!hasChromium || !isRoot)("renders as an unprivileged account when the server is root: root-only files stay unreadable", async () => {
@@ -530,7 +549,7 @@ describe("HTML deliverables in headless Chromium", () => {
     for (const p of seen.values()) expect(p.uid).toBe(nobody);
     // Seccomp mode 2 (filter): the renderer is inside Chromium's sandbox.
     if (html.details?.sandbox === true) for (const p of renderers) expect(p.seccomp).toBe(2);
-    expect(browserProcesses()).toEqual([]);
+    await allGone();
   });
 
   it("skips the render when no browser is configured", async () => {
@@ -599,7 +618,7 @@ describe("checkDeliverables", () => {
     expect(outcome).toMatchObject({ verdict: "fail", unchecked: 1 });
     expect(outcome.results.find((r) => r.kind === "html")).toMatchObject({ ok: false, reason: "html_timeout", message: expect.stringMatching(/^Rendering timed out after [\d.]+ s\.$/) });
     expect(outcome.results.at(-1)).toMatchObject({ kind: "skipped", details: { unchecked: "out_of_time" } });
-    expect(browserProcesses()).toEqual([]);
+    await allGone();
   });
 
   it.skipIf(!hasChromium)("stops a render when its signal fires, killing the browser", async () => {
@@ -611,7 +630,7 @@ describe("checkDeliverables", () => {
     expect(outcome.stopped).toBe(true);
     expect(outcome.results.find((r) => r.kind === "html")).toMatchObject({ ok: false, reason: "check_stopped" });
     expect((await checkDeliverables([fileItem("report.md")], policy({ signal: controller.signal }))).stopped).toBe(true);
-    expect(browserProcesses()).toEqual([]);
+    await allGone();
   });
 
   it.skipIf(!hasChromium)("never names a server path in a result: page URLs are relative to the task's folder, Node's errors scrubbed", async () => {

@@ -35,6 +35,14 @@ export interface BrowserLaunch {
 
 export type BrowserRefusal = { refused: string };
 
+/**
+ * Every check browser's flags. (Chromium's crash handler starts in a session
+ * of its own, out of reach of the process-group kill; it exits by itself once
+ * the browser is gone. --disable-crashpad-for-testing would avoid it, but then
+ * the network service crashes over the DevTools pipe's descriptors.)
+ */
+export const CHECK_BROWSER_FLAGS = ["--headless", ...HEADLESS_SERVER_FLAGS];
+
 const PROBE_TIMEOUT_MS = 20_000;
 const PATH_ENV = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -137,7 +145,7 @@ export async function stopBrowser(child: ChildProcess, graceMs: number): Promise
 async function startsWithSandbox(chromiumPath: string, user: BrowserUser | null): Promise<boolean> {
   const dir = await privateDir(user);
   const launch: BrowserLaunch = { path: chromiumPath, user, sandbox: true };
-  const child = spawnBrowser(launch, ["--headless", ...HEADLESS_SERVER_FLAGS, `--user-data-dir=${path.join(dir, "profile")}`, "--dump-dom", "about:blank"], dir, "ignore");
+  const child = spawnBrowser(launch, [...CHECK_BROWSER_FLAGS, `--user-data-dir=${path.join(dir, "profile")}`, "--dump-dom", "about:blank"], dir, "ignore");
   try {
     return await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS);

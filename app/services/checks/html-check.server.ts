@@ -4,9 +4,8 @@ import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { type PathRoot, scrubPaths } from "#app/domain/path-scrub";
-import { browserLaunch, privateDir, spawnBrowser, StageTooLarge, stageFolder, stopBrowser } from "./browser.server";
+import { CHECK_BROWSER_FLAGS, browserLaunch, privateDir, spawnBrowser, StageTooLarge, stageFolder, stopBrowser } from "./browser.server";
 import { type CdpEvent, CdpPipe } from "./cdp-pipe.server";
-import { HEADLESS_SERVER_FLAGS } from "./chromium-flags";
 import { type CheckPolicy, type CheckResult, type DeliverableInput, checkTimeout, fail, pass, seconds } from "./types.server";
 
 // Renders an HTML deliverable offline in headless Chromium, screenshots it and
@@ -36,11 +35,9 @@ const WIDTH = 1280;
 const HEIGHT = 800;
 const MAX_ERRORS = 50;
 
-const BASE_FLAGS = ["--headless", ...HEADLESS_SERVER_FLAGS];
-
 function browserArgs(userDataDir: string): string[] {
   return [
-    ...BASE_FLAGS,
+    ...CHECK_BROWSER_FLAGS,
     "--proxy-server=127.0.0.1:9",
     "--proxy-bypass-list=<-loopback>",
     "--host-resolver-rules=MAP * ~NOTFOUND",
