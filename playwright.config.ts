@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import { CHROMIUM_FLAGS } from "./app/services/checks/chromium-flags";
+import { E2E_CHROMIUM_FLAGS } from "./app/services/checks/chromium-flags";
 
 // End-to-end tests drive Debian's Chromium (never a downloaded browser)
 // against the built bundle, which tests/e2e/global-setup.ts starts.
@@ -19,7 +19,7 @@ export default defineConfig({
   outputDir: "test-results/e2e-artifacts",
   use: {
     browserName: "chromium",
-    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_FLAGS },
+    launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: E2E_CHROMIUM_FLAGS },
     trace: "off",
     screenshot: "only-on-failure",
   },

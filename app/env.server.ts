@@ -48,6 +48,12 @@ const schema = z.object({
     .default("")
     .transform((v) => v.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean)),
   CHROMIUM_PATH: z.string().min(1).optional(),
+  // The account a root server runs Chromium as when it renders deliverables.
+  CHROMIUM_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a user name").default("nobody"),
+  // The testing stage's limits: time per heartbeat run and per task, deliverables per task.
+  TESTING_RUN_BUDGET_S: z.coerce.number().int().min(1).max(3600).default(120),
+  TESTING_TASK_BUDGET_S: z.coerce.number().int().min(1).max(3600).default(60),
+  TESTING_MAX_DELIVERABLES: z.coerce.number().int().min(1).max(100).default(10),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
   RATE_LIMIT_WRITES_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(600),
   RATE_LIMIT_HEARTBEATS_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(60),
@@ -91,6 +97,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const langfuse = [env.LANGFUSE_HOST, env.LANGFUSE_PUBLIC_KEY, env.LANGFUSE_SECRET_KEY].filter(Boolean).length;
   if (langfuse !== 0 && langfuse !== 3) {
     throw new EnvError("Invalid configuration:\n  LANGFUSE_HOST, LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY: set all three (Langfuse export) or none");
+  }
+  if (env.TESTING_TASK_BUDGET_S > env.TESTING_RUN_BUDGET_S) {
+    throw new EnvError("Invalid configuration:\n  TESTING_TASK_BUDGET_S: must not exceed TESTING_RUN_BUDGET_S (a run checks whole tasks)");
   }
   const displayHost = env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST;
   const publicUrl = (env.PUBLIC_URL ?? `http://${displayHost}:${env.PORT}`).replace(/\/+$/, "");

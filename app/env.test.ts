@@ -22,3 +22,13 @@ describe("EVENT_STREAMS_PER_CLIENT", () => {
     for (const bad of ["0", "-1", "2.5", "many"]) expect(() => parseEnv({ EVENT_STREAMS_PER_CLIENT: bad }), bad).toThrow(/EVENT_STREAMS_PER_CLIENT/);
   });
 });
+
+describe("testing stage limits", () => {
+  it("has defaults, and refuses a task budget larger than the run's", () => {
+    expect(parseEnv({})).toMatchObject({ TESTING_RUN_BUDGET_S: 120, TESTING_TASK_BUDGET_S: 60, TESTING_MAX_DELIVERABLES: 10, CHROMIUM_USER: "nobody" });
+    expect(parseEnv({ TESTING_RUN_BUDGET_S: "30", TESTING_TASK_BUDGET_S: "30" })).toMatchObject({ TESTING_RUN_BUDGET_S: 30, TESTING_TASK_BUDGET_S: 30 });
+    expect(() => parseEnv({ TESTING_RUN_BUDGET_S: "30" })).toThrow(/TESTING_TASK_BUDGET_S: must not exceed TESTING_RUN_BUDGET_S/);
+    expect(() => parseEnv({ TESTING_MAX_DELIVERABLES: "0" })).toThrow(EnvError);
+    expect(() => parseEnv({ CHROMIUM_USER: "root; rm" })).toThrow(EnvError);
+  });
+});

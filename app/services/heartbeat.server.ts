@@ -1,20 +1,22 @@
 import { hostname } from "node:os";
-import path from "node:path";
-import { existsSync } from "node:fs";
 import { buildStallNudge } from "#app/domain/dispatch-message";
 import { handleRunFinished } from "./completion.server";
-import { checkDeliverables, type DeliverableInput } from "./deliverable-checks.server";
 import { type HeartbeatAction, dispatchReady } from "./dispatcher.server";
 import type { Gateway } from "./gateway.server";
 import { withHeartbeatLease } from "./heartbeat-lease.server";
 import { instrumentHeartbeat } from "./instrument.server";
 import type { Runtime } from "./runtime.server";
+import { checkClaimedTasks, claimTestingTasks, stopTestingChecks, type TestingClaim } from "./testing-stage.server";
 
-// One heartbeat run: under a PostgreSQL advisory lock (and an in-process
-// flag, since the embedded database has a single connection) it requeues
-// expired leases, flags stalls once, dispatches ready tasks and checks tasks
-// in testing within an action budget, expires approvals, and stores a
-// receipt. A run with nothing to do makes no gateway call at all.
+// One heartbeat run. Under a PostgreSQL advisory lock (and an in-process
+// flag, since the embedded database has a single connection) it does the
+// quick SQL steps: requeues expired leases, flags stalls once, dispatches
+// ready tasks within an action budget, closes veto windows, expires approvals
+// and claims tasks in testing. Then, with the lock released, it checks the
+// claimed tasks' deliverables (testing-stage.server.ts), which may take as
+// long as their time budget, so the next run's steps never wait for a
+// render. Finally it stores a receipt of everything. A run with nothing to
+// do makes no gateway call at all.
 
 export interface HeartbeatReceipt {
   run_id: string;
@@ -28,47 +30,84 @@ export type Trigger = "cron" | "scheduler" | "manual";
 
 const LOCK_KEY = 7_340_002; // arbitrary, fixed: "mission-control heartbeat"
 const INSTANCE = `${hostname()}:${process.pid}`;
-let runningHere: Promise<unknown> | null = null;
+/** The locked steps of the run in progress in this process, if any. */
+let orchestrating: Promise<unknown> | null = null;
+/** Every run in progress in this process, checks included. */
+const running = new Set<Promise<unknown>>();
 
-/** Resolves when no run is in progress in this process (shutdown waits on it before closing the database). */
+/**
+ * Resolves when no run is in progress in this process (shutdown waits on it
+ * before closing the database). Checks in flight are stopped first: their
+ * browsers are killed and their tasks handed back for the next run.
+ */
 export async function heartbeatIdle(): Promise<void> {
-  await runningHere?.catch(() => {});
+  stopTestingChecks();
+  await Promise.all([...running].map((run) => run.catch(() => {})));
 }
 
 export function runHeartbeat(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceipt | { skipped: "already_running" }> {
-  return instrumentHeartbeat(trigger, () => runHeartbeatOnce(rt, trigger));
+  const run = instrumentHeartbeat(trigger, () => runHeartbeatOnce(rt, trigger));
+  running.add(run);
+  void run.finally(() => running.delete(run)).catch(() => {});
+  return run;
+}
+
+interface Orchestrated {
+  actions: HeartbeatAction[];
+  claim: TestingClaim | null;
 }
 
 async function runHeartbeatOnce(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceipt | { skipped: "already_running" }> {
-  if (runningHere) return { skipped: "already_running" };
-  const run = runExclusive(rt, trigger);
-  runningHere = run;
+  if (orchestrating) return { skipped: "already_running" };
+  const started = new Date();
+  const t0 = performance.now();
+  const counted = countingGateway(rt.gateway);
+  const step = runExclusive(rt, () => orchestrate(rt, counted.gateway));
+  orchestrating = step;
+  let locked: Orchestrated | { skipped: "already_running" };
   try {
-    return await run;
+    locked = await step;
   } finally {
-    runningHere = null;
+    orchestrating = null;
   }
+  if ("skipped" in locked) return locked;
+  const { actions, claim } = locked;
+  // Straight after the lock, in the same synchronous step (see claimTestingTasks).
+  if (claim) actions.push(...(await checkClaimedTasks(rt, claim)));
+
+  const duration = Math.round(performance.now() - t0);
+  const { id } = await rt.db.rpc<{ id: string }>("record_heartbeat_run", {
+    p_trigger: trigger,
+    p_instance: INSTANCE,
+    p_started_at: started.toISOString(),
+    p_duration_ms: duration,
+    p_actions: actions,
+    p_gateway_calls: counted.calls(),
+  });
+  rt.log.info({ event: "heartbeat.run", run_id: id, trigger, actions: actions.length, duration_ms: duration, gateway_calls: counted.calls() }, "heartbeat run");
+  for (const a of actions) {
+    const to = HEARTBEAT_MOVES[a.action];
+    if (to && a.task_id) rt.log.info({ event: "task.state_changed", task_id: a.task_id, to, via: "heartbeat", reason: a.reason ?? a.action }, "heartbeat moved a task");
+  }
+  return { run_id: id, started_at: started.toISOString(), duration_ms: duration, actions, gateway_calls: counted.calls() };
 }
 
-function runExclusive(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceipt | { skipped: "already_running" }> {
+function runExclusive<T>(rt: Runtime, fn: () => Promise<T>): Promise<T | { skipped: "already_running" }> {
   // No sessions (Supabase over HTTP): a lease row stands in for the advisory lock.
-  if (!rt.db.session) return withHeartbeatLease(rt.db, rt.log, INSTANCE, () => runLocked(rt, trigger));
+  if (!rt.db.session) return withHeartbeatLease(rt.db, rt.log, INSTANCE, fn);
   return rt.db.session(async (s) => {
     const [row] = await s.query<{ locked: boolean }>("select pg_try_advisory_lock($1) as locked", [LOCK_KEY]);
     if (!row?.locked) return { skipped: "already_running" as const };
     try {
-      return await runLocked(rt, trigger);
+      return await fn();
     } finally {
       await s.query("select pg_advisory_unlock($1)", [LOCK_KEY]);
     }
   });
 }
 
-async function runLocked(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceipt> {
-  const started = new Date();
-  const t0 = performance.now();
-  const counted = countingGateway(rt.gateway);
-  const gateway = counted.gateway;
+/** The steps under the lock: each one or a few SQL calls (and gateway calls), none waits on a browser. */
+async function orchestrate(rt: Runtime, gateway: Gateway | null): Promise<Orchestrated> {
   const actions: HeartbeatAction[] = [];
   let budget = rt.env.HEARTBEAT_ACTION_BUDGET;
 
@@ -91,33 +130,19 @@ async function runLocked(rt: Runtime, trigger: Trigger): Promise<HeartbeatReceip
   const dispatched = await dispatchReady(rt, gateway, budget);
   actions.push(...dispatched);
   budget -= dispatched.filter((a) => a.task_id !== null).length;
-  budget -= await checkTestingTasks(rt, budget, actions);
   const vetoClosed = await rt.db.rpc<Array<{ id: string; task_id: string }>>("close_veto_windows", { p_limit: 100 });
   for (const a of vetoClosed) actions.push({ task_id: a.task_id, action: "approval_auto_approved", reason: "veto_window_closed", ok: true });
   const expired = await rt.db.rpc<Array<{ id: string; task_id: string; outcome: "expired" | "escalated" }>>("expire_approvals", { p_limit: 100 });
   for (const a of expired) {
     actions.push({ task_id: a.task_id, action: a.outcome === "escalated" ? "approval_escalated" : "approval_expired", reason: a.outcome === "escalated" ? "expiry_escalated" : "expired", ok: true });
   }
-
-  const duration = Math.round(performance.now() - t0);
-  const { id } = await rt.db.rpc<{ id: string }>("record_heartbeat_run", {
-    p_trigger: trigger,
-    p_instance: INSTANCE,
-    p_started_at: started.toISOString(),
-    p_duration_ms: duration,
-    p_actions: actions,
-    p_gateway_calls: counted.calls(),
-  });
-  rt.log.info({ event: "heartbeat.run", run_id: id, trigger, actions: actions.length, duration_ms: duration, gateway_calls: counted.calls() }, "heartbeat run");
-  for (const a of actions) {
-    const to = HEARTBEAT_MOVES[a.action];
-    if (to && a.task_id) rt.log.info({ event: "task.state_changed", task_id: a.task_id, to, via: "heartbeat", reason: a.reason ?? a.action }, "heartbeat moved a task");
-  }
-  return { run_id: id, started_at: started.toISOString(), duration_ms: duration, actions, gateway_calls: counted.calls() };
+  // Last: a step failing after the claim would strand it until it lapses.
+  const claim = await claimTestingTasks(rt, INSTANCE, budget);
+  return { actions, claim };
 }
 
 /** Heartbeat actions that move a task, and where to (dispatches and completions log their own). */
-const HEARTBEAT_MOVES: Record<string, string> = { stage_advanced: "assigned", requeued: "assigned", checks_pass: "review", checks_fail: "assigned", checks_none_checkable: "review" };
+const HEARTBEAT_MOVES: Record<string, string> = { stage_advanced: "assigned", requeued: "assigned", checks_pass: "review", checks_fail: "assigned", checks_none_checkable: "review", checks_partial: "review" };
 
 /** Expired leases: ask the gateway about the run first; only a dead run is requeued. */
 async function requeueExpiredLeases(rt: Runtime, gateway: Gateway | null, budget: number, actions: HeartbeatAction[]): Promise<number> {
@@ -171,30 +196,6 @@ async function flagStalls(rt: Runtime, gateway: Gateway | null, actions: Heartbe
     }
     actions.push({ task_id: task.id, action: "stall_flagged", reason: nudged ? "no_activity_nudged" : "no_activity", ok: true });
   }
-}
-
-async function checkTestingTasks(rt: Runtime, budget: number, actions: HeartbeatAction[]): Promise<number> {
-  if (budget <= 0) return 0;
-  const tasks = await rt.db.rpc<Array<{ id: string; deliverables: DeliverableInput[] }>>("list_testing_tasks", { p_limit: budget });
-  const chromium = rt.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : null);
-  for (const task of tasks) {
-    const outcome = await checkDeliverables(task.deliverables, {
-      filesDir: rt.env.filesDir,
-      taskId: task.id,
-      allowedHosts: rt.env.TESTING_URL_ALLOWLIST,
-      chromiumPath: chromium,
-      // Outside the files folder: an agent must not be able to offer a check's own screenshot as a deliverable.
-      screenshotDir: path.join(rt.env.dataDir, "checks", task.id),
-    });
-    const verdict = outcome.checkable === 0 ? "none_checkable" : outcome.ok ? "pass" : "fail";
-    await rt.db.rpc("finish_testing", { p_task_id: task.id, p_verdict: verdict, p_results: outcome.results });
-    actions.push({ task_id: task.id, action: `checks_${verdict}`, reason: verdict === "fail" ? failedReasons(outcome.results) : null, ok: verdict !== "fail" });
-  }
-  return tasks.length;
-}
-
-function failedReasons(results: Array<{ ok: boolean; reason: string | null }>): string {
-  return [...new Set(results.filter((r) => !r.ok).map((r) => r.reason ?? "failed"))].join(",");
 }
 
 /** Counts the gateway calls one run makes (the receipt reports them; an idle run must make none). */

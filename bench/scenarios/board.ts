@@ -1,6 +1,6 @@
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
-import { CHROMIUM_FLAGS } from "#app/services/checks/chromium-flags";
+import { E2E_CHROMIUM_FLAGS } from "#app/services/checks/chromium-flags";
 import { CFG } from "../lib/config";
 import { type Fixture, type Kind, prepare } from "../lib/databases";
 import { cookieHeader, get, gzipSize } from "../lib/http";
@@ -74,7 +74,7 @@ async function measure(fx: Fixture<Base>, kind: Kind, size: number): Promise<num
   record({ scenario: S, db: kind, metric: `${label}: JavaScript for the board (gzip, script files)`, unit: "KB", value: jsGzip / 1024, target: { op: "<=", value: 100 } });
   record({ scenario: S, db: kind, metric: `${label}: JavaScript for the board (as served, brotli)`, unit: "KB", value: jsWire / 1024 });
 
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_FLAGS });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: E2E_CHROMIUM_FLAGS });
   try {
     const paints: number[] = [];
     const transfers: number[] = [];

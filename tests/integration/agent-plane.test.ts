@@ -139,25 +139,62 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
     expect(await row(task.id)).toMatchObject({ status: "assigned", alert_reason: "run_failed" });
   });
 
-  it("turns testing verdicts into review, rework or a human check", async () => {
+  const toTesting = async () => {
+    const task = await assigned();
+    const { runId } = await dispatch(task.id);
+    await db().rpc("complete_task", { p_task_id: task.id, p_source: "gateway", p_summary: "", p_run_id: runId, p_actor: SYSTEM });
+    return task;
+  };
+  const claimTesting = async (holder: string, leaseSeconds = 60) =>
+    (await db().rpc<Array<{ id: string; deliverables: unknown[] }>>("claim_testing_tasks", { p_holder: holder, p_limit: 100, p_lease_seconds: leaseSeconds })).map((t) => t.id);
+
+  it("turns testing verdicts into review, rework or a human check, for the claim's holder only", async () => {
     const verdicts: Array<[string, string, string | null]> = [
       ["pass", "review", null],
       ["fail", "assigned", "checks_failed"],
       ["none_checkable", "review", "no_checkable_deliverable"],
+      ["partial", "review", "deliverables_unchecked"],
     ];
     for (const [verdict, status, alert] of verdicts) {
-      const task = await assigned();
-      const { runId } = await dispatch(task.id);
-      await db().rpc("complete_task", { p_task_id: task.id, p_source: "gateway", p_summary: "", p_run_id: runId, p_actor: SYSTEM });
+      const task = await toTesting();
+      expect(await claimTesting(`holder-${verdict}`)).toContain(task.id);
       const results = verdict === "fail" ? [{ deliverable_id: "d", ok: false, reason: "file_missing", message: "report.md is missing" }] : [];
-      await db().rpc("finish_testing", { p_task_id: task.id, p_verdict: verdict, p_results: results });
+      // Another run's verdict is refused and changes nothing.
+      expect((await db().rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: "pass", p_results: [], p_holder: "someone-else" })).changed).toBe(false);
+      expect(await row(task.id)).toMatchObject({ status: "testing" });
+      await db().rpc("finish_testing", { p_task_id: task.id, p_verdict: verdict, p_results: results, p_holder: `holder-${verdict}` });
       expect(await row(task.id)).toMatchObject({ status, alert_reason: alert });
       if (verdict === "fail") {
         const [failed] = await query<{ message: string }>(db(), "select message from task_activities where task_id = $1 and type = 'check_failed'", [task.id]);
         expect(failed!.message).toBe("report.md is missing");
       }
-      expect((await db().rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: "pass", p_results: [] })).changed).toBe(false);
+      expect((await db().rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: "pass", p_results: [], p_holder: `holder-${verdict}` })).changed).toBe(false);
     }
+    expect((await appError(db().rpc("finish_testing", { p_task_id: (await toTesting()).id, p_verdict: "maybe", p_results: [], p_holder: "h" }))).code).toBe("invalid");
+  });
+
+  it("claims each task in testing once until its claim is settled, handed back or lapsed", async () => {
+    const task = await toTesting();
+    expect(await claimTesting("first")).toContain(task.id);
+    expect(await claimTesting("second")).not.toContain(task.id);
+    expect((await db().rpc<{ released: boolean }>("release_testing_claim", { p_task_id: task.id, p_holder: "second" })).released).toBe(false);
+    expect((await db().rpc<{ released: boolean }>("release_testing_claim", { p_task_id: task.id, p_holder: "first" })).released).toBe(true);
+    expect(await claimTesting("second", 1)).toContain(task.id);
+    // A lapsed claim (its holder died) is taken over, and the old holder's verdict no longer applies.
+    await query(db(), "update testing_claims set expires_at = now() - interval '1 second' where task_id = $1", [task.id]);
+    expect(await claimTesting("third")).toContain(task.id);
+    expect((await db().rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: "pass", p_results: [], p_holder: "second" })).changed).toBe(false);
+    expect((await appError(db().rpc("claim_testing_tasks", { p_holder: "", p_limit: 1, p_lease_seconds: 60 }))).code).toBe("invalid");
+  });
+
+  it("does not apply a verdict to a later stay in testing than the one checked", async () => {
+    const task = await toTesting();
+    expect(await claimTesting("slow")).toContain(task.id);
+    // The task leaves testing and comes back (a new stay) while the slow check still runs.
+    for (const status of ["assigned", "in_progress", "testing"]) await query(db(), "update tasks set status = $2 where id = $1", [task.id, status]);
+    expect((await db().rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: "fail", p_results: [], p_holder: "slow" })).changed).toBe(false);
+    expect(await row(task.id)).toMatchObject({ status: "testing" });
+    expect(await claimTesting("fresh")).toContain(task.id);
   });
 
   it("plans: questions from the current run only, answers once, spec assigns in one step", async () => {

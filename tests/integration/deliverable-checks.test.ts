@@ -1,9 +1,10 @@
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CheckPolicy, type DeliverableInput, checkDeliverables, hostAllowed, refusePath } from "#app/services/deliverable-checks.server";
 
@@ -13,9 +14,47 @@ import { type CheckPolicy, type DeliverableInput, checkDeliverables, hostAllowed
 const TASK = "task-1";
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
+const isRoot = process.getuid?.() === 0;
+
+/**
+ * Processes of a checking browser: those started with the private HOME it is
+ * given (under the temp dir), and their descendants (Chromium's zygote starts
+ * renderers with an emptied environment).
+ */
+function browserProcesses(): Array<{ pid: number; uid: number; renderer: boolean; seccomp: number }> {
+  const all = new Map<number, { ppid: number; uid: number; renderer: boolean; seccomp: number; ours: boolean }>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const status = readFileSync(`/proc/${name}/status`, "utf8");
+      const environ = readFileSync(`/proc/${name}/environ`, "latin1").split("\0");
+      all.set(Number(name), {
+        ppid: Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]),
+        uid: Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]),
+        renderer: readFileSync(`/proc/${name}/cmdline`, "latin1").includes("--type=renderer"),
+        seccomp: Number(/^Seccomp:\s+(\d+)/m.exec(status)?.[1]),
+        ours: environ.some((e) => e.startsWith(`HOME=${path.join(os.tmpdir(), "mc-check-")}`)),
+      });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const ours = (pid: number, depth = 0): boolean => {
+    const p = all.get(pid);
+    return !!p && (p.ours || (depth < 10 && ours(p.ppid, depth + 1)));
+  };
+  return [...all].filter(([pid]) => ours(pid)).map(([pid, p]) => ({ pid, uid: p.uid, renderer: p.renderer, seccomp: p.seccomp }));
+}
+
+/** Every process of the browsers this file started has exited (a killed process takes a moment to go). */
+async function allGone(): Promise<void> {
+  for (let i = 0; i < 50 && browserProcesses().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(browserProcesses()).toEqual([]);
+}
 
 let root: string;
 let filesDir: string;
+let dataDir: string;
 let screenshotDir: string;
 let server: http.Server;
 let origin: string;
@@ -31,7 +70,7 @@ function urlItem(url: string): DeliverableInput {
 }
 
 function policy(extra: Partial<CheckPolicy> = {}): CheckPolicy {
-  return { filesDir, taskId: TASK, allowedHosts: [], chromiumPath: null, screenshotDir, ...extra };
+  return { filesDir, dataDir, taskId: TASK, allowedHosts: [], chromiumPath: null, screenshotDir, ...extra };
 }
 
 /** Test-only policy that may reach the loopback server. */
@@ -44,10 +83,21 @@ async function checkOne(item: DeliverableInput, p: CheckPolicy) {
   return outcome.results;
 }
 
+let savedTmpDir: string | undefined;
+let ownTmpDir: string | undefined;
+
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), "mc-deliverables-"));
-  filesDir = path.join(root, "files");
-  screenshotDir = path.join(root, "shots");
+  // The browsers this file starts get their private folders here, so
+  // browserProcesses() sees only them, not those of test files running alongside.
+  // Enterable (not listable) by the unprivileged account the browser runs as.
+  savedTmpDir = process.env.TMPDIR;
+  ownTmpDir = await mkdtemp(path.join(os.tmpdir(), "mc-deliverables-tmp-"));
+  await chmod(ownTmpDir, 0o711);
+  process.env.TMPDIR = ownTmpDir;
+  dataDir = path.join(root, "data");
+  filesDir = path.join(dataDir, "files");
+  screenshotDir = path.join(dataDir, "checks", TASK);
   const base = path.join(filesDir, TASK);
   await mkdir(path.join(base, "sub", "dir"), { recursive: true });
   await mkdir(path.join(base, "folder"));
@@ -129,6 +179,9 @@ for (const t of targets) {
 });
 
 afterAll(async () => {
+  if (savedTmpDir === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = savedTmpDir;
+  if (ownTmpDir) await rm(ownTmpDir, { recursive: true, force: true });
   server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   if (root) await rm(root, { recursive: true, force: true });
@@ -400,8 +453,7 @@ describe("HTML deliverables in headless Chromium", () => {
     const [file, html] = outcome.results;
     expect(file).toMatchObject({ kind: "file", ok: true });
     expect(html).toMatchObject({ kind: "html", ok: true, reason: null, details: { console_errors: [] } });
-    const shot = String(html!.details?.screenshot_path);
-    expect(path.dirname(shot)).toBe(screenshotDir);
+    const shot = path.join(screenshotDir, String(html!.details?.screenshot));
     expect(await png(shot)).toMatchObject({ signature: "89504e470d0a1a0a", width: 1280, height: 800 });
     expect((await png(shot)).size).toBeGreaterThan(1000);
   });
@@ -414,7 +466,7 @@ describe("HTML deliverables in headless Chromium", () => {
     const errors = html.details?.console_errors as string[];
     expect(errors).toEqual(["first problem", "second 42", expect.stringMatching(/^Uncaught Error: kaboom/)]);
     expect(html.message).toContain("3 console errors");
-    expect(existsSync(String(html.details?.screenshot_path))).toBe(true);
+    expect(existsSync(path.join(screenshotDir, String(html.details?.screenshot)))).toBe(true);
   });
 
   it.skipIf(!hasChromium)("renders offline: no request reaches the network", async () => {
@@ -439,6 +491,65 @@ describe("HTML deliverables in headless Chromium", () => {
     const outcome = await checkDeliverables([fileItem("spin.htm")], policy({ chromiumPath: CHROMIUM, timeoutMs: 3000 }));
     expect(outcome.results.find((r) => r.kind === "html")).toMatchObject({ ok: false, reason: "html_timeout" });
     expect(Date.now() - started).toBeLessThan(8000);
+  });
+
+  it.skipIf(!hasChromium)("times out with a reason that names the limit, and kills the whole browser", async () => {
+    const outcome = await checkDeliverables([fileItem("spin.htm")], policy({ chromiumPath: CHROMIUM, timeoutMs: 2000 }));
+    const html = outcome.results.find((r) => r.kind === "html")!;
+    expect(html).toMatchObject({ ok: false, reason: "html_timeout", message: "Rendering timed out after 2 s." });
+    expect(outcome.verdict).toBe("fail");
+    await allGone();
+  });
+
+  it.skipIf(!hasChromium || !isRoot)("renders as an unprivileged account when the server is root: root-only files stay unreadable", async () => {
+    // Two scripts outside the task's folder, loaded by absolute file URL: one
+    // anyone may read, one only root may. Both log an error when they run.
+    const open = await mkdtemp(path.join(os.tmpdir(), "mc-open-"));
+    await chmod(open, 0o755);
+    await writeFile(path.join(open, "open.js"), `console.error("open script ran");`, { mode: 0o644 });
+    const secret = path.join(root, "secret");
+    await mkdir(secret, { mode: 0o700 });
+    await writeFile(path.join(secret, "root-only.js"), `console.error("root-only script ran");`, { mode: 0o600 });
+    await writeFile(
+      path.join(filesDir, TASK, "privileged.html"),
+      `<!doctype html><html><body><script src="${pathToFileURL(path.join(open, "open.js")).href}"></script><script src="${pathToFileURL(path.join(secret, "root-only.js")).href}"></script></body></html>`,
+    );
+    try {
+      const outcome = await checkDeliverables([fileItem("privileged.html")], policy({ chromiumPath: CHROMIUM }));
+      const html = outcome.results.find((r) => r.kind === "html")!;
+      expect(html.details).toMatchObject({ browser_user: "nobody" });
+      const errors = html.details?.console_errors as string[];
+      // The technique works (a readable absolute script runs) ...
+      expect(errors).toContain("open script ran");
+      // ... and the root-only one could not even be read.
+      expect(errors).not.toContain("root-only script ran");
+      expect(errors).toEqual(expect.arrayContaining([expect.stringMatching(/ERR_(ACCESS_DENIED|FILE_NOT_FOUND).*root-only\.js/)]));
+    } finally {
+      await rm(open, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!hasChromium || !isRoot)("runs the renderer as nobody, with Chromium's sandbox when the host allows it", async () => {
+    // Watch /proc while a page spins: every process of a checking browser
+    // (found by its private HOME) must belong to the unprivileged account.
+    const seen = new Map<number, { uid: number; renderer: boolean; seccomp: number }>();
+    const rendering = checkDeliverables([fileItem("spin.htm")], policy({ chromiumPath: CHROMIUM, timeoutMs: 4000 }));
+    let done = false;
+    void rendering.finally(() => (done = true));
+    while (!done && ![...seen.values()].some((p) => p.renderer)) {
+      for (const p of browserProcesses()) seen.set(p.pid, p);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const outcome = await rendering;
+    const html = outcome.results.find((r) => r.kind === "html")!;
+    expect(html).toMatchObject({ reason: "html_timeout", details: { browser_user: "nobody" } });
+    const nobody = Number((await readFile("/etc/passwd", "utf8")).split("\n").find((l) => l.startsWith("nobody:"))!.split(":")[2]);
+    const renderers = [...seen.values()].filter((p) => p.renderer);
+    expect(renderers.length).toBeGreaterThan(0);
+    for (const p of seen.values()) expect(p.uid).toBe(nobody);
+    // Seccomp mode 2 (filter): the renderer is inside Chromium's sandbox.
+    if (html.details?.sandbox === true) for (const p of renderers) expect(p.seccomp).toBe(2);
+    await allGone();
   });
 
   it("skips the render when no browser is configured", async () => {
@@ -480,7 +591,64 @@ describe("checkDeliverables", () => {
     expect(failing).toMatchObject({ ok: false, checkable: 3 });
   });
 
+  it("checks at most maxDeliverables and reports the rest unchecked (verdict partial)", async () => {
+    const items = [fileItem("report.md"), { id: "n", type: "artifact" as const, title: "no path", path: null, url: null }, fileItem("sub/dir/notes.txt"), fileItem("empty.txt"), fileItem("nope.txt")];
+    const outcome = await checkDeliverables(items, policy({ maxDeliverables: 2 }));
+    expect(outcome).toMatchObject({ verdict: "partial", ok: true, checkable: 2, unchecked: 2 });
+    expect(outcome.results.map((r) => [r.kind, r.ok, r.details?.unchecked ?? null])).toEqual([
+      ["file", true, null],
+      ["skipped", true, null],
+      ["file", true, null],
+      ["skipped", true, "over_cap"],
+      ["skipped", true, "over_cap"],
+    ]);
+    expect(outcome.results[3]!.message).toBe('"deliverable empty.txt" was not checked: at most 2 deliverables are checked per task.');
+    // What was checked still decides a failure.
+    expect((await checkDeliverables([fileItem("empty.txt"), fileItem("report.md"), fileItem("nope.txt")], policy({ maxDeliverables: 2 }))).verdict).toBe("fail");
+  });
+
+  it("starts nothing after the task's deadline", async () => {
+    const outcome = await checkDeliverables([fileItem("report.md"), urlItem(`${origin}/ok`)], localPolicy({ deadline: Date.now() - 1 }));
+    expect(outcome).toMatchObject({ verdict: "partial", checkable: 0, unchecked: 2 });
+    expect(outcome.results.every((r) => r.kind === "skipped" && r.details?.unchecked === "out_of_time")).toBe(true);
+  });
+
+  it.skipIf(!hasChromium)("cuts a render at the task's deadline, fails it, and leaves the rest unchecked", async () => {
+    const outcome = await checkDeliverables([fileItem("spin.htm"), fileItem("report.md")], policy({ chromiumPath: CHROMIUM, deadline: Date.now() + 2500 }));
+    expect(outcome).toMatchObject({ verdict: "fail", unchecked: 1 });
+    expect(outcome.results.find((r) => r.kind === "html")).toMatchObject({ ok: false, reason: "html_timeout", message: expect.stringMatching(/^Rendering timed out after [\d.]+ s\.$/) });
+    expect(outcome.results.at(-1)).toMatchObject({ kind: "skipped", details: { unchecked: "out_of_time" } });
+    await allGone();
+  });
+
+  it.skipIf(!hasChromium)("stops a render when its signal fires, killing the browser", async () => {
+    const controller = new AbortController();
+    const rendering = checkDeliverables([fileItem("spin.htm")], policy({ chromiumPath: CHROMIUM, signal: controller.signal }));
+    while (browserProcesses().every((p) => !p.renderer)) await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort();
+    const outcome = await rendering;
+    expect(outcome.stopped).toBe(true);
+    expect(outcome.results.find((r) => r.kind === "html")).toMatchObject({ ok: false, reason: "check_stopped" });
+    expect((await checkDeliverables([fileItem("report.md")], policy({ signal: controller.signal }))).stopped).toBe(true);
+    await allGone();
+  });
+
+  it.skipIf(!hasChromium)("never names a server path in a result: page URLs are relative to the task's folder, Node's errors scrubbed", async () => {
+    const missing = await checkDeliverables([fileItem("missing-script.html")], policy({ chromiumPath: CHROMIUM }));
+    expect(missing.results.find((r) => r.kind === "html")?.details?.console_errors).toEqual([expect.stringMatching(/ERR_FILE_NOT_FOUND \(missing\.js\)$/)]);
+    // A screenshot folder that cannot be created: Node's message names the path it tried.
+    const blocked = path.join(dataDir, "not-a-folder");
+    await writeFile(blocked, "a file where the screenshot folder should be");
+    const broken = await checkDeliverables([fileItem("clean.html")], policy({ chromiumPath: CHROMIUM, screenshotDir: path.join(blocked, "shots") }));
+    const html = broken.results.find((r) => r.kind === "html")!;
+    expect(html).toMatchObject({ ok: false, reason: "html_load_failed", message: expect.stringContaining("<data>/not-a-folder/shots") });
+    for (const outcome of [missing, broken]) {
+      const text = JSON.stringify(outcome);
+      for (const dir of [root, dataDir, filesDir, os.tmpdir() + "/"]) expect(text).not.toContain(dir);
+    }
+  });
+
   it("passes vacuously when nothing is checkable", async () => {
-    expect(await checkDeliverables([], policy())).toEqual({ ok: true, checkable: 0, results: [] });
+    expect(await checkDeliverables([], policy())).toEqual({ verdict: "none_checkable", ok: true, checkable: 0, unchecked: 0, stopped: false, results: [] });
   });
 });

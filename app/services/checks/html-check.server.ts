@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import type { ChildProcess } from "node:child_process";
+import { mkdir, realpath, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { pathToFileURL } from "node:url";
+import { type PathRoot, scrubPaths } from "#app/domain/path-scrub";
+import { CHECK_BROWSER_FLAGS, browserLaunch, privateDir, spawnBrowser, StageTooLarge, stageFolder, stopBrowser } from "./browser.server";
 import { type CdpEvent, CdpPipe } from "./cdp-pipe.server";
-import { CHROMIUM_FLAGS } from "./chromium-flags";
-import { type CheckPolicy, type CheckResult, type DeliverableInput, fail, pass } from "./types.server";
+import { type CheckPolicy, type CheckResult, type DeliverableInput, checkTimeout, fail, pass, seconds } from "./types.server";
 
 // Renders an HTML deliverable offline in headless Chromium, screenshots it and
 // collects console errors.
@@ -21,9 +21,12 @@ import { type CheckPolicy, type CheckResult, type DeliverableInput, fail, pass }
 // The network is cut three ways: every request goes through a proxy on the
 // discard port (refused at once), "<-loopback>" removes Chromium's implicit
 // proxy bypass for localhost, and the host resolver answers NOTFOUND for every
-// name, so not even a DNS query leaves. The profile is a fresh temp dir that
-// is deleted afterwards. The browser runs in its own process group, killed
-// whole on timeout.
+// name, so not even a DNS query leaves. The browser runs as an unprivileged
+// account with Chromium's sandbox when the host allows it (browser.server.ts),
+// from a private folder holding its profile and a copy of the task's folder,
+// deleted afterwards; it runs in its own process group, killed whole at the
+// deadline. Page scripts stay on: the check reports uncaught exceptions and
+// console.error calls, which only running the page can show.
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** After "load": time for timers, promise rejections and failed fetches to report. */
@@ -32,11 +35,9 @@ const WIDTH = 1280;
 const HEIGHT = 800;
 const MAX_ERRORS = 50;
 
-const BASE_FLAGS = ["--headless", ...CHROMIUM_FLAGS];
-
 function browserArgs(userDataDir: string): string[] {
   return [
-    ...BASE_FLAGS,
+    ...CHECK_BROWSER_FLAGS,
     "--proxy-server=127.0.0.1:9",
     "--proxy-bypass-list=<-loopback>",
     "--host-resolver-rules=MAP * ~NOTFOUND",
@@ -69,6 +70,8 @@ class ConsoleCollector {
   readonly errors: string[] = [];
   readonly blocked: string[] = [];
 
+  constructor(private readonly roots: PathRoot[]) {}
+
   handle(event: CdpEvent): void {
     const p = event.params;
     if (event.method === "Runtime.consoleAPICalled" && (p.type === "error" || p.type === "assert")) {
@@ -84,7 +87,7 @@ class ConsoleCollector {
       // Remote loads fail because the check runs offline, not because the
       // deliverable is broken: reported, not counted. A missing local file is.
       if (entry.source === "network" && entry.url && !entry.url.startsWith("file:")) {
-        if (this.blocked.length < MAX_ERRORS) this.blocked.push(entry.url);
+        if (this.blocked.length < MAX_ERRORS) this.blocked.push(scrubPaths(entry.url, this.roots));
         return;
       }
       this.add(`${entry.text ?? "error"}${entry.url ? ` (${entry.url})` : ""}`);
@@ -92,23 +95,12 @@ class ConsoleCollector {
   }
 
   private add(message: string): void {
-    if (this.errors.length < MAX_ERRORS) this.errors.push(firstLine(message));
+    if (this.errors.length < MAX_ERRORS) this.errors.push(firstLine(scrubPaths(message, this.roots)));
   }
 }
 
 function safeName(text: string): string {
   return text.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 80) || "_";
-}
-
-function killGroup(child: ChildProcess): void {
-  if (child.pid === undefined) return;
-  try {
-    // Negative pid: the group this spawn created (detached), i.e. only our
-    // browser and its renderer/zygote/utility helpers.
-    process.kill(-child.pid, "SIGKILL");
-  } catch {
-    // Group already gone.
-  }
 }
 
 class RenderFailure extends Error {
@@ -155,43 +147,64 @@ export async function checkHtml(item: DeliverableInput, realPath: string, policy
   if (!policy.chromiumPath) {
     return { deliverable_id: id, kind: "skipped", ok: true, reason: null, message: "No browser is configured, so the page was not rendered." };
   }
-  const timeoutMs = policy.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const userDataDir = await mkdtemp(path.join(os.tmpdir(), "mc-chromium-"));
-  const collector = new ConsoleCollector();
+  const launch = await browserLaunch(policy.chromiumPath, policy.browserUser ?? "nobody", policy.log);
+  if ("refused" in launch) {
+    return { deliverable_id: id, kind: "skipped", ok: true, reason: null, message: "The page was not rendered: the server cannot run a browser safely (see its log)." };
+  }
+  const timeoutMs = checkTimeout(policy, DEFAULT_TIMEOUT_MS);
+  const workDir = await privateDir(launch.user);
+  const pageRoot = path.join(workDir, "page");
+  // The copy the page renders from stands for the task's folder in everything reported.
+  const pageRoots: PathRoot[] = [
+    { root: pathToFileURL(pageRoot).href, as: "" },
+    { root: pageRoot, as: "" },
+  ];
+  const collector = new ConsoleCollector(pageRoots);
+  const sandbox = { browser_user: launch.user?.name ?? null, sandbox: launch.sandbox };
   let child: ChildProcess | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
   let stderrTail = "";
   let graceMs = 0; // only a browser that rendered is given time to close itself
   try {
-    await mkdir(policy.screenshotDir, { recursive: true });
-    const screenshotPath = path.join(policy.screenshotDir, `${safeName(policy.taskId)}-${safeName(id)}.png`);
-
-    child = spawn(policy.chromiumPath, browserArgs(userDataDir), {
-      stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"],
-      detached: true, // own process group, so killGroup reaches every helper
+    // One deadline from here on: copying the folder and starting the browser count too.
+    const stopped = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RenderFailure("html_timeout", `Rendering timed out after ${seconds(timeoutMs)} s.`)), timeoutMs);
+      onAbort = () => reject(new RenderFailure("check_stopped", "The check was stopped before it finished."));
+      if (policy.signal?.aborted) onAbort();
+      else policy.signal?.addEventListener("abort", onAbort, { once: true });
     });
+    stopped.catch(() => {});
+
+    // Bounded (STAGE_MAX_BYTES), so awaited whole: a copy never outlives its folder.
+    const base = await realpath(path.resolve(policy.filesDir, policy.taskId));
+    await stageFolder(base, pageRoot, launch.user);
+    const page = path.join(pageRoot, path.relative(base, realPath));
+
+    child = spawnBrowser(launch, browserArgs(path.join(workDir, "profile")), workDir, ["ignore", "ignore", "pipe", "pipe", "pipe"]);
     const browser = child;
     // Drained so a chatty browser never blocks on a full stderr pipe.
     browser.stderr?.setEncoding("utf8");
     browser.stderr?.on("data", (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-2000);
     });
-
-    const stopped = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RenderFailure("html_timeout", `The page did not finish loading within ${timeoutMs} ms.`)), timeoutMs);
-      browser.once("error", (error) => reject(new RenderFailure("html_load_failed", `The browser could not be started (${error.message}).`)));
+    const exited = new Promise<never>((_, reject) => {
+      browser.once("error", (error: NodeJS.ErrnoException) => reject(new RenderFailure("html_load_failed", `The browser could not be started (${error.code ?? "error"}).`)));
       browser.once("exit", (code, signal) => reject(new RenderFailure("html_load_failed", `The browser exited early (${signal ?? code}).`)));
     });
-    // No pid: spawn failed (e.g. ENOENT); `stopped` rejects with why.
-    if (browser.pid === undefined) await stopped;
-    const png = await Promise.race([render(browser, pathToFileURL(realPath).href, collector), stopped]);
+    // No pid: spawn failed (e.g. ENOENT); `exited` rejects with why.
+    if (browser.pid === undefined) await exited;
+    const png = await Promise.race([render(browser, pathToFileURL(page).href, collector), stopped, exited]);
     graceMs = 1000;
 
+    await mkdir(policy.screenshotDir, { recursive: true });
+    const screenshot = `${safeName(policy.taskId)}-${safeName(id)}.png`;
+    const screenshotPath = path.join(policy.screenshotDir, screenshot);
     const partial = `${screenshotPath}.${process.pid}.partial`;
     await writeFile(partial, png);
     await rename(partial, screenshotPath); // readers never see a half-written image
 
-    const details = { console_errors: collector.errors, blocked_requests: collector.blocked, screenshot_path: screenshotPath };
+    const details = { console_errors: collector.errors, blocked_requests: collector.blocked, screenshot, ...sandbox };
     if (collector.errors.length > 0) {
       const count = collector.errors.length;
       return fail(id, "html", "html_console_errors", `The page logged ${count} console error${count === 1 ? "" : "s"}; first: ${collector.errors[0]}`, details);
@@ -199,41 +212,22 @@ export async function checkHtml(item: DeliverableInput, realPath: string, policy
     const offline = collector.blocked.length > 0 ? ` (${collector.blocked.length} network request(s) blocked: pages are checked offline)` : "";
     return pass(id, "html", `The page loaded without console errors${offline}.`, details);
   } catch (error) {
-    const failure = error instanceof RenderFailure ? error : new RenderFailure("html_load_failed", `The page could not be rendered (${error instanceof Error ? error.message : String(error)}).`);
-    return fail(id, "html", failure.reason, failure.message, {
+    const failure =
+      error instanceof RenderFailure
+        ? error
+        : error instanceof StageTooLarge
+          ? new RenderFailure("html_folder_too_large", `The page was not rendered: the task's folder holds ${error.message}, and pages render from a private copy of it.`)
+          : new RenderFailure("html_load_failed", `The page could not be rendered (${error instanceof Error ? error.message : String(error)}).`);
+    return fail(id, "html", failure.reason, scrubPaths(failure.message, pageRoots), {
       console_errors: collector.errors,
       blocked_requests: collector.blocked,
-      browser_stderr: stderrTail.slice(-500),
+      browser_stderr: scrubPaths(stderrTail.slice(-500), pageRoots),
+      ...sandbox,
     });
   } finally {
     clearTimeout(timer);
+    if (onAbort) policy.signal?.removeEventListener("abort", onAbort);
     if (child) await stopBrowser(child, graceMs);
-    await rm(userDataDir, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
+    await rm(workDir, { recursive: true, force: true, maxRetries: 3, retryDelay: 100 });
   }
-}
-
-/**
- * Waits up to `graceMs` for the browser to exit by itself (after Browser.close),
- * then asks with SIGTERM (Chromium then reaps its own helpers), then kills the
- * whole group, even if the main process already exited: helpers (zygote,
- * utility processes) can outlive it. At most graceMs + 3 s.
- */
-async function stopBrowser(child: ChildProcess, graceMs: number): Promise<void> {
-  const running = () => child.exitCode === null && child.signalCode === null;
-  const waitExit = (ms: number) =>
-    new Promise<void>((resolve) => {
-      if (!running()) return resolve();
-      const timer = setTimeout(resolve, ms);
-      child.once("exit", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  if (graceMs > 0) await waitExit(graceMs);
-  if (running()) {
-    child.kill("SIGTERM");
-    await waitExit(1000);
-  }
-  killGroup(child);
-  await waitExit(2000);
 }

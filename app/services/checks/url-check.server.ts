@@ -2,7 +2,7 @@ import { promises as dns, type LookupAddress, type LookupOptions } from "node:dn
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { classifyIp, isIpLiteral } from "#app/domain/ip-ranges";
-import { type CheckPolicy, type CheckResult, type DeliverableInput, fail, pass } from "./types.server";
+import { type CheckPolicy, type CheckResult, type DeliverableInput, checkTimeout, fail, pass, seconds } from "./types.server";
 
 // A URL deliverable is fetched from the server, so the URL is an SSRF vector:
 // an agent could point it at the metadata endpoint, the database or an admin
@@ -57,7 +57,7 @@ class CheckFailure extends Error {
 /** Rejects when the deadline passes first; the abort signal cancels sockets. */
 function beforeDeadline<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new CheckFailure("url_timeout", "The URL did not answer in time."));
+    const onAbort = () => reject(stopReason(signal));
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
@@ -159,9 +159,14 @@ function get(url: URL, vetted: Address, signal: AbortSignal): Promise<Response> 
   });
 }
 
+/** Why the check's signal fired: its deadline passed, or the caller stopped it. */
+function stopReason(signal: AbortSignal): CheckFailure {
+  return signal.reason instanceof CheckFailure ? signal.reason : new CheckFailure("url_timeout", "The URL did not answer in time.");
+}
+
 function describeError(error: unknown, signal: AbortSignal): CheckFailure {
   if (error instanceof CheckFailure) return error;
-  if (signal.aborted) return new CheckFailure("url_timeout", "The URL did not answer in time.");
+  if (signal.aborted) return stopReason(signal);
   const code = (error as NodeJS.ErrnoException).code ?? null;
   const text = error instanceof Error ? error.message : String(error);
   return new CheckFailure("url_request_failed", `The URL could not be fetched (${code ?? text}).`, { code, error: text });
@@ -170,8 +175,11 @@ function describeError(error: unknown, signal: AbortSignal): CheckFailure {
 export async function checkUrl(item: DeliverableInput, rawUrl: string, policy: CheckPolicy): Promise<CheckResult> {
   const id = item.id;
   const controller = new AbortController();
-  const timeoutMs = policy.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const timeoutMs = checkTimeout(policy, DEFAULT_TIMEOUT_MS);
+  const timer = setTimeout(() => controller.abort(new CheckFailure("url_timeout", `The URL did not answer within ${seconds(timeoutMs)} s.`)), timeoutMs);
+  const stop = () => controller.abort(new CheckFailure("check_stopped", "The check was stopped before it finished."));
+  if (policy.signal?.aborted) stop();
+  else policy.signal?.addEventListener("abort", stop, { once: true });
   const redirects: string[] = [];
   try {
     let url: URL;
@@ -216,5 +224,6 @@ export async function checkUrl(item: DeliverableInput, rawUrl: string, policy: C
     return fail(id, "url", failure.reason, failure.message, { url: rawUrl, redirects, ...failure.details });
   } finally {
     clearTimeout(timer);
+    policy.signal?.removeEventListener("abort", stop);
   }
 }

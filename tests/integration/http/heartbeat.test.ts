@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { SECRETS, seedAgent, seedRunningTask, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
 import { type RunningServer, startServer } from "#tests/support/server";
+import { until } from "#tests/support/until";
 
 interface Receipt {
   run_id: string;
@@ -22,7 +23,7 @@ describe("heartbeat", () => {
   let pg: TestPostgres;
   let server: RunningServer;
   let ws: { id: string };
-  let agent: { id: string };
+  let agent: { id: string; token: string };
 
   const beat = async (init: RequestInit & { query?: string } = {}) =>
     fetch(`${server.url}/api/heartbeat${init.query ?? `?token=${SECRETS.MC_API_TOKEN}`}`, init);
@@ -32,7 +33,9 @@ describe("heartbeat", () => {
 
   beforeAll(async () => {
     pg = await createTestPostgres();
-    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS, STALL_MINUTES: "5", FILES_DIR: filesDir } });
+    server = await startServer({
+      env: { DATABASE_URL: pg.url, ...SECRETS, STALL_MINUTES: "5", FILES_DIR: filesDir, TESTING_TASK_BUDGET_S: "15", TESTING_MAX_DELIVERABLES: "3" },
+    });
     ws = await seedWorkspace(pg.db);
     agent = await seedAgent(pg.db, ws.id, "Beat");
   });
@@ -123,15 +126,29 @@ describe("heartbeat", () => {
     expect(await taskRow(pg.db, task.id)).toMatchObject({ status: "assigned", dispatch_attempts: 0 });
   });
 
+  const toTesting = async (title: string, deliverables: Array<Record<string, string>>, files: Record<string, string> = {}) => {
+    const task = await seedRunningTask(pg.db, ws.id, agent.id, { title });
+    mkdirSync(path.join(filesDir, task.id), { recursive: true });
+    for (const [name, content] of Object.entries(files)) writeFileSync(path.join(filesDir, task.id, name), content);
+    for (const d of deliverables) {
+      await pg.db.rpc("agent_add_deliverable", { p_agent_id: agent.id, p_task_id: task.id, p_fields: d });
+    }
+    await pg.db.rpc("complete_task", { p_task_id: task.id, p_source: "agent_api", p_summary: "", p_run_id: null, p_actor: { type: "system" } });
+    return task.id;
+  };
+  const expiredApproval = async () => {
+    const task = await seedTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id });
+    const [a] = await sql<{ id: string }>(
+      pg.db,
+      "insert into approvals (task_id, requested_by_agent_id, action, digest, expires_at) values ($1, $2, 'deploy', $3, now() - interval '1 second') returning id",
+      [task.id, agent.id, "a".repeat(64)],
+    );
+    return { taskId: task.id, approvalId: a!.id };
+  };
+  const checkFailures = (taskId: string) =>
+    sql<{ message: string; metadata: { reason: string } }>(pg.db, "select message, metadata from task_activities where task_id = $1 and type = 'check_failed' order by created_at", [taskId]);
+
   it("checks deliverables in testing: pass → review, fail → rework with reasons, nothing checkable → review with an alert", async () => {
-    const toTesting = async (title: string, deliverables: Array<Record<string, string>>) => {
-      const task = await seedRunningTask(pg.db, ws.id, agent.id, { title });
-      for (const d of deliverables) {
-        await pg.db.rpc("agent_add_deliverable", { p_agent_id: agent.id, p_task_id: task.id, p_fields: d });
-      }
-      await pg.db.rpc("complete_task", { p_task_id: task.id, p_source: "agent_api", p_summary: "", p_run_id: null, p_actor: { type: "system" } });
-      return task.id;
-    };
     const good = await toTesting("good", [{ type: "file", title: "Report", path: "report.md" }]);
     mkdirSync(path.join(filesDir, good), { recursive: true });
     writeFileSync(path.join(filesDir, good, "report.md"), "# Findings\n");
@@ -153,16 +170,84 @@ describe("heartbeat", () => {
   });
 
   it("expires pending approvals", async () => {
-    const task = await seedTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id });
-    const [a] = await sql<{ id: string }>(
-      pg.db,
-      "insert into approvals (task_id, requested_by_agent_id, action, digest, expires_at) values ($1, $2, 'deploy', $3, now() - interval '1 second') returning id",
-      [task.id, agent.id, "a".repeat(64)],
+    const { taskId, approvalId } = await expiredApproval();
+    const r = await receipt();
+    expect(r.actions).toContainEqual({ task_id: taskId, action: "approval_expired", reason: "expired", ok: true });
+    expect((await sql<{ status: string }>(pg.db, "select status from approvals where id = $1", [approvalId]))[0]!.status).toBe("expired");
+  });
+
+  it("renders a hostile page outside the lock: it fails on the task's time budget while another run still does its work", async () => {
+    const spin = await toTesting("spin", [{ type: "file", title: "Spinner", path: "spin.html" }], { "spin.html": "<!doctype html><script>while (true) {}</script>" });
+    let firstSettled = false;
+    const first = receipt().finally(() => (firstSettled = true));
+    await until("the spinning page's check to be claimed", async () => (await sql(pg.db, "select 1 from testing_claims where task_id = $1", [spin])).length > 0);
+    const { taskId, approvalId } = await expiredApproval();
+    // The first run leaves the lock once its quick steps are done; until then another run is skipped.
+    const second = await until("a second run to go ahead", async () => {
+      const r = (await receipt()) as Receipt | { skipped: string };
+      return "run_id" in r ? r : null;
+    });
+    expect(firstSettled).toBe(false); // the page cannot finish before its budget runs out
+    expect(second.actions).toContainEqual({ task_id: taskId, action: "approval_expired", reason: "expired", ok: true });
+    expect(second.actions.filter((a) => a.task_id === spin)).toEqual([]); // never checked twice at once
+    expect((await sql<{ status: string }>(pg.db, "select status from approvals where id = $1", [approvalId]))[0]!.status).toBe("expired");
+
+    const r = await first;
+    expect(r.actions).toContainEqual({ task_id: spin, action: "checks_fail", reason: "html_timeout", ok: false });
+    expect(await taskRow(pg.db, spin)).toMatchObject({ status: "assigned", alert_reason: "checks_failed" });
+    expect((await checkFailures(spin)).map((f) => f.message)).toEqual(["Rendering timed out after 15 s."]);
+    expect(await sql(pg.db, "select 1 from testing_claims where task_id = $1", [spin])).toEqual([]);
+    // How the browser runs is decided once and logged: as nobody when the server is root, sandboxed if the host allows.
+    const modes = server.logs.filter((l) => l.event === "checks.browser");
+    expect(modes).toEqual([expect.objectContaining({ user: process.getuid?.() === 0 ? "nobody" : null, sandbox: expect.any(Boolean) })]);
+  }, 90_000);
+
+  it("checks at most TESTING_MAX_DELIVERABLES per task and sends the task to a human for the rest", async () => {
+    const names = ["a.md", "b.md", "c.md", "d.md", "e.md"];
+    const task = await toTesting(
+      "many",
+      names.map((n) => ({ type: "file", title: n, path: n })),
+      Object.fromEntries(names.map((n) => [n, `# ${n}\n`])),
     );
     const r = await receipt();
-    expect(r.actions).toContainEqual({ task_id: task.id, action: "approval_expired", reason: "expired", ok: true });
-    expect((await sql<{ status: string }>(pg.db, "select status from approvals where id = $1", [a!.id]))[0]!.status).toBe("expired");
+    expect(r.actions).toContainEqual({ task_id: task, action: "checks_partial", reason: null, ok: true });
+    expect(await taskRow(pg.db, task)).toMatchObject({ status: "review", alert_reason: "deliverables_unchecked" });
+    const [summary] = await sql<{ metadata: { results: Array<{ kind: string; details?: { unchecked?: string } }> } }>(
+      pg.db,
+      "select metadata from task_activities where task_id = $1 and type = 'checks_partial'",
+      [task],
+    );
+    expect(summary!.metadata.results.map((x) => x.details?.unchecked ?? x.kind)).toEqual(["file", "file", "file", "over_cap", "over_cap"]);
   });
+
+  it("tells the agent why a check failed without naming a server path", async () => {
+    const task = await toTesting(
+      "paths",
+      [
+        { type: "file", title: "Page", path: "page.html" },
+        { type: "file", title: "Gone", path: "sub/gone.md" },
+      ],
+      { "page.html": `<!doctype html><script src="missing.js"></script><script>throw new Error("broken at " + location.href)</script>` },
+    );
+    const r = await receipt();
+    expect(r.actions).toContainEqual({ task_id: task, action: "checks_fail", reason: expect.stringMatching(/html_console_errors/), ok: false });
+    const failures = await checkFailures(task);
+    expect(failures.map((f) => f.metadata.reason).sort()).toEqual(["file_missing", "html_console_errors"]);
+    const html = failures.find((f) => f.metadata.reason === "html_console_errors")! as unknown as { message: string; metadata: { details: { console_errors: string[] } } };
+    expect(html.message).toMatch(/^The page logged 2 console errors; first: /);
+    // Page URLs are shown relative to the task's folder.
+    expect(html.metadata.details.console_errors).toHaveLength(2);
+    expect(html.metadata.details.console_errors).toEqual(
+      expect.arrayContaining([expect.stringMatching(/ERR_FILE_NOT_FOUND \(missing\.js\)$/), expect.stringMatching(/^Uncaught Error: broken at page\.html$/)]),
+    );
+    const res = await fetch(`${server.url}/api/agent/tasks/${task}`, { headers: { authorization: `Bearer ${agent.token}` } });
+    expect(res.status).toBe(200);
+    const shown = await res.text();
+    expect(shown).toContain("sent back for rework");
+    for (const text of [shown, JSON.stringify(failures)]) {
+      for (const dir of [filesDir, server.dataDir, os.tmpdir() + "/", "file:///"]) expect(text).not.toContain(dir);
+    }
+  }, 60_000);
 });
 
 // Two instances claiming from one database never get the same task.
