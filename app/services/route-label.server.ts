@@ -1,8 +1,10 @@
 import { type RouteObject, matchRoutes } from "react-router";
 
-// Turns a request path into the route pattern it matched ("/w/:slug/tasks/:taskId"),
-// for metric labels and span names: never a raw path, so label values stay bounded
-// by the route table. Matching uses React Router's own matcher on the build's routes.
+// Matches a request path against the build's route table with React Router's
+// own matcher, for what the server entry decides before React Router runs:
+// the route pattern it matched ("/w/:slug/tasks/:taskId"), for metric labels
+// and span names (never a raw path, so label values stay bounded by the route
+// table), and which routes matched, for the methods they take.
 
 /** The part of a React Router server build's route manifest we need. */
 export interface ManifestRoute {
@@ -13,7 +15,17 @@ export interface ManifestRoute {
   caseSensitive?: boolean;
 }
 
-export function createRouteLabeler(manifest: Record<string, ManifestRoute | undefined>): (pathname: string) => string {
+export interface RouteMatch {
+  /** The matched pattern, without the `.data` suffix. */
+  pattern: string;
+  /** A single-fetch data request (`/x.data`, `/_root.data`) for the page at the pattern. */
+  data: boolean;
+  /** The matched routes' ids, outermost first. */
+  ids: string[];
+}
+
+/** Matches paths to routes; null for a path no route matches. Answers are remembered (bounded). */
+export function createRouteMatcher(manifest: Record<string, ManifestRoute | undefined>): (pathname: string) => RouteMatch | null {
   const nodes = new Map<string, RouteObject & { children?: RouteObject[] }>();
   const all = Object.values(manifest).filter((r): r is ManifestRoute => r !== undefined);
   for (const r of all) {
@@ -28,36 +40,44 @@ export function createRouteLabeler(manifest: Record<string, ManifestRoute | unde
   }
 
   // matchRoutes flattens and ranks the whole route table on every call; a
-  // busy path (an agent posting to its task) is labelled once, then looked up.
-  const seen = new Map<string, string>();
-  return (pathname: string): string => {
+  // busy path (an agent posting to its task) is matched once, then looked up.
+  const seen = new Map<string, RouteMatch | null>();
+  return (pathname: string): RouteMatch | null => {
     let hit = seen.get(pathname);
     if (hit === undefined) {
       if (seen.size >= 2000) seen.clear();
-      hit = labelOf(pathname);
+      hit = matchOf(pathname);
       seen.set(pathname, hit);
     }
     return hit;
   };
 
-  function labelOf(pathname: string): string {
+  function matchOf(pathname: string): RouteMatch | null {
     let path = pathname;
-    let suffix = "";
+    let data = false;
     // Single-fetch data requests: /_root.data is the index, /x.data is /x.
     if (path === "/_root.data") {
       path = "/";
-      suffix = ".data";
+      data = true;
     } else if (path.endsWith(".data")) {
       path = path.slice(0, -".data".length);
-      suffix = ".data";
+      data = true;
     }
-    if (path === "/__manifest") return "/__manifest";
     const matches = matchRoutes(roots, path);
-    if (!matches || matches.length === 0) return "unmatched";
+    if (!matches || matches.length === 0) return null;
     const pattern = `/${matches
       .map((m) => m.route.path ?? "")
       .filter((p) => p !== "")
       .join("/")}`.replace(/\/{2,}/g, "/");
-    return `${pattern.length > 1 ? pattern.replace(/\/$/, "") : pattern}${suffix}`;
+    return { pattern: pattern.length > 1 ? pattern.replace(/\/$/, "") : pattern, data, ids: matches.map((m) => m.route.id!) };
   }
+}
+
+export function createRouteLabeler(manifest: Record<string, ManifestRoute | undefined>): (pathname: string) => string {
+  const match = createRouteMatcher(manifest);
+  return (pathname: string): string => {
+    if (pathname === "/__manifest") return "/__manifest";
+    const hit = match(pathname);
+    return hit ? `${hit.pattern}${hit.data ? ".data" : ""}` : "unmatched";
+  };
 }
