@@ -10,7 +10,7 @@ import { getEnv } from "#app/env.server";
 import { startErrorReporting, stopErrorReporting } from "#app/services/error-reporting.server";
 import { createHttpObserver } from "#app/services/http-observer.server";
 import { createLogger, redactUrl } from "#app/services/logger.server";
-import { createMethodGate } from "#app/services/method-gate.server";
+import { createRequestGate } from "#app/services/request-gate.server";
 import { getRuntime, stopRuntime } from "#app/services/runtime.server";
 import { BASE_SECURITY_HEADERS } from "#app/services/security-headers.server";
 import { startTelemetry, stopTelemetry } from "#app/services/telemetry.server";
@@ -57,7 +57,7 @@ async function main(argv: string[]): Promise<void> {
   const serveStatic = createStaticHandler(clientDir);
   const handle = createRequestListener({ build, mode: "production" });
   const observer = createHttpObserver(build.routes);
-  const methodGate = createMethodGate(build.routes);
+  const requestGate = createRequestGate(build.routes);
   const https = env.publicUrl.startsWith("https:");
 
   const server = createServer(async (req, res) => {
@@ -86,9 +86,9 @@ async function main(argv: string[]): Promise<void> {
       await observed.run(async () => {
         if (await serveStatic(req, res)) return;
         observed.routed();
-        const refused = methodGate(req.method ?? "GET", req.url ?? "/");
+        const refused = requestGate(req.method ?? "GET", req.url ?? "/");
         if (refused) {
-          res.writeHead(405, { Allow: refused.allow.join(", "), "Content-Type": refused.contentType, "Cache-Control": "no-store" });
+          res.writeHead(refused.status, { ...(refused.allow ? { Allow: refused.allow.join(", ") } : {}), "Content-Type": refused.contentType, "Cache-Control": "no-store" });
           res.end(refused.body);
           return;
         }

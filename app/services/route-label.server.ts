@@ -18,13 +18,23 @@ export interface ManifestRoute {
 export interface RouteMatch {
   /** The matched pattern, without the `.data` suffix. */
   pattern: string;
-  /** A single-fetch data request (`/x.data`, `/_root.data`) for the page at the pattern. */
+  /** A single-fetch data request (`/x.data`, `/_.data`) for the page at the pattern. */
   data: boolean;
   /** The matched routes' ids, outermost first. */
   ids: string[];
 }
 
-/** Matches paths to routes; null for a path no route matches. Answers are remembered (bounded). */
+/** Whether a path is valid percent-encoding (React Router warns about, and matches the raw text of, one that is not). */
+export function decodesAsPath(pathname: string): boolean {
+  // The decoded text is compared, not dropped: a bare call would be removed by the bundler as side-effect free.
+  try {
+    return decodeURIComponent(pathname).length >= 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Matches paths to routes; null for a path no route matches, or one that does not decode. Answers are remembered (bounded). */
 export function createRouteMatcher(manifest: Record<string, ManifestRoute | undefined>): (pathname: string) => RouteMatch | null {
   const nodes = new Map<string, RouteObject & { children?: RouteObject[] }>();
   const all = Object.values(manifest).filter((r): r is ManifestRoute => r !== undefined);
@@ -53,16 +63,11 @@ export function createRouteMatcher(manifest: Record<string, ManifestRoute | unde
   };
 
   function matchOf(pathname: string): RouteMatch | null {
-    let path = pathname;
-    let data = false;
-    // Single-fetch data requests: /_root.data is the index, /x.data is /x.
-    if (path === "/_root.data") {
-      path = "/";
-      data = true;
-    } else if (path.endsWith(".data")) {
-      path = path.slice(0, -".data".length);
-      data = true;
-    }
+    if (!decodesAsPath(pathname)) return null;
+    // Single-fetch data requests, as React Router reads them (getNormalizedPath):
+    // /_.data is the index, /x/_.data is /x/, /x.data is /x.
+    const data = pathname.endsWith(".data");
+    const path = pathname.endsWith("/_.data") ? pathname.slice(0, -"_.data".length) : data ? pathname.slice(0, -".data".length) : pathname;
     const matches = matchRoutes(roots, path);
     if (!matches || matches.length === 0) return null;
     const pattern = `/${matches

@@ -16,6 +16,8 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Log lines at level error or fatal. */
   errors(): Array<Record<string, unknown>>;
+  /** What the process wrote to stderr (React Router prints unexpected errors there). */
+  stderr(): string;
 }
 
 export interface StartOptions {
@@ -95,6 +97,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     logs,
     process: child,
     errors: () => logs.filter((l) => l.level === "error" || l.level === "fatal"),
+    stderr: () => stderr,
     async stop(signal = "SIGTERM") {
       if (child.exitCode !== null) return child.exitCode;
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

@@ -1,11 +1,15 @@
 import { AppError } from "#app/domain/errors";
-import { type ManifestRoute, createRouteMatcher } from "./route-label.server";
+import { type ManifestRoute, createRouteMatcher, decodesAsPath } from "./route-label.server";
 
-// The methods each route takes, decided from the build's route table before
-// React Router runs. React Router itself cannot answer every method: OPTIONS,
-// TRACE, CONNECT or an invented method on a page ends in a 500 (some cannot
-// even become a Fetch Request), and a page action answers PUT or DELETE as if
-// it were POST. Here every refusal is a 405 with an Allow header.
+// What the server entry refuses before React Router runs, from the request
+// line alone and the build's route table:
+//
+// - a path that is not valid percent-encoding (400): React Router would log
+//   a warning for every such request and match the raw text;
+// - a method the route does not take (405 with Allow). React Router itself
+//   cannot answer every method: OPTIONS, TRACE, CONNECT or an invented method
+//   on a page ends in a 500 (some cannot even become a Fetch Request), and a
+//   page action answers PUT or DELETE as if it were POST.
 //
 // Pages (routes that render) take GET and HEAD, and POST when the route the
 // form posts to has an action; that is all an HTML form can send. Resource
@@ -40,29 +44,34 @@ function hasBareIndex(search: string): boolean {
   return new URLSearchParams(search).getAll("index").some((v) => v === "");
 }
 
-/** A 405 answer: pages get text, resource routes the JSON error every endpoint uses. */
-export interface MethodRefusal {
-  allow: string[];
+/** A refusal: pages get text, resource routes the JSON error every endpoint uses. */
+export interface RequestRefusal {
+  status: 400 | 405;
+  /** The methods the route takes, for a 405. */
+  allow?: string[];
   contentType: string;
   body: string;
 }
 
-function refusal(allow: string[], page: boolean): MethodRefusal {
-  const message = `This address takes ${allow.join(", ")} only.`;
+function refusal(error: AppError, page: boolean, allow?: string[]): RequestRefusal {
+  const status = error.status as 400 | 405;
   return page
-    ? { allow, contentType: "text/plain; charset=utf-8", body: message }
-    : { allow, contentType: "application/json", body: JSON.stringify(new AppError("method_not_allowed", message).toJSON()) };
+    ? { status, allow, contentType: "text/plain; charset=utf-8", body: error.message }
+    : { status, allow, contentType: "application/json", body: JSON.stringify(error.toJSON()) };
 }
 
 /**
- * The refusal for a method the route at the request target (path and query)
- * does not take, or null to let the request through.
+ * The refusal for a request line (method and request target: path and
+ * query), or null to let the request through.
  */
-export function createMethodGate(manifest: Record<string, GateRoute | undefined>): (method: string, requestTarget: string) => MethodRefusal | null {
+export function createRequestGate(manifest: Record<string, GateRoute | undefined>): (method: string, requestTarget: string) => RequestRefusal | null {
   const match = createRouteMatcher(manifest);
   return (method, requestTarget) => {
     const q = requestTarget.indexOf("?");
-    const hit = match(q < 0 ? requestTarget : requestTarget.slice(0, q));
+    const pathname = q < 0 ? requestTarget : requestTarget.slice(0, q);
+    const api = pathname.startsWith("/api/");
+    if (!decodesAsPath(pathname)) return refusal(new AppError("invalid", "The address is not valid percent-encoding."), !api);
+    const hit = match(pathname);
     if (!hit) return null;
     const routes = hit.ids.map((id) => manifest[id]!);
     const leaf = routes.at(-1)!;
@@ -76,6 +85,7 @@ export function createMethodGate(manifest: Record<string, GateRoute | undefined>
       const postTarget = leaf.index && hasBareIndex(q < 0 ? "" : requestTarget.slice(q)) ? leaf : routes.filter((r, i) => i === 0 || (r.path ?? "") !== "").at(-1)!;
       allow = fromExports(postTarget.module, true);
     }
-    return allow.includes(method.toUpperCase()) ? null : refusal(allow, page);
+    if (allow.includes(method.toUpperCase())) return null;
+    return refusal(new AppError("method_not_allowed", `This address takes ${allow.join(", ")} only.`), page, allow);
   };
 }
