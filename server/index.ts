@@ -86,7 +86,7 @@ async function main(argv: string[]): Promise<void> {
       await observed.run(async () => {
         if (await serveStatic(req, res)) return;
         observed.routed();
-        const refused = requestGate(req.method ?? "GET", req.url ?? "/");
+        const refused = requestGate(req.method ?? "GET", req.url ?? "/", req.headers.host);
         if (refused) {
           res.writeHead(refused.status, { ...(refused.allow ? { Allow: refused.allow.join(", ") } : {}), "Content-Type": refused.contentType, "Cache-Control": "no-store" });
           res.end(refused.body);

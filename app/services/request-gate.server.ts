@@ -2,8 +2,10 @@ import { AppError } from "#app/domain/errors";
 import { type ManifestRoute, createRouteMatcher, decodesAsPath } from "./route-label.server";
 
 // What the server entry refuses before React Router runs, from the request
-// line alone and the build's route table:
+// line, the Host header and the build's route table:
 //
+// - a Host header that cannot make a URL with the path (400): the Fetch
+//   Request React Router needs could not even be built (a 500);
 // - a path that is not valid percent-encoding (400): React Router would log
 //   a warning for every such request and match the raw text;
 // - a method the route does not take (405 with Allow). React Router itself
@@ -61,15 +63,17 @@ function refusal(error: AppError, page: boolean, allow?: string[]): RequestRefus
 }
 
 /**
- * The refusal for a request line (method and request target: path and
- * query), or null to let the request through.
+ * The refusal for a request (its method, its request target — path and
+ * query — and its Host header), or null to let it through.
  */
-export function createRequestGate(manifest: Record<string, GateRoute | undefined>): (method: string, requestTarget: string) => RequestRefusal | null {
+export function createRequestGate(manifest: Record<string, GateRoute | undefined>): (method: string, requestTarget: string, host: string | undefined) => RequestRefusal | null {
   const match = createRouteMatcher(manifest);
-  return (method, requestTarget) => {
+  return (method, requestTarget, host) => {
     const q = requestTarget.indexOf("?");
     const pathname = q < 0 ? requestTarget : requestTarget.slice(0, q);
     const api = pathname.startsWith("/api/");
+    // The adapter builds the request's URL as `http://${host}${target}`.
+    if (!URL.canParse(`http://${host ?? ""}${requestTarget}`)) return refusal(new AppError("invalid", "The Host header is not a host name."), !api);
     if (!decodesAsPath(pathname)) return refusal(new AppError("invalid", "The address is not valid percent-encoding."), !api);
     const hit = match(pathname);
     if (!hit) return null;

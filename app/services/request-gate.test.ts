@@ -20,7 +20,8 @@ const routes: GateRoute[] = [
   { id: "routes/api/agent/task", parentId: "root", path: "api/agent/tasks/:taskId", module: { loader: fn, action: fn, handle: { methods: ["GET", "PATCH"] } } },
   { id: "routes/not-found", parentId: "root", path: "*", module: page({ loader: fn }) },
 ];
-const gate = createRequestGate(Object.fromEntries(routes.map((r) => [r.id, r])));
+const gateFor = createRequestGate(Object.fromEntries(routes.map((r) => [r.id, r])));
+const gate = (method: string, target: string) => gateFor(method, target, "mc.example.test:4000");
 const allow = (method: string, target: string) => gate(method, target)?.allow?.join(", ") ?? null;
 
 describe("the request gate", () => {
@@ -66,6 +67,12 @@ describe("the request gate", () => {
     const refused = gate("PROPFIND", "/api/health")!;
     expect(refused.contentType).toBe("application/json");
     expect(JSON.parse(refused.body)).toEqual({ error: { code: "method_not_allowed", message: "This address takes GET, HEAD only." } });
+  });
+
+  it("refuses a Host header no URL can be made of with 400", () => {
+    for (const host of ["a b", "[::1", "mc.example.test:99999", "%00", "x:abc"]) expect(gateFor("GET", "/login", host)?.status, host).toBe(400);
+    expect(gateFor("GET", "/api/health", "a b")?.contentType).toBe("application/json");
+    for (const host of ["127.0.0.1:4000", "[::1]:4000", "mc.example.test", "100.64.0.1"]) expect(gateFor("GET", "/login", host), host).toBeNull();
   });
 
   it("refuses a path that is not valid percent-encoding with 400", () => {

@@ -413,6 +413,34 @@ export function cookieProbes(s: Seeded, identities: Identity[]): Probe[] {
   return probes;
 }
 
+/** Request headers no client should send: hosts no URL can be made of, and odd values of the rest. */
+export function headerProbes(s: Seeded, identities: Identity[]): Probe[] {
+  const admin = identities.find((i) => i.name === "admin")!;
+  const probes: Probe[] = [];
+  const paths = ["/login", `/w/${s.slug}/tasks/${s.taskId}`, `/w/${s.slug}.data`, "/api/health", `/api/agent/tasks/${s.taskId}`, "/api/events/stream", "/favicon.svg"];
+  for (const host of ["a b", "[::1", "mc.example.test:99999", "%00", "x:abc", "bad%zzhost"]) {
+    for (const path of paths) probes.push({ what: `GET ${path} with Host ${JSON.stringify(host)}`, as: "admin", method: "GET", path, headers: { host }, expect: path === "/favicon.svg" ? undefined : [400] });
+    probes.push({ what: `POST a form with Host ${JSON.stringify(host)}`, as: "admin", method: "POST", path: `/w/${s.slug}/tasks/new`, headers: { ...FORM, host }, body: urlencoded([["csrf", admin.csrf!], ["title", "t"]]), expect: [400] });
+  }
+  const odd: Array<Record<string, string>> = [
+    { "accept-encoding": "br;q=abc, gzip;q=-1, *;q=2" },
+    { accept: "*/*;q=bogus, text/html;level=%00" },
+    { "x-request-id": "../../etc/passwd" },
+    { "x-request-id": "x".repeat(5000) },
+    { "x-mc-client-ip": "1.2.3.4" },
+    { "user-agent": "u".repeat(8000) },
+    { origin: "null", referer: "not a url" },
+    { "if-none-match": "*", "if-modified-since": "yesterday", range: "bytes=abc-" },
+    { "content-type": "application/x-www-form-urlencoded; charset=utf-7" },
+    { authorization: `Bearer ${"b".repeat(8000)}` },
+    { cookie: "mc_session=%00" },
+  ];
+  for (const headers of odd) {
+    for (const path of paths) probes.push({ what: `GET ${path} with ${Object.keys(headers).join(", ")}`, as: "admin", method: "GET", path, headers: { ...headers } });
+  }
+  return probes;
+}
+
 // Machine endpoints ------------------------------------------------------------
 
 interface BadBody {

@@ -16,6 +16,7 @@ import {
   cookieProbes,
   fileProbes,
   formProbes,
+  headerProbes,
   machineProbes,
   pageProbes,
   probeKey,
@@ -160,6 +161,7 @@ describe.each(TRANSPORTS)("bad input on %s", (kind) => {
       ...formProbes(seeded, identities),
       ...fileProbes(seeded, identities),
       ...cookieProbes(seeded, identities),
+      ...headerProbes(seeded, identities),
       ...machineProbes(seeded, identities, { agent: seed_.agentToken, otherAgent: seed_.otherAgentToken, api: SECRETS.MC_API_TOKEN }),
     ];
     const distinct = new Set(probes.map(probeKey));
@@ -168,7 +170,7 @@ describe.each(TRANSPORTS)("bad input on %s", (kind) => {
     const byName = new Map(identities.map((i) => [i.name, i]));
     const results = await runProbes(server.url, probes, byName, 4);
     expect(results).toHaveLength(probes.length);
-    const secrets = [REPO_ROOT, dataDir, ...Object.values(SECRETS), seed_.agentToken, seed_.otherAgentToken];
+    const secrets = [REPO_ROOT, dataDir, `${os.tmpdir()}/`, ...Object.values(SECRETS), seed_.agentToken, seed_.otherAgentToken];
     const failures = results.flatMap(({ probe, answer, error }) => {
       const problems = error ? [`no answer: ${(error as Error).message}`] : problemsWith(probe, answer!, secrets);
       return problems.length === 0 ? [] : [`${probe.as} · ${probe.what} → ${problems.join("; ")}${answer ? ` · ${answer.body.slice(0, 160).replaceAll("\n", " ")}` : ""}`];
