@@ -4,8 +4,10 @@ import { type ManifestRoute, createRouteMatcher, decodesAsPath } from "./route-l
 // What the server entry refuses before React Router runs, from the request
 // line, the Host header and the build's route table:
 //
-// - a Host header that cannot make a URL with the path (400): the Fetch
-//   Request React Router needs could not even be built (a 500);
+// - a request target that is not a path (`OPTIONS *` was a 500; this is no
+//   proxy, so an absolute URL names nothing here either), or a Host header
+//   no URL can be made of with the path (400): the Fetch Request React
+//   Router needs could not even be built (a 500);
 // - a path that is not valid percent-encoding (400): React Router would log
 //   a warning for every such request and match the raw text;
 // - a method the route does not take (405 with Allow). React Router itself
@@ -72,6 +74,8 @@ export function createRequestGate(manifest: Record<string, GateRoute | undefined
     const q = requestTarget.indexOf("?");
     const pathname = q < 0 ? requestTarget : requestTarget.slice(0, q);
     const api = pathname.startsWith("/api/");
+    // Only a path names a resource here: no asterisk (`OPTIONS *`), no absolute URL (this is no proxy).
+    if (!requestTarget.startsWith("/")) return refusal(new AppError("invalid", "The request target must be a path."), true);
     // The adapter builds the request's URL as `http://${host}${target}`.
     if (!URL.canParse(`http://${host ?? ""}${requestTarget}`)) return refusal(new AppError("invalid", "The Host header is not a host name."), !api);
     if (!decodesAsPath(pathname)) return refusal(new AppError("invalid", "The address is not valid percent-encoding."), !api);

@@ -69,6 +69,10 @@ describe("the request gate", () => {
     expect(JSON.parse(refused.body)).toEqual({ error: { code: "method_not_allowed", message: "This address takes GET, HEAD only." } });
   });
 
+  it("refuses a request target that is not a path with 400", () => {
+    for (const target of ["*", "http://evil.example/login", "login"]) expect(gate("OPTIONS", target)?.status, target).toBe(400);
+  });
+
   it("refuses a Host header no URL can be made of with 400", () => {
     for (const host of ["a b", "[::1", "mc.example.test:99999", "%00", "x:abc"]) expect(gateFor("GET", "/login", host)?.status, host).toBe(400);
     expect(gateFor("GET", "/api/health", "a b")?.contentType).toBe("application/json");

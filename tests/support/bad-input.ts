@@ -329,6 +329,13 @@ export function pageProbes(s: Seeded, identities: Identity[]): Probe[] {
       probes.push({ what: `POST ${path} (no action)`, as, method: "POST", path, headers: FORM, body: urlencoded(id?.csrf ? [["csrf", id.csrf]] : []), expect: [405] });
     }
   }
+  // Route discovery (the client's lazy manifest) and a form of five thousand fields.
+  for (const q of ["", "?version=nope&paths=%2Fw%2F%00,%2F..%2F..,", `?version=x&paths=${"%2Fa".repeat(3000)}`, "?paths=/login&version="]) {
+    probes.push({ what: `GET /__manifest${q.slice(0, 30)}`, as: "anonymous", method: "GET", path: `/__manifest${q}` });
+  }
+  const admin = identities.find((i) => i.name === "admin");
+  const many: Array<[string, string]> = Array.from({ length: 5000 }, (_, i) => [`f${i}`, "v"]);
+  probes.push({ what: "POST five thousand fields", as: "admin", method: "POST", path: `/w/${s.slug}/tasks/new`, headers: FORM, body: urlencoded([["csrf", admin?.csrf ?? ""], ["title", "t"], ...many]), expect: REFUSED });
   // Ids and slugs that name nothing, or are not ids at all.
   const w = `/w/${s.slug}`;
   const odd = [
@@ -421,6 +428,9 @@ export function headerProbes(s: Seeded, identities: Identity[]): Probe[] {
   for (const host of ["a b", "[::1", "mc.example.test:99999", "%00", "x:abc", "bad%zzhost"]) {
     for (const path of paths) probes.push({ what: `GET ${path} with Host ${JSON.stringify(host)}`, as: "admin", method: "GET", path, headers: { host }, expect: path === "/favicon.svg" ? undefined : [400] });
     probes.push({ what: `POST a form with Host ${JSON.stringify(host)}`, as: "admin", method: "POST", path: `/w/${s.slug}/tasks/new`, headers: { ...FORM, host }, body: urlencoded([["csrf", admin.csrf!], ["title", "t"]]), expect: [400] });
+  }
+  for (const [method, target] of [["OPTIONS", "*"], ["GET", "http://evil.example/login"], ["POST", "https://mc.example.test/api/webhooks/agent-completion"]]) {
+    probes.push({ what: `${method} ${target} (not a path)`, as: "anonymous", method: method!, path: target!, expect: [400] });
   }
   const odd: Array<Record<string, string>> = [
     { "accept-encoding": "br;q=abc, gzip;q=-1, *;q=2" },
