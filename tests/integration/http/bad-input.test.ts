@@ -53,8 +53,10 @@ async function seed(db: SqlDatabase): Promise<Seed> {
   const sessions = {} as Record<Role, string>;
   const userIds = {} as Record<Role, string>;
   for (const role of ROLES) {
-    const user = await db.rpc<{ id: string }>("create_user", { p_email: `${role}@example.test`, p_name: `The ${role}`, p_role: role, p_password_hash: passwordHash });
-    userIds[role] = user.id;
+    const [user] = await db.session((s) =>
+      s.query<{ id: string }>("insert into users (email, name, role, password_hash) values ($1, $2, $3, $4) returning id", [`${role}@example.test`, `The ${role}`, role, passwordHash]),
+    );
+    userIds[role] = user!.id;
     sessions[role] = randomToken();
     await db.rpc("create_session", { p_token_hash: sha256Hex(sessions[role]), p_user_id: user.id, p_ttl_seconds: ttlSeconds, p_user_agent: "bad-input" });
   }
