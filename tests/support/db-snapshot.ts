@@ -19,6 +19,14 @@ export const EXCLUDED_COLUMNS: Record<string, { columns: string[]; why: string }
   },
 };
 
+/** Rows left out of a table's fingerprint (the rest of the table still counts), and why. */
+export const EXCLUDED_ROWS: Record<string, { where: string; why: string }> = {
+  audit_log: {
+    where: "kind <> 'auth.sign_in_failed'",
+    why: "a refused sign-in is recorded on purpose: the audit log's trail of failed authentication",
+  },
+};
+
 export interface TableFingerprint {
   rows: number;
   hash: string;
@@ -34,15 +42,20 @@ export async function snapshotTables(db: SqlDatabase): Promise<Record<string, Ta
     for (const { table_name: table } of tables) {
       if (Object.hasOwn(EXCLUDED_TABLES, table)) continue;
       const skip = EXCLUDED_COLUMNS[table]?.columns ?? [];
-      let source = `"${table}"`;
+      const rows = EXCLUDED_ROWS[table];
+      let columns = "*";
       if (skip.length > 0) {
-        const columns = await s.query<{ column_name: string }>(
+        const all = await s.query<{ column_name: string }>(
           "select column_name from information_schema.columns where table_schema = 'public' and table_name = $1 order by ordinal_position",
           [table],
         );
-        const kept = columns.map((c) => c.column_name).filter((c) => !skip.includes(c));
-        source = `(select ${kept.map((c) => `"${c}"`).join(", ")} from "${table}")`;
+        columns = all
+          .map((c) => c.column_name)
+          .filter((c) => !skip.includes(c))
+          .map((c) => `"${c}"`)
+          .join(", ");
       }
+      const source = `(select ${columns} from "${table}"${rows ? ` where ${rows.where}` : ""})`;
       const [row] = await s.query<{ rows: number; hash: string }>(
         `select count(*)::int as rows, coalesce(md5(string_agg(t::text, E'\\n' order by t::text)), '') as hash from ${source} t`,
       );

@@ -36,7 +36,7 @@ import { REPO_ROOT, type RunningServer, startServer } from "#tests/support/serve
 // agent tokens, bad tokens and cookies). Every answer is a 4xx (or a
 // sign-in redirect, or a read), none carries a stack trace or a server path,
 // and the database is exactly as it was: every table's rows and content,
-// except what changes on reads by design (EXCLUDED_TABLES/COLUMNS).
+// except what changes by design (EXCLUDED_TABLES/COLUMNS/ROWS, each with why).
 
 const PASSWORD = "a long enough password";
 const ttlSeconds = 24 * 7 * 3600;
@@ -58,7 +58,7 @@ async function seed(db: SqlDatabase): Promise<Seed> {
     );
     userIds[role] = user!.id;
     sessions[role] = randomToken();
-    await db.rpc("create_session", { p_token_hash: sha256Hex(sessions[role]), p_user_id: user.id, p_ttl_seconds: ttlSeconds, p_user_agent: "bad-input" });
+    await db.rpc("create_session", { p_token_hash: sha256Hex(sessions[role]), p_user_id: user!.id, p_ttl_seconds: ttlSeconds, p_user_agent: "bad-input" });
   }
   const ws = await seedWorkspace(db);
   const agent = await seedAgent(db, ws.id, "Prober");
