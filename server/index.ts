@@ -11,6 +11,7 @@ import { getEnv } from "#app/env.server";
 import { startErrorReporting, stopErrorReporting } from "#app/services/error-reporting.server";
 import { createHttpObserver } from "#app/services/http-observer.server";
 import { createLogger, redactUrl } from "#app/services/logger.server";
+import { createRequestGate } from "#app/services/request-gate.server";
 import { getRuntime, stopRuntime } from "#app/services/runtime.server";
 import { BASE_SECURITY_HEADERS } from "#app/services/security-headers.server";
 import { startTelemetry, stopTelemetry } from "#app/services/telemetry.server";
@@ -67,6 +68,7 @@ async function main(argv: string[]): Promise<void> {
     { onError: (error) => void rt.log.error({ event: "error", err: error }, "request failed") },
   );
   const observer = createHttpObserver(build.routes);
+  const requestGate = createRequestGate(build.routes);
   const https = env.publicUrl.startsWith("https:");
 
   const server = createServer(async (req, res) => {
@@ -95,6 +97,12 @@ async function main(argv: string[]): Promise<void> {
       await observed.run(async () => {
         if (await serveStatic(req, res)) return;
         observed.routed();
+        const refused = requestGate(req.method ?? "GET", req.url ?? "/", req.headers.host);
+        if (refused) {
+          res.writeHead(refused.status, { ...(refused.allow ? { Allow: refused.allow.join(", ") } : {}), "Content-Type": refused.contentType, "Cache-Control": "no-store" });
+          res.end(refused.body);
+          return;
+        }
         compressResponse(req, res);
         await handle(req, res);
       });

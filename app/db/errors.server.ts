@@ -3,7 +3,18 @@ import { AppError, isAppErrorCode } from "#app/domain/errors";
 // PGlite names the violated constraint `constraint`, postgres.js `constraint_name`.
 type PgError = { code?: string; message?: string; hint?: string; detail?: string; constraint?: string; constraint_name?: string };
 
-const INVALID_INPUT = new Set(["22001", "22003", "22007", "22008", "22023", "22P02", "23502", "23514"]);
+/**
+ * Whether a SQLSTATE says the values were at fault, not the server: class 22
+ * (data exception: 22P05 untranslatable character, 22021 bad encoding, 22001
+ * too long, 22003 out of range, 22P02 bad text form…), class 23 (integrity:
+ * not null, check…; 23505 and 23503 are conflicts, mapped first) and a value
+ * too large or deep for PostgreSQL's own limits (54000 index row too big,
+ * 54001 nesting too deep). None of these is a reason to retry, so none may
+ * pass for "unavailable".
+ */
+function isInvalidInput(code: string): boolean {
+  return code.startsWith("22") || code.startsWith("23") || code === "54000" || code === "54001";
+}
 
 /**
  * Maps a PostgreSQL error to an AppError when it is the caller's fault (domain
@@ -19,7 +30,7 @@ export function toAppError(error: unknown): unknown {
   }
   if (e.code === "23505") return new AppError("conflict", "That already exists.", { constraint });
   if (e.code === "23503") return new AppError("conflict", "A referenced record does not exist or is still in use.", { constraint });
-  if (INVALID_INPUT.has(e.code)) {
+  if (isInvalidInput(e.code)) {
     return new AppError("invalid", "A value is not valid.", constraint ? { constraint } : undefined);
   }
   return error;

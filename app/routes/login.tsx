@@ -40,8 +40,10 @@ export async function action({ request, context }: Route.ActionArgs) {
     }
     return data({ ok: false as const, errors: {}, values: { email }, formError: "Wrong email or password." }, { status: 401 });
   }
+  // Where to go is settled before the session row is written: nothing after that write may fail.
+  const to = safeRedirect(redirectTo);
   log.info({ event: "auth.login", user_id: result.user.id }, "signed in");
-  throw redirect(safeRedirect(redirectTo), { headers: { "Set-Cookie": await startSession(rt, result.user.id, request, clientIp) } });
+  throw redirect(to, { headers: { "Set-Cookie": await startSession(rt, result.user.id, request, clientIp) } });
 }
 
 export default function Login({ loaderData, actionData: submitted }: Route.ComponentProps) {

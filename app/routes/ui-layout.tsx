@@ -3,6 +3,7 @@ import { AuthenticityTokenProvider } from "remix-utils/csrf/react";
 import { requestContext, userContext } from "#app/context.server";
 import { getSessionUser } from "#app/services/auth.server";
 import { csrfMiddleware, getCsrfToken } from "#app/services/csrf.server";
+import { pageInputMiddleware } from "#app/services/page-input.server";
 import { AppError } from "#app/domain/errors";
 import type { Route } from "./+types/ui-layout";
 
@@ -29,7 +30,7 @@ const writeLimit: Route.MiddlewareFunction = async ({ request, context }, next) 
   return next();
 };
 
-export const middleware: Route.MiddlewareFunction[] = [writeLimit, csrfMiddleware, sessionMiddleware];
+export const middleware: Route.MiddlewareFunction[] = [writeLimit, pageInputMiddleware, csrfMiddleware, sessionMiddleware];
 
 export function loader({ context }: Route.LoaderArgs) {
   return { csrfToken: getCsrfToken(context), user: context.get(userContext) };

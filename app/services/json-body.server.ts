@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { AppError } from "#app/domain/errors";
+import { MAX_JSON_DEPTH, jsonNestsDeeperThan, jsonTextProblem } from "#app/domain/input-limits";
 
 /**
  * Reads a request body up to `maxBytes` (413 beyond, counted while streaming,
@@ -35,7 +36,12 @@ export async function readBodyBytes(request: Request, maxBytes: number): Promise
   return bytes;
 }
 
-/** Strict UTF-8 JSON, validated by a zod schema: every failure is a 4xx with details. */
+/**
+ * Strict UTF-8 JSON, validated by a zod schema: every failure is a 4xx with
+ * details. Nesting is bounded before parsing (a deep body would overflow the
+ * stack of whatever walks it next) and text PostgreSQL cannot store is refused
+ * here, not by the database.
+ */
 export function parseJsonBytes<S extends z.ZodType>(bytes: Uint8Array, schema: S): z.output<S> {
   let text: string;
   try {
@@ -43,11 +49,18 @@ export function parseJsonBytes<S extends z.ZodType>(bytes: Uint8Array, schema: S
   } catch {
     throw new AppError("invalid", "The body is not valid UTF-8.");
   }
+  if (jsonNestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    throw new AppError("invalid", `The body nests deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     throw new AppError("invalid", "The body is not valid JSON.");
+  }
+  const problem = jsonTextProblem(value);
+  if (problem) {
+    throw new AppError("invalid", `The body cannot be stored: ${problem.message}.`, { issues: [{ path: problem.path, message: problem.message, code: "unstorable_text" }] });
   }
   const result = schema.safeParse(value);
   if (!result.success) {

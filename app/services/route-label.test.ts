@@ -34,7 +34,8 @@ describe("route labels", () => {
   });
 
   it("labels data requests by their page and unknown paths by the catch-all", () => {
-    expect(label("/_root.data")).toBe("/.data");
+    expect(label("/_.data")).toBe("/.data");
+    expect(label("/w/acme/_.data")).toBe("/w/:slug.data");
     expect(label("/w/acme.data")).toBe("/w/:slug.data");
     expect(label("/__manifest")).toBe("/__manifest");
     expect(label("/no/such/page/123")).toBe("/*");

@@ -18,6 +18,8 @@ export interface RunningServer {
   errors(): Array<Record<string, unknown>>;
   /** Everything the process wrote so far, as written (to check nothing but JSON lines reached stdout). */
   output(): { stdout: string; stderr: string };
+  /** What the process wrote to stderr (React Router prints unexpected errors there). */
+  stderr(): string;
 }
 
 export interface StartOptions {
@@ -112,6 +114,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     process: child,
     errors: () => logs.filter((l) => l.level === "error" || l.level === "fatal"),
     output: () => ({ stdout, stderr }),
+    stderr: () => stderr,
     async stop(signal = "SIGTERM") {
       if (child.exitCode !== null) return child.exitCode;
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

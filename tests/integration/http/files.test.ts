@@ -178,7 +178,8 @@ describe("task files over HTTP", () => {
     ];
     for (const attempt of attempts) {
       const res = await rawGet(server.url, `${base}/files/${attempt}`, cookieOf(admin));
-      expect(res.status, attempt).toBe(404);
+      // A path that is not percent-encoding is refused before any route runs, whatever it names.
+      expect(res.status, attempt).toBe(attempt === "%zz" ? 400 : 404);
       expect(res.headers["content-type"] ?? "", attempt).not.toContain("octet-stream");
       expect(res.headers["content-disposition"], attempt).toBeUndefined();
       for (const leak of [OUTSIDE_SECRET, OTHER_TASK_SECRET, "root:x:0:0", "Quarterly report"]) expect(res.body, `${attempt} leaked ${leak}`).not.toContain(leak);
@@ -293,7 +294,8 @@ describe("task files over HTTP", () => {
       rmSync(argvLog, { force: true });
       for (const attempt of ["../../../../etc/passwd", `../${otherTask.id}/other.txt`, "..%2f..%2foutside.txt", "%252e%252e%252foutside.txt", "/etc/passwd", "report.txt\0", "escape.txt", "sibling/other.txt", "..\\outside.txt", "", "missing.txt"]) {
         const res = await reveal(operatorClient, attempt);
-        expect(res.status, JSON.stringify(attempt)).toBe(404);
+        // A NUL character is refused with the form, before the path is looked at.
+        expect(res.status, JSON.stringify(attempt)).toBe(attempt.includes("\0") ? 400 : 404);
       }
       expect(runs()).toEqual([]);
       expect(revealServer.errors()).toEqual([]);

@@ -49,10 +49,48 @@ describe("routes on PostgreSQL", () => {
     }
   });
 
-  it("answers 405 to a method a route does not take", async () => {
-    expect((await fetch(`${server.url}/api/health`, { method: "POST" })).status).toBe(405);
+  it("answers 405 to a method a route does not take, with Allow", async () => {
+    const health = await fetch(`${server.url}/api/health`, { method: "POST" });
+    expect(health.status).toBe(405);
+    expect(health.headers.get("allow")).toBe("GET, HEAD");
     await admin.get("/w/routes/feed");
-    expect((await admin.post("/w/routes/feed", {})).status).toBe(405);
+    const feed = await admin.post("/w/routes/feed", {});
+    expect(feed.status).toBe(405);
+    expect(feed.headers.get("allow")).toBe("GET, HEAD");
+    // OPTIONS (once a 500) and PUT or DELETE (once run as the page's action) on pages, signed in or not.
+    for (const [method, path, allow] of [
+      ["OPTIONS", "/login", "GET, HEAD, POST"],
+      ["OPTIONS", "/w/routes", "GET, HEAD, POST"],
+      ["PUT", "/w/routes/tasks/new", "GET, HEAD, POST"],
+      ["DELETE", "/w/routes/settings", "GET, HEAD, POST"],
+      ["PATCH", "/w/routes/feed.data", "GET, HEAD"],
+    ] as const) {
+      const before = await count("events");
+      const res = await admin.request(path, { method, headers: { "content-type": "application/x-www-form-urlencoded" }, body: `csrf=${encodeURIComponent(admin.csrf())}&intent=delete` });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get("allow"), `${method} ${path}`).toBe(allow);
+      expect(await count("events")).toBe(before);
+    }
+  });
+
+  it("refuses a multipart post it cannot read with 400, signed out too", async () => {
+    const anon = new FormClient(server.url);
+    await anon.get("/login");
+    for (const type of ["multipart/form-data", "multipart/form-data; boundary=nothing-like-the-body"]) {
+      const res = await anon.request("/login", { method: "POST", headers: { "content-type": type }, body: "email=a&password=b" });
+      expect(res.status, type).toBe(400);
+      expect(await res.text()).toMatch(/could not be read/);
+    }
+  });
+
+  it("refuses a NUL character in any field or query parameter with 400, writing nothing", async () => {
+    const before = await count("tasks");
+    await admin.get("/w/routes/tasks/new");
+    const res = await admin.post("/w/routes/tasks/new", { title: "a\u0000b" });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/"title" contains a NUL character/);
+    expect((await admin.get("/w/routes/feed?kind=%00")).status).toBe(400);
+    expect(await count("tasks")).toBe(before);
   });
 
   it("refuses a form without its CSRF token, and non-form bodies", async () => {
@@ -167,6 +205,21 @@ describe("routes on PostgreSQL", () => {
     const res = await client.post("/login", { email: TEST_ADMIN.email, password: TEST_ADMIN.password, redirectTo: "//evil.example/x" });
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("/");
+  });
+
+  it("encodes a redirect target a Location header cannot carry, and signs in once", async () => {
+    const client = new FormClient(server.url);
+    await client.get("/login?redirectTo=%2Fw%2Froutes%3Fq%3D%E2%86%92");
+    expect(client.lastHtml).toContain('value="/w/routes?q=%E2%86%92"');
+    const sessions = await count("sessions");
+    const res = await client.post("/login", { email: TEST_ADMIN.email, password: TEST_ADMIN.password, redirectTo: "/w/routes?q=\u2192 caf\u00e9" });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/w/routes?q=%E2%86%92%20caf%C3%A9");
+    expect(await count("sessions")).toBe(sessions + 1);
+    // Signed in, the login page sends the same target on.
+    const again = await client.get("/login?redirectTo=%2F%E2%86%92");
+    expect(again.status).toBe(302);
+    expect(again.headers.get("location")).toBe("/%E2%86%92");
   });
 
   it("refuses to delete a workspace that still has tasks or agents", async () => {

@@ -28,3 +28,5 @@ function bind(args: Route.LoaderArgs | Route.ActionArgs) {
 
 export const loader = bind;
 export const action = bind;
+// The methods the server entry lets through (405 with Allow for the rest).
+export const handle = { methods: ["GET", "PATCH"] };

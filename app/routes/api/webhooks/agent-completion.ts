@@ -55,6 +55,9 @@ export async function action({ request, context }: Route.ActionArgs) {
   });
 }
 
+// The methods the server entry lets through (405 with Allow for the rest).
+export const handle = { methods: ["POST"] };
+
 export async function loader({ context }: Route.LoaderArgs) {
   const { log } = context.get(requestContext);
   return apiHandler(log, async () => {

@@ -1,0 +1,199 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createCookie } from "react-router";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { openPglite } from "#app/db/pglite.server";
+import type { SqlDatabase } from "#app/db/types";
+import { hashPassword, randomToken, sha256Hex } from "#app/services/crypto.server";
+import { SECRETS, seedAgent, seedRunningTask, seedWorkspace } from "#tests/support/agent-plane";
+import {
+  type Identity,
+  type Probe,
+  ROLES,
+  type Role,
+  type Seeded,
+  cookieProbes,
+  fileProbes,
+  formProbes,
+  headerProbes,
+  machineProbes,
+  pageProbes,
+  probeKey,
+  problemsWith,
+  runProbes,
+} from "#tests/support/bad-input";
+import { EXCLUDED_COLUMNS, EXCLUDED_TABLES, type TableFingerprint, snapshotTables } from "#tests/support/db-snapshot";
+import { TRANSPORTS, createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { SYSTEM } from "#tests/support/fixtures";
+import { FormClient } from "#tests/support/http-client";
+import { REPO_ROOT, type RunningServer, startServer } from "#tests/support/server";
+
+// Well over a thousand malformed requests against the built server, for every
+// route (pages, their single-fetch data URLs, form actions, the agent API,
+// the webhook, health, metrics, heartbeat, the event stream, stored files)
+// and every identity (signed out, each role with its session and CSRF token,
+// agent tokens, bad tokens and cookies). Every answer is a 4xx (or a
+// sign-in redirect, or a read), none carries a stack trace or a server path,
+// and the database is exactly as it was: every table's rows and content,
+// except what changes by design (EXCLUDED_TABLES/COLUMNS/ROWS, each with why).
+
+const PASSWORD = "a long enough password";
+const ttlSeconds = 24 * 7 * 3600;
+
+interface Seed {
+  seeded: Seeded;
+  sessions: Record<Role, string>;
+  agentToken: string;
+  otherAgentToken: string;
+}
+
+async function seed(db: SqlDatabase): Promise<Seed> {
+  const passwordHash = await hashPassword(PASSWORD);
+  const sessions = {} as Record<Role, string>;
+  const userIds = {} as Record<Role, string>;
+  for (const role of ROLES) {
+    const [user] = await db.session((s) =>
+      s.query<{ id: string }>("insert into users (email, name, role, password_hash) values ($1, $2, $3, $4) returning id", [`${role}@example.test`, `The ${role}`, role, passwordHash]),
+    );
+    userIds[role] = user!.id;
+    sessions[role] = randomToken();
+    await db.rpc("create_session", { p_token_hash: sha256Hex(sessions[role]), p_user_id: user!.id, p_ttl_seconds: ttlSeconds, p_user_agent: "bad-input" });
+  }
+  const ws = await seedWorkspace(db);
+  const agent = await seedAgent(db, ws.id, "Prober");
+  const other = await seedAgent(db, ws.id, "Bystander");
+  const task = await seedRunningTask(db, ws.id, agent.id, { title: "Probe target" });
+  const otherTask = await seedRunningTask(db, ws.id, other.id, { title: "Someone else's" });
+  const pipeline = await db.rpc<{ id: string }>("create_pipeline", { p_workspace_id: ws.id, p_fields: { name: "Probe line", description: "" }, p_actor: SYSTEM });
+  const stage = await db.rpc<{ id: string }>("add_pipeline_stage", { p_pipeline_id: pipeline.id, p_fields: { name: "One", agent_id: agent.id, autonomy_level: "hitl" }, p_actor: SYSTEM });
+  const approval = await db.rpc<{ id: string }>("agent_request_action", {
+    p_agent_id: agent.id,
+    p_task_id: task.id,
+    p_action: "deploy",
+    p_args: {},
+    p_target: "web-1",
+    p_reason: "probe",
+    p_digest: "a".repeat(64),
+    p_ttl_seconds: 3600,
+    p_mode: "hitl",
+    p_veto_seconds: 0,
+    p_policy: null,
+  });
+  const [taskType] = await db.rpc<Array<{ id: string }>>("list_task_types");
+  return {
+    seeded: {
+      slug: ws.slug,
+      workspaceId: ws.id,
+      taskId: task.id,
+      otherTaskId: otherTask.id,
+      agentId: agent.id,
+      pipelineId: pipeline.id,
+      stageId: stage.id,
+      approvalId: approval.id,
+      taskTypeId: taskType!.id,
+      userId: userIds.viewer,
+    },
+    sessions,
+    agentToken: agent.token,
+    otherAgentToken: other.token,
+  };
+}
+
+/** Signed-out and per-role identities, each with the CSRF cookie and token a page hands out. */
+async function identitiesFor(base: string, sessions: Record<Role, string>): Promise<Identity[]> {
+  const cookie = createCookie("mc_session", { secrets: [SECRETS.SESSION_SECRET], path: "/", httpOnly: true, sameSite: "lax" });
+  const out: Identity[] = [];
+  for (const name of ["anonymous", ...ROLES] as const) {
+    const client = new FormClient(base);
+    if (name !== "anonymous") client.cookies.set("mc_session", (await cookie.serialize(sessions[name])).split(";")[0]!.slice("mc_session=".length));
+    const page = await client.get(name === "anonymous" ? "/login" : "/");
+    expect(page.status, `${name} reads a page`).toBe(200);
+    out.push({ name, cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join("; "), csrf: client.csrf() });
+  }
+  return out;
+}
+
+describe.each(TRANSPORTS)("bad input on %s", (kind) => {
+  let pg: TestPostgres | undefined;
+  let dataDir: string;
+  let server: RunningServer;
+  let seed_: Seed;
+  let identities: Identity[];
+  let before: Record<string, TableFingerprint>;
+
+  /** The test's own connection: PostgreSQL's pool, or the embedded database's directory (from the migrated dump the first time). */
+  const openDb = async (fresh = false): Promise<SqlDatabase> =>
+    pg ? pg.db : openPglite({ dataDir, loadDataDir: fresh ? new Blob([new Uint8Array(readFileSync(inject("pgliteDump")))]) : undefined });
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), "mc-bad-input-"));
+    if (kind === "postgres") pg = await createTestPostgres();
+    const db = await openDb(true);
+    seed_ = await seed(db);
+    before = await snapshotTables(db);
+    // The embedded database belongs to one process at a time: the server's, from here on.
+    if (!pg) await db.close();
+    server = await startServer({
+      dataDir,
+      timeoutMs: 60_000,
+      env: {
+        ...SECRETS,
+        ...(pg ? { DATABASE_URL: pg.url } : {}),
+        // Budgets far above what the run spends, so a 429 never hides the real answer.
+        RATE_LIMIT_WRITES_PER_MIN: "1000000",
+        RATE_LIMIT_AUTH_FAILURES_PER_MIN: "100000",
+        RATE_LIMIT_HEARTBEATS_PER_MIN: "100000",
+        LOGIN_MAX_FAILURES: "1000",
+      },
+    });
+    identities = await identitiesFor(server.url, seed_.sessions);
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await pg?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("answers over a thousand distinct malformed requests with a clean 4xx: no 5xx, no stack trace, no server path", { timeout: 300_000 }, async () => {
+    const { seeded } = seed_;
+    const probes: Probe[] = [
+      ...pageProbes(seeded, identities),
+      ...formProbes(seeded, identities),
+      ...fileProbes(seeded, identities),
+      ...cookieProbes(seeded, identities),
+      ...headerProbes(seeded, identities),
+      ...machineProbes(seeded, identities, { agent: seed_.agentToken, otherAgent: seed_.otherAgentToken, api: SECRETS.MC_API_TOKEN }),
+    ];
+    const distinct = new Set(probes.map(probeKey));
+    expect(distinct.size).toBeGreaterThanOrEqual(1000);
+
+    const byName = new Map(identities.map((i) => [i.name, i]));
+    const results = await runProbes(server.url, probes, byName, 4);
+    expect(results).toHaveLength(probes.length);
+    const secrets = [REPO_ROOT, dataDir, `${os.tmpdir()}/`, ...Object.values(SECRETS), seed_.agentToken, seed_.otherAgentToken];
+    const failures = results.flatMap(({ probe, answer, error }) => {
+      const problems = error ? [`no answer: ${(error as Error).message}`] : problemsWith(probe, answer!, secrets);
+      return problems.length === 0 ? [] : [`${probe.as} · ${probe.what} → ${problems.join("; ")}${answer ? ` · ${answer.body.slice(0, 160).replaceAll("\n", " ")}` : ""}`];
+    });
+    expect(failures).toEqual([]);
+  });
+
+  it("changed nothing in the database, and logged no server error", { timeout: 60_000 }, async () => {
+    await server.stop();
+    const db = await openDb();
+    try {
+      const after = await snapshotTables(db);
+      // Every table is compared, but those left out on purpose (and why).
+      expect(Object.keys(after).length).toBeGreaterThan(20);
+      for (const table of Object.keys(EXCLUDED_TABLES)) expect(after).not.toHaveProperty(table);
+      expect(Object.keys(EXCLUDED_COLUMNS).every((t) => t in after)).toBe(true);
+      expect(after).toEqual(before);
+    } finally {
+      if (!pg) await db.close();
+    }
+    expect(server.errors()).toEqual([]);
+    expect(server.stderr()).toBe("");
+  });
+});
