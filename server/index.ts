@@ -163,8 +163,14 @@ function discardUpload(req: import("node:http").IncomingMessage): void {
   const socket = req.socket;
   const timer = setTimeout(() => socket.destroy(), LINGER_MS);
   timer.unref();
-  socket.once("close", () => clearTimeout(timer));
-  req.once("end", () => clearTimeout(timer));
+  const stop = () => clearTimeout(timer);
+  socket.once("close", stop);
+  // A keep-alive socket serves many requests: take the listener off again once
+  // this body is drained, or every refused upload would leave one behind.
+  req.once("end", () => {
+    stop();
+    socket.off("close", stop);
+  });
   let seen = 0;
   req.on("data", (chunk: Buffer) => {
     seen += chunk.length;

@@ -85,12 +85,13 @@ describe.each(["embedded", "postgres"] as const)("page body cap (%s database)", 
       { path: "/login.data", declare: false },
       { path: "/?index", declare: false, headers: session },
       { path: "/w/bodies/tasks/new", declare: true, headers: session },
-      { path: "/nowhere", declare: true },
+      // No page takes a post here: the method is refused (405) before the body is read.
+      { path: "/nowhere", declare: true, want: 405 },
       { path: "/login", declare: false, type: "MULTIPART/FORM-DATA; boundary=x" },
     ];
     for (const c of cases) {
       const { status, sent } = await flood(server.url, c.path, { total: FLOOD, ...c });
-      expect(status, JSON.stringify(c)).toBe(413);
+      expect(status, JSON.stringify(c)).toBe(c.want ?? 413);
       // Refused long before the end: the client stopped sending when the answer came.
       expect(sent, JSON.stringify(c)).toBeLessThan(FLOOD / 2);
     }
