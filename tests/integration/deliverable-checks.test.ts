@@ -533,10 +533,12 @@ describe("HTML deliverables in headless Chromium", () => {
     // Watch /proc while a page spins: every process of a checking browser
     // (found by its private HOME) must belong to the unprivileged account.
     const seen = new Map<number, { uid: number; renderer: boolean; seccomp: number }>();
-    const rendering = checkDeliverables([fileItem("spin.htm")], policy({ chromiumPath: CHROMIUM, timeoutMs: 4000 }));
+    const rendering = checkDeliverables([fileItem("spin.htm")], policy({ chromiumPath: CHROMIUM, timeoutMs: 6000 }));
     let done = false;
     void rendering.finally(() => (done = true));
-    while (!done && ![...seen.values()].some((p) => p.renderer)) {
+    // Sampled until the check ends, each process's latest state kept: a
+    // renderer seen in its first moments has not entered its sandbox yet.
+    while (!done) {
       for (const p of browserProcesses()) seen.set(p.pid, p);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
