@@ -1,6 +1,6 @@
 import { createContext } from "react-router";
-import type { SessionUser } from "./services/auth.server";
-import type { Logger } from "./services/logger.server";
+import type { SessionUser } from "./services/auth/sessions.server";
+import type { Logger } from "./services/observability/logger.server";
 import type { Runtime } from "./services/runtime.server";
 
 /** Per-request state set by the root middleware: the runtime, request id and logger. */

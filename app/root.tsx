@@ -1,6 +1,6 @@
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse } from "react-router";
 import type { Route } from "./+types/root";
-import { requestMiddleware } from "./services/request.server";
+import { requestMiddleware } from "./services/http/request-context.server";
 import "./styles/app.css";
 
 export const middleware: Route.MiddlewareFunction[] = [requestMiddleware];

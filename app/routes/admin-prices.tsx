@@ -4,8 +4,8 @@ import { AppError } from "#app/domain/errors";
 import { modelPriceSchema } from "#app/domain/forms/costs";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { FormError } from "#app/components/field";
-import { operator } from "#app/services/operator.server";
-import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/admin-prices";
 

@@ -5,9 +5,9 @@ import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { userCreateSchema, userIdSchema, userPasswordSchema, userRoleSchema } from "#app/domain/forms/users";
 import { ROLES } from "#app/domain/roles";
 import { Field, FormError, SelectField } from "#app/components/field";
-import { hashPassword } from "#app/services/crypto.server";
-import { operator } from "#app/services/operator.server";
-import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { hashPassword } from "#app/services/auth/crypto.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/admin-users";
 

@@ -3,7 +3,7 @@ import { getAgentPerformance } from "#app/db/analytics.server";
 import { BarList } from "#app/components/charts/bar-list";
 import { PeriodForm } from "#app/components/cost-figures";
 import { type AgentFigures, LEVEL_LABEL, count, duration, parsePeriod, percent, provenance, usd } from "#app/domain/analytics";
-import { operator } from "#app/services/operator.server";
+import { operator } from "#app/services/auth/operator.server";
 import { loadWorkspace } from "#app/services/workspace.server";
 import type { Route } from "./+types/analytics";
 

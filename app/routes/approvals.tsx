@@ -8,8 +8,8 @@ import { roleAtLeast } from "#app/domain/roles";
 import { formatAge } from "#app/domain/time";
 import { FormError } from "#app/components/field";
 import { ConnectionBadge } from "#app/components/live-events";
-import { operator } from "#app/services/operator.server";
-import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/approvals";
 

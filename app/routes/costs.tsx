@@ -3,7 +3,7 @@ import { BarList } from "#app/components/charts/bar-list";
 import { ColumnChart } from "#app/components/charts/column-chart";
 import { PeriodForm, WindowStats } from "#app/components/cost-figures";
 import { count, parsePeriod, provenance, usd } from "#app/domain/analytics";
-import { operator } from "#app/services/operator.server";
+import { operator } from "#app/services/auth/operator.server";
 import { loadWorkspace } from "#app/services/workspace.server";
 import type { Route } from "./+types/costs";
 

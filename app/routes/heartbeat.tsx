@@ -2,9 +2,9 @@ import { Form, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { AppError } from "#app/domain/errors";
 import { FormError } from "#app/components/field";
-import { runHeartbeat } from "#app/services/heartbeat.server";
-import { operator } from "#app/services/operator.server";
-import { actionFailure } from "#app/services/ui-errors.server";
+import { runHeartbeat } from "#app/services/orchestration/heartbeat.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/heartbeat";
 

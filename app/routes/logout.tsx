@@ -1,6 +1,6 @@
 import { redirect } from "react-router";
 import { requestContext } from "#app/context.server";
-import { endSession } from "#app/services/auth.server";
+import { endSession } from "#app/services/auth/sessions.server";
 import type { Route } from "./+types/logout";
 
 export async function loader() {

@@ -2,18 +2,18 @@ import { redirect } from "react-router";
 import { deleteTask, getTask, updateTask } from "#app/db/api.server";
 import type { Actor } from "#app/db/rows";
 import type { Role } from "#app/domain/roles";
-import { saveBudget } from "#app/services/budgets.server";
+import { saveBudget } from "#app/services/costs/budgets.server";
 import { AppError } from "#app/domain/errors";
 import { grantRevokeSchema } from "#app/domain/forms/approvals";
 import { planningAnswerSchema, reassignSchema } from "#app/domain/forms/dispatch";
 import { taskMoveSchema, taskUpdateSchema } from "#app/domain/forms/task";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
-import { dispatchOne } from "#app/services/dispatcher.server";
-import type { Logger } from "#app/services/logger.server";
-import { answerPlanningQuestion, startPlanning } from "#app/services/planning.server";
+import { dispatchOne } from "#app/services/orchestration/dispatcher.server";
+import type { Logger } from "#app/services/observability/logger.server";
+import { answerPlanningQuestion, startPlanning } from "#app/services/orchestration/planning.server";
 import type { Runtime } from "#app/services/runtime.server";
-import { advanceStage, moveTask } from "#app/services/task-moves.server";
-import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
+import { advanceStage, moveTask } from "#app/services/governance/task-moves.server";
+import { actionFailure, found, invalidForm } from "#app/services/http/page-errors.server";
 
 // The task page's forms, one intent each. Every one re-reads the task, so a
 // stale page cannot act on a task that moved or left the workspace.

@@ -2,9 +2,9 @@ import { execFile } from "node:child_process";
 import { data, redirect } from "react-router";
 import { getTask } from "#app/db/api.server";
 import { requestContext } from "#app/context.server";
-import { operator } from "#app/services/operator.server";
-import { resolveTaskFile } from "#app/services/task-files.server";
-import { found } from "#app/services/ui-errors.server";
+import { operator } from "#app/services/auth/operator.server";
+import { resolveTaskFile } from "#app/services/agent-plane/task-files.server";
+import { found } from "#app/services/http/page-errors.server";
 import { loadWorkspace, pathId } from "#app/services/workspace.server";
 import type { Route } from "./+types/task-file-reveal";
 

@@ -1,8 +1,8 @@
 import { Readable } from "node:stream";
 import { getTask } from "#app/db/api.server";
-import { operator } from "#app/services/operator.server";
-import { openTaskFile, resolveTaskFile } from "#app/services/task-files.server";
-import { found } from "#app/services/ui-errors.server";
+import { operator } from "#app/services/auth/operator.server";
+import { openTaskFile, resolveTaskFile } from "#app/services/agent-plane/task-files.server";
+import { found } from "#app/services/http/page-errors.server";
 import { loadWorkspace, pathId } from "#app/services/workspace.server";
 import type { Route } from "./+types/task-file";
 

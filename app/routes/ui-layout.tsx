@@ -1,9 +1,9 @@
 import { Outlet } from "react-router";
 import { AuthenticityTokenProvider } from "remix-utils/csrf/react";
 import { requestContext, userContext } from "#app/context.server";
-import { getSessionUser } from "#app/services/auth.server";
-import { csrfMiddleware, getCsrfToken } from "#app/services/csrf.server";
-import { pageInputMiddleware } from "#app/services/page-input.server";
+import { getSessionUser } from "#app/services/auth/sessions.server";
+import { csrfMiddleware, getCsrfToken } from "#app/services/http/csrf.server";
+import { pageInputMiddleware } from "#app/services/http/page-input.server";
 import { AppError } from "#app/domain/errors";
 import type { Route } from "./+types/ui-layout";
 

@@ -1,6 +1,6 @@
 import { NavLink, Outlet } from "react-router";
 import { ConnectionBadge } from "#app/components/live-events";
-import { operator } from "#app/services/operator.server";
+import { operator } from "#app/services/auth/operator.server";
 import { loadWorkspace } from "#app/services/workspace.server";
 import type { Route } from "./+types/workspace-layout";
 

@@ -2,16 +2,16 @@ import { openDatabase } from "#app/db/open.server";
 import { prepareSchema } from "#app/db/schema.server";
 import type { RuntimeDatabase } from "#app/db/types";
 import { type Env, getEnv } from "#app/env.server";
-import { randomToken, sha256Hex } from "./crypto.server";
-import { handleRunFinished } from "./completion.server";
-import { EventBus } from "./event-bus.server";
-import { StreamSlots } from "./event-stream.server";
-import { type Gateway, createGateway } from "./gateway.server";
-import { heartbeatIdle, runHeartbeat } from "./heartbeat.server";
-import { startLangfuseExport } from "./langfuse-export.server";
-import { createLogger, type Logger } from "./logger.server";
-import { type RateLimits, createRateLimits } from "./rate-limit.server";
-import { loadSecrets, type Secrets } from "./secrets.server";
+import { randomToken, sha256Hex } from "./auth/crypto.server";
+import { handleRunFinished } from "./orchestration/completion.server";
+import { EventBus } from "./events/event-bus.server";
+import { StreamSlots } from "./events/event-stream.server";
+import { type Gateway, createGateway } from "./agent-plane/gateway.server";
+import { heartbeatIdle, runHeartbeat } from "./orchestration/heartbeat.server";
+import { startLangfuseExport } from "./integrations/langfuse-export.server";
+import { createLogger, type Logger } from "./observability/logger.server";
+import { type RateLimits, createRateLimits } from "./http/rate-limit.server";
+import { loadSecrets, type Secrets } from "./auth/secrets.server";
 
 // Everything a request needs that lives for the whole process, created once.
 // Both the production entry (server/index.ts) and `react-router dev` reach it

@@ -1,7 +1,7 @@
 import { getWorkspaceBySlug } from "#app/db/api.server";
 import type { Database } from "#app/db/types";
 import { isUuid } from "#app/domain/ids";
-import { found } from "./ui-errors.server";
+import { found } from "./http/page-errors.server";
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,47}$/;
 

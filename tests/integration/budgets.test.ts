@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SqlDatabase } from "#app/db/types";
 import { AppError } from "#app/domain/errors";
-import { dispatchOne, dispatchReady } from "#app/services/dispatcher.server";
-import type { Gateway } from "#app/services/gateway.server";
-import { createLogger } from "#app/services/logger.server";
+import { dispatchOne, dispatchReady } from "#app/services/orchestration/dispatcher.server";
+import type { Gateway } from "#app/services/agent-plane/gateway.server";
+import { createLogger } from "#app/services/observability/logger.server";
 import type { Runtime } from "#app/services/runtime.server";
 import { TRANSPORTS, createTestPostgres, useTestDatabase } from "#tests/support/databases";
 import { seedAgent, seedRunningTask, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";

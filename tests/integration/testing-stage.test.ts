@@ -3,9 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "#app/env.server";
-import { createLogger } from "#app/services/logger.server";
+import { createLogger } from "#app/services/observability/logger.server";
 import type { Runtime } from "#app/services/runtime.server";
-import { checkClaimedTasks, claimTestingTasks } from "#app/services/testing-stage.server";
+import { checkClaimedTasks, claimTestingTasks } from "#app/services/orchestration/testing-stage.server";
 import { useTestDatabase } from "#tests/support/databases";
 import { SYSTEM, createAgent, createTask, createWorkspace, query } from "#tests/support/fixtures";
 

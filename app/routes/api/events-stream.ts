@@ -1,9 +1,9 @@
 import { requestContext } from "#app/context.server";
 import { AppError } from "#app/domain/errors";
-import { apiHandler, errorResponse, hasApiToken, withAuthBudget } from "#app/services/api.server";
-import { getSessionUser } from "#app/services/auth.server";
-import { openEventStream } from "#app/services/event-stream.server";
-import { sseResponse } from "#app/services/sse.server";
+import { apiHandler, errorResponse, hasApiToken, withAuthBudget } from "#app/services/http/json-api.server";
+import { getSessionUser } from "#app/services/auth/sessions.server";
+import { openEventStream } from "#app/services/events/event-stream.server";
+import { sseResponse } from "#app/services/events/sse.server";
 import { isUuid } from "#app/domain/ids";
 import type { Route } from "./+types/events-stream";
 

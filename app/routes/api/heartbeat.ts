@@ -1,7 +1,7 @@
 import { requestContext } from "#app/context.server";
 import { AppError } from "#app/domain/errors";
-import { apiHandler, hasApiToken, withAuthBudget } from "#app/services/api.server";
-import { runHeartbeat } from "#app/services/heartbeat.server";
+import { apiHandler, hasApiToken, withAuthBudget } from "#app/services/http/json-api.server";
+import { runHeartbeat } from "#app/services/orchestration/heartbeat.server";
 import type { Route } from "./+types/heartbeat";
 
 // GET|POST /api/heartbeat?token=$MC_API_TOKEN (or Authorization: Bearer …):

@@ -3,7 +3,7 @@ import type { Database } from "#app/db/types";
 import { budgetSchema } from "#app/domain/forms/costs";
 import { parseForm } from "#app/domain/forms/parse";
 import { type Role, roleAtLeast } from "#app/domain/roles";
-import { invalidForm } from "./ui-errors.server";
+import { invalidForm } from "../http/page-errors.server";
 
 // The budget form on the workspace settings, agent and task pages. Who may
 // raise is decided here by role (approver and up) and enforced in set_budget,

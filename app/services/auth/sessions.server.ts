@@ -1,7 +1,7 @@
 import { createCookie, data, redirect } from "react-router";
 import { type Role, roleAtLeast } from "#app/domain/roles";
 import { DUMMY_PASSWORD_HASH, randomToken, sha256Hex, verifyPassword } from "./crypto.server";
-import type { Runtime } from "./runtime.server";
+import type { Runtime } from "../runtime.server";
 
 // Operator sessions: a random token in an httpOnly, SameSite=Lax, signed
 // cookie; the database keeps only its SHA-256. A new token on every login.

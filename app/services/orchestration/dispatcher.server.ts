@@ -1,11 +1,11 @@
 import { AppError } from "#app/domain/errors";
 import { backoffDelay } from "#app/domain/backoff";
 import { type DispatchTask, buildDispatchMessage, dispatchIdempotencyKey } from "#app/domain/dispatch-message";
-import { randomToken, sha256Hex } from "./crypto.server";
-import { type Gateway, GatewayUnavailableError } from "./gateway.server";
-import { instrumentDispatch } from "./instrument.server";
-import { countDispatch } from "./metrics.server";
-import type { Runtime } from "./runtime.server";
+import { randomToken, sha256Hex } from "../auth/crypto.server";
+import { type Gateway, GatewayUnavailableError } from "../agent-plane/gateway.server";
+import { instrumentDispatch } from "../observability/instrument.server";
+import { countDispatch } from "../observability/metrics.server";
+import type { Runtime } from "../runtime.server";
 
 // One dispatch path for the UI button and the heartbeat: claim atomically
 // (SKIP LOCKED; the claim also reserves the run's expected cost against every

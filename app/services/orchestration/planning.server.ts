@@ -4,8 +4,8 @@ import { taskSessionKey } from "#app/domain/openclaw";
 import { AppError } from "#app/domain/errors";
 import type { Actor } from "#app/db/rows";
 import { dispatchOne } from "./dispatcher.server";
-import type { Gateway, RunFinished } from "./gateway.server";
-import type { Runtime } from "./runtime.server";
+import type { Gateway, RunFinished } from "../agent-plane/gateway.server";
+import type { Runtime } from "../runtime.server";
 
 // Planning mode: the agent asks multiple-choice questions in the task's own
 // session until it returns a spec. The spec is stored and the task assigned

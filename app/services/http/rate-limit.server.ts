@@ -2,7 +2,7 @@ import postgres from "postgres";
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { AppError } from "#app/domain/errors";
 import type { Env } from "#app/env.server";
-import type { Logger } from "./logger.server";
+import type { Logger } from "../observability/logger.server";
 import { LeasedBudget, leaseSize } from "./rate-limit-local.server";
 
 // Rate limits per client on every write path (forms, agent API, webhook,

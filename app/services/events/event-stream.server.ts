@@ -1,5 +1,5 @@
 import type { BusEvent, EventBus } from "./event-bus.server";
-import type { Logger } from "./logger.server";
+import type { Logger } from "../observability/logger.server";
 import { PING_FRAME, type SseMessage, sseFrame } from "./sse.server";
 
 const REPLAY_PAGE = 500;

@@ -1,7 +1,7 @@
 import { type AutonomyLevel, type GatedAction, type Risk, decideGate, effectiveLevel } from "#app/domain/autonomy";
 import { approvalSubject } from "#app/domain/canonical-json";
-import { sha256Hex } from "./crypto.server";
-import type { Runtime } from "./runtime.server";
+import { sha256Hex } from "../auth/crypto.server";
+import type { Runtime } from "../runtime.server";
 
 // Applies the autonomy policy (app/domain/autonomy.ts) to an agent's request
 // to act: allowed at once by policy, scheduled behind a veto window, or held

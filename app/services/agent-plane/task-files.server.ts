@@ -3,7 +3,7 @@ import { mkdir, open, realpath, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "#app/domain/errors";
 import { isUuid } from "#app/domain/ids";
-import { inside, refusePath } from "./checks/file-check.server";
+import { inside, refusePath } from "../orchestration/checks/file-check.server";
 
 // Files live under FILES_DIR/<task id>/. Names are reduced to a safe
 // basename, so traversal is impossible by construction; the resolved path is

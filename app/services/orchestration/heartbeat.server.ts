@@ -2,10 +2,10 @@ import { hostname } from "node:os";
 import { buildStallNudge } from "#app/domain/dispatch-message";
 import { handleRunFinished } from "./completion.server";
 import { type HeartbeatAction, dispatchReady } from "./dispatcher.server";
-import type { Gateway } from "./gateway.server";
+import type { Gateway } from "../agent-plane/gateway.server";
 import { withHeartbeatLease } from "./heartbeat-lease.server";
-import { instrumentHeartbeat } from "./instrument.server";
-import type { Runtime } from "./runtime.server";
+import { instrumentHeartbeat } from "../observability/instrument.server";
+import type { Runtime } from "../runtime.server";
 import { checkClaimedTasks, claimTestingTasks, stopTestingChecks, type TestingClaim } from "./testing-stage.server";
 
 // One heartbeat run. Under a PostgreSQL advisory lock (and an in-process

@@ -1,7 +1,7 @@
 import type { Agent } from "#app/db/rows";
 import { AppError } from "#app/domain/errors";
 import { sha256Hex } from "./crypto.server";
-import type { Runtime } from "./runtime.server";
+import type { Runtime } from "../runtime.server";
 
 export interface AuthenticatedAgent extends Agent {
   /** Set for a task-scoped token: the one task it may touch. */

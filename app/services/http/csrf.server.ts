@@ -2,9 +2,9 @@ import { createHmac } from "node:crypto";
 import { createContext, createCookie } from "react-router";
 import { CSRF, CSRFError } from "remix-utils/csrf/server";
 import { requestContext } from "#app/context.server";
-import { readSessionToken } from "./auth.server";
-import { safeEqual } from "./crypto.server";
-import type { Runtime } from "./runtime.server";
+import { readSessionToken } from "../auth/sessions.server";
+import { safeEqual } from "../auth/crypto.server";
+import type { Runtime } from "../runtime.server";
 
 // Token-based CSRF for every cookie-authenticated form, echoed in a hidden
 // field named "csrf". Which token a request must carry depends on who sends it:

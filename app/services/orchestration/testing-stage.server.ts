@@ -4,7 +4,7 @@ import path from "node:path";
 import { browserLaunch } from "./checks/browser.server";
 import { checkDeliverables, type DeliverableInput } from "./deliverable-checks.server";
 import type { HeartbeatAction } from "./dispatcher.server";
-import type { Runtime } from "./runtime.server";
+import type { Runtime } from "../runtime.server";
 
 // The heartbeat's testing stage, in two halves. Under the heartbeat's lock,
 // claimTestingTasks() claims the tasks this run will check (one SQL call, a

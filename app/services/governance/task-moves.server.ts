@@ -4,7 +4,7 @@ import type { Actor } from "#app/db/rows";
 import type { Database } from "#app/db/types";
 import { AppError } from "#app/domain/errors";
 import { type TaskStatus, checkTransition, describeTransitionError } from "#app/domain/task-status";
-import type { Logger } from "./logger.server";
+import type { Logger } from "../observability/logger.server";
 
 /**
  * One path for every manual status change: the domain rule gives a readable

@@ -2,7 +2,7 @@ import type { RouterContextProvider } from "react-router";
 import { requestContext, userContext } from "#app/context.server";
 import type { Actor } from "#app/db/rows";
 import type { Role } from "#app/domain/roles";
-import { requireRole, type SessionUser } from "./auth.server";
+import { requireRole, type SessionUser } from "./sessions.server";
 
 /**
  * What every page action needs: the runtime, the signed-in user checked

@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, context, trace } from "@opentelemetry/api";
 import { ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_HTTP_ROUTE, ATTR_URL_PATH } from "@opentelemetry/semantic-conventions";
 import { observeHttpRequest } from "./metrics.server";
-import { type ManifestRoute, createRouteLabeler } from "./route-label.server";
+import { type ManifestRoute, createRouteLabeler } from "../http/route-label.server";
 import { failSpan, tracer, tracingEnabled } from "./telemetry.server";
 
 // Per-request observation for the production server (server/index.ts): one

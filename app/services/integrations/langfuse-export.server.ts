@@ -1,7 +1,7 @@
 import { backoffDelay } from "#app/domain/backoff";
 import { type IngestionResult, type LedgerRow, settledRows, toIngestionEvents } from "#app/domain/langfuse";
 import type { RuntimeDatabase } from "#app/db/types";
-import type { Logger } from "./logger.server";
+import type { Logger } from "../observability/logger.server";
 
 // Sends the usage ledger to Langfuse in the background: batches of rows not
 // yet exported, marked only once Langfuse took them. Requests never wait for

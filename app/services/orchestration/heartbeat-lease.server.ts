@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "#app/db/types";
-import type { Logger } from "./logger.server";
+import type { Logger } from "../observability/logger.server";
 
 // The heartbeat's exclusion on a transport with no sessions (Supabase over
 // HTTP), where an advisory lock cannot be held across calls: a lease row

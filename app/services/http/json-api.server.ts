@@ -1,7 +1,7 @@
 import { AppError } from "#app/domain/errors";
-import type { Logger } from "./logger.server";
+import type { Logger } from "../observability/logger.server";
 import type { RateLimits } from "./rate-limit.server";
-import { safeEqual } from "./crypto.server";
+import { safeEqual } from "../auth/crypto.server";
 
 /** A JSON error in the shape every endpoint uses (DESIGN §4). */
 export function errorResponse(error: AppError, headers?: HeadersInit): Response {

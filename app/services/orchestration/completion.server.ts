@@ -1,7 +1,7 @@
 import { parseAgentReply } from "#app/domain/agent-replies";
-import type { Gateway, RunFinished } from "./gateway.server";
+import type { Gateway, RunFinished } from "../agent-plane/gateway.server";
 import { handlePlanningReply } from "./planning.server";
-import type { Runtime } from "./runtime.server";
+import type { Runtime } from "../runtime.server";
 
 // The gateway's own completion path: a finished run moves its task on (or
 // feeds planning). The webhook and the agent API reach the same SQL function,

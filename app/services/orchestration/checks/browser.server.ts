@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, type StdioOptions } from "node:child_process"
 import { chmod, chown, copyFile, lstat, mkdir, mkdtemp, readFile, readdir, realpath, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { Logger } from "../logger.server";
+import type { Logger } from "../../observability/logger.server";
 import { HEADLESS_SERVER_FLAGS } from "./chromium-flags";
 import { inside } from "./file-check.server";
 

@@ -15,8 +15,8 @@ import {
   type RunFinished,
   type RunUsage,
 } from "#app/domain/openclaw";
-import type { Logger } from "#app/services/logger.server";
-import { SpanKind, withSpan } from "#app/services/telemetry.server";
+import type { Logger } from "#app/services/observability/logger.server";
+import { SpanKind, withSpan } from "#app/services/observability/telemetry.server";
 
 // The connection to the OpenClaw gateway (protocol v4 over WebSocket), built on
 // @openclaw/gateway-client for framing, the challenge handshake and request

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { MiddlewareFunction } from "react-router";
 import { requestContext } from "#app/context.server";
-import { getRuntime } from "./runtime.server";
+import { getRuntime } from "../runtime.server";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,80}$/;
 

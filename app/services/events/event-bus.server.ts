@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Database, RpcArgs } from "#app/db/types";
-import type { Logger } from "./logger.server";
+import type { Logger } from "../observability/logger.server";
 import { sseFrame } from "./sse.server";
 
 // One reader per process turns a wake-up into a single fetch of the new

@@ -1,7 +1,7 @@
-import type { Logger } from "../logger.server";
+import type { Logger } from "../../observability/logger.server";
 
 // Shared shapes of the deliverable checks; re-exported by
-// app/services/deliverable-checks.server.ts, which is the public entry point.
+// app/services/orchestration/deliverable-checks.server.ts, which is the public entry point.
 
 export interface DeliverableInput {
   id: string;
