@@ -1,5 +1,5 @@
 import { createContext } from "react-router";
-import type { SessionUser } from "./services/auth/sessions.server";
+import type { SessionUser } from "./db/auth.server";
 import type { Logger } from "./services/observability/logger.server";
 import type { Runtime } from "./services/runtime.server";
 

@@ -1,13 +1,14 @@
 // `npm run audit:verify`: walks the hash-chained audit log of DATABASE_URL (or
 // the embedded database; stop the server first, it holds the data directory)
 // and exits non-zero at the first altered or missing row.
+import { verifyAuditLog } from "#app/db/audit.server";
 import { openDatabase } from "#app/db/open.server";
 import { getEnv } from "#app/env.server";
 
 const env = getEnv();
 const db = await openDatabase(env);
 try {
-  const result = await db.rpc<{ ok: boolean; rows: number; head?: string; broken_at?: number; reason?: string }>("verify_audit_log");
+  const result = await verifyAuditLog(db);
   if (result.ok) {
     console.log(`Audit log intact: ${result.rows} entries, head ${result.head}.`);
   } else {

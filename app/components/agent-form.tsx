@@ -1,6 +1,6 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import type { Agent } from "#app/db/rows";
+import type { Agent } from "#app/db/agents.server";
 import { AGENT_STATUSES } from "#app/domain/agent-status";
 import { Field, FormError, SelectField } from "./field";
 

@@ -1,6 +1,6 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import type { BudgetStatus } from "#app/db/rows";
+import type { BudgetStatus } from "#app/db/costs.server";
 import { FormError } from "./field";
 
 const usd = (v: number | null | undefined) => (v === null || v === undefined ? "—" : `$${Number(v).toFixed(2)}`);

@@ -1,7 +1,7 @@
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
-import type { Deliverable } from "#app/db/rows";
+import type { Deliverable } from "#app/db/tasks.server";
 import { DeliverableList, deliverableFileHref } from "./deliverable-list";
 
 const item = (fields: Partial<Deliverable>): Deliverable => ({

@@ -1,4 +1,4 @@
-import type { Deliverable } from "#app/db/rows";
+import type { Deliverable } from "#app/db/tasks.server";
 
 /** The download address of a file deliverable: each path segment percent-encoded. */
 export function deliverableFileHref(base: string, filePath: string): string {

@@ -1,6 +1,6 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import type { TaskDetail } from "#app/db/rows";
+import type { TaskDetail } from "#app/db/tasks.server";
 
 /** Where the task stands with its agent, and the one-click recoveries. */
 export function DispatchPanel({ task, agents, gateway }: { task: TaskDetail; agents: ReadonlyArray<{ id: string; name: string; emoji: string }>; gateway: string }) {

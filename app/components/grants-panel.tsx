@@ -1,14 +1,6 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-
-export interface StandingGrant {
-  id: string;
-  action: string;
-  created_at: string;
-  granted_by: string | null;
-  /** False once the task's type is no longer low risk: the grant then allows nothing. */
-  honoured: boolean;
-}
+import type { StandingGrant } from "#app/db/governance.server";
 
 /** Actions an approver allowed on this task without asking again, each revocable. */
 export function GrantsPanel({ grants, canRevoke }: { grants: StandingGrant[]; canRevoke: boolean }) {

@@ -1,4 +1,4 @@
-import type { TaskPipeline } from "#app/db/rows";
+import type { TaskPipeline } from "#app/db/tasks.server";
 
 /** Compact stage chips: done stages dimmed, the current one highlighted; wraps on a phone. */
 export function StageChips({ pipeline }: { pipeline: TaskPipeline }) {

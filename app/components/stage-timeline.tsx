@@ -1,7 +1,7 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { StageRun } from "#app/db/pipelines.server";
-import type { TaskPipeline } from "#app/db/rows";
+import type { TaskPipeline } from "#app/db/tasks.server";
 import { formatAge } from "#app/domain/time";
 import { StageChips } from "./stage-chips";
 

@@ -1,6 +1,6 @@
 import { Form, Link } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import type { TaskCard as Card } from "#app/db/rows";
+import type { TaskCard as Card } from "#app/db/tasks.server";
 import { PRIORITY_LABELS } from "#app/domain/priority";
 import { STATUS_LABELS, allowedTransitions } from "#app/domain/task-status";
 import { formatAge, isOverdue } from "#app/domain/time";

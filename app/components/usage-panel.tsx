@@ -1,4 +1,5 @@
-import type { TaskDetail, UsageRecord } from "#app/db/rows";
+import type { UsageRecord } from "#app/db/costs.server";
+import type { TaskDetail } from "#app/db/tasks.server";
 import { provenanceLabel } from "#app/domain/costs";
 
 const SOURCE: Record<UsageRecord["source"], string> = { webhook: "webhook", agent_api: "agent", gateway: "gateway" };

@@ -1,5 +1,5 @@
 import type { AutonomyLevel } from "#app/domain/autonomy";
-import type { Actor } from "./rows";
+import type { Actor } from "./actor";
 import type { Database } from "./types";
 
 // Typed calls for pipeline templates, pipeline tasks and their stage runs.
@@ -91,3 +91,7 @@ export const requestStageAdvance = (db: Database, taskId: string, actor: Actor, 
     p_actor: actor,
     p_ttl_seconds: ttlSeconds,
   });
+
+/** Pipeline tasks whose stage reached review: each advances, or asks for an approval when gated (at most `limit`). */
+export const requestStageAdvances = (db: Database, limit: number, ttlSeconds: number) =>
+  db.rpc<Array<{ task_id: string; advanced: boolean; mode: string }>>("request_stage_advances", { p_limit: limit, p_ttl_seconds: ttlSeconds });

@@ -1,4 +1,5 @@
 import type { Logger } from "#app/services/observability/logger.server";
+import { getEventBounds } from "./events.server";
 import { defaultMigrationsDir, loadMigrations, migrate } from "./migrations.server";
 import type { RuntimeDatabase } from "./types";
 
@@ -16,8 +17,8 @@ export async function prepareSchema(db: RuntimeDatabase, migrationsDir: string |
   }
   log.info({ event: "db.migrations_external", transport: db.kind }, "migrations are not run on this transport: `supabase db push` applies supabase/migrations");
   try {
-    await db.rpc("ping");
-    await db.rpc("get_event_bounds");
+    await db.ping();
+    await getEventBounds(db);
   } catch (error) {
     throw new SchemaMissingError(
       `The database schema is missing or out of date (${(error as Error).message}). ` +

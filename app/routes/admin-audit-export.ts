@@ -1,3 +1,4 @@
+import { listAuditLog } from "#app/db/audit.server";
 import { operator } from "#app/services/auth/operator.server";
 import type { Route } from "./+types/admin-audit-export";
 
@@ -11,7 +12,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
       const pages: unknown[][] = [];
       let before: number | null = null;
       for (;;) {
-        const page: Array<{ seq: number }> = await db.rpc("list_audit_log", { p_before: before, p_limit: 5000 });
+        const page = await listAuditLog(db, before, 5000);
         if (page.length === 0) break;
         pages.unshift(page.reverse());
         before = page[0]!.seq;

@@ -1,28 +1,17 @@
 import { Link } from "react-router";
+import { listAuditLog, verifyAuditLog } from "#app/db/audit.server";
 import { operator } from "#app/services/auth/operator.server";
 import type { Route } from "./+types/admin-audit";
 
 export const meta: Route.MetaFunction = () => [{ title: "Audit log · Mission Control" }];
-
-interface Entry {
-  seq: number;
-  at: string;
-  kind: string;
-  actor: { type?: string; name?: string; id?: string; email?: string };
-  /** Who acted, for display: the stored name, else the user's current name, else the actor type. */
-  actor_name: string;
-  subject: Record<string, string>;
-  data: Record<string, unknown>;
-  hash: string;
-}
 
 // The audit log for admins: the chain is verified on every view.
 export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db } = operator(context, request, "admin");
   const before = Number(url.searchParams.get("before"));
   const [verification, entries] = await Promise.all([
-    db.rpc<{ ok: boolean; rows: number; head?: string; broken_at?: number; reason?: string }>("verify_audit_log"),
-    db.rpc<Entry[]>("list_audit_log", { p_before: Number.isSafeInteger(before) && before > 0 ? before : null, p_limit: 100 }),
+    verifyAuditLog(db),
+    listAuditLog(db, Number.isSafeInteger(before) && before > 0 ? before : null, 100),
   ]);
   return { verification, entries };
 }

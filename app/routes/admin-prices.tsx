@@ -1,5 +1,6 @@
 import { Form, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { addModelPrice, listModelPrices } from "#app/db/costs.server";
 import { AppError } from "#app/domain/errors";
 import { modelPriceSchema } from "#app/domain/forms/costs";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
@@ -11,25 +12,11 @@ import type { Route } from "./+types/admin-prices";
 
 export const meta: Route.MetaFunction = () => [{ title: "Model prices · Mission Control" }];
 
-interface PriceRow {
-  id: string;
-  model: string;
-  version: number;
-  input_usd_per_mtok: number;
-  output_usd_per_mtok: number;
-  cache_read_usd_per_mtok: number;
-  cache_write_usd_per_mtok: number;
-  included: boolean;
-  effective_from: string;
-  note: string;
-  current: boolean;
-}
-
 // The versioned price table: adding a model or a new price version inserts a
 // row (never an edit) and is audited in SQL (add_model_price).
 export async function loader({ request, context }: Route.LoaderArgs) {
   const { db } = operator(context, request, "admin");
-  return { prices: await db.rpc<PriceRow[]>("list_model_prices") };
+  return { prices: await listModelPrices(db) };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -38,7 +25,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const parsed = parseForm(form, modelPriceSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, parsed.values);
   try {
-    await db.rpc("add_model_price", { p_fields: parsed.data, p_actor: actor });
+    await addModelPrice(db, parsed.data, actor);
     return redirect("/admin/prices");
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, submittedValues(form));

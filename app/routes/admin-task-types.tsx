@@ -1,6 +1,6 @@
 import { Form, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { listTaskTypes } from "#app/db/api.server";
+import { listTaskTypes, updateTaskType } from "#app/db/governance.server";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS, GATED_ACTIONS, RISKS } from "#app/domain/autonomy";
 import { AppError } from "#app/domain/errors";
 import { taskTypeSchema } from "#app/domain/forms/governance";
@@ -37,7 +37,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, String(form.get("id") ?? ""));
   try {
     const { id, ...fields } = parsed.data;
-    await db.rpc("update_task_type", { p_id: id, p_fields: fields, p_actor: actor });
+    await updateTaskType(db, id, fields, actor);
     return redirect("/admin/task-types");
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, undefined, parsed.data.id);

@@ -1,5 +1,6 @@
 import { Form, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { createUser, endUserSessions, listUsers, setUserDisabled, setUserPassword, setUserRole } from "#app/db/auth.server";
 import { AppError } from "#app/domain/errors";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { userCreateSchema, userIdSchema, userPasswordSchema, userRoleSchema } from "#app/domain/forms/users";
@@ -13,19 +14,9 @@ import type { Route } from "./+types/admin-users";
 
 export const meta: Route.MetaFunction = () => [{ title: "Users · Mission Control" }];
 
-interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  role: (typeof ROLES)[number];
-  disabled: boolean;
-  sessions: number;
-  last_seen_at: string | null;
-}
-
 export async function loader({ request, context }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "admin");
-  return { users: await db.rpc<UserRow[]>("list_users"), me: user.id };
+  return { users: await listUsers(db), me: user.id };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -38,26 +29,26 @@ export async function action({ request, context }: Route.ActionArgs) {
         const parsed = parseForm(form, userCreateSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, { ...parsed.values, password: "" }, intent);
         const { name, email, role, password } = parsed.data;
-        await db.rpc("create_user", { p_email: email, p_name: name, p_role: role, p_password_hash: await hashPassword(password), p_actor_id: user.id });
+        await createUser(db, { email, name, role, passwordHash: await hashPassword(password) }, user.id);
         break;
       }
       case "role": {
         const parsed = parseForm(form, userRoleSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-        await db.rpc("set_user_role", { p_user_id: parsed.data.user_id, p_role: parsed.data.role, p_actor_id: user.id });
+        await setUserRole(db, parsed.data.user_id, parsed.data.role, user.id);
         break;
       }
       case "disable":
       case "enable": {
         const parsed = parseForm(form, userIdSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-        await db.rpc("set_user_disabled", { p_user_id: parsed.data.user_id, p_disabled: intent === "disable", p_actor_id: user.id });
+        await setUserDisabled(db, parsed.data.user_id, intent === "disable", user.id);
         break;
       }
       case "sign-out": {
         const parsed = parseForm(form, userIdSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-        await db.rpc("end_user_sessions", { p_user_id: parsed.data.user_id, p_actor_id: user.id });
+        await endUserSessions(db, parsed.data.user_id, user.id);
         // Signing yourself out everywhere includes this browser.
         if (parsed.data.user_id === user.id) return redirect("/login");
         break;
@@ -65,7 +56,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       case "password": {
         const parsed = parseForm(form, userPasswordSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-        await db.rpc("set_user_password", { p_user_id: parsed.data.user_id, p_password_hash: await hashPassword(parsed.data.password), p_actor_id: user.id });
+        await setUserPassword(db, parsed.data.user_id, await hashPassword(parsed.data.password), user.id);
         if (parsed.data.user_id === user.id) return redirect("/login");
         break;
       }

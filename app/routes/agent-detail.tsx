@@ -1,6 +1,8 @@
 import { Form, Link, data, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { deleteAgent, getAgent, rotateAgentToken, updateAgent } from "#app/db/api.server";
+import { deleteAgent, getAgent, rotateAgentToken, updateAgent } from "#app/db/agents.server";
+import { getBudget } from "#app/db/costs.server";
+import { setAgentAutonomy } from "#app/db/governance.server";
 import { AppError } from "#app/domain/errors";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS, canSetAutonomy } from "#app/domain/autonomy";
 import { agentSchema } from "#app/domain/forms/agent";
@@ -10,7 +12,7 @@ import { AgentForm } from "#app/components/agent-form";
 import { FormError } from "#app/components/field";
 import { BudgetPanel } from "#app/components/budget-panel";
 import { roleAtLeast } from "#app/domain/roles";
-import { getBudget, saveBudget } from "#app/services/costs/budgets.server";
+import { saveBudget } from "#app/services/costs/budgets.server";
 import { TokenReveal } from "#app/components/token-reveal";
 import { newAgentToken } from "#app/services/auth/agent-tokens.server";
 import { operator } from "#app/services/auth/operator.server";
@@ -64,7 +66,7 @@ export async function action({ request, context, params, url }: Route.ActionArgs
       const parsed = parseForm(form, autonomySchema);
       if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
       // Whether this role may lower the agent's supervision is decided in SQL, by the actor's id.
-      await db.rpc("set_agent_autonomy", { p_agent_id: agent.id, p_level: parsed.data.autonomy_level, p_actor: actor });
+      await setAgentAutonomy(db, agent.id, parsed.data.autonomy_level, actor);
       log.info({ event: "agent.autonomy_changed", agent_id: agent.id, to: parsed.data.autonomy_level }, "autonomy changed");
       return redirect(url.pathname);
     }

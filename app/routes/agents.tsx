@@ -1,7 +1,7 @@
 import { Form, Link, data } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { createAgent, listAgents } from "#app/db/api.server";
-import type { Agent } from "#app/db/rows";
+import { createAgent, listAgents } from "#app/db/agents.server";
+import type { Agent } from "#app/db/agents.server";
 import type { Runtime } from "#app/services/runtime.server";
 import { AppError } from "#app/domain/errors";
 import { agentSchema } from "#app/domain/forms/agent";

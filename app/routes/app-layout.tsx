@@ -2,6 +2,8 @@ import { Form, Link, NavLink, Outlet } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { LiveEvents } from "#app/components/live-events";
 import { requestContext, userContext } from "#app/context.server";
+import { countPendingApprovals } from "#app/db/governance.server";
+import { listWorkspaceNav } from "#app/db/workspaces.server";
 import { requireRole } from "#app/services/auth/sessions.server";
 import type { Route } from "./+types/app-layout";
 
@@ -15,8 +17,8 @@ export async function loader({ context }: Route.LoaderArgs) {
   const user = context.get(userContext)!;
   const { rt } = context.get(requestContext);
   const [workspaces, { pending }] = await Promise.all([
-    rt.db.rpc<Array<{ slug: string; name: string; icon: string }>>("list_workspace_nav"),
-    rt.db.rpc<{ pending: number }>("count_pending_approvals"),
+    listWorkspaceNav(rt.db),
+    countPendingApprovals(rt.db),
   ]);
   return { user, workspaces, gateway: rt.gateway?.status ?? "disabled", pending };
 }

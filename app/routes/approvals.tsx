@@ -1,6 +1,6 @@
 import { Form, Link, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import type { Approval } from "#app/db/rows";
+import { type ApprovalInboxItem as InboxItem, decideApproval, decideApprovalWithGrant, listApprovals } from "#app/db/governance.server";
 import { AppError } from "#app/domain/errors";
 import { decisionSchema } from "#app/domain/forms/approvals";
 import { parseForm } from "#app/domain/forms/parse";
@@ -15,24 +15,12 @@ import type { Route } from "./+types/approvals";
 
 export const meta: Route.MetaFunction = () => [{ title: "Approvals · Mission Control" }];
 
-interface InboxItem extends Approval {
-  task: { id: string; title: string; status: string; estimated_cost: number; token_usage: number };
-  workspace: { slug: string; name: string; icon: string };
-  requester: string;
-  requester_type: "agent" | "user";
-  requested_by_user_id: string | null;
-  /** The person who decided (or whose change cancelled the request); null for policy outcomes. */
-  decided_by_name: string | null;
-  risk: "low" | "medium" | "high";
-  task_type: string | null;
-}
-
 const INTENTS = { approve: "approved", deny: "denied", approve_grant: "approved" } as const;
 
 export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
   const show = url.searchParams.get("show") === "decided" ? "decided" : "pending";
-  const items = await db.rpc<InboxItem[]>("list_approvals", { p_status: show === "pending" ? "pending" : null, p_limit: 100 });
+  const items = await listApprovals(db, show === "pending" ? "pending" : null, 100);
   return {
     items: show === "pending" ? items.filter((a) => a.status === "pending") : items.filter((a) => a.status !== "pending"),
     show,
@@ -49,11 +37,11 @@ export async function action({ request, context }: Route.ActionArgs) {
   if (!Object.hasOwn(INTENTS, intent)) return invalidForm({}, undefined, intent);
   const parsed = parseForm(form, decisionSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-  const decision = { p_approval_id: parsed.data.approval_id, p_user_id: user.id, p_digest: parsed.data.digest, p_comment: parsed.data.comment };
+  const decision = { approvalId: parsed.data.approval_id, userId: user.id, digest: parsed.data.digest, comment: parsed.data.comment };
   try {
     // "Approve & allow for this task" also leaves a standing grant (low risk only, enforced in SQL).
-    if (intent === "approve_grant") await db.rpc("decide_approval_with_grant", decision);
-    else await db.rpc("decide_approval", { ...decision, p_decision: INTENTS[intent as keyof typeof INTENTS] });
+    if (intent === "approve_grant") await decideApprovalWithGrant(db, decision);
+    else await decideApproval(db, decision, INTENTS[intent as keyof typeof INTENTS]);
     log.info({ event: "approval.decided", approval_id: parsed.data.approval_id, decision: intent, by: user.id }, "approval decided");
     return redirect("/approvals");
   } catch (error) {

@@ -1,8 +1,7 @@
 import { useState } from "react";
 import { Form, Link, data, redirect, useFetcher } from "react-router";
 import { useAuthenticityToken } from "remix-utils/csrf/react";
-import { getBoard } from "#app/db/api.server";
-import type { TaskCard as Card } from "#app/db/rows";
+import { type TaskCard as Card, getBoard, getNeedsYou } from "#app/db/tasks.server";
 import { AppError } from "#app/domain/errors";
 import { boardMoveSchema } from "#app/domain/forms/task";
 import { parseForm } from "#app/domain/forms/parse";
@@ -35,7 +34,7 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
   if (isTaskStatus(more)) limits[more] = n;
   const [board, needsYou] = await Promise.all([
     getBoard(db, workspace.id, limits),
-    db.rpc<Array<Card & { pending_approvals: number }>>("get_needs_you", { p_workspace_id: workspace.id, p_limit: 20 }),
+    getNeedsYou(db, workspace.id, 20),
   ]);
   return { workspace, board, needsYou, canEdit: user.role !== "viewer", showCancelled, now: new Date().toISOString() };
 }

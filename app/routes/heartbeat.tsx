@@ -1,5 +1,6 @@
 import { Form, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { listHeartbeatRuns } from "#app/db/heartbeat.server";
 import { AppError } from "#app/domain/errors";
 import { FormError } from "#app/components/field";
 import { runHeartbeat } from "#app/services/orchestration/heartbeat.server";
@@ -10,20 +11,10 @@ import type { Route } from "./+types/heartbeat";
 
 export const meta: Route.MetaFunction = () => [{ title: "Heartbeat · Mission Control" }];
 
-interface Run {
-  run_id: string;
-  trigger: string;
-  instance: string;
-  started_at: string;
-  duration_ms: number;
-  gateway_calls: number;
-  actions: Array<{ task_id: string | null; action: string; reason: string | null; ok: boolean }>;
-}
-
 // Receipts of recent heartbeat runs. Viewing never runs one; the button does.
 export async function loader({ request, context }: Route.LoaderArgs) {
   const { db, rt, user } = operator(context, request, "viewer");
-  const runs = await db.rpc<Run[]>("list_heartbeat_runs", { p_limit: 50 });
+  const runs = await listHeartbeatRuns(db, 50);
   return { runs, canRun: user.role !== "viewer", interval: rt.env.HEARTBEAT_INTERVAL_S, gateway: rt.gateway?.status ?? "disabled" };
 }
 

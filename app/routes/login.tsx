@@ -1,6 +1,7 @@
 import { Form, data, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { requestContext, userContext } from "#app/context.server";
+import { countUsers } from "#app/db/auth.server";
 import { loginSchema } from "#app/domain/forms/auth";
 import { parseForm } from "#app/domain/forms/parse";
 import { safeRedirect } from "#app/domain/safe-redirect";
@@ -18,7 +19,7 @@ export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders })
 export async function loader({ url, context }: Route.LoaderArgs) {
   if (context.get(userContext)) throw redirect(safeRedirect(url.searchParams.get("redirectTo")));
   const { rt } = context.get(requestContext);
-  const { users } = await rt.db.rpc<{ users: number }>("count_users");
+  const { users } = await countUsers(rt.db);
   // A set-up link used after the first admin exists lands here.
   const setupDone = users > 0 && url.searchParams.get("setup") === "done";
   return { redirectTo: safeRedirect(url.searchParams.get("redirectTo")), needsSetup: users === 0, setupDone };

@@ -1,6 +1,6 @@
 import { Form, Link, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { listAgents } from "#app/db/api.server";
+import { listAgents } from "#app/db/agents.server";
 import { addStage, deletePipeline, deleteStage, getPipeline, moveStage, updatePipeline, updateStage } from "#app/db/pipelines.server";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS, type Supervision, canChangeSupervision } from "#app/domain/autonomy";
 import { AppError } from "#app/domain/errors";

@@ -1,6 +1,7 @@
 import { Form, data, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { requestContext } from "#app/context.server";
+import { checkSetupToken, countUsers, createFirstAdmin } from "#app/db/auth.server";
 import { AppError } from "#app/domain/errors";
 import { setupSchema } from "#app/domain/forms/auth";
 import { parseForm } from "#app/domain/forms/parse";
@@ -16,9 +17,9 @@ export const meta: Route.MetaFunction = () => [{ title: "Set up · Mission Contr
 export async function loader({ url, context }: Route.LoaderArgs) {
   const { rt } = context.get(requestContext);
   const token = url.searchParams.get("token") ?? "";
-  const { users } = await rt.db.rpc<{ users: number }>("count_users");
+  const { users } = await countUsers(rt.db);
   if (users > 0) throw redirect("/login?setup=done");
-  const { valid } = token ? await rt.db.rpc<{ valid: boolean }>("check_setup_token", { p_token_hash: sha256Hex(token) }) : { valid: false };
+  const { valid } = token ? await checkSetupToken(rt.db, sha256Hex(token)) : { valid: false };
   if (!valid) {
     throw data({ message: "This set-up link is missing, has expired, or is no longer valid. Restart the server to print a new one." }, { status: 403 });
   }
@@ -31,11 +32,11 @@ export async function action({ request, context }: Route.ActionArgs) {
   if (!parsed.ok) return invalidForm(parsed.errors, { ...parsed.values, password: "", confirm: "" });
   const { token, name, email, password } = parsed.data;
   try {
-    const user = await rt.db.rpc<{ id: string }>("create_first_admin", {
-      p_setup_token_hash: sha256Hex(token),
-      p_email: email,
-      p_name: name,
-      p_password_hash: await hashPassword(password),
+    const user = await createFirstAdmin(rt.db, {
+      setupTokenHash: sha256Hex(token),
+      email,
+      name,
+      passwordHash: await hashPassword(password),
     });
     log.info({ event: "user.setup_admin", user_id: user.id }, "first admin created");
     throw redirect("/", { headers: { "Set-Cookie": await startSession(rt, user.id, request, clientIp) } });

@@ -1,6 +1,9 @@
 import { redirect } from "react-router";
-import { deleteTask, getTask, updateTask } from "#app/db/api.server";
-import type { Actor } from "#app/db/rows";
+import type { Actor } from "#app/db/actor";
+import { retryDispatch } from "#app/db/dispatch.server";
+import { revokeStandingGrant } from "#app/db/governance.server";
+import { cancelPlanning } from "#app/db/planning.server";
+import { deleteTask, getTask, updateTask } from "#app/db/tasks.server";
 import type { Role } from "#app/domain/roles";
 import { saveBudget } from "#app/services/costs/budgets.server";
 import { AppError } from "#app/domain/errors";
@@ -67,7 +70,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
           if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
           agentId = parsed.data.agent_id;
         }
-        await db.rpc("retry_dispatch", { p_task_id: taskId, p_agent_id: agentId, p_actor: actor });
+        await retryDispatch(db, taskId, agentId, actor);
         await dispatchOne(rt, rt.gateway, taskId);
         break;
       }
@@ -84,7 +87,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         const parsed = parseForm(form, grantRevokeSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         // Approver role and the grant belonging to a live grant are checked in SQL.
-        await db.rpc("revoke_standing_grant", { p_grant_id: parsed.data.grant_id, p_user_id: actor.id ?? null });
+        await revokeStandingGrant(db, parsed.data.grant_id, actor.id ?? null);
         break;
       }
       case "budget": {
@@ -93,7 +96,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         break;
       }
       case "cancel-planning":
-        await db.rpc("cancel_planning", { p_task_id: taskId, p_actor: actor });
+        await cancelPlanning(db, taskId, actor);
         break;
       default:
         return invalidForm({}, undefined, intent);

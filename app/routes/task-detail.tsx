@@ -1,7 +1,10 @@
 import { Form, Link } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { getTask, listAgents, listTaskTypes, taskTypeOf } from "#app/db/api.server";
+import { listAgents } from "#app/db/agents.server";
+import { listStandingGrants, listTaskTypes, taskTypeOf } from "#app/db/governance.server";
 import { stageTimeline } from "#app/db/pipelines.server";
+import { getPlanningState } from "#app/db/planning.server";
+import { getTask } from "#app/db/tasks.server";
 import { PRIORITY_LABELS } from "#app/domain/priority";
 import { STATUS_LABELS } from "#app/domain/task-status";
 import { roleAtLeast } from "#app/domain/roles";
@@ -11,13 +14,12 @@ import { FormError } from "#app/components/field";
 import { TaskForm } from "#app/components/task-form";
 import { DeliverableList } from "#app/components/deliverable-list";
 import { DispatchPanel } from "#app/components/dispatch-panel";
-import { GrantsPanel, type StandingGrant } from "#app/components/grants-panel";
+import { GrantsPanel } from "#app/components/grants-panel";
 import { PlanningPanel } from "#app/components/planning-panel";
 import { StageTimeline } from "#app/components/stage-timeline";
 import { UsagePanel } from "#app/components/usage-panel";
 import { BudgetPanel } from "#app/components/budget-panel";
 import { operator } from "#app/services/auth/operator.server";
-import { getPlanningState } from "#app/services/orchestration/planning.server";
 import { found } from "#app/services/http/page-errors.server";
 import { taskAction } from "./task-detail.server";
 import { loadWorkspace, pathId } from "#app/services/workspace.server";
@@ -32,10 +34,10 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   const task = await getTask(db, pathId(params.taskId, "Task"));
   if (task?.workspace_id !== workspace.id) found(null, "Task");
   const [planning, taskType, taskTypes, grants, stageRuns] = await Promise.all([
-    task!.status === "planning" ? getPlanningState(rt, task!.id) : null,
+    task!.status === "planning" ? getPlanningState(db, task!.id) : null,
     taskTypeOf(db, task!.id),
     listTaskTypes(db),
-    db.rpc<StandingGrant[]>("list_standing_grants", { p_task_id: task!.id }),
+    listStandingGrants(db, task!.id),
     task!.pipeline ? stageTimeline(db, task!.id) : [],
   ]);
   return {

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { data, redirect } from "react-router";
-import { getTask } from "#app/db/api.server";
+import { getTask } from "#app/db/tasks.server";
 import { requestContext } from "#app/context.server";
 import { operator } from "#app/services/auth/operator.server";
 import { resolveTaskFile } from "#app/services/agent-plane/task-files.server";

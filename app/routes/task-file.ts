@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { getTask } from "#app/db/api.server";
+import { getTask } from "#app/db/tasks.server";
 import { operator } from "#app/services/auth/operator.server";
 import { openTaskFile, resolveTaskFile } from "#app/services/agent-plane/task-files.server";
 import { found } from "#app/services/http/page-errors.server";

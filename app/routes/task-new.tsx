@@ -1,5 +1,7 @@
 import { Link, redirect } from "react-router";
-import { createTask, listAgents, listTaskTypes } from "#app/db/api.server";
+import { listAgents } from "#app/db/agents.server";
+import { listTaskTypes } from "#app/db/governance.server";
+import { createTask } from "#app/db/tasks.server";
 import { createPipelineTask, listPipelines } from "#app/db/pipelines.server";
 import { AppError } from "#app/domain/errors";
 import { taskCreateSchema } from "#app/domain/forms/task";

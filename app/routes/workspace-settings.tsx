@@ -1,13 +1,14 @@
 import { Form, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { deleteWorkspace, updateWorkspace } from "#app/db/api.server";
+import { getBudget } from "#app/db/costs.server";
+import { deleteWorkspace, updateWorkspace } from "#app/db/workspaces.server";
 import { AppError } from "#app/domain/errors";
 import { workspaceUpdateSchema } from "#app/domain/forms/workspace";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { Field, FormError } from "#app/components/field";
 import { BudgetPanel } from "#app/components/budget-panel";
 import { roleAtLeast } from "#app/domain/roles";
-import { getBudget, saveBudget } from "#app/services/costs/budgets.server";
+import { saveBudget } from "#app/services/costs/budgets.server";
 import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { loadWorkspace } from "#app/services/workspace.server";

@@ -1,6 +1,6 @@
 import { Form, Link, redirect, useNavigation } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { createWorkspace, listWorkspaces } from "#app/db/api.server";
+import { createWorkspace, listWorkspaces } from "#app/db/workspaces.server";
 import { workspaceCreateSchema } from "#app/domain/forms/workspace";
 import { parseForm } from "#app/domain/forms/parse";
 import { slugify } from "#app/domain/slug";

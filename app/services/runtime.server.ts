@@ -1,3 +1,4 @@
+import { addSetupToken } from "#app/db/auth.server";
 import { openDatabase } from "#app/db/open.server";
 import { prepareSchema } from "#app/db/schema.server";
 import type { RuntimeDatabase } from "#app/db/types";
@@ -106,7 +107,7 @@ const SETUP_LINK_TTL_S = 24 * 3600;
  */
 async function announceSetup(db: RuntimeDatabase, env: Env, log: Logger): Promise<void> {
   const token = randomToken();
-  const { added } = await db.rpc<{ added: boolean }>("add_setup_token", { p_token_hash: sha256Hex(token), p_ttl_seconds: SETUP_LINK_TTL_S });
+  const { added } = await addSetupToken(db, sha256Hex(token), SETUP_LINK_TTL_S);
   if (!added) return;
   const url = `${env.publicUrl}/setup?token=${encodeURIComponent(token)}`;
   log.warn({ event: "setup.link", url }, `No admin yet. Open this link to create one: ${url}`);

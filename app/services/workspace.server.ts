@@ -1,4 +1,4 @@
-import { getWorkspaceBySlug } from "#app/db/api.server";
+import { getWorkspaceBySlug } from "#app/db/workspaces.server";
 import type { Database } from "#app/db/types";
 import { isUuid } from "#app/domain/ids";
 import { found } from "./http/page-errors.server";

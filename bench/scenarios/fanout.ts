@@ -1,4 +1,5 @@
 import { SECRETS } from "#tests/support/agent-plane";
+import { emitEvent } from "#app/db/events.server";
 import type { SqlDatabase } from "#app/db/types";
 import { CFG } from "../lib/config";
 import { type Fixture, type Kind, prepare } from "../lib/databases";
@@ -44,13 +45,13 @@ async function openDirect(fx: Fx): Promise<SqlDatabase> {
 
 async function write(fx: Fx, direct: SqlDatabase | null, n: number): Promise<void> {
   if (direct) {
-    await direct.rpc("emit_event", {
-      p_type: "task.updated",
-      p_workspace_id: fx.seeded.base.workspaceId,
-      p_task_id: fx.seeded.task,
-      p_agent_id: null,
-      p_actor: { type: "system", name: "bench" },
-      p_payload: { title: "Bench task", n },
+    await emitEvent(direct, {
+      type: "task.updated",
+      workspaceId: fx.seeded.base.workspaceId,
+      taskId: fx.seeded.task,
+      agentId: null,
+      actor: { type: "system", name: "bench" },
+      payload: { title: "Bench task", n },
     });
     await direct.notify("mc_events", "bench");
     return;

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { stageTimeline } from "#app/db/pipelines.server";
 import type { SqlDatabase } from "#app/db/types";
 import { seedAgent, sql, taskRow } from "#tests/support/agent-plane";
 import type { FormClient } from "#tests/support/http-client";
@@ -128,7 +129,7 @@ describe("a pipeline task across three stages on a real OpenClaw gateway", () =>
     expect(dispatches.map((d) => d.key)).toEqual([keyFor(1), keyFor(2), keyFor(3)]);
     // Each stage's gateway usage is attributed to that stage.
     const timeline = await until("usage on every stage", async () => {
-      const t = await db.rpc<Array<{ position: number; tokens: number }>>("task_stage_timeline", { p_task_id: taskId });
+      const t = await stageTimeline(db, taskId);
       return t.every((r) => r.tokens > 0) ? t : null;
     });
     expect(timeline).toHaveLength(3);

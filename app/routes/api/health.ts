@@ -1,4 +1,5 @@
 import { requestContext } from "#app/context.server";
+import { lastHeartbeatAt } from "#app/db/heartbeat.server";
 import type { Route } from "./+types/health";
 
 // For uptime monitors: no auth, no secrets, 503 only when the database is down.
@@ -7,7 +8,7 @@ export async function loader({ context }: Route.LoaderArgs) {
   let db: "ok" | "error" = "ok";
   let lastHeartbeat: string | null = null;
   try {
-    lastHeartbeat = (await rt.db.rpc<{ at: string | null }>("last_heartbeat_at")).at;
+    lastHeartbeat = (await lastHeartbeatAt(rt.db)).at;
   } catch {
     db = "error";
   }

@@ -1,7 +1,8 @@
 import type { RouterContextProvider } from "react-router";
 import { type RequestState, requestContext } from "#app/context.server";
 import { AppError } from "#app/domain/errors";
-import { type AuthenticatedAgent, authenticateAgent, bearerTokenHash, knownAgentId } from "../auth/agent-auth.server";
+import type { AuthenticatedAgent } from "#app/db/agent-api.server";
+import { authenticateAgent, bearerTokenHash, knownAgentId } from "../auth/agent-auth.server";
 import { apiHandler, withAuthBudget } from "../http/json-api.server";
 import { isUuid } from "#app/domain/ids";
 import type { Runtime } from "../runtime.server";

@@ -1,12 +1,7 @@
-import type { Agent } from "#app/db/rows";
+import { type AuthenticatedAgent, authenticateAgentToken } from "#app/db/agent-api.server";
 import { AppError } from "#app/domain/errors";
 import { sha256Hex } from "./crypto.server";
 import type { Runtime } from "../runtime.server";
-
-export interface AuthenticatedAgent extends Agent {
-  /** Set for a task-scoped token: the one task it may touch. */
-  scope_task_id: string | null;
-}
 
 /** The SHA-256 of the token in `Authorization: Bearer <token>`, the only place identity comes from (never the body). */
 export function bearerTokenHash(request: Request): string {
@@ -32,7 +27,7 @@ export function knownAgentId(tokenHash: string): string | undefined {
  * not_found, exactly like an agent reaching for a task that is not its own.
  */
 export async function authenticateAgent(rt: Runtime, tokenHash: string, taskId?: string): Promise<AuthenticatedAgent> {
-  const agent = await rt.db.rpc<AuthenticatedAgent | null>("authenticate_agent", { p_token_hash: tokenHash });
+  const agent = await authenticateAgentToken(rt.db, tokenHash);
   if (!agent) throw new AppError("unauthorized", "That token is not valid (revoked, expired, or never issued).");
   if (agentOfToken.size >= REMEMBERED_TOKENS) agentOfToken.clear();
   agentOfToken.set(tokenHash, agent.id);

@@ -1,8 +1,9 @@
 import type { RouterContextProvider } from "react-router";
 import { requestContext, userContext } from "#app/context.server";
-import type { Actor } from "#app/db/rows";
+import type { Actor } from "#app/db/actor";
 import type { Role } from "#app/domain/roles";
-import { requireRole, type SessionUser } from "./sessions.server";
+import type { SessionUser } from "#app/db/auth.server";
+import { requireRole } from "./sessions.server";
 
 /**
  * What every page action needs: the runtime, the signed-in user checked

@@ -1,17 +1,11 @@
 import { createCookie, data, redirect } from "react-router";
+import { beginLoginAttempt, createSession, deleteSession, getLoginUser, loginSucceeded, recordSignInFailure, type SessionUser, touchSession } from "#app/db/auth.server";
 import { type Role, roleAtLeast } from "#app/domain/roles";
 import { DUMMY_PASSWORD_HASH, randomToken, sha256Hex, verifyPassword } from "./crypto.server";
 import type { Runtime } from "../runtime.server";
 
 // Operator sessions: a random token in an httpOnly, SameSite=Lax, signed
 // cookie; the database keeps only its SHA-256. A new token on every login.
-
-export interface SessionUser {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-}
 
 const COOKIE_NAME = "mc_session";
 
@@ -35,21 +29,18 @@ export async function readSessionToken(rt: Runtime, request: Request): Promise<s
 export async function getSessionUser(rt: Runtime, request: Request): Promise<SessionUser | null> {
   const token = await readSessionToken(rt, request);
   if (!token) return null;
-  return rt.db.rpc<SessionUser | null>("touch_session", {
-    p_token_hash: sha256Hex(token),
-    p_ttl_seconds: rt.env.SESSION_TTL_HOURS * 3600,
-  });
+  return touchSession(rt.db, sha256Hex(token), rt.env.SESSION_TTL_HOURS * 3600);
 }
 
 /** Creates a fresh session for the user (audited with the client address) and returns its Set-Cookie header. */
 export async function startSession(rt: Runtime, userId: string, request: Request, clientIp: string): Promise<string> {
   const token = randomToken();
-  await rt.db.rpc("create_session", {
-    p_token_hash: sha256Hex(token),
-    p_user_id: userId,
-    p_ttl_seconds: rt.env.SESSION_TTL_HOURS * 3600,
-    p_user_agent: (request.headers.get("user-agent") ?? "").slice(0, 400),
-    p_client_ip: clientIp,
+  await createSession(rt.db, {
+    tokenHash: sha256Hex(token),
+    userId,
+    ttlSeconds: rt.env.SESSION_TTL_HOURS * 3600,
+    userAgent: (request.headers.get("user-agent") ?? "").slice(0, 400),
+    clientIp,
   });
   return sessionCookie(rt).serialize(token);
 }
@@ -57,7 +48,7 @@ export async function startSession(rt: Runtime, userId: string, request: Request
 /** Ends this browser's session (the database audits the sign-out) and clears the cookie. */
 export async function endSession(rt: Runtime, request: Request): Promise<string> {
   const token = await readSessionToken(rt, request);
-  if (token) await rt.db.rpc("delete_session", { p_token_hash: sha256Hex(token) });
+  if (token) await deleteSession(rt.db, sha256Hex(token));
   return sessionCookie(rt).serialize("", { maxAge: 0 });
 }
 
@@ -73,27 +64,22 @@ export async function verifyLogin(rt: Runtime, email: string, password: string, 
   const max = rt.env.LOGIN_MAX_FAILURES;
   // Emails are hashed so that the limits table holds no addresses of people.
   const keys = { p_account_key: `mc:login:account:${sha256Hex(email)}`, p_address_key: `mc:login:address:${clientIp}` };
-  const attempt = await rt.db.rpc<{ allowed: boolean; retry_after_s?: number; remaining?: number }>("begin_login_attempt", {
-    ...keys,
-    p_account_max: max,
-    p_address_max: max * 10,
-    p_window_s: LOGIN_WINDOW_S,
-  });
+  const attempt = await beginLoginAttempt(rt.db, keys, { accountMax: max, addressMax: max * 10, windowS: LOGIN_WINDOW_S });
   if (!attempt.allowed) return { ok: false, retryAfterS: attempt.retry_after_s ?? LOGIN_WINDOW_S };
-  const user = await rt.db.rpc<(SessionUser & { password_hash: string; disabled: boolean }) | null>("get_login_user", { p_email: email });
+  const user = await getLoginUser(rt.db, email);
   const valid = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
   // The attempt already counts as a failure; only a success takes it back.
   if (!user || !valid || user.disabled) {
     // Audited without the password; attempts the lockout turns away never get this far.
-    await rt.db.rpc("record_sign_in_failure", {
-      p_email: email,
-      p_reason: !user ? "unknown_user" : !valid ? "wrong_password" : "disabled",
-      p_client_ip: clientIp,
-      p_locked: (attempt.remaining ?? 1) <= 0,
+    await recordSignInFailure(rt.db, {
+      email,
+      reason: !user ? "unknown_user" : !valid ? "wrong_password" : "disabled",
+      clientIp,
+      locked: (attempt.remaining ?? 1) <= 0,
     });
     return { ok: false };
   }
-  await rt.db.rpc("login_succeeded", keys);
+  await loginSucceeded(rt.db, keys);
   return { ok: true, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type EventBounds, getEventBounds, getEventsWithDetails, getSettledEvents, listReadFunctions } from "#app/db/events.server";
 import type { Database, RpcArgs } from "#app/db/types";
 import type { Logger } from "../observability/logger.server";
 import { sseFrame } from "./sse.server";
@@ -26,16 +27,6 @@ export interface BusEvent {
 }
 
 type Subscriber = (event: BusEvent) => void;
-
-interface SettledPage {
-  events: Array<Record<string, unknown>>;
-  /** How far this answer settled the log (every seq up to it is delivered or known rolled back). */
-  last_seq: number | string;
-  /** The page was full: ask again at once. */
-  more: boolean;
-  wait_for: string | null;
-  settle_upto: number | null;
-}
 
 const BATCH = 500;
 const SAFETY_POLL_MS = 5_000;
@@ -72,7 +63,7 @@ export class EventBus {
   async start(): Promise<void> {
     const bounds = await this.bounds();
     this.#lastSeq = bounds.max_seq;
-    this.#readFunctions = new Set(await this.db.rpc<string[]>("list_read_functions"));
+    this.#readFunctions = new Set(await listReadFunctions(this.db));
     this.#unlisten = await this.db.listen(CHANNEL, (from) => {
       if (from !== this.#instance) void this.poke();
     });
@@ -115,13 +106,13 @@ export class EventBus {
     return () => this.#subscribers.delete(fn);
   }
 
-  bounds(): Promise<{ min_seq: number; max_seq: number }> {
-    return this.db.rpc("get_event_bounds");
+  bounds(): Promise<EventBounds> {
+    return getEventBounds(this.db);
   }
 
   /** Events after `since`, oldest first, for a client resuming from Last-Event-ID. */
   async replay(since: number, limit = BATCH): Promise<BusEvent[]> {
-    const rows = await this.db.rpc<Array<Record<string, unknown>>>("get_events_with_details", { p_since: since, p_limit: limit });
+    const rows = await getEventsWithDetails(this.db, since, limit);
     return rows.map(toBusEvent);
   }
 
@@ -190,12 +181,12 @@ export class EventBus {
     try {
       for (;;) {
         // With no stream open, only how far the log has settled matters, not each event's details.
-        const page = await this.db.rpc<SettledPage>("get_settled_events", {
-          p_since: this.#lastSeq,
-          p_limit: BATCH,
-          p_wait_for: this.#waitFor,
-          p_settle_upto: this.#settleUpto,
-          p_details: this.#subscribers.size > 0,
+        const page = await getSettledEvents(this.db, {
+          since: this.#lastSeq,
+          limit: BATCH,
+          waitFor: this.#waitFor,
+          settleUpto: this.#settleUpto,
+          details: this.#subscribers.size > 0,
         });
         this.#waitFor = page.wait_for;
         this.#settleUpto = page.settle_upto;

@@ -1,6 +1,7 @@
-import { getTask, updateTask } from "#app/db/api.server";
+import type { Actor } from "#app/db/actor";
+import { requestDoneApproval } from "#app/db/governance.server";
 import { requestStageAdvance } from "#app/db/pipelines.server";
-import type { Actor } from "#app/db/rows";
+import { getTask, updateTask } from "#app/db/tasks.server";
 import type { Database } from "#app/db/types";
 import { AppError } from "#app/domain/errors";
 import { type TaskStatus, checkTransition, describeTransitionError } from "#app/domain/task-status";
@@ -36,11 +37,7 @@ export async function moveTask(db: Database, log: Logger, taskId: string, to: Ta
     const needs = error instanceof AppError ? (error.details as { needs_approval?: string } | undefined)?.needs_approval : undefined;
     if (needs !== "task.review_done" || actor.type !== "user") throw error;
     // A gated "done": ask the approvers instead, once per review round.
-    const approval = await db.rpc<{ id: string; mode: string; veto_until: string | null }>("request_done_approval", {
-      p_task_id: taskId,
-      p_user_id: actor.id,
-      p_ttl_seconds: approvalTtlSeconds,
-    });
+    const approval = await requestDoneApproval(db, taskId, actor.id, approvalTtlSeconds);
     throw new AppError(
       "conflict",
       approval.mode === "hotl"

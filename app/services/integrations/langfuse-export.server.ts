@@ -1,5 +1,6 @@
 import { backoffDelay } from "#app/domain/backoff";
-import { type IngestionResult, type LedgerRow, settledRows, toIngestionEvents } from "#app/domain/langfuse";
+import { type IngestionResult, settledRows, toIngestionEvents } from "#app/domain/langfuse";
+import { langfusePendingUsage, markLangfuseExported } from "#app/db/costs.server";
 import type { RuntimeDatabase } from "#app/db/types";
 import type { Logger } from "../observability/logger.server";
 
@@ -33,7 +34,7 @@ export function startLangfuseExport(db: RuntimeDatabase, log: Logger, config: La
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   async function sendBatch(): Promise<"more" | "idle"> {
-    const rows = await db.rpc<LedgerRow[]>("langfuse_pending_usage", { p_limit: BATCH });
+    const rows = await langfusePendingUsage(db, BATCH);
     if (rows.length === 0) return "idle";
     const res = await fetch(endpoint, {
       method: "POST",
@@ -47,7 +48,7 @@ export function startLangfuseExport(db: RuntimeDatabase, log: Logger, config: La
     if (accepted.rejected.length > 0) {
       log.warn({ event: "langfuse.rejected", ids: accepted.rejected, errors: body.errors?.slice(0, 5) }, "Langfuse refused some usage records");
     }
-    await db.rpc("mark_langfuse_exported", { p_ids: [...accepted.done, ...accepted.rejected] });
+    await markLangfuseExported(db, [...accepted.done, ...accepted.rejected]);
     if (accepted.retry.length > 0) throw new Error(`Langfuse could not take ${accepted.retry.length} records yet`);
     return rows.length === BATCH ? "more" : "idle";
   }

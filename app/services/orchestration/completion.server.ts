@@ -1,3 +1,6 @@
+import { completeTask, findTaskBySession, recordRunFailure } from "#app/db/completion.server";
+import { recordUsage } from "#app/db/costs.server";
+import { logTaskActivity } from "#app/db/tasks.server";
 import { parseAgentReply } from "#app/domain/agent-replies";
 import type { Gateway, RunFinished } from "../agent-plane/gateway.server";
 import { handlePlanningReply } from "./planning.server";
@@ -7,16 +10,10 @@ import type { Runtime } from "../runtime.server";
 // feeds planning). The webhook and the agent API reach the same SQL function,
 // which changes nothing for whoever comes second.
 
-interface SessionTask {
-  id: string;
-  status: string;
-  current_run_id: string | null;
-}
-
 const GATEWAY_ACTOR = { type: "system", name: "gateway" } as const;
 
 export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: RunFinished): Promise<void> {
-  const task = await rt.db.rpc<SessionTask | null>("find_task_by_session", { p_session_key: event.sessionKey });
+  const task = await findTaskBySession(rt.db, event.sessionKey);
   if (!task) return;
   const log = rt.log.child({ task_id: task.id, run_id: event.runId });
   if (task.status === "planning") {
@@ -26,7 +23,7 @@ export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: Ru
   const ownRun = task.current_run_id === null || task.current_run_id === event.runId;
   if (event.status === "error") {
     if (!ownRun) return;
-    await rt.db.rpc("record_run_failure", { p_task_id: task.id, p_run_id: event.runId, p_reason: event.text ?? "the run ended with an error" });
+    await recordRunFailure(rt.db, task.id, event.runId, event.text ?? "the run ended with an error");
     log.warn({ event: "agent.run_failed" }, "agent run failed");
     return;
   }
@@ -36,23 +33,21 @@ export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: Ru
   // nudge) completes the task only when it says so.
   if (!ownRun && reply.kind !== "complete") {
     if (event.text) {
-      await rt.db.rpc("log_task_activity", {
-        p_task_id: task.id,
-        p_type: "agent_reply",
-        p_message: event.text.slice(0, 10_000),
-        p_metadata: { run_id: event.runId },
-        p_actor: GATEWAY_ACTOR,
+      await logTaskActivity(rt.db, task.id, {
+        type: "agent_reply",
+        message: event.text.slice(0, 10_000),
+        metadata: { run_id: event.runId },
+        actor: GATEWAY_ACTOR,
       });
     }
     return;
   }
   const summary = reply.kind === "complete" ? reply.summary : (event.text ?? "");
-  const result = await rt.db.rpc<{ changed: boolean; status: string }>("complete_task", {
-    p_task_id: task.id,
-    p_source: "gateway",
-    p_summary: summary,
-    p_run_id: ownRun ? event.runId : null,
-    p_actor: GATEWAY_ACTOR,
+  const result = await completeTask(rt.db, task.id, {
+    source: "gateway",
+    summary,
+    runId: ownRun ? event.runId : null,
+    actor: GATEWAY_ACTOR,
   });
   if (result.changed) log.info({ event: "task.state_changed", to: result.status, via: "gateway" }, "run finished; task moved on");
   await pullGatewayUsage(rt, gateway, task.id, event);
@@ -67,7 +62,7 @@ async function pullGatewayUsage(rt: Runtime, gateway: Gateway, taskId: string, e
   try {
     const usage = await gateway.runUsage(event.sessionKey, event.runId);
     if (!usage) return;
-    await rt.db.rpc("record_usage", { p_task_id: taskId, p_source: "gateway", p_dedupe_key: event.runId, p_run_id: event.runId, p_usage: usage });
+    await recordUsage(rt.db, taskId, { source: "gateway", dedupeKey: event.runId, runId: event.runId, usage });
   } catch (error) {
     rt.log.warn({ event: "usage.pull_failed", task_id: taskId, run_id: event.runId, err: error }, "could not read run usage from the gateway");
   }

@@ -1,6 +1,16 @@
+import {
+  type ClaimedTask,
+  claimTasksForDispatch,
+  countDispatchable,
+  explainNotDispatchable,
+  issueTaskToken,
+  markTaskDispatched,
+  recordDispatchFailure,
+} from "#app/db/dispatch.server";
+import type { HeartbeatAction } from "#app/db/heartbeat.server";
 import { AppError } from "#app/domain/errors";
 import { backoffDelay } from "#app/domain/backoff";
-import { type DispatchTask, buildDispatchMessage, dispatchIdempotencyKey } from "#app/domain/dispatch-message";
+import { buildDispatchMessage, dispatchIdempotencyKey } from "#app/domain/dispatch-message";
 import { randomToken, sha256Hex } from "../auth/crypto.server";
 import { type Gateway, GatewayUnavailableError } from "../agent-plane/gateway.server";
 import { instrumentDispatch } from "../observability/instrument.server";
@@ -14,20 +24,6 @@ import type { Runtime } from "../runtime.server";
 // session, then record it. A failure is stored with a machine-readable reason
 // and retried with backoff; after DISPATCH_MAX_ATTEMPTS the task is parked.
 
-export interface HeartbeatAction {
-  task_id: string | null;
-  action: string;
-  reason: string | null;
-  ok: boolean;
-}
-
-interface ClaimedTask extends DispatchTask {
-  dispatch_count: number;
-  dispatch_attempts: number;
-  session_key: string;
-  agent: { id: string; name: string; openclaw_agent_id: string };
-}
-
 const CLAIM_SECONDS = 120;
 const RETRY_BASE_MS = 30_000;
 const RETRY_CAP_MS = 60 * 60_000;
@@ -35,11 +31,11 @@ const RETRY_CAP_MS = 60 * 60_000;
 export async function dispatchReady(rt: Runtime, gateway: Gateway | null, limit: number): Promise<HeartbeatAction[]> {
   if (limit <= 0) return [];
   if (!gateway || gateway.status !== "connected") {
-    const { ready } = await rt.db.rpc<{ ready: number }>("count_dispatchable");
+    const { ready } = await countDispatchable(rt.db);
     if (ready > 0) countDispatch("dispatch_skipped");
     return ready > 0 ? [{ task_id: null, action: "dispatch_skipped", reason: gateway ? "gateway_disconnected" : "gateway_disabled", ok: false }] : [];
   }
-  const claimed = await rt.db.rpc<ClaimedTask[]>("claim_tasks_for_dispatch", { p_limit: limit, p_claim_seconds: CLAIM_SECONDS });
+  const claimed = await claimTasksForDispatch(rt.db, limit, CLAIM_SECONDS);
   // Each claimed task has its own session and idempotency key: start their runs
   // together, so a run of N dispatches costs about one gateway round trip, not N.
   return Promise.all(claimed.map((task) => dispatchClaimed(rt, gateway, task)));
@@ -53,9 +49,9 @@ export async function dispatchOne(rt: Runtime, gateway: Gateway | null, taskId: 
       reason: "gateway_disconnected",
     });
   }
-  const [task] = await rt.db.rpc<ClaimedTask[]>("claim_tasks_for_dispatch", { p_limit: 1, p_claim_seconds: CLAIM_SECONDS, p_task_id: taskId });
+  const [task] = await claimTasksForDispatch(rt.db, 1, CLAIM_SECONDS, taskId);
   if (!task) {
-    const why = await rt.db.rpc<{ status: string; reason: string; message: string | null } | null>("explain_not_dispatchable", { p_task_id: taskId });
+    const why = await explainNotDispatchable(rt.db, taskId);
     if (!why) throw new AppError("not_found", "Task not found.");
     const message = why.reason === "budget_exceeded" && why.message ? `Not dispatched: ${why.message} Raise the budget, then retry.` : NOT_DISPATCHABLE[why.reason];
     throw new AppError("conflict", message ?? "The task cannot be dispatched now.", why);
@@ -83,11 +79,11 @@ async function dispatchClaimedOnce(rt: Runtime, gateway: Gateway, task: ClaimedT
   const leaseSeconds = rt.env.LEASE_MINUTES * 60;
   try {
     const token = randomToken("mct_");
-    await rt.db.rpc("issue_task_token", {
-      p_token_hash: sha256Hex(token),
-      p_task_id: task.id,
-      p_agent_id: task.agent.id,
-      p_ttl_seconds: leaseSeconds + 24 * 3600,
+    await issueTaskToken(rt.db, {
+      tokenHash: sha256Hex(token),
+      taskId: task.id,
+      agentId: task.agent.id,
+      ttlSeconds: leaseSeconds + 24 * 3600,
     });
     const run = await gateway.startRun({
       agentId: task.agent.openclaw_agent_id,
@@ -95,7 +91,7 @@ async function dispatchClaimedOnce(rt: Runtime, gateway: Gateway, task: ClaimedT
       message: buildDispatchMessage(task, { baseUrl: rt.env.publicUrl, agentToken: token }),
       idempotencyKey: dispatchIdempotencyKey(task.id, task.dispatch_count),
     });
-    await rt.db.rpc("mark_task_dispatched", { p_task_id: task.id, p_run_id: run.runId, p_session_key: task.session_key, p_lease_seconds: leaseSeconds });
+    await markTaskDispatched(rt.db, task.id, { runId: run.runId, sessionKey: task.session_key, leaseSeconds });
     log.info({ event: "agent.dispatched", run_id: run.runId, session_key: task.session_key }, "task dispatched");
     return { task_id: task.id, action: "dispatched", reason: null, ok: true };
   } catch (error) {
@@ -106,11 +102,10 @@ async function dispatchClaimedOnce(rt: Runtime, gateway: Gateway, task: ClaimedT
     }
     const reason = error instanceof GatewayUnavailableError ? error.reason : "dispatch_error";
     const retryMs = backoffDelay(task.dispatch_attempts - 1, Math.random, RETRY_BASE_MS, RETRY_CAP_MS);
-    const result = await rt.db.rpc<{ parked: boolean }>("record_dispatch_failure", {
-      p_task_id: task.id,
-      p_reason: reason,
-      p_retry_seconds: Math.ceil(retryMs / 1000),
-      p_max_attempts: rt.env.DISPATCH_MAX_ATTEMPTS,
+    const result = await recordDispatchFailure(rt.db, task.id, {
+      reason,
+      retrySeconds: Math.ceil(retryMs / 1000),
+      maxAttempts: rt.env.DISPATCH_MAX_ATTEMPTS,
     });
     log.warn({ event: "agent.dispatch_failed", reason, parked: result.parked, err: error }, "dispatch failed");
     return { task_id: task.id, action: result.parked ? "dispatch_parked" : "dispatch_failed", reason, ok: false };

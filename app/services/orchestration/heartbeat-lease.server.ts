@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { acquireHeartbeatLease, releaseHeartbeatLease } from "#app/db/heartbeat.server";
 import type { Database } from "#app/db/types";
 import type { Logger } from "../observability/logger.server";
 
@@ -18,10 +19,10 @@ export async function withHeartbeatLease<T>(
   fn: () => Promise<T>,
 ): Promise<T | { skipped: "already_running" }> {
   const holder = `${instance}:${randomUUID()}`;
-  const lease = await db.rpc<{ acquired: boolean }>("acquire_heartbeat_lease", { p_holder: holder, p_seconds: LEASE_SECONDS });
+  const lease = await acquireHeartbeatLease(db, holder, LEASE_SECONDS);
   if (!lease?.acquired) return { skipped: "already_running" };
   const renew = setInterval(() => {
-    db.rpc("acquire_heartbeat_lease", { p_holder: holder, p_seconds: LEASE_SECONDS }).catch((error: unknown) =>
+    acquireHeartbeatLease(db, holder, LEASE_SECONDS).catch((error: unknown) =>
       log.warn({ event: "heartbeat.lease_renew_failed", err: error }, "could not renew the heartbeat lease"),
     );
   }, RENEW_MS);
@@ -30,8 +31,6 @@ export async function withHeartbeatLease<T>(
     return await fn();
   } finally {
     clearInterval(renew);
-    await db
-      .rpc("release_heartbeat_lease", { p_holder: holder })
-      .catch((error: unknown) => log.warn({ event: "heartbeat.lease_release_failed", err: error }, "could not release the heartbeat lease; it expires on its own"));
+    await releaseHeartbeatLease(db, holder).catch((error: unknown) => log.warn({ event: "heartbeat.lease_release_failed", err: error }, "could not release the heartbeat lease; it expires on its own"));
   }
 }

@@ -1,7 +1,19 @@
 import { hostname } from "node:os";
+import { requestGatedDispatches } from "#app/db/dispatch.server";
+import { closeVetoWindows, expireApprovals } from "#app/db/governance.server";
+import {
+  type HeartbeatAction,
+  extendLease,
+  flagStall,
+  listExpiredLeases,
+  listStalledTasks,
+  recordHeartbeatRun,
+  requeueExpiredTask,
+} from "#app/db/heartbeat.server";
+import { requestStageAdvances } from "#app/db/pipelines.server";
 import { buildStallNudge } from "#app/domain/dispatch-message";
 import { handleRunFinished } from "./completion.server";
-import { type HeartbeatAction, dispatchReady } from "./dispatcher.server";
+import { dispatchReady } from "./dispatcher.server";
 import type { Gateway } from "../agent-plane/gateway.server";
 import { withHeartbeatLease } from "./heartbeat-lease.server";
 import { instrumentHeartbeat } from "../observability/instrument.server";
@@ -76,13 +88,13 @@ async function runHeartbeatOnce(rt: Runtime, trigger: Trigger): Promise<Heartbea
   if (claim) actions.push(...(await checkClaimedTasks(rt, claim)));
 
   const duration = Math.round(performance.now() - t0);
-  const { id } = await rt.db.rpc<{ id: string }>("record_heartbeat_run", {
-    p_trigger: trigger,
-    p_instance: INSTANCE,
-    p_started_at: started.toISOString(),
-    p_duration_ms: duration,
-    p_actions: actions,
-    p_gateway_calls: counted.calls(),
+  const { id } = await recordHeartbeatRun(rt.db, {
+    trigger,
+    instance: INSTANCE,
+    startedAt: started.toISOString(),
+    durationMs: duration,
+    actions,
+    gatewayCalls: counted.calls(),
   });
   rt.log.info({ event: "heartbeat.run", run_id: id, trigger, actions: actions.length, duration_ms: duration, gateway_calls: counted.calls() }, "heartbeat run");
   for (const a of actions) {
@@ -114,25 +126,19 @@ async function orchestrate(rt: Runtime, gateway: Gateway | null): Promise<Orches
   const spent = await requeueExpiredLeases(rt, gateway, budget, actions);
   budget -= spent;
   await flagStalls(rt, gateway, actions);
-  const gated = await rt.db.rpc<Array<{ task_id: string; mode: string }>>("request_gated_dispatches", {
-    p_limit: Math.max(budget, 0),
-    p_ttl_seconds: rt.env.APPROVAL_TTL_MINUTES * 60,
-  });
+  const gated = await requestGatedDispatches(rt.db, Math.max(budget, 0), rt.env.APPROVAL_TTL_MINUTES * 60);
   for (const g of gated) actions.push({ task_id: g.task_id, action: "dispatch_approval_requested", reason: g.mode, ok: true });
   // Pipeline tasks whose stage reached review move on (or ask, when gated) before dispatch picks them up.
-  const advances = await rt.db.rpc<Array<{ task_id: string; advanced: boolean; mode: string }>>("request_stage_advances", {
-    p_limit: Math.max(budget, 0),
-    p_ttl_seconds: rt.env.APPROVAL_TTL_MINUTES * 60,
-  });
+  const advances = await requestStageAdvances(rt.db, Math.max(budget, 0), rt.env.APPROVAL_TTL_MINUTES * 60);
   for (const a of advances) {
     actions.push({ task_id: a.task_id, action: a.advanced ? "stage_advanced" : "stage_advance_requested", reason: a.mode, ok: true });
   }
   const dispatched = await dispatchReady(rt, gateway, budget);
   actions.push(...dispatched);
   budget -= dispatched.filter((a) => a.task_id !== null).length;
-  const vetoClosed = await rt.db.rpc<Array<{ id: string; task_id: string }>>("close_veto_windows", { p_limit: 100 });
+  const vetoClosed = await closeVetoWindows(rt.db, 100);
   for (const a of vetoClosed) actions.push({ task_id: a.task_id, action: "approval_auto_approved", reason: "veto_window_closed", ok: true });
-  const expired = await rt.db.rpc<Array<{ id: string; task_id: string; outcome: "expired" | "escalated" }>>("expire_approvals", { p_limit: 100 });
+  const expired = await expireApprovals(rt.db, 100);
   for (const a of expired) {
     actions.push({ task_id: a.task_id, action: a.outcome === "escalated" ? "approval_escalated" : "approval_expired", reason: a.outcome === "escalated" ? "expiry_escalated" : "expired", ok: true });
   }
@@ -146,13 +152,13 @@ const HEARTBEAT_MOVES: Record<string, string> = { stage_advanced: "assigned", re
 
 /** Expired leases: ask the gateway about the run first; only a dead run is requeued. */
 async function requeueExpiredLeases(rt: Runtime, gateway: Gateway | null, budget: number, actions: HeartbeatAction[]): Promise<number> {
-  const expired = await rt.db.rpc<Array<{ id: string; run_id: string | null; session_key: string | null }>>("list_expired_leases", { p_limit: budget });
+  const expired = await listExpiredLeases(rt.db, budget);
   for (const task of expired) {
     if (gateway?.status === "connected" && task.run_id && task.session_key) {
       try {
         const state = await gateway.waitRun(task.run_id, 1);
         if (state.status === "pending" || state.status === "timeout") {
-          await rt.db.rpc("extend_lease", { p_task_id: task.id, p_lease_seconds: rt.env.LEASE_MINUTES * 60 });
+          await extendLease(rt.db, task.id, rt.env.LEASE_MINUTES * 60);
           actions.push({ task_id: task.id, action: "lease_extended", reason: "run_still_active", ok: true });
           continue;
         }
@@ -165,7 +171,7 @@ async function requeueExpiredLeases(rt: Runtime, gateway: Gateway | null, budget
         rt.log.warn({ event: "heartbeat.lease_check_failed", task_id: task.id, err: error }, "could not ask the gateway about an expired run");
       }
     }
-    const { changed } = await rt.db.rpc<{ changed: boolean }>("requeue_expired_task", { p_task_id: task.id });
+    const { changed } = await requeueExpiredTask(rt.db, task.id);
     if (changed) actions.push({ task_id: task.id, action: "requeued", reason: "lease_expired", ok: true });
   }
   return expired.length;
@@ -173,12 +179,9 @@ async function requeueExpiredLeases(rt: Runtime, gateway: Gateway | null, budget
 
 async function flagStalls(rt: Runtime, gateway: Gateway | null, actions: HeartbeatAction[]): Promise<void> {
   const minutes = rt.env.STALL_MINUTES;
-  const stalled = await rt.db.rpc<Array<{ id: string; session_key: string | null; openclaw_agent_id: string | null }>>("list_stalled_tasks", {
-    p_minutes: minutes,
-    p_limit: 50,
-  });
+  const stalled = await listStalledTasks(rt.db, minutes, 50);
   for (const task of stalled) {
-    const { flagged } = await rt.db.rpc<{ flagged: boolean }>("flag_stall", { p_task_id: task.id, p_minutes: minutes });
+    const { flagged } = await flagStall(rt.db, task.id, minutes);
     if (!flagged) continue;
     let nudged = false;
     if (gateway?.status === "connected" && task.session_key && task.openclaw_agent_id) {

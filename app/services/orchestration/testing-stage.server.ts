@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { claimTestingTasks as claimTasksInTesting, finishTesting, releaseTestingClaim, type TestingTask } from "#app/db/completion.server";
+import type { HeartbeatAction } from "#app/db/heartbeat.server";
 import { browserLaunch } from "./checks/browser.server";
-import { checkDeliverables, type DeliverableInput } from "./deliverable-checks.server";
-import type { HeartbeatAction } from "./dispatcher.server";
+import { checkDeliverables } from "./deliverable-checks.server";
 import type { Runtime } from "../runtime.server";
 
 // The heartbeat's testing stage, in two halves. Under the heartbeat's lock,
@@ -24,14 +25,9 @@ import type { Runtime } from "../runtime.server";
 // is in flight, its other runs claim none, so at most one browser per process
 // runs.
 
-export interface ClaimedTask {
-  id: string;
-  deliverables: DeliverableInput[];
-}
-
 export interface TestingClaim {
   holder: string;
-  tasks: ClaimedTask[];
+  tasks: TestingTask[];
 }
 
 /** A claim outlives the run holding it by this much, so only a dead holder's claim lapses. */
@@ -49,11 +45,7 @@ const inFlight = new Set<AbortController>();
 export async function claimTestingTasks(rt: Runtime, instance: string, limit: number): Promise<TestingClaim | null> {
   if (limit <= 0 || inFlight.size > 0) return null;
   const holder = `${instance}:${randomUUID()}`;
-  const tasks = await rt.db.rpc<ClaimedTask[]>("claim_testing_tasks", {
-    p_holder: holder,
-    p_limit: limit,
-    p_lease_seconds: rt.env.TESTING_RUN_BUDGET_S + CLAIM_MARGIN_S,
-  });
+  const tasks = await claimTasksInTesting(rt.db, holder, limit, rt.env.TESTING_RUN_BUDGET_S + CLAIM_MARGIN_S);
   return tasks.length === 0 ? null : { holder, tasks };
 }
 
@@ -74,7 +66,7 @@ export async function checkClaimedTasks(rt: Runtime, claim: TestingClaim): Promi
   const settled = new Set<string>();
   const handBack = async (taskId: string, reason: "run_budget_spent" | "shutting_down") => {
     settled.add(taskId);
-    await rt.db.rpc("release_testing_claim", { p_task_id: taskId, p_holder: claim.holder });
+    await releaseTestingClaim(rt.db, taskId, claim.holder);
     actions.push({ task_id: taskId, action: "checks_deferred", reason, ok: true });
   };
   try {
@@ -113,7 +105,7 @@ export async function checkClaimedTasks(rt: Runtime, claim: TestingClaim): Promi
         continue;
       }
       const { verdict, results } = outcome;
-      const { changed } = await rt.db.rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: verdict, p_results: results, p_holder: claim.holder });
+      const { changed } = await finishTesting(rt.db, task.id, { verdict, results, holder: claim.holder });
       settled.add(task.id);
       actions.push(
         changed
@@ -129,7 +121,7 @@ export async function checkClaimedTasks(rt: Runtime, claim: TestingClaim): Promi
     // After an error: what was not settled goes back now rather than when its claim lapses.
     for (const task of claim.tasks) {
       if (settled.has(task.id)) continue;
-      await rt.db.rpc("release_testing_claim", { p_task_id: task.id, p_holder: claim.holder }).catch((error: unknown) => {
+      await releaseTestingClaim(rt.db, task.id, claim.holder).catch((error: unknown) => {
         rt.log.warn({ event: "heartbeat.claim_release_failed", task_id: task.id, err: error }, "could not hand back a testing claim; it lapses on its own");
       });
     }

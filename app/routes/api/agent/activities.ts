@@ -1,3 +1,4 @@
+import { agentAddActivityWithToken } from "#app/db/agent-api.server";
 import { activitySchema } from "#app/domain/forms/agent-api";
 import { agentTokenWrite } from "#app/services/agent-plane/agent-api.server";
 import { readJson } from "#app/services/http/json-body.server";
@@ -9,13 +10,7 @@ function bind(args: Route.LoaderArgs | Route.ActionArgs) {
   return agentTokenWrite(args, async ({ rt, tokenHash, taskId, checked }) => {
     const body = await readJson(args.request, activitySchema, 64 * 1024);
     const created = await checked(() =>
-      rt.db.rpc("agent_add_activity_with_token", {
-        p_token_hash: tokenHash,
-        p_task_id: taskId,
-        p_type: body.type,
-        p_message: body.message,
-        p_metadata: body.metadata,
-      }),
+      agentAddActivityWithToken(rt.db, tokenHash, taskId, { type: body.type, message: body.message, metadata: body.metadata }),
     );
     return Response.json(created, { status: 201 });
   });

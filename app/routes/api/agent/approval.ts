@@ -1,3 +1,4 @@
+import { agentGetApproval } from "#app/db/agent-api.server";
 import { AppError } from "#app/domain/errors";
 import { agentApi } from "#app/services/agent-plane/agent-api.server";
 import { isUuid } from "#app/domain/ids";
@@ -9,7 +10,7 @@ function bind(args: Route.LoaderArgs | Route.ActionArgs) {
     GET: async ({ rt, agent }) => {
       const id = args.params.approvalId;
       if (!isUuid(id)) throw new AppError("not_found", "No approval with that id belongs to you.");
-      const approval = await rt.db.rpc<{ task_id: string }>("agent_get_approval", { p_agent_id: agent.id, p_approval_id: id });
+      const approval = await agentGetApproval(rt.db, agent.id, id);
       if (agent.scope_task_id && approval.task_id !== agent.scope_task_id) throw new AppError("not_found", "No approval with that id belongs to you.");
       return Response.json(approval);
     },

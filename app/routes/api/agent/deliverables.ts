@@ -1,3 +1,4 @@
+import { agentAddDeliverable } from "#app/db/agent-api.server";
 import { deliverableSchema } from "#app/domain/forms/agent-api";
 import { agentApi } from "#app/services/agent-plane/agent-api.server";
 import { readJson } from "#app/services/http/json-body.server";
@@ -8,7 +9,7 @@ function bind(args: Route.LoaderArgs | Route.ActionArgs) {
   return agentApi(args, {
     POST: async ({ rt, agent, taskId }) => {
       const body = await readJson(args.request, deliverableSchema, 64 * 1024);
-      const created = await rt.db.rpc("agent_add_deliverable", { p_agent_id: agent.id, p_task_id: taskId, p_fields: body });
+      const created = await agentAddDeliverable(rt.db, agent.id, taskId, body);
       return Response.json(created, { status: 201 });
     },
   });

@@ -6,6 +6,7 @@ import {
   MultipartParseError,
   parseFormData,
 } from "@remix-run/form-data-parser";
+import { agentCheckFileUpload } from "#app/db/agent-api.server";
 import { AppError } from "#app/domain/errors";
 import { agentApi } from "#app/services/agent-plane/agent-api.server";
 import { createTaskFile, safeFileName, taskDir } from "#app/services/agent-plane/task-files.server";
@@ -21,7 +22,7 @@ function bind(args: Route.LoaderArgs | Route.ActionArgs) {
       }
       // Only the task's own agent may write into its directory, and only
       // while its deliverables are open (not from review on, 409).
-      const mayUpload = () => rt.db.rpc("agent_check_file_upload", { p_agent_id: agent.id, p_task_id: taskId });
+      const mayUpload = () => agentCheckFileUpload(rt.db, agent.id, taskId);
       await mayUpload();
       const dir = await taskDir(rt.env.filesDir, taskId!);
       const max = rt.env.UPLOAD_MAX_BYTES;

@@ -1,3 +1,4 @@
+import { agentGetTask, agentSetStatus } from "#app/db/agent-api.server";
 import { callbackUrls } from "#app/domain/dispatch-message";
 import { agentStatusSchema } from "#app/domain/forms/agent-api";
 import { agentApi } from "#app/services/agent-plane/agent-api.server";
@@ -9,17 +10,12 @@ import type { Route } from "./+types/task";
 function bind(args: Route.LoaderArgs | Route.ActionArgs) {
   return agentApi(args, {
     GET: async ({ rt, agent, taskId }) => {
-      const task = await rt.db.rpc<Record<string, unknown>>("agent_get_task", { p_agent_id: agent.id, p_task_id: taskId });
+      const task = await agentGetTask(rt.db, agent.id, taskId);
       return Response.json({ task: { ...task, callbacks: callbackUrls(rt.env.publicUrl, taskId!) } });
     },
     PATCH: async ({ rt, agent, taskId, log }) => {
       const body = await readJson(args.request, agentStatusSchema, 64 * 1024);
-      const result = await rt.db.rpc<{ changed: boolean; status: string }>("agent_set_status", {
-        p_agent_id: agent.id,
-        p_task_id: taskId,
-        p_status: body.status,
-        p_summary: body.summary,
-      });
+      const result = await agentSetStatus(rt.db, agent.id, taskId, { status: body.status, summary: body.summary });
       if (result.changed) log.info({ event: "task.state_changed", to: result.status, via: "agent_api" }, "agent moved its task");
       return Response.json({ task_id: taskId, ...result });
     },

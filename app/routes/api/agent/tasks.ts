@@ -1,3 +1,4 @@
+import { agentListTasks } from "#app/db/agent-api.server";
 import { agentApi } from "#app/services/agent-plane/agent-api.server";
 import type { Route } from "./+types/tasks";
 
@@ -5,7 +6,7 @@ import type { Route } from "./+types/tasks";
 function bind(args: Route.LoaderArgs | Route.ActionArgs) {
   return agentApi(args, {
     GET: async ({ rt, agent }) => {
-      const tasks = await rt.db.rpc<Array<{ id: string }>>("agent_list_tasks", { p_agent_id: agent.id });
+      const tasks = await agentListTasks(rt.db, agent.id);
       return Response.json({ tasks: agent.scope_task_id ? tasks.filter((t) => t.id === agent.scope_task_id) : tasks });
     },
   });

@@ -1,3 +1,4 @@
+import { agentRecordUsage } from "#app/db/agent-api.server";
 import { agentUsageSchema } from "#app/domain/forms/agent-api";
 import { agentApi } from "#app/services/agent-plane/agent-api.server";
 import { readJson } from "#app/services/http/json-body.server";
@@ -11,12 +12,7 @@ function bind(args: Route.LoaderArgs | Route.ActionArgs) {
   return agentApi(args, {
     POST: async ({ rt, agent, taskId }) => {
       const { run_id, ...usage } = await readJson(args.request, agentUsageSchema, 16 * 1024);
-      const result = await rt.db.rpc<{ recorded: boolean }>("agent_record_usage", {
-        p_agent_id: agent.id,
-        p_task_id: taskId,
-        p_dedupe_key: run_id ?? null,
-        p_usage: usage,
-      });
+      const result = await agentRecordUsage(rt.db, agent.id, taskId, { dedupeKey: run_id ?? null, usage });
       return Response.json(result, { status: result.recorded ? 201 : 200 });
     },
   });

@@ -1,4 +1,5 @@
 import { requestContext } from "#app/context.server";
+import { applyCompletionWebhook, findTaskBySession } from "#app/db/completion.server";
 import { parseAgentReply } from "#app/domain/agent-replies";
 import { canonicalJson } from "#app/domain/canonical-json";
 import { AppError } from "#app/domain/errors";
@@ -35,18 +36,18 @@ export async function action({ request, context }: Route.ActionArgs) {
       taskId = body.task_id.toLowerCase();
       summary = body.summary;
     } else {
-      const task = await rt.db.rpc<{ id: string } | null>("find_task_by_session", { p_session_key: body.session_key });
+      const task = await findTaskBySession(rt.db, body.session_key);
       if (!task) throw new AppError("not_found", "No task has that session key.");
       taskId = task.id;
       const reply = parseAgentReply(body.message);
       summary = reply.kind === "complete" ? reply.summary : body.message;
     }
-    const result = await rt.db.rpc<{ duplicate?: boolean; changed?: boolean; status?: string }>("apply_completion_webhook", {
-      p_delivery_id: deliveryId,
-      p_content_sha256: sha256Hex(canonicalJson(body)),
-      p_task_id: taskId,
-      p_summary: summary,
-      p_usage: body.usage ?? null,
+    const result = await applyCompletionWebhook(rt.db, {
+      deliveryId,
+      contentSha256: sha256Hex(canonicalJson(body)),
+      taskId,
+      summary,
+      usage: body.usage ?? null,
     });
     if (result.duplicate) return Response.json({ duplicate: true }, { status: 200 });
     log.info({ event: "webhook.completion", task_id: taskId, scheme, changed: result.changed, status: result.status }, "completion webhook applied");

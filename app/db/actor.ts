@@ -1,0 +1,7 @@
+// Who did something, as every write function takes it (p_actor) and every
+// audited row stores it. The one shape shared by all areas.
+export interface Actor {
+  type: "user" | "agent" | "system";
+  id?: string | null;
+  name: string;
+}

@@ -1,0 +1,98 @@
+import type { Agent } from "./agents.server";
+import type { Database } from "./types";
+
+// Typed calls for the agent plane: what an agent may do with its bearer token.
+// Each function checks in SQL that the task is the agent's own (or the token's
+// one task) and answers not_found otherwise.
+
+export interface AuthenticatedAgent extends Agent {
+  /** Set for a task-scoped token: the one task it may touch. */
+  scope_task_id: string | null;
+}
+
+/** The approval an agent's request to act produced (or the one it already had for the same digest). */
+export interface ActionApproval {
+  id: string;
+  status: string;
+  expires_at: string;
+  veto_until: string | null;
+  existing: boolean;
+  by: string | null;
+}
+
+export interface AgentActionInput {
+  taskId: string;
+  action: string;
+  args: Record<string, unknown>;
+  target: string;
+  reason: string;
+  digest: string;
+  ttlSeconds: number;
+  mode: "policy" | "hotl" | "hitl";
+  vetoSeconds: number;
+  policy: string | null;
+}
+
+export const authenticateAgentToken = (db: Database, tokenHash: string) =>
+  db.rpc<AuthenticatedAgent | null>("authenticate_agent", { p_token_hash: tokenHash });
+
+export const agentListTasks = (db: Database, agentId: string) => db.rpc<Array<{ id: string }>>("agent_list_tasks", { p_agent_id: agentId });
+
+export const agentGetTask = (db: Database, agentId: string, taskId: string | undefined) =>
+  db.rpc<Record<string, unknown>>("agent_get_task", { p_agent_id: agentId, p_task_id: taskId });
+
+export const agentSetStatus = (db: Database, agentId: string, taskId: string | undefined, input: { status: string; summary: string | undefined }) =>
+  db.rpc<{ changed: boolean; status: string }>("agent_set_status", {
+    p_agent_id: agentId,
+    p_task_id: taskId,
+    p_status: input.status,
+    p_summary: input.summary,
+  });
+
+export const agentAddDeliverable = (db: Database, agentId: string, taskId: string | undefined, fields: Record<string, unknown>) =>
+  db.rpc("agent_add_deliverable", { p_agent_id: agentId, p_task_id: taskId, p_fields: fields });
+
+/** The hottest agent call: the token is checked by the write itself, no separate authentication. */
+export const agentAddActivityWithToken = (
+  db: Database,
+  tokenHash: string,
+  taskId: string | undefined,
+  activity: { type: string; message: string; metadata: Record<string, unknown> | undefined },
+) =>
+  db.rpc("agent_add_activity_with_token", {
+    p_token_hash: tokenHash,
+    p_task_id: taskId,
+    p_type: activity.type,
+    p_message: activity.message,
+    p_metadata: activity.metadata,
+  });
+
+export const agentRecordUsage = (db: Database, agentId: string, taskId: string | undefined, input: { dedupeKey: string | null; usage: unknown }) =>
+  db.rpc<{ recorded: boolean }>("agent_record_usage", {
+    p_agent_id: agentId,
+    p_task_id: taskId,
+    p_dedupe_key: input.dedupeKey,
+    p_usage: input.usage,
+  });
+
+export const agentGetApproval = (db: Database, agentId: string, approvalId: string) =>
+  db.rpc<{ task_id: string }>("agent_get_approval", { p_agent_id: agentId, p_approval_id: approvalId });
+
+/** Refuses (not_found, conflict) when the agent may not upload to the task now. */
+export const agentCheckFileUpload = (db: Database, agentId: string, taskId: string | undefined) =>
+  db.rpc("agent_check_file_upload", { p_agent_id: agentId, p_task_id: taskId });
+
+export const agentRequestAction = (db: Database, agentId: string, input: AgentActionInput) =>
+  db.rpc<ActionApproval>("agent_request_action", {
+    p_agent_id: agentId,
+    p_task_id: input.taskId,
+    p_action: input.action,
+    p_args: input.args,
+    p_target: input.target,
+    p_reason: input.reason,
+    p_digest: input.digest,
+    p_ttl_seconds: input.ttlSeconds,
+    p_mode: input.mode,
+    p_veto_seconds: input.vetoSeconds,
+    p_policy: input.policy,
+  });

@@ -1,0 +1,116 @@
+import type { Role } from "#app/domain/roles";
+import type { Database } from "./types";
+
+// Typed calls for operators: users, sessions (only a token's SHA-256 is
+// stored), the first-admin set-up link, and the login attempt limits, which
+// are counted in the database so every instance sees the same counts.
+
+export interface SessionUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+/** A user as the login check needs it; the hash never leaves the server. */
+export interface LoginUser extends SessionUser {
+  password_hash: string;
+  disabled: boolean;
+}
+
+export interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  sessions: number;
+  last_seen_at: string | null;
+}
+
+export interface LoginAttemptKeys {
+  p_account_key: string;
+  p_address_key: string;
+}
+
+export interface LoginAttempt {
+  allowed: boolean;
+  retry_after_s?: number;
+  remaining?: number;
+}
+
+/** The session's user, extending the session; null for an unknown, expired or ended one. */
+export const touchSession = (db: Database, tokenHash: string, ttlSeconds: number) =>
+  db.rpc<SessionUser | null>("touch_session", { p_token_hash: tokenHash, p_ttl_seconds: ttlSeconds });
+
+export interface NewSession {
+  tokenHash: string;
+  userId: string;
+  ttlSeconds: number;
+  userAgent: string;
+  clientIp: string;
+}
+
+export const createSession = (db: Database, session: NewSession) =>
+  db.rpc("create_session", {
+    p_token_hash: session.tokenHash,
+    p_user_id: session.userId,
+    p_ttl_seconds: session.ttlSeconds,
+    p_user_agent: session.userAgent,
+    p_client_ip: session.clientIp,
+  });
+
+export const deleteSession = (db: Database, tokenHash: string) => db.rpc("delete_session", { p_token_hash: tokenHash });
+
+/** Counts the attempt as a failure up front against both keys; loginSucceeded takes it back. */
+export const beginLoginAttempt = (db: Database, keys: LoginAttemptKeys, limits: { accountMax: number; addressMax: number; windowS: number }) =>
+  db.rpc<LoginAttempt>("begin_login_attempt", {
+    ...keys,
+    p_account_max: limits.accountMax,
+    p_address_max: limits.addressMax,
+    p_window_s: limits.windowS,
+  });
+
+export const getLoginUser = (db: Database, email: string) => db.rpc<LoginUser | null>("get_login_user", { p_email: email });
+
+export const recordSignInFailure = (db: Database, failure: { email: string; reason: string; clientIp: string; locked: boolean }) =>
+  db.rpc("record_sign_in_failure", {
+    p_email: failure.email,
+    p_reason: failure.reason,
+    p_client_ip: failure.clientIp,
+    p_locked: failure.locked,
+  });
+
+export const loginSucceeded = (db: Database, keys: LoginAttemptKeys) => db.rpc("login_succeeded", { ...keys });
+
+export const countUsers = (db: Database) => db.rpc<{ users: number }>("count_users");
+
+export const addSetupToken = (db: Database, tokenHash: string, ttlSeconds: number) =>
+  db.rpc<{ added: boolean }>("add_setup_token", { p_token_hash: tokenHash, p_ttl_seconds: ttlSeconds });
+
+export const checkSetupToken = (db: Database, tokenHash: string) => db.rpc<{ valid: boolean }>("check_setup_token", { p_token_hash: tokenHash });
+
+export const createFirstAdmin = (db: Database, admin: { setupTokenHash: string; email: string; name: string; passwordHash: string }) =>
+  db.rpc<{ id: string }>("create_first_admin", {
+    p_setup_token_hash: admin.setupTokenHash,
+    p_email: admin.email,
+    p_name: admin.name,
+    p_password_hash: admin.passwordHash,
+  });
+
+export const listUsers = (db: Database) => db.rpc<UserRow[]>("list_users");
+
+export const createUser = (db: Database, user: { email: string; name: string; role: Role; passwordHash: string }, actorId: string) =>
+  db.rpc("create_user", { p_email: user.email, p_name: user.name, p_role: user.role, p_password_hash: user.passwordHash, p_actor_id: actorId });
+
+export const setUserRole = (db: Database, userId: string, role: Role, actorId: string) =>
+  db.rpc("set_user_role", { p_user_id: userId, p_role: role, p_actor_id: actorId });
+
+export const setUserDisabled = (db: Database, userId: string, disabled: boolean, actorId: string) =>
+  db.rpc("set_user_disabled", { p_user_id: userId, p_disabled: disabled, p_actor_id: actorId });
+
+export const endUserSessions = (db: Database, userId: string, actorId: string) =>
+  db.rpc("end_user_sessions", { p_user_id: userId, p_actor_id: actorId });
+
+export const setUserPassword = (db: Database, userId: string, passwordHash: string, actorId: string) =>
+  db.rpc("set_user_password", { p_user_id: userId, p_password_hash: passwordHash, p_actor_id: actorId });

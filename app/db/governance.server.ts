@@ -1,0 +1,125 @@
+import type { AutonomyLevel, GatedAction, Risk } from "#app/domain/autonomy";
+import type { Actor } from "./actor";
+import type { Database } from "./types";
+
+// Typed calls for governance: task types and their policy, autonomy levels,
+// approvals (requested, decided, expired, vetoed) and standing grants.
+
+export interface TaskType {
+  id: string;
+  key: string;
+  name: string;
+  risk: "low" | "medium" | "high";
+  default_autonomy: "hitl" | "hotl" | "autonomous";
+  gated_actions: string[];
+  veto_minutes: number;
+  expiry_policy: "deny" | "escalate";
+}
+
+export interface Approval {
+  id: string;
+  task_id: string;
+  action: string;
+  args: Record<string, unknown>;
+  target: string;
+  reason: string;
+  digest: string;
+  status: "pending" | "approved" | "denied" | "expired" | "cancelled";
+  expires_at: string;
+  created_at: string;
+  decided_at: string | null;
+  comment: string | null;
+  by: string | null;
+  mode: "hitl" | "hotl" | "policy";
+  veto_until: string | null;
+  escalated: boolean;
+}
+
+/** An approval as the approvals inbox lists it, with its task and who asked. */
+export interface ApprovalInboxItem extends Approval {
+  task: { id: string; title: string; status: string; estimated_cost: number; token_usage: number };
+  workspace: { slug: string; name: string; icon: string };
+  requester: string;
+  requester_type: "agent" | "user";
+  requested_by_user_id: string | null;
+  /** The person who decided (or whose change cancelled the request); null for policy outcomes. */
+  decided_by_name: string | null;
+  risk: "low" | "medium" | "high";
+  task_type: string | null;
+}
+
+export interface StandingGrant {
+  id: string;
+  action: string;
+  created_at: string;
+  granted_by: string | null;
+  /** False once the task's type is no longer low risk: the grant then allows nothing. */
+  honoured: boolean;
+}
+
+/** What the autonomy policy needs to know about a task (null: no such task). */
+export interface PolicyContext {
+  agent_level: AutonomyLevel;
+  type_level: AutonomyLevel | null;
+  /** The current pipeline stage's level, null outside a pipeline. */
+  stage_level: AutonomyLevel | null;
+  risk: Risk;
+  gated_actions: GatedAction[];
+  veto_minutes: number;
+}
+
+export interface ApprovalDecision {
+  approvalId: string;
+  userId: string;
+  digest: string;
+  comment: string;
+}
+
+export const listTaskTypes = (db: Database) => db.rpc<TaskType[]>("list_task_types");
+
+export const taskTypeOf = (db: Database, taskId: string) =>
+  db.rpc<{ id: string; key: string; name: string; risk: string } | null>("task_type_of", { p_task_id: taskId });
+
+export const updateTaskType = (db: Database, id: string, fields: Record<string, unknown>, actor: Actor) =>
+  db.rpc("update_task_type", { p_id: id, p_fields: fields, p_actor: actor });
+
+export const setAgentAutonomy = (db: Database, agentId: string, level: AutonomyLevel, actor: Actor) =>
+  db.rpc("set_agent_autonomy", { p_agent_id: agentId, p_level: level, p_actor: actor });
+
+export const policyContext = (db: Database, taskId: string) => db.rpc<PolicyContext | null>("policy_context", { p_task_id: taskId });
+
+export const standingGrantFor = (db: Database, taskId: string, action: string) =>
+  db.rpc<{ granted: boolean }>("standing_grant_for", { p_task_id: taskId, p_action: action });
+
+export const listStandingGrants = (db: Database, taskId: string) => db.rpc<StandingGrant[]>("list_standing_grants", { p_task_id: taskId });
+
+export const revokeStandingGrant = (db: Database, grantId: string, userId: string | null) =>
+  db.rpc("revoke_standing_grant", { p_grant_id: grantId, p_user_id: userId });
+
+export const requestDoneApproval = (db: Database, taskId: string, userId: string | null | undefined, ttlSeconds: number) =>
+  db.rpc<{ id: string; mode: string; veto_until: string | null }>("request_done_approval", {
+    p_task_id: taskId,
+    p_user_id: userId,
+    p_ttl_seconds: ttlSeconds,
+  });
+
+export const listApprovals = (db: Database, status: "pending" | null, limit: number) =>
+  db.rpc<ApprovalInboxItem[]>("list_approvals", { p_status: status, p_limit: limit });
+
+export const countPendingApprovals = (db: Database) => db.rpc<{ pending: number }>("count_pending_approvals");
+
+const decisionArgs = (d: ApprovalDecision) => ({ p_approval_id: d.approvalId, p_user_id: d.userId, p_digest: d.digest, p_comment: d.comment });
+
+export const decideApproval = (db: Database, decision: ApprovalDecision, outcome: "approved" | "denied") =>
+  db.rpc("decide_approval", { ...decisionArgs(decision), p_decision: outcome });
+
+/** Approves and leaves a standing grant for the task (low risk only, enforced in SQL). */
+export const decideApprovalWithGrant = (db: Database, decision: ApprovalDecision) => db.rpc("decide_approval_with_grant", decisionArgs(decision));
+
+/** Approvals whose veto window closed without an objection: approved now. */
+export const closeVetoWindows = (db: Database, limit: number) =>
+  db.rpc<Array<{ id: string; task_id: string }>>("close_veto_windows", { p_limit: limit });
+
+/** Approvals past their expiry: expired or escalated, by the task type's expiry policy. */
+export const expireApprovals = (db: Database, limit: number) =>
+  db.rpc<Array<{ id: string; task_id: string; outcome: "expired" | "escalated" }>>("expire_approvals", { p_limit: limit });

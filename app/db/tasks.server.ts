@@ -1,0 +1,121 @@
+import type { Priority } from "#app/domain/priority";
+import type { TaskStatus } from "#app/domain/task-status";
+import type { Provenance } from "#app/domain/costs";
+import type { Actor } from "./actor";
+import type { BudgetStatus, UsageRecord, UsageRun } from "./costs.server";
+import type { Approval } from "./governance.server";
+import type { Database } from "./types";
+import type { Workspace } from "./workspaces.server";
+
+// Typed calls for tasks: the board, one task with everything its page shows,
+// and the writes an operator makes to a task.
+
+export interface TaskCard {
+  id: string;
+  title: string;
+  status: TaskStatus;
+  priority: Priority;
+  due_at: string | null;
+  alert_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  status_changed_at: string;
+  token_usage: number;
+  estimated_cost: number;
+  /** How sure the cost is: the weakest provenance among the task's usage records; null with none. */
+  cost_provenance: Provenance | null;
+  assignee: { id: string; name: string; emoji: string; status: string } | null;
+  /** The task's pipeline and current stage, null outside a pipeline. */
+  pipeline: TaskPipeline | null;
+}
+
+export interface TaskPipeline {
+  id: string;
+  name: string;
+  stage_id: string;
+  position: number;
+  stages: Array<{ id: string; position: number; name: string }>;
+}
+
+export interface Board {
+  counts: Record<TaskStatus, number>;
+  columns: Record<TaskStatus, TaskCard[]>;
+}
+
+/** A card on the board's "needs you" strip. */
+export type NeedsYouCard = TaskCard & { pending_approvals: number };
+
+export interface Activity {
+  id: string;
+  type: string;
+  message: string;
+  metadata: Record<string, unknown>;
+  actor_type: Actor["type"];
+  actor_name: string;
+  created_at: string;
+}
+
+export interface Deliverable {
+  id: string;
+  type: "file" | "url" | "artifact";
+  title: string;
+  path: string | null;
+  url: string | null;
+  description: string;
+  created_at: string;
+}
+
+export interface TaskDetail extends TaskCard {
+  workspace_id: string;
+  description: string;
+  workspace: Workspace;
+  allowed_statuses: TaskStatus[];
+  activities: Activity[];
+  deliverables: Deliverable[];
+  assignee_openclaw_id: string | null;
+  planning_spec: Record<string, unknown> | null;
+  session_key: string | null;
+  run_id: string | null;
+  dispatch_attempts: number;
+  last_dispatch_error: string | null;
+  next_dispatch_at: string | null;
+  lease_expires_at: string | null;
+  dispatched_at: string | null;
+  test_step: boolean;
+  usage: UsageRecord[];
+  usage_runs: UsageRun[];
+  budget: BudgetStatus;
+  approvals: Approval[];
+}
+
+export const getBoard = (db: Database, workspaceId: string, limits: Record<string, number> = {}) =>
+  db.rpc<Board>("get_board", { p_workspace_id: workspaceId, p_limits: limits });
+
+export const getNeedsYou = (db: Database, workspaceId: string, limit: number) =>
+  db.rpc<NeedsYouCard[]>("get_needs_you", { p_workspace_id: workspaceId, p_limit: limit });
+
+export const getTask = (db: Database, taskId: string) => db.rpc<TaskDetail | null>("get_task_by_id", { p_task_id: taskId });
+
+export const createTask = (db: Database, workspaceId: string, fields: Record<string, unknown>, actor: Actor) =>
+  db.rpc<{ id: string; status: string }>("create_task", { p_workspace_id: workspaceId, p_fields: fields, p_actor: actor });
+
+export const updateTask = (db: Database, taskId: string, fields: Record<string, unknown>, actor: Actor) =>
+  db.rpc<{ id: string; status: string; changed: string[] }>("update_task", { p_task_id: taskId, p_fields: fields, p_actor: actor });
+
+export const deleteTask = (db: Database, taskId: string, actor: Actor) => db.rpc("delete_task", { p_task_id: taskId, p_actor: actor });
+
+export interface TaskActivityInput {
+  type: string;
+  message: string;
+  metadata: Record<string, unknown>;
+  actor: Actor;
+}
+
+export const logTaskActivity = (db: Database, taskId: string, activity: TaskActivityInput) =>
+  db.rpc("log_task_activity", {
+    p_task_id: taskId,
+    p_type: activity.type,
+    p_message: activity.message,
+    p_metadata: activity.metadata,
+    p_actor: activity.actor,
+  });

@@ -1,0 +1,41 @@
+import type { TaskStatus } from "#app/domain/task-status";
+import type { Actor } from "./actor";
+import type { Database } from "./types";
+
+// Typed calls for workspaces: the home list, the navigation, and their settings.
+
+export interface WorkspaceSummary {
+  id: string;
+  slug: string;
+  name: string;
+  icon: string;
+  created_at: string;
+  task_counts: Partial<Record<TaskStatus, number>>;
+  task_total: number;
+  agent_count: number;
+}
+
+export interface Workspace {
+  id: string;
+  slug: string;
+  name: string;
+  icon: string;
+}
+
+export type WorkspaceNavItem = Pick<Workspace, "slug" | "name" | "icon">;
+
+export const listWorkspaces = (db: Database) => db.rpc<WorkspaceSummary[]>("list_workspaces");
+
+export const listWorkspaceNav = (db: Database) => db.rpc<WorkspaceNavItem[]>("list_workspace_nav");
+
+export const getWorkspaceBySlug = (db: Database, slug: string) =>
+  db.rpc<Workspace | null>("get_workspace_by_slug", { p_slug: slug });
+
+export const createWorkspace = (db: Database, input: { name: string; slug: string; icon: string }, actor: Actor) =>
+  db.rpc<Workspace>("create_workspace", { p_name: input.name, p_slug: input.slug, p_icon: input.icon, p_actor: actor });
+
+export const updateWorkspace = (db: Database, id: string, input: { name: string; icon: string }, actor: Actor) =>
+  db.rpc<Workspace>("update_workspace", { p_workspace_id: id, p_name: input.name, p_icon: input.icon, p_actor: actor });
+
+export const deleteWorkspace = (db: Database, id: string, actor: Actor) =>
+  db.rpc("delete_workspace", { p_workspace_id: id, p_actor: actor });
