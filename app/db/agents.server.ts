@@ -30,12 +30,13 @@ export const listAgents = (db: Database, workspaceId: string) => db.rpc<Agent[]>
 
 export const getAgent = (db: Database, agentId: string) => db.rpc<Agent | null>("get_agent", { p_agent_id: agentId });
 
-export const createAgent = (db: Database, workspaceId: string, fields: Record<string, unknown>, token: AgentTokenHash, actor: Actor) =>
+/** With a null token the agent has none until one is rotated in. */
+export const createAgent = (db: Database, workspaceId: string, fields: Record<string, unknown>, token: AgentTokenHash | null, actor: Actor) =>
   db.rpc<Agent>("create_agent", {
     p_workspace_id: workspaceId,
     p_fields: fields,
-    p_token_hash: token.hash,
-    p_token_hint: token.hint,
+    p_token_hash: token?.hash ?? null,
+    p_token_hint: token?.hint ?? null,
     p_actor: actor,
   });
 

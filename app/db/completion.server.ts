@@ -25,7 +25,7 @@ export const findTaskBySession = (db: Database, sessionKey: string) =>
 export const recordRunFailure = (db: Database, taskId: string, runId: string, reason: string) =>
   db.rpc("record_run_failure", { p_task_id: taskId, p_run_id: runId, p_reason: reason });
 
-export const completeTask = (db: Database, taskId: string, input: { source: "gateway"; summary: string; runId: string | null; actor: Actor }) =>
+export const completeTask = (db: Database, taskId: string, input: { source: "gateway" | "agent_api"; summary: string; runId: string | null; actor: Actor }) =>
   db.rpc<{ changed: boolean; status: string }>("complete_task", {
     p_task_id: taskId,
     p_source: input.source,

@@ -96,8 +96,9 @@ export const listStandingGrants = (db: Database, taskId: string) => db.rpc<Stand
 export const revokeStandingGrant = (db: Database, grantId: string, userId: string | null) =>
   db.rpc("revoke_standing_grant", { p_grant_id: grantId, p_user_id: userId });
 
+/** Asks the approvers to mark a task in review done, once per review round (the round's request if it exists). */
 export const requestDoneApproval = (db: Database, taskId: string, userId: string | null | undefined, ttlSeconds: number) =>
-  db.rpc<{ id: string; mode: string; veto_until: string | null }>("request_done_approval", {
+  db.rpc<Approval>("request_done_approval", {
     p_task_id: taskId,
     p_user_id: userId,
     p_ttl_seconds: ttlSeconds,

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { SqlDatabase } from "#app/db/types";
-import { seedAgent, seedWorkspace } from "#tests/support/agent-plane";
+import { createAgentWithToken, createWorkspace } from "#tests/support/fixtures";
 
 // Large, realistic data through plain SQL (generate_series), fast enough to
 // seed 100,000 rows in seconds. The mix: 80% done, the rest spread over the
@@ -15,8 +15,9 @@ export interface Base {
 }
 
 export async function seedBase(db: SqlDatabase): Promise<Base> {
-  const ws = await seedWorkspace(db, `bench-${randomUUID().slice(0, 8)}`);
-  const agent = await seedAgent(db, ws.id, "Bench agent", "main");
+  const slug = `bench-${randomUUID().slice(0, 8)}`;
+  const ws = await createWorkspace(db, { slug, name: slug });
+  const agent = await createAgentWithToken(db, ws.id, { name: "Bench agent" });
   return { workspaceId: ws.id, slug: ws.slug, agentId: agent.id, token: agent.token };
 }
 

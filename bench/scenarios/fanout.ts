@@ -1,4 +1,4 @@
-import { SECRETS } from "#tests/support/agent-plane";
+import { SECRETS } from "#tests/support/secrets";
 import { emitEvent } from "#app/db/events.server";
 import type { SqlDatabase } from "#app/db/types";
 import { CFG } from "../lib/config";

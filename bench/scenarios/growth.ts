@@ -1,4 +1,4 @@
-import { SECRETS } from "#tests/support/agent-plane";
+import { SECRETS } from "#tests/support/secrets";
 import { CFG } from "../lib/config";
 import { type Kind, prepare } from "../lib/databases";
 import { cookieHeader, get } from "../lib/http";

@@ -1,5 +1,6 @@
 import path from "node:path";
-import { SECRETS, signWebhook } from "#tests/support/agent-plane";
+import { SECRETS } from "#tests/support/secrets";
+import { signWebhook } from "#tests/support/http-client";
 import { CFG } from "../lib/config";
 import { type Kind, prepare } from "../lib/databases";
 import { load, startBare } from "../lib/load";

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import type { SqlDatabase } from "#app/db/types";
-import { SECRETS, seedAgent, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
+import { createAgentWithToken, createTask, createWorkspace, query, taskRow } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
 import type { FormClient } from "#tests/support/http-client";
 import { gatewayControl } from "#tests/support/openclaw/gateway";
 import { stubControl } from "#tests/support/openclaw/stub-model";
@@ -31,7 +32,7 @@ describe("Mission Control with a real OpenClaw gateway", () => {
   beforeAll(async () => {
     app = await startGatewayApp();
     ({ server, db, admin, ws } = app);
-    agent = await seedAgent(db, ws.id, "Operative", "main");
+    agent = await createAgentWithToken(db, ws.id, { name: "Operative" });
   });
 
   beforeEach(async () => {
@@ -48,7 +49,7 @@ describe("Mission Control with a real OpenClaw gateway", () => {
 
   it("dispatches through the heartbeat, completes from the run, records the gateway's usage", async () => {
     const title = `Survey ${randomBytes(3).toString("hex")}`;
-    const task = await seedTask(db, ws.id, {
+    const task = await createTask(db, ws.id, {
       title,
       status: "assigned",
       assigned_agent_id: agent.id,
@@ -68,10 +69,10 @@ describe("Mission Control with a real OpenClaw gateway", () => {
     expect(token).toBeDefined();
 
     await until("the task to reach testing", async () => (await statusOf(task.id)) === "testing");
-    const [completed] = await sql<{ message: string }>(db, "select message from task_activities where task_id = $1 and type = 'completed'", [task.id]);
+    const [completed] = await query<{ message: string }>(db, "select message from task_activities where task_id = $1 and type = 'completed'", [task.id]);
     expect(completed!.message).toBe("wrote the survey");
     const usage = await until("gateway usage", async () => {
-      const rows = await sql<{ source: string; input_tokens: string; output_tokens: string; cost_usd: string | null }>(
+      const rows = await query<{ source: string; input_tokens: string; output_tokens: string; cost_usd: string | null }>(
         db,
         "select source, input_tokens, output_tokens, cost_usd from usage_records where task_id = $1",
         [task.id],
@@ -90,7 +91,7 @@ describe("Mission Control with a real OpenClaw gateway", () => {
     // The task-scoped token from the message works for this task, and only this one.
     const own = await fetch(`${server.url}/api/agent/tasks/${task.id}`, { headers: { authorization: `Bearer ${token}` } });
     expect(own.status).toBe(200);
-    const other = await seedTask(db, ws.id, { status: "inbox", assigned_agent_id: agent.id });
+    const other = await createTask(db, ws.id, { status: "inbox", assigned_agent_id: agent.id });
     expect((await fetch(`${server.url}/api/agent/tasks/${other.id}`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
 
     // A second heartbeat has nothing to do and makes no gateway call.
@@ -100,7 +101,7 @@ describe("Mission Control with a real OpenClaw gateway", () => {
   });
 
   it("imports agents from the gateway's list", async () => {
-    const other = await seedWorkspace(db);
+    const other = await createWorkspace(db);
     const page = `/w/${other.slug}/agents`;
     await admin.get(page);
     expect(admin.lastHtml).toContain("List the gateway");
@@ -109,21 +110,21 @@ describe("Mission Control with a real OpenClaw gateway", () => {
     const res = await admin.post(page, { intent: "import", openclaw_agent_id: "main", name: "main", model: "" });
     expect(res.status).toBe(201);
     expect(await res.text()).toMatch(/mca_[A-Za-z0-9_-]{43}/);
-    const [imported] = await sql<{ openclaw_agent_id: string }>(db, "select openclaw_agent_id from agents where workspace_id = $1", [other.id]);
+    const [imported] = await query<{ openclaw_agent_id: string }>(db, "select openclaw_agent_id from agents where workspace_id = $1", [other.id]);
     expect(imported!.openclaw_agent_id).toBe("main");
     await admin.get(`${page}?import=1`);
     expect(admin.lastHtml).toContain("Every gateway agent is already here.");
   });
 
   it("dispatches from the task page's button through the same path", async () => {
-    const task = await seedTask(db, ws.id, { title: "Button dispatch", status: "assigned", assigned_agent_id: agent.id });
+    const task = await createTask(db, ws.id, { title: "Button dispatch", status: "assigned", assigned_agent_id: agent.id });
     const page = `/w/${ws.slug}/tasks/${task.id}`;
     await admin.get(page);
     expect(admin.lastHtml).toContain("Dispatch now");
     const res = await admin.post(page, { intent: "dispatch" });
     expect(res.status).toBe(302);
     await until("completion", async () => (await statusOf(task.id)) === "testing");
-    const [dispatched] = await sql<{ n: number }>(db, "select count(*)::int as n from task_activities where task_id = $1 and type = 'dispatched'", [task.id]);
+    const [dispatched] = await query<{ n: number }>(db, "select count(*)::int as n from task_activities where task_id = $1 and type = 'dispatched'", [task.id]);
     expect(dispatched!.n).toBe(1);
   });
 
@@ -132,12 +133,12 @@ describe("Mission Control with a real OpenClaw gateway", () => {
       { contains: "Mission Control asks you to plan", reply: 'Some thoughts.\nPLANNING_QUESTION: {"question":"Which format?","options":["PDF","HTML"]}' },
       { contains: "The operator answered", reply: 'PLANNING_SPEC: {"spec":"An HTML report","acceptance":["one page"]}' },
     ]);
-    const task = await seedTask(db, ws.id, { title: "Plan me", status: "planning", assigned_agent_id: agent.id });
+    const task = await createTask(db, ws.id, { title: "Plan me", status: "planning", assigned_agent_id: agent.id });
     const page = `/w/${ws.slug}/tasks/${task.id}`;
     await admin.get(page);
     expect((await admin.post(page, { intent: "start-planning" })).status).toBe(302);
     const question = await until("the agent's question", async () => {
-      const rows = await sql<{ id: string; question: string; options: string[] }>(db, "select id, question, options from planning_questions where task_id = $1", [task.id]);
+      const rows = await query<{ id: string; question: string; options: string[] }>(db, "select id, question, options from planning_questions where task_id = $1", [task.id]);
       return rows[0];
     });
     expect(question).toMatchObject({ question: "Which format?", options: ["PDF", "HTML"] });
@@ -151,13 +152,13 @@ describe("Mission Control with a real OpenClaw gateway", () => {
     expect(row.planning_spec).toEqual({ spec: "An HTML report", acceptance: ["one page"] });
     const dispatchPrompt = await stub.waitForRequest((r) => r.userText.includes("You have been assigned a task") && r.userText.includes("Plan me"));
     expect(dispatchPrompt.userText).toContain("An HTML report");
-    const history = await sql<{ type: string }>(db, "select type from task_activities where task_id = $1 order by created_at", [task.id]);
+    const history = await query<{ type: string }>(db, "select type from task_activities where task_id = $1 order by created_at", [task.id]);
     const types = history.map((h) => h.type);
     expect(types.indexOf("planning_complete")).toBeLessThan(types.indexOf("dispatched"));
   });
 
   it("cancelling planning returns the task to the inbox", async () => {
-    const task = await seedTask(db, ws.id, { title: "Plan and drop", status: "planning", assigned_agent_id: agent.id });
+    const task = await createTask(db, ws.id, { title: "Plan and drop", status: "planning", assigned_agent_id: agent.id });
     const page = `/w/${ws.slug}/tasks/${task.id}`;
     await admin.get(page);
     expect((await admin.post(page, { intent: "cancel-planning" })).status).toBe(302);
@@ -166,14 +167,14 @@ describe("Mission Control with a real OpenClaw gateway", () => {
 
   it("loses no task when the gateway restarts in the middle of a run", async () => {
     await stub.setRules([{ contains: "Slow job", reply: "TASK_COMPLETE: slow but done", delayMs: 5_000 }]);
-    const task = await seedTask(db, ws.id, { title: "Slow job", status: "assigned", assigned_agent_id: agent.id });
+    const task = await createTask(db, ws.id, { title: "Slow job", status: "assigned", assigned_agent_id: agent.id });
     await heartbeat();
     await stub.waitForRequest((r) => r.userText.includes("Slow job"));
     expect(await statusOf(task.id)).toBe("in_progress");
     await control.restart();
     await until("the reconnect", async () => (await gatewayStatus()) === "connected", 90_000);
     await until("the run's completion", async () => (await statusOf(task.id)) === "testing", 90_000);
-    const completions = await sql(db, "select 1 from task_activities where task_id = $1 and type = 'completed'", [task.id]);
+    const completions = await query(db, "select 1 from task_activities where task_id = $1 and type = 'completed'", [task.id]);
     expect(completions).toHaveLength(1);
   });
 
@@ -181,7 +182,7 @@ describe("Mission Control with a real OpenClaw gateway", () => {
     await control.halt();
     try {
       await until("the disconnect", async () => (await gatewayStatus()) === "disconnected", 30_000);
-      const task = await seedTask(db, ws.id, { title: "While down", status: "assigned", assigned_agent_id: agent.id });
+      const task = await createTask(db, ws.id, { title: "While down", status: "assigned", assigned_agent_id: agent.id });
       const page = `/w/${ws.slug}/tasks/${task.id}`;
       await admin.get(page);
       const res = await admin.post(page, { intent: "dispatch" });

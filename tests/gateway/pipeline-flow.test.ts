@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { stageTimeline } from "#app/db/pipelines.server";
 import type { SqlDatabase } from "#app/db/types";
-import { seedAgent, sql, taskRow } from "#tests/support/agent-plane";
+import { createAgentWithToken, query, taskRow } from "#tests/support/fixtures";
 import type { FormClient } from "#tests/support/http-client";
 import { stubControl } from "#tests/support/openclaw/stub-model";
 import { type GatewayApp, startGatewayApp, until } from "#tests/support/openclaw/app";
@@ -46,8 +46,8 @@ describe("a pipeline task across three stages on a real OpenClaw gateway", () =>
   it("runs each stage as its own dispatch and session, and gates the hitl advance", async () => {
     const agents: Array<{ id: string; token: string }> = [];
     for (const n of ["Researcher", "Writer", "Editor"]) {
-      const a = await seedAgent(db, ws.id, n, "main");
-      await sql(db, "update agents set autonomy_level = 'autonomous' where id = $1", [a.id]);
+      const a = await createAgentWithToken(db, ws.id, { name: n });
+      await query(db, "update agents set autonomy_level = 'autonomous' where id = $1", [a.id]);
       agents.push(a);
     }
     const base = `/w/${ws.slug}/pipelines`;
@@ -61,7 +61,7 @@ describe("a pipeline task across three stages on a real OpenClaw gateway", () =>
       const res = await admin.post(page, { intent: "add-stage", name: `Stage ${i + 1}`, agent_id: a.id, autonomy_level: levels[i]!, gate_advance: "on" });
       expect(res.status).toBe(302);
     }
-    const [pipeline] = await sql<{ id: string }>(db, "select id from pipelines where workspace_id = $1", [ws.id]);
+    const [pipeline] = await query<{ id: string }>(db, "select id from pipelines where workspace_id = $1", [ws.id]);
 
     const title = `Article ${randomBytes(3).toString("hex")}`;
     await admin.get(`/w/${ws.slug}/tasks/new`);
@@ -94,7 +94,7 @@ describe("a pipeline task across three stages on a real OpenClaw gateway", () =>
 
     // Stage 2 is hitl: the advance waits for an approver, then runs once.
     await beatUntil("the stage-2 advance to be requested", async () => {
-      const rows = await sql(db, "select 1 from approvals where task_id = $1 and action = 'task.stage_advance' and status = 'pending'", [taskId]);
+      const rows = await query(db, "select 1 from approvals where task_id = $1 and action = 'task.stage_advance' and status = 'pending'", [taskId]);
       return rows.length === 1;
     });
     await heartbeat();
@@ -102,7 +102,7 @@ describe("a pipeline task across three stages on a real OpenClaw gateway", () =>
     expect(await assignee()).toBe(agents[1]!.id);
     await admin.get("/approvals");
     expect(admin.lastHtml).toContain("Advance to stage 3 (Stage 3)");
-    const [approval] = await sql<{ id: string; digest: string }>(db, "select id, digest from approvals where task_id = $1 and action = 'task.stage_advance'", [taskId]);
+    const [approval] = await query<{ id: string; digest: string }>(db, "select id, digest from approvals where task_id = $1 and action = 'task.stage_advance'", [taskId]);
     const decided = await admin.post("/approvals", { intent: "approve", approval_id: approval!.id, digest: approval!.digest, comment: "" });
     expect(decided.status).toBeLessThan(400);
     expect(await assignee()).toBe(agents[2]!.id);
@@ -115,7 +115,7 @@ describe("a pipeline task across three stages on a real OpenClaw gateway", () =>
     expect((await admin.post(taskPage, { intent: "move", status: "done" })).status).toBe(302);
     expect(await status()).toBe("done");
 
-    const runs = await sql<{ position: number; session_key: string; advanced_by_type: string; finished_at: Date | null }>(
+    const runs = await query<{ position: number; session_key: string; advanced_by_type: string; finished_at: Date | null }>(
       db,
       "select position, session_key, advanced_by_type, finished_at from task_stage_runs where task_id = $1 order by started_at",
       [taskId],
@@ -125,7 +125,7 @@ describe("a pipeline task across three stages on a real OpenClaw gateway", () =>
       [2, keyFor(2), "user"],
       [3, keyFor(3), "user"],
     ]);
-    const dispatches = await sql<{ key: string }>(db, "select metadata->>'session_key' as key from task_activities where task_id = $1 and type = 'dispatched' order by created_at", [taskId]);
+    const dispatches = await query<{ key: string }>(db, "select metadata->>'session_key' as key from task_activities where task_id = $1 and type = 'dispatched' order by created_at", [taskId]);
     expect(dispatches.map((d) => d.key)).toEqual([keyFor(1), keyFor(2), keyFor(3)]);
     // Each stage's gateway usage is attributed to that stage.
     const timeline = await until("usage on every stage", async () => {

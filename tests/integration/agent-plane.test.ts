@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { taskSessionKey } from "#app/domain/openclaw";
 import { sha256Hex } from "#app/services/auth/crypto.server";
 import { RPC_TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import { SYSTEM, appError, createAgent, createTask, createWorkspace, hash64, query, type Agent, type Workspace } from "#tests/support/fixtures";
+import type { Agent } from "#app/db/agents.server";
+import type { Workspace } from "#app/db/workspaces.server";
+import { SYSTEM, appError, createAgent, createTask, createWorkspace, hash64, query } from "#tests/support/fixtures";
 
 // The agent plane's SQL functions, on both transports: claims, dispatch
 // failures and parking, completion from any path exactly once, the usage

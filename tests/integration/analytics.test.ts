@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SqlDatabase } from "#app/db/types";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import { createAgent, createWorkspace, hash64, query, unique, type Workspace } from "#tests/support/fixtures";
+import type { Workspace } from "#app/db/workspaces.server";
+import { createAgent, createWorkspace, hash64, query, unique } from "#tests/support/fixtures";
 
 // Cost summaries and agent performance on a seeded history with fixed
 // timestamps, so every figure (percentiles included) has a known answer.

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import { SYSTEM, createAgent, createTask, createWorkspace, query, type Agent, type Workspace } from "#tests/support/fixtures";
+import type { Agent } from "#app/db/agents.server";
+import type { Workspace } from "#app/db/workspaces.server";
+import { SYSTEM, createAgent, createTask, createWorkspace, query } from "#tests/support/fixtures";
 
 interface Verification {
   ok: boolean;

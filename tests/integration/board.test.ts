@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { TASK_STATUSES } from "#app/domain/task-status";
 import { RPC_TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import type { SqlDatabase } from "#app/db/types";
-import { createAgent, createTask, createWorkspace, query, updateTask, type Agent, type Workspace } from "#tests/support/fixtures";
+import type { Agent } from "#app/db/agents.server";
+import type { Workspace } from "#app/db/workspaces.server";
+import { createAgent, createTask, createWorkspace, query, updateTask } from "#tests/support/fixtures";
 
 type Card = { id: string; title: string; priority: string; assignee: { id: string; name: string } | null };
 /** Sets updated_at in the past; the updated_at trigger is skipped for this one statement. */

@@ -6,7 +6,7 @@ import type { Gateway } from "#app/services/agent-plane/gateway.server";
 import { createLogger } from "#app/services/observability/logger.server";
 import type { Runtime } from "#app/services/runtime.server";
 import { TRANSPORTS, createTestPostgres, useTestDatabase } from "#tests/support/databases";
-import { seedAgent, seedRunningTask, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
+import { createAgentWithToken, createRunningTask, createTask, createWorkspace, query, taskRow } from "#tests/support/fixtures";
 
 
 // Budgets are checked before a dispatch: the expected cost is reserved under
@@ -50,16 +50,16 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
   let agent: { id: string };
 
   beforeAll(async () => {
-    ws = await seedWorkspace(db());
-    agent = await seedAgent(db(), ws.id, "Spender");
+    ws = await createWorkspace(db());
+    agent = await createAgentWithToken(db(), ws.id, { name: "Spender" });
   });
 
   it("refuses a dispatch that does not fit before the gateway is called", async () => {
-    const own = await seedWorkspace(db());
-    const a = await seedAgent(db(), own.id, "Thrifty");
+    const own = await createWorkspace(db());
+    const a = await createAgentWithToken(db(), own.id, { name: "Thrifty" });
     await setBudget(db(), "workspace", own.id, { total: 1, reserve: 0.6 });
-    const first = await seedTask(db(), own.id, { status: "assigned", assigned_agent_id: a.id, priority: "high" });
-    const second = await seedTask(db(), own.id, { status: "assigned", assigned_agent_id: a.id });
+    const first = await createTask(db(), own.id, { status: "assigned", assigned_agent_id: a.id, priority: "high" });
+    const second = await createTask(db(), own.id, { status: "assigned", assigned_agent_id: a.id });
     const { gateway, started } = fakeGateway();
     const actions = await dispatchReady(runtime(db()), gateway, 5);
     expect(actions.map((x) => [x.task_id, x.action])).toEqual([[first.id, "dispatched"]]);
@@ -67,7 +67,7 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
     const refused = await taskRow(db(), second.id);
     expect(refused).toMatchObject({ status: "assigned", alert_reason: "budget_exceeded", claimed_until: null, next_dispatch_at: null });
     expect(refused.last_dispatch_error).toMatch(/Workspace ".*" total budget: \$0(\.00)? spent and \$0\.60 reserved of \$1(\.00)?; this run needs \$0\.60/);
-    const [activity] = await sql<{ message: string }>(db(), "select message from task_activities where task_id = $1 and type = 'budget_exceeded'", [second.id]);
+    const [activity] = await query<{ message: string }>(db(), "select message from task_activities where task_id = $1 and type = 'budget_exceeded'", [second.id]);
     expect(activity!.message).toMatch(/^Not dispatched: Workspace/);
     // Parked: the heartbeat does not try again, and "Dispatch now" explains why without calling the gateway.
     expect(await dispatchReady(runtime(db()), gateway, 5)).toEqual([]);
@@ -84,21 +84,21 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
   });
 
   it("settles a reservation on usage and releases it when a run ends without one", async () => {
-    const own = await seedWorkspace(db());
-    const a = await seedAgent(db(), own.id, "Settler");
+    const own = await createWorkspace(db());
+    const a = await createAgentWithToken(db(), own.id, { name: "Settler" });
     await setBudget(db(), "agent", a.id, { daily: 10, reserve: 2 });
-    const t1 = await seedTask(db(), own.id, { status: "assigned", assigned_agent_id: a.id });
+    const t1 = await createTask(db(), own.id, { status: "assigned", assigned_agent_id: a.id });
     expect(await claim(db(), t1.id)).toHaveLength(1);
-    const [open] = await sql<{ amount_usd: string; basis: string; status: string }>(db(), "select amount_usd::text, basis, status from budget_reservations where task_id = $1", [t1.id]);
+    const [open] = await query<{ amount_usd: string; basis: string; status: string }>(db(), "select amount_usd::text, basis, status from budget_reservations where task_id = $1", [t1.id]);
     expect(open).toEqual({ amount_usd: "2.000000", basis: "budget_reserve", status: "open" });
     await db().rpc("mark_task_dispatched", { p_task_id: t1.id, p_run_id: "run-s1", p_session_key: `agent:main:mc-task-${t1.id}`, p_lease_seconds: 600 });
     await db().rpc("record_usage", { p_task_id: t1.id, p_source: "gateway", p_dedupe_key: "run-s1", p_run_id: "run-s1", p_usage: { model: "x", input_tokens: 1, cost_usd: 0.25 } });
-    const status = (id: string) => sql<{ status: string; close_reason: string }>(db(), "select status, close_reason from budget_reservations where task_id = $1 order by created_at", [id]);
+    const status = (id: string) => query<{ status: string; close_reason: string }>(db(), "select status, close_reason from budget_reservations where task_id = $1 order by created_at", [id]);
     expect(await status(t1.id)).toEqual([{ status: "settled", close_reason: "usage_recorded" }]);
     // Next reservation uses the agent's average run.
-    const t2 = await seedTask(db(), own.id, { status: "assigned", assigned_agent_id: a.id });
+    const t2 = await createTask(db(), own.id, { status: "assigned", assigned_agent_id: a.id });
     expect(await claim(db(), t2.id)).toHaveLength(1);
-    const [avg] = await sql<{ amount_usd: string; basis: string }>(db(), "select amount_usd::text, basis from budget_reservations where task_id = $1", [t2.id]);
+    const [avg] = await query<{ amount_usd: string; basis: string }>(db(), "select amount_usd::text, basis from budget_reservations where task_id = $1", [t2.id]);
     expect(avg).toEqual({ amount_usd: "0.250000", basis: "agent_average" });
     // A failed gateway call releases it; so does a failed run.
     await db().rpc("record_dispatch_failure", { p_task_id: t2.id, p_reason: "gateway_down", p_retry_seconds: 0, p_max_attempts: 5 });
@@ -112,13 +112,13 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
   });
 
   it("emits budget.warning once when spend crosses 80%", async () => {
-    const task = await seedRunningTask(db(), ws.id, agent.id);
+    const task = await createRunningTask(db(), ws.id, agent.id);
     await setBudget(db(), "task", task.id, { total: 1 });
     const spend = (key: string, cost: number) =>
       // One run each: a run has one figure.
       db().rpc("record_usage", { p_task_id: task.id, p_source: "agent_api", p_dedupe_key: key, p_run_id: `${task.runId}-${key}`, p_usage: { model: "x", cost_usd: cost } });
     const warnings = async () =>
-      sql<{ payload: { period: string; percent: number; scope: string } }>(db(), "select payload from events where type = 'budget.warning' and task_id = $1", [task.id]);
+      query<{ payload: { period: string; percent: number; scope: string } }>(db(), "select payload from events where type = 'budget.warning' and task_id = $1", [task.id]);
     await spend("w1", 0.5);
     expect(await warnings()).toEqual([]);
     await spend("w2", 0.35);
@@ -130,7 +130,7 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
   });
 
   it("lets an operator set or lower a budget, audits every change and needs an approver to raise or remove one", async () => {
-    const own = await seedWorkspace(db());
+    const own = await createWorkspace(db());
     await setBudget(db(), "workspace", own.id, { daily: 5, total: 50 }, false);
     await setBudget(db(), "workspace", own.id, { daily: 4, total: 50 }, false);
     await expect(setBudget(db(), "workspace", own.id, { daily: 6, total: 50 }, false)).rejects.toMatchObject({ code: "forbidden" });
@@ -138,7 +138,7 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
     const raised = await setBudget(db(), "workspace", own.id, { daily: 6, total: 50 }, true);
     expect(raised).toMatchObject({ raised: true, daily_limit_usd: 6, kind: "budget.raised" });
     await setBudget(db(), "workspace", own.id, { daily: null, total: null }, true);
-    const audit = await sql<{ kind: string; data: { from: { daily_limit_usd: number } | null; to: { daily_limit_usd: number } | null } }>(
+    const audit = await query<{ kind: string; data: { from: { daily_limit_usd: number } | null; to: { daily_limit_usd: number } | null } }>(
       db(), "select kind, data from audit_log where subject->>'subject_id' = $1 order by seq", [own.id],
     );
     expect(audit.map((a) => a.kind)).toEqual(["budget.set", "budget.set", "budget.raised", "budget.removed"]);
@@ -153,11 +153,11 @@ describe("budget reservations under concurrent dispatch", () => {
   it("claims exactly as many tasks as the budget fits", async () => {
     const pg = await createTestPostgres({ max: 10 });
     try {
-      const ws = await seedWorkspace(pg.db);
-      const a = await seedAgent(pg.db, ws.id, "Racer");
+      const ws = await createWorkspace(pg.db);
+      const a = await createAgentWithToken(pg.db, ws.id, { name: "Racer" });
       await setBudget(pg.db, "workspace", ws.id, { total: 3, reserve: 1 });
       const tasks = [];
-      for (let i = 0; i < 10; i++) tasks.push(await seedTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: a.id }));
+      for (let i = 0; i < 10; i++) tasks.push(await createTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: a.id }));
       const results = await Promise.all([
         ...tasks.slice(0, 6).map((t) => claim(pg.db, t.id)),
         claim(pg.db, undefined, 2),
@@ -167,9 +167,9 @@ describe("budget reservations under concurrent dispatch", () => {
       const claimed = results.flat().map((t) => t.id);
       expect(claimed).toHaveLength(3);
       expect(new Set(claimed).size).toBe(3);
-      const [open] = await sql<{ n: number; total: string }>(pg.db, "select count(*)::int as n, sum(amount_usd)::text as total from budget_reservations where workspace_id = $1 and status = 'open'", [ws.id]);
+      const [open] = await query<{ n: number; total: string }>(pg.db, "select count(*)::int as n, sum(amount_usd)::text as total from budget_reservations where workspace_id = $1 and status = 'open'", [ws.id]);
       expect(open).toEqual({ n: 3, total: "3.000000" });
-      const [refused] = await sql<{ n: number }>(pg.db, "select count(*)::int as n from tasks where workspace_id = $1 and alert_reason = 'budget_exceeded'", [ws.id]);
+      const [refused] = await query<{ n: number }>(pg.db, "select count(*)::int as n from tasks where workspace_id = $1 and alert_reason = 'budget_exceeded'", [ws.id]);
       expect(refused!.n).toBeGreaterThanOrEqual(1);
     } finally {
       await pg.drop();

@@ -3,9 +3,8 @@ import { priceUsage } from "#app/domain/costs";
 import { COST_CASES, TEST_PRICES } from "#tests/support/cost-cases";
 import { migrate } from "#app/db/migrations.server";
 import { TRANSPORTS, openTestDatabase, useTestDatabase } from "#tests/support/databases";
-import { moveRunningTask, seedAgent, seedRunningTask, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
 import { loadRepoMigrations } from "#tests/support/migrations-hash";
-import { SYSTEM, unique } from "#tests/support/fixtures";
+import { createAgentWithToken, createRunningTask, createTask, createWorkspace, moveRunningTask, query, SYSTEM, taskRow, unique } from "#tests/support/fixtures";
 
 // The ledger: priced in SQL exactly as app/domain/costs.ts prices, one figure
 // per run (the gateway's measurement over a self-report), and versioned
@@ -15,7 +14,7 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
 
   beforeAll(async () => {
     for (const p of TEST_PRICES) {
-      await sql(
+      await query(
         db(),
         `insert into model_prices (model, version, input_usd_per_mtok, output_usd_per_mtok, cache_read_usd_per_mtok, cache_write_usd_per_mtok, included, effective_from)
          values ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -42,8 +41,8 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
   });
 
   it("never updates a price row in place; a change is a new version", async () => {
-    await expect(sql(db(), "update model_prices set input_usd_per_mtok = 1 where model = 'test-mini'")).rejects.toThrow(/new version/);
-    await expect(sql(db(), "delete from model_prices where model = 'test-mini'")).rejects.toThrow(/new version/);
+    await expect(query(db(), "update model_prices set input_usd_per_mtok = 1 where model = 'test-mini'")).rejects.toThrow(/new version/);
+    await expect(query(db(), "delete from model_prices where model = 'test-mini'")).rejects.toThrow(/new version/);
     const added = await db().rpc<{ version: number }>("add_model_price", {
       p_fields: { model: "Test-Mini", input_usd_per_mtok: 0.2, output_usd_per_mtok: 0.8, effective_from: "2025-09-01T00:00:00Z" },
       p_actor: SYSTEM,
@@ -52,20 +51,20 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
     await expect(
       db().rpc("add_model_price", { p_fields: { model: "test-mini", effective_from: "2025-08-01T00:00:00Z" }, p_actor: SYSTEM }),
     ).rejects.toMatchObject({ code: "invalid" });
-    const [audit] = await sql<{ n: number }>(db(), "select count(*)::int as n from audit_log where kind = 'model_price.added' and subject->>'model' = 'test-mini'");
+    const [audit] = await query<{ n: number }>(db(), "select count(*)::int as n from audit_log where kind = 'model_price.added' and subject->>'model' = 'test-mini'");
     expect(audit!.n).toBe(1);
   });
 
   it("prices records before and after a price change by their own version", async () => {
     const model = unique("ledger-model");
-    const ws = await seedWorkspace(db());
-    const agent = await seedAgent(db(), ws.id, "Pricer");
+    const ws = await createWorkspace(db());
+    const agent = await createAgentWithToken(db(), ws.id, { name: "Pricer" });
     await db().rpc("add_model_price", {
       p_fields: { model, input_usd_per_mtok: 3, output_usd_per_mtok: 15, cache_read_usd_per_mtok: 0.3, cache_write_usd_per_mtok: 3.75, effective_from: "2025-01-01T00:00:00Z" },
       p_actor: SYSTEM,
     });
     const usage = { model: `anthropic/${model}`, input_tokens: 1000, output_tokens: 500, cache_read_tokens: 2000, cache_write_tokens: 100 };
-    const first = await seedRunningTask(db(), ws.id, agent.id);
+    const first = await createRunningTask(db(), ws.id, agent.id);
     const before = await db().rpc<{ cost_usd: number; provenance: string; price_version: number }>("record_usage", {
       p_task_id: first.id, p_source: "gateway", p_dedupe_key: first.runId, p_run_id: first.runId, p_usage: usage,
     });
@@ -73,13 +72,13 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       p_fields: { model, input_usd_per_mtok: 2.5, output_usd_per_mtok: 12.5, cache_read_usd_per_mtok: 0.25, cache_write_usd_per_mtok: 3.125 },
       p_actor: SYSTEM,
     });
-    const second = await seedRunningTask(db(), ws.id, agent.id);
+    const second = await createRunningTask(db(), ws.id, agent.id);
     const after = await db().rpc<{ cost_usd: number; provenance: string; price_version: number }>("record_usage", {
       p_task_id: second.id, p_source: "gateway", p_dedupe_key: second.runId, p_run_id: second.runId, p_usage: usage,
     });
     expect(before).toMatchObject({ cost_usd: 0.011475, provenance: "estimated", price_version: 1 });
     expect(after).toMatchObject({ cost_usd: 0.009563, provenance: "estimated", price_version: 2 });
-    const rows = await sql<{ price_version: number; cost_usd: string }>(
+    const rows = await query<{ price_version: number; cost_usd: string }>(
       db(), "select price_version, cost_usd::text from usage_records where task_id = any($1::uuid[]) order by created_at", [[first.id, second.id]],
     );
     expect(rows).toEqual([{ price_version: 1, cost_usd: "0.011475" }, { price_version: 2, cost_usd: "0.009563" }]);
@@ -88,9 +87,9 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
   });
 
   it("counts included models' tokens without inventing dollars", async () => {
-    const ws = await seedWorkspace(db());
-    const agent = await seedAgent(db(), ws.id, "Subscriber");
-    const task = await seedRunningTask(db(), ws.id, agent.id);
+    const ws = await createWorkspace(db());
+    const agent = await createAgentWithToken(db(), ws.id, { name: "Subscriber" });
+    const task = await createRunningTask(db(), ws.id, agent.id);
     const r = await db().rpc<{ cost_usd: number | null; provenance: string }>("record_usage", {
       p_task_id: task.id, p_source: "gateway", p_dedupe_key: task.runId, p_run_id: task.runId,
       p_usage: { model: "test-sub", input_tokens: 700, output_tokens: 300, cost_usd: 2 },
@@ -112,11 +111,11 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
     const selfReport = (agentId: string, task: Task, report: Record<string, unknown>, key: string | null = null) =>
       db().rpc<Record<string, unknown>>("agent_record_usage", { p_agent_id: agentId, p_task_id: task.id, p_dedupe_key: key, p_usage: report });
     const figures = (taskId: string) =>
-      sql<{ id: string; source: string; tokens: number; cost: string | null }>(
+      query<{ id: string; source: string; tokens: number; cost: string | null }>(
         db(), "select id, source, (input_tokens + output_tokens + cache_read_tokens + cache_write_tokens)::int as tokens, cost_usd::text as cost from usage_records where task_id = $1", [taskId],
       );
     const claims = (taskId: string) =>
-      sql<{ source: string; reason: string; tokens: number; cost: string | null }>(
+      query<{ source: string; reason: string; tokens: number; cost: string | null }>(
         db(), "select source, reason, (input_tokens + output_tokens + cache_read_tokens + cache_write_tokens)::int as tokens, cost_usd::text as cost from usage_claims where task_id = $1 order by created_at, id", [taskId],
       );
     const totals = async (taskId: string) => {
@@ -124,9 +123,9 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       return { tokens: Number(row.token_usage), cost: Number(row.estimated_cost), provenance: row.cost_provenance };
     };
     const running = async (name: string) => {
-      const ws = await seedWorkspace(db());
-      const agent = await seedAgent(db(), ws.id, name);
-      return { ws, agent, task: await seedRunningTask(db(), ws.id, agent.id) };
+      const ws = await createWorkspace(db());
+      const agent = await createAgentWithToken(db(), ws.id, { name: name });
+      return { ws, agent, task: await createRunningTask(db(), ws.id, agent.id) };
     };
 
     it("keeps the gateway's figure when the agent reports the same run afterwards (150 tokens, not 300)", async () => {
@@ -143,7 +142,7 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       expect(summary.period).toMatchObject({ records: 1, tokens: 150 });
       expect(Number(summary.period.cost_usd)).toBeCloseTo(GATEWAY_COST, 6);
       // The disagreement is on the task for an operator to see.
-      const [note] = await sql<{ message: string; actor_name: string }>(db(), "select message, actor_name from task_activities where task_id = $1 and type = 'usage_claim'", [task.id]);
+      const [note] = await query<{ message: string; actor_name: string }>(db(), "select message, actor_name from task_activities where task_id = $1 and type = 'usage_claim'", [task.id]);
       expect(note).toEqual({
         actor_name: "ledger",
         message: `Usage for run ${task.runId}: the agent API reported 150 tokens ($0.500000); the gateway's figure, 150 tokens ($0.000875), is the one that counts.`,
@@ -151,9 +150,9 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
     });
 
     it("lets the gateway's measurement replace an agent's cost_usd: 0 report, for the task, its budget and its reservation", async () => {
-      const ws = await seedWorkspace(db());
-      const agent = await seedAgent(db(), ws.id, "Zero reporter");
-      const seeded = await seedTask(db(), ws.id, { status: "assigned", assigned_agent_id: agent.id });
+      const ws = await createWorkspace(db());
+      const agent = await createAgentWithToken(db(), ws.id, { name: "Zero reporter" });
+      const seeded = await createTask(db(), ws.id, { status: "assigned", assigned_agent_id: agent.id });
       await db().rpc("set_budget", { p_scope: "task", p_subject_id: seeded.id, p_daily: null, p_total: 10, p_reserve: 1, p_may_raise: true, p_actor: SYSTEM });
       expect(await db().rpc<unknown[]>("claim_tasks_for_dispatch", { p_limit: 1, p_claim_seconds: 60, p_task_id: seeded.id })).toHaveLength(1);
       const task = { id: seeded.id, runId: `run-${unique("zero")}` };
@@ -168,12 +167,12 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       expect(await figures(task.id)).toEqual([{ id: claimed.id, source: "gateway", tokens: 150, cost: "0.000875" }]);
       expect(await claims(task.id)).toEqual([{ source: "agent_api", reason: "superseded", tokens: 150, cost: "0.000000" }]);
       expect(await totals(task.id)).toEqual({ tokens: 150, cost: GATEWAY_COST, provenance: "estimated" });
-      const [reservation] = await sql<{ status: string; usage_id: string }>(db(), "select status, usage_id from budget_reservations where task_id = $1", [task.id]);
+      const [reservation] = await query<{ status: string; usage_id: string }>(db(), "select status, usage_id from budget_reservations where task_id = $1", [task.id]);
       expect(reservation).toEqual({ status: "settled", usage_id: claimed.id });
       const budget = await db().rpc<{ spent_total_usd: number; reserved_usd: number }>("budget_status", { p_scope: "task", p_subject_id: task.id });
       expect(Number(budget.spent_total_usd)).toBeCloseTo(GATEWAY_COST, 6);
       expect(Number(budget.reserved_usd)).toBe(0);
-      const events = await sql<{ payload: { replaced: string | null } }>(db(), "select payload from events where type = 'usage.recorded' and task_id = $1 order by seq", [task.id]);
+      const events = await query<{ payload: { replaced: string | null } }>(db(), "select payload from events where type = 'usage.recorded' and task_id = $1 order by seq", [task.id]);
       expect(events.map((e) => e.payload.replaced)).toEqual([null, "agent_api"]);
 
       // Repeats of either change nothing.
@@ -188,7 +187,7 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       const { agent, task } = await running("Schema");
       await gateway(task);
       await expect(
-        sql(db(), "insert into usage_records (task_id, agent_id, run_id, source, dedupe_key, input_tokens, provenance) values ($1, $2, $3, 'agent_api', 'other', 1, 'unpriced')", [task.id, agent.id, task.runId]),
+        query(db(), "insert into usage_records (task_id, agent_id, run_id, source, dedupe_key, input_tokens, provenance) values ($1, $2, $3, 'agent_api', 'other', 1, 'unpriced')", [task.id, agent.id, task.runId]),
       ).rejects.toThrow(/usage_records_one_per_run/);
     });
 
@@ -209,7 +208,7 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       expect((await figures(task.id)).map((f) => f.source)).toEqual(["gateway"]);
       expect((await claims(task.id)).map((c) => `${c.source}:${c.reason}`)).toEqual(["agent_api:run_counted", "webhook:superseded"]);
       expect(await totals(task.id)).toEqual({ tokens: 2000, cost: 0.015, provenance: "estimated" });
-      const [events] = await sql<{ n: number }>(db(), "select count(*)::int as n from events where type = 'usage.recorded' and task_id = $1", [task.id]);
+      const [events] = await query<{ n: number }>(db(), "select count(*)::int as n from events where type = 'usage.recorded' and task_id = $1", [task.id]);
       expect(events!.n).toBe(2);
     });
 
@@ -221,7 +220,7 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
         await expect(
           db().rpc("apply_completion_webhook", { p_delivery_id: null, p_content_sha256: "b".repeat(64), p_task_id: task.id, p_summary: "late", p_usage: usage }),
         ).rejects.toMatchObject({ code: "conflict" });
-        expect(await sql(db(), "select 1 from webhook_deliveries where task_id = $1", [task.id])).toEqual([]);
+        expect(await query(db(), "select 1 from webhook_deliveries where task_id = $1", [task.id])).toEqual([]);
         expect(await gateway(task)).toMatchObject({ recorded: true, counted: true });
         expect(await totals(task.id)).toEqual({ tokens: 150, cost: GATEWAY_COST, provenance: "estimated" });
       }
@@ -233,9 +232,9 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       const old = await openTestDatabase(kind, { empty: true });
       try {
         await migrate(old.db, all.filter((m) => m.name < NEW));
-        const ws = await seedWorkspace(old.db);
-        const agent = await seedAgent(old.db, ws.id, "Before");
-        const task = await seedRunningTask(old.db, ws.id, agent.id);
+        const ws = await createWorkspace(old.db);
+        const agent = await createAgentWithToken(old.db, ws.id, { name: "Before" });
+        const task = await createRunningTask(old.db, ws.id, agent.id);
         const record = (source: string, key: string, cost: number) =>
           old.db.rpc("record_usage", { p_task_id: task.id, p_source: source, p_dedupe_key: key, p_run_id: task.runId, p_usage: { model: "m", input_tokens: 100, output_tokens: 50, cost_usd: cost } });
         await record("agent_api", task.runId, 0);
@@ -243,9 +242,9 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
         await record("webhook", "d-1", 0.3);
         expect(Number((await taskRow(old.db, task.id)).token_usage)).toBe(450);
         await migrate(old.db, all);
-        const kept = await sql<{ source: string; cost: string }>(old.db, "select source, cost_usd::text as cost from usage_records where task_id = $1", [task.id]);
+        const kept = await query<{ source: string; cost: string }>(old.db, "select source, cost_usd::text as cost from usage_records where task_id = $1", [task.id]);
         expect(kept).toEqual([{ source: "gateway", cost: "0.450000" }]);
-        const moved = await sql<{ source: string; reason: string }>(old.db, "select source, reason from usage_claims where task_id = $1 order by source", [task.id]);
+        const moved = await query<{ source: string; reason: string }>(old.db, "select source, reason from usage_claims where task_id = $1 order by source", [task.id]);
         expect(moved).toEqual([{ source: "agent_api", reason: "superseded" }, { source: "webhook", reason: "superseded" }]);
         const row = await taskRow(old.db, task.id);
         expect({ tokens: Number(row.token_usage), cost: Number(row.estimated_cost) }).toEqual({ tokens: 150, cost: 0.45 });

@@ -1,19 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SqlDatabase } from "#app/db/types";
 import { RPC_TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import {
-  SYSTEM,
-  createAgent,
-  createTask,
-  createWorkspace,
-  eventsAfter,
-  hash64,
-  maxSeq,
-  query,
-  rowCounts,
-  updateTask,
-  type Workspace,
-} from "#tests/support/fixtures";
+import type { Workspace } from "#app/db/workspaces.server";
+import { SYSTEM, createAgent, createTask, createWorkspace, eventsAfter, hash64, maxSeq, query, rowCounts, updateTask } from "#tests/support/fixtures";
 
 type EventJson = {
   seq: number;

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { AUTONOMY_LEVELS, RISKS, effectiveLevel } from "#app/domain/autonomy";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import { SYSTEM, createAgent, createTask, createWorkspace, query, type Workspace } from "#tests/support/fixtures";
+import type { Workspace } from "#app/db/workspaces.server";
+import { SYSTEM, createAgent, createTask, createWorkspace, query } from "#tests/support/fixtures";
 
 // The database enforces the same policy the domain computes, and gated
 // actions run once when approved.

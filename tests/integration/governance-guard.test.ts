@@ -1,18 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import {
-  SYSTEM,
-  type TestUser,
-  appError,
-  approvalsOf as fixtureApprovalsOf,
-  createAgent,
-  createTask,
-  createUser,
-  createWorkspace,
-  query,
-  userActor,
-  type Workspace,
-} from "#tests/support/fixtures";
+import type { Workspace } from "#app/db/workspaces.server";
+import { SYSTEM, type TestUser, appError, approvalsOf as fixtureApprovalsOf, createAgent, createTask, createUser, createWorkspace, query, userActor } from "#tests/support/fixtures";
 
 // Lowering what governs a task — its type, or its agent once work started —
 // is an approver's act: an operator is refused and nothing changes; an

@@ -3,7 +3,8 @@ import { AUTONOMY_LEVELS, RISKS, decideGate, effectiveLevel } from "#app/domain/
 import { taskSessionKey } from "#app/domain/openclaw";
 import type { SqlDatabase } from "#app/db/types";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import { SYSTEM, createAgent, createWorkspace, query, unique, type Workspace } from "#tests/support/fixtures";
+import type { Workspace } from "#app/db/workspaces.server";
+import { SYSTEM, createAgent, createWorkspace, query, unique } from "#tests/support/fixtures";
 
 // Pipelines in the database: template validation, the advance across three
 // stages with one session per stage, and the stage level in every gate.

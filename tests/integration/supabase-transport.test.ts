@@ -8,7 +8,8 @@ import { EventBus, type BusEvent } from "#app/services/events/event-bus.server";
 import { withHeartbeatLease } from "#app/services/orchestration/heartbeat-lease.server";
 import { createLogger } from "#app/services/observability/logger.server";
 import { createTestPostgres, createTestSupabase, type TestPostgres, type TestSupabase } from "#tests/support/databases";
-import { SYSTEM, appError, createAgent, createTask, createWorkspace, maxSeq, query, type Workspace } from "#tests/support/fixtures";
+import type { Workspace } from "#app/db/workspaces.server";
+import { SYSTEM, appError, createAgent, createTask, createWorkspace, maxSeq, query } from "#tests/support/fixtures";
 import { startPostgrestRpc, type PostgrestRpcServer } from "#tests/support/postgrest-rpc";
 
 // The contract of the Supabase HTTP transport (supabase-js .rpc() through the

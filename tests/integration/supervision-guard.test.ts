@@ -2,21 +2,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { AUTONOMY_LEVELS, canChangeSupervision, canSetAutonomy } from "#app/domain/autonomy";
 import type { Role } from "#app/domain/roles";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import {
-  SYSTEM,
-  type TestUser,
-  appError,
-  approvalsOf as fixtureApprovalsOf,
-  createAgent,
-  createTask,
-  createUser,
-  createWorkspace,
-  maxSeq,
-  query,
-  unique,
-  userActor,
-  type Workspace,
-} from "#tests/support/fixtures";
+import type { Workspace } from "#app/db/workspaces.server";
+import { SYSTEM, type TestUser, appError, approvalsOf as fixtureApprovalsOf, createAgent, createTask, createUser, createWorkspace, maxSeq, query, unique, userActor } from "#tests/support/fixtures";
 
 // The settings a task inherits its gates from — its agent's autonomy, its
 // pipeline stage's level and advance gate — are lowered only by an approver

@@ -1,20 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { TASK_STATUSES, TRANSITIONS, type TaskStatus } from "#app/domain/task-status";
 import { RPC_TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import {
-  SYSTEM,
-  appError,
-  createAgent,
-  createTask,
-  createWorkspace,
-  eventsAfter,
-  maxSeq,
-  query,
-  rowCounts,
-  updateTask,
-  type Agent,
-  type Workspace,
-} from "#tests/support/fixtures";
+import type { Agent } from "#app/db/agents.server";
+import type { Workspace } from "#app/db/workspaces.server";
+import { SYSTEM, appError, createAgent, createTask, createWorkspace, eventsAfter, maxSeq, query, rowCounts, updateTask } from "#tests/support/fixtures";
 
 // A path through the state machine from inbox to each status, so tests can put
 // a task anywhere without skipping the transition trigger.

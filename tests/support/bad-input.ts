@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Agent, type IncomingHttpHeaders, request as httpRequest } from "node:http";
 import { WEBHOOK_MAX_BYTES } from "#app/domain/webhook-rules";
-import { signWebhook } from "./agent-plane";
+import { signWebhook } from "./http-client";
 
 // Malformed requests for every route and identity, a raw HTTP client that can
 // send them (odd methods, broken bodies, bytes fetch() would refuse to

@@ -1,8 +1,15 @@
-import { randomBytes } from "node:crypto";
-import { AppError } from "#app/domain/errors";
+import { randomBytes, randomUUID } from "node:crypto";
+import { type Agent, createAgent as createAgentRow } from "#app/db/agents.server";
+import { markTaskDispatched } from "#app/db/dispatch.server";
+import { createTask as createTaskRow, updateTask as updateTaskRow } from "#app/db/tasks.server";
 import type { SqlDatabase } from "#app/db/types";
+import { createWorkspace as createWorkspaceRow } from "#app/db/workspaces.server";
+import { AppError } from "#app/domain/errors";
+import { sha256Hex } from "#app/services/auth/crypto.server";
 
-// Small builders over the SQL functions, so tests state only what they check.
+// The one vocabulary for setting up and inspecting a test database: small
+// builders over the app's own typed calls (app/db), so tests state only what
+// they check and set up data exactly as the app would.
 
 export const SYSTEM = { type: "system", name: "test" } as const;
 
@@ -17,50 +24,55 @@ export function hash64(): string {
   return randomBytes(32).toString("hex");
 }
 
-export interface Workspace {
-  id: string;
-  slug: string;
-  name: string;
-  icon: string;
-}
-
+/** A workspace with a unique slug (named after it unless a name is given). */
 export function createWorkspace(db: SqlDatabase, fields: Partial<{ name: string; slug: string; icon: string }> = {}) {
   const slug = fields.slug ?? unique("ws");
-  return db.rpc<Workspace>("create_workspace", { p_name: fields.name ?? `Workspace ${slug}`, p_slug: slug, p_icon: fields.icon ?? "", p_actor: SYSTEM });
+  return createWorkspaceRow(db, { name: fields.name ?? `Workspace ${slug}`, slug, icon: fields.icon ?? "" }, SYSTEM);
 }
 
-export interface Agent {
-  id: string;
-  workspace_id: string;
-  name: string;
-  status: string;
-  has_token: boolean;
-  token_hint: string | null;
-  [key: string]: unknown;
-}
-
+/** An agent with a unique name and no API token (unless a token hash is given). */
 export function createAgent(db: SqlDatabase, workspaceId: string, fields: Record<string, unknown> = {}, token?: { hash: string; hint: string }) {
-  return db.rpc<Agent>("create_agent", {
-    p_workspace_id: workspaceId,
-    p_fields: { name: unique("agent"), ...fields },
-    p_token_hash: token?.hash ?? null,
-    p_token_hint: token?.hint ?? null,
-    p_actor: SYSTEM,
-  });
+  return createAgentRow(db, workspaceId, { name: unique("agent"), ...fields }, token ?? null, SYSTEM);
 }
 
+/** An agent that can call the agent API: its plaintext token comes back with it; OpenClaw agent "main" unless told otherwise. */
+export async function createAgentWithToken(db: SqlDatabase, workspaceId: string, fields: Record<string, unknown> = {}): Promise<Agent & { token: string }> {
+  const token = `mca_${randomUUID().replaceAll("-", "")}${randomUUID().replaceAll("-", "")}`;
+  const agent = await createAgent(db, workspaceId, { openclaw_agent_id: "main", ...fields }, { hash: sha256Hex(token), hint: token.slice(0, 8) });
+  return { ...agent, token };
+}
+
+/** A task with a unique title (backlog unless the fields say otherwise). */
 export function createTask(db: SqlDatabase, workspaceId: string, fields: Record<string, unknown> = {}) {
-  return db.rpc<{ id: string; status: string }>("create_task", {
-    p_workspace_id: workspaceId,
-    p_fields: { title: unique("task"), ...fields },
-    p_actor: SYSTEM,
-  });
+  return createTaskRow(db, workspaceId, { title: unique("task"), ...fields }, SYSTEM);
 }
 
 export function updateTask(db: SqlDatabase, taskId: string, fields: Record<string, unknown>) {
-  return db.rpc<{ id: string; status: string; changed: string[] }>("update_task", { p_task_id: taskId, p_fields: fields, p_actor: SYSTEM });
+  return updateTaskRow(db, taskId, fields, SYSTEM);
 }
 
+/** A task in progress as if it had been dispatched to the agent (run id and session key set, lease one hour). */
+export async function createRunningTask(db: SqlDatabase, workspaceId: string, agentId: string, fields: Record<string, unknown> = {}) {
+  const task = await createTask(db, workspaceId, { status: "assigned", assigned_agent_id: agentId, ...fields });
+  const runId = `run-${randomUUID()}`;
+  const sessionKey = `agent:main:mc-task-${task.id}`;
+  await markTaskDispatched(db, task.id, { runId, sessionKey, leaseSeconds: 3600 });
+  return { id: task.id, runId, sessionKey };
+}
+
+/** Moves a running task on as an operator would: to review, on to done, or cancelled. */
+export async function moveRunningTask(db: SqlDatabase, taskId: string, to: "review" | "done" | "cancelled") {
+  const steps = { review: ["review"], done: ["review", "done"], cancelled: ["cancelled"] }[to];
+  for (const status of steps) await query(db, "update tasks set status = $2 where id = $1", [taskId, status]);
+}
+
+/** The task's row as stored, every column. */
+export async function taskRow(db: SqlDatabase, id: string) {
+  const [row] = await query(db, "select * from tasks where id = $1", [id]);
+  return row!;
+}
+
+/** Plain SQL on one connection, for set-up the app offers no call for and for assertions on stored rows. */
 export async function query<T = Record<string, unknown>>(db: SqlDatabase, text: string, params: unknown[] = []): Promise<T[]> {
   return db.session((s) => s.query<T>(text, params));
 }

@@ -1,3 +1,6 @@
+import { createHmac } from "node:crypto";
+import { SECRETS } from "./secrets";
+
 // A minimal browser stand-in for route tests: keeps cookies, reads the CSRF
 // field from the last page, posts urlencoded forms, never follows redirects.
 
@@ -65,4 +68,22 @@ export async function setUpAdmin(base: string, setupUrl: string): Promise<FormCl
   const res = await client.post("/setup", { token, ...TEST_ADMIN, confirm: TEST_ADMIN.password });
   if (res.status !== 302) throw new Error(`set-up answered ${res.status}: ${await res.text()}`);
   return client;
+}
+
+/**
+ * Headers for a signed webhook call (docs/API.md): the signature covers
+ * `<timestamp>.<delivery id>.<body>` when a delivery id is sent, else
+ * `<timestamp>.<body>`. `unsignedDeliveryId` sends the id the earlier way,
+ * outside the signature.
+ */
+export function signWebhook(body: string, options: { secret?: string; timestamp?: number; deliveryId?: string; unsignedDeliveryId?: boolean } = {}) {
+  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+  const signed = options.deliveryId && !options.unsignedDeliveryId ? `${timestamp}.${options.deliveryId}.${body}` : `${timestamp}.${body}`;
+  const signature = createHmac("sha256", options.secret ?? SECRETS.WEBHOOK_SECRET).update(signed).digest("hex");
+  return {
+    "content-type": "application/json",
+    "x-mc-timestamp": timestamp,
+    "x-mc-signature": `sha256=${signature}`,
+    ...(options.deliveryId ? { "x-mc-delivery-id": options.deliveryId } : {}),
+  };
 }

@@ -3,9 +3,14 @@ import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { SECRETS, moveRunningTask, seedAgent, seedRunningTask, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
+import { createAgentWithToken, createRunningTask, createTask, createWorkspace, moveRunningTask, query, SYSTEM, taskRow } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
 import { type RunningServer, startServer } from "#tests/support/server";
 import { sha256Hex } from "#app/services/auth/crypto.server";
+import { rotateAgentToken } from "#app/db/agents.server";
+import { recordUsage } from "#app/db/costs.server";
+import { issueTaskToken } from "#app/db/dispatch.server";
+import { requestDoneApproval } from "#app/db/governance.server";
 
 // The agent API over HTTP on PostgreSQL: bearer tokens, isolation between
 // agents, every endpoint's happy path and its refusals (never a 500).
@@ -28,11 +33,11 @@ describe("agent API", () => {
   beforeAll(async () => {
     pg = await createTestPostgres();
     server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS, UPLOAD_MAX_BYTES: "4096", PUBLIC_URL: "http://mc.example.test" } });
-    ws = await seedWorkspace(pg.db);
-    alice = await seedAgent(pg.db, ws.id, "Alice");
-    bob = await seedAgent(pg.db, ws.id, "Bob");
-    aliceTask = await seedRunningTask(pg.db, ws.id, alice.id, { title: "Alice's work" });
-    bobTask = await seedTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: bob.id, title: "Bob's work" });
+    ws = await createWorkspace(pg.db);
+    alice = await createAgentWithToken(pg.db, ws.id, { name: "Alice" });
+    bob = await createAgentWithToken(pg.db, ws.id, { name: "Bob" });
+    aliceTask = await createRunningTask(pg.db, ws.id, alice.id, { title: "Alice's work" });
+    bobTask = await createTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: bob.id, title: "Bob's work" });
   });
 
   afterAll(async () => {
@@ -68,14 +73,14 @@ describe("agent API", () => {
   });
 
   it("keeps agents out of each other's tasks (404, nothing written)", async () => {
-    const before = await sql(pg.db, "select count(*)::int as n from task_activities where task_id = $1", [bobTask.id]);
+    const before = await query(pg.db, "select count(*)::int as n from task_activities where task_id = $1", [bobTask.id]);
     expect((await call(`/api/agent/tasks/${bobTask.id}`, alice.token)).status).toBe(404);
     expect((await post(`/api/agent/tasks/${bobTask.id}/activities`, alice.token, { message: "sneaky" })).status).toBe(404);
     expect((await post(`/api/agent/tasks/${bobTask.id}/deliverables`, alice.token, { type: "url", title: "x", url: "https://example.com" })).status).toBe(404);
     expect((await post(`/api/agent/tasks/${bobTask.id}/usage`, alice.token, { model: "m", input_tokens: 1, output_tokens: 1 })).status).toBe(404);
     expect((await post(`/api/agent/tasks/${bobTask.id}`, alice.token, { status: "in_progress" }, "PATCH")).status).toBe(404);
     expect((await post("/api/agent/approvals", alice.token, { task_id: bobTask.id, action: "deploy" })).status).toBe(404);
-    expect(await sql(pg.db, "select count(*)::int as n from task_activities where task_id = $1", [bobTask.id])).toEqual(before);
+    expect(await query(pg.db, "select count(*)::int as n from task_activities where task_id = $1", [bobTask.id])).toEqual(before);
     expect((await taskRow(pg.db, bobTask.id)).status).toBe("assigned");
   });
 
@@ -88,13 +93,13 @@ describe("agent API", () => {
   });
 
   it("records activities, which also clear a stall", async () => {
-    await sql(pg.db, "update tasks set alert_reason = 'stalled', stall_flagged_at = now() where id = $1", [aliceTask.id]);
+    await query(pg.db, "update tasks set alert_reason = 'stalled', stall_flagged_at = now() where id = $1", [aliceTask.id]);
     const res = await post(`/api/agent/tasks/${aliceTask.id}/activities`, alice.token, { type: "progress", message: "Halfway there", metadata: { pct: 50 } });
     expect(res.status).toBe(201);
     const row = await taskRow(pg.db, aliceTask.id);
     expect(row.alert_reason).toBeNull();
     expect(row.stall_flagged_at).toBeNull();
-    const [activity] = await sql<{ actor_name: string; actor_type: string; metadata: unknown }>(
+    const [activity] = await query<{ actor_name: string; actor_type: string; metadata: unknown }>(
       pg.db,
       "select actor_name, actor_type, metadata from task_activities where task_id = $1 and message = 'Halfway there'",
       [aliceTask.id],
@@ -104,28 +109,28 @@ describe("agent API", () => {
 
   // The activity write checks its token in the same SQL call, on every call.
   it("refuses an activity from a token rotated away, even one this server has seen, and holds a task token to its task", async () => {
-    const carol = await seedAgent(pg.db, ws.id, "Carol");
-    const carolTask = await seedRunningTask(pg.db, ws.id, carol.id);
-    const otherTask = await seedRunningTask(pg.db, ws.id, carol.id);
+    const carol = await createAgentWithToken(pg.db, ws.id, { name: "Carol" });
+    const carolTask = await createRunningTask(pg.db, ws.id, carol.id);
+    const otherTask = await createRunningTask(pg.db, ws.id, carol.id);
     const report = (token: string, taskId = carolTask.id) => post(`/api/agent/tasks/${taskId}/activities`, token, { message: "still going" });
     expect((await report(carol.token)).status).toBe(201);
     const scoped = `mct_${randomUUID().replaceAll("-", "")}${randomUUID().replaceAll("-", "")}`;
-    await pg.db.rpc("issue_task_token", { p_token_hash: sha256Hex(scoped), p_task_id: carolTask.id, p_agent_id: carol.id, p_ttl_seconds: 600 });
+    await issueTaskToken(pg.db, { tokenHash: sha256Hex(scoped), taskId: carolTask.id, agentId: carol.id, ttlSeconds: 600 });
     expect((await report(scoped)).status).toBe(201);
     expect((await report(scoped, otherTask.id)).status).toBe(404);
-    await pg.db.rpc("rotate_agent_token", { p_agent_id: carol.id, p_token_hash: sha256Hex(`mca_${randomUUID()}${randomUUID()}`), p_token_hint: "mca_new", p_actor: { type: "system", name: "test" } });
+    await rotateAgentToken(pg.db, carol.id, { hash: sha256Hex(`mca_${randomUUID()}${randomUUID()}`), hint: "mca_new" }, SYSTEM);
     const refused = await report(carol.token);
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
-    expect(await sql(pg.db, "select count(*)::int as n from task_activities where task_id = $1 and message = 'still going'", [carolTask.id])).toEqual([{ n: 2 }]);
+    expect(await query(pg.db, "select count(*)::int as n from task_activities where task_id = $1 and message = 'still going'", [carolTask.id])).toEqual([{ n: 2 }]);
   });
 
   it("marks the task alive at most once a second, but always clears a stall", async () => {
-    await sql(pg.db, "update tasks set last_activity_at = now() + interval '1 hour', alert_reason = null, stall_flagged_at = null where id = $1", [aliceTask.id]);
+    await query(pg.db, "update tasks set last_activity_at = now() + interval '1 hour', alert_reason = null, stall_flagged_at = null where id = $1", [aliceTask.id]);
     const ahead = (await taskRow(pg.db, aliceTask.id)).last_activity_at;
     expect((await post(`/api/agent/tasks/${aliceTask.id}/activities`, alice.token, { message: "tick" })).status).toBe(201);
     expect((await taskRow(pg.db, aliceTask.id)).last_activity_at).toEqual(ahead);
-    await sql(pg.db, "update tasks set alert_reason = 'stalled', stall_flagged_at = now() where id = $1", [aliceTask.id]);
+    await query(pg.db, "update tasks set alert_reason = 'stalled', stall_flagged_at = now() where id = $1", [aliceTask.id]);
     expect((await post(`/api/agent/tasks/${aliceTask.id}/activities`, alice.token, { message: "tock" })).status).toBe(201);
     const row = await taskRow(pg.db, aliceTask.id);
     expect(row.stall_flagged_at).toBeNull();
@@ -134,7 +139,7 @@ describe("agent API", () => {
 
   it("rejects bad bodies with 4xx and writes nothing", async () => {
     const url = `/api/agent/tasks/${aliceTask.id}/activities`;
-    const count = async () => (await sql<{ n: number }>(pg.db, "select count(*)::int as n from task_activities where task_id = $1", [aliceTask.id]))[0]!.n;
+    const count = async () => (await query<{ n: number }>(pg.db, "select count(*)::int as n from task_activities where task_id = $1", [aliceTask.id]))[0]!.n;
     const before = await count();
     const cases: Array<[RequestInit, number]> = [
       [{ method: "POST", body: "{not json", headers: { "content-type": "application/json" } }, 400],
@@ -166,7 +171,7 @@ describe("agent API", () => {
   it("adds deliverables and emits an event", async () => {
     const res = await post(`/api/agent/tasks/${aliceTask.id}/deliverables`, alice.token, { type: "url", title: "Report", url: "https://example.com/report" });
     expect(res.status).toBe(201);
-    const [event] = await sql<{ type: string }>(pg.db, "select type from events where task_id = $1 order by seq desc limit 1", [aliceTask.id]);
+    const [event] = await query<{ type: string }>(pg.db, "select type from events where task_id = $1 order by seq desc limit 1", [aliceTask.id]);
     expect(event!.type).toBe("deliverable.created");
   });
 
@@ -186,14 +191,14 @@ describe("agent API", () => {
     const report = { model: "stub-model", input_tokens: 100, output_tokens: 50, cost_usd: 0 };
     const measured = { model: "stub-model", input_tokens: 100, output_tokens: 50, cost_usd: 0.45 };
     const gateway = (task: { id: string; runId: string }) =>
-      pg.db.rpc("record_usage", { p_task_id: task.id, p_source: "gateway", p_dedupe_key: task.runId, p_run_id: task.runId, p_usage: measured });
+      recordUsage(pg.db, task.id, { source: "gateway", dedupeKey: task.runId, runId: task.runId, usage: measured });
     const totals = async (id: string) => {
       const row = await taskRow(pg.db, id);
       return { tokens: Number(row.token_usage), cost: Number(row.estimated_cost) };
     };
 
     // The gateway first: the agent's report is kept, not added (150 tokens, not 300).
-    const measuredFirst = await seedRunningTask(pg.db, ws.id, alice.id);
+    const measuredFirst = await createRunningTask(pg.db, ws.id, alice.id);
     await gateway(measuredFirst);
     const late = await post(`/api/agent/tasks/${measuredFirst.id}/usage`, alice.token, report);
     expect(late.status).toBe(201);
@@ -201,7 +206,7 @@ describe("agent API", () => {
     expect(await totals(measuredFirst.id)).toEqual({ tokens: 150, cost: 0.45 });
 
     // The agent first, claiming nothing: the gateway's figure still lands, in its place.
-    const claimedFirst = await seedRunningTask(pg.db, ws.id, alice.id);
+    const claimedFirst = await createRunningTask(pg.db, ws.id, alice.id);
     const early = await post(`/api/agent/tasks/${claimedFirst.id}/usage`, alice.token, report);
     expect(early.status).toBe(201);
     expect(await early.json()).toMatchObject({ recorded: true, counted: true, cost_usd: 0 });
@@ -209,25 +214,25 @@ describe("agent API", () => {
     expect(await totals(claimedFirst.id)).toEqual({ tokens: 150, cost: 0.45 });
 
     for (const task of [measuredFirst, claimedFirst]) {
-      expect(await sql(pg.db, "select source from usage_records where task_id = $1", [task.id])).toEqual([{ source: "gateway" }]);
-      expect(await sql(pg.db, "select source from usage_claims where task_id = $1", [task.id])).toEqual([{ source: "agent_api" }]);
+      expect(await query(pg.db, "select source from usage_records where task_id = $1", [task.id])).toEqual([{ source: "gateway" }]);
+      expect(await query(pg.db, "select source from usage_claims where task_id = $1", [task.id])).toEqual([{ source: "agent_api" }]);
     }
   });
 
   it("refuses every agent write to a done or cancelled task with 409 and writes nothing", async () => {
-    const dave = await seedAgent(pg.db, ws.id, "Dave");
+    const dave = await createAgentWithToken(pg.db, ws.id, { name: "Dave" });
     const form = () => {
       const body = new FormData();
       body.set("file", new Blob(["late"]), "late.txt");
       return body;
     };
     for (const status of ["done", "cancelled"] as const) {
-      const task = await seedRunningTask(pg.db, ws.id, dave.id);
+      const task = await createRunningTask(pg.db, ws.id, dave.id);
       const scoped = `mct_${randomUUID().replaceAll("-", "")}${randomUUID().replaceAll("-", "")}`;
-      await pg.db.rpc("issue_task_token", { p_token_hash: sha256Hex(scoped), p_task_id: task.id, p_agent_id: dave.id, p_ttl_seconds: 600 });
+      await issueTaskToken(pg.db, { tokenHash: sha256Hex(scoped), taskId: task.id, agentId: dave.id, ttlSeconds: 600 });
       await moveRunningTask(pg.db, task.id, status);
       const count = () =>
-        sql<{ n: number }>(
+        query<{ n: number }>(
           pg.db,
           `select (select count(*) from task_activities where task_id = $1) + (select count(*) from task_deliverables where task_id = $1)
                 + (select count(*) from usage_records where task_id = $1) + (select count(*) from usage_claims where task_id = $1) as n`,
@@ -260,9 +265,9 @@ describe("agent API", () => {
   });
 
   it("freezes deliverables and files from review on, takes progress and usage still, and opens them again on rework", async () => {
-    const erin = await seedAgent(pg.db, ws.id, "Erin");
-    const [gated] = await sql<{ id: string }>(pg.db, "select id from task_types where key = 'code_change'");
-    const task = await seedRunningTask(pg.db, ws.id, erin.id, { task_type_id: gated!.id });
+    const erin = await createAgentWithToken(pg.db, ws.id, { name: "Erin" });
+    const [gated] = await query<{ id: string }>(pg.db, "select id from task_types where key = 'code_change'");
+    const task = await createRunningTask(pg.db, ws.id, erin.id, { task_type_id: gated!.id });
     const base = `/api/agent/tasks/${task.id}`;
     const deliverable = (title: string) => post(`${base}/deliverables`, erin.token, { type: "url", title, url: "https://example.com/r" });
     const upload = () => {
@@ -273,18 +278,18 @@ describe("agent API", () => {
     expect((await deliverable("The report")).status).toBe(201);
     await moveRunningTask(pg.db, task.id, "review");
     // Asked for approval to be done: what the approver sees must be what ships.
-    const approval = await pg.db.rpc<{ status: string }>("request_done_approval", { p_task_id: task.id, p_user_id: null, p_ttl_seconds: 600 });
+    const approval = await requestDoneApproval(pg.db, task.id, null, 600);
     expect(approval.status).toBe("pending");
     for (const res of [await deliverable("A better report"), await upload()]) {
       expect(res.status).toBe(409);
       expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^The task is in review: its deliverables are what the reviewer sees/);
     }
-    expect(await sql(pg.db, "select title from task_deliverables where task_id = $1", [task.id])).toEqual([{ title: "The report" }]);
+    expect(await query(pg.db, "select title from task_deliverables where task_id = $1", [task.id])).toEqual([{ title: "The report" }]);
     expect(existsSync(path.join(server.dataDir, "files", task.id, "report.md"))).toBe(false);
     expect((await post(`${base}/activities`, erin.token, { message: "Answering review comments" })).status).toBe(201);
     expect((await post(`${base}/usage`, erin.token, { model: "m", input_tokens: 5, output_tokens: 5 })).status).toBe(201);
     // An operator sends it back: the agent may change its deliverables again.
-    await sql(pg.db, "update tasks set status = 'assigned' where id = $1", [task.id]);
+    await query(pg.db, "update tasks set status = 'assigned' where id = $1", [task.id]);
     expect((await deliverable("A better report")).status).toBe(201);
     expect((await upload()).status).toBe(201);
   });

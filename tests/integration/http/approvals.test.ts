@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { SECRETS, seedAgent, seedTask, seedWorkspace, sql } from "#tests/support/agent-plane";
+import { createAgentWithToken, createTask, createWorkspace, query } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
 import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
 import { type RunningServer, startServer } from "#tests/support/server";
 
@@ -46,11 +47,11 @@ describe("approvals", () => {
     pg = await createTestPostgres();
     server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } });
     admin = await setUpAdmin(server.url, server.setupUrl!);
-    await sql(pg.db, "insert into users (email, name, role, password_hash) select 'op@example.test', 'Op', 'operator', password_hash from users where role = 'admin'");
+    await query(pg.db, "insert into users (email, name, role, password_hash) select 'op@example.test', 'Op', 'operator', password_hash from users where role = 'admin'");
     operatorClient = await login("op@example.test");
-    ws = await seedWorkspace(pg.db);
-    agent = await seedAgent(pg.db, ws.id, "Asker");
-    taskId = (await seedTask(pg.db, ws.id, { title: "Needs a yes", status: "assigned", assigned_agent_id: agent.id })).id;
+    ws = await createWorkspace(pg.db);
+    agent = await createAgentWithToken(pg.db, ws.id, { name: "Asker" });
+    taskId = (await createTask(pg.db, ws.id, { title: "Needs a yes", status: "assigned", assigned_agent_id: agent.id })).id;
   });
 
   afterAll(async () => {
@@ -85,7 +86,7 @@ describe("approvals", () => {
     const res = await decide(admin, "approve", a.id, a.digest, "go ahead");
     expect(res.status).toBe(302);
     expect(await poll(a.id)).toMatchObject({ status: "approved", by: "operator", comment: "go ahead" });
-    const [activity] = await sql<{ message: string }>(pg.db, "select message from task_activities where task_id = $1 and type = 'approval_approved'", [taskId]);
+    const [activity] = await query<{ message: string }>(pg.db, "select message from task_activities where task_id = $1 and type = 'approval_approved'", [taskId]);
     expect(activity!.message).toBe("Approved deploy: go ahead");
   });
 
@@ -110,7 +111,7 @@ describe("approvals", () => {
     expect([r1.status, r2.status].sort()).toEqual([302, 409]);
     const final = await poll(a.id);
     expect(["approved", "denied"]).toContain(final.status);
-    expect(await sql(pg.db, "select 1 from task_activities where metadata->>'approval_id' = $1 and type in ('approval_approved', 'approval_denied')", [a.id])).toHaveLength(1);
+    expect(await query(pg.db, "select 1 from task_activities where metadata->>'approval_id' = $1 and type in ('approval_approved', 'approval_denied')", [a.id])).toHaveLength(1);
   });
 
   it("denies, and refuses deciding again or deciding an expired request", async () => {
@@ -119,7 +120,7 @@ describe("approvals", () => {
     expect((await poll(a.id)).status).toBe("denied");
     expect((await decide(admin, "approve", a.id, a.digest)).status).toBe(409);
     const b = await ask({ env: "late" });
-    await sql(pg.db, "update approvals set expires_at = now() - interval '1 second' where id = $1", [b.id]);
+    await query(pg.db, "update approvals set expires_at = now() - interval '1 second' where id = $1", [b.id]);
     expect((await poll(b.id)).status).toBe("expired");
     const late = await decide(admin, "approve", b.id, b.digest);
     expect(late.status).toBe(409);
@@ -128,8 +129,8 @@ describe("approvals", () => {
 
   it("never lets someone decide their own request", async () => {
     const a = await ask({ env: "self" });
-    const [me] = await sql<{ id: string }>(pg.db, "select id from users where email = $1", [TEST_ADMIN.email]);
-    await sql(pg.db, "update approvals set requested_by_user_id = $1 where id = $2", [me!.id, a.id]);
+    const [me] = await query<{ id: string }>(pg.db, "select id from users where email = $1", [TEST_ADMIN.email]);
+    await query(pg.db, "update approvals set requested_by_user_id = $1 where id = $2", [me!.id, a.id]);
     const res = await decide(admin, "approve", a.id, a.digest);
     expect(res.status).toBe(403);
     expect(await res.text()).toContain("your own request");
@@ -146,8 +147,8 @@ describe("approvals", () => {
 
   it("shows the risk of each request, and offers a standing grant only for low-risk work", async () => {
     const a = await ask({ env: "risk" });
-    const risky = (await seedTask(pg.db, ws.id, { title: "Risky", status: "assigned", assigned_agent_id: agent.id })).id;
-    await sql(pg.db, "update tasks set task_type_id = (select id from task_types where key = 'code_change') where id = $1", [risky]);
+    const risky = (await createTask(pg.db, ws.id, { title: "Risky", status: "assigned", assigned_agent_id: agent.id })).id;
+    await query(pg.db, "update tasks set task_type_id = (select id from task_types where key = 'code_change') where id = $1", [risky]);
     const b = await ask({ env: "risk" }, { task: risky, action: "deploy" });
     await admin.get("/approvals");
     const card = (id: string) => admin.lastHtml.split(`data-approval-id="${id}"`)[1]!.split("</li>")[0]!;
@@ -164,8 +165,8 @@ describe("approvals", () => {
   });
 
   it("approve & allow: the same action on the same task then runs without asking, until revoked", async () => {
-    const granted = (await seedTask(pg.db, ws.id, { title: "Granted", status: "assigned", assigned_agent_id: agent.id })).id;
-    const other = (await seedTask(pg.db, ws.id, { title: "Not granted", status: "assigned", assigned_agent_id: agent.id })).id;
+    const granted = (await createTask(pg.db, ws.id, { title: "Granted", status: "assigned", assigned_agent_id: agent.id })).id;
+    const other = (await createTask(pg.db, ws.id, { title: "Not granted", status: "assigned", assigned_agent_id: agent.id })).id;
     const first = await ask({ file: "a.md" }, { task: granted, action: "publish_note" });
     expect((await decide(admin, "approve_grant", first.id, first.digest, "fine")).status).toBe(302);
     expect((await poll(first.id)).status).toBe("approved");
@@ -178,8 +179,8 @@ describe("approvals", () => {
     expect((await ask({ file: "b.md" }, { task: granted, action: "delete_note" })).status).toBe("pending");
     expect((await ask({ file: "b.md" }, { task: other, action: "publish_note" })).status).toBe("pending");
 
-    const [grant] = await sql<{ id: string }>(pg.db, "select id from standing_grants where task_id = $1 and revoked_at is null", [granted]);
-    expect(await sql(pg.db, "select 1 from audit_log where kind = 'grant.created' and subject->>'grant_id' = $1", [grant!.id])).toHaveLength(1);
+    const [grant] = await query<{ id: string }>(pg.db, "select id from standing_grants where task_id = $1 and revoked_at is null", [granted]);
+    expect(await query(pg.db, "select 1 from audit_log where kind = 'grant.created' and subject->>'grant_id' = $1", [grant!.id])).toHaveLength(1);
 
     // The task page lists it; an operator cannot revoke, an approver can.
     const page = `/w/${ws.slug}/tasks/${granted}`;
@@ -190,7 +191,7 @@ describe("approvals", () => {
     expect((await operatorClient.post(page, { intent: "revoke-grant", grant_id: grant!.id })).status).toBe(403);
     await admin.get(page);
     expect((await admin.post(page, { intent: "revoke-grant", grant_id: grant!.id })).status).toBe(302);
-    expect(await sql(pg.db, "select 1 from audit_log where kind = 'grant.revoked' and subject->>'grant_id' = $1", [grant!.id])).toHaveLength(1);
+    expect(await query(pg.db, "select 1 from audit_log where kind = 'grant.revoked' and subject->>'grant_id' = $1", [grant!.id])).toHaveLength(1);
     expect((await ask({ file: "c.md" }, { task: granted, action: "publish_note" })).status).toBe("pending");
     await admin.get(page);
     expect((await admin.post(page, { intent: "revoke-grant", grant_id: grant!.id })).status).toBe(404);
@@ -198,7 +199,7 @@ describe("approvals", () => {
 
   it("refuses an approval that claims a standing grant nobody gave", async () => {
     await expect(
-      sql(pg.db, `insert into approvals (task_id, action, args, target, reason, digest, expires_at, mode, status, decided_by_policy, decided_at)
+      query(pg.db, `insert into approvals (task_id, action, args, target, reason, digest, expires_at, mode, status, decided_by_policy, decided_at)
                   values ($1, 'sneaky', '{}', '', '', repeat('a', 64), now() + interval '1 hour', 'policy', 'approved', 'standing_grant', now())`, [taskId]),
     ).rejects.toThrow(/No standing grant/);
   });

@@ -2,9 +2,11 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { SECRETS, seedAgent, seedTask, seedWorkspace, sql } from "#tests/support/agent-plane";
+import { createAgentWithToken, createTask, createWorkspace, query } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
 import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
 import { REPO_ROOT, type RunningServer, startServer } from "#tests/support/server";
+import { verifyAuditLog } from "#app/db/audit.server";
 
 interface AuditRow {
   seq: number;
@@ -31,9 +33,9 @@ describe("audit log pages and tools", () => {
       encoding: "utf8",
       timeout: 60_000,
     });
-  const rowCount = async () => (await sql<{ n: number }>(pg.db, "select count(*)::int as n from audit_log"))[0]!.n;
-  const rowsAfter = (seq: number) => sql<AuditRow>(pg.db, "select seq::int as seq, kind, actor, subject, data from audit_log where seq > $1 order by seq", [seq]);
-  const lastSeq = async () => (await sql<{ n: number }>(pg.db, "select coalesce(max(seq), 0)::int as n from audit_log"))[0]!.n;
+  const rowCount = async () => (await query<{ n: number }>(pg.db, "select count(*)::int as n from audit_log"))[0]!.n;
+  const rowsAfter = (seq: number) => query<AuditRow>(pg.db, "select seq::int as seq, kind, actor, subject, data from audit_log where seq > $1 order by seq", [seq]);
+  const lastSeq = async () => (await query<{ n: number }>(pg.db, "select coalesce(max(seq), 0)::int as n from audit_log"))[0]!.n;
   const login = async (email: string, password: string) => {
     const client = new FormClient(server.url);
     await client.get("/login");
@@ -45,12 +47,12 @@ describe("audit log pages and tools", () => {
     pg = await createTestPostgres();
     server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } });
     admin = await setUpAdmin(server.url, server.setupUrl!);
-    ws = await seedWorkspace(pg.db);
-    const agent = await seedAgent(pg.db, ws.id, "Logged");
-    const task = await seedTask(pg.db, ws.id, { title: "Audited task" });
+    ws = await createWorkspace(pg.db);
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Logged" });
+    const task = await createTask(pg.db, ws.id, { title: "Audited task" });
     await admin.get(`/w/${ws.slug}`);
     expect((await admin.post(`/w/${ws.slug}?index`, { intent: "move", taskId: task.id, status: "planning" })).status).toBe(302);
-    await sql(pg.db, "update agents set autonomy_level = 'hotl' where id = $1", [agent.id]);
+    await query(pg.db, "update agents set autonomy_level = 'hotl' where id = $1", [agent.id]);
   });
 
   afterAll(async () => {
@@ -75,7 +77,7 @@ describe("audit log pages and tools", () => {
 
   it("audits every security-relevant action done through the pages, naming the person who did it", async () => {
     const start = await lastSeq();
-    const [me] = await sql<{ id: string }>(pg.db, "select id from users where email = $1", [TEST_ADMIN.email]);
+    const [me] = await query<{ id: string }>(pg.db, "select id from users where email = $1", [TEST_ADMIN.email]);
     const byAdmin = { type: "user", id: me!.id, name: TEST_ADMIN.name, email: TEST_ADMIN.email };
     const firstPassword = "olive's first long password";
     const secondPassword = "olive's second long password";
@@ -83,7 +85,7 @@ describe("audit log pages and tools", () => {
     // Users: created, promoted, password reset, signed out everywhere, disabled, enabled.
     await admin.get("/admin/users");
     expect((await admin.post("/admin/users", { intent: "create", name: "Olive Operator", email: "olive@example.test", role: "operator", password: firstPassword })).status).toBe(302);
-    const [olive] = await sql<{ id: string }>(pg.db, "select id from users where email = 'olive@example.test'");
+    const [olive] = await query<{ id: string }>(pg.db, "select id from users where email = 'olive@example.test'");
     const byOlive = { type: "user", id: olive!.id, name: "Olive Operator", email: "olive@example.test" };
     await admin.get("/admin/users");
     expect((await admin.post("/admin/users", { intent: "role", user_id: olive!.id, role: "approver" })).status).toBe(302);
@@ -109,7 +111,7 @@ describe("audit log pages and tools", () => {
     // Agents: created with a token, token rotated, deleted.
     await admin.get(`/w/${ws.slug}/agents`);
     expect((await admin.post(`/w/${ws.slug}/agents`, { intent: "create", name: "Short-lived" })).status).toBe(201);
-    const [agent] = await sql<{ id: string }>(pg.db, "select id from agents where name = 'Short-lived'");
+    const [agent] = await query<{ id: string }>(pg.db, "select id from agents where name = 'Short-lived'");
     const agentPage = `/w/${ws.slug}/agents/${agent!.id}`;
     await admin.get(agentPage);
     expect((await admin.post(agentPage, { intent: "rotate-token" })).status).toBe(200);
@@ -117,12 +119,12 @@ describe("audit log pages and tools", () => {
     expect((await admin.post(agentPage, { intent: "delete" })).status).toBe(302);
 
     // A task and a workspace deleted.
-    const doomed = await seedTask(pg.db, ws.id, { title: "Doomed task" });
+    const doomed = await createTask(pg.db, ws.id, { title: "Doomed task" });
     await admin.get(`/w/${ws.slug}/tasks/${doomed.id}`);
     expect((await admin.post(`/w/${ws.slug}/tasks/${doomed.id}`, { intent: "delete" })).status).toBe(302);
     await admin.get("/");
     expect((await admin.post("/?index", { name: "Scratch space", icon: "", slug: "scratch-space" })).status).toBe(302);
-    const [scratch] = await sql<{ id: string }>(pg.db, "select id from workspaces where slug = 'scratch-space'");
+    const [scratch] = await query<{ id: string }>(pg.db, "select id from workspaces where slug = 'scratch-space'");
     await admin.get("/w/scratch-space/settings");
     expect((await admin.post("/w/scratch-space/settings", { intent: "delete" })).status).toBe(302);
 
@@ -157,12 +159,12 @@ describe("audit log pages and tools", () => {
     expect(admin.lastHtml).toContain(">Olive Operator<");
     expect(admin.lastHtml).toContain(`>${TEST_ADMIN.name}<`);
     expect(admin.lastHtml).toContain(`Chain intact: ${await rowCount()} entries`);
-    expect(await pg.db.rpc("verify_audit_log")).toMatchObject({ ok: true, rows: await rowCount() });
+    expect(await verifyAuditLog(pg.db)).toMatchObject({ ok: true, rows: await rowCount() });
   });
 
   it("shows who decided an approval by name, on the approvals page and in the log", async () => {
-    const agent = await seedAgent(pg.db, ws.id, "Asker");
-    const task = await seedTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id });
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Asker" });
+    const task = await createTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id });
     const res = await fetch(`${server.url}/api/agent/approvals`, {
       method: "POST",
       headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
@@ -176,7 +178,7 @@ describe("audit log pages and tools", () => {
     const item = admin.lastHtml.slice(admin.lastHtml.indexOf(`data-approval-id="${approval.id}"`));
     expect(item.slice(0, item.indexOf("</li>"))).toContain(`by ${TEST_ADMIN.name}`);
     expect(admin.lastHtml).not.toContain("by operator");
-    const [row] = await sql<AuditRow>(pg.db, "select kind, actor from audit_log where subject->>'approval_id' = $1", [approval.id]);
+    const [row] = await query<AuditRow>(pg.db, "select kind, actor from audit_log where subject->>'approval_id' = $1", [approval.id]);
     expect(row).toMatchObject({ kind: "approval.approved", actor: { type: "user", name: TEST_ADMIN.name, email: TEST_ADMIN.email } });
     // The agent's own view keeps its contract: a person decided.
     const polled = (await (await fetch(`${server.url}/api/agent/approvals/${approval.id}`, { headers: { authorization: `Bearer ${agent.token}` } })).json()) as { by: string };

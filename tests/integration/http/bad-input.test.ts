@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openPglite } from "#app/db/pglite.server";
 import type { SqlDatabase } from "#app/db/types";
 import { hashPassword, randomToken, sha256Hex } from "#app/services/auth/crypto.server";
-import { SECRETS, seedAgent, seedRunningTask, seedWorkspace } from "#tests/support/agent-plane";
+import { SECRETS } from "#tests/support/secrets";
 import {
   type Identity,
   type Probe,
@@ -25,9 +25,13 @@ import {
 } from "#tests/support/bad-input";
 import { EXCLUDED_COLUMNS, EXCLUDED_TABLES, type TableFingerprint, snapshotTables } from "#tests/support/db-snapshot";
 import { TRANSPORTS, createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { SYSTEM } from "#tests/support/fixtures";
+import { createAgentWithToken, createRunningTask, createWorkspace, SYSTEM } from "#tests/support/fixtures";
 import { FormClient } from "#tests/support/http-client";
 import { REPO_ROOT, type RunningServer, startServer } from "#tests/support/server";
+import { agentRequestAction } from "#app/db/agent-api.server";
+import { createSession } from "#app/db/auth.server";
+import { listTaskTypes } from "#app/db/governance.server";
+import { addStage, createPipeline } from "#app/db/pipelines.server";
 
 // Well over a thousand malformed requests against the built server, for every
 // route (pages, their single-fetch data URLs, form actions, the agent API,
@@ -58,29 +62,28 @@ async function seed(db: SqlDatabase): Promise<Seed> {
     );
     userIds[role] = user!.id;
     sessions[role] = randomToken();
-    await db.rpc("create_session", { p_token_hash: sha256Hex(sessions[role]), p_user_id: user!.id, p_ttl_seconds: ttlSeconds, p_user_agent: "bad-input" });
+    await createSession(db, { tokenHash: sha256Hex(sessions[role]), userId: user!.id, ttlSeconds, userAgent: "bad-input", clientIp: "127.0.0.1" });
   }
-  const ws = await seedWorkspace(db);
-  const agent = await seedAgent(db, ws.id, "Prober");
-  const other = await seedAgent(db, ws.id, "Bystander");
-  const task = await seedRunningTask(db, ws.id, agent.id, { title: "Probe target" });
-  const otherTask = await seedRunningTask(db, ws.id, other.id, { title: "Someone else's" });
-  const pipeline = await db.rpc<{ id: string }>("create_pipeline", { p_workspace_id: ws.id, p_fields: { name: "Probe line", description: "" }, p_actor: SYSTEM });
-  const stage = await db.rpc<{ id: string }>("add_pipeline_stage", { p_pipeline_id: pipeline.id, p_fields: { name: "One", agent_id: agent.id, autonomy_level: "hitl" }, p_actor: SYSTEM });
-  const approval = await db.rpc<{ id: string }>("agent_request_action", {
-    p_agent_id: agent.id,
-    p_task_id: task.id,
-    p_action: "deploy",
-    p_args: {},
-    p_target: "web-1",
-    p_reason: "probe",
-    p_digest: "a".repeat(64),
-    p_ttl_seconds: 3600,
-    p_mode: "hitl",
-    p_veto_seconds: 0,
-    p_policy: null,
+  const ws = await createWorkspace(db);
+  const agent = await createAgentWithToken(db, ws.id, { name: "Prober" });
+  const other = await createAgentWithToken(db, ws.id, { name: "Bystander" });
+  const task = await createRunningTask(db, ws.id, agent.id, { title: "Probe target" });
+  const otherTask = await createRunningTask(db, ws.id, other.id, { title: "Someone else's" });
+  const pipeline = await createPipeline(db, ws.id, { name: "Probe line", description: "" }, SYSTEM);
+  const stage = await addStage(db, pipeline.id, { name: "One", agent_id: agent.id, autonomy_level: "hitl" }, SYSTEM);
+  const approval = await agentRequestAction(db, agent.id, {
+    taskId: task.id,
+    action: "deploy",
+    args: {},
+    target: "web-1",
+    reason: "probe",
+    digest: "a".repeat(64),
+    ttlSeconds: 3600,
+    mode: "hitl",
+    vetoSeconds: 0,
+    policy: null,
   });
-  const [taskType] = await db.rpc<Array<{ id: string }>>("list_task_types");
+  const [taskType] = await listTaskTypes(db);
   return {
     seeded: {
       slug: ws.slug,

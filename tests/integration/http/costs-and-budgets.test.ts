@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { SECRETS, seedAgent, seedRunningTask, seedTask, seedWorkspace, sql } from "#tests/support/agent-plane";
+import { createAgentWithToken, createRunningTask, createTask, createWorkspace, query, SYSTEM } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
 import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
 import { type RunningServer, startServer } from "#tests/support/server";
+import { getCostSummary } from "#app/db/analytics.server";
+import { recordUsage, setBudget } from "#app/db/costs.server";
+import { claimTasksForDispatch } from "#app/db/dispatch.server";
 
 // The price table and the budget forms, as plain form posts (no JavaScript),
 // and where cost shows: the board card and the task page.
@@ -17,11 +21,11 @@ describe("costs and budgets over HTTP", () => {
     pg = await createTestPostgres();
     server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } });
     admin = await setUpAdmin(server.url, server.setupUrl!);
-    await sql(pg.db, "insert into users (email, name, role, password_hash) select 'op@example.test', 'Op', 'operator', password_hash from users where role = 'admin'");
+    await query(pg.db, "insert into users (email, name, role, password_hash) select 'op@example.test', 'Op', 'operator', password_hash from users where role = 'admin'");
     operator = new FormClient(server.url);
     await operator.get("/login");
     expect((await operator.post("/login", { email: "op@example.test", password: TEST_ADMIN.password, redirectTo: "/" })).status).toBe(302);
-    ws = await seedWorkspace(pg.db);
+    ws = await createWorkspace(pg.db);
   });
 
   afterAll(async () => {
@@ -46,7 +50,7 @@ describe("costs and budgets over HTTP", () => {
     await admin.get("/admin/prices");
     const sub = await admin.post("/admin/prices", { model: "http-sub", input_usd_per_mtok: "", output_usd_per_mtok: "", cache_read_usd_per_mtok: "", cache_write_usd_per_mtok: "", effective_from: "", note: "", included: "on" });
     expect(sub.status).toBe(302);
-    const rows = await sql<{ model: string; version: number; input: string; included: boolean }>(
+    const rows = await query<{ model: string; version: number; input: string; included: boolean }>(
       pg.db, "select model, version, input_usd_per_mtok::text as input, included from model_prices where model like 'http-%' order by model, version",
     );
     expect(rows).toEqual([
@@ -54,7 +58,7 @@ describe("costs and budgets over HTTP", () => {
       { model: "http-model", version: 2, input: "1.500000", included: false },
       { model: "http-sub", version: 1, input: "0.000000", included: true },
     ]);
-    const [audit] = await sql<{ n: number }>(pg.db, "select count(*)::int as n from audit_log where kind = 'model_price.added'");
+    const [audit] = await query<{ n: number }>(pg.db, "select count(*)::int as n from audit_log where kind = 'model_price.added'");
     expect(audit!.n).toBe(3);
     expect((await operator.get("/admin/prices")).status).toBe(403);
   });
@@ -74,38 +78,38 @@ describe("costs and budgets over HTTP", () => {
     expect(invalid.status).toBe(400);
     await admin.get(path);
     expect((await admin.post(path, { intent: "budget", daily_limit_usd: "9", total_limit_usd: "50", reserve_usd: "0.75" })).status).toBe(302);
-    const kinds = await sql<{ kind: string }>(pg.db, "select kind from audit_log where subject->>'subject_id' = $1 order by seq", [ws.id]);
+    const kinds = await query<{ kind: string }>(pg.db, "select kind from audit_log where subject->>'subject_id' = $1 order by seq", [ws.id]);
     expect(kinds.map((k) => k.kind)).toEqual(["budget.set", "budget.set", "budget.raised"]);
   });
 
   it("sets an agent's and a task's budget from their pages", async () => {
-    const agent = await seedAgent(pg.db, ws.id, "Budgeted");
-    const task = await seedTask(pg.db, ws.id, { title: "Budgeted task" });
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Budgeted" });
+    const task = await createTask(pg.db, ws.id, { title: "Budgeted task" });
     await operator.get(`/w/${ws.slug}/agents/${agent.id}`);
     expect(operator.lastHtml).toContain("Agent budget");
     expect((await operator.post(`/w/${ws.slug}/agents/${agent.id}`, { intent: "budget", daily_limit_usd: "2", total_limit_usd: "", reserve_usd: "" })).status).toBe(302);
     await operator.get(`/w/${ws.slug}/tasks/${task.id}`);
     expect(operator.lastHtml).toContain("Task budget");
     expect((await operator.post(`/w/${ws.slug}/tasks/${task.id}`, { intent: "budget", daily_limit_usd: "", total_limit_usd: "1.25", reserve_usd: "" })).status).toBe(302);
-    const budgets = await sql<{ scope: string; daily: string | null; total: string | null }>(
+    const budgets = await query<{ scope: string; daily: string | null; total: string | null }>(
       pg.db, "select scope, daily_limit_usd::text as daily, total_limit_usd::text as total from budgets where subject_id = any($1::uuid[]) order by scope", [[agent.id, task.id]],
     );
     expect(budgets).toEqual([{ scope: "agent", daily: "2.000000", total: null }, { scope: "task", daily: null, total: "1.250000" }]);
   });
 
   it("shows cost with its provenance on the card and the task page, and a budget refusal with the way forward", async () => {
-    const agent = await seedAgent(pg.db, ws.id, "Costly");
-    const task = await seedRunningTask(pg.db, ws.id, agent.id, { title: "Costed task" });
-    await pg.db.rpc("record_usage", { p_task_id: task.id, p_source: "gateway", p_dedupe_key: task.runId, p_run_id: task.runId, p_usage: { model: "anthropic/claude-sonnet-4", input_tokens: 100_000, output_tokens: 10_000 } });
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Costly" });
+    const task = await createRunningTask(pg.db, ws.id, agent.id, { title: "Costed task" });
+    await recordUsage(pg.db, task.id, { source: "gateway", dedupeKey: task.runId, runId: task.runId, usage: { model: "anthropic/claude-sonnet-4", input_tokens: 100_000, output_tokens: 10_000 } });
     await operator.get(`/w/${ws.slug}`);
     expect(operator.lastHtml).toMatch(/data-testid="card-cost"[^>]*>~\$0\.45</);
     await operator.get(`/w/${ws.slug}/tasks/${task.id}`);
     expect(operator.lastHtml).toContain("estimated (price v1)");
     expect(operator.lastHtml).toContain('data-testid="usage-runs"');
 
-    const refusedTask = await seedTask(pg.db, ws.id, { title: "Too dear", status: "assigned", assigned_agent_id: agent.id });
-    await pg.db.rpc("set_budget", { p_scope: "task", p_subject_id: refusedTask.id, p_daily: null, p_total: 0.1, p_reserve: null, p_may_raise: true, p_actor: { type: "system", name: "test" } });
-    expect(await pg.db.rpc("claim_tasks_for_dispatch", { p_limit: 1, p_claim_seconds: 60, p_task_id: refusedTask.id })).toEqual([]);
+    const refusedTask = await createTask(pg.db, ws.id, { title: "Too dear", status: "assigned", assigned_agent_id: agent.id });
+    await setBudget(pg.db, "task", refusedTask.id, { daily: null, total: 0.1, reserve: null, mayRaise: true }, SYSTEM);
+    expect(await claimTasksForDispatch(pg.db, 1, 60, refusedTask.id)).toEqual([]);
     await operator.get(`/w/${ws.slug}`);
     expect(operator.lastHtml).toContain("budget exceeded");
     await operator.get(`/w/${ws.slug}/tasks/${refusedTask.id}`);
@@ -113,8 +117,8 @@ describe("costs and budgets over HTTP", () => {
     expect(operator.lastHtml).toContain("Retry dispatch");
   });
   it("shows the gateway's measurement, not an agent's $0 report of the same run, on the card, the task page and the costs", async () => {
-    const agent = await seedAgent(pg.db, ws.id, "Modest");
-    const task = await seedRunningTask(pg.db, ws.id, agent.id, { title: "Claimed free" });
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Modest" });
+    const task = await createRunningTask(pg.db, ws.id, agent.id, { title: "Claimed free" });
     const tokens = { model: "anthropic/claude-sonnet-4", input_tokens: 100_000, output_tokens: 10_000 };
     const claimed = await fetch(`${server.url}/api/agent/tasks/${task.id}/usage`, {
       method: "POST",
@@ -122,14 +126,14 @@ describe("costs and budgets over HTTP", () => {
       body: JSON.stringify({ ...tokens, cost_usd: 0 }),
     });
     expect(claimed.status).toBe(201);
-    await pg.db.rpc("record_usage", { p_task_id: task.id, p_source: "gateway", p_dedupe_key: task.runId, p_run_id: task.runId, p_usage: tokens });
+    await recordUsage(pg.db, task.id, { source: "gateway", dedupeKey: task.runId, runId: task.runId, usage: tokens });
     await operator.get(`/w/${ws.slug}`);
     expect(operator.lastHtml).toMatch(new RegExp(`data-task-id="${task.id}"[\\s\\S]*?data-testid="card-cost"[^>]*>~\\$0\\.45<`));
     await operator.get(`/w/${ws.slug}/tasks/${task.id}`);
     expect(operator.lastHtml).toContain("the agent API reported 110000 tokens ($0.000000)");
     expect(operator.lastHtml).toMatch(/data-testid="task-tokens">110,000</);
     expect(operator.lastHtml).toMatch(/data-testid="task-cost">\$(<!-- -->)?0\.4500</);
-    const summary = await pg.db.rpc<{ by_agent: Array<{ name: string; tokens: number; records: number }> }>("workspace_cost_summary", { p_workspace_id: ws.id, p_days: 1 });
+    const summary = await getCostSummary(pg.db, ws.id, 1);
     expect(summary.by_agent.find((a) => a.name === "Modest")).toMatchObject({ tokens: 110_000, records: 1 });
   });
 });

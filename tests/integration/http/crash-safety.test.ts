@@ -4,7 +4,8 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openPglite } from "#app/db/pglite.server";
 import { TRANSITIONS, type TaskStatus } from "#app/domain/task-status";
-import { SECRETS, seedAgent, seedRunningTask, seedTask, seedWorkspace } from "#tests/support/agent-plane";
+import { createAgentWithToken, createRunningTask, createTask, createWorkspace } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { FormClient, setUpAdmin } from "#tests/support/http-client";
 import { type RunningServer, startServer } from "#tests/support/server";
@@ -184,16 +185,16 @@ describe("crash safety: kill -9 mid-burst", () => {
     const server = await startServer({ env });
     cleanups.push(() => stopIfRunning(server));
     const admin = await setUpAdmin(server.url, server.setupUrl!);
-    const ws = await seedWorkspace(pg.db);
-    const agent = await seedAgent(pg.db, ws.id, "Crasher");
+    const ws = await createWorkspace(pg.db);
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Crasher" });
     const seeded: Seeded = {
       slug: ws.slug,
       agentToken: agent.token,
       activityTasks: [],
       moveTasks: [],
     };
-    for (let i = 0; i < 3; i++) seeded.activityTasks.push((await seedRunningTask(pg.db, ws.id, agent.id, { title: `Busy ${i}` })).id);
-    for (let i = 0; i < 4; i++) seeded.moveTasks.push((await seedTask(pg.db, ws.id, { title: `Mover ${i}`, status: "inbox", assigned_agent_id: agent.id })).id);
+    for (let i = 0; i < 3; i++) seeded.activityTasks.push((await createRunningTask(pg.db, ws.id, agent.id, { title: `Busy ${i}` })).id);
+    for (let i = 0; i < 4; i++) seeded.moveTasks.push((await createTask(pg.db, ws.id, { title: `Mover ${i}`, status: "inbox", assigned_agent_id: agent.id })).id);
 
     const outcome = await burst(server, seeded, admin, await boardCsrf(admin, ws.slug));
     expect(server.process.signalCode).toBe("SIGKILL");

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SECRETS } from "#tests/support/agent-plane";
+import { SECRETS } from "#tests/support/secrets";
 import { startServerOn } from "#tests/support/databases";
 import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
 import type { RunningServer } from "#tests/support/server";

@@ -1,9 +1,11 @@
 import { type IncomingMessage, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SECRETS, seedAgent, seedRunningTask } from "#tests/support/agent-plane";
+import { createAgentWithToken, createRunningTask, createTask, createWorkspace } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
 import { createTestPostgres, startServerOn, type TestPostgres } from "#tests/support/databases";
 import { type RunningServer, startServer } from "#tests/support/server";
 import { until } from "#tests/support/until";
+import { getEventBounds } from "#app/db/events.server";
 
 interface SseMessage {
   id?: string;
@@ -45,7 +47,6 @@ async function readEvents(res: Response, until: (messages: SseMessage[]) => bool
   return messages;
 }
 
-const actor = { type: "system", name: "test" };
 
 describe("GET /api/events/stream", () => {
   let pg: TestPostgres;
@@ -60,7 +61,7 @@ describe("GET /api/events/stream", () => {
     const env = { DATABASE_URL: pg.url, MC_API_TOKEN: token, WEBHOOK_SECRET: "w".repeat(40), SESSION_SECRET: "s".repeat(40), SSE_PING_SECONDS: "1" };
     // Two instances on one database: events written through one reach streams on the other.
     [a, b] = await Promise.all([startServer({ env }), startServer({ env })]);
-    workspaceId = (await pg.db.rpc<{ id: string }>("create_workspace", { p_name: "Live", p_slug: "live", p_icon: "", p_actor: actor })).id;
+    workspaceId = (await createWorkspace(pg.db, { name: "Live", slug: "live" })).id;
   });
 
   afterAll(async () => {
@@ -83,8 +84,8 @@ describe("GET /api/events/stream", () => {
   });
 
   it("pushes a write made through one instance to streams on every instance, with id = seq and the event type", async () => {
-    const agent = await seedAgent(pg.db, workspaceId, "Reporter");
-    const task = await seedRunningTask(pg.db, workspaceId, agent.id);
+    const agent = await createAgentWithToken(pg.db, workspaceId, { name: "Reporter" });
+    const task = await createRunningTask(pg.db, workspaceId, agent.id);
     const streams = await Promise.all([a, b].map((s) => fetch(`${s.url}/api/events/stream?token=${token}&workspace=${workspaceId}`)));
     for (const res of streams) {
       expect(res.status).toBe(200);
@@ -110,9 +111,9 @@ describe("GET /api/events/stream", () => {
 
   // Written from outside the app (no instance was woken): the resuming stream still gets them.
   it("replays what was missed after Last-Event-ID, in order, without duplicates", async () => {
-    const bounds = await pg.db.rpc<{ max_seq: number }>("get_event_bounds");
+    const bounds = await getEventBounds(pg.db);
     for (let i = 1; i <= 3; i++) {
-      await pg.db.rpc("create_task", { p_workspace_id: workspaceId, p_fields: { title: `Missed ${i}` }, p_actor: actor });
+      await createTask(pg.db, workspaceId, { title: `Missed ${i}` });
     }
     const res = await fetch(`${b.url}/api/events/stream?token=${token}`, { headers: { "Last-Event-ID": String(bounds.max_seq) } });
     const messages = await readEvents(res, (m) => m.some((x) => x.event === "ready"));

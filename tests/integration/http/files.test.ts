@@ -3,7 +3,8 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SECRETS, seedAgent, seedRunningTask, seedWorkspace } from "#tests/support/agent-plane";
+import { createAgentWithToken, createRunningTask, createWorkspace } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
 import { REPO_ROOT, type RunningServer, startServer } from "#tests/support/server";
@@ -85,11 +86,11 @@ describe("task files over HTTP", () => {
     pg = await createTestPostgres();
     server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS, FILES_DIR: filesDir } });
     admin = await setUpAdmin(server.url, server.setupUrl!);
-    ws = await seedWorkspace(pg.db);
-    otherWs = await seedWorkspace(pg.db);
-    agent = await seedAgent(pg.db, ws.id, "Filer");
-    task = await seedRunningTask(pg.db, ws.id, agent.id, { title: "Write the report" });
-    otherTask = await seedRunningTask(pg.db, ws.id, agent.id, { title: "Other work" });
+    ws = await createWorkspace(pg.db);
+    otherWs = await createWorkspace(pg.db);
+    agent = await createAgentWithToken(pg.db, ws.id, { name: "Filer" });
+    task = await createRunningTask(pg.db, ws.id, agent.id, { title: "Write the report" });
+    otherTask = await createRunningTask(pg.db, ws.id, agent.id, { title: "Other work" });
     base = `/w/${ws.slug}/tasks/${task.id}`;
     await pg.db.session((s) =>
       s.query("insert into users (email, name, role, password_hash) values ('viewer@example.test', 'Vic Viewer', 'viewer', (select password_hash from users where role = 'admin'))"),

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { SECRETS, seedAgent, seedTask, seedWorkspace, sql } from "#tests/support/agent-plane";
+import { createAgentWithToken, createTask, createWorkspace, query, SYSTEM, updateTask } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
 import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
 import { type RunningServer, startServer } from "#tests/support/server";
+import { addStage, createPipeline } from "#app/db/pipelines.server";
 
 // The autonomy policy applied for real: what an agent may do alone, what waits
 // behind a veto window, what waits for an approver, what escalates, and who
@@ -15,9 +17,9 @@ describe("governance", () => {
   const types: Record<string, string> = {};
 
   const typed = async (agentLevel: string, typeKey: string | null) => {
-    const agent = await seedAgent(pg.db, ws.id, `A-${agentLevel}-${typeKey}-${Math.random().toString(36).slice(2, 6)}`);
-    await sql(pg.db, "update agents set autonomy_level = $1 where id = $2", [agentLevel, agent.id]);
-    const task = await seedTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id, ...(typeKey ? { task_type_id: types[typeKey] } : {}) });
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: `A-${agentLevel}-${typeKey}-${Math.random().toString(36).slice(2, 6)}` });
+    await query(pg.db, "update agents set autonomy_level = $1 where id = $2", [agentLevel, agent.id]);
+    const task = await createTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id, ...(typeKey ? { task_type_id: types[typeKey] } : {}) });
     return { agent, taskId: task.id };
   };
   const ask = async (token: string, taskId: string, args: Record<string, unknown> = { n: Math.random() }) => {
@@ -36,7 +38,7 @@ describe("governance", () => {
     };
   /** A user with the admin's password, signed in. */
   const signInAs = async (email: string, name: string, role: string) => {
-    await sql(pg.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [email, name, role]);
+    await query(pg.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [email, name, role]);
     const client = new FormClient(server.url);
     await client.get("/login");
     expect((await client.post("/login", { email, password: TEST_ADMIN.password, redirectTo: "/" })).status).toBe(302);
@@ -50,8 +52,8 @@ describe("governance", () => {
     pg = await createTestPostgres();
     server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } });
     admin = await setUpAdmin(server.url, server.setupUrl!);
-    ws = await seedWorkspace(pg.db);
-    for (const row of await sql<{ id: string; key: string }>(pg.db, "select id, key from task_types")) types[row.key] = row.id;
+    ws = await createWorkspace(pg.db);
+    for (const row of await query<{ id: string; key: string }>(pg.db, "select id, key from task_types")) types[row.key] = row.id;
   });
 
   afterAll(async () => {
@@ -66,7 +68,7 @@ describe("governance", () => {
     const { status, body } = await ask(agent.token, taskId);
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: "approved", by: "policy", policy: "autonomous" });
-    const [audit] = await sql<{ actor: { name: string } }>(pg.db, "select actor from audit_log where subject->>'approval_id' = $1", [body.id]);
+    const [audit] = await query<{ actor: { name: string } }>(pg.db, "select actor from audit_log where subject->>'approval_id' = $1", [body.id]);
     expect(audit!.actor.name).toBe("policy:autonomous");
   });
 
@@ -89,7 +91,7 @@ describe("governance", () => {
     expect(status).toBe(201);
     expect(new Date(body.veto_until!).getTime() - Date.now()).toBeGreaterThan(9 * 60_000);
     expect((await heartbeat()).filter((a) => a.task_id === taskId)).toEqual([]);
-    await sql(pg.db, "update approvals set veto_until = now() - interval '1 second' where id = $1", [body.id]);
+    await query(pg.db, "update approvals set veto_until = now() - interval '1 second' where id = $1", [body.id]);
     expect((await heartbeat()).filter((a) => a.task_id === taskId)).toEqual([expect.objectContaining({ action: "approval_auto_approved" })]);
     expect(await poll(agent.token, body.id)).toMatchObject({ status: "approved", by: "hotl_window" });
     expect((await heartbeat()).filter((a) => a.task_id === taskId)).toEqual([]);
@@ -100,7 +102,7 @@ describe("governance", () => {
     const { body } = await ask(agent.token, taskId);
     await admin.get("/approvals");
     expect((await admin.post("/approvals", { intent: "deny", approval_id: body.id, digest: body.digest, comment: "veto" })).status).toBe(302);
-    await sql(pg.db, "update approvals set veto_until = now() - interval '1 second' where id = $1", [body.id]);
+    await query(pg.db, "update approvals set veto_until = now() - interval '1 second' where id = $1", [body.id]);
     await heartbeat();
     expect((await poll(agent.token, body.id)).status).toBe("denied");
   });
@@ -108,10 +110,10 @@ describe("governance", () => {
   it("escalates an unanswered high-risk request once, then lets it expire", async () => {
     const { agent, taskId } = await typed("hitl", "outbound_message");
     const { body } = await ask(agent.token, taskId);
-    await sql(pg.db, "update approvals set expires_at = now() - interval '1 second', created_at = now() - interval '60 minutes' where id = $1", [body.id]);
+    await query(pg.db, "update approvals set expires_at = now() - interval '1 second', created_at = now() - interval '60 minutes' where id = $1", [body.id]);
     expect((await heartbeat()).filter((a) => a.task_id === taskId).map((a) => a.action)).toEqual(["approval_escalated"]);
     expect(await poll(agent.token, body.id)).toMatchObject({ status: "pending", escalated: true });
-    await sql(pg.db, "update approvals set expires_at = now() - interval '1 second' where id = $1", [body.id]);
+    await query(pg.db, "update approvals set expires_at = now() - interval '1 second' where id = $1", [body.id]);
     expect((await heartbeat()).filter((a) => a.task_id === taskId).map((a) => a.action)).toEqual(["approval_expired"]);
     expect((await poll(agent.token, body.id)).status).toBe("expired");
   });
@@ -119,7 +121,7 @@ describe("governance", () => {
   // Lowering an agent's supervision (hitl → hotl → autonomous) is an approver's act, decided in SQL:
   // an operator may no longer set hotl, as before, only raise the level.
   it("lets only an approver or admin lower an agent's autonomy, refused next to the control; raising stays open; all audited by name", async () => {
-    const agent = await seedAgent(pg.db, ws.id, "Promotable");
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Promotable" });
     const op = await signInAs("op2@example.test", "Opal", "operator");
     const page = `/w/${ws.slug}/agents/${agent.id}`;
     await op.get(page);
@@ -137,7 +139,7 @@ describe("governance", () => {
       expect(panel).toMatch(/<select[^>]*name="autonomy_level"[^>]*aria-invalid="true"/);
       expect(panel).toContain('id="autonomy-level-error" class="field-error">Only an approver or admin can make this change</p>');
       expect(html).toMatch(/autonomy (<!-- -->)?hitl/);
-      expect((await sql<{ autonomy_level: string }>(pg.db, "select autonomy_level from agents where id = $1", [agent.id]))[0]!.autonomy_level).toBe("hitl");
+      expect((await query<{ autonomy_level: string }>(pg.db, "select autonomy_level from agents where id = $1", [agent.id]))[0]!.autonomy_level).toBe("hitl");
     }
     await admin.get(page);
     expect(admin.lastHtml).not.toContain("(approver or admin)");
@@ -145,7 +147,7 @@ describe("governance", () => {
     // Back towards more supervision is an operator's call.
     await op.get(page);
     expect((await op.post(page, { intent: "autonomy", autonomy_level: "hotl" })).status).toBe(302);
-    const audit = await sql<{ actor: { name: string; email: string }; data: { from: string; to: string; lowered: boolean } }>(
+    const audit = await query<{ actor: { name: string; email: string }; data: { from: string; to: string; lowered: boolean } }>(
       pg.db,
       "select actor, data from audit_log where kind = 'agent.autonomy_changed' and subject->>'agent_id' = $1 order by seq",
       [agent.id],
@@ -158,16 +160,14 @@ describe("governance", () => {
   });
 
   it("lets only an approver or admin lower a pipeline stage, refused next to the stage form with what was typed kept", async () => {
-    const agent = await seedAgent(pg.db, ws.id, "Stager");
-    const pipeline = await pg.db.rpc<{ id: string }>("create_pipeline", { p_workspace_id: ws.id, p_fields: { name: "Guarded" }, p_actor: { type: "system" } });
-    const stage = await pg.db.rpc<{ id: string }>("add_pipeline_stage", {
-      p_pipeline_id: pipeline.id, p_fields: { name: "Draft", agent_id: agent.id, autonomy_level: "hitl", gate_advance: true }, p_actor: { type: "system" },
-    });
-    await pg.db.rpc("add_pipeline_stage", { p_pipeline_id: pipeline.id, p_fields: { name: "Check", agent_id: agent.id }, p_actor: { type: "system" } });
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Stager" });
+    const pipeline = await createPipeline(pg.db, ws.id, { name: "Guarded", description: "" }, SYSTEM);
+    const stage = await addStage(pg.db, pipeline.id, { name: "Draft", agent_id: agent.id, autonomy_level: "hitl", gate_advance: true }, SYSTEM);
+    await addStage(pg.db, pipeline.id, { name: "Check", agent_id: agent.id }, SYSTEM);
     const [op, approver] = [await signInAs("op4@example.test", "Olga", "operator"), await signInAs("appr4@example.test", "Pavel", "approver")];
     const page = `/w/${ws.slug}/pipelines/${pipeline.id}`;
     const stored = async () =>
-      (await sql<{ name: string; autonomy_level: string; gate_advance: boolean }>(pg.db, "select name, autonomy_level, gate_advance from pipeline_stages where id = $1", [stage.id]))[0];
+      (await query<{ name: string; autonomy_level: string; gate_advance: boolean }>(pg.db, "select name, autonomy_level, gate_advance from pipeline_stages where id = $1", [stage.id]))[0];
     const stageHtml = (html: string) => {
       const from = html.slice(html.indexOf(`id="stage-${stage.id}"`));
       return from.slice(0, from.indexOf("</li>"));
@@ -196,7 +196,7 @@ describe("governance", () => {
     await op.get(page);
     expect((await op.post(page, { ...lowered, autonomy_level: "hotl", gate_advance: "on" })).status).toBe(302);
     expect(await stored()).toMatchObject({ autonomy_level: "hotl", gate_advance: true });
-    const audit = await sql<{ actor: { name: string }; data: { lowered: Array<{ what: string }> } }>(
+    const audit = await query<{ actor: { name: string }; data: { lowered: Array<{ what: string }> } }>(
       pg.db,
       "select actor, data from audit_log where kind = 'pipeline.stage_changed' and subject->>'stage_id' = $1 order by seq",
       [stage.id],
@@ -220,9 +220,9 @@ describe("governance", () => {
     body.append("gate", "review_done");
     const ok = await admin.request("/admin/task-types", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
     expect(ok.status).toBe(302);
-    const [row] = await sql<{ veto_minutes: number; gated_actions: string[] }>(pg.db, "select veto_minutes, gated_actions from task_types where key = 'code_change'");
+    const [row] = await query<{ veto_minutes: number; gated_actions: string[] }>(pg.db, "select veto_minutes, gated_actions from task_types where key = 'code_change'");
     expect(row).toEqual({ veto_minutes: 5, gated_actions: ["agent_action", "review_done"] });
-    expect(await sql(pg.db, "select 1 from audit_log where kind = 'task_type.changed'")).toHaveLength(1);
+    expect(await query(pg.db, "select 1 from audit_log where kind = 'task_type.changed'")).toHaveLength(1);
   });
 
   it("lets operators pick a task type when creating a task", async () => {
@@ -236,11 +236,11 @@ describe("governance", () => {
   });
 
   it("refuses an operator's edit that would lift a Deploy task's gate, next to the form; an approver's edit cancels the request", async () => {
-    const agent = await seedAgent(pg.db, ws.id, "Shipper");
-    const task = await seedTask(pg.db, ws.id, { title: "Ship v2", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.deploy });
-    for (const status of ["in_progress", "review"]) await pg.db.rpc("update_task", { p_task_id: task.id, p_fields: { status }, p_actor: { type: "system" } });
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Shipper" });
+    const task = await createTask(pg.db, ws.id, { title: "Ship v2", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.deploy });
+    for (const status of ["in_progress", "review"]) await updateTask(pg.db, task.id, { status });
     for (const [email, name, role] of [["op3@example.test", "Otto", "operator"], ["appr3@example.test", "Petra", "approver"]]) {
-      await sql(pg.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [email, name, role]);
+      await query(pg.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [email, name, role]);
     }
     const signIn = async (email: string) => {
       const client = new FormClient(server.url);
@@ -258,7 +258,7 @@ describe("governance", () => {
       return client.post(page, { intent: "move", status: "done" });
     };
     expect((await moveToDone(op)).status).toBe(409);
-    const [pending] = await sql<{ id: string; status: string }>(pg.db, "select id, status from approvals where task_id = $1", [task.id]);
+    const [pending] = await query<{ id: string; status: string }>(pg.db, "select id, status from approvals where task_id = $1", [task.id]);
     expect(pending!.status).toBe("pending");
 
     // The bypass: Deploy → General, then done. Refused on the task page itself, with what was typed kept.
@@ -270,7 +270,7 @@ describe("governance", () => {
     expect(html).toMatch(/<details class="edit" open="">[\s\S]*Only an approver or admin can lower this task.{1,8}s governance: dispatching it would no longer need approval; marking it done would no longer need approval/);
     expect(html).toMatch(/<select[^>]*name="task_type_id"[^>]*aria-invalid="true"/);
     expect(html).toContain('value="Ship v2 now"');
-    expect((await sql<{ task_type_id: string; title: string }>(pg.db, "select task_type_id, title from tasks where id = $1", [task.id]))[0]).toEqual({
+    expect((await query<{ task_type_id: string; title: string }>(pg.db, "select task_type_id, title from tasks where id = $1", [task.id]))[0]).toEqual({
       task_type_id: types.deploy,
       title: "Ship v2",
     });
@@ -279,9 +279,9 @@ describe("governance", () => {
     // An approver may: the waiting request is cancelled (by name, with the reason), then done needs nobody.
     await approver.get(page);
     expect((await approver.post(page, edit({ task_type_id: "" }))).status).toBe(302);
-    const [cancelled] = await sql<{ status: string; comment: string }>(pg.db, "select status, comment from approvals where id = $1", [pending!.id]);
+    const [cancelled] = await query<{ status: string; comment: string }>(pg.db, "select status, comment from approvals where id = $1", [pending!.id]);
     expect(cancelled).toEqual({ status: "cancelled", comment: "No longer needed: Petra changed what governs the task" });
-    const [audit] = await sql<{ actor: { name: string; email: string } }>(pg.db, "select actor from audit_log where kind = 'task.governance_changed' and subject->>'task_id' = $1", [task.id]);
+    const [audit] = await query<{ actor: { name: string; email: string } }>(pg.db, "select actor from audit_log where kind = 'task.governance_changed' and subject->>'task_id' = $1", [task.id]);
     expect(audit!.actor).toMatchObject({ name: "Petra", email: "appr3@example.test" });
     await approver.get(page);
     expect(approver.lastHtml).toContain("Governance lowered: dispatching it would no longer need approval");
@@ -289,33 +289,33 @@ describe("governance", () => {
     const item = admin.lastHtml.slice(admin.lastHtml.indexOf(`data-approval-id="${pending!.id}"`));
     expect(item.slice(0, item.indexOf("</li>"))).toMatch(/cancelled<\/span> (<!-- -->)?by Petra/);
     expect((await moveToDone(op)).status).toBe(302);
-    expect((await sql<{ status: string }>(pg.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
+    expect((await query<{ status: string }>(pg.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
   });
 
   it("turns a gated move to done into an approval request, applied once an approver says yes", async () => {
-    const agent = await seedAgent(pg.db, ws.id, "Reviewer");
-    const task = await seedTask(pg.db, ws.id, { title: "Gated done", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.outbound_message });
-    for (const status of ["in_progress", "review"]) await pg.db.rpc("update_task", { p_task_id: task.id, p_fields: { status }, p_actor: { type: "system" } });
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Reviewer" });
+    const task = await createTask(pg.db, ws.id, { title: "Gated done", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.outbound_message });
+    for (const status of ["in_progress", "review"]) await updateTask(pg.db, task.id, { status });
     await admin.get(`/w/${ws.slug}`);
     const res = await admin.post(`/w/${ws.slug}?index`, { intent: "move", taskId: task.id, status: "done" });
     expect(res.status).toBe(409);
     expect(await res.text()).toContain("needs an approver: a request is waiting in Approvals");
-    const [approval] = await sql<{ id: string; digest: string; action: string }>(pg.db, "select id, digest, action from approvals where task_id = $1", [task.id]);
+    const [approval] = await query<{ id: string; digest: string; action: string }>(pg.db, "select id, digest, action from approvals where task_id = $1", [task.id]);
     expect(approval!.action).toBe("task.review_done");
     // The admin asked, so another approver must decide.
     await admin.get("/approvals");
     expect((await admin.post("/approvals", { intent: "approve", approval_id: approval!.id, digest: approval!.digest, comment: "" })).status).toBe(403);
-    await sql(pg.db, "insert into users (email, name, role, password_hash) select 'appr@example.test', 'Second', 'approver', password_hash from users where role = 'admin'");
+    await query(pg.db, "insert into users (email, name, role, password_hash) select 'appr@example.test', 'Second', 'approver', password_hash from users where role = 'admin'");
     const second = new FormClient(server.url);
     await second.get("/login");
     await second.post("/login", { email: "appr@example.test", password: TEST_ADMIN.password, redirectTo: "/" });
     await second.get("/approvals");
     expect((await second.post("/approvals", { intent: "approve", approval_id: approval!.id, digest: approval!.digest, comment: "" })).status).toBe(302);
-    expect((await sql<{ status: string }>(pg.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
+    expect((await query<{ status: string }>(pg.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
     // The task page says who approved the move; the log has the decision, not a manual override.
     await admin.get(`/w/${ws.slug}/tasks/${task.id}`);
     expect(admin.lastHtml).toContain("Moved from review to done (approved by Second)");
-    const kinds = await sql<{ kind: string; name: string }>(pg.db,
+    const kinds = await query<{ kind: string; name: string }>(pg.db,
       "select kind, actor->>'name' as name from audit_log where subject->>'task_id' = $1 order by seq", [task.id]);
     expect(kinds).toEqual([{ kind: "approval.approved", name: "Second" }]);
   });

@@ -4,9 +4,13 @@ import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { SECRETS, seedAgent, seedRunningTask, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
+import { createAgentWithToken, createRunningTask, createTask, createWorkspace, query, SYSTEM, taskRow } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
 import { type RunningServer, startServer } from "#tests/support/server";
 import { until } from "#tests/support/until";
+import { agentAddDeliverable } from "#app/db/agent-api.server";
+import { completeTask } from "#app/db/completion.server";
+import { claimTasksForDispatch } from "#app/db/dispatch.server";
 
 interface Receipt {
   run_id: string;
@@ -36,8 +40,8 @@ describe("heartbeat", () => {
     server = await startServer({
       env: { DATABASE_URL: pg.url, ...SECRETS, STALL_MINUTES: "5", FILES_DIR: filesDir, TESTING_TASK_BUDGET_S: "15", TESTING_MAX_DELIVERABLES: "3" },
     });
-    ws = await seedWorkspace(pg.db);
-    agent = await seedAgent(pg.db, ws.id, "Beat");
+    ws = await createWorkspace(pg.db);
+    agent = await createAgentWithToken(pg.db, ws.id, { name: "Beat" });
   });
 
   afterAll(async () => {
@@ -69,7 +73,7 @@ describe("heartbeat", () => {
     expect(r.actions).toEqual([]);
     expect(r.gateway_calls).toBe(0);
     expect(r.run_id).toMatch(/^[0-9a-f-]{36}$/);
-    const [stored] = await sql<{ trigger: string; actions: unknown }>(pg.db, "select trigger, actions from heartbeat_runs where id = $1", [r.run_id]);
+    const [stored] = await query<{ trigger: string; actions: unknown }>(pg.db, "select trigger, actions from heartbeat_runs where id = $1", [r.run_id]);
     expect(stored).toEqual({ trigger: "cron", actions: [] });
     const health = (await (await fetch(`${server.url}/api/health`)).json()) as { last_heartbeat_at: string | null };
     expect(health.last_heartbeat_at).not.toBeNull();
@@ -89,18 +93,18 @@ describe("heartbeat", () => {
   });
 
   it("runs exactly once across concurrent calls that overlap", async () => {
-    const before = (await sql<{ n: number }>(pg.db, "select count(*)::int as n from heartbeat_runs"))[0]!.n;
+    const before = (await query<{ n: number }>(pg.db, "select count(*)::int as n from heartbeat_runs"))[0]!.n;
     const results = await Promise.all(Array.from({ length: 8 }, () => receipt()));
     const ran = results.filter((r) => "run_id" in r).length;
     const skipped = results.filter((r) => (r as unknown as { skipped?: string }).skipped === "already_running").length;
     expect(ran + skipped).toBe(8);
-    const after = (await sql<{ n: number }>(pg.db, "select count(*)::int as n from heartbeat_runs"))[0]!.n;
+    const after = (await query<{ n: number }>(pg.db, "select count(*)::int as n from heartbeat_runs"))[0]!.n;
     expect(after - before).toBe(ran);
   });
 
   it("requeues a task whose lease expired", async () => {
-    const task = await seedRunningTask(pg.db, ws.id, agent.id);
-    await sql(pg.db, "update tasks set lease_expires_at = now() - interval '1 minute' where id = $1", [task.id]);
+    const task = await createRunningTask(pg.db, ws.id, agent.id);
+    await query(pg.db, "update tasks set lease_expires_at = now() - interval '1 minute' where id = $1", [task.id]);
     const r = await receipt();
     expect(r.actions).toContainEqual({ task_id: task.id, action: "requeued", reason: "lease_expired", ok: true });
     const row = await taskRow(pg.db, task.id);
@@ -108,18 +112,18 @@ describe("heartbeat", () => {
   });
 
   it("flags a stall once, not on every run", async () => {
-    const task = await seedRunningTask(pg.db, ws.id, agent.id);
-    await sql(pg.db, "update tasks set last_activity_at = now() - interval '6 minutes' where id = $1", [task.id]);
+    const task = await createRunningTask(pg.db, ws.id, agent.id);
+    await query(pg.db, "update tasks set last_activity_at = now() - interval '6 minutes' where id = $1", [task.id]);
     const first = await receipt();
     expect(first.actions).toContainEqual({ task_id: task.id, action: "stall_flagged", reason: "no_activity", ok: true });
     const second = await receipt();
     expect(second.actions.filter((a) => a.task_id === task.id)).toEqual([]);
     expect((await taskRow(pg.db, task.id)).alert_reason).toBe("stalled");
-    expect(await sql(pg.db, "select 1 from task_activities where task_id = $1 and type = 'stalled'", [task.id])).toHaveLength(1);
+    expect(await query(pg.db, "select 1 from task_activities where task_id = $1 and type = 'stalled'", [task.id])).toHaveLength(1);
   });
 
   it("reports ready tasks it cannot dispatch without a gateway, and leaves them recoverable", async () => {
-    const task = await seedTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id });
+    const task = await createTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id });
     const r = await receipt();
     expect(r.actions).toContainEqual({ task_id: null, action: "dispatch_skipped", reason: "gateway_disabled", ok: false });
     expect(r.gateway_calls).toBe(0);
@@ -127,18 +131,18 @@ describe("heartbeat", () => {
   });
 
   const toTesting = async (title: string, deliverables: Array<Record<string, string>>, files: Record<string, string> = {}) => {
-    const task = await seedRunningTask(pg.db, ws.id, agent.id, { title });
+    const task = await createRunningTask(pg.db, ws.id, agent.id, { title });
     mkdirSync(path.join(filesDir, task.id), { recursive: true });
     for (const [name, content] of Object.entries(files)) writeFileSync(path.join(filesDir, task.id, name), content);
     for (const d of deliverables) {
-      await pg.db.rpc("agent_add_deliverable", { p_agent_id: agent.id, p_task_id: task.id, p_fields: d });
+      await agentAddDeliverable(pg.db, agent.id, task.id, d);
     }
-    await pg.db.rpc("complete_task", { p_task_id: task.id, p_source: "agent_api", p_summary: "", p_run_id: null, p_actor: { type: "system" } });
+    await completeTask(pg.db, task.id, { source: "agent_api", summary: "", runId: null, actor: SYSTEM });
     return task.id;
   };
   const expiredApproval = async () => {
-    const task = await seedTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id });
-    const [a] = await sql<{ id: string }>(
+    const task = await createTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id });
+    const [a] = await query<{ id: string }>(
       pg.db,
       "insert into approvals (task_id, requested_by_agent_id, action, digest, expires_at) values ($1, $2, 'deploy', $3, now() - interval '1 second') returning id",
       [task.id, agent.id, "a".repeat(64)],
@@ -146,7 +150,7 @@ describe("heartbeat", () => {
     return { taskId: task.id, approvalId: a!.id };
   };
   const checkFailures = (taskId: string) =>
-    sql<{ message: string; metadata: { reason: string } }>(pg.db, "select message, metadata from task_activities where task_id = $1 and type = 'check_failed' order by created_at", [taskId]);
+    query<{ message: string; metadata: { reason: string } }>(pg.db, "select message, metadata from task_activities where task_id = $1 and type = 'check_failed' order by created_at", [taskId]);
 
   it("checks deliverables in testing: pass → review, fail → rework with reasons, nothing checkable → review with an alert", async () => {
     const good = await toTesting("good", [{ type: "file", title: "Report", path: "report.md" }]);
@@ -165,7 +169,7 @@ describe("heartbeat", () => {
     expect(await taskRow(pg.db, good)).toMatchObject({ status: "review", alert_reason: null });
     expect(await taskRow(pg.db, bad)).toMatchObject({ status: "assigned", alert_reason: "checks_failed" });
     expect(await taskRow(pg.db, none)).toMatchObject({ status: "review", alert_reason: "no_checkable_deliverable" });
-    const reasons = await sql<{ metadata: { reason: string } }>(pg.db, "select metadata from task_activities where task_id = $1 and type = 'check_failed'", [bad]);
+    const reasons = await query<{ metadata: { reason: string } }>(pg.db, "select metadata from task_activities where task_id = $1 and type = 'check_failed'", [bad]);
     expect(reasons.map((x) => x.metadata.reason).sort()).toEqual(["file_missing", "path_outside_base"]);
   });
 
@@ -173,14 +177,14 @@ describe("heartbeat", () => {
     const { taskId, approvalId } = await expiredApproval();
     const r = await receipt();
     expect(r.actions).toContainEqual({ task_id: taskId, action: "approval_expired", reason: "expired", ok: true });
-    expect((await sql<{ status: string }>(pg.db, "select status from approvals where id = $1", [approvalId]))[0]!.status).toBe("expired");
+    expect((await query<{ status: string }>(pg.db, "select status from approvals where id = $1", [approvalId]))[0]!.status).toBe("expired");
   });
 
   it("renders a hostile page outside the lock: it fails on the task's time budget while another run still does its work", async () => {
     const spin = await toTesting("spin", [{ type: "file", title: "Spinner", path: "spin.html" }], { "spin.html": "<!doctype html><script>while (true) {}</script>" });
     let firstSettled = false;
     const first = receipt().finally(() => (firstSettled = true));
-    await until("the spinning page's check to be claimed", async () => (await sql(pg.db, "select 1 from testing_claims where task_id = $1", [spin])).length > 0);
+    await until("the spinning page's check to be claimed", async () => (await query(pg.db, "select 1 from testing_claims where task_id = $1", [spin])).length > 0);
     const { taskId, approvalId } = await expiredApproval();
     // The first run leaves the lock once its quick steps are done; until then another run is skipped.
     const second = await until("a second run to go ahead", async () => {
@@ -190,13 +194,13 @@ describe("heartbeat", () => {
     expect(firstSettled).toBe(false); // the page cannot finish before its budget runs out
     expect(second.actions).toContainEqual({ task_id: taskId, action: "approval_expired", reason: "expired", ok: true });
     expect(second.actions.filter((a) => a.task_id === spin)).toEqual([]); // never checked twice at once
-    expect((await sql<{ status: string }>(pg.db, "select status from approvals where id = $1", [approvalId]))[0]!.status).toBe("expired");
+    expect((await query<{ status: string }>(pg.db, "select status from approvals where id = $1", [approvalId]))[0]!.status).toBe("expired");
 
     const r = await first;
     expect(r.actions).toContainEqual({ task_id: spin, action: "checks_fail", reason: "html_timeout", ok: false });
     expect(await taskRow(pg.db, spin)).toMatchObject({ status: "assigned", alert_reason: "checks_failed" });
     expect((await checkFailures(spin)).map((f) => f.message)).toEqual(["Rendering timed out after 15 s."]);
-    expect(await sql(pg.db, "select 1 from testing_claims where task_id = $1", [spin])).toEqual([]);
+    expect(await query(pg.db, "select 1 from testing_claims where task_id = $1", [spin])).toEqual([]);
     // How the browser runs is decided once and logged: as nobody when the server is root, sandboxed if the host allows.
     const modes = server.logs.filter((l) => l.event === "checks.browser");
     expect(modes).toEqual([expect.objectContaining({ user: process.getuid?.() === 0 ? "nobody" : null, sandbox: expect.any(Boolean) })]);
@@ -212,7 +216,7 @@ describe("heartbeat", () => {
     const r = await receipt();
     expect(r.actions).toContainEqual({ task_id: task, action: "checks_partial", reason: null, ok: true });
     expect(await taskRow(pg.db, task)).toMatchObject({ status: "review", alert_reason: "deliverables_unchecked" });
-    const [summary] = await sql<{ metadata: { results: Array<{ kind: string; details?: { unchecked?: string } }> } }>(
+    const [summary] = await query<{ metadata: { results: Array<{ kind: string; details?: { unchecked?: string } }> } }>(
       pg.db,
       "select metadata from task_activities where task_id = $1 and type = 'checks_partial'",
       [task],
@@ -263,15 +267,15 @@ describe("claims across instances", () => {
   });
 
   it("hands out disjoint sets under concurrency (SKIP LOCKED)", async () => {
-    const ws = await seedWorkspace(pg.db);
-    const agent = await seedAgent(pg.db, ws.id, "Claimer");
+    const ws = await createWorkspace(pg.db);
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Claimer" });
     const ids = new Set<string>();
-    for (let i = 0; i < 30; i++) ids.add((await seedTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id })).id);
+    for (let i = 0; i < 30; i++) ids.add((await createTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id })).id);
     const { openPostgres } = await import("#app/db/postgres.server");
     const a = openPostgres(pg.url, { max: 3 });
     const b = openPostgres(pg.url, { max: 3 });
     try {
-      const claim = (db: typeof a) => db.rpc<Array<{ id: string }>>("claim_tasks_for_dispatch", { p_limit: 4, p_claim_seconds: 60 });
+      const claim = (db: typeof a) => claimTasksForDispatch(db, 4, 60);
       const rounds = await Promise.all(Array.from({ length: 6 }, (_, i) => claim(i % 2 ? a : b)));
       const claimed = rounds.flat().map((t) => t.id);
       expect(new Set(claimed).size).toBe(claimed.length);

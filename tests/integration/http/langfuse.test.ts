@@ -1,9 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { SECRETS, seedAgent, seedRunningTask, seedWorkspace, signWebhook, sql } from "#tests/support/agent-plane";
+import { createAgentWithToken, createRunningTask, createWorkspace, query } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
+import { signWebhook } from "#tests/support/http-client";
 import { type RunningServer, startServer } from "#tests/support/server";
 import { until as waitFor } from "#tests/support/until";
+import { recordUsage } from "#app/db/costs.server";
 
 // The usage ledger exported to a loopback stand-in for Langfuse's ingestion
 // API: every source's records arrive once as generations under their task's
@@ -60,7 +63,7 @@ describe("Langfuse export", () => {
   let pg: TestPostgres;
   let server: RunningServer;
 
-  const pending = async () => (await sql<{ n: number }>(pg.db, "select count(*)::int as n from usage_records where langfuse_exported_at is null"))[0]!.n;
+  const pending = async () => (await query<{ n: number }>(pg.db, "select count(*)::int as n from usage_records where langfuse_exported_at is null"))[0]!.n;
 
   beforeAll(async () => {
     const url = await langfuse.listen();
@@ -78,11 +81,11 @@ describe("Langfuse export", () => {
   });
 
   it("sends each record from every source once, after retrying an outage", async () => {
-    const ws = await seedWorkspace(pg.db);
-    const agent = await seedAgent(pg.db, ws.id, "Exporter");
-    const viaApi = await seedRunningTask(pg.db, ws.id, agent.id);
-    const viaWebhook = await seedRunningTask(pg.db, ws.id, agent.id);
-    const viaGateway = await seedRunningTask(pg.db, ws.id, agent.id);
+    const ws = await createWorkspace(pg.db);
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Exporter" });
+    const viaApi = await createRunningTask(pg.db, ws.id, agent.id);
+    const viaWebhook = await createRunningTask(pg.db, ws.id, agent.id);
+    const viaGateway = await createRunningTask(pg.db, ws.id, agent.id);
 
     const usage = { model: "gpt-4o", input_tokens: 1000, output_tokens: 100, cost_usd: 0.0035, run_id: viaApi.runId };
     const post = () =>
@@ -96,7 +99,7 @@ describe("Langfuse export", () => {
     const body = JSON.stringify({ task_id: viaWebhook.id, summary: "done", usage: { model: "claude", input_tokens: 10, output_tokens: 20, cache_read_tokens: 5 } });
     const hook = await fetch(`${server.url}/api/webhooks/agent-completion`, { method: "POST", headers: signWebhook(body, { deliveryId: "lf-1" }), body });
     expect(hook.status).toBe(202);
-    await pg.db.rpc("record_usage", { p_task_id: viaGateway.id, p_source: "gateway", p_dedupe_key: viaGateway.runId, p_run_id: viaGateway.runId, p_usage: { model: "stub", input_tokens: 7, output_tokens: 3 } });
+    await recordUsage(pg.db, viaGateway.id, { source: "gateway", dedupeKey: viaGateway.runId, runId: viaGateway.runId, usage: { model: "stub", input_tokens: 7, output_tokens: 3 } });
 
     await waitFor("three ledger rows", async () => (await pending()) === 3);
     await waitFor("a first, failed attempt", () => langfuse.requests.length > 0);
@@ -104,7 +107,7 @@ describe("Langfuse export", () => {
     langfuse.setMode("ok");
     await waitFor("the export", async () => (await pending()) === 0);
 
-    const ledger = await sql<{ id: string; task_id: string; input_tokens: string; output_tokens: string; cache_read_tokens: string; cost_usd: string | null }>(
+    const ledger = await query<{ id: string; task_id: string; input_tokens: string; output_tokens: string; cache_read_tokens: string; cost_usd: string | null }>(
       pg.db,
       "select id, task_id, input_tokens, output_tokens, cache_read_tokens, cost_usd from usage_records order by created_at",
     );
@@ -120,9 +123,9 @@ describe("Langfuse export", () => {
   });
 
   it("answers requests while Langfuse is slow, and exports once it answers", async () => {
-    const ws = await seedWorkspace(pg.db);
-    const agent = await seedAgent(pg.db, ws.id, "Patient");
-    const task = await seedRunningTask(pg.db, ws.id, agent.id);
+    const ws = await createWorkspace(pg.db);
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Patient" });
+    const task = await createRunningTask(pg.db, ws.id, agent.id);
     langfuse.setMode("hold");
     const record = (run: string) =>
       fetch(`${server.url}/api/agent/tasks/${task.id}/usage`, {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { SECRETS, seedWorkspace, sql } from "#tests/support/agent-plane";
+import { createWorkspace, query } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
 import { type Receiver, sentryDsn, sentryEvents, startReceiver } from "#tests/support/receiver";
 import { type RunningServer, startServer } from "#tests/support/server";
 import { until as waitFor } from "#tests/support/until";
@@ -75,7 +76,7 @@ describe("observability", () => {
         SENTRY_ENVIRONMENT: "test",
       },
     });
-    ws = await seedWorkspace(pg.db);
+    ws = await createWorkspace(pg.db);
   });
 
   afterAll(async () => {
@@ -181,14 +182,14 @@ describe("observability", () => {
   it("reports a real server error to Sentry with its request id and no credentials", async () => {
     const requestId = "obs-sentry-request-0042";
     // Schema drift, as after a bad deploy: the heartbeat's last step now fails in PostgreSQL.
-    await sql(pg.db, "alter function record_heartbeat_run rename to record_heartbeat_run_gone");
+    await query(pg.db, "alter function record_heartbeat_run rename to record_heartbeat_run_gone");
     try {
       const res = await fetch(`${server.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`, {
         headers: { "x-request-id": requestId, authorization: `Bearer ${SECRETS.MC_API_TOKEN}`, cookie: "mc_session=secret-cookie-value" },
       });
       expect(res.status).toBe(503);
     } finally {
-      await sql(pg.db, "alter function record_heartbeat_run_gone rename to record_heartbeat_run");
+      await query(pg.db, "alter function record_heartbeat_run_gone rename to record_heartbeat_run");
     }
     const event = await waitFor("the Sentry event", () =>
       sentryEvents(sentry).find((e) => (e.tags as Record<string, string> | undefined)?.request_id === requestId),

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SECRETS } from "#tests/support/agent-plane";
+import { SECRETS } from "#tests/support/secrets";
 import { startServerOn } from "#tests/support/databases";
 import { type FormClient, setUpAdmin } from "#tests/support/http-client";
 import type { RunningServer } from "#tests/support/server";

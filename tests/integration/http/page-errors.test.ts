@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPglite } from "#app/db/pglite.server";
-import { SECRETS } from "#tests/support/agent-plane";
+import { SECRETS } from "#tests/support/secrets";
 import { createTestPostgres } from "#tests/support/databases";
 import { FormClient, setUpAdmin } from "#tests/support/http-client";
 import { type Receiver, sentryDsn, sentryEvents, startReceiver } from "#tests/support/receiver";

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { SECRETS, seedAgent, seedRunningTask, seedWorkspace } from "#tests/support/agent-plane";
+import { createAgentWithToken, createRunningTask, createWorkspace } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
 import { setUpAdmin } from "#tests/support/http-client";
 import { type RunningServer, startServer } from "#tests/support/server";
 
@@ -65,9 +66,9 @@ describe("failed authentication from one address, on two instances sharing Postg
     // The default budget: 100 failures a minute per client.
     const env = { DATABASE_URL: pg.url, ...SECRETS };
     [a, b] = await Promise.all([startServer({ env }), startServer({ env })]);
-    const ws = await seedWorkspace(pg.db);
-    agent = await seedAgent(pg.db, ws.id, "Steady");
-    taskId = (await seedRunningTask(pg.db, ws.id, agent.id)).id;
+    const ws = await createWorkspace(pg.db);
+    agent = await createAgentWithToken(pg.db, ws.id, { name: "Steady" });
+    taskId = (await createRunningTask(pg.db, ws.id, agent.id)).id;
   });
 
   afterAll(async () => {
@@ -141,9 +142,9 @@ describe("rate limits shared through PostgreSQL", () => {
   });
 
   it("limits an agent's writes per agent, not its reads", async () => {
-    const ws = await seedWorkspace(pg.db);
-    const agent = await seedAgent(pg.db, ws.id, "Chatty");
-    const task = await seedRunningTask(pg.db, ws.id, agent.id);
+    const ws = await createWorkspace(pg.db);
+    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Chatty" });
+    const task = await createRunningTask(pg.db, ws.id, agent.id);
     const post = (server: RunningServer) =>
       fetch(`${server.url}/api/agent/tasks/${task.id}/activities`, {
         method: "POST",

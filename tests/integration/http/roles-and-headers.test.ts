@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { SECRETS, seedAgent, seedTask, seedWorkspace } from "#tests/support/agent-plane";
+import { createAgentWithToken, createTask, createWorkspace } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
 import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
 import { type RunningServer, startServer } from "#tests/support/server";
 
@@ -38,10 +39,10 @@ describe("roles × routes", () => {
       expect(res.status).toBe(302);
       clients[role] = client;
     }
-    const ws = await seedWorkspace(pg.db);
+    const ws = await createWorkspace(pg.db);
     slug = ws.slug;
-    agentId = (await seedAgent(pg.db, ws.id, "Matrix")).id;
-    taskId = (await seedTask(pg.db, ws.id, { title: "Matrix task" })).id;
+    agentId = (await createAgentWithToken(pg.db, ws.id, { name: "Matrix" })).id;
+    taskId = (await createTask(pg.db, ws.id, { title: "Matrix task" })).id;
     userId = (await pg.db.session((s) => s.query<{ id: string }>("select id from users where role = 'viewer'")))[0]!.id;
   });
 

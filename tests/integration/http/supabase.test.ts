@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, createTestSupabase, type TestSupabase } from "#tests/support/databases";
-import { SECRETS } from "#tests/support/agent-plane";
+import { SECRETS } from "#tests/support/secrets";
 import { query } from "#tests/support/fixtures";
 import { type FormClient, setUpAdmin } from "#tests/support/http-client";
 import { startPostgrestRpc } from "#tests/support/postgrest-rpc";

@@ -1,8 +1,11 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { SECRETS, moveRunningTask, seedAgent, seedRunningTask, seedWorkspace, signWebhook, sql, taskRow } from "#tests/support/agent-plane";
+import { createAgentWithToken, createRunningTask, createWorkspace, moveRunningTask, query, taskRow } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
+import { signWebhook } from "#tests/support/http-client";
 import { type RunningServer, startServer } from "#tests/support/server";
+import { completeTask } from "#app/db/completion.server";
 
 // POST /api/webhooks/agent-completion: timestamped HMAC (over the delivery id
 // too when one is sent), ±300 s, replay protection by signed delivery id and
@@ -17,7 +20,7 @@ describe("completion webhook", () => {
 
   const send = (target: RunningServer, body: string, headers: Record<string, string>) =>
     fetch(`${target.url}/api/webhooks/agent-completion`, { method: "POST", body, headers });
-  const running = () => seedRunningTask(pg.db, ws.id, agent.id);
+  const running = () => createRunningTask(pg.db, ws.id, agent.id);
   const error = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
 
   beforeAll(async () => {
@@ -26,8 +29,8 @@ describe("completion webhook", () => {
       startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } }),
       startServer({ env: { DATABASE_URL: pg.url, ...SECRETS, WEBHOOK_ALLOW_LEGACY: "1" } }),
     ]);
-    ws = await seedWorkspace(pg.db);
-    agent = await seedAgent(pg.db, ws.id, "Hooked");
+    ws = await createWorkspace(pg.db);
+    agent = await createAgentWithToken(pg.db, ws.id, { name: "Hooked" });
   });
 
   afterAll(async () => {
@@ -44,9 +47,9 @@ describe("completion webhook", () => {
     const row = await taskRow(pg.db, task.id);
     expect(row.status).toBe("testing");
     expect(Number(row.token_usage)).toBe(30);
-    const [a] = await sql<{ status: string }>(pg.db, "select status from agents where id = $1", [agent.id]);
+    const [a] = await query<{ status: string }>(pg.db, "select status from agents where id = $1", [agent.id]);
     expect(a!.status).toBe("standby");
-    const [activity] = await sql<{ message: string }>(pg.db, "select message from task_activities where task_id = $1 and type = 'completed'", [task.id]);
+    const [activity] = await query<{ message: string }>(pg.db, "select message from task_activities where task_id = $1 and type = 'completed'", [task.id]);
     expect(activity!.message).toBe("Wrote the report");
   });
 
@@ -67,7 +70,7 @@ describe("completion webhook", () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ duplicate: true });
     expect(Number((await taskRow(pg.db, task.id)).token_usage)).toBe(10);
-    const completions = await sql(pg.db, "select 1 from task_activities where task_id = $1 and type = 'completed'", [task.id]);
+    const completions = await query(pg.db, "select 1 from task_activities where task_id = $1 and type = 'completed'", [task.id]);
     expect(completions).toHaveLength(1);
   });
 
@@ -96,10 +99,10 @@ describe("completion webhook", () => {
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ duplicate: true });
     }
-    const rows = await sql<{ cost: string }>(pg.db, "select cost_usd::text as cost from usage_records where task_id = $1", [task.id]);
+    const rows = await query<{ cost: string }>(pg.db, "select cost_usd::text as cost from usage_records where task_id = $1", [task.id]);
     expect(rows).toEqual([{ cost: "1.500000" }]);
     expect(Number((await taskRow(pg.db, task.id)).estimated_cost)).toBe(1.5);
-    expect(await sql(pg.db, "select 1 from task_activities where task_id = $1 and type = 'completed'", [task.id])).toHaveLength(1);
+    expect(await query(pg.db, "select 1 from task_activities where task_id = $1 and type = 'completed'", [task.id])).toHaveLength(1);
   });
 
   it("still takes an id sent outside the signature (the earlier contract), but knows the delivery by its content", async () => {
@@ -110,7 +113,7 @@ describe("completion webhook", () => {
     const other = await send(server, body, signWebhook(body, { deliveryId: "old-2", unsignedDeliveryId: true }));
     expect(other.status).toBe(200);
     expect(await other.json()).toEqual({ duplicate: true });
-    expect(await sql(pg.db, "select 1 from usage_records where task_id = $1", [task.id])).toHaveLength(1);
+    expect(await query(pg.db, "select 1 from usage_records where task_id = $1", [task.id])).toHaveLength(1);
     expect(server.logs.filter((l) => l.event === "webhook.delivery_id_unsigned" && l.level === "warn")).not.toHaveLength(0);
   });
 
@@ -125,7 +128,7 @@ describe("completion webhook", () => {
     expect(await res.json()).toMatchObject({ changed: false });
     const row = await taskRow(pg.db, task.id);
     expect({ tokens: Number(row.token_usage), cost: Number(row.estimated_cost) }).toEqual({ tokens: 150, cost: 0.5 });
-    expect(await sql(pg.db, "select source, reason from usage_claims where task_id = $1", [task.id])).toEqual([{ source: "webhook", reason: "run_counted" }]);
+    expect(await query(pg.db, "select source, reason from usage_claims where task_id = $1", [task.id])).toEqual([{ source: "webhook", reason: "run_counted" }]);
   });
 
   it("refuses a completion for a done or cancelled task with 409 and records nothing", async () => {
@@ -136,18 +139,18 @@ describe("completion webhook", () => {
       const res = await send(server, body, signWebhook(body, { deliveryId: `d-${randomUUID()}` }));
       expect(res.status).toBe(409);
       expect(await error(res)).toMatchObject({ code: "conflict", message: `The task is ${status}: it takes no more completion reports from its agent.` });
-      expect(await sql(pg.db, "select 1 from usage_records where task_id = $1 union all select 1 from webhook_deliveries where task_id = $1", [task.id])).toEqual([]);
+      expect(await query(pg.db, "select 1 from usage_records where task_id = $1 union all select 1 from webhook_deliveries where task_id = $1", [task.id])).toEqual([]);
     }
   });
 
   it("is a no-op for a task that another path already completed", async () => {
     const task = await running();
-    await pg.db.rpc("complete_task", { p_task_id: task.id, p_source: "gateway", p_summary: "first", p_run_id: task.runId, p_actor: { type: "system", name: "gw" } });
+    await completeTask(pg.db, task.id, { source: "gateway", summary: "first", runId: task.runId, actor: { type: "system", name: "gw" } });
     const body = JSON.stringify({ task_id: task.id, summary: "second" });
     const res = await send(server, body, signWebhook(body));
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ changed: false, status: "testing" });
-    expect(await sql(pg.db, "select 1 from task_activities where task_id = $1 and type = 'completed'", [task.id])).toHaveLength(1);
+    expect(await query(pg.db, "select 1 from task_activities where task_id = $1 and type = 'completed'", [task.id])).toHaveLength(1);
   });
 
   it("refuses unsigned, wrongly signed, stale and future requests with 401", async () => {

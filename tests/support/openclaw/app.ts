@@ -3,7 +3,8 @@ import postgres from "postgres";
 import { expect, inject } from "vitest";
 import { openPostgres } from "#app/db/postgres.server";
 import type { SqlDatabase } from "#app/db/types";
-import { SECRETS, seedWorkspace } from "#tests/support/agent-plane";
+import { createWorkspace } from "#tests/support/fixtures";
+import { SECRETS } from "#tests/support/secrets";
 import { adminUrl, databaseUrl, dropDatabase } from "#tests/support/admin";
 import { type FormClient, setUpAdmin } from "#tests/support/http-client";
 import { type RunningServer, startServer } from "#tests/support/server";
@@ -59,7 +60,7 @@ export async function startGatewayApp(): Promise<GatewayApp> {
   const gatewayStatus = async () => ((await (await fetch(`${server.url}/api/health`)).json()) as { gateway: string }).gateway;
   await until("the gateway connection", async () => (await gatewayStatus()) === "connected");
   const admin = await setUpAdmin(server.url, server.setupUrl!);
-  const ws = await seedWorkspace(db);
+  const ws = await createWorkspace(db);
   return {
     server,
     db,
