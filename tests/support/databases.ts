@@ -8,7 +8,6 @@ import { openSupabase } from "#app/db/supabase.server";
 import type { SqlDatabase } from "#app/db/types";
 import { adminUrl, databaseUrl, dropDatabase } from "./admin";
 import { type PostgrestRpcServer, startPostgrestRpc } from "./postgrest-rpc";
-import { type RunningServer, type StartOptions, startServer } from "./server";
 
 // Fresh, migrated databases for integration tests, cloned from what
 // global-setup.ts built. Each test file gets its own, so files run in parallel.
@@ -135,33 +134,4 @@ export function useTestDatabase(kind: Transport): () => SqlDatabase {
     if (!opened) throw new Error("the test database is not open yet");
     return opened.db;
   };
-}
-
-/** The databases the built server runs on in HTTP tests. */
-export type ServerDatabase = "embedded" | "postgres";
-
-/**
- * The built server on a fresh database: the embedded one in its own data
- * directory, or a PostgreSQL test database that `stop` also drops.
- */
-export async function startServerOn(database: ServerDatabase, options: StartOptions = {}): Promise<RunningServer> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  if (database === "embedded") return startServer({ ...options, timeoutMs });
-  const pg = await createTestPostgres();
-  let server: RunningServer;
-  try {
-    server = await startServer({ ...options, timeoutMs, env: { ...options.env, DATABASE_URL: pg.url } });
-  } catch (error) {
-    await pg.drop();
-    throw error;
-  }
-  const stop = server.stop.bind(server);
-  server.stop = async (signal) => {
-    try {
-      return await stop(signal);
-    } finally {
-      await pg.drop();
-    }
-  };
-  return server;
 }

@@ -14,9 +14,19 @@ import { type RunningServer, type StartOptions, startServer } from "./server";
 export interface TestServerOptions extends Omit<StartOptions, "env"> {
   /** PostgreSQL (the default) or the embedded database in its own data directory. */
   database?: "postgres" | "embedded";
-  /** Added to SECRETS (and DATABASE_URL) in the server's environment; a function is read when the server starts. */
-  env?: Record<string, string | undefined> | (() => Record<string, string | undefined>);
+  /**
+   * Added to SECRETS (and DATABASE_URL) in the server's environment. A function
+   * runs when the server is about to start, for what the environment names that
+   * must exist first (a folder, a stand-in receiver).
+   */
+  env?: Env | (() => Env | Promise<Env>);
+  /** Runs after the server stopped and its database is gone (close what `env` opened). */
+  after?: () => unknown;
+  /** The suite provokes errors on purpose (and checks them itself): the error log lines do not fail it. */
+  allowLoggedErrors?: boolean;
 }
+
+type Env = Record<string, string | undefined>;
 
 export interface TestServer {
   readonly server: RunningServer;
@@ -31,21 +41,25 @@ export interface TestServer {
 }
 
 export function useTestServer(options: TestServerOptions = {}): TestServer {
-  const { database = "postgres", env, ...start } = options;
+  const { database = "postgres", env, after, allowLoggedErrors = false, timeoutMs = 60_000, ...start } = options;
   let pg: TestPostgres | undefined;
   let server: RunningServer | undefined;
 
   beforeAll(async () => {
     if (database === "postgres") pg = await createTestPostgres();
-    const extra = typeof env === "function" ? env() : env;
-    server = await startServer({ ...start, env: { ...SECRETS, ...(pg ? { DATABASE_URL: pg.url } : {}), ...extra } });
-  });
+    const extra = typeof env === "function" ? await env() : env;
+    server = await startServer({ ...start, timeoutMs, env: { ...SECRETS, ...(pg ? { DATABASE_URL: pg.url } : {}), ...extra } });
+  }, timeoutMs * 2);
 
   afterAll(async () => {
     const errors = server?.errors() ?? [];
-    await server?.stop();
-    await pg?.drop();
-    expect(errors).toEqual([]);
+    try {
+      await server?.stop();
+      await pg?.drop();
+    } finally {
+      await after?.();
+    }
+    if (!allowLoggedErrors) expect(errors).toEqual([]);
   });
 
   const started = () => {

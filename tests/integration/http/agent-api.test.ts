@@ -1,22 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAgentWithToken, createRunningTask, createTask, createWorkspace, moveRunningTask, query, SYSTEM, taskRow } from "#tests/support/fixtures";
 import { SECRETS } from "#tests/support/secrets";
-import { type RunningServer, startServer } from "#tests/support/server";
 import { sha256Hex } from "#app/services/auth/crypto.server";
 import { rotateAgentToken } from "#app/db/agents.server";
 import { recordUsage } from "#app/db/costs.server";
 import { issueTaskToken } from "#app/db/dispatch.server";
 import { requestDoneApproval } from "#app/db/governance.server";
+import { useTestServer } from "#tests/support/test-server";
 
 // The agent API over HTTP on PostgreSQL: bearer tokens, isolation between
 // agents, every endpoint's happy path and its refusals (never a 500).
 describe("agent API", () => {
-  let pg: TestPostgres;
-  let server: RunningServer;
+  const app = useTestServer({ env: { UPLOAD_MAX_BYTES: "4096", PUBLIC_URL: "http://mc.example.test" } });
   let ws: { id: string };
   let alice: { id: string; token: string };
   let bob: { id: string; token: string };
@@ -24,27 +22,18 @@ describe("agent API", () => {
   let bobTask: { id: string };
 
   const call = (path: string, token: string | null, init: RequestInit = {}) =>
-    fetch(`${server.url}${path}`, {
+    fetch(`${app.url}${path}`, {
       ...init,
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(typeof init.body === "string" ? { "content-type": "application/json" } : {}), ...init.headers },
     });
   const post = (path: string, token: string, body: unknown, method = "POST") => call(path, token, { method, body: JSON.stringify(body) });
 
   beforeAll(async () => {
-    pg = await createTestPostgres();
-    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS, UPLOAD_MAX_BYTES: "4096", PUBLIC_URL: "http://mc.example.test" } });
-    ws = await createWorkspace(pg.db);
-    alice = await createAgentWithToken(pg.db, ws.id, { name: "Alice" });
-    bob = await createAgentWithToken(pg.db, ws.id, { name: "Bob" });
-    aliceTask = await createRunningTask(pg.db, ws.id, alice.id, { title: "Alice's work" });
-    bobTask = await createTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: bob.id, title: "Bob's work" });
-  });
-
-  afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    await pg?.drop();
-    expect(errors).toEqual([]);
+    ws = await createWorkspace(app.db);
+    alice = await createAgentWithToken(app.db, ws.id, { name: "Alice" });
+    bob = await createAgentWithToken(app.db, ws.id, { name: "Bob" });
+    aliceTask = await createRunningTask(app.db, ws.id, alice.id, { title: "Alice's work" });
+    bobTask = await createTask(app.db, ws.id, { status: "assigned", assigned_agent_id: bob.id, title: "Bob's work" });
   });
 
   it("refuses missing, malformed and unknown tokens with 401 in the error shape", async () => {
@@ -73,15 +62,15 @@ describe("agent API", () => {
   });
 
   it("keeps agents out of each other's tasks (404, nothing written)", async () => {
-    const before = await query(pg.db, "select count(*)::int as n from task_activities where task_id = $1", [bobTask.id]);
+    const before = await query(app.db, "select count(*)::int as n from task_activities where task_id = $1", [bobTask.id]);
     expect((await call(`/api/agent/tasks/${bobTask.id}`, alice.token)).status).toBe(404);
     expect((await post(`/api/agent/tasks/${bobTask.id}/activities`, alice.token, { message: "sneaky" })).status).toBe(404);
     expect((await post(`/api/agent/tasks/${bobTask.id}/deliverables`, alice.token, { type: "url", title: "x", url: "https://example.com" })).status).toBe(404);
     expect((await post(`/api/agent/tasks/${bobTask.id}/usage`, alice.token, { model: "m", input_tokens: 1, output_tokens: 1 })).status).toBe(404);
     expect((await post(`/api/agent/tasks/${bobTask.id}`, alice.token, { status: "in_progress" }, "PATCH")).status).toBe(404);
     expect((await post("/api/agent/approvals", alice.token, { task_id: bobTask.id, action: "deploy" })).status).toBe(404);
-    expect(await query(pg.db, "select count(*)::int as n from task_activities where task_id = $1", [bobTask.id])).toEqual(before);
-    expect((await taskRow(pg.db, bobTask.id)).status).toBe("assigned");
+    expect(await query(app.db, "select count(*)::int as n from task_activities where task_id = $1", [bobTask.id])).toEqual(before);
+    expect((await taskRow(app.db, bobTask.id)).status).toBe("assigned");
   });
 
   it("answers 404 for a malformed task id and 405 for a wrong method", async () => {
@@ -93,14 +82,14 @@ describe("agent API", () => {
   });
 
   it("records activities, which also clear a stall", async () => {
-    await query(pg.db, "update tasks set alert_reason = 'stalled', stall_flagged_at = now() where id = $1", [aliceTask.id]);
+    await query(app.db, "update tasks set alert_reason = 'stalled', stall_flagged_at = now() where id = $1", [aliceTask.id]);
     const res = await post(`/api/agent/tasks/${aliceTask.id}/activities`, alice.token, { type: "progress", message: "Halfway there", metadata: { pct: 50 } });
     expect(res.status).toBe(201);
-    const row = await taskRow(pg.db, aliceTask.id);
+    const row = await taskRow(app.db, aliceTask.id);
     expect(row.alert_reason).toBeNull();
     expect(row.stall_flagged_at).toBeNull();
     const [activity] = await query<{ actor_name: string; actor_type: string; metadata: unknown }>(
-      pg.db,
+      app.db,
       "select actor_name, actor_type, metadata from task_activities where task_id = $1 and message = 'Halfway there'",
       [aliceTask.id],
     );
@@ -109,37 +98,37 @@ describe("agent API", () => {
 
   // The activity write checks its token in the same SQL call, on every call.
   it("refuses an activity from a token rotated away, even one this server has seen, and holds a task token to its task", async () => {
-    const carol = await createAgentWithToken(pg.db, ws.id, { name: "Carol" });
-    const carolTask = await createRunningTask(pg.db, ws.id, carol.id);
-    const otherTask = await createRunningTask(pg.db, ws.id, carol.id);
+    const carol = await createAgentWithToken(app.db, ws.id, { name: "Carol" });
+    const carolTask = await createRunningTask(app.db, ws.id, carol.id);
+    const otherTask = await createRunningTask(app.db, ws.id, carol.id);
     const report = (token: string, taskId = carolTask.id) => post(`/api/agent/tasks/${taskId}/activities`, token, { message: "still going" });
     expect((await report(carol.token)).status).toBe(201);
     const scoped = `mct_${randomUUID().replaceAll("-", "")}${randomUUID().replaceAll("-", "")}`;
-    await issueTaskToken(pg.db, { tokenHash: sha256Hex(scoped), taskId: carolTask.id, agentId: carol.id, ttlSeconds: 600 });
+    await issueTaskToken(app.db, { tokenHash: sha256Hex(scoped), taskId: carolTask.id, agentId: carol.id, ttlSeconds: 600 });
     expect((await report(scoped)).status).toBe(201);
     expect((await report(scoped, otherTask.id)).status).toBe(404);
-    await rotateAgentToken(pg.db, carol.id, { hash: sha256Hex(`mca_${randomUUID()}${randomUUID()}`), hint: "mca_new" }, SYSTEM);
+    await rotateAgentToken(app.db, carol.id, { hash: sha256Hex(`mca_${randomUUID()}${randomUUID()}`), hint: "mca_new" }, SYSTEM);
     const refused = await report(carol.token);
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
-    expect(await query(pg.db, "select count(*)::int as n from task_activities where task_id = $1 and message = 'still going'", [carolTask.id])).toEqual([{ n: 2 }]);
+    expect(await query(app.db, "select count(*)::int as n from task_activities where task_id = $1 and message = 'still going'", [carolTask.id])).toEqual([{ n: 2 }]);
   });
 
   it("marks the task alive at most once a second, but always clears a stall", async () => {
-    await query(pg.db, "update tasks set last_activity_at = now() + interval '1 hour', alert_reason = null, stall_flagged_at = null where id = $1", [aliceTask.id]);
-    const ahead = (await taskRow(pg.db, aliceTask.id)).last_activity_at;
+    await query(app.db, "update tasks set last_activity_at = now() + interval '1 hour', alert_reason = null, stall_flagged_at = null where id = $1", [aliceTask.id]);
+    const ahead = (await taskRow(app.db, aliceTask.id)).last_activity_at;
     expect((await post(`/api/agent/tasks/${aliceTask.id}/activities`, alice.token, { message: "tick" })).status).toBe(201);
-    expect((await taskRow(pg.db, aliceTask.id)).last_activity_at).toEqual(ahead);
-    await query(pg.db, "update tasks set alert_reason = 'stalled', stall_flagged_at = now() where id = $1", [aliceTask.id]);
+    expect((await taskRow(app.db, aliceTask.id)).last_activity_at).toEqual(ahead);
+    await query(app.db, "update tasks set alert_reason = 'stalled', stall_flagged_at = now() where id = $1", [aliceTask.id]);
     expect((await post(`/api/agent/tasks/${aliceTask.id}/activities`, alice.token, { message: "tock" })).status).toBe(201);
-    const row = await taskRow(pg.db, aliceTask.id);
+    const row = await taskRow(app.db, aliceTask.id);
     expect(row.stall_flagged_at).toBeNull();
     expect(new Date(row.last_activity_at as string).getTime()).toBeLessThan(new Date(ahead as string).getTime());
   });
 
   it("rejects bad bodies with 4xx and writes nothing", async () => {
     const url = `/api/agent/tasks/${aliceTask.id}/activities`;
-    const count = async () => (await query<{ n: number }>(pg.db, "select count(*)::int as n from task_activities where task_id = $1", [aliceTask.id]))[0]!.n;
+    const count = async () => (await query<{ n: number }>(app.db, "select count(*)::int as n from task_activities where task_id = $1", [aliceTask.id]))[0]!.n;
     const before = await count();
     const cases: Array<[RequestInit, number]> = [
       [{ method: "POST", body: "{not json", headers: { "content-type": "application/json" } }, 400],
@@ -171,7 +160,7 @@ describe("agent API", () => {
   it("adds deliverables and emits an event", async () => {
     const res = await post(`/api/agent/tasks/${aliceTask.id}/deliverables`, alice.token, { type: "url", title: "Report", url: "https://example.com/report" });
     expect(res.status).toBe(201);
-    const [event] = await query<{ type: string }>(pg.db, "select type from events where task_id = $1 order by seq desc limit 1", [aliceTask.id]);
+    const [event] = await query<{ type: string }>(app.db, "select type from events where task_id = $1 order by seq desc limit 1", [aliceTask.id]);
     expect(event!.type).toBe("deliverable.created");
   });
 
@@ -181,7 +170,7 @@ describe("agent API", () => {
     const again = await post(`/api/agent/tasks/${aliceTask.id}/usage`, alice.token, usage);
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ recorded: false, duplicate: true });
-    const row = await taskRow(pg.db, aliceTask.id);
+    const row = await taskRow(app.db, aliceTask.id);
     expect(Number(row.token_usage)).toBe(1600);
     expect(Number(row.estimated_cost)).toBeCloseTo(0.0125, 6);
     expect((await post(`/api/agent/tasks/${aliceTask.id}/usage`, alice.token, { ...usage, input_tokens: -1 })).status).toBe(400);
@@ -191,14 +180,14 @@ describe("agent API", () => {
     const report = { model: "stub-model", input_tokens: 100, output_tokens: 50, cost_usd: 0 };
     const measured = { model: "stub-model", input_tokens: 100, output_tokens: 50, cost_usd: 0.45 };
     const gateway = (task: { id: string; runId: string }) =>
-      recordUsage(pg.db, task.id, { source: "gateway", dedupeKey: task.runId, runId: task.runId, usage: measured });
+      recordUsage(app.db, task.id, { source: "gateway", dedupeKey: task.runId, runId: task.runId, usage: measured });
     const totals = async (id: string) => {
-      const row = await taskRow(pg.db, id);
+      const row = await taskRow(app.db, id);
       return { tokens: Number(row.token_usage), cost: Number(row.estimated_cost) };
     };
 
     // The gateway first: the agent's report is kept, not added (150 tokens, not 300).
-    const measuredFirst = await createRunningTask(pg.db, ws.id, alice.id);
+    const measuredFirst = await createRunningTask(app.db, ws.id, alice.id);
     await gateway(measuredFirst);
     const late = await post(`/api/agent/tasks/${measuredFirst.id}/usage`, alice.token, report);
     expect(late.status).toBe(201);
@@ -206,7 +195,7 @@ describe("agent API", () => {
     expect(await totals(measuredFirst.id)).toEqual({ tokens: 150, cost: 0.45 });
 
     // The agent first, claiming nothing: the gateway's figure still lands, in its place.
-    const claimedFirst = await createRunningTask(pg.db, ws.id, alice.id);
+    const claimedFirst = await createRunningTask(app.db, ws.id, alice.id);
     const early = await post(`/api/agent/tasks/${claimedFirst.id}/usage`, alice.token, report);
     expect(early.status).toBe(201);
     expect(await early.json()).toMatchObject({ recorded: true, counted: true, cost_usd: 0 });
@@ -214,26 +203,26 @@ describe("agent API", () => {
     expect(await totals(claimedFirst.id)).toEqual({ tokens: 150, cost: 0.45 });
 
     for (const task of [measuredFirst, claimedFirst]) {
-      expect(await query(pg.db, "select source from usage_records where task_id = $1", [task.id])).toEqual([{ source: "gateway" }]);
-      expect(await query(pg.db, "select source from usage_claims where task_id = $1", [task.id])).toEqual([{ source: "agent_api" }]);
+      expect(await query(app.db, "select source from usage_records where task_id = $1", [task.id])).toEqual([{ source: "gateway" }]);
+      expect(await query(app.db, "select source from usage_claims where task_id = $1", [task.id])).toEqual([{ source: "agent_api" }]);
     }
   });
 
   it("refuses every agent write to a done or cancelled task with 409 and writes nothing", async () => {
-    const dave = await createAgentWithToken(pg.db, ws.id, { name: "Dave" });
+    const dave = await createAgentWithToken(app.db, ws.id, { name: "Dave" });
     const form = () => {
       const body = new FormData();
       body.set("file", new Blob(["late"]), "late.txt");
       return body;
     };
     for (const status of ["done", "cancelled"] as const) {
-      const task = await createRunningTask(pg.db, ws.id, dave.id);
+      const task = await createRunningTask(app.db, ws.id, dave.id);
       const scoped = `mct_${randomUUID().replaceAll("-", "")}${randomUUID().replaceAll("-", "")}`;
-      await issueTaskToken(pg.db, { tokenHash: sha256Hex(scoped), taskId: task.id, agentId: dave.id, ttlSeconds: 600 });
-      await moveRunningTask(pg.db, task.id, status);
+      await issueTaskToken(app.db, { tokenHash: sha256Hex(scoped), taskId: task.id, agentId: dave.id, ttlSeconds: 600 });
+      await moveRunningTask(app.db, task.id, status);
       const count = () =>
         query<{ n: number }>(
-          pg.db,
+          app.db,
           `select (select count(*) from task_activities where task_id = $1) + (select count(*) from task_deliverables where task_id = $1)
                 + (select count(*) from usage_records where task_id = $1) + (select count(*) from usage_claims where task_id = $1) as n`,
           [task.id],
@@ -258,16 +247,16 @@ describe("agent API", () => {
         });
       }
       expect(await count()).toEqual(before);
-      expect((await taskRow(pg.db, task.id)).status).toBe(status);
-      const dir = path.join(server.dataDir, "files", task.id);
+      expect((await taskRow(app.db, task.id)).status).toBe(status);
+      const dir = path.join(app.server.dataDir, "files", task.id);
       expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([]);
     }
   });
 
   it("freezes deliverables and files from review on, takes progress and usage still, and opens them again on rework", async () => {
-    const erin = await createAgentWithToken(pg.db, ws.id, { name: "Erin" });
-    const [gated] = await query<{ id: string }>(pg.db, "select id from task_types where key = 'code_change'");
-    const task = await createRunningTask(pg.db, ws.id, erin.id, { task_type_id: gated!.id });
+    const erin = await createAgentWithToken(app.db, ws.id, { name: "Erin" });
+    const [gated] = await query<{ id: string }>(app.db, "select id from task_types where key = 'code_change'");
+    const task = await createRunningTask(app.db, ws.id, erin.id, { task_type_id: gated!.id });
     const base = `/api/agent/tasks/${task.id}`;
     const deliverable = (title: string) => post(`${base}/deliverables`, erin.token, { type: "url", title, url: "https://example.com/r" });
     const upload = () => {
@@ -276,20 +265,20 @@ describe("agent API", () => {
       return call(`${base}/files`, erin.token, { method: "POST", body });
     };
     expect((await deliverable("The report")).status).toBe(201);
-    await moveRunningTask(pg.db, task.id, "review");
+    await moveRunningTask(app.db, task.id, "review");
     // Asked for approval to be done: what the approver sees must be what ships.
-    const approval = await requestDoneApproval(pg.db, task.id, null, 600);
+    const approval = await requestDoneApproval(app.db, task.id, null, 600);
     expect(approval.status).toBe("pending");
     for (const res of [await deliverable("A better report"), await upload()]) {
       expect(res.status).toBe(409);
       expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^The task is in review: its deliverables are what the reviewer sees/);
     }
-    expect(await query(pg.db, "select title from task_deliverables where task_id = $1", [task.id])).toEqual([{ title: "The report" }]);
-    expect(existsSync(path.join(server.dataDir, "files", task.id, "report.md"))).toBe(false);
+    expect(await query(app.db, "select title from task_deliverables where task_id = $1", [task.id])).toEqual([{ title: "The report" }]);
+    expect(existsSync(path.join(app.server.dataDir, "files", task.id, "report.md"))).toBe(false);
     expect((await post(`${base}/activities`, erin.token, { message: "Answering review comments" })).status).toBe(201);
     expect((await post(`${base}/usage`, erin.token, { model: "m", input_tokens: 5, output_tokens: 5 })).status).toBe(201);
     // An operator sends it back: the agent may change its deliverables again.
-    await query(pg.db, "update tasks set status = 'assigned' where id = $1", [task.id]);
+    await query(app.db, "update tasks set status = 'assigned' where id = $1", [task.id]);
     expect((await deliverable("A better report")).status).toBe(201);
     expect((await upload()).status).toBe(201);
   });
@@ -306,7 +295,7 @@ describe("agent API", () => {
     expect(await done.json()).toMatchObject({ changed: true, status: "testing" });
     const twice = await post(`/api/agent/tasks/${aliceTask.id}`, alice.token, { status: "review", summary: "All done" }, "PATCH");
     expect(await twice.json()).toMatchObject({ changed: false, status: "testing" });
-    expect((await taskRow(pg.db, aliceTask.id)).status).toBe("testing");
+    expect((await taskRow(app.db, aliceTask.id)).status).toBe("testing");
   });
 
   it("stores approval requests bound to a digest of the exact action", async () => {

@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAgentWithToken, createTask, createWorkspace, query } from "#tests/support/fixtures";
-import { SECRETS } from "#tests/support/secrets";
-import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
-import { type RunningServer, startServer } from "#tests/support/server";
+import { FormClient, TEST_ADMIN } from "#tests/support/http-client";
+import { useTestServer } from "#tests/support/test-server";
 
 // Approvals end to end over HTTP: an agent asks, only an approver decides
 // (with the digest they saw), the first decision wins, the agent's poll sees
 // the result, and the board's "Needs you" lane shows what waits.
 describe("approvals", () => {
-  let pg: TestPostgres;
-  let server: RunningServer;
+  const app = useTestServer();
   let admin: FormClient;
   let operatorClient: FormClient;
   let ws: { id: string; slug: string };
@@ -18,7 +15,7 @@ describe("approvals", () => {
   let taskId: string;
 
   const ask = async (args: Record<string, unknown> = { env: "prod" }, on = { task: "", action: "deploy" }) => {
-    const res = await fetch(`${server.url}/api/agent/approvals`, {
+    const res = await fetch(`${app.url}/api/agent/approvals`, {
       method: "POST",
       headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
       body: JSON.stringify({ task_id: on.task || taskId, action: on.action, args, target: "web-1", reason: "ship" }),
@@ -27,7 +24,7 @@ describe("approvals", () => {
     return (await res.json()) as { id: string; digest: string; status: string };
   };
   const poll = async (id: string) =>
-    (await (await fetch(`${server.url}/api/agent/approvals/${id}`, { headers: { authorization: `Bearer ${agent.token}` } })).json()) as {
+    (await (await fetch(`${app.url}/api/agent/approvals/${id}`, { headers: { authorization: `Bearer ${agent.token}` } })).json()) as {
       status: string;
       by: string | null;
       comment: string | null;
@@ -37,28 +34,19 @@ describe("approvals", () => {
     return client.post("/approvals", { intent, approval_id: id, digest, comment });
   };
   const login = async (email: string) => {
-    const client = new FormClient(server.url);
+    const client = new FormClient(app.url);
     await client.get("/login");
     expect((await client.post("/login", { email, password: TEST_ADMIN.password, redirectTo: "/" })).status).toBe(302);
     return client;
   };
 
   beforeAll(async () => {
-    pg = await createTestPostgres();
-    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } });
-    admin = await setUpAdmin(server.url, server.setupUrl!);
-    await query(pg.db, "insert into users (email, name, role, password_hash) select 'op@example.test', 'Op', 'operator', password_hash from users where role = 'admin'");
+    admin = await app.setUpAdmin();
+    await query(app.db, "insert into users (email, name, role, password_hash) select 'op@example.test', 'Op', 'operator', password_hash from users where role = 'admin'");
     operatorClient = await login("op@example.test");
-    ws = await createWorkspace(pg.db);
-    agent = await createAgentWithToken(pg.db, ws.id, { name: "Asker" });
-    taskId = (await createTask(pg.db, ws.id, { title: "Needs a yes", status: "assigned", assigned_agent_id: agent.id })).id;
-  });
-
-  afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    await pg?.drop();
-    expect(errors).toEqual([]);
+    ws = await createWorkspace(app.db);
+    agent = await createAgentWithToken(app.db, ws.id, { name: "Asker" });
+    taskId = (await createTask(app.db, ws.id, { title: "Needs a yes", status: "assigned", assigned_agent_id: agent.id })).id;
   });
 
   it("shows a pending request in the inbox, the nav count and the Needs-you lane", async () => {
@@ -86,7 +74,7 @@ describe("approvals", () => {
     const res = await decide(admin, "approve", a.id, a.digest, "go ahead");
     expect(res.status).toBe(302);
     expect(await poll(a.id)).toMatchObject({ status: "approved", by: "operator", comment: "go ahead" });
-    const [activity] = await query<{ message: string }>(pg.db, "select message from task_activities where task_id = $1 and type = 'approval_approved'", [taskId]);
+    const [activity] = await query<{ message: string }>(app.db, "select message from task_activities where task_id = $1 and type = 'approval_approved'", [taskId]);
     expect(activity!.message).toBe("Approved deploy: go ahead");
   });
 
@@ -111,7 +99,7 @@ describe("approvals", () => {
     expect([r1.status, r2.status].sort()).toEqual([302, 409]);
     const final = await poll(a.id);
     expect(["approved", "denied"]).toContain(final.status);
-    expect(await query(pg.db, "select 1 from task_activities where metadata->>'approval_id' = $1 and type in ('approval_approved', 'approval_denied')", [a.id])).toHaveLength(1);
+    expect(await query(app.db, "select 1 from task_activities where metadata->>'approval_id' = $1 and type in ('approval_approved', 'approval_denied')", [a.id])).toHaveLength(1);
   });
 
   it("denies, and refuses deciding again or deciding an expired request", async () => {
@@ -120,7 +108,7 @@ describe("approvals", () => {
     expect((await poll(a.id)).status).toBe("denied");
     expect((await decide(admin, "approve", a.id, a.digest)).status).toBe(409);
     const b = await ask({ env: "late" });
-    await query(pg.db, "update approvals set expires_at = now() - interval '1 second' where id = $1", [b.id]);
+    await query(app.db, "update approvals set expires_at = now() - interval '1 second' where id = $1", [b.id]);
     expect((await poll(b.id)).status).toBe("expired");
     const late = await decide(admin, "approve", b.id, b.digest);
     expect(late.status).toBe(409);
@@ -129,8 +117,8 @@ describe("approvals", () => {
 
   it("never lets someone decide their own request", async () => {
     const a = await ask({ env: "self" });
-    const [me] = await query<{ id: string }>(pg.db, "select id from users where email = $1", [TEST_ADMIN.email]);
-    await query(pg.db, "update approvals set requested_by_user_id = $1 where id = $2", [me!.id, a.id]);
+    const [me] = await query<{ id: string }>(app.db, "select id from users where email = $1", [TEST_ADMIN.email]);
+    await query(app.db, "update approvals set requested_by_user_id = $1 where id = $2", [me!.id, a.id]);
     const res = await decide(admin, "approve", a.id, a.digest);
     expect(res.status).toBe(403);
     expect(await res.text()).toContain("your own request");
@@ -147,8 +135,8 @@ describe("approvals", () => {
 
   it("shows the risk of each request, and offers a standing grant only for low-risk work", async () => {
     const a = await ask({ env: "risk" });
-    const risky = (await createTask(pg.db, ws.id, { title: "Risky", status: "assigned", assigned_agent_id: agent.id })).id;
-    await query(pg.db, "update tasks set task_type_id = (select id from task_types where key = 'code_change') where id = $1", [risky]);
+    const risky = (await createTask(app.db, ws.id, { title: "Risky", status: "assigned", assigned_agent_id: agent.id })).id;
+    await query(app.db, "update tasks set task_type_id = (select id from task_types where key = 'code_change') where id = $1", [risky]);
     const b = await ask({ env: "risk" }, { task: risky, action: "deploy" });
     await admin.get("/approvals");
     const card = (id: string) => admin.lastHtml.split(`data-approval-id="${id}"`)[1]!.split("</li>")[0]!;
@@ -165,8 +153,8 @@ describe("approvals", () => {
   });
 
   it("approve & allow: the same action on the same task then runs without asking, until revoked", async () => {
-    const granted = (await createTask(pg.db, ws.id, { title: "Granted", status: "assigned", assigned_agent_id: agent.id })).id;
-    const other = (await createTask(pg.db, ws.id, { title: "Not granted", status: "assigned", assigned_agent_id: agent.id })).id;
+    const granted = (await createTask(app.db, ws.id, { title: "Granted", status: "assigned", assigned_agent_id: agent.id })).id;
+    const other = (await createTask(app.db, ws.id, { title: "Not granted", status: "assigned", assigned_agent_id: agent.id })).id;
     const first = await ask({ file: "a.md" }, { task: granted, action: "publish_note" });
     expect((await decide(admin, "approve_grant", first.id, first.digest, "fine")).status).toBe(302);
     expect((await poll(first.id)).status).toBe("approved");
@@ -179,8 +167,8 @@ describe("approvals", () => {
     expect((await ask({ file: "b.md" }, { task: granted, action: "delete_note" })).status).toBe("pending");
     expect((await ask({ file: "b.md" }, { task: other, action: "publish_note" })).status).toBe("pending");
 
-    const [grant] = await query<{ id: string }>(pg.db, "select id from standing_grants where task_id = $1 and revoked_at is null", [granted]);
-    expect(await query(pg.db, "select 1 from audit_log where kind = 'grant.created' and subject->>'grant_id' = $1", [grant!.id])).toHaveLength(1);
+    const [grant] = await query<{ id: string }>(app.db, "select id from standing_grants where task_id = $1 and revoked_at is null", [granted]);
+    expect(await query(app.db, "select 1 from audit_log where kind = 'grant.created' and subject->>'grant_id' = $1", [grant!.id])).toHaveLength(1);
 
     // The task page lists it; an operator cannot revoke, an approver can.
     const page = `/w/${ws.slug}/tasks/${granted}`;
@@ -191,7 +179,7 @@ describe("approvals", () => {
     expect((await operatorClient.post(page, { intent: "revoke-grant", grant_id: grant!.id })).status).toBe(403);
     await admin.get(page);
     expect((await admin.post(page, { intent: "revoke-grant", grant_id: grant!.id })).status).toBe(302);
-    expect(await query(pg.db, "select 1 from audit_log where kind = 'grant.revoked' and subject->>'grant_id' = $1", [grant!.id])).toHaveLength(1);
+    expect(await query(app.db, "select 1 from audit_log where kind = 'grant.revoked' and subject->>'grant_id' = $1", [grant!.id])).toHaveLength(1);
     expect((await ask({ file: "c.md" }, { task: granted, action: "publish_note" })).status).toBe("pending");
     await admin.get(page);
     expect((await admin.post(page, { intent: "revoke-grant", grant_id: grant!.id })).status).toBe(404);
@@ -199,7 +187,7 @@ describe("approvals", () => {
 
   it("refuses an approval that claims a standing grant nobody gave", async () => {
     await expect(
-      query(pg.db, `insert into approvals (task_id, action, args, target, reason, digest, expires_at, mode, status, decided_by_policy, decided_at)
+      query(app.db, `insert into approvals (task_id, action, args, target, reason, digest, expires_at, mode, status, decided_by_policy, decided_at)
                   values ($1, 'sneaky', '{}', '', '', repeat('a', 64), now() + interval '1 hour', 'policy', 'approved', 'standing_grant', now())`, [taskId]),
     ).rejects.toThrow(/No standing grant/);
   });

@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAgentWithToken, createTask, createWorkspace, query } from "#tests/support/fixtures";
 import { SECRETS } from "#tests/support/secrets";
-import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
-import { REPO_ROOT, type RunningServer, startServer } from "#tests/support/server";
+import { FormClient, TEST_ADMIN } from "#tests/support/http-client";
+import { REPO_ROOT } from "#tests/support/server";
 import { verifyAuditLog } from "#app/db/audit.server";
+import { useTestServer } from "#tests/support/test-server";
 
 interface AuditRow {
   seq: number;
@@ -21,45 +21,35 @@ interface AuditRow {
 // the admin page verifies the chain, the export is JSON Lines with hashes,
 // and `npm run audit:verify` exits non-zero once a row was tampered with.
 describe("audit log pages and tools", () => {
-  let pg: TestPostgres;
-  let server: RunningServer;
+  const app = useTestServer();
   let admin: FormClient;
   let ws: { id: string; slug: string };
 
   const verifyScript = () =>
     spawnSync(process.execPath, [path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs"), "scripts/audit-verify.ts"], {
       cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH, DATABASE_URL: pg.url, LOG_LEVEL: "silent", ...SECRETS },
+      env: { PATH: process.env.PATH, DATABASE_URL: app.pg.url, LOG_LEVEL: "silent", ...SECRETS },
       encoding: "utf8",
       timeout: 60_000,
     });
-  const rowCount = async () => (await query<{ n: number }>(pg.db, "select count(*)::int as n from audit_log"))[0]!.n;
-  const rowsAfter = (seq: number) => query<AuditRow>(pg.db, "select seq::int as seq, kind, actor, subject, data from audit_log where seq > $1 order by seq", [seq]);
-  const lastSeq = async () => (await query<{ n: number }>(pg.db, "select coalesce(max(seq), 0)::int as n from audit_log"))[0]!.n;
+  const rowCount = async () => (await query<{ n: number }>(app.db, "select count(*)::int as n from audit_log"))[0]!.n;
+  const rowsAfter = (seq: number) => query<AuditRow>(app.db, "select seq::int as seq, kind, actor, subject, data from audit_log where seq > $1 order by seq", [seq]);
+  const lastSeq = async () => (await query<{ n: number }>(app.db, "select coalesce(max(seq), 0)::int as n from audit_log"))[0]!.n;
   const login = async (email: string, password: string) => {
-    const client = new FormClient(server.url);
+    const client = new FormClient(app.url);
     await client.get("/login");
     const res = await client.post("/login", { email, password, redirectTo: "/" });
     return { client, status: res.status };
   };
 
   beforeAll(async () => {
-    pg = await createTestPostgres();
-    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } });
-    admin = await setUpAdmin(server.url, server.setupUrl!);
-    ws = await createWorkspace(pg.db);
-    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Logged" });
-    const task = await createTask(pg.db, ws.id, { title: "Audited task" });
+    admin = await app.setUpAdmin();
+    ws = await createWorkspace(app.db);
+    const agent = await createAgentWithToken(app.db, ws.id, { name: "Logged" });
+    const task = await createTask(app.db, ws.id, { title: "Audited task" });
     await admin.get(`/w/${ws.slug}`);
     expect((await admin.post(`/w/${ws.slug}?index`, { intent: "move", taskId: task.id, status: "planning" })).status).toBe(302);
-    await query(pg.db, "update agents set autonomy_level = 'hotl' where id = $1", [agent.id]);
-  });
-
-  afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    await pg?.drop();
-    expect(errors).toEqual([]);
+    await query(app.db, "update agents set autonomy_level = 'hotl' where id = $1", [agent.id]);
   });
 
   it("shows the verified chain to admins only", async () => {
@@ -77,7 +67,7 @@ describe("audit log pages and tools", () => {
 
   it("audits every security-relevant action done through the pages, naming the person who did it", async () => {
     const start = await lastSeq();
-    const [me] = await query<{ id: string }>(pg.db, "select id from users where email = $1", [TEST_ADMIN.email]);
+    const [me] = await query<{ id: string }>(app.db, "select id from users where email = $1", [TEST_ADMIN.email]);
     const byAdmin = { type: "user", id: me!.id, name: TEST_ADMIN.name, email: TEST_ADMIN.email };
     const firstPassword = "olive's first long password";
     const secondPassword = "olive's second long password";
@@ -85,7 +75,7 @@ describe("audit log pages and tools", () => {
     // Users: created, promoted, password reset, signed out everywhere, disabled, enabled.
     await admin.get("/admin/users");
     expect((await admin.post("/admin/users", { intent: "create", name: "Olive Operator", email: "olive@example.test", role: "operator", password: firstPassword })).status).toBe(302);
-    const [olive] = await query<{ id: string }>(pg.db, "select id from users where email = 'olive@example.test'");
+    const [olive] = await query<{ id: string }>(app.db, "select id from users where email = 'olive@example.test'");
     const byOlive = { type: "user", id: olive!.id, name: "Olive Operator", email: "olive@example.test" };
     await admin.get("/admin/users");
     expect((await admin.post("/admin/users", { intent: "role", user_id: olive!.id, role: "approver" })).status).toBe(302);
@@ -111,7 +101,7 @@ describe("audit log pages and tools", () => {
     // Agents: created with a token, token rotated, deleted.
     await admin.get(`/w/${ws.slug}/agents`);
     expect((await admin.post(`/w/${ws.slug}/agents`, { intent: "create", name: "Short-lived" })).status).toBe(201);
-    const [agent] = await query<{ id: string }>(pg.db, "select id from agents where name = 'Short-lived'");
+    const [agent] = await query<{ id: string }>(app.db, "select id from agents where name = 'Short-lived'");
     const agentPage = `/w/${ws.slug}/agents/${agent!.id}`;
     await admin.get(agentPage);
     expect((await admin.post(agentPage, { intent: "rotate-token" })).status).toBe(200);
@@ -119,12 +109,12 @@ describe("audit log pages and tools", () => {
     expect((await admin.post(agentPage, { intent: "delete" })).status).toBe(302);
 
     // A task and a workspace deleted.
-    const doomed = await createTask(pg.db, ws.id, { title: "Doomed task" });
+    const doomed = await createTask(app.db, ws.id, { title: "Doomed task" });
     await admin.get(`/w/${ws.slug}/tasks/${doomed.id}`);
     expect((await admin.post(`/w/${ws.slug}/tasks/${doomed.id}`, { intent: "delete" })).status).toBe(302);
     await admin.get("/");
     expect((await admin.post("/?index", { name: "Scratch space", icon: "", slug: "scratch-space" })).status).toBe(302);
-    const [scratch] = await query<{ id: string }>(pg.db, "select id from workspaces where slug = 'scratch-space'");
+    const [scratch] = await query<{ id: string }>(app.db, "select id from workspaces where slug = 'scratch-space'");
     await admin.get("/w/scratch-space/settings");
     expect((await admin.post("/w/scratch-space/settings", { intent: "delete" })).status).toBe(302);
 
@@ -159,13 +149,13 @@ describe("audit log pages and tools", () => {
     expect(admin.lastHtml).toContain(">Olive Operator<");
     expect(admin.lastHtml).toContain(`>${TEST_ADMIN.name}<`);
     expect(admin.lastHtml).toContain(`Chain intact: ${await rowCount()} entries`);
-    expect(await verifyAuditLog(pg.db)).toMatchObject({ ok: true, rows: await rowCount() });
+    expect(await verifyAuditLog(app.db)).toMatchObject({ ok: true, rows: await rowCount() });
   });
 
   it("shows who decided an approval by name, on the approvals page and in the log", async () => {
-    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Asker" });
-    const task = await createTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id });
-    const res = await fetch(`${server.url}/api/agent/approvals`, {
+    const agent = await createAgentWithToken(app.db, ws.id, { name: "Asker" });
+    const task = await createTask(app.db, ws.id, { status: "assigned", assigned_agent_id: agent.id });
+    const res = await fetch(`${app.url}/api/agent/approvals`, {
       method: "POST",
       headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
       body: JSON.stringify({ task_id: task.id, action: "send_report", args: { to: "team" }, target: "mail", reason: "weekly" }),
@@ -178,10 +168,10 @@ describe("audit log pages and tools", () => {
     const item = admin.lastHtml.slice(admin.lastHtml.indexOf(`data-approval-id="${approval.id}"`));
     expect(item.slice(0, item.indexOf("</li>"))).toContain(`by ${TEST_ADMIN.name}`);
     expect(admin.lastHtml).not.toContain("by operator");
-    const [row] = await query<AuditRow>(pg.db, "select kind, actor from audit_log where subject->>'approval_id' = $1", [approval.id]);
+    const [row] = await query<AuditRow>(app.db, "select kind, actor from audit_log where subject->>'approval_id' = $1", [approval.id]);
     expect(row).toMatchObject({ kind: "approval.approved", actor: { type: "user", name: TEST_ADMIN.name, email: TEST_ADMIN.email } });
     // The agent's own view keeps its contract: a person decided.
-    const polled = (await (await fetch(`${server.url}/api/agent/approvals/${approval.id}`, { headers: { authorization: `Bearer ${agent.token}` } })).json()) as { by: string };
+    const polled = (await (await fetch(`${app.url}/api/agent/approvals/${approval.id}`, { headers: { authorization: `Bearer ${agent.token}` } })).json()) as { by: string };
     expect(polled.by).toBe("operator");
   });
 
@@ -199,7 +189,7 @@ describe("audit log pages and tools", () => {
     const good = verifyScript();
     expect(good.status, good.stderr).toBe(0);
     expect(good.stdout).toContain(`Audit log intact: ${await rowCount()} entries`);
-    await pg.db.session(async (s) => {
+    await app.db.session(async (s) => {
       await s.exec("alter table audit_log disable trigger audit_log_append_only");
       await s.query("update audit_log set actor = '{\"type\":\"user\",\"name\":\"someone else\"}' where kind = 'task.status_override'");
       await s.exec("alter table audit_log enable trigger audit_log_append_only");

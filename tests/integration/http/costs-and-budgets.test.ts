@@ -1,38 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAgentWithToken, createRunningTask, createTask, createWorkspace, query, SYSTEM } from "#tests/support/fixtures";
-import { SECRETS } from "#tests/support/secrets";
-import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
-import { type RunningServer, startServer } from "#tests/support/server";
+import { FormClient } from "#tests/support/http-client";
 import { getCostSummary } from "#app/db/analytics.server";
 import { recordUsage, setBudget } from "#app/db/costs.server";
 import { claimTasksForDispatch } from "#app/db/dispatch.server";
+import { useTestServer } from "#tests/support/test-server";
 
 // The price table and the budget forms, as plain form posts (no JavaScript),
 // and where cost shows: the board card and the task page.
 describe("costs and budgets over HTTP", () => {
-  let pg: TestPostgres;
-  let server: RunningServer;
+  const app = useTestServer();
   let admin: FormClient;
   let operator: FormClient;
   let ws: { id: string; slug: string };
 
   beforeAll(async () => {
-    pg = await createTestPostgres();
-    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } });
-    admin = await setUpAdmin(server.url, server.setupUrl!);
-    await query(pg.db, "insert into users (email, name, role, password_hash) select 'op@example.test', 'Op', 'operator', password_hash from users where role = 'admin'");
-    operator = new FormClient(server.url);
-    await operator.get("/login");
-    expect((await operator.post("/login", { email: "op@example.test", password: TEST_ADMIN.password, redirectTo: "/" })).status).toBe(302);
-    ws = await createWorkspace(pg.db);
-  });
-
-  afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    await pg?.drop();
-    expect(errors).toEqual([]);
+    admin = await app.setUpAdmin();
+    operator = await app.signIn({ email: "op@example.test", name: "Op", role: "operator" });
+    ws = await createWorkspace(app.db);
   });
 
   it("lets an admin add a model and a new price version, audited; others may not", async () => {
@@ -51,14 +36,14 @@ describe("costs and budgets over HTTP", () => {
     const sub = await admin.post("/admin/prices", { model: "http-sub", input_usd_per_mtok: "", output_usd_per_mtok: "", cache_read_usd_per_mtok: "", cache_write_usd_per_mtok: "", effective_from: "", note: "", included: "on" });
     expect(sub.status).toBe(302);
     const rows = await query<{ model: string; version: number; input: string; included: boolean }>(
-      pg.db, "select model, version, input_usd_per_mtok::text as input, included from model_prices where model like 'http-%' order by model, version",
+      app.db, "select model, version, input_usd_per_mtok::text as input, included from model_prices where model like 'http-%' order by model, version",
     );
     expect(rows).toEqual([
       { model: "http-model", version: 1, input: "1.000000", included: false },
       { model: "http-model", version: 2, input: "1.500000", included: false },
       { model: "http-sub", version: 1, input: "0.000000", included: true },
     ]);
-    const [audit] = await query<{ n: number }>(pg.db, "select count(*)::int as n from audit_log where kind = 'model_price.added'");
+    const [audit] = await query<{ n: number }>(app.db, "select count(*)::int as n from audit_log where kind = 'model_price.added'");
     expect(audit!.n).toBe(3);
     expect((await operator.get("/admin/prices")).status).toBe(403);
   });
@@ -78,13 +63,13 @@ describe("costs and budgets over HTTP", () => {
     expect(invalid.status).toBe(400);
     await admin.get(path);
     expect((await admin.post(path, { intent: "budget", daily_limit_usd: "9", total_limit_usd: "50", reserve_usd: "0.75" })).status).toBe(302);
-    const kinds = await query<{ kind: string }>(pg.db, "select kind from audit_log where subject->>'subject_id' = $1 order by seq", [ws.id]);
+    const kinds = await query<{ kind: string }>(app.db, "select kind from audit_log where subject->>'subject_id' = $1 order by seq", [ws.id]);
     expect(kinds.map((k) => k.kind)).toEqual(["budget.set", "budget.set", "budget.raised"]);
   });
 
   it("sets an agent's and a task's budget from their pages", async () => {
-    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Budgeted" });
-    const task = await createTask(pg.db, ws.id, { title: "Budgeted task" });
+    const agent = await createAgentWithToken(app.db, ws.id, { name: "Budgeted" });
+    const task = await createTask(app.db, ws.id, { title: "Budgeted task" });
     await operator.get(`/w/${ws.slug}/agents/${agent.id}`);
     expect(operator.lastHtml).toContain("Agent budget");
     expect((await operator.post(`/w/${ws.slug}/agents/${agent.id}`, { intent: "budget", daily_limit_usd: "2", total_limit_usd: "", reserve_usd: "" })).status).toBe(302);
@@ -92,24 +77,24 @@ describe("costs and budgets over HTTP", () => {
     expect(operator.lastHtml).toContain("Task budget");
     expect((await operator.post(`/w/${ws.slug}/tasks/${task.id}`, { intent: "budget", daily_limit_usd: "", total_limit_usd: "1.25", reserve_usd: "" })).status).toBe(302);
     const budgets = await query<{ scope: string; daily: string | null; total: string | null }>(
-      pg.db, "select scope, daily_limit_usd::text as daily, total_limit_usd::text as total from budgets where subject_id = any($1::uuid[]) order by scope", [[agent.id, task.id]],
+      app.db, "select scope, daily_limit_usd::text as daily, total_limit_usd::text as total from budgets where subject_id = any($1::uuid[]) order by scope", [[agent.id, task.id]],
     );
     expect(budgets).toEqual([{ scope: "agent", daily: "2.000000", total: null }, { scope: "task", daily: null, total: "1.250000" }]);
   });
 
   it("shows cost with its provenance on the card and the task page, and a budget refusal with the way forward", async () => {
-    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Costly" });
-    const task = await createRunningTask(pg.db, ws.id, agent.id, { title: "Costed task" });
-    await recordUsage(pg.db, task.id, { source: "gateway", dedupeKey: task.runId, runId: task.runId, usage: { model: "anthropic/claude-sonnet-4", input_tokens: 100_000, output_tokens: 10_000 } });
+    const agent = await createAgentWithToken(app.db, ws.id, { name: "Costly" });
+    const task = await createRunningTask(app.db, ws.id, agent.id, { title: "Costed task" });
+    await recordUsage(app.db, task.id, { source: "gateway", dedupeKey: task.runId, runId: task.runId, usage: { model: "anthropic/claude-sonnet-4", input_tokens: 100_000, output_tokens: 10_000 } });
     await operator.get(`/w/${ws.slug}`);
     expect(operator.lastHtml).toMatch(/data-testid="card-cost"[^>]*>~\$0\.45</);
     await operator.get(`/w/${ws.slug}/tasks/${task.id}`);
     expect(operator.lastHtml).toContain("estimated (price v1)");
     expect(operator.lastHtml).toContain('data-testid="usage-runs"');
 
-    const refusedTask = await createTask(pg.db, ws.id, { title: "Too dear", status: "assigned", assigned_agent_id: agent.id });
-    await setBudget(pg.db, "task", refusedTask.id, { daily: null, total: 0.1, reserve: null, mayRaise: true }, SYSTEM);
-    expect(await claimTasksForDispatch(pg.db, 1, 60, refusedTask.id)).toEqual([]);
+    const refusedTask = await createTask(app.db, ws.id, { title: "Too dear", status: "assigned", assigned_agent_id: agent.id });
+    await setBudget(app.db, "task", refusedTask.id, { daily: null, total: 0.1, reserve: null, mayRaise: true }, SYSTEM);
+    expect(await claimTasksForDispatch(app.db, 1, 60, refusedTask.id)).toEqual([]);
     await operator.get(`/w/${ws.slug}`);
     expect(operator.lastHtml).toContain("budget exceeded");
     await operator.get(`/w/${ws.slug}/tasks/${refusedTask.id}`);
@@ -117,23 +102,23 @@ describe("costs and budgets over HTTP", () => {
     expect(operator.lastHtml).toContain("Retry dispatch");
   });
   it("shows the gateway's measurement, not an agent's $0 report of the same run, on the card, the task page and the costs", async () => {
-    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Modest" });
-    const task = await createRunningTask(pg.db, ws.id, agent.id, { title: "Claimed free" });
+    const agent = await createAgentWithToken(app.db, ws.id, { name: "Modest" });
+    const task = await createRunningTask(app.db, ws.id, agent.id, { title: "Claimed free" });
     const tokens = { model: "anthropic/claude-sonnet-4", input_tokens: 100_000, output_tokens: 10_000 };
-    const claimed = await fetch(`${server.url}/api/agent/tasks/${task.id}/usage`, {
+    const claimed = await fetch(`${app.url}/api/agent/tasks/${task.id}/usage`, {
       method: "POST",
       headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
       body: JSON.stringify({ ...tokens, cost_usd: 0 }),
     });
     expect(claimed.status).toBe(201);
-    await recordUsage(pg.db, task.id, { source: "gateway", dedupeKey: task.runId, runId: task.runId, usage: tokens });
+    await recordUsage(app.db, task.id, { source: "gateway", dedupeKey: task.runId, runId: task.runId, usage: tokens });
     await operator.get(`/w/${ws.slug}`);
     expect(operator.lastHtml).toMatch(new RegExp(`data-task-id="${task.id}"[\\s\\S]*?data-testid="card-cost"[^>]*>~\\$0\\.45<`));
     await operator.get(`/w/${ws.slug}/tasks/${task.id}`);
     expect(operator.lastHtml).toContain("the agent API reported 110000 tokens ($0.000000)");
     expect(operator.lastHtml).toMatch(/data-testid="task-tokens">110,000</);
     expect(operator.lastHtml).toMatch(/data-testid="task-cost">\$(<!-- -->)?0\.4500</);
-    const summary = await getCostSummary(pg.db, ws.id, 1);
+    const summary = await getCostSummary(app.db, ws.id, 1);
     expect(summary.by_agent.find((a) => a.name === "Modest")).toMatchObject({ tokens: 110_000, records: 1 });
   });
 });

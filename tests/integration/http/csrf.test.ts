@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SECRETS } from "#tests/support/secrets";
-import { startServerOn } from "#tests/support/databases";
-import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
-import type { RunningServer } from "#tests/support/server";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FormClient, TEST_ADMIN } from "#tests/support/http-client";
+import { useTestServer } from "#tests/support/test-server";
 
 // CSRF on the built bundle: every cookie-authenticated non-GET needs the
 // token of its own session whatever its content type looks like, comes from
@@ -21,7 +19,7 @@ async function multipart(fields: Record<string, string>, spell: (mediaType: stri
 }
 
 describe.each(["embedded", "postgres"] as const)("CSRF and origin checks (%s database)", (kind) => {
-  let server: RunningServer;
+  const app = useTestServer({ database: kind, env: { ENABLE_FILE_REVEAL: "1", PUBLIC_URL } });
   let admin: FormClient;
   let slug: string;
 
@@ -32,9 +30,9 @@ describe.each(["embedded", "postgres"] as const)("CSRF and origin checks (%s dat
     return res.status === 200;
   };
   const post = (client: FormClient, path: string, type: string, body: BodyInit, headers: Record<string, string> = {}) =>
-    client.request(path, { method: "POST", headers: { "content-type": type, origin: server.url, ...headers }, body });
+    client.request(path, { method: "POST", headers: { "content-type": type, origin: app.url, ...headers }, body });
   const signIn = async () => {
-    const client = new FormClient(server.url);
+    const client = new FormClient(app.url);
     await client.get("/login");
     expect((await client.post("/login", { email: TEST_ADMIN.email, password: TEST_ADMIN.password, redirectTo: "/" })).status).toBe(302);
     await client.get("/");
@@ -42,18 +40,11 @@ describe.each(["embedded", "postgres"] as const)("CSRF and origin checks (%s dat
   };
 
   beforeAll(async () => {
-    server = await startServerOn(kind, { env: { ...SECRETS, ENABLE_FILE_REVEAL: "1", PUBLIC_URL } });
-    admin = await setUpAdmin(server.url, server.setupUrl!);
+    admin = await app.setUpAdmin();
     await admin.get("/");
     slug = `csrf-${kind}`;
     expect((await admin.post("/?index", { name: "CSRF", icon: "", slug })).status).toBe(302);
   }, 120_000);
-
-  afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    expect(errors).toEqual([]);
-  });
 
   it("refuses a signed-in post without its token whatever the case, parameters or spacing of the form content type", async () => {
     const spellings = [
@@ -71,7 +62,7 @@ describe.each(["embedded", "postgres"] as const)("CSRF and origin checks (%s dat
       expect((await post(admin, "/?index", parts.type, parts.body)).status, parts.type).toBe(403);
       // The data request a browser with JavaScript sends, and another method.
       expect((await post(admin, "/_.data?index", urlencoded, new URLSearchParams(fields))).status, `.data ${urlencoded}`).toBe(403);
-      const put = await admin.request("/?index", { method: "PUT", headers: { "content-type": urlencoded, origin: server.url }, body: new URLSearchParams(fields) });
+      const put = await admin.request("/?index", { method: "PUT", headers: { "content-type": urlencoded, origin: app.url }, body: new URLSearchParams(fields) });
       // Refused before any token is read: a page takes no PUT at all (405 with Allow).
       expect(put.status, `PUT ${urlencoded}`).toBe(405);
       expect(put.headers.get("allow"), `PUT ${urlencoded}`).toContain("POST");
@@ -96,7 +87,7 @@ describe.each(["embedded", "postgres"] as const)("CSRF and origin checks (%s dat
 
   it("refuses a post from another origin, another port of this host included, even with a valid token", async () => {
     const client = await signIn();
-    const other = new URL(server.url);
+    const other = new URL(app.url);
     other.port = String(Number(other.port) + 1);
     const form = () => new URLSearchParams({ csrf: client.csrf() });
     const type = "application/x-www-form-urlencoded";
@@ -126,13 +117,13 @@ describe.each(["embedded", "postgres"] as const)("CSRF and origin checks (%s dat
   });
 
   it("binds the token to the session: an anonymous pair, the login page's token or another session's token do not validate", async () => {
-    const anonymous = new FormClient(server.url);
+    const anonymous = new FormClient(app.url);
     await anonymous.get("/login");
     const anonymousToken = anonymous.csrf();
     const anonymousCookie = anonymous.cookies.get("mc_csrf")!;
     expect(anonymousCookie).toBeDefined();
 
-    const client = new FormClient(server.url);
+    const client = new FormClient(app.url);
     await client.get("/login");
     const loginPageToken = client.csrf();
     expect((await client.post("/login", { email: TEST_ADMIN.email, password: TEST_ADMIN.password, redirectTo: "/" })).status).toBe(302);
@@ -155,11 +146,11 @@ describe.each(["embedded", "postgres"] as const)("CSRF and origin checks (%s dat
   });
 
   it("keeps signed-out forms working with the double-submit pair, and only with it", async () => {
-    const client = new FormClient(server.url);
+    const client = new FormClient(app.url);
     await client.get("/login");
     const fields = { email: TEST_ADMIN.email, password: TEST_ADMIN.password, redirectTo: "/" };
     expect((await client.post("/login", fields, { csrf: false })).status).toBe(403);
-    const stranger = new FormClient(server.url);
+    const stranger = new FormClient(app.url);
     await stranger.get("/login");
     expect((await client.post("/login", { csrf: stranger.csrf(), ...fields }, { csrf: false })).status).toBe(403);
     const login = await post(client, "/login", "Application/X-WWW-Form-Urlencoded; charset=utf-8", new URLSearchParams({ csrf: client.csrf(), ...fields }));

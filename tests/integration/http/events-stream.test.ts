@@ -2,10 +2,11 @@ import { type IncomingMessage, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgentWithToken, createRunningTask, createTask, createWorkspace } from "#tests/support/fixtures";
 import { SECRETS } from "#tests/support/secrets";
-import { createTestPostgres, startServerOn, type TestPostgres } from "#tests/support/databases";
+import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { type RunningServer, startServer } from "#tests/support/server";
 import { until } from "#tests/support/until";
 import { getEventBounds } from "#app/db/events.server";
+import { useTestServer } from "#tests/support/test-server";
 
 interface SseMessage {
   id?: string;
@@ -46,7 +47,6 @@ async function readEvents(res: Response, until: (messages: SseMessage[]) => bool
   }
   return messages;
 }
-
 
 describe("GET /api/events/stream", () => {
   let pg: TestPostgres;
@@ -161,25 +161,19 @@ function openStream(base: string, localAddress = "127.0.0.1"): Promise<OpenedStr
 }
 
 describe.each(["embedded", "postgres"] as const)("event streams per client (%s database)", (kind) => {
-  let server: RunningServer;
+  const app = useTestServer({ database: kind });
   const open: OpenedStream[] = [];
 
-  beforeAll(async () => {
-    server = await startServerOn(kind, { env: SECRETS });
-  }, 120_000);
-
-  afterAll(async () => {
+  // Before the harness stops the server (after hooks run last-registered first).
+  afterAll(() => {
     for (const stream of open) stream.close();
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    expect(errors).toEqual([]);
   });
 
   it("holds one client to 20 open streams by default (429 + Retry-After beyond), others unaffected, a closed stream frees its slot", async () => {
-    for (let i = 0; i < 20; i++) open.push(await openStream(server.url));
+    for (let i = 0; i < 20; i++) open.push(await openStream(app.url));
     expect(open.map((s) => s.status)).toEqual(Array(20).fill(200));
 
-    const refused = await openStream(server.url);
+    const refused = await openStream(app.url);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
     expect(JSON.parse(refused.body)).toEqual({
@@ -187,18 +181,18 @@ describe.each(["embedded", "postgres"] as const)("event streams per client (%s d
     });
 
     // Another client address on the same machine has its own budget.
-    const neighbour = await openStream(server.url, "127.0.0.2");
+    const neighbour = await openStream(app.url, "127.0.0.2");
     open.push(neighbour);
     expect(neighbour.status).toBe(200);
 
     open.shift()!.close();
     const reopened = await until("a freed slot", async () => {
-      const attempt = await openStream(server.url);
+      const attempt = await openStream(app.url);
       if (attempt.status === 200) return attempt;
       expect(attempt.status).toBe(429);
       return null;
     });
     open.push(reopened);
-    expect((await openStream(server.url)).status).toBe(429);
+    expect((await openStream(app.url)).status).toBe(429);
   });
 });

@@ -5,9 +5,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgentWithToken, createRunningTask, createWorkspace } from "#tests/support/fixtures";
 import { SECRETS } from "#tests/support/secrets";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
+import { FormClient, TEST_ADMIN } from "#tests/support/http-client";
 import { REPO_ROOT, type RunningServer, startServer } from "#tests/support/server";
+import { useTestServer } from "#tests/support/test-server";
 
 // Task file downloads and "reveal in file manager" over real HTTP, on the
 // built bundle, PostgreSQL and a temporary FILES_DIR: exact download headers,
@@ -56,12 +56,22 @@ async function login(base: string, email: string): Promise<FormClient> {
 }
 
 describe("task files over HTTP", () => {
-  let pg: TestPostgres;
-  let server: RunningServer;
-  let admin: FormClient;
-  let viewer: FormClient;
   let tmp: string;
   let filesDir: string;
+  const app = useTestServer({
+    env: () => {
+      tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), "mc-files-")));
+      filesDir = path.join(tmp, "files");
+      mkdirSync(filesDir);
+      writeFileSync(path.join(tmp, "outside.txt"), OUTSIDE_SECRET);
+      return { FILES_DIR: filesDir };
+    },
+    after: () => {
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+    },
+  });
+  let admin: FormClient;
+  let viewer: FormClient;
   let ws: { id: string; slug: string };
   let otherWs: { id: string; slug: string };
   let agent: { id: string; token: string };
@@ -73,37 +83,23 @@ describe("task files over HTTP", () => {
   const upload = async (taskId: string, name: string, content: string) => {
     const form = new FormData();
     form.set("file", new Blob([content]), name);
-    const res = await fetch(`${server.url}/api/agent/tasks/${taskId}/files`, { method: "POST", body: form, headers: { authorization: `Bearer ${agent.token}` } });
+    const res = await fetch(`${app.url}/api/agent/tasks/${taskId}/files`, { method: "POST", body: form, headers: { authorization: `Bearer ${agent.token}` } });
     expect(res.status).toBe(201);
     return (await res.json()) as { path: string; size: number; sha256: string };
   };
 
   beforeAll(async () => {
-    tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), "mc-files-")));
-    filesDir = path.join(tmp, "files");
-    mkdirSync(filesDir);
-    writeFileSync(path.join(tmp, "outside.txt"), OUTSIDE_SECRET);
-    pg = await createTestPostgres();
-    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS, FILES_DIR: filesDir } });
-    admin = await setUpAdmin(server.url, server.setupUrl!);
-    ws = await createWorkspace(pg.db);
-    otherWs = await createWorkspace(pg.db);
-    agent = await createAgentWithToken(pg.db, ws.id, { name: "Filer" });
-    task = await createRunningTask(pg.db, ws.id, agent.id, { title: "Write the report" });
-    otherTask = await createRunningTask(pg.db, ws.id, agent.id, { title: "Other work" });
+    admin = await app.setUpAdmin();
+    ws = await createWorkspace(app.db);
+    otherWs = await createWorkspace(app.db);
+    agent = await createAgentWithToken(app.db, ws.id, { name: "Filer" });
+    task = await createRunningTask(app.db, ws.id, agent.id, { title: "Write the report" });
+    otherTask = await createRunningTask(app.db, ws.id, agent.id, { title: "Other work" });
     base = `/w/${ws.slug}/tasks/${task.id}`;
-    await pg.db.session((s) =>
+    await app.db.session((s) =>
       s.query("insert into users (email, name, role, password_hash) values ('viewer@example.test', 'Vic Viewer', 'viewer', (select password_hash from users where role = 'admin'))"),
     );
-    viewer = await login(server.url, "viewer@example.test");
-  });
-
-  afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    await pg?.drop();
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
-    expect(errors).toEqual([]);
+    viewer = await login(app.url, "viewer@example.test");
   });
 
   it("downloads an uploaded file as the admin: same bytes, attachment headers", async () => {
@@ -178,7 +174,7 @@ describe("task files over HTTP", () => {
       "%zz",
     ];
     for (const attempt of attempts) {
-      const res = await rawGet(server.url, `${base}/files/${attempt}`, cookieOf(admin));
+      const res = await rawGet(app.url, `${base}/files/${attempt}`, cookieOf(admin));
       // A path that is not percent-encoding is refused before any route runs, whatever it names.
       expect(res.status, attempt).toBe(attempt === "%zz" ? 400 : 404);
       expect(res.headers["content-type"] ?? "", attempt).not.toContain("octet-stream");
@@ -190,11 +186,11 @@ describe("task files over HTTP", () => {
     const own = await admin.request(`/w/${ws.slug}/tasks/${o}/files/other.txt`);
     expect(own.status).toBe(200);
     expect(await own.text()).toBe(OTHER_TASK_SECRET);
-    expect(server.errors()).toEqual([]);
+    expect(app.server.errors()).toEqual([]);
   });
 
   it("sends signed-out visitors to the login page", async () => {
-    const res = await fetch(`${server.url}${base}/files/report.txt`, { redirect: "manual" });
+    const res = await fetch(`${app.url}${base}/files/report.txt`, { redirect: "manual" });
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe(`/login?redirectTo=${encodeURIComponent(`${base}/files/report.txt`)}`);
     expect(await res.text()).not.toContain("Quarterly report");
@@ -216,7 +212,7 @@ describe("task files over HTTP", () => {
       `/w/${ws.slug}/tasks/00000000-0000-4000-8000-000000000000/files/report.txt`,
     ];
     for (const p of paths) {
-      const res = await rawGet(server.url, p, cookieOf(admin));
+      const res = await rawGet(app.url, p, cookieOf(admin));
       expect(res.status, p).toBe(404);
       expect(res.body, p).not.toContain("Quarterly report");
     }
@@ -256,8 +252,8 @@ describe("task files over HTTP", () => {
       // Records its arguments literally (printf %s), then a newline per run.
       writeFileSync(path.join(bin, "xdg-open"), `#!/bin/sh\nfor arg in "$@"; do printf '%s\\0' "$arg"; done >> '${argvLog}'\nprintf '\\n' >> '${argvLog}'\n`);
       chmodSync(path.join(bin, "xdg-open"), 0o755);
-      revealServer = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS, FILES_DIR: filesDir, ENABLE_FILE_REVEAL: "1", PATH: `${bin}:${process.env.PATH}` } });
-      await pg.db.session((s) =>
+      revealServer = await startServer({ env: { DATABASE_URL: app.pg.url, ...SECRETS, FILES_DIR: filesDir, ENABLE_FILE_REVEAL: "1", PATH: `${bin}:${process.env.PATH}` } });
+      await app.db.session((s) =>
         s.query("insert into users (email, name, role, password_hash) values ('operator@example.test', 'Olga Operator', 'operator', (select password_hash from users where role = 'admin'))"),
       );
       operatorClient = await login(revealServer.url, "operator@example.test");

@@ -1,29 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAgentWithToken, createTask, createWorkspace, query, SYSTEM, updateTask } from "#tests/support/fixtures";
 import { SECRETS } from "#tests/support/secrets";
-import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
-import { type RunningServer, startServer } from "#tests/support/server";
+import { FormClient, TEST_ADMIN } from "#tests/support/http-client";
 import { addStage, createPipeline } from "#app/db/pipelines.server";
+import { useTestServer } from "#tests/support/test-server";
 
 // The autonomy policy applied for real: what an agent may do alone, what waits
 // behind a veto window, what waits for an approver, what escalates, and who
 // may change any of it.
 describe("governance", () => {
-  let pg: TestPostgres;
-  let server: RunningServer;
+  const app = useTestServer();
   let admin: FormClient;
   let ws: { id: string; slug: string };
   const types: Record<string, string> = {};
 
   const typed = async (agentLevel: string, typeKey: string | null) => {
-    const agent = await createAgentWithToken(pg.db, ws.id, { name: `A-${agentLevel}-${typeKey}-${Math.random().toString(36).slice(2, 6)}` });
-    await query(pg.db, "update agents set autonomy_level = $1 where id = $2", [agentLevel, agent.id]);
-    const task = await createTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id, ...(typeKey ? { task_type_id: types[typeKey] } : {}) });
+    const agent = await createAgentWithToken(app.db, ws.id, { name: `A-${agentLevel}-${typeKey}-${Math.random().toString(36).slice(2, 6)}` });
+    await query(app.db, "update agents set autonomy_level = $1 where id = $2", [agentLevel, agent.id]);
+    const task = await createTask(app.db, ws.id, { status: "assigned", assigned_agent_id: agent.id, ...(typeKey ? { task_type_id: types[typeKey] } : {}) });
     return { agent, taskId: task.id };
   };
   const ask = async (token: string, taskId: string, args: Record<string, unknown> = { n: Math.random() }) => {
-    const res = await fetch(`${server.url}/api/agent/approvals`, {
+    const res = await fetch(`${app.url}/api/agent/approvals`, {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify({ task_id: taskId, action: "send_email", args, target: "customer@example.test", reason: "follow-up" }),
@@ -31,36 +29,27 @@ describe("governance", () => {
     return { status: res.status, body: (await res.json()) as { id: string; status: string; by?: string; policy?: string; veto_until?: string; digest: string } };
   };
   const poll = async (token: string, id: string) =>
-    (await (await fetch(`${server.url}/api/agent/approvals/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+    (await (await fetch(`${app.url}/api/agent/approvals/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
       status: string;
       by: string | null;
       escalated: boolean;
     };
   /** A user with the admin's password, signed in. */
   const signInAs = async (email: string, name: string, role: string) => {
-    await query(pg.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [email, name, role]);
-    const client = new FormClient(server.url);
+    await query(app.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [email, name, role]);
+    const client = new FormClient(app.url);
     await client.get("/login");
     expect((await client.post("/login", { email, password: TEST_ADMIN.password, redirectTo: "/" })).status).toBe(302);
     return client;
   };
   const heartbeat = async () =>
-    ((await (await fetch(`${server.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`)).json()) as { actions: Array<{ task_id: string; action: string }> })
+    ((await (await fetch(`${app.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`)).json()) as { actions: Array<{ task_id: string; action: string }> })
       .actions;
 
   beforeAll(async () => {
-    pg = await createTestPostgres();
-    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } });
-    admin = await setUpAdmin(server.url, server.setupUrl!);
-    ws = await createWorkspace(pg.db);
-    for (const row of await query<{ id: string; key: string }>(pg.db, "select id, key from task_types")) types[row.key] = row.id;
-  });
-
-  afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    await pg?.drop();
-    expect(errors).toEqual([]);
+    admin = await app.setUpAdmin();
+    ws = await createWorkspace(app.db);
+    for (const row of await query<{ id: string; key: string }>(app.db, "select id, key from task_types")) types[row.key] = row.id;
   });
 
   it("lets an autonomous agent on autonomous work act at once, and records it", async () => {
@@ -68,7 +57,7 @@ describe("governance", () => {
     const { status, body } = await ask(agent.token, taskId);
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: "approved", by: "policy", policy: "autonomous" });
-    const [audit] = await query<{ actor: { name: string } }>(pg.db, "select actor from audit_log where subject->>'approval_id' = $1", [body.id]);
+    const [audit] = await query<{ actor: { name: string } }>(app.db, "select actor from audit_log where subject->>'approval_id' = $1", [body.id]);
     expect(audit!.actor.name).toBe("policy:autonomous");
   });
 
@@ -91,7 +80,7 @@ describe("governance", () => {
     expect(status).toBe(201);
     expect(new Date(body.veto_until!).getTime() - Date.now()).toBeGreaterThan(9 * 60_000);
     expect((await heartbeat()).filter((a) => a.task_id === taskId)).toEqual([]);
-    await query(pg.db, "update approvals set veto_until = now() - interval '1 second' where id = $1", [body.id]);
+    await query(app.db, "update approvals set veto_until = now() - interval '1 second' where id = $1", [body.id]);
     expect((await heartbeat()).filter((a) => a.task_id === taskId)).toEqual([expect.objectContaining({ action: "approval_auto_approved" })]);
     expect(await poll(agent.token, body.id)).toMatchObject({ status: "approved", by: "hotl_window" });
     expect((await heartbeat()).filter((a) => a.task_id === taskId)).toEqual([]);
@@ -102,7 +91,7 @@ describe("governance", () => {
     const { body } = await ask(agent.token, taskId);
     await admin.get("/approvals");
     expect((await admin.post("/approvals", { intent: "deny", approval_id: body.id, digest: body.digest, comment: "veto" })).status).toBe(302);
-    await query(pg.db, "update approvals set veto_until = now() - interval '1 second' where id = $1", [body.id]);
+    await query(app.db, "update approvals set veto_until = now() - interval '1 second' where id = $1", [body.id]);
     await heartbeat();
     expect((await poll(agent.token, body.id)).status).toBe("denied");
   });
@@ -110,10 +99,10 @@ describe("governance", () => {
   it("escalates an unanswered high-risk request once, then lets it expire", async () => {
     const { agent, taskId } = await typed("hitl", "outbound_message");
     const { body } = await ask(agent.token, taskId);
-    await query(pg.db, "update approvals set expires_at = now() - interval '1 second', created_at = now() - interval '60 minutes' where id = $1", [body.id]);
+    await query(app.db, "update approvals set expires_at = now() - interval '1 second', created_at = now() - interval '60 minutes' where id = $1", [body.id]);
     expect((await heartbeat()).filter((a) => a.task_id === taskId).map((a) => a.action)).toEqual(["approval_escalated"]);
     expect(await poll(agent.token, body.id)).toMatchObject({ status: "pending", escalated: true });
-    await query(pg.db, "update approvals set expires_at = now() - interval '1 second' where id = $1", [body.id]);
+    await query(app.db, "update approvals set expires_at = now() - interval '1 second' where id = $1", [body.id]);
     expect((await heartbeat()).filter((a) => a.task_id === taskId).map((a) => a.action)).toEqual(["approval_expired"]);
     expect((await poll(agent.token, body.id)).status).toBe("expired");
   });
@@ -121,7 +110,7 @@ describe("governance", () => {
   // Lowering an agent's supervision (hitl → hotl → autonomous) is an approver's act, decided in SQL:
   // an operator may no longer set hotl, as before, only raise the level.
   it("lets only an approver or admin lower an agent's autonomy, refused next to the control; raising stays open; all audited by name", async () => {
-    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Promotable" });
+    const agent = await createAgentWithToken(app.db, ws.id, { name: "Promotable" });
     const op = await signInAs("op2@example.test", "Opal", "operator");
     const page = `/w/${ws.slug}/agents/${agent.id}`;
     await op.get(page);
@@ -139,7 +128,7 @@ describe("governance", () => {
       expect(panel).toMatch(/<select[^>]*name="autonomy_level"[^>]*aria-invalid="true"/);
       expect(panel).toContain('id="autonomy-level-error" class="field-error">Only an approver or admin can make this change</p>');
       expect(html).toMatch(/autonomy (<!-- -->)?hitl/);
-      expect((await query<{ autonomy_level: string }>(pg.db, "select autonomy_level from agents where id = $1", [agent.id]))[0]!.autonomy_level).toBe("hitl");
+      expect((await query<{ autonomy_level: string }>(app.db, "select autonomy_level from agents where id = $1", [agent.id]))[0]!.autonomy_level).toBe("hitl");
     }
     await admin.get(page);
     expect(admin.lastHtml).not.toContain("(approver or admin)");
@@ -148,7 +137,7 @@ describe("governance", () => {
     await op.get(page);
     expect((await op.post(page, { intent: "autonomy", autonomy_level: "hotl" })).status).toBe(302);
     const audit = await query<{ actor: { name: string; email: string }; data: { from: string; to: string; lowered: boolean } }>(
-      pg.db,
+      app.db,
       "select actor, data from audit_log where kind = 'agent.autonomy_changed' and subject->>'agent_id' = $1 order by seq",
       [agent.id],
     );
@@ -160,14 +149,14 @@ describe("governance", () => {
   });
 
   it("lets only an approver or admin lower a pipeline stage, refused next to the stage form with what was typed kept", async () => {
-    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Stager" });
-    const pipeline = await createPipeline(pg.db, ws.id, { name: "Guarded", description: "" }, SYSTEM);
-    const stage = await addStage(pg.db, pipeline.id, { name: "Draft", agent_id: agent.id, autonomy_level: "hitl", gate_advance: true }, SYSTEM);
-    await addStage(pg.db, pipeline.id, { name: "Check", agent_id: agent.id }, SYSTEM);
+    const agent = await createAgentWithToken(app.db, ws.id, { name: "Stager" });
+    const pipeline = await createPipeline(app.db, ws.id, { name: "Guarded", description: "" }, SYSTEM);
+    const stage = await addStage(app.db, pipeline.id, { name: "Draft", agent_id: agent.id, autonomy_level: "hitl", gate_advance: true }, SYSTEM);
+    await addStage(app.db, pipeline.id, { name: "Check", agent_id: agent.id }, SYSTEM);
     const [op, approver] = [await signInAs("op4@example.test", "Olga", "operator"), await signInAs("appr4@example.test", "Pavel", "approver")];
     const page = `/w/${ws.slug}/pipelines/${pipeline.id}`;
     const stored = async () =>
-      (await query<{ name: string; autonomy_level: string; gate_advance: boolean }>(pg.db, "select name, autonomy_level, gate_advance from pipeline_stages where id = $1", [stage.id]))[0];
+      (await query<{ name: string; autonomy_level: string; gate_advance: boolean }>(app.db, "select name, autonomy_level, gate_advance from pipeline_stages where id = $1", [stage.id]))[0];
     const stageHtml = (html: string) => {
       const from = html.slice(html.indexOf(`id="stage-${stage.id}"`));
       return from.slice(0, from.indexOf("</li>"));
@@ -197,7 +186,7 @@ describe("governance", () => {
     expect((await op.post(page, { ...lowered, autonomy_level: "hotl", gate_advance: "on" })).status).toBe(302);
     expect(await stored()).toMatchObject({ autonomy_level: "hotl", gate_advance: true });
     const audit = await query<{ actor: { name: string }; data: { lowered: Array<{ what: string }> } }>(
-      pg.db,
+      app.db,
       "select actor, data from audit_log where kind = 'pipeline.stage_changed' and subject->>'stage_id' = $1 order by seq",
       [stage.id],
     );
@@ -220,9 +209,9 @@ describe("governance", () => {
     body.append("gate", "review_done");
     const ok = await admin.request("/admin/task-types", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
     expect(ok.status).toBe(302);
-    const [row] = await query<{ veto_minutes: number; gated_actions: string[] }>(pg.db, "select veto_minutes, gated_actions from task_types where key = 'code_change'");
+    const [row] = await query<{ veto_minutes: number; gated_actions: string[] }>(app.db, "select veto_minutes, gated_actions from task_types where key = 'code_change'");
     expect(row).toEqual({ veto_minutes: 5, gated_actions: ["agent_action", "review_done"] });
-    expect(await query(pg.db, "select 1 from audit_log where kind = 'task_type.changed'")).toHaveLength(1);
+    expect(await query(app.db, "select 1 from audit_log where kind = 'task_type.changed'")).toHaveLength(1);
   });
 
   it("lets operators pick a task type when creating a task", async () => {
@@ -236,14 +225,14 @@ describe("governance", () => {
   });
 
   it("refuses an operator's edit that would lift a Deploy task's gate, next to the form; an approver's edit cancels the request", async () => {
-    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Shipper" });
-    const task = await createTask(pg.db, ws.id, { title: "Ship v2", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.deploy });
-    for (const status of ["in_progress", "review"]) await updateTask(pg.db, task.id, { status });
+    const agent = await createAgentWithToken(app.db, ws.id, { name: "Shipper" });
+    const task = await createTask(app.db, ws.id, { title: "Ship v2", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.deploy });
+    for (const status of ["in_progress", "review"]) await updateTask(app.db, task.id, { status });
     for (const [email, name, role] of [["op3@example.test", "Otto", "operator"], ["appr3@example.test", "Petra", "approver"]]) {
-      await query(pg.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [email, name, role]);
+      await query(app.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [email, name, role]);
     }
     const signIn = async (email: string) => {
-      const client = new FormClient(server.url);
+      const client = new FormClient(app.url);
       await client.get("/login");
       await client.post("/login", { email, password: TEST_ADMIN.password, redirectTo: "/" });
       return client;
@@ -258,7 +247,7 @@ describe("governance", () => {
       return client.post(page, { intent: "move", status: "done" });
     };
     expect((await moveToDone(op)).status).toBe(409);
-    const [pending] = await query<{ id: string; status: string }>(pg.db, "select id, status from approvals where task_id = $1", [task.id]);
+    const [pending] = await query<{ id: string; status: string }>(app.db, "select id, status from approvals where task_id = $1", [task.id]);
     expect(pending!.status).toBe("pending");
 
     // The bypass: Deploy → General, then done. Refused on the task page itself, with what was typed kept.
@@ -270,7 +259,7 @@ describe("governance", () => {
     expect(html).toMatch(/<details class="edit" open="">[\s\S]*Only an approver or admin can lower this task.{1,8}s governance: dispatching it would no longer need approval; marking it done would no longer need approval/);
     expect(html).toMatch(/<select[^>]*name="task_type_id"[^>]*aria-invalid="true"/);
     expect(html).toContain('value="Ship v2 now"');
-    expect((await query<{ task_type_id: string; title: string }>(pg.db, "select task_type_id, title from tasks where id = $1", [task.id]))[0]).toEqual({
+    expect((await query<{ task_type_id: string; title: string }>(app.db, "select task_type_id, title from tasks where id = $1", [task.id]))[0]).toEqual({
       task_type_id: types.deploy,
       title: "Ship v2",
     });
@@ -279,9 +268,9 @@ describe("governance", () => {
     // An approver may: the waiting request is cancelled (by name, with the reason), then done needs nobody.
     await approver.get(page);
     expect((await approver.post(page, edit({ task_type_id: "" }))).status).toBe(302);
-    const [cancelled] = await query<{ status: string; comment: string }>(pg.db, "select status, comment from approvals where id = $1", [pending!.id]);
+    const [cancelled] = await query<{ status: string; comment: string }>(app.db, "select status, comment from approvals where id = $1", [pending!.id]);
     expect(cancelled).toEqual({ status: "cancelled", comment: "No longer needed: Petra changed what governs the task" });
-    const [audit] = await query<{ actor: { name: string; email: string } }>(pg.db, "select actor from audit_log where kind = 'task.governance_changed' and subject->>'task_id' = $1", [task.id]);
+    const [audit] = await query<{ actor: { name: string; email: string } }>(app.db, "select actor from audit_log where kind = 'task.governance_changed' and subject->>'task_id' = $1", [task.id]);
     expect(audit!.actor).toMatchObject({ name: "Petra", email: "appr3@example.test" });
     await approver.get(page);
     expect(approver.lastHtml).toContain("Governance lowered: dispatching it would no longer need approval");
@@ -289,33 +278,33 @@ describe("governance", () => {
     const item = admin.lastHtml.slice(admin.lastHtml.indexOf(`data-approval-id="${pending!.id}"`));
     expect(item.slice(0, item.indexOf("</li>"))).toMatch(/cancelled<\/span> (<!-- -->)?by Petra/);
     expect((await moveToDone(op)).status).toBe(302);
-    expect((await query<{ status: string }>(pg.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
+    expect((await query<{ status: string }>(app.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
   });
 
   it("turns a gated move to done into an approval request, applied once an approver says yes", async () => {
-    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Reviewer" });
-    const task = await createTask(pg.db, ws.id, { title: "Gated done", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.outbound_message });
-    for (const status of ["in_progress", "review"]) await updateTask(pg.db, task.id, { status });
+    const agent = await createAgentWithToken(app.db, ws.id, { name: "Reviewer" });
+    const task = await createTask(app.db, ws.id, { title: "Gated done", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.outbound_message });
+    for (const status of ["in_progress", "review"]) await updateTask(app.db, task.id, { status });
     await admin.get(`/w/${ws.slug}`);
     const res = await admin.post(`/w/${ws.slug}?index`, { intent: "move", taskId: task.id, status: "done" });
     expect(res.status).toBe(409);
     expect(await res.text()).toContain("needs an approver: a request is waiting in Approvals");
-    const [approval] = await query<{ id: string; digest: string; action: string }>(pg.db, "select id, digest, action from approvals where task_id = $1", [task.id]);
+    const [approval] = await query<{ id: string; digest: string; action: string }>(app.db, "select id, digest, action from approvals where task_id = $1", [task.id]);
     expect(approval!.action).toBe("task.review_done");
     // The admin asked, so another approver must decide.
     await admin.get("/approvals");
     expect((await admin.post("/approvals", { intent: "approve", approval_id: approval!.id, digest: approval!.digest, comment: "" })).status).toBe(403);
-    await query(pg.db, "insert into users (email, name, role, password_hash) select 'appr@example.test', 'Second', 'approver', password_hash from users where role = 'admin'");
-    const second = new FormClient(server.url);
+    await query(app.db, "insert into users (email, name, role, password_hash) select 'appr@example.test', 'Second', 'approver', password_hash from users where role = 'admin'");
+    const second = new FormClient(app.url);
     await second.get("/login");
     await second.post("/login", { email: "appr@example.test", password: TEST_ADMIN.password, redirectTo: "/" });
     await second.get("/approvals");
     expect((await second.post("/approvals", { intent: "approve", approval_id: approval!.id, digest: approval!.digest, comment: "" })).status).toBe(302);
-    expect((await query<{ status: string }>(pg.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
+    expect((await query<{ status: string }>(app.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
     // The task page says who approved the move; the log has the decision, not a manual override.
     await admin.get(`/w/${ws.slug}/tasks/${task.id}`);
     expect(admin.lastHtml).toContain("Moved from review to done (approved by Second)");
-    const kinds = await query<{ kind: string; name: string }>(pg.db,
+    const kinds = await query<{ kind: string; name: string }>(app.db,
       "select kind, actor->>'name' as name from audit_log where subject->>'task_id' = $1 order by seq", [task.id]);
     expect(kinds).toEqual([{ kind: "approval.approved", name: "Second" }]);
   });

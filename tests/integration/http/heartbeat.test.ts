@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { createAgentWithToken, createRunningTask, createTask, createWorkspace, query, SYSTEM, taskRow } from "#tests/support/fixtures";
 import { SECRETS } from "#tests/support/secrets";
-import { type RunningServer, startServer } from "#tests/support/server";
 import { until } from "#tests/support/until";
 import { agentAddDeliverable } from "#app/db/agent-api.server";
 import { completeTask } from "#app/db/completion.server";
 import { claimTasksForDispatch } from "#app/db/dispatch.server";
+import { useTestServer } from "#tests/support/test-server";
 
 interface Receipt {
   run_id: string;
@@ -24,32 +24,21 @@ interface Receipt {
 // advisory lock, leases, stalls, receipts. (Dispatch through a real gateway
 // is covered by the gateway suite.)
 describe("heartbeat", () => {
-  let pg: TestPostgres;
-  let server: RunningServer;
+  const filesDir = mkdtempSync(path.join(os.tmpdir(), "mc-files-"));
+  const app = useTestServer({
+    env: { STALL_MINUTES: "5", FILES_DIR: filesDir, TESTING_TASK_BUDGET_S: "15", TESTING_MAX_DELIVERABLES: "3" },
+    after: () => rmSync(filesDir, { recursive: true, force: true }),
+  });
   let ws: { id: string };
   let agent: { id: string; token: string };
 
   const beat = async (init: RequestInit & { query?: string } = {}) =>
-    fetch(`${server.url}/api/heartbeat${init.query ?? `?token=${SECRETS.MC_API_TOKEN}`}`, init);
+    fetch(`${app.url}/api/heartbeat${init.query ?? `?token=${SECRETS.MC_API_TOKEN}`}`, init);
   const receipt = async () => (await (await beat()).json()) as Receipt;
 
-  const filesDir = mkdtempSync(path.join(os.tmpdir(), "mc-files-"));
-
   beforeAll(async () => {
-    pg = await createTestPostgres();
-    server = await startServer({
-      env: { DATABASE_URL: pg.url, ...SECRETS, STALL_MINUTES: "5", FILES_DIR: filesDir, TESTING_TASK_BUDGET_S: "15", TESTING_MAX_DELIVERABLES: "3" },
-    });
-    ws = await createWorkspace(pg.db);
-    agent = await createAgentWithToken(pg.db, ws.id, { name: "Beat" });
-  });
-
-  afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    await pg?.drop();
-    rmSync(filesDir, { recursive: true, force: true });
-    expect(errors).toEqual([]);
+    ws = await createWorkspace(app.db);
+    agent = await createAgentWithToken(app.db, ws.id, { name: "Beat" });
   });
 
   it("needs the API token (query or Bearer) and takes GET and POST", async () => {
@@ -62,10 +51,10 @@ describe("heartbeat", () => {
 
   it("redacts the token from request logs", async () => {
     await beat();
-    const lines = server.logs.filter((l) => l.event === "http.request" && String(l.path).startsWith("/api/heartbeat"));
+    const lines = app.server.logs.filter((l) => l.event === "http.request" && String(l.path).startsWith("/api/heartbeat"));
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(String(line.path)).not.toContain(SECRETS.MC_API_TOKEN);
-    expect(JSON.stringify(server.logs)).not.toContain(SECRETS.MC_API_TOKEN);
+    expect(JSON.stringify(app.server.logs)).not.toContain(SECRETS.MC_API_TOKEN);
   });
 
   it("an idle run does nothing, calls nothing and stores its receipt", async () => {
@@ -73,14 +62,14 @@ describe("heartbeat", () => {
     expect(r.actions).toEqual([]);
     expect(r.gateway_calls).toBe(0);
     expect(r.run_id).toMatch(/^[0-9a-f-]{36}$/);
-    const [stored] = await query<{ trigger: string; actions: unknown }>(pg.db, "select trigger, actions from heartbeat_runs where id = $1", [r.run_id]);
+    const [stored] = await query<{ trigger: string; actions: unknown }>(app.db, "select trigger, actions from heartbeat_runs where id = $1", [r.run_id]);
     expect(stored).toEqual({ trigger: "cron", actions: [] });
-    const health = (await (await fetch(`${server.url}/api/health`)).json()) as { last_heartbeat_at: string | null };
+    const health = (await (await fetch(`${app.url}/api/health`)).json()) as { last_heartbeat_at: string | null };
     expect(health.last_heartbeat_at).not.toBeNull();
   });
 
   it("skips while another instance holds the lock", async () => {
-    const other = postgres(pg.url, { max: 1 });
+    const other = postgres(app.pg.url, { max: 1 });
     try {
       await other`select pg_advisory_lock(7340002)`;
       const res = await beat();
@@ -93,64 +82,64 @@ describe("heartbeat", () => {
   });
 
   it("runs exactly once across concurrent calls that overlap", async () => {
-    const before = (await query<{ n: number }>(pg.db, "select count(*)::int as n from heartbeat_runs"))[0]!.n;
+    const before = (await query<{ n: number }>(app.db, "select count(*)::int as n from heartbeat_runs"))[0]!.n;
     const results = await Promise.all(Array.from({ length: 8 }, () => receipt()));
     const ran = results.filter((r) => "run_id" in r).length;
     const skipped = results.filter((r) => (r as unknown as { skipped?: string }).skipped === "already_running").length;
     expect(ran + skipped).toBe(8);
-    const after = (await query<{ n: number }>(pg.db, "select count(*)::int as n from heartbeat_runs"))[0]!.n;
+    const after = (await query<{ n: number }>(app.db, "select count(*)::int as n from heartbeat_runs"))[0]!.n;
     expect(after - before).toBe(ran);
   });
 
   it("requeues a task whose lease expired", async () => {
-    const task = await createRunningTask(pg.db, ws.id, agent.id);
-    await query(pg.db, "update tasks set lease_expires_at = now() - interval '1 minute' where id = $1", [task.id]);
+    const task = await createRunningTask(app.db, ws.id, agent.id);
+    await query(app.db, "update tasks set lease_expires_at = now() - interval '1 minute' where id = $1", [task.id]);
     const r = await receipt();
     expect(r.actions).toContainEqual({ task_id: task.id, action: "requeued", reason: "lease_expired", ok: true });
-    const row = await taskRow(pg.db, task.id);
+    const row = await taskRow(app.db, task.id);
     expect(row).toMatchObject({ status: "assigned", alert_reason: "lease_expired" });
   });
 
   it("flags a stall once, not on every run", async () => {
-    const task = await createRunningTask(pg.db, ws.id, agent.id);
-    await query(pg.db, "update tasks set last_activity_at = now() - interval '6 minutes' where id = $1", [task.id]);
+    const task = await createRunningTask(app.db, ws.id, agent.id);
+    await query(app.db, "update tasks set last_activity_at = now() - interval '6 minutes' where id = $1", [task.id]);
     const first = await receipt();
     expect(first.actions).toContainEqual({ task_id: task.id, action: "stall_flagged", reason: "no_activity", ok: true });
     const second = await receipt();
     expect(second.actions.filter((a) => a.task_id === task.id)).toEqual([]);
-    expect((await taskRow(pg.db, task.id)).alert_reason).toBe("stalled");
-    expect(await query(pg.db, "select 1 from task_activities where task_id = $1 and type = 'stalled'", [task.id])).toHaveLength(1);
+    expect((await taskRow(app.db, task.id)).alert_reason).toBe("stalled");
+    expect(await query(app.db, "select 1 from task_activities where task_id = $1 and type = 'stalled'", [task.id])).toHaveLength(1);
   });
 
   it("reports ready tasks it cannot dispatch without a gateway, and leaves them recoverable", async () => {
-    const task = await createTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id });
+    const task = await createTask(app.db, ws.id, { status: "assigned", assigned_agent_id: agent.id });
     const r = await receipt();
     expect(r.actions).toContainEqual({ task_id: null, action: "dispatch_skipped", reason: "gateway_disabled", ok: false });
     expect(r.gateway_calls).toBe(0);
-    expect(await taskRow(pg.db, task.id)).toMatchObject({ status: "assigned", dispatch_attempts: 0 });
+    expect(await taskRow(app.db, task.id)).toMatchObject({ status: "assigned", dispatch_attempts: 0 });
   });
 
   const toTesting = async (title: string, deliverables: Array<Record<string, string>>, files: Record<string, string> = {}) => {
-    const task = await createRunningTask(pg.db, ws.id, agent.id, { title });
+    const task = await createRunningTask(app.db, ws.id, agent.id, { title });
     mkdirSync(path.join(filesDir, task.id), { recursive: true });
     for (const [name, content] of Object.entries(files)) writeFileSync(path.join(filesDir, task.id, name), content);
     for (const d of deliverables) {
-      await agentAddDeliverable(pg.db, agent.id, task.id, d);
+      await agentAddDeliverable(app.db, agent.id, task.id, d);
     }
-    await completeTask(pg.db, task.id, { source: "agent_api", summary: "", runId: null, actor: SYSTEM });
+    await completeTask(app.db, task.id, { source: "agent_api", summary: "", runId: null, actor: SYSTEM });
     return task.id;
   };
   const expiredApproval = async () => {
-    const task = await createTask(pg.db, ws.id, { status: "assigned", assigned_agent_id: agent.id });
+    const task = await createTask(app.db, ws.id, { status: "assigned", assigned_agent_id: agent.id });
     const [a] = await query<{ id: string }>(
-      pg.db,
+      app.db,
       "insert into approvals (task_id, requested_by_agent_id, action, digest, expires_at) values ($1, $2, 'deploy', $3, now() - interval '1 second') returning id",
       [task.id, agent.id, "a".repeat(64)],
     );
     return { taskId: task.id, approvalId: a!.id };
   };
   const checkFailures = (taskId: string) =>
-    query<{ message: string; metadata: { reason: string } }>(pg.db, "select message, metadata from task_activities where task_id = $1 and type = 'check_failed' order by created_at", [taskId]);
+    query<{ message: string; metadata: { reason: string } }>(app.db, "select message, metadata from task_activities where task_id = $1 and type = 'check_failed' order by created_at", [taskId]);
 
   it("checks deliverables in testing: pass → review, fail → rework with reasons, nothing checkable → review with an alert", async () => {
     const good = await toTesting("good", [{ type: "file", title: "Report", path: "report.md" }]);
@@ -166,10 +155,10 @@ describe("heartbeat", () => {
         { task_id: none, action: "checks_none_checkable", reason: null, ok: true },
       ]),
     );
-    expect(await taskRow(pg.db, good)).toMatchObject({ status: "review", alert_reason: null });
-    expect(await taskRow(pg.db, bad)).toMatchObject({ status: "assigned", alert_reason: "checks_failed" });
-    expect(await taskRow(pg.db, none)).toMatchObject({ status: "review", alert_reason: "no_checkable_deliverable" });
-    const reasons = await query<{ metadata: { reason: string } }>(pg.db, "select metadata from task_activities where task_id = $1 and type = 'check_failed'", [bad]);
+    expect(await taskRow(app.db, good)).toMatchObject({ status: "review", alert_reason: null });
+    expect(await taskRow(app.db, bad)).toMatchObject({ status: "assigned", alert_reason: "checks_failed" });
+    expect(await taskRow(app.db, none)).toMatchObject({ status: "review", alert_reason: "no_checkable_deliverable" });
+    const reasons = await query<{ metadata: { reason: string } }>(app.db, "select metadata from task_activities where task_id = $1 and type = 'check_failed'", [bad]);
     expect(reasons.map((x) => x.metadata.reason).sort()).toEqual(["file_missing", "path_outside_base"]);
   });
 
@@ -177,14 +166,14 @@ describe("heartbeat", () => {
     const { taskId, approvalId } = await expiredApproval();
     const r = await receipt();
     expect(r.actions).toContainEqual({ task_id: taskId, action: "approval_expired", reason: "expired", ok: true });
-    expect((await query<{ status: string }>(pg.db, "select status from approvals where id = $1", [approvalId]))[0]!.status).toBe("expired");
+    expect((await query<{ status: string }>(app.db, "select status from approvals where id = $1", [approvalId]))[0]!.status).toBe("expired");
   });
 
   it("renders a hostile page outside the lock: it fails on the task's time budget while another run still does its work", async () => {
     const spin = await toTesting("spin", [{ type: "file", title: "Spinner", path: "spin.html" }], { "spin.html": "<!doctype html><script>while (true) {}</script>" });
     let firstSettled = false;
     const first = receipt().finally(() => (firstSettled = true));
-    await until("the spinning page's check to be claimed", async () => (await query(pg.db, "select 1 from testing_claims where task_id = $1", [spin])).length > 0);
+    await until("the spinning page's check to be claimed", async () => (await query(app.db, "select 1 from testing_claims where task_id = $1", [spin])).length > 0);
     const { taskId, approvalId } = await expiredApproval();
     // The first run leaves the lock once its quick steps are done; until then another run is skipped.
     const second = await until("a second run to go ahead", async () => {
@@ -194,15 +183,15 @@ describe("heartbeat", () => {
     expect(firstSettled).toBe(false); // the page cannot finish before its budget runs out
     expect(second.actions).toContainEqual({ task_id: taskId, action: "approval_expired", reason: "expired", ok: true });
     expect(second.actions.filter((a) => a.task_id === spin)).toEqual([]); // never checked twice at once
-    expect((await query<{ status: string }>(pg.db, "select status from approvals where id = $1", [approvalId]))[0]!.status).toBe("expired");
+    expect((await query<{ status: string }>(app.db, "select status from approvals where id = $1", [approvalId]))[0]!.status).toBe("expired");
 
     const r = await first;
     expect(r.actions).toContainEqual({ task_id: spin, action: "checks_fail", reason: "html_timeout", ok: false });
-    expect(await taskRow(pg.db, spin)).toMatchObject({ status: "assigned", alert_reason: "checks_failed" });
+    expect(await taskRow(app.db, spin)).toMatchObject({ status: "assigned", alert_reason: "checks_failed" });
     expect((await checkFailures(spin)).map((f) => f.message)).toEqual(["Rendering timed out after 15 s."]);
-    expect(await query(pg.db, "select 1 from testing_claims where task_id = $1", [spin])).toEqual([]);
+    expect(await query(app.db, "select 1 from testing_claims where task_id = $1", [spin])).toEqual([]);
     // How the browser runs is decided once and logged: as nobody when the server is root, sandboxed if the host allows.
-    const modes = server.logs.filter((l) => l.event === "checks.browser");
+    const modes = app.server.logs.filter((l) => l.event === "checks.browser");
     expect(modes).toEqual([expect.objectContaining({ user: process.getuid?.() === 0 ? "nobody" : null, sandbox: expect.any(Boolean) })]);
   }, 90_000);
 
@@ -215,9 +204,9 @@ describe("heartbeat", () => {
     );
     const r = await receipt();
     expect(r.actions).toContainEqual({ task_id: task, action: "checks_partial", reason: null, ok: true });
-    expect(await taskRow(pg.db, task)).toMatchObject({ status: "review", alert_reason: "deliverables_unchecked" });
+    expect(await taskRow(app.db, task)).toMatchObject({ status: "review", alert_reason: "deliverables_unchecked" });
     const [summary] = await query<{ metadata: { results: Array<{ kind: string; details?: { unchecked?: string } }> } }>(
-      pg.db,
+      app.db,
       "select metadata from task_activities where task_id = $1 and type = 'checks_partial'",
       [task],
     );
@@ -244,12 +233,12 @@ describe("heartbeat", () => {
     expect(html.metadata.details.console_errors).toEqual(
       expect.arrayContaining([expect.stringMatching(/ERR_FILE_NOT_FOUND \(missing\.js\)$/), expect.stringMatching(/^Uncaught Error: broken at page\.html$/)]),
     );
-    const res = await fetch(`${server.url}/api/agent/tasks/${task}`, { headers: { authorization: `Bearer ${agent.token}` } });
+    const res = await fetch(`${app.url}/api/agent/tasks/${task}`, { headers: { authorization: `Bearer ${agent.token}` } });
     expect(res.status).toBe(200);
     const shown = await res.text();
     expect(shown).toContain("sent back for rework");
     for (const text of [shown, JSON.stringify(failures)]) {
-      for (const dir of [filesDir, server.dataDir, os.tmpdir() + "/", "file:///"]) expect(text).not.toContain(dir);
+      for (const dir of [filesDir, app.server.dataDir, os.tmpdir() + "/", "file:///"]) expect(text).not.toContain(dir);
     }
   }, 60_000);
 });

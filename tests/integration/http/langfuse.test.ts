@@ -1,12 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { afterAll, describe, expect, it } from "vitest";
 import { createAgentWithToken, createRunningTask, createWorkspace, query } from "#tests/support/fixtures";
-import { SECRETS } from "#tests/support/secrets";
 import { signWebhook } from "#tests/support/http-client";
-import { type RunningServer, startServer } from "#tests/support/server";
 import { until as waitFor } from "#tests/support/until";
 import { recordUsage } from "#app/db/costs.server";
+import { useTestServer } from "#tests/support/test-server";
 
 // The usage ledger exported to a loopback stand-in for Langfuse's ingestion
 // API: every source's records arrive once as generations under their task's
@@ -57,39 +55,30 @@ function startLangfuse() {
   };
 }
 
-
 describe("Langfuse export", () => {
   const langfuse = startLangfuse();
-  let pg: TestPostgres;
-  let server: RunningServer;
-
-  const pending = async () => (await query<{ n: number }>(pg.db, "select count(*)::int as n from usage_records where langfuse_exported_at is null"))[0]!.n;
-
-  beforeAll(async () => {
-    const url = await langfuse.listen();
-    pg = await createTestPostgres();
-    server = await startServer({
-      env: { DATABASE_URL: pg.url, ...SECRETS, LANGFUSE_HOST: url, LANGFUSE_PUBLIC_KEY: "pk-lf-test", LANGFUSE_SECRET_KEY: "sk-lf-test", LANGFUSE_FLUSH_INTERVAL_S: "0.2" },
-    });
+  const app = useTestServer({
+    env: async () => ({ LANGFUSE_HOST: await langfuse.listen(), LANGFUSE_PUBLIC_KEY: "pk-lf-test", LANGFUSE_SECRET_KEY: "sk-lf-test", LANGFUSE_FLUSH_INTERVAL_S: "0.2" }),
+    after: () => langfuse.close(),
   });
 
-  afterAll(async () => {
+  const pending = async () => (await query<{ n: number }>(app.db, "select count(*)::int as n from usage_records where langfuse_exported_at is null"))[0]!.n;
+
+  // Runs before the harness stops the server (after hooks run last-registered first): nothing held may keep it waiting.
+  afterAll(() => {
     for (const release of langfuse.held.splice(0)) release();
-    await server?.stop();
-    await pg?.drop();
-    await langfuse.close();
   });
 
   it("sends each record from every source once, after retrying an outage", async () => {
-    const ws = await createWorkspace(pg.db);
-    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Exporter" });
-    const viaApi = await createRunningTask(pg.db, ws.id, agent.id);
-    const viaWebhook = await createRunningTask(pg.db, ws.id, agent.id);
-    const viaGateway = await createRunningTask(pg.db, ws.id, agent.id);
+    const ws = await createWorkspace(app.db);
+    const agent = await createAgentWithToken(app.db, ws.id, { name: "Exporter" });
+    const viaApi = await createRunningTask(app.db, ws.id, agent.id);
+    const viaWebhook = await createRunningTask(app.db, ws.id, agent.id);
+    const viaGateway = await createRunningTask(app.db, ws.id, agent.id);
 
     const usage = { model: "gpt-4o", input_tokens: 1000, output_tokens: 100, cost_usd: 0.0035, run_id: viaApi.runId };
     const post = () =>
-      fetch(`${server.url}/api/agent/tasks/${viaApi.id}/usage`, {
+      fetch(`${app.url}/api/agent/tasks/${viaApi.id}/usage`, {
         method: "POST",
         headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
         body: JSON.stringify(usage),
@@ -97,9 +86,9 @@ describe("Langfuse export", () => {
     expect((await post()).status).toBe(201);
     expect((await post()).status).toBe(200);
     const body = JSON.stringify({ task_id: viaWebhook.id, summary: "done", usage: { model: "claude", input_tokens: 10, output_tokens: 20, cache_read_tokens: 5 } });
-    const hook = await fetch(`${server.url}/api/webhooks/agent-completion`, { method: "POST", headers: signWebhook(body, { deliveryId: "lf-1" }), body });
+    const hook = await fetch(`${app.url}/api/webhooks/agent-completion`, { method: "POST", headers: signWebhook(body, { deliveryId: "lf-1" }), body });
     expect(hook.status).toBe(202);
-    await recordUsage(pg.db, viaGateway.id, { source: "gateway", dedupeKey: viaGateway.runId, runId: viaGateway.runId, usage: { model: "stub", input_tokens: 7, output_tokens: 3 } });
+    await recordUsage(app.db, viaGateway.id, { source: "gateway", dedupeKey: viaGateway.runId, runId: viaGateway.runId, usage: { model: "stub", input_tokens: 7, output_tokens: 3 } });
 
     await waitFor("three ledger rows", async () => (await pending()) === 3);
     await waitFor("a first, failed attempt", () => langfuse.requests.length > 0);
@@ -108,7 +97,7 @@ describe("Langfuse export", () => {
     await waitFor("the export", async () => (await pending()) === 0);
 
     const ledger = await query<{ id: string; task_id: string; input_tokens: string; output_tokens: string; cache_read_tokens: string; cost_usd: string | null }>(
-      pg.db,
+      app.db,
       "select id, task_id, input_tokens, output_tokens, cache_read_tokens, cost_usd from usage_records order by created_at",
     );
     const accepted = langfuse.accepted();
@@ -123,12 +112,12 @@ describe("Langfuse export", () => {
   });
 
   it("answers requests while Langfuse is slow, and exports once it answers", async () => {
-    const ws = await createWorkspace(pg.db);
-    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Patient" });
-    const task = await createRunningTask(pg.db, ws.id, agent.id);
+    const ws = await createWorkspace(app.db);
+    const agent = await createAgentWithToken(app.db, ws.id, { name: "Patient" });
+    const task = await createRunningTask(app.db, ws.id, agent.id);
     langfuse.setMode("hold");
     const record = (run: string) =>
-      fetch(`${server.url}/api/agent/tasks/${task.id}/usage`, {
+      fetch(`${app.url}/api/agent/tasks/${task.id}/usage`, {
         method: "POST",
         headers: { authorization: `Bearer ${agent.token}`, "content-type": "application/json" },
         body: JSON.stringify({ model: "gpt-4o", input_tokens: 1, output_tokens: 1, run_id: run }),

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createWorkspace, query } from "#tests/support/fixtures";
 import { SECRETS } from "#tests/support/secrets";
 import { type Receiver, sentryDsn, sentryEvents, startReceiver } from "#tests/support/receiver";
-import { type RunningServer, startServer } from "#tests/support/server";
 import { until as waitFor } from "#tests/support/until";
+import { useTestServer } from "#tests/support/test-server";
 
 // The built bundle on PostgreSQL with every observability output pointed at
 // loopback receivers: OTLP/HTTP traces (JSON), a Sentry DSN, and /api/metrics.
@@ -49,53 +48,42 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe("observability", () => {
-  let pg: TestPostgres;
-  let server: RunningServer;
   let otlp: Receiver;
   let sentry: Receiver;
+  const app = useTestServer({
+    env: async () => {
+      [otlp, sentry] = await Promise.all([startReceiver(), startReceiver()]);
+      return { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_SERVICE_NAME: "mc-observability-test", SENTRY_DSN: sentryDsn(sentry), SENTRY_ENVIRONMENT: "test" };
+    },
+    after: () => Promise.all([otlp?.close(), sentry?.close()]),
+    // Server errors are provoked here on purpose; the suite checks what reaches the error reporter.
+    allowLoggedErrors: true,
+  });
   let ws: { id: string; slug: string };
 
   const metricsText = async () => {
-    const res = await fetch(`${server.url}/api/metrics`, { headers: { authorization: `Bearer ${SECRETS.MC_API_TOKEN}` } });
+    const res = await fetch(`${app.url}/api/metrics`, { headers: { authorization: `Bearer ${SECRETS.MC_API_TOKEN}` } });
     expect(res.status).toBe(200);
     return res.text();
   };
   const heartbeat = (requestId?: string) =>
-    fetch(`${server.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`, { headers: requestId ? { "x-request-id": requestId } : {} });
+    fetch(`${app.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`, { headers: requestId ? { "x-request-id": requestId } : {} });
 
   beforeAll(async () => {
-    [otlp, sentry] = await Promise.all([startReceiver(), startReceiver()]);
-    pg = await createTestPostgres();
-    server = await startServer({
-      env: {
-        DATABASE_URL: pg.url,
-        ...SECRETS,
-        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-        OTEL_SERVICE_NAME: "mc-observability-test",
-        SENTRY_DSN: sentryDsn(sentry),
-        SENTRY_ENVIRONMENT: "test",
-      },
-    });
-    ws = await createWorkspace(pg.db);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await pg?.drop();
-    await Promise.all([otlp?.close(), sentry?.close()]);
+    ws = await createWorkspace(app.db);
   });
 
   it("says at startup that traces and error reports are on", () => {
-    expect(server.logs.find((l) => l.event === "telemetry.started")).toMatchObject({ service: "mc-observability-test" });
-    expect(server.logs.find((l) => l.event === "error_reporting.started")).toMatchObject({ environment: "test" });
+    expect(app.server.logs.find((l) => l.event === "telemetry.started")).toMatchObject({ service: "mc-observability-test" });
+    expect(app.server.logs.find((l) => l.event === "error_reporting.started")).toMatchObject({ environment: "test" });
   });
 
   it("/api/metrics needs the API token and speaks the Prometheus text format", async () => {
-    const anonymous = await fetch(`${server.url}/api/metrics`);
+    const anonymous = await fetch(`${app.url}/api/metrics`);
     expect(anonymous.status).toBe(401);
     expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
-    expect((await fetch(`${server.url}/api/metrics?token=wrong`)).status).toBe(401);
-    const byQuery = await fetch(`${server.url}/api/metrics?token=${SECRETS.MC_API_TOKEN}`);
+    expect((await fetch(`${app.url}/api/metrics?token=wrong`)).status).toBe(401);
+    const byQuery = await fetch(`${app.url}/api/metrics?token=${SECRETS.MC_API_TOKEN}`);
     expect(byQuery.status).toBe(200);
     expect(byQuery.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await metricsText();
@@ -111,10 +99,10 @@ describe("observability", () => {
   });
 
   it("labels request latency by route pattern, never by the real path", async () => {
-    const page = await fetch(`${server.url}/w/${ws.slug}`, { redirect: "manual" });
+    const page = await fetch(`${app.url}/w/${ws.slug}`, { redirect: "manual" });
     expect(page.status).toBeLessThan(500);
-    await fetch(`${server.url}/w/${ws.slug}/tasks/00000000-0000-4000-8000-000000000000`, { redirect: "manual" });
-    await fetch(`${server.url}/favicon.ico`);
+    await fetch(`${app.url}/w/${ws.slug}/tasks/00000000-0000-4000-8000-000000000000`, { redirect: "manual" });
+    await fetch(`${app.url}/favicon.ico`);
     const text = await metricsText();
     expect(sample(text, "mc_http_request_duration_seconds_count", { route: "/w/:slug" })).toBeGreaterThanOrEqual(1);
     expect(sample(text, "mc_http_request_duration_seconds_count", { route: "/w/:slug/tasks/:taskId" })).toBeGreaterThanOrEqual(1);
@@ -135,7 +123,7 @@ describe("observability", () => {
 
     const idle = sample(after, "mc_sse_clients") ?? 0;
     const controller = new AbortController();
-    const stream = await fetch(`${server.url}/api/events/stream?token=${SECRETS.MC_API_TOKEN}`, { signal: controller.signal });
+    const stream = await fetch(`${app.url}/api/events/stream?token=${SECRETS.MC_API_TOKEN}`, { signal: controller.signal });
     expect(stream.status).toBe(200);
     const reader = stream.body!.getReader();
     await reader.read(); // the stream is open once its first bytes arrive
@@ -154,7 +142,7 @@ describe("observability", () => {
   it("exports a server span per request with SQL spans nested under it, and heartbeat spans", async () => {
     const pageId = "obs-page-request-0001";
     const beatId = "obs-beat-request-0001";
-    expect((await fetch(`${server.url}/login`, { headers: { "x-request-id": pageId } })).status).toBe(200);
+    expect((await fetch(`${app.url}/login`, { headers: { "x-request-id": pageId } })).status).toBe(200);
     expect((await heartbeat(beatId)).status).toBe(200);
 
     const page = await waitFor("the /login server span", () => exportedSpans(otlp).find((s) => s.name === "GET /login" && attr(s, "mc.request_id") === pageId));
@@ -182,14 +170,14 @@ describe("observability", () => {
   it("reports a real server error to Sentry with its request id and no credentials", async () => {
     const requestId = "obs-sentry-request-0042";
     // Schema drift, as after a bad deploy: the heartbeat's last step now fails in PostgreSQL.
-    await query(pg.db, "alter function record_heartbeat_run rename to record_heartbeat_run_gone");
+    await query(app.db, "alter function record_heartbeat_run rename to record_heartbeat_run_gone");
     try {
-      const res = await fetch(`${server.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`, {
+      const res = await fetch(`${app.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`, {
         headers: { "x-request-id": requestId, authorization: `Bearer ${SECRETS.MC_API_TOKEN}`, cookie: "mc_session=secret-cookie-value" },
       });
       expect(res.status).toBe(503);
     } finally {
-      await query(pg.db, "alter function record_heartbeat_run_gone rename to record_heartbeat_run");
+      await query(app.db, "alter function record_heartbeat_run_gone rename to record_heartbeat_run");
     }
     const event = await waitFor("the Sentry event", () =>
       sentryEvents(sentry).find((e) => (e.tags as Record<string, string> | undefined)?.request_id === requestId),
@@ -212,10 +200,10 @@ describe("observability", () => {
 
   it("flushes buffered spans when it shuts down", async () => {
     const requestId = "obs-last-request-0001";
-    expect((await fetch(`${server.url}/api/health`, { headers: { "x-request-id": requestId } })).status).toBe(200);
+    expect((await fetch(`${app.url}/api/health`, { headers: { "x-request-id": requestId } })).status).toBe(200);
     // Stopped before the batch delay passes: only the shutdown flush can deliver the span.
-    expect(await server.stop()).toBe(0);
+    expect(await app.server.stop()).toBe(0);
     expect(exportedSpans(otlp).some((s) => s.name === "GET /api/health" && attr(s, "mc.request_id") === requestId)).toBe(true);
-    expect(server.logs.at(-1)).toMatchObject({ event: "server.stopped" });
+    expect(app.server.logs.at(-1)).toMatchObject({ event: "server.stopped" });
   });
 });

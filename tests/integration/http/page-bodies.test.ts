@@ -1,10 +1,8 @@
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SECRETS } from "#tests/support/secrets";
-import { startServerOn } from "#tests/support/databases";
-import { type FormClient, setUpAdmin } from "#tests/support/http-client";
-import type { RunningServer } from "#tests/support/server";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type FormClient } from "#tests/support/http-client";
+import { useTestServer } from "#tests/support/test-server";
 
 // Page bodies are capped while they stream, before anything parses them
 // (1 MiB): a declared Content-Length over the cap is refused at once, a
@@ -59,24 +57,17 @@ function flood(base: string, path: string, opts: { total: number; declare: boole
 }
 
 describe.each(["embedded", "postgres"] as const)("page body cap (%s database)", (kind) => {
-  let server: RunningServer;
+  const app = useTestServer({ database: kind });
   let admin: FormClient;
 
   beforeAll(async () => {
-    server = await startServerOn(kind, { env: SECRETS });
-    admin = await setUpAdmin(server.url, server.setupUrl!);
+    admin = await app.setUpAdmin();
     await admin.get("/");
     expect((await admin.post("/?index", { name: "Bodies", icon: "", slug: "bodies" })).status).toBe(302);
   }, 120_000);
 
-  afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    expect(errors).toEqual([]);
-  });
-
   it("answers 413 to a 256 MiB form, declared or chunked, without the server's memory following it", async () => {
-    const pid = server.process.pid!;
+    const pid = app.server.process.pid!;
     const before = memory(pid);
     const session = { cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join("; ") };
     const cases = [
@@ -90,7 +81,7 @@ describe.each(["embedded", "postgres"] as const)("page body cap (%s database)", 
       { path: "/login", declare: false, type: "MULTIPART/FORM-DATA; boundary=x" },
     ];
     for (const c of cases) {
-      const { status, sent } = await flood(server.url, c.path, { total: FLOOD, ...c });
+      const { status, sent } = await flood(app.url, c.path, { total: FLOOD, ...c });
       expect(status, JSON.stringify(c)).toBe(c.want ?? 413);
       // Refused long before the end: the client stopped sending when the answer came.
       expect(sent, JSON.stringify(c)).toBeLessThan(FLOOD / 2);
@@ -99,7 +90,7 @@ describe.each(["embedded", "postgres"] as const)("page body cap (%s database)", 
     // Generous: buffering one such body once would add 256 MiB.
     expect(after.peak - before.peak).toBeLessThan(64 * MiB);
     expect(after.rss - before.rss).toBeLessThan(64 * MiB);
-    expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+    expect((await fetch(`${app.url}/api/health`)).status).toBe(200);
   });
 
   it("hands a body under the cap to the page as before", async () => {

@@ -1,37 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAgentWithToken, createWorkspace, query } from "#tests/support/fixtures";
-import { SECRETS } from "#tests/support/secrets";
-import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
-import { type RunningServer, startServer } from "#tests/support/server";
+import { FormClient } from "#tests/support/http-client";
+import { useTestServer } from "#tests/support/test-server";
 
 // The pipeline pages as operators and viewers use them, without JavaScript:
 // plain forms, field errors with 4xx, viewers read but cannot write.
 describe("pipeline pages", () => {
-  let pg: TestPostgres;
-  let server: RunningServer;
+  const app = useTestServer();
   let admin: FormClient;
   let viewer: FormClient;
   let ws: { id: string; slug: string };
   let agents: string[];
 
   beforeAll(async () => {
-    pg = await createTestPostgres();
-    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } });
-    admin = await setUpAdmin(server.url, server.setupUrl!);
-    await query(pg.db, "insert into users (email, name, role, password_hash) select 'viewer@example.test', 'Vic', 'viewer', password_hash from users where role = 'admin'");
-    viewer = new FormClient(server.url);
-    await viewer.get("/login");
-    expect((await viewer.post("/login", { email: "viewer@example.test", password: TEST_ADMIN.password, redirectTo: "/" })).status).toBe(302);
-    ws = await createWorkspace(pg.db);
-    agents = [(await createAgentWithToken(pg.db, ws.id, { name: "Drafter" })).id, (await createAgentWithToken(pg.db, ws.id, { name: "Checker" })).id];
-  });
-
-  afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    await pg?.drop();
-    expect(errors).toEqual([]);
+    admin = await app.setUpAdmin();
+    viewer = await app.signIn({ email: "viewer@example.test", name: "Vic", role: "viewer" });
+    ws = await createWorkspace(app.db);
+    agents = [(await createAgentWithToken(app.db, ws.id, { name: "Drafter" })).id, (await createAgentWithToken(app.db, ws.id, { name: "Checker" })).id];
   });
 
   it("creates and edits a template with clear errors for bad input", async () => {
@@ -52,8 +37,8 @@ describe("pipeline pages", () => {
     await admin.get(page);
     const bad = await admin.post(page, { intent: "add-stage", name: "", agent_id: "nope", autonomy_level: "yolo" });
     expect(bad.status).toBe(400);
-    const other = await createWorkspace(pg.db);
-    const stranger = await createAgentWithToken(pg.db, other.id, { name: "Stranger" });
+    const other = await createWorkspace(app.db);
+    const stranger = await createAgentWithToken(app.db, other.id, { name: "Stranger" });
     const foreign = await admin.post(page, { intent: "add-stage", name: "Draft", agent_id: stranger.id, autonomy_level: "hitl" });
     expect(foreign.status).toBe(400);
     expect(await foreign.text()).toContain("Choose an agent of this workspace");
@@ -62,23 +47,23 @@ describe("pipeline pages", () => {
     }
     await admin.get(page);
     expect(admin.lastHtml).toContain("Step 2");
-    const stages = await query<{ id: string; gate_advance: boolean }>(pg.db, "select id, gate_advance from pipeline_stages order by position");
+    const stages = await query<{ id: string; gate_advance: boolean }>(app.db, "select id, gate_advance from pipeline_stages order by position");
     expect(stages.map((s) => s.gate_advance)).toEqual([true, true]);
     const edit = await admin.post(page, { intent: "edit-stage", stage_id: stages[0]!.id, name: "Draft", agent_id: agents[0]!, autonomy_level: "autonomous" });
     expect(edit.status).toBe(302);
-    const [edited] = await query<{ name: string; gate_advance: boolean; autonomy_level: string }>(pg.db, "select name, gate_advance, autonomy_level from pipeline_stages where id = $1", [stages[0]!.id]);
+    const [edited] = await query<{ name: string; gate_advance: boolean; autonomy_level: string }>(app.db, "select name, gate_advance, autonomy_level from pipeline_stages where id = $1", [stages[0]!.id]);
     expect(edited).toEqual({ name: "Draft", gate_advance: false, autonomy_level: "autonomous" });
     await admin.get(page);
     expect((await admin.post(page, { intent: "move-stage", stage_id: stages[1]!.id, direction: "up" })).status).toBe(302);
-    const [first] = await query<{ id: string }>(pg.db, "select id from pipeline_stages where position = 1");
+    const [first] = await query<{ id: string }>(app.db, "select id from pipeline_stages where position = 1");
     expect(first!.id).toBe(stages[1]!.id);
 
     // A task on the pipeline starts at stage 1 with that stage's agent; the stage cannot then be deleted.
     await admin.get(`/w/${ws.slug}/tasks/new`);
-    const [pipeline] = await query<{ id: string }>(pg.db, "select id from pipelines");
+    const [pipeline] = await query<{ id: string }>(app.db, "select id from pipelines");
     const task = await admin.post(`/w/${ws.slug}/tasks/new`, { title: "On the pipeline", pipeline_id: pipeline!.id, status: "inbox" });
     expect(task.status).toBe(302);
-    const [row] = await query<{ status: string; assigned_agent_id: string }>(pg.db, "select status, assigned_agent_id from tasks where title = 'On the pipeline'");
+    const [row] = await query<{ status: string; assigned_agent_id: string }>(app.db, "select status, assigned_agent_id from tasks where title = 'On the pipeline'");
     expect(row).toEqual({ status: "assigned", assigned_agent_id: agents[1] });
     await admin.get(page);
     const refused = await admin.post(page, { intent: "delete-stage", stage_id: stages[1]!.id });
@@ -98,7 +83,7 @@ describe("pipeline pages", () => {
     expect(viewer.lastHtml).not.toContain("New pipeline");
     const res = await viewer.post(base, { intent: "create", name: "Nope", description: "" });
     expect(res.status).toBe(403);
-    const [p] = await query<{ id: string }>(pg.db, "select id from pipelines limit 1");
+    const [p] = await query<{ id: string }>(app.db, "select id from pipelines limit 1");
     expect((await viewer.get(`${base}/${p!.id}`)).status).toBe(200);
     expect(viewer.lastHtml).not.toContain("Add a stage");
     expect((await viewer.post(`${base}/${p!.id}`, { intent: "rename", name: "x", description: "" })).status).toBe(403);

@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAgentWithToken, createTask, createWorkspace } from "#tests/support/fixtures";
-import { SECRETS } from "#tests/support/secrets";
-import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
-import { type RunningServer, startServer } from "#tests/support/server";
+import { FormClient, TEST_ADMIN } from "#tests/support/http-client";
+import { useTestServer } from "#tests/support/test-server";
 
 type Role = "viewer" | "operator" | "approver" | "admin";
 const ROLES: Role[] = ["viewer", "operator", "approver", "admin"];
@@ -13,8 +11,7 @@ const rank = (r: Role) => ROLES.indexOf(r);
 // page shows. Reads need viewer (some need more), writes need operator, user
 // management needs admin; a refusal is a 403 and writes nothing.
 describe("roles × routes", () => {
-  let pg: TestPostgres;
-  let server: RunningServer;
+  const app = useTestServer({ env: { PUBLIC_URL: "https://mc.example.test", COOKIE_SECURE: "0" } });
   const clients = {} as Record<Role, FormClient>;
   let slug: string;
   let taskId: string;
@@ -22,35 +19,26 @@ describe("roles × routes", () => {
   let userId: string;
 
   beforeAll(async () => {
-    pg = await createTestPostgres();
-    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS, PUBLIC_URL: "https://mc.example.test", COOKIE_SECURE: "0" } });
-    clients.admin = await setUpAdmin(server.url, server.setupUrl!);
+    clients.admin = await app.setUpAdmin();
     for (const role of ["viewer", "operator", "approver"] as const) {
-      await pg.db.session((s) =>
+      await app.db.session((s) =>
         s.query("insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [
           `${role}@example.test`,
           role,
           role,
         ]),
       );
-      const client = new FormClient(server.url);
+      const client = new FormClient(app.url);
       await client.get("/login");
       const res = await client.post("/login", { email: `${role}@example.test`, password: TEST_ADMIN.password, redirectTo: "/" });
       expect(res.status).toBe(302);
       clients[role] = client;
     }
-    const ws = await createWorkspace(pg.db);
+    const ws = await createWorkspace(app.db);
     slug = ws.slug;
-    agentId = (await createAgentWithToken(pg.db, ws.id, { name: "Matrix" })).id;
-    taskId = (await createTask(pg.db, ws.id, { title: "Matrix task" })).id;
-    userId = (await pg.db.session((s) => s.query<{ id: string }>("select id from users where role = 'viewer'")))[0]!.id;
-  });
-
-  afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    await pg?.drop();
-    expect(errors).toEqual([]);
+    agentId = (await createAgentWithToken(app.db, ws.id, { name: "Matrix" })).id;
+    taskId = (await createTask(app.db, ws.id, { title: "Matrix task" })).id;
+    userId = (await app.db.session((s) => s.query<{ id: string }>("select id from users where role = 'viewer'")))[0]!.id;
   });
 
   const pages = (): Array<[string, Role]> => [
@@ -94,7 +82,7 @@ describe("roles × routes", () => {
   ];
 
   it("refuses every write below its role with 403, and writes nothing", async () => {
-    const count = async () => Number((await pg.db.session((s) => s.query<{ n: string }>("select count(*) as n from events")))[0]!.n);
+    const count = async () => Number((await app.db.session((s) => s.query<{ n: string }>("select count(*) as n from events")))[0]!.n);
     for (const role of ROLES) {
       for (const [path, fields, needed] of forms()) {
         if (rank(role) >= rank(needed)) continue;
@@ -142,29 +130,21 @@ describe("roles × routes", () => {
     expect(res.headers.get("x-content-type-options")).toBe("nosniff");
     expect(res.headers.get("referrer-policy")).toBe("same-origin");
     expect(res.headers.get("x-powered-by")).toBeNull();
-    const api = await fetch(`${server.url}/api/health`);
+    const api = await fetch(`${app.url}/api/health`);
     expect(api.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
   });
 });
 
 describe("user management", () => {
-  let pg: TestPostgres;
-  let server: RunningServer;
+  const app = useTestServer();
   let admin: FormClient;
 
   beforeAll(async () => {
-    pg = await createTestPostgres();
-    server = await startServer({ env: { DATABASE_URL: pg.url, ...SECRETS } });
-    admin = await setUpAdmin(server.url, server.setupUrl!);
-  });
-
-  afterAll(async () => {
-    await server?.stop();
-    await pg?.drop();
+    admin = await app.setUpAdmin();
   });
 
   const userId = async (email: string) =>
-    (await pg.db.session((s) => s.query<{ id: string }>("select id from users where email = $1", [email])))[0]!.id;
+    (await app.db.session((s) => s.query<{ id: string }>("select id from users where email = $1", [email])))[0]!.id;
 
   it("adds users with roles, validates input, and refuses duplicates", async () => {
     await admin.get("/admin/users");
@@ -173,7 +153,7 @@ describe("user management", () => {
     expect((await admin.post("/admin/users", { intent: "create", name: "Olive", email: "olive@example.test", role: "operator", password: "long enough password" })).status).toBe(302);
     await admin.get("/admin/users");
     expect((await admin.post("/admin/users", { intent: "create", name: "Olive", email: "OLIVE@example.test", role: "viewer", password: "long enough password" })).status).toBe(409);
-    const olive = new FormClient(server.url);
+    const olive = new FormClient(app.url);
     await olive.get("/login");
     expect((await olive.post("/login", { email: "olive@example.test", password: "long enough password", redirectTo: "/" })).status).toBe(302);
   });
@@ -192,7 +172,7 @@ describe("user management", () => {
   });
 
   it("disabling a user or signing them out everywhere ends their sessions at once", async () => {
-    const olive = new FormClient(server.url);
+    const olive = new FormClient(app.url);
     await olive.get("/login");
     await olive.post("/login", { email: "olive@example.test", password: "long enough password", redirectTo: "/" });
     expect((await olive.get("/")).status).toBe(200);
@@ -217,7 +197,7 @@ describe("user management", () => {
     await admin.post("/admin/users", { intent: "enable", user_id: id });
     await admin.get("/admin/users");
     expect((await admin.post("/admin/users", { intent: "password", user_id: id, password: "a brand new password" })).status).toBe(302);
-    const olive = new FormClient(server.url);
+    const olive = new FormClient(app.url);
     await olive.get("/login");
     expect((await olive.post("/login", { email: "olive@example.test", password: "long enough password", redirectTo: "/" })).status).toBe(401);
     await olive.get("/login");

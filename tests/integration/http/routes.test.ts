@@ -1,41 +1,30 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
-import { type RunningServer, startServer } from "#tests/support/server";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FormClient, TEST_ADMIN } from "#tests/support/http-client";
+import { useTestServer } from "#tests/support/test-server";
 
 // Routes over real HTTP, on the built bundle and a real PostgreSQL database:
 // auth, CSRF, roles, validation, 404/405/409, and that a refused write leaves
 // nothing behind.
 describe("routes on PostgreSQL", () => {
-  let pg: TestPostgres;
-  let server: RunningServer;
+  const app = useTestServer({ env: { LOGIN_MAX_FAILURES: "3" } });
   let admin: FormClient;
   let agentId: string;
 
-  const count = async (table: string) => Number((await pg.db.session((s) => s.query<{ n: string }>(`select count(*) as n from ${table}`)))[0]!.n);
+  const count = async (table: string) => Number((await app.db.session((s) => s.query<{ n: string }>(`select count(*) as n from ${table}`)))[0]!.n);
 
   beforeAll(async () => {
-    pg = await createTestPostgres();
-    server = await startServer({ env: { DATABASE_URL: pg.url, LOGIN_MAX_FAILURES: "3" } });
-    admin = await setUpAdmin(server.url, server.setupUrl!);
+    admin = await app.setUpAdmin();
     await admin.get("/");
     expect((await admin.post("/?index", { name: "Routes", icon: "🧭", slug: "routes" })).status).toBe(302);
     await admin.get("/w/routes/agents");
     const agent = await admin.post("/w/routes/agents", { intent: "create", name: "Rover", role: "", emoji: "", model: "", openclaw_agent_id: "main", status: "standby" });
     expect(agent.status).toBe(201);
     expect(admin.lastHtml).toMatch(/mca_[A-Za-z0-9_-]{43}/);
-    agentId = (await pg.db.session((s) => s.query<{ id: string }>("select id from agents")))[0]!.id;
-  });
-
-  afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    await pg?.drop();
-    expect(errors).toEqual([]);
+    agentId = (await app.db.session((s) => s.query<{ id: string }>("select id from agents")))[0]!.id;
   });
 
   it("redirects signed-out visitors to the login page", async () => {
-    const anon = new FormClient(server.url);
+    const anon = new FormClient(app.url);
     const res = await anon.get("/w/routes");
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("/login?redirectTo=%2Fw%2Froutes");
@@ -50,7 +39,7 @@ describe("routes on PostgreSQL", () => {
   });
 
   it("answers 405 to a method a route does not take, with Allow", async () => {
-    const health = await fetch(`${server.url}/api/health`, { method: "POST" });
+    const health = await fetch(`${app.url}/api/health`, { method: "POST" });
     expect(health.status).toBe(405);
     expect(health.headers.get("allow")).toBe("GET, HEAD");
     await admin.get("/w/routes/feed");
@@ -74,7 +63,7 @@ describe("routes on PostgreSQL", () => {
   });
 
   it("refuses a multipart post it cannot read with 400, signed out too", async () => {
-    const anon = new FormClient(server.url);
+    const anon = new FormClient(app.url);
     await anon.get("/login");
     for (const type of ["multipart/form-data", "multipart/form-data; boundary=nothing-like-the-body"]) {
       const res = await anon.request("/login", { method: "POST", headers: { "content-type": type }, body: "email=a&password=b" });
@@ -140,9 +129,9 @@ describe("routes on PostgreSQL", () => {
       const res = await admin.post("/w/routes?index", { intent: "move", taskId, status });
       expect(res.status, status).toBe(302);
     }
-    const rows = await pg.db.session((s) => s.query<{ status: string }>("select status from tasks where id = $1", [taskId]));
+    const rows = await app.db.session((s) => s.query<{ status: string }>("select status from tasks where id = $1", [taskId]));
     expect(rows[0]!.status).toBe("done");
-    const history = await pg.db.session((s) =>
+    const history = await app.db.session((s) =>
       s.query<{ message: string }>("select message from task_activities where task_id = $1 and type = 'status_changed' order by created_at", [taskId]),
     );
     expect(history.map((h) => h.message)).toEqual([
@@ -155,10 +144,10 @@ describe("routes on PostgreSQL", () => {
   });
 
   it("refuses writes from a viewer and reads for nobody else's session", async () => {
-    await pg.db.session((s) =>
+    await app.db.session((s) =>
       s.query("insert into users (email, name, role, password_hash) values ('viewer@example.test', 'Vic Viewer', 'viewer', (select password_hash from users where role = 'admin'))"),
     );
-    const viewer = new FormClient(server.url);
+    const viewer = new FormClient(app.url);
     await viewer.get("/login");
     const login = await viewer.post("/login", { email: "viewer@example.test", password: TEST_ADMIN.password, redirectTo: "/" });
     expect(login.status).toBe(302);
@@ -171,7 +160,7 @@ describe("routes on PostgreSQL", () => {
   });
 
   it("rotates the session on login and ends it on logout", async () => {
-    const client = new FormClient(server.url);
+    const client = new FormClient(app.url);
     await client.get("/login");
     const first = await client.post("/login", { email: TEST_ADMIN.email, password: TEST_ADMIN.password, redirectTo: "/" });
     const firstCookie = client.cookies.get("mc_session");
@@ -182,13 +171,13 @@ describe("routes on PostgreSQL", () => {
     expect(out.status).toBe(302);
     expect(client.cookies.has("mc_session")).toBe(false);
     // The old cookie no longer works even if replayed.
-    const replay = new FormClient(server.url);
+    const replay = new FormClient(app.url);
     replay.cookies.set("mc_session", firstCookie!);
     expect((await replay.get("/")).status).toBe(302);
   });
 
   it("locks an account out after repeated failures with 429 and Retry-After", async () => {
-    const client = new FormClient(server.url);
+    const client = new FormClient(app.url);
     for (let i = 0; i < 3; i++) {
       await client.get("/login");
       expect((await client.post("/login", { email: "nobody@example.test", password: "wrong", redirectTo: "/" })).status).toBe(401);
@@ -200,7 +189,7 @@ describe("routes on PostgreSQL", () => {
   });
 
   it("does not open redirects after login", async () => {
-    const client = new FormClient(server.url);
+    const client = new FormClient(app.url);
     await client.get("/login");
     const res = await client.post("/login", { email: TEST_ADMIN.email, password: TEST_ADMIN.password, redirectTo: "//evil.example/x" });
     expect(res.status).toBe(302);
@@ -208,7 +197,7 @@ describe("routes on PostgreSQL", () => {
   });
 
   it("encodes a redirect target a Location header cannot carry, and signs in once", async () => {
-    const client = new FormClient(server.url);
+    const client = new FormClient(app.url);
     await client.get("/login?redirectTo=%2Fw%2Froutes%3Fq%3D%E2%86%92");
     expect(client.lastHtml).toContain('value="/w/routes?q=%E2%86%92"');
     const sessions = await count("sessions");
