@@ -2,8 +2,7 @@ import { type IncomingMessage, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgentWithToken, createRunningTask, createTask, createWorkspace } from "#tests/support/fixtures";
 import { SECRETS } from "#tests/support/secrets";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
-import { type RunningServer, startServer } from "#tests/support/server";
+import { type RunningServer } from "#tests/support/server";
 import { until } from "#tests/support/until";
 import { getEventBounds } from "#app/db/events.server";
 import { useTestServer } from "#tests/support/test-server";
@@ -49,24 +48,16 @@ async function readEvents(res: Response, until: (messages: SseMessage[]) => bool
 }
 
 describe("GET /api/events/stream", () => {
-  let pg: TestPostgres;
+  const token = "t".repeat(40);
+  // Two instances on one database: events written through one reach streams on the other.
+  const app = useTestServer({ instances: 2, env: { MC_API_TOKEN: token, WEBHOOK_SECRET: "w".repeat(40), SESSION_SECRET: "s".repeat(40), SSE_PING_SECONDS: "1" } });
   let a: RunningServer;
   let b: RunningServer;
-  let token: string;
   let workspaceId: string;
 
   beforeAll(async () => {
-    pg = await createTestPostgres();
-    token = "t".repeat(40);
-    const env = { DATABASE_URL: pg.url, MC_API_TOKEN: token, WEBHOOK_SECRET: "w".repeat(40), SESSION_SECRET: "s".repeat(40), SSE_PING_SECONDS: "1" };
-    // Two instances on one database: events written through one reach streams on the other.
-    [a, b] = await Promise.all([startServer({ env }), startServer({ env })]);
-    workspaceId = (await createWorkspace(pg.db, { name: "Live", slug: "live" })).id;
-  });
-
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await pg?.drop();
+    [a, b] = [app.servers[0]!, app.servers[1]!];
+    workspaceId = (await createWorkspace(app.db, { name: "Live", slug: "live" })).id;
   });
 
   it("requires a session or the API token", async () => {
@@ -84,8 +75,8 @@ describe("GET /api/events/stream", () => {
   });
 
   it("pushes a write made through one instance to streams on every instance, with id = seq and the event type", async () => {
-    const agent = await createAgentWithToken(pg.db, workspaceId, { name: "Reporter" });
-    const task = await createRunningTask(pg.db, workspaceId, agent.id);
+    const agent = await createAgentWithToken(app.db, workspaceId, { name: "Reporter" });
+    const task = await createRunningTask(app.db, workspaceId, agent.id);
     const streams = await Promise.all([a, b].map((s) => fetch(`${s.url}/api/events/stream?token=${token}&workspace=${workspaceId}`)));
     for (const res of streams) {
       expect(res.status).toBe(200);
@@ -111,9 +102,9 @@ describe("GET /api/events/stream", () => {
 
   // Written from outside the app (no instance was woken): the resuming stream still gets them.
   it("replays what was missed after Last-Event-ID, in order, without duplicates", async () => {
-    const bounds = await getEventBounds(pg.db);
+    const bounds = await getEventBounds(app.db);
     for (let i = 1; i <= 3; i++) {
-      await createTask(pg.db, workspaceId, { title: `Missed ${i}` });
+      await createTask(app.db, workspaceId, { title: `Missed ${i}` });
     }
     const res = await fetch(`${b.url}/api/events/stream?token=${token}`, { headers: { "Last-Event-ID": String(bounds.max_seq) } });
     const messages = await readEvents(res, (m) => m.some((x) => x.event === "ready"));

@@ -1,38 +1,30 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createAgentWithToken, createRunningTask, createWorkspace } from "#tests/support/fixtures";
 import { SECRETS } from "#tests/support/secrets";
-import { setUpAdmin } from "#tests/support/http-client";
-import { type RunningServer, startServer } from "#tests/support/server";
+import { type RunningServer } from "#tests/support/server";
+import { useTestServer } from "#tests/support/test-server";
 
 const heartbeat = (server: RunningServer, token = SECRETS.MC_API_TOKEN) => fetch(`${server.url}/api/heartbeat?token=${token}`);
 const metrics = (server: RunningServer, token = SECRETS.MC_API_TOKEN) => fetch(`${server.url}/api/metrics`, { headers: { authorization: `Bearer ${token}` } });
 
 // Limits per client on write paths, 429 + Retry-After beyond them.
 describe("rate limits in memory (embedded database)", () => {
-  let server: RunningServer;
-
-  beforeAll(async () => {
-    server = await startServer({
-      env: { ...SECRETS, RATE_LIMIT_WRITES_PER_MIN: "4", RATE_LIMIT_HEARTBEATS_PER_MIN: "2", RATE_LIMIT_AUTH_FAILURES_PER_MIN: "3" },
-    });
-  });
-
-  afterAll(async () => {
-    await server?.stop();
+  const app = useTestServer({
+    database: "embedded",
+    env: { RATE_LIMIT_WRITES_PER_MIN: "4", RATE_LIMIT_HEARTBEATS_PER_MIN: "2", RATE_LIMIT_AUTH_FAILURES_PER_MIN: "3" },
   });
 
   it("limits heartbeats per client", async () => {
-    expect((await heartbeat(server)).status).toBe(200);
-    expect((await heartbeat(server)).status).toBe(200);
-    const limited = await heartbeat(server);
+    expect((await heartbeat(app.server)).status).toBe(200);
+    expect((await heartbeat(app.server)).status).toBe(200);
+    const limited = await heartbeat(app.server);
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(((await limited.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
   });
 
   it("limits form posts per client, with Retry-After", async () => {
-    const admin = await setUpAdmin(server.url, server.setupUrl!);
+    const admin = await app.setUpAdmin();
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
       await admin.get("/");
@@ -43,39 +35,30 @@ describe("rate limits in memory (embedded database)", () => {
   });
 
   it("spends the failed-authentication budget on failures only: further ones get 429, the valid token still passes", async () => {
-    for (let i = 0; i < 3; i++) expect((await heartbeat(server, "wrong-token")).status).toBe(401);
-    expect((await heartbeat(server, "wrong-token")).status).toBe(429);
-    const agentCall = await fetch(`${server.url}/api/agent/tasks`, { headers: { authorization: "Bearer mca_wrong-token-long-enough-to-check" } });
+    for (let i = 0; i < 3; i++) expect((await heartbeat(app.server, "wrong-token")).status).toBe(401);
+    expect((await heartbeat(app.server, "wrong-token")).status).toBe(429);
+    const agentCall = await fetch(`${app.url}/api/agent/tasks`, { headers: { authorization: "Bearer mca_wrong-token-long-enough-to-check" } });
     expect(agentCall.status).toBe(429);
-    expect((await metrics(server)).status).toBe(200);
-    expect((await metrics(server, "wrong-token")).status).toBe(429);
+    expect((await metrics(app.server)).status).toBe(200);
+    expect((await metrics(app.server, "wrong-token")).status).toBe(429);
   });
 });
 
 // Someone else's bad credentials from the same address (agents and cron
 // often share one host) must not lock out the valid ones.
 describe("failed authentication from one address, on two instances sharing PostgreSQL", () => {
-  let pg: TestPostgres;
+  // The default budget: 100 failures a minute per client.
+  const app = useTestServer({ instances: 2 });
   let a: RunningServer;
   let b: RunningServer;
   let agent: { id: string; token: string };
   let taskId: string;
 
   beforeAll(async () => {
-    pg = await createTestPostgres();
-    // The default budget: 100 failures a minute per client.
-    const env = { DATABASE_URL: pg.url, ...SECRETS };
-    [a, b] = await Promise.all([startServer({ env }), startServer({ env })]);
-    const ws = await createWorkspace(pg.db);
-    agent = await createAgentWithToken(pg.db, ws.id, { name: "Steady" });
-    taskId = (await createRunningTask(pg.db, ws.id, agent.id)).id;
-  });
-
-  afterAll(async () => {
-    const errors = [...(a?.errors() ?? []), ...(b?.errors() ?? [])];
-    await Promise.all([a?.stop(), b?.stop()]);
-    await pg?.drop();
-    expect(errors).toEqual([]);
+    [a, b] = [app.servers[0]!, app.servers[1]!];
+    const ws = await createWorkspace(app.db);
+    agent = await createAgentWithToken(app.db, ws.id, { name: "Steady" });
+    taskId = (await createRunningTask(app.db, ws.id, agent.id)).id;
   });
 
   const agentGet = (server: RunningServer, token: string) => fetch(`${server.url}/api/agent/tasks`, { headers: { authorization: `Bearer ${token}` } });
@@ -118,33 +101,26 @@ describe("failed authentication from one address, on two instances sharing Postg
 });
 
 describe("rate limits shared through PostgreSQL", () => {
-  let pg: TestPostgres;
+  const app = useTestServer({ instances: 2, env: { RATE_LIMIT_HEARTBEATS_PER_MIN: "3", RATE_LIMIT_WRITES_PER_MIN: "3" } });
   let a: RunningServer;
   let b: RunningServer;
 
-  beforeAll(async () => {
-    pg = await createTestPostgres();
-    const env = { DATABASE_URL: pg.url, ...SECRETS, RATE_LIMIT_HEARTBEATS_PER_MIN: "3", RATE_LIMIT_WRITES_PER_MIN: "3" };
-    [a, b] = await Promise.all([startServer({ env }), startServer({ env })]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await pg?.drop();
+  beforeAll(() => {
+    [a, b] = [app.servers[0]!, app.servers[1]!];
   });
 
   it("counts one budget across instances", async () => {
     const statuses = [];
     for (const server of [a, b, a, b]) statuses.push((await heartbeat(server)).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
-    const [row] = await pg.db.session((s) => s.query<{ points: number }>("select points from rate_limits where key like '%heartbeat%'"));
+    const [row] = await app.db.session((s) => s.query<{ points: number }>("select points from rate_limits where key like '%heartbeat%'"));
     expect(row!.points).toBeGreaterThanOrEqual(3);
   });
 
   it("limits an agent's writes per agent, not its reads", async () => {
-    const ws = await createWorkspace(pg.db);
-    const agent = await createAgentWithToken(pg.db, ws.id, { name: "Chatty" });
-    const task = await createRunningTask(pg.db, ws.id, agent.id);
+    const ws = await createWorkspace(app.db);
+    const agent = await createAgentWithToken(app.db, ws.id, { name: "Chatty" });
+    const task = await createRunningTask(app.db, ws.id, agent.id);
     const post = (server: RunningServer) =>
       fetch(`${server.url}/api/agent/tasks/${task.id}/activities`, {
         method: "POST",

@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestPostgres, createTestSupabase, type TestSupabase } from "#tests/support/databases";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createTestPostgres } from "#tests/support/databases";
 import { SECRETS } from "#tests/support/secrets";
 import { query } from "#tests/support/fixtures";
-import { type FormClient, setUpAdmin } from "#tests/support/http-client";
+import { type FormClient } from "#tests/support/http-client";
 import { startPostgrestRpc } from "#tests/support/postgrest-rpc";
-import { type RunningServer, startServer } from "#tests/support/server";
+import { startServer } from "#tests/support/server";
+import { useTestServer } from "#tests/support/test-server";
 
 // The built bundle on the Supabase HTTP transport: SUPABASE_URL points at the
 // loopback PostgREST stand-in over an already migrated PostgreSQL database
@@ -37,35 +38,25 @@ async function waitForEvent(res: Response, type: string, timeoutMs = 8_000): Pro
 }
 
 describe("the server on Supabase over HTTP", () => {
-  let sb: TestSupabase;
-  let server: RunningServer;
+  const app = useTestServer({ database: "supabase" });
   let admin: FormClient;
 
   beforeAll(async () => {
-    sb = await createTestSupabase();
-    server = await startServer({ env: { SUPABASE_URL: sb.rest.url, SUPABASE_SERVICE_ROLE_KEY: sb.rest.key, ...SECRETS } });
-    admin = await setUpAdmin(server.url, server.setupUrl!);
-  });
-
-  afterAll(async () => {
-    const errors = server?.errors() ?? [];
-    await server?.stop();
-    await sb?.close();
-    expect(errors).toEqual([]);
+    admin = await app.setUpAdmin();
   });
 
   it("starts on the HTTP transport, leaving migrations to supabase db push", () => {
-    const events = server.logs.map((l) => l.event);
+    const events = app.server.logs.map((l) => l.event);
     expect(events).toContain("db.migrations_external");
     expect(events).not.toContain("db.migrated");
-    expect(server.logs.find((l) => l.event === "db.ready")).toMatchObject({ transport: "supabase" });
-    expect(sb.rest.calls).toEqual(expect.arrayContaining(["ping", "get_event_bounds", "count_users", "add_setup_token", "create_first_admin", "create_session"]));
+    expect(app.server.logs.find((l) => l.event === "db.ready")).toMatchObject({ transport: "supabase" });
+    expect(app.supabase.rest.calls).toEqual(expect.arrayContaining(["ping", "get_event_bounds", "count_users", "add_setup_token", "create_first_admin", "create_session"]));
   });
 
   it("creates a workspace and a task through forms, and the stream delivers the event by polling", async () => {
     await admin.get("/");
     expect((await admin.post("/?index", { name: "Hosted", icon: "", slug: "hosted" })).status).toBe(302);
-    const [ws] = await query<{ id: string }>(sb.db, "select id from workspaces where slug = 'hosted'");
+    const [ws] = await query<{ id: string }>(app.db, "select id from workspaces where slug = 'hosted'");
     expect(ws).toBeDefined();
 
     const stream = await admin.request(`/api/events/stream?workspace=${ws!.id}`);
@@ -80,27 +71,27 @@ describe("the server on Supabase over HTTP", () => {
     expect(Number(event.id)).toBeGreaterThan(0);
     // Polled once a second, not the 5 s safety poll of the NOTIFY transports.
     expect(Date.now() - t0).toBeLessThan(3_500);
-    expect(sb.rest.calls).toContain("create_task");
+    expect(app.supabase.rest.calls).toContain("create_task");
   });
 
   it("runs the heartbeat under the lease, and skips while someone else holds it", async () => {
-    const beat = async () => (await fetch(`${server.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`)).json() as Promise<Record<string, unknown>>;
-    const before = sb.rest.calls.length;
+    const beat = async () => (await fetch(`${app.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`)).json() as Promise<Record<string, unknown>>;
+    const before = app.supabase.rest.calls.length;
     const receipt = await beat();
     expect(receipt).toMatchObject({ run_id: expect.stringMatching(/^[0-9a-f-]{36}$/), gateway_calls: 0 });
     // The event bus's own reads (it looks for new events after each write) interleave with the heartbeat's calls.
-    const calls = sb.rest.calls.slice(before).filter((fn) => fn !== "get_settled_events");
+    const calls = app.supabase.rest.calls.slice(before).filter((fn) => fn !== "get_settled_events");
     // The lease covers the quick steps, the last of which claims tasks in testing; checks and the receipt come after it.
     expect(calls[0]).toBe("acquire_heartbeat_lease");
     expect(calls.slice(calls.indexOf("claim_testing_tasks"))).toEqual(["claim_testing_tasks", "release_heartbeat_lease", "record_heartbeat_run"]);
-    expect(await query(sb.db, "select holder from heartbeat_lease")).toEqual([{ holder: null }]);
+    expect(await query(app.db, "select holder from heartbeat_lease")).toEqual([{ holder: null }]);
 
     // Another instance holds the lease.
-    await query(sb.db, "update heartbeat_lease set holder = 'other-instance:run', expires_at = now() + interval '1 minute'");
+    await query(app.db, "update heartbeat_lease set holder = 'other-instance:run', expires_at = now() + interval '1 minute'");
     expect(await beat()).toEqual({ skipped: "already_running" });
-    await query(sb.db, "update heartbeat_lease set holder = null, expires_at = '-infinity'");
+    await query(app.db, "update heartbeat_lease set holder = null, expires_at = '-infinity'");
     expect(await beat()).toMatchObject({ run_id: expect.any(String) });
-    const runs = await query<{ n: number }>(sb.db, "select count(*)::int as n from heartbeat_runs");
+    const runs = await query<{ n: number }>(app.db, "select count(*)::int as n from heartbeat_runs");
     expect(runs).toEqual([{ n: 2 }]);
   });
 });
