@@ -1,7 +1,6 @@
 import { Form, Link, data } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { createAgent, listAgents } from "#app/db/agents.server";
-import type { Agent } from "#app/db/agents.server";
+import { type Agent, createAgent, listAgents } from "#app/db/agents.server";
 import type { Runtime } from "#app/services/runtime.server";
 import { AppError } from "#app/domain/errors";
 import { agentSchema } from "#app/domain/forms/agent";

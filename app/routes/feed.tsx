@@ -1,6 +1,5 @@
 import { Form, Link } from "react-router";
-import { getWorkspaceFeed } from "#app/db/events.server";
-import type { FeedEvent } from "#app/db/events.server";
+import { type FeedEvent, getWorkspaceFeed } from "#app/db/events.server";
 import { operator } from "#app/services/auth/operator.server";
 import { loadWorkspace } from "#app/services/workspace.server";
 import type { Route } from "./+types/feed";
