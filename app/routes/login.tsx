@@ -29,7 +29,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const parsed = parseForm(await request.formData(), loginSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, { email: parsed.values.email ?? "" });
   const { email, password, redirectTo } = parsed.data;
-  const result = await verifyLogin(rt, email, password, clientIp);
+  const result = await verifyLogin({ db: rt.db, settings: rt.env }, email, password, clientIp);
   if (!result.ok) {
     log.warn({ event: "auth.login_failed", email, locked: Boolean(result.retryAfterS) }, "login failed");
     if (result.retryAfterS) {
@@ -43,7 +43,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   // Where to go is settled before the session row is written: nothing after that write may fail.
   const to = safeRedirect(redirectTo);
   log.info({ event: "auth.login", user_id: result.user.id }, "signed in");
-  throw redirect(to, { headers: { "Set-Cookie": await startSession(rt, result.user.id, request, clientIp) } });
+  throw redirect(to, { headers: { "Set-Cookie": await startSession({ db: rt.db, settings: rt.env, secrets: rt.secrets }, result.user.id, request, clientIp) } });
 }
 
 export default function Login({ loaderData, actionData: submitted }: Route.ComponentProps) {

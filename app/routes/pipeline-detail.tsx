@@ -1,6 +1,8 @@
 import { Form, Link, redirect } from "react-router";
+import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { listAgents } from "#app/db/api.server";
+import type { Workspace } from "#app/db/rows";
 import { addStage, deletePipeline, deleteStage, getPipeline, moveStage, updatePipeline, updateStage } from "#app/db/pipelines.server";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS, type Supervision, canChangeSupervision } from "#app/domain/autonomy";
 import { AppError } from "#app/domain/errors";
@@ -9,15 +11,15 @@ import { pipelineSchema, stageRefSchema, stageSchema } from "#app/domain/forms/p
 import { Field, FormError, SelectField } from "#app/components/field";
 import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, found, invalidForm } from "#app/services/http/page-errors.server";
-import { loadWorkspace, pathId } from "#app/services/workspace.server";
+import { pathId } from "#app/services/workspace.server";
 import type { Role } from "#app/domain/roles";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/pipeline-detail";
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.pipeline.name ?? "Pipeline"} · Mission Control` }];
 
-async function load(db: Parameters<typeof getPipeline>[0], slug: string | undefined, id: string | undefined) {
-  const workspace = await loadWorkspace(db, slug);
+/** The pipeline named in the path, if it belongs to this request's workspace. */
+async function load(db: Parameters<typeof getPipeline>[0], workspace: Workspace, id: string | undefined) {
   const pipeline = found(await getPipeline(db, pathId(id, "Pipeline")), "Pipeline");
   if (pipeline.workspace_id !== workspace.id) found(null, "Pipeline");
   return { workspace, pipeline };
@@ -25,14 +27,14 @@ async function load(db: Parameters<typeof getPipeline>[0], slug: string | undefi
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
-  const { workspace, pipeline } = await load(db, params.slug, params.pipelineId);
+  const { workspace, pipeline } = await load(db, context.get(workspaceContext), params.pipelineId);
   return { workspace, pipeline, agents: await listAgents(db, workspace.id), role: user.role, canEdit: user.role !== "viewer" };
 }
 
 // One form per intent; each answers with its own errors (intent names the form).
 export async function action({ request, context, params }: Route.ActionArgs) {
   const { db, actor, log } = operator(context, request);
-  const { workspace, pipeline } = await load(db, params.slug, params.pipelineId);
+  const { workspace, pipeline } = await load(db, context.get(workspaceContext), params.pipelineId);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
   const own = (stageId: string) => {

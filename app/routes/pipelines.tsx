@@ -1,4 +1,5 @@
 import { Form, Link, redirect } from "react-router";
+import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { createPipeline, listPipelines } from "#app/db/pipelines.server";
 import { AppError } from "#app/domain/errors";
@@ -9,7 +10,6 @@ import { formatAge } from "#app/domain/time";
 import { Field, FormError } from "#app/components/field";
 import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
-import { loadWorkspace } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/pipelines";
 
@@ -17,15 +17,15 @@ export const meta: Route.MetaFunction = () => [{ title: "Pipelines · Mission Co
 
 // Every pipeline of the workspace with where its work piles up: open tasks
 // per stage by status and the oldest one waiting (not being worked on).
-export async function loader({ request, context, params }: Route.LoaderArgs) {
+export async function loader({ request, context }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   return { workspace, pipelines: await listPipelines(db, workspace.id), canEdit: user.role !== "viewer", now: new Date().toISOString() };
 }
 
-export async function action({ request, context, params }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
   const { db, actor, log } = operator(context, request);
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const form = await request.formData();
   if (form.get("intent") !== "create") return invalidForm({}, undefined, "create");
   const parsed = parseForm(form, pipelineSchema);

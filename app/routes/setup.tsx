@@ -38,7 +38,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       p_password_hash: await hashPassword(password),
     });
     log.info({ event: "user.setup_admin", user_id: user.id }, "first admin created");
-    throw redirect("/", { headers: { "Set-Cookie": await startSession(rt, user.id, request, clientIp) } });
+    throw redirect("/", { headers: { "Set-Cookie": await startSession({ db: rt.db, settings: rt.env, secrets: rt.secrets }, user.id, request, clientIp) } });
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, { name, email });
     throw error;

@@ -1,4 +1,5 @@
 import { Form, redirect } from "react-router";
+import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { deleteWorkspace, updateWorkspace } from "#app/db/api.server";
 import { AppError } from "#app/domain/errors";
@@ -10,21 +11,20 @@ import { roleAtLeast } from "#app/domain/roles";
 import { getBudget, saveBudget } from "#app/services/costs/budgets.server";
 import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
-import { loadWorkspace } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/workspace-settings";
 
 export const meta: Route.MetaFunction = () => [{ title: "Workspace settings · Mission Control" }];
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
+export async function loader({ request, context }: Route.LoaderArgs) {
   const { db, user } = operator(context, request);
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   return { workspace, budget: await getBudget(db, "workspace", workspace.id), canRaise: roleAtLeast(user.role, "approver") };
 }
 
-export async function action({ request, context, params, url }: Route.ActionArgs) {
+export async function action({ request, context, url }: Route.ActionArgs) {
   const { db, actor, log, user } = operator(context, request);
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
   try {
