@@ -94,7 +94,7 @@ test("a missing page inside a workspace keeps the workspace's navigation, withou
   const missing = await page.goto(`${base}/tasks/00000000-0000-4000-8000-000000000000`);
   expect(missing?.status()).toBe(404);
   await expect(page.getByText("Task not found.")).toBeVisible();
-  const tabs = page.getByRole("navigation", { name: "Workspace" });
+  const tabs = page.getByRole("navigation", { name: "Workspace", exact: true });
   await expect(page.getByRole("heading", { name })).toBeVisible();
   // The tabs still work: on to the workspace's agents, in a plain navigation.
   await tabs.getByRole("link", { name: "Agents" }).click();
@@ -105,7 +105,7 @@ test("a missing page inside a workspace keeps the workspace's navigation, withou
   const unknown = await page.goto("/w/no-such-workspace");
   expect(unknown?.status()).toBe(404);
   await expect(page.getByText("Workspace not found.")).toBeVisible();
-  await expect(page.getByRole("navigation", { name: "Workspace" })).toHaveCount(0);
+  await expect(page.getByRole("navigation", { name: "Workspace", exact: true })).toHaveCount(0);
 
   await page.goto(`${base}/settings`);
   await page.getByRole("button", { name: `Delete ${name}` }).click();
