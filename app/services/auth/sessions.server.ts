@@ -1,4 +1,5 @@
 import { createCookie, data, redirect } from "react-router";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { type Role, roleAtLeast } from "#app/domain/roles";
 import { DUMMY_PASSWORD_HASH, randomToken, sha256Hex, verifyPassword } from "./crypto.server";
 import type { Runtime } from "../runtime.server";
@@ -48,7 +49,7 @@ export async function startSession(rt: Runtime, userId: string, request: Request
     p_token_hash: sha256Hex(token),
     p_user_id: userId,
     p_ttl_seconds: rt.env.SESSION_TTL_HOURS * 3600,
-    p_user_agent: (request.headers.get("user-agent") ?? "").slice(0, 400),
+    p_user_agent: (request.headers.get("user-agent") ?? "").slice(0, COLUMN_LIMITS.sessions.user_agent),
     p_client_ip: clientIp,
   });
   return sessionCookie(rt).serialize(token);
