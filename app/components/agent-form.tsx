@@ -2,8 +2,8 @@ import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { Agent } from "#app/db/rows";
 import { AGENT_STATUSES } from "#app/domain/agent-status";
-import { Field, FormError, SelectField } from "./field";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
+import { Field, FormError, SelectField } from "./field";
 
 export function AgentForm(props: {
   values: Partial<Agent> | Record<string, string>;

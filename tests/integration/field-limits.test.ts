@@ -42,7 +42,7 @@ interface CheckRow {
 }
 
 /** `table.column` → the longest text its checks (or its varchar type) allow. */
-async function schemaLimits(rows: CheckRow[], varchars: Array<{ key: string; max: number }>): Promise<Map<string, number>> {
+function schemaLimits(rows: CheckRow[], varchars: Array<{ key: string; max: number }>): Map<string, number> {
   const limits = new Map<string, number>();
   for (const row of rows) {
     if (!row.definition.includes("char_length(")) continue;
@@ -82,7 +82,7 @@ describe.each(TRANSPORTS)("field limits on %s", (kind: Transport) => {
          from information_schema.columns
         where table_schema = 'public' and character_maximum_length is not null`,
     );
-    return { checks, limits: await schemaLimits(checks, varchars) };
+    return { checks, limits: schemaLimits(checks, varchars) };
   }
 
   it("has a TypeScript limit, equal to the column's, for every length check that input reaches", async () => {
