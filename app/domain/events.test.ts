@@ -63,7 +63,8 @@ function firstArgument(sql: string, open: number): string {
   throw new Error(`unterminated emit_event call at ${open}`);
 }
 
-const LITERAL = /^'([^']*)'$/;
+/** A string literal, bare or cast as a schema dump prints it ('task.updated'::text). */
+const LITERAL = /^'([^']*)'(?:::text)?$/;
 /** `case when … then 'a' [when … then 'b' …] else 'c' end`: every branch is a literal. */
 const CASE_OF_LITERALS = /^case\s+(?:when\s[\s\S]+?\s+then\s+'[^']*'\s+)+else\s+'[^']*'\s+end$/i;
 
@@ -78,8 +79,8 @@ function emittedEventTypes(sql: string): Emitted {
   const types: string[] = [];
   const dynamic: string[] = [];
   for (const match of text.matchAll(/\bemit_event\s*\(/gi)) {
-    // `create or replace function emit_event(` is the definition, not a call.
-    if (/function\s+$/i.test(text.slice(Math.max(0, match.index - 20), match.index))) continue;
+    // `create or replace function [public.]emit_event(` is the definition, not a call.
+    if (/function\s+(?:"?\w+"?\.)?$/i.test(text.slice(Math.max(0, match.index - 40), match.index))) continue;
     const arg = firstArgument(text, match.index + match[0].length - 1);
     const literal = LITERAL.exec(arg);
     if (literal) types.push(literal[1]!);
@@ -136,12 +137,14 @@ describe("reading emit_event calls", () => {
     const sql = `
       -- perform emit_event('commented.out', …) is prose
       create or replace function emit_event(p_type text) returns void language sql as $$ select 1 $$;
+      CREATE FUNCTION public.emit_event(p_type text) RETURNS void LANGUAGE sql AS $$ select 1 $$;
+      PERFORM public.emit_event('agent.updated'::text, v_ws);
       perform emit_event('task.updated', v_ws, jsonb_build_object('a', 'b'));
       perform emit_event(case when r->>'outcome' = 'escalated' then 'approval.escalated' else 'approval.resolved' end, x);
       perform emit_event(format('%s.done', v_kind), x);
       perform emit_event('usage.' || v_kind, x);`;
     expect(emittedEventTypes(sql)).toEqual({
-      types: ["task.updated", "approval.escalated", "approval.resolved"],
+      types: ["agent.updated", "task.updated", "approval.escalated", "approval.resolved"],
       dynamic: ["format('%s.done', v_kind)", "'usage.' || v_kind"],
     });
   });
