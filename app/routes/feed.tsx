@@ -81,6 +81,10 @@ function describe(e: FeedEvent, base: string): React.ReactNode {
       return <>updated agent {e.agent_name}{p.status ? ` (${p.status})` : ""}</>;
     case "agent.deleted":
       return <>removed agent {e.agent_name}</>;
+    case "approval.escalated":
+      return <>escalated {p.action ?? "an action"} on {task} to the admins: it waits for a decision</>;
+    case "budget.warning":
+      return <>{p.message ?? "a budget is nearly spent"}</>;
     default:
       return <>{e.type.replace(".", " ")}</>;
   }

@@ -1,6 +1,7 @@
 import { Form, data, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { requestContext, userContext } from "#app/context.server";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { loginSchema } from "#app/domain/forms/auth";
 import { parseForm } from "#app/domain/forms/parse";
 import { safeRedirect } from "#app/domain/safe-redirect";
@@ -62,7 +63,7 @@ export default function Login({ loaderData, actionData: submitted }: Route.Compo
         {actionData?.formError ? <p className="form-error" role="alert">{actionData.formError}</p> : null}
         <AuthenticityTokenInput />
         <input type="hidden" name="redirectTo" value={loaderData.redirectTo} />
-        <Field label="Email" name="email" type="email" error={errors.email} defaultValue={actionData?.values?.email} autoComplete="username" required />
+        <Field label="Email" name="email" type="email" error={errors.email} defaultValue={actionData?.values?.email} autoComplete="username" maxLength={COLUMN_LIMITS.users.email} required />
         <Field label="Password" name="password" type="password" error={errors.password} autoComplete="current-password" required />
         <button type="submit" className="btn btn-primary">Sign in</button>
       </Form>

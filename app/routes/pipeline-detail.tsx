@@ -6,6 +6,7 @@ import type { Workspace } from "#app/db/rows";
 import { addStage, deletePipeline, deleteStage, getPipeline, moveStage, updatePipeline, updateStage } from "#app/db/pipelines.server";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS, type Supervision, canChangeSupervision } from "#app/domain/autonomy";
 import { AppError } from "#app/domain/errors";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { pipelineSchema, stageRefSchema, stageSchema } from "#app/domain/forms/pipeline";
 import { Field, FormError, SelectField } from "#app/components/field";
@@ -107,7 +108,7 @@ function StageFields({ values, errors, agents, current, role }: StageFieldsProps
   const ungateNote = current?.gate_advance && approverOnly({ ...current, gate_advance: false }) ? " (unticking it: approver or admin)" : "";
   return (
     <div className="form-row stage-form">
-      <Field label="Stage name" name="name" error={errors.name} defaultValue={values.name} maxLength={80} required />
+      <Field label="Stage name" name="name" error={errors.name} defaultValue={values.name} maxLength={COLUMN_LIMITS.pipeline_stages.name} required />
       <SelectField
         label="Agent"
         name="agent_id"
@@ -231,8 +232,8 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
             <Form method="post" noValidate>
               {hidden("rename")}
               <FormError message={formErrorFor("rename")} />
-              <Field label="Name" name="name" error={errorsFor("rename").name} defaultValue={pipeline.name} maxLength={80} required />
-              <Field label="Description" name="description" error={errorsFor("rename").description} defaultValue={pipeline.description} multiline rows={2} maxLength={2000} />
+              <Field label="Name" name="name" error={errorsFor("rename").name} defaultValue={pipeline.name} maxLength={COLUMN_LIMITS.pipelines.name} required />
+              <Field label="Description" name="description" error={errorsFor("rename").description} defaultValue={pipeline.description} multiline rows={2} maxLength={COLUMN_LIMITS.pipelines.description} />
               <button type="submit" className="btn">Save</button>
             </Form>
           </section>

@@ -3,6 +3,7 @@ import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { createPipeline, listPipelines } from "#app/db/pipelines.server";
 import { AppError } from "#app/domain/errors";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { parseForm } from "#app/domain/forms/parse";
 import { pipelineSchema } from "#app/domain/forms/pipeline";
 import { STATUS_LABELS, type TaskStatus } from "#app/domain/task-status";
@@ -102,8 +103,8 @@ export default function Pipelines({ loaderData, actionData: submitted }: Route.C
             <AuthenticityTokenInput />
             <input type="hidden" name="intent" value="create" />
             <FormError message={actionData?.formError} />
-            <Field label="Name" name="name" error={actionData?.errors.name} defaultValue={actionData?.values?.name} maxLength={80} required />
-            <Field label="Description" name="description" error={actionData?.errors.description} defaultValue={actionData?.values?.description} multiline rows={2} maxLength={2000} />
+            <Field label="Name" name="name" error={actionData?.errors.name} defaultValue={actionData?.values?.name} maxLength={COLUMN_LIMITS.pipelines.name} required />
+            <Field label="Description" name="description" error={actionData?.errors.description} defaultValue={actionData?.values?.description} multiline rows={2} maxLength={COLUMN_LIMITS.pipelines.description} />
             <button type="submit" className="btn btn-primary">Create pipeline</button>
           </Form>
         </section>

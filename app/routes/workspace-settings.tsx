@@ -3,6 +3,7 @@ import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { deleteWorkspace, updateWorkspace } from "#app/db/api.server";
 import { AppError } from "#app/domain/errors";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { workspaceUpdateSchema } from "#app/domain/forms/workspace";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { Field, FormError } from "#app/components/field";
@@ -62,8 +63,8 @@ export default function WorkspaceSettings({ loaderData, actionData: submitted }:
           <AuthenticityTokenInput />
           <input type="hidden" name="intent" value="rename" />
           <FormError message={renameFailed?.formError} />
-          <Field label="Name" name="name" error={renameFailed?.errors.name} defaultValue={renameFailed?.values?.name ?? workspace.name} maxLength={80} required />
-          <Field label="Icon" name="icon" error={renameFailed?.errors.icon} defaultValue={renameFailed?.values?.icon ?? workspace.icon} maxLength={8} />
+          <Field label="Name" name="name" error={renameFailed?.errors.name} defaultValue={renameFailed?.values?.name ?? workspace.name} maxLength={COLUMN_LIMITS.workspaces.name} required />
+          <Field label="Icon" name="icon" error={renameFailed?.errors.icon} defaultValue={renameFailed?.values?.icon ?? workspace.icon} maxLength={COLUMN_LIMITS.workspaces.icon} />
           <button type="submit" className="btn btn-primary">Save</button>
         </Form>
       </section>

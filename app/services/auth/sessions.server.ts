@@ -1,4 +1,5 @@
 import { createCookie, data, redirect } from "react-router";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { type Role, roleAtLeast } from "#app/domain/roles";
 import type { Database } from "#app/db/types";
 import type { Env } from "#app/env.server";
@@ -61,7 +62,7 @@ export async function startSession(deps: SessionDeps, userId: string, request: R
     p_token_hash: sha256Hex(token),
     p_user_id: userId,
     p_ttl_seconds: deps.settings.SESSION_TTL_HOURS * 3600,
-    p_user_agent: (request.headers.get("user-agent") ?? "").slice(0, 400),
+    p_user_agent: (request.headers.get("user-agent") ?? "").slice(0, COLUMN_LIMITS.sessions.user_agent),
     p_client_ip: clientIp,
   });
   return sessionCookie(deps).serialize(token);
