@@ -1,7 +1,7 @@
 import { type AuthenticatedAgent, authenticateAgentToken } from "#app/db/agent-api.server";
+import type { Database } from "#app/db/types";
 import { AppError } from "#app/domain/errors";
 import { sha256Hex } from "./crypto.server";
-import type { Runtime } from "../runtime.server";
 
 /** The SHA-256 of the token in `Authorization: Bearer <token>`, the only place identity comes from (never the body). */
 export function bearerTokenHash(request: Request): string {
@@ -26,8 +26,8 @@ export function knownAgentId(tokenHash: string): string | undefined {
  * The calling agent. A task-scoped token reaching for another task sees
  * not_found, exactly like an agent reaching for a task that is not its own.
  */
-export async function authenticateAgent(rt: Runtime, tokenHash: string, taskId?: string): Promise<AuthenticatedAgent> {
-  const agent = await authenticateAgentToken(rt.db, tokenHash);
+export async function authenticateAgent(db: Database, tokenHash: string, taskId?: string): Promise<AuthenticatedAgent> {
+  const agent = await authenticateAgentToken(db, tokenHash);
   if (!agent) throw new AppError("unauthorized", "That token is not valid (revoked, expired, or never issued).");
   if (agentOfToken.size >= REMEMBERED_TOKENS) agentOfToken.clear();
   agentOfToken.set(tokenHash, agent.id);

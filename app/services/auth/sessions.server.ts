@@ -1,55 +1,78 @@
 import { createCookie, data, redirect } from "react-router";
-import { beginLoginAttempt, createSession, deleteSession, getLoginUser, loginSucceeded, recordSignInFailure, type SessionUser, touchSession } from "#app/db/auth.server";
+import {
+  beginLoginAttempt,
+  createSession,
+  deleteSession,
+  getLoginUser,
+  loginSucceeded,
+  recordSignInFailure,
+  type SessionUser,
+  touchSession,
+} from "#app/db/auth.server";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { type Role, roleAtLeast } from "#app/domain/roles";
+import type { Database } from "#app/db/types";
+import type { Env } from "#app/env.server";
 import { DUMMY_PASSWORD_HASH, randomToken, sha256Hex, verifyPassword } from "./crypto.server";
-import type { Runtime } from "../runtime.server";
+import type { Secrets } from "./secrets.server";
 
 // Operator sessions: a random token in an httpOnly, SameSite=Lax, signed
 // cookie; the database keeps only its SHA-256. A new token on every login.
 
 const COOKIE_NAME = "mc_session";
 
-function sessionCookie(rt: Runtime) {
+/** What the session cookie is made of: its signing secret, lifetime and Secure flag. */
+export interface SessionCookieDeps {
+  settings: Pick<Env, "cookieSecure" | "SESSION_TTL_HOURS">;
+  secrets: Pick<Secrets, "SESSION_SECRET">;
+}
+
+/** Reading, starting and ending a session also touch its row. */
+export interface SessionDeps extends SessionCookieDeps {
+  db: Database;
+}
+
+function sessionCookie({ settings, secrets }: SessionCookieDeps) {
   return createCookie(COOKIE_NAME, {
     httpOnly: true,
     sameSite: "lax",
-    secure: rt.env.cookieSecure,
+    secure: settings.cookieSecure,
     path: "/",
-    secrets: [rt.secrets.SESSION_SECRET],
-    maxAge: rt.env.SESSION_TTL_HOURS * 3600,
+    secrets: [secrets.SESSION_SECRET],
+    maxAge: settings.SESSION_TTL_HOURS * 3600,
   });
 }
 
 /** The session token from the request's cookie, if it carries a well-formed one (valid or not). */
-export async function readSessionToken(rt: Runtime, request: Request): Promise<string | null> {
-  const value: unknown = await sessionCookie(rt).parse(request.headers.get("cookie"));
+export async function readSessionToken(deps: SessionCookieDeps, request: Request): Promise<string | null> {
+  const value: unknown = await sessionCookie(deps).parse(request.headers.get("cookie"));
   return typeof value === "string" && value.length > 20 && value.length < 100 ? value : null;
 }
 
-export async function getSessionUser(rt: Runtime, request: Request): Promise<SessionUser | null> {
-  const token = await readSessionToken(rt, request);
+export async function getSessionUser(deps: SessionDeps, request: Request): Promise<SessionUser | null> {
+  const token = await readSessionToken(deps, request);
   if (!token) return null;
-  return touchSession(rt.db, sha256Hex(token), rt.env.SESSION_TTL_HOURS * 3600);
+  return touchSession(deps.db, sha256Hex(token), deps.settings.SESSION_TTL_HOURS * 3600);
 }
 
 /** Creates a fresh session for the user (audited with the client address) and returns its Set-Cookie header. */
-export async function startSession(rt: Runtime, userId: string, request: Request, clientIp: string): Promise<string> {
+export async function startSession(deps: SessionDeps, userId: string, request: Request, clientIp: string): Promise<string> {
   const token = randomToken();
-  await createSession(rt.db, {
+  await createSession(deps.db, {
     tokenHash: sha256Hex(token),
     userId,
-    ttlSeconds: rt.env.SESSION_TTL_HOURS * 3600,
-    userAgent: (request.headers.get("user-agent") ?? "").slice(0, 400),
+    ttlSeconds: deps.settings.SESSION_TTL_HOURS * 3600,
+    userAgent: (request.headers.get("user-agent") ?? "").slice(0, COLUMN_LIMITS.sessions.user_agent),
     clientIp,
   });
-  return sessionCookie(rt).serialize(token);
+  return sessionCookie(deps).serialize(token);
 }
 
 /** Ends this browser's session (the database audits the sign-out) and clears the cookie. */
-export async function endSession(rt: Runtime, request: Request): Promise<string> {
-  const token = await readSessionToken(rt, request);
-  if (token) await deleteSession(rt.db, sha256Hex(token));
-  return sessionCookie(rt).serialize("", { maxAge: 0 });
+export async function endSession(deps: SessionDeps, request: Request): Promise<string> {
+  const token = await readSessionToken(deps, request);
+  if (token) await deleteSession(deps.db, sha256Hex(token));
+  return sessionCookie(deps).serialize("", { maxAge: 0 });
 }
 
 // Failed logins per account and per client address, counted in the database
@@ -60,18 +83,23 @@ const LOGIN_WINDOW_S = 15 * 60;
 
 export type LoginResult = { ok: true; user: SessionUser } | { ok: false; retryAfterS?: number };
 
-export async function verifyLogin(rt: Runtime, email: string, password: string, clientIp: string): Promise<LoginResult> {
-  const max = rt.env.LOGIN_MAX_FAILURES;
+export interface LoginDeps {
+  db: Database;
+  settings: Pick<Env, "LOGIN_MAX_FAILURES">;
+}
+
+export async function verifyLogin({ db, settings }: LoginDeps, email: string, password: string, clientIp: string): Promise<LoginResult> {
+  const max = settings.LOGIN_MAX_FAILURES;
   // Emails are hashed so that the limits table holds no addresses of people.
   const keys = { p_account_key: `mc:login:account:${sha256Hex(email)}`, p_address_key: `mc:login:address:${clientIp}` };
-  const attempt = await beginLoginAttempt(rt.db, keys, { accountMax: max, addressMax: max * 10, windowS: LOGIN_WINDOW_S });
+  const attempt = await beginLoginAttempt(db, keys, { accountMax: max, addressMax: max * 10, windowS: LOGIN_WINDOW_S });
   if (!attempt.allowed) return { ok: false, retryAfterS: attempt.retry_after_s ?? LOGIN_WINDOW_S };
-  const user = await getLoginUser(rt.db, email);
+  const user = await getLoginUser(db, email);
   const valid = await verifyPassword(password, user?.password_hash ?? DUMMY_PASSWORD_HASH);
   // The attempt already counts as a failure; only a success takes it back.
   if (!user || !valid || user.disabled) {
     // Audited without the password; attempts the lockout turns away never get this far.
-    await recordSignInFailure(rt.db, {
+    await recordSignInFailure(db, {
       email,
       reason: !user ? "unknown_user" : !valid ? "wrong_password" : "disabled",
       clientIp,
@@ -79,7 +107,7 @@ export async function verifyLogin(rt: Runtime, email: string, password: string, 
     });
     return { ok: false };
   }
-  await loginSucceeded(rt.db, keys);
+  await loginSucceeded(db, keys);
   return { ok: true, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
 }
 

@@ -41,7 +41,7 @@ export async function requestAgentAction(rt: Runtime, agentId: string, request: 
     target: request.target,
     reason: request.reason,
     digest,
-    ttlSeconds: rt.env.APPROVAL_TTL_MINUTES * 60,
+    ttlSeconds: rt.env.approvalTtlSeconds,
     mode,
     vetoSeconds: gate.kind === "veto_window" ? gate.minutes * 60 : 0,
     policy: gate.kind === "allow" ? gate.by : null,

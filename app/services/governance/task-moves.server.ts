@@ -1,25 +1,32 @@
-import type { Actor } from "#app/db/actor";
 import { requestDoneApproval } from "#app/db/governance.server";
-import { requestStageAdvance } from "#app/db/pipelines.server";
 import { getTask, updateTask } from "#app/db/tasks.server";
+import { requestStageAdvance } from "#app/db/pipelines.server";
+import type { Actor } from "#app/db/actor";
 import type { Database } from "#app/db/types";
 import { AppError } from "#app/domain/errors";
 import { type TaskStatus, checkTransition, describeTransitionError } from "#app/domain/task-status";
+import type { Env } from "#app/env.server";
 import type { Logger } from "../observability/logger.server";
+
+/** What a manual move reads: a gated move opens an approval that lasts APPROVAL_TTL_MINUTES. */
+export interface TaskMoveDeps {
+  db: Database;
+  log: Logger;
+  settings: Pick<Env, "approvalTtlSeconds">;
+}
 
 /**
  * One path for every manual status change: the domain rule gives a readable
  * refusal before the write, and the SQL trigger enforces the same rule inside
  * the transaction, so a race can still only end in a legal state.
  */
-const approvalTtlSeconds = 60 * 60;
-
-export async function moveTask(db: Database, log: Logger, taskId: string, to: TaskStatus, actor: Actor, workspaceId?: string) {
+export async function moveTask(deps: TaskMoveDeps, taskId: string, to: TaskStatus, actor: Actor, workspaceId?: string) {
+  const { db, log, settings } = deps;
   const task = await getTask(db, taskId);
   if (!task || (workspaceId && task.workspace_id !== workspaceId)) throw new AppError("not_found", "Task not found.");
   // On a pipeline, "done" before the last stage means: on to the next stage.
   if (to === "done" && task.status === "review" && hasNextStage(task.pipeline)) {
-    return { task, result: await advanceStage(db, log, taskId, actor) };
+    return { task, result: await advanceStage(deps, taskId, actor) };
   }
   const check = checkTransition(task.status, to, task.assignee !== null);
   if (!check.ok) {
@@ -37,7 +44,7 @@ export async function moveTask(db: Database, log: Logger, taskId: string, to: Ta
     const needs = error instanceof AppError ? (error.details as { needs_approval?: string } | undefined)?.needs_approval : undefined;
     if (needs !== "task.review_done" || actor.type !== "user") throw error;
     // A gated "done": ask the approvers instead, once per review round.
-    const approval = await requestDoneApproval(db, taskId, actor.id, approvalTtlSeconds);
+    const approval = await requestDoneApproval(db, taskId, actor.id, settings.approvalTtlSeconds);
     throw new AppError(
       "conflict",
       approval.mode === "hotl"
@@ -53,8 +60,8 @@ function hasNextStage(pipeline: { position: number; stages: Array<{ position: nu
 }
 
 /** Advances a pipeline task in review to its next stage, through the stage_advance gate. */
-export async function advanceStage(db: Database, log: Logger, taskId: string, actor: Actor) {
-  const result = await requestStageAdvance(db, taskId, actor, approvalTtlSeconds);
+export async function advanceStage({ db, log, settings }: TaskMoveDeps, taskId: string, actor: Actor) {
+  const result = await requestStageAdvance(db, taskId, actor, settings.approvalTtlSeconds);
   if (result.advanced) {
     log.info({ event: "task.stage_advanced", task_id: taskId, actor: actor.type }, "task advanced to its next stage");
     return { id: taskId, status: "assigned" as const, changed: ["status", "stage"] };

@@ -3,8 +3,8 @@ import { recordUsage } from "#app/db/costs.server";
 import { logTaskActivity } from "#app/db/tasks.server";
 import { parseAgentReply } from "#app/domain/agent-replies";
 import type { Gateway, RunFinished } from "../agent-plane/gateway.server";
+import type { DispatchDeps } from "./dispatcher.server";
 import { handlePlanningReply } from "./planning.server";
-import type { Runtime } from "../runtime.server";
 
 // The gateway's own completion path: a finished run moves its task on (or
 // feeds planning). The webhook and the agent API reach the same SQL function,
@@ -12,18 +12,22 @@ import type { Runtime } from "../runtime.server";
 
 const GATEWAY_ACTOR = { type: "system", name: "gateway" } as const;
 
-export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: RunFinished): Promise<void> {
-  const task = await findTaskBySession(rt.db, event.sessionKey);
+/** The gateway the run finished on reads its usage; a planning reply may dispatch, so the rest is a dispatch's. */
+export type RunFinishedDeps = DispatchDeps & { gateway: Gateway };
+
+export async function handleRunFinished(deps: RunFinishedDeps, event: RunFinished): Promise<void> {
+  const { db } = deps;
+  const task = await findTaskBySession(db, event.sessionKey);
   if (!task) return;
-  const log = rt.log.child({ task_id: task.id, run_id: event.runId });
+  const log = deps.log.child({ task_id: task.id, run_id: event.runId });
   if (task.status === "planning") {
-    await handlePlanningReply(rt, gateway, task.id, event);
+    await handlePlanningReply(deps, task.id, event);
     return;
   }
   const ownRun = task.current_run_id === null || task.current_run_id === event.runId;
   if (event.status === "error") {
     if (!ownRun) return;
-    await recordRunFailure(rt.db, task.id, event.runId, event.text ?? "the run ended with an error");
+    await recordRunFailure(db, task.id, event.runId, event.text ?? "the run ended with an error");
     log.warn({ event: "agent.run_failed" }, "agent run failed");
     return;
   }
@@ -33,7 +37,7 @@ export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: Ru
   // nudge) completes the task only when it says so.
   if (!ownRun && reply.kind !== "complete") {
     if (event.text) {
-      await logTaskActivity(rt.db, task.id, {
+      await logTaskActivity(db, task.id, {
         type: "agent_reply",
         message: event.text.slice(0, 10_000),
         metadata: { run_id: event.runId },
@@ -43,14 +47,14 @@ export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: Ru
     return;
   }
   const summary = reply.kind === "complete" ? reply.summary : (event.text ?? "");
-  const result = await completeTask(rt.db, task.id, {
+  const result = await completeTask(db, task.id, {
     source: "gateway",
     summary,
     runId: ownRun ? event.runId : null,
     actor: GATEWAY_ACTOR,
   });
   if (result.changed) log.info({ event: "task.state_changed", to: result.status, via: "gateway" }, "run finished; task moved on");
-  await pullGatewayUsage(rt, gateway, task.id, event);
+  await pullGatewayUsage(deps, task.id, event);
 }
 
 /**
@@ -58,12 +62,12 @@ export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: Ru
  * pulled whatever the agent reported (record_usage keeps a self-report for
  * the same run as a claim, and a repeat of this pull changes nothing).
  */
-async function pullGatewayUsage(rt: Runtime, gateway: Gateway, taskId: string, event: RunFinished): Promise<void> {
+async function pullGatewayUsage({ db, log, gateway }: RunFinishedDeps, taskId: string, event: RunFinished): Promise<void> {
   try {
     const usage = await gateway.runUsage(event.sessionKey, event.runId);
     if (!usage) return;
-    await recordUsage(rt.db, taskId, { source: "gateway", dedupeKey: event.runId, runId: event.runId, usage });
+    await recordUsage(db, taskId, { source: "gateway", dedupeKey: event.runId, runId: event.runId, usage });
   } catch (error) {
-    rt.log.warn({ event: "usage.pull_failed", task_id: taskId, run_id: event.runId, err: error }, "could not read run usage from the gateway");
+    log.warn({ event: "usage.pull_failed", task_id: taskId, run_id: event.runId, err: error }, "could not read run usage from the gateway");
   }
 }

@@ -31,6 +31,8 @@ export async function withHeartbeatLease<T>(
     return await fn();
   } finally {
     clearInterval(renew);
-    await releaseHeartbeatLease(db, holder).catch((error: unknown) => log.warn({ event: "heartbeat.lease_release_failed", err: error }, "could not release the heartbeat lease; it expires on its own"));
+    await releaseHeartbeatLease(db, holder).catch((error: unknown) =>
+      log.warn({ event: "heartbeat.lease_release_failed", err: error }, "could not release the heartbeat lease; it expires on its own"),
+    );
   }
 }

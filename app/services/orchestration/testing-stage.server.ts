@@ -5,7 +5,9 @@ import { claimTestingTasks as claimTasksInTesting, finishTesting, releaseTesting
 import type { HeartbeatAction } from "#app/db/heartbeat.server";
 import { browserLaunch } from "./checks/browser.server";
 import { checkDeliverables } from "./deliverable-checks.server";
-import type { Runtime } from "../runtime.server";
+import type { Database } from "#app/db/types";
+import type { Env } from "#app/env.server";
+import type { Logger } from "../observability/logger.server";
 
 // The heartbeat's testing stage, in two halves. Under the heartbeat's lock,
 // claimTestingTasks() claims the tasks this run will check (one SQL call, a
@@ -30,6 +32,27 @@ export interface TestingClaim {
   tasks: TestingTask[];
 }
 
+/** What the stage reads: its budgets and where deliverables and checks live. */
+export type TestingSettings = Pick<
+  Env,
+  | "TESTING_RUN_BUDGET_S"
+  | "TESTING_TASK_BUDGET_S"
+  | "TESTING_MAX_DELIVERABLES"
+  | "TESTING_URL_ALLOWLIST"
+  | "CHROMIUM_PATH"
+  | "CHROMIUM_USER"
+  | "filesDir"
+  | "dataDir"
+>;
+
+export interface TestingDeps {
+  db: Database;
+  log: Logger;
+  settings: TestingSettings;
+  /** True once the process is shutting down: the check in flight stops and its tasks go back. */
+  draining: () => boolean;
+}
+
 /** A claim outlives the run holding it by this much, so only a dead holder's claim lapses. */
 const CLAIM_MARGIN_S = 60;
 
@@ -42,10 +65,10 @@ const inFlight = new Set<AbortController>();
  * checkClaimedTasks() as soon as it leaves the lock, in the same synchronous
  * step, so no other run in this process can claim in between.
  */
-export async function claimTestingTasks(rt: Runtime, instance: string, limit: number): Promise<TestingClaim | null> {
+export async function claimTestingTasks({ db, settings }: Pick<TestingDeps, "db" | "settings">, instance: string, limit: number): Promise<TestingClaim | null> {
   if (limit <= 0 || inFlight.size > 0) return null;
   const holder = `${instance}:${randomUUID()}`;
-  const tasks = await claimTasksInTesting(rt.db, holder, limit, rt.env.TESTING_RUN_BUDGET_S + CLAIM_MARGIN_S);
+  const tasks = await claimTasksInTesting(db, holder, limit, settings.TESTING_RUN_BUDGET_S + CLAIM_MARGIN_S);
   return tasks.length === 0 ? null : { holder, tasks };
 }
 
@@ -55,26 +78,26 @@ export function stopTestingChecks(): void {
 }
 
 /** Outside the lock: checks the claimed tasks within the run's budget and applies each verdict. */
-export async function checkClaimedTasks(rt: Runtime, claim: TestingClaim): Promise<HeartbeatAction[]> {
+export async function checkClaimedTasks({ db, log, settings, draining }: TestingDeps, claim: TestingClaim): Promise<HeartbeatAction[]> {
   const controller = new AbortController();
   inFlight.add(controller);
-  // Shutdown only sets rt.draining; a render in flight must not hold the drain (or outlive a forced exit).
+  // Shutdown only raises the draining flag; a render in flight must not hold the drain (or outlive a forced exit).
   const drain = setInterval(() => {
-    if (rt.draining) controller.abort();
+    if (draining()) controller.abort();
   }, 250);
   const actions: HeartbeatAction[] = [];
   const settled = new Set<string>();
   const handBack = async (taskId: string, reason: "run_budget_spent" | "shutting_down") => {
     settled.add(taskId);
-    await releaseTestingClaim(rt.db, taskId, claim.holder);
+    await releaseTestingClaim(db, taskId, claim.holder);
     actions.push({ task_id: taskId, action: "checks_deferred", reason, ok: true });
   };
   try {
-    const chromium = rt.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : null);
+    const chromium = settings.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : null);
     // Decided once per process (it starts the browser), before the stage's clock runs.
-    if (chromium) await browserLaunch(chromium, rt.env.CHROMIUM_USER, rt.log);
-    const taskMs = rt.env.TESTING_TASK_BUDGET_S * 1000;
-    const runEnds = Date.now() + rt.env.TESTING_RUN_BUDGET_S * 1000;
+    if (chromium) await browserLaunch(chromium, settings.CHROMIUM_USER, log);
+    const taskMs = settings.TESTING_TASK_BUDGET_S * 1000;
+    const runEnds = Date.now() + settings.TESTING_RUN_BUDGET_S * 1000;
     for (const task of claim.tasks) {
       if (controller.signal.aborted) {
         await handBack(task.id, "shutting_down");
@@ -86,18 +109,18 @@ export async function checkClaimedTasks(rt: Runtime, claim: TestingClaim): Promi
         continue;
       }
       const outcome = await checkDeliverables(task.deliverables, {
-        filesDir: rt.env.filesDir,
-        dataDir: rt.env.dataDir,
+        filesDir: settings.filesDir,
+        dataDir: settings.dataDir,
         taskId: task.id,
-        allowedHosts: rt.env.TESTING_URL_ALLOWLIST,
+        allowedHosts: settings.TESTING_URL_ALLOWLIST,
         chromiumPath: chromium,
-        browserUser: rt.env.CHROMIUM_USER,
+        browserUser: settings.CHROMIUM_USER,
         // Outside the files folder: an agent must not be able to offer a check's own screenshot as a deliverable.
-        screenshotDir: path.join(rt.env.dataDir, "checks", task.id),
+        screenshotDir: path.join(settings.dataDir, "checks", task.id),
         deadline: Date.now() + taskMs,
-        maxDeliverables: rt.env.TESTING_MAX_DELIVERABLES,
+        maxDeliverables: settings.TESTING_MAX_DELIVERABLES,
         signal: controller.signal,
-        log: rt.log,
+        log: log,
       });
       // Stopped mid-way: the results are incomplete and not the task's doing.
       if (outcome.stopped) {
@@ -105,7 +128,7 @@ export async function checkClaimedTasks(rt: Runtime, claim: TestingClaim): Promi
         continue;
       }
       const { verdict, results } = outcome;
-      const { changed } = await finishTesting(rt.db, task.id, { verdict, results, holder: claim.holder });
+      const { changed } = await finishTesting(db, task.id, { verdict, results, holder: claim.holder });
       settled.add(task.id);
       actions.push(
         changed
@@ -121,8 +144,8 @@ export async function checkClaimedTasks(rt: Runtime, claim: TestingClaim): Promi
     // After an error: what was not settled goes back now rather than when its claim lapses.
     for (const task of claim.tasks) {
       if (settled.has(task.id)) continue;
-      await releaseTestingClaim(rt.db, task.id, claim.holder).catch((error: unknown) => {
-        rt.log.warn({ event: "heartbeat.claim_release_failed", task_id: task.id, err: error }, "could not hand back a testing claim; it lapses on its own");
+      await releaseTestingClaim(db, task.id, claim.holder).catch((error: unknown) => {
+        log.warn({ event: "heartbeat.claim_release_failed", task_id: task.id, err: error }, "could not hand back a testing claim; it lapses on its own");
       });
     }
   }
