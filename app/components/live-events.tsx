@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useRef, useState } f
 import { useParams, useRevalidator } from "react-router";
 import { type EventSourceMap, EventSourceProvider, useEventSource } from "remix-utils/sse/react";
 import { backoffDelay } from "#app/domain/backoff";
+import { EVENTS, EVENT_TYPES, isEventType } from "#app/domain/events";
 
 // Live updates: one stream per signed-in page (held by the app layout, so it
 // survives moves between pages), read through remix-utils' useEventSource,
@@ -23,12 +24,13 @@ export interface LiveEvent {
 }
 
 /**
- * Whether an event changes what the current page shows. Approvals feed the
- * navigation's count, so they matter everywhere; inside a workspace only its
- * own events do; the cross-workspace pages show a bit of everything.
+ * Whether an event changes what the current page shows, by its reach in
+ * app/domain/events.ts: approvals feed the navigation's count, so they matter
+ * everywhere; inside a workspace only its own events do; the cross-workspace
+ * pages show a bit of everything.
  */
 export function isRelevant(event: LiveEvent, workspaceSlug: string | undefined): boolean {
-  if (event.type.startsWith("approval.")) return true;
+  if (isEventType(event.type) && EVENTS[event.type].reach === "everywhere") return true;
   return workspaceSlug === undefined || event.workspace_slug === workspaceSlug;
 }
 
@@ -209,25 +211,7 @@ function Subscription({ url, enabled, event, onMessage }: { url: string; enabled
   return null;
 }
 
-const EVENT_TYPES = [
-  "task.created",
-  "task.updated",
-  "task.deleted",
-  "activity.created",
-  "deliverable.created",
-  "agent.created",
-  "agent.updated",
-  "agent.deleted",
-  "workspace.created",
-  "workspace.updated",
-  "workspace.deleted",
-  "approval.requested",
-  "approval.resolved",
-  "usage.recorded",
-  "heartbeat.completed",
-];
-
-/** What the page listens for: the events, and the stream's own messages. */
+/** What the page listens for: every event, and the stream's own messages. */
 const STREAM_MESSAGES = [...EVENT_TYPES, "ready", "resync", "reconnect"];
 
 export function ConnectionBadge() {

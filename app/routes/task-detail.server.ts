@@ -32,6 +32,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
   const intent = String(form.get("intent") ?? "");
   const { rt, log, actor, workspace, taskId } = ctx;
   const db = rt.db;
+  const dispatchDeps = { db, log, gateway: rt.gateway, settings: rt.env };
   try {
     const task = found(await getTask(db, taskId), "Task");
     if (task.workspace_id !== workspace.id) found(null, "Task");
@@ -39,11 +40,11 @@ export async function taskAction(ctx: Ctx, form: FormData) {
       case "move": {
         const parsed = parseForm(form, taskMoveSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-        await moveTask(db, log, taskId, parsed.data.status, actor, workspace.id);
+        await moveTask({ db, log, settings: rt.env }, taskId, parsed.data.status, actor, workspace.id);
         break;
       }
       case "advance":
-        await advanceStage(db, log, taskId, actor);
+        await advanceStage({ db, log, settings: rt.env }, taskId, actor);
         break;
       case "update": {
         const parsed = parseForm(form, taskUpdateSchema);
@@ -57,7 +58,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         log.info({ event: "task.deleted", task_id: taskId }, "task deleted");
         return redirect(`/w/${workspace.slug}`);
       case "dispatch":
-        await dispatchOne(rt, rt.gateway, taskId);
+        await dispatchOne(dispatchDeps, taskId);
         break;
       case "retry":
       case "reassign": {
@@ -68,16 +69,16 @@ export async function taskAction(ctx: Ctx, form: FormData) {
           agentId = parsed.data.agent_id;
         }
         await db.rpc("retry_dispatch", { p_task_id: taskId, p_agent_id: agentId, p_actor: actor });
-        await dispatchOne(rt, rt.gateway, taskId);
+        await dispatchOne(dispatchDeps, taskId);
         break;
       }
       case "start-planning":
-        await startPlanning(rt, rt.gateway, taskId);
+        await startPlanning({ db, gateway: rt.gateway }, taskId);
         break;
       case "answer": {
         const parsed = parseForm(form, planningAnswerSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-        await answerPlanningQuestion(rt, rt.gateway, taskId, parsed.data.question_id, parsed.data.answer, actor);
+        await answerPlanningQuestion({ db, gateway: rt.gateway }, taskId, parsed.data.question_id, parsed.data.answer, actor);
         break;
       }
       case "revoke-grant": {

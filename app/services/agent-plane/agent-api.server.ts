@@ -23,7 +23,7 @@ export function agentApi(
   methods: Record<string, (call: AgentCall) => Promise<Response>>,
 ): Promise<Response> {
   return agentRequest(args, Object.keys(methods), async ({ rt, log, clientIp, method, taskId }) => {
-    const agent = await withAuthBudget(rt, clientIp, () => authenticateAgent(rt, bearerTokenHash(args.request), taskId));
+    const agent = await withAuthBudget(rt, clientIp, () => authenticateAgent(rt.db, bearerTokenHash(args.request), taskId));
     if (method !== "GET") await rt.limits.consume("write", `agent:${agent.id}`);
     return methods[method]!({ rt, agent, taskId, log: log.child({ agent_id: agent.id, task_id: taskId }) });
   });
@@ -49,7 +49,7 @@ export function agentTokenWrite(args: AgentArgs, handler: (call: TokenWriteCall)
   return agentRequest(args, ["POST"], async ({ rt, log, clientIp, taskId }) => {
     const checked = <T>(fn: () => Promise<T>) => withAuthBudget(rt, clientIp, fn);
     const tokenHash = await checked(async () => bearerTokenHash(args.request));
-    const agentId = knownAgentId(tokenHash) ?? (await checked(() => authenticateAgent(rt, tokenHash, taskId))).id;
+    const agentId = knownAgentId(tokenHash) ?? (await checked(() => authenticateAgent(rt.db, tokenHash, taskId))).id;
     await rt.limits.consume("write", `agent:${agentId}`);
     return handler({ rt, tokenHash, taskId, log: log.child({ agent_id: agentId, task_id: taskId }), checked });
   });

@@ -1,7 +1,7 @@
 import type { Agent } from "#app/db/rows";
+import type { Database } from "#app/db/types";
 import { AppError } from "#app/domain/errors";
 import { sha256Hex } from "./crypto.server";
-import type { Runtime } from "../runtime.server";
 
 export interface AuthenticatedAgent extends Agent {
   /** Set for a task-scoped token: the one task it may touch. */
@@ -31,8 +31,8 @@ export function knownAgentId(tokenHash: string): string | undefined {
  * The calling agent. A task-scoped token reaching for another task sees
  * not_found, exactly like an agent reaching for a task that is not its own.
  */
-export async function authenticateAgent(rt: Runtime, tokenHash: string, taskId?: string): Promise<AuthenticatedAgent> {
-  const agent = await rt.db.rpc<AuthenticatedAgent | null>("authenticate_agent", { p_token_hash: tokenHash });
+export async function authenticateAgent(db: Database, tokenHash: string, taskId?: string): Promise<AuthenticatedAgent> {
+  const agent = await db.rpc<AuthenticatedAgent | null>("authenticate_agent", { p_token_hash: tokenHash });
   if (!agent) throw new AppError("unauthorized", "That token is not valid (revoked, expired, or never issued).");
   if (agentOfToken.size >= REMEMBERED_TOKENS) agentOfToken.clear();
   agentOfToken.set(tokenHash, agent.id);

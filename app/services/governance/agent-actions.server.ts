@@ -52,7 +52,7 @@ export async function requestAgentAction(rt: Runtime, agentId: string, request: 
       p_target: request.target,
       p_reason: request.reason,
       p_digest: digest,
-      p_ttl_seconds: rt.env.APPROVAL_TTL_MINUTES * 60,
+      p_ttl_seconds: rt.env.approvalTtlSeconds,
       p_mode: mode,
       p_veto_seconds: gate.kind === "veto_window" ? gate.minutes * 60 : 0,
       p_policy: gate.kind === "allow" ? gate.by : null,

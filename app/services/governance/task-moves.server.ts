@@ -4,21 +4,28 @@ import type { Actor } from "#app/db/rows";
 import type { Database } from "#app/db/types";
 import { AppError } from "#app/domain/errors";
 import { type TaskStatus, checkTransition, describeTransitionError } from "#app/domain/task-status";
+import type { Env } from "#app/env.server";
 import type { Logger } from "../observability/logger.server";
+
+/** What a manual move reads: a gated move opens an approval that lasts APPROVAL_TTL_MINUTES. */
+export interface TaskMoveDeps {
+  db: Database;
+  log: Logger;
+  settings: Pick<Env, "approvalTtlSeconds">;
+}
 
 /**
  * One path for every manual status change: the domain rule gives a readable
  * refusal before the write, and the SQL trigger enforces the same rule inside
  * the transaction, so a race can still only end in a legal state.
  */
-const approvalTtlSeconds = 60 * 60;
-
-export async function moveTask(db: Database, log: Logger, taskId: string, to: TaskStatus, actor: Actor, workspaceId?: string) {
+export async function moveTask(deps: TaskMoveDeps, taskId: string, to: TaskStatus, actor: Actor, workspaceId?: string) {
+  const { db, log, settings } = deps;
   const task = await getTask(db, taskId);
   if (!task || (workspaceId && task.workspace_id !== workspaceId)) throw new AppError("not_found", "Task not found.");
   // On a pipeline, "done" before the last stage means: on to the next stage.
   if (to === "done" && task.status === "review" && hasNextStage(task.pipeline)) {
-    return { task, result: await advanceStage(db, log, taskId, actor) };
+    return { task, result: await advanceStage(deps, taskId, actor) };
   }
   const check = checkTransition(task.status, to, task.assignee !== null);
   if (!check.ok) {
@@ -39,7 +46,7 @@ export async function moveTask(db: Database, log: Logger, taskId: string, to: Ta
     const approval = await db.rpc<{ id: string; mode: string; veto_until: string | null }>("request_done_approval", {
       p_task_id: taskId,
       p_user_id: actor.id,
-      p_ttl_seconds: approvalTtlSeconds,
+      p_ttl_seconds: settings.approvalTtlSeconds,
     });
     throw new AppError(
       "conflict",
@@ -56,8 +63,8 @@ function hasNextStage(pipeline: { position: number; stages: Array<{ position: nu
 }
 
 /** Advances a pipeline task in review to its next stage, through the stage_advance gate. */
-export async function advanceStage(db: Database, log: Logger, taskId: string, actor: Actor) {
-  const result = await requestStageAdvance(db, taskId, actor, approvalTtlSeconds);
+export async function advanceStage({ db, log, settings }: TaskMoveDeps, taskId: string, actor: Actor) {
+  const result = await requestStageAdvance(db, taskId, actor, settings.approvalTtlSeconds);
   if (result.advanced) {
     log.info({ event: "task.stage_advanced", task_id: taskId, actor: actor.type }, "task advanced to its next stage");
     return { id: taskId, status: "assigned" as const, changed: ["status", "stage"] };

@@ -2,9 +2,8 @@ import { createHmac } from "node:crypto";
 import { createContext, createCookie } from "react-router";
 import { CSRF, CSRFError } from "remix-utils/csrf/server";
 import { requestContext } from "#app/context.server";
-import { readSessionToken } from "../auth/sessions.server";
+import { type SessionCookieDeps, readSessionToken } from "../auth/sessions.server";
 import { safeEqual } from "../auth/crypto.server";
-import type { Runtime } from "../runtime.server";
 
 // Token-based CSRF for every cookie-authenticated form, echoed in a hidden
 // field named "csrf". Which token a request must carry depends on who sends it:
@@ -22,15 +21,16 @@ const FORM_TYPES = new Set(["application/x-www-form-urlencoded", "multipart/form
 
 const tokenContext = createContext<string>();
 
-const anonymous = new WeakMap<Runtime, CSRF>();
+/** One double-submit pair per set of secrets (a process has one; tests may boot several). */
+const anonymous = new WeakMap<SessionCookieDeps["secrets"], CSRF>();
 
 /** The double-submit pair for signed-out forms. */
-function anonymousCsrf(rt: Runtime): CSRF {
-  let csrf = anonymous.get(rt);
+function anonymousCsrf({ settings, secrets }: SessionCookieDeps): CSRF {
+  let csrf = anonymous.get(secrets);
   if (!csrf) {
-    const cookie = createCookie("mc_csrf", { path: "/", httpOnly: true, sameSite: "lax", secure: rt.env.cookieSecure });
-    csrf = new CSRF({ cookie, secret: rt.secrets.SESSION_SECRET, formDataKey: FIELD });
-    anonymous.set(rt, csrf);
+    const cookie = createCookie("mc_csrf", { path: "/", httpOnly: true, sameSite: "lax", secure: settings.cookieSecure });
+    csrf = new CSRF({ cookie, secret: secrets.SESSION_SECRET, formDataKey: FIELD });
+    anonymous.set(secrets, csrf);
   }
   return csrf;
 }
@@ -48,12 +48,12 @@ function refuse(status: number, message: string): Response {
   return new Response(message, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 }
 
-async function tokenMatches(rt: Runtime, request: Request, form: FormData, expected: string, sessionBound: boolean): Promise<boolean> {
+async function tokenMatches(cookies: SessionCookieDeps, request: Request, form: FormData, expected: string, sessionBound: boolean): Promise<boolean> {
   const given = form.get(FIELD);
   if (typeof given !== "string" || given === "") return false;
   if (sessionBound) return safeEqual(given, expected);
   try {
-    await anonymousCsrf(rt).validate(form, request.headers);
+    await anonymousCsrf(cookies).validate(form, request.headers);
     return true;
   } catch (error) {
     if (error instanceof CSRFError) return false;
@@ -63,11 +63,12 @@ async function tokenMatches(rt: Runtime, request: Request, form: FormData, expec
 
 export const csrfMiddleware: import("react-router").MiddlewareFunction<Response> = async ({ request, context }, next) => {
   const { rt } = context.get(requestContext);
-  const sessionToken = await readSessionToken(rt, request);
+  const cookies: SessionCookieDeps = { settings: rt.env, secrets: rt.secrets };
+  const sessionToken = await readSessionToken(cookies, request);
   let token: string;
   let setCookie: string | null = null;
   if (sessionToken) token = sessionBoundToken(rt.secrets.SESSION_SECRET, sessionToken);
-  else [token, setCookie] = await anonymousCsrf(rt).commitToken(request);
+  else [token, setCookie] = await anonymousCsrf(cookies).commitToken(request);
   context.set(tokenContext, token);
 
   if (!SAFE.has(request.method.toUpperCase())) {
@@ -80,7 +81,7 @@ export const csrfMiddleware: import("react-router").MiddlewareFunction<Response>
     } catch {
       return refuse(400, "The form could not be read.");
     }
-    if (!(await tokenMatches(rt, request, form, token, sessionToken !== null))) {
+    if (!(await tokenMatches(cookies, request, form, token, sessionToken !== null))) {
       return refuse(403, "This form expired or came from another site. Go back, reload the page and try again.");
     }
   }

@@ -1,7 +1,7 @@
 import { parseAgentReply } from "#app/domain/agent-replies";
 import type { Gateway, RunFinished } from "../agent-plane/gateway.server";
+import type { DispatchDeps } from "./dispatcher.server";
 import { handlePlanningReply } from "./planning.server";
-import type { Runtime } from "../runtime.server";
 
 // The gateway's own completion path: a finished run moves its task on (or
 // feeds planning). The webhook and the agent API reach the same SQL function,
@@ -15,18 +15,22 @@ interface SessionTask {
 
 const GATEWAY_ACTOR = { type: "system", name: "gateway" } as const;
 
-export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: RunFinished): Promise<void> {
-  const task = await rt.db.rpc<SessionTask | null>("find_task_by_session", { p_session_key: event.sessionKey });
+/** The gateway the run finished on reads its usage; a planning reply may dispatch, so the rest is a dispatch's. */
+export type RunFinishedDeps = DispatchDeps & { gateway: Gateway };
+
+export async function handleRunFinished(deps: RunFinishedDeps, event: RunFinished): Promise<void> {
+  const { db } = deps;
+  const task = await db.rpc<SessionTask | null>("find_task_by_session", { p_session_key: event.sessionKey });
   if (!task) return;
-  const log = rt.log.child({ task_id: task.id, run_id: event.runId });
+  const log = deps.log.child({ task_id: task.id, run_id: event.runId });
   if (task.status === "planning") {
-    await handlePlanningReply(rt, gateway, task.id, event);
+    await handlePlanningReply(deps, task.id, event);
     return;
   }
   const ownRun = task.current_run_id === null || task.current_run_id === event.runId;
   if (event.status === "error") {
     if (!ownRun) return;
-    await rt.db.rpc("record_run_failure", { p_task_id: task.id, p_run_id: event.runId, p_reason: event.text ?? "the run ended with an error" });
+    await db.rpc("record_run_failure", { p_task_id: task.id, p_run_id: event.runId, p_reason: event.text ?? "the run ended with an error" });
     log.warn({ event: "agent.run_failed" }, "agent run failed");
     return;
   }
@@ -36,7 +40,7 @@ export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: Ru
   // nudge) completes the task only when it says so.
   if (!ownRun && reply.kind !== "complete") {
     if (event.text) {
-      await rt.db.rpc("log_task_activity", {
+      await db.rpc("log_task_activity", {
         p_task_id: task.id,
         p_type: "agent_reply",
         p_message: event.text.slice(0, 10_000),
@@ -47,7 +51,7 @@ export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: Ru
     return;
   }
   const summary = reply.kind === "complete" ? reply.summary : (event.text ?? "");
-  const result = await rt.db.rpc<{ changed: boolean; status: string }>("complete_task", {
+  const result = await db.rpc<{ changed: boolean; status: string }>("complete_task", {
     p_task_id: task.id,
     p_source: "gateway",
     p_summary: summary,
@@ -55,7 +59,7 @@ export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: Ru
     p_actor: GATEWAY_ACTOR,
   });
   if (result.changed) log.info({ event: "task.state_changed", to: result.status, via: "gateway" }, "run finished; task moved on");
-  await pullGatewayUsage(rt, gateway, task.id, event);
+  await pullGatewayUsage(deps, task.id, event);
 }
 
 /**
@@ -63,12 +67,12 @@ export async function handleRunFinished(rt: Runtime, gateway: Gateway, event: Ru
  * pulled whatever the agent reported (record_usage keeps a self-report for
  * the same run as a claim, and a repeat of this pull changes nothing).
  */
-async function pullGatewayUsage(rt: Runtime, gateway: Gateway, taskId: string, event: RunFinished): Promise<void> {
+async function pullGatewayUsage({ db, log, gateway }: RunFinishedDeps, taskId: string, event: RunFinished): Promise<void> {
   try {
     const usage = await gateway.runUsage(event.sessionKey, event.runId);
     if (!usage) return;
-    await rt.db.rpc("record_usage", { p_task_id: taskId, p_source: "gateway", p_dedupe_key: event.runId, p_run_id: event.runId, p_usage: usage });
+    await db.rpc("record_usage", { p_task_id: taskId, p_source: "gateway", p_dedupe_key: event.runId, p_run_id: event.runId, p_usage: usage });
   } catch (error) {
-    rt.log.warn({ event: "usage.pull_failed", task_id: taskId, run_id: event.runId, err: error }, "could not read run usage from the gateway");
+    log.warn({ event: "usage.pull_failed", task_id: taskId, run_id: event.runId, err: error }, "could not read run usage from the gateway");
   }
 }

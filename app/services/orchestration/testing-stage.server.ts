@@ -4,7 +4,9 @@ import path from "node:path";
 import { browserLaunch } from "./checks/browser.server";
 import { checkDeliverables, type DeliverableInput } from "./deliverable-checks.server";
 import type { HeartbeatAction } from "./dispatcher.server";
-import type { Runtime } from "../runtime.server";
+import type { Database } from "#app/db/types";
+import type { Env } from "#app/env.server";
+import type { Logger } from "../observability/logger.server";
 
 // The heartbeat's testing stage, in two halves. Under the heartbeat's lock,
 // claimTestingTasks() claims the tasks this run will check (one SQL call, a
@@ -34,6 +36,27 @@ export interface TestingClaim {
   tasks: ClaimedTask[];
 }
 
+/** What the stage reads: its budgets and where deliverables and checks live. */
+export type TestingSettings = Pick<
+  Env,
+  | "TESTING_RUN_BUDGET_S"
+  | "TESTING_TASK_BUDGET_S"
+  | "TESTING_MAX_DELIVERABLES"
+  | "TESTING_URL_ALLOWLIST"
+  | "CHROMIUM_PATH"
+  | "CHROMIUM_USER"
+  | "filesDir"
+  | "dataDir"
+>;
+
+export interface TestingDeps {
+  db: Database;
+  log: Logger;
+  settings: TestingSettings;
+  /** True once the process is shutting down: the check in flight stops and its tasks go back. */
+  draining: () => boolean;
+}
+
 /** A claim outlives the run holding it by this much, so only a dead holder's claim lapses. */
 const CLAIM_MARGIN_S = 60;
 
@@ -46,13 +69,13 @@ const inFlight = new Set<AbortController>();
  * checkClaimedTasks() as soon as it leaves the lock, in the same synchronous
  * step, so no other run in this process can claim in between.
  */
-export async function claimTestingTasks(rt: Runtime, instance: string, limit: number): Promise<TestingClaim | null> {
+export async function claimTestingTasks({ db, settings }: Pick<TestingDeps, "db" | "settings">, instance: string, limit: number): Promise<TestingClaim | null> {
   if (limit <= 0 || inFlight.size > 0) return null;
   const holder = `${instance}:${randomUUID()}`;
-  const tasks = await rt.db.rpc<ClaimedTask[]>("claim_testing_tasks", {
+  const tasks = await db.rpc<ClaimedTask[]>("claim_testing_tasks", {
     p_holder: holder,
     p_limit: limit,
-    p_lease_seconds: rt.env.TESTING_RUN_BUDGET_S + CLAIM_MARGIN_S,
+    p_lease_seconds: settings.TESTING_RUN_BUDGET_S + CLAIM_MARGIN_S,
   });
   return tasks.length === 0 ? null : { holder, tasks };
 }
@@ -63,26 +86,26 @@ export function stopTestingChecks(): void {
 }
 
 /** Outside the lock: checks the claimed tasks within the run's budget and applies each verdict. */
-export async function checkClaimedTasks(rt: Runtime, claim: TestingClaim): Promise<HeartbeatAction[]> {
+export async function checkClaimedTasks({ db, log, settings, draining }: TestingDeps, claim: TestingClaim): Promise<HeartbeatAction[]> {
   const controller = new AbortController();
   inFlight.add(controller);
-  // Shutdown only sets rt.draining; a render in flight must not hold the drain (or outlive a forced exit).
+  // Shutdown only raises the draining flag; a render in flight must not hold the drain (or outlive a forced exit).
   const drain = setInterval(() => {
-    if (rt.draining) controller.abort();
+    if (draining()) controller.abort();
   }, 250);
   const actions: HeartbeatAction[] = [];
   const settled = new Set<string>();
   const handBack = async (taskId: string, reason: "run_budget_spent" | "shutting_down") => {
     settled.add(taskId);
-    await rt.db.rpc("release_testing_claim", { p_task_id: taskId, p_holder: claim.holder });
+    await db.rpc("release_testing_claim", { p_task_id: taskId, p_holder: claim.holder });
     actions.push({ task_id: taskId, action: "checks_deferred", reason, ok: true });
   };
   try {
-    const chromium = rt.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : null);
+    const chromium = settings.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : null);
     // Decided once per process (it starts the browser), before the stage's clock runs.
-    if (chromium) await browserLaunch(chromium, rt.env.CHROMIUM_USER, rt.log);
-    const taskMs = rt.env.TESTING_TASK_BUDGET_S * 1000;
-    const runEnds = Date.now() + rt.env.TESTING_RUN_BUDGET_S * 1000;
+    if (chromium) await browserLaunch(chromium, settings.CHROMIUM_USER, log);
+    const taskMs = settings.TESTING_TASK_BUDGET_S * 1000;
+    const runEnds = Date.now() + settings.TESTING_RUN_BUDGET_S * 1000;
     for (const task of claim.tasks) {
       if (controller.signal.aborted) {
         await handBack(task.id, "shutting_down");
@@ -94,18 +117,18 @@ export async function checkClaimedTasks(rt: Runtime, claim: TestingClaim): Promi
         continue;
       }
       const outcome = await checkDeliverables(task.deliverables, {
-        filesDir: rt.env.filesDir,
-        dataDir: rt.env.dataDir,
+        filesDir: settings.filesDir,
+        dataDir: settings.dataDir,
         taskId: task.id,
-        allowedHosts: rt.env.TESTING_URL_ALLOWLIST,
+        allowedHosts: settings.TESTING_URL_ALLOWLIST,
         chromiumPath: chromium,
-        browserUser: rt.env.CHROMIUM_USER,
+        browserUser: settings.CHROMIUM_USER,
         // Outside the files folder: an agent must not be able to offer a check's own screenshot as a deliverable.
-        screenshotDir: path.join(rt.env.dataDir, "checks", task.id),
+        screenshotDir: path.join(settings.dataDir, "checks", task.id),
         deadline: Date.now() + taskMs,
-        maxDeliverables: rt.env.TESTING_MAX_DELIVERABLES,
+        maxDeliverables: settings.TESTING_MAX_DELIVERABLES,
         signal: controller.signal,
-        log: rt.log,
+        log: log,
       });
       // Stopped mid-way: the results are incomplete and not the task's doing.
       if (outcome.stopped) {
@@ -113,7 +136,7 @@ export async function checkClaimedTasks(rt: Runtime, claim: TestingClaim): Promi
         continue;
       }
       const { verdict, results } = outcome;
-      const { changed } = await rt.db.rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: verdict, p_results: results, p_holder: claim.holder });
+      const { changed } = await db.rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: verdict, p_results: results, p_holder: claim.holder });
       settled.add(task.id);
       actions.push(
         changed
@@ -129,8 +152,8 @@ export async function checkClaimedTasks(rt: Runtime, claim: TestingClaim): Promi
     // After an error: what was not settled goes back now rather than when its claim lapses.
     for (const task of claim.tasks) {
       if (settled.has(task.id)) continue;
-      await rt.db.rpc("release_testing_claim", { p_task_id: task.id, p_holder: claim.holder }).catch((error: unknown) => {
-        rt.log.warn({ event: "heartbeat.claim_release_failed", task_id: task.id, err: error }, "could not hand back a testing claim; it lapses on its own");
+      await db.rpc("release_testing_claim", { p_task_id: task.id, p_holder: claim.holder }).catch((error: unknown) => {
+        log.warn({ event: "heartbeat.claim_release_failed", task_id: task.id, err: error }, "could not hand back a testing claim; it lapses on its own");
       });
     }
   }
