@@ -48,7 +48,7 @@ create index sessions_user_id_idx on sessions (user_id);
 
 create index sessions_expires_at_idx on sessions (expires_at);
 
--- Small key/value store for instance state (the one-time set-up token hash).
+-- Small key/value store for instance state (nothing uses it at present).
 create table app_settings (
   key text primary key,
   value text not null,
@@ -67,8 +67,7 @@ create index rate_limits_expire_idx on rate_limits (expire);
 
 -- Set-up links: every instance that starts while no user exists prints a
 -- link of its own, and each stays valid until it expires or the first admin
--- is created (which voids them all). Before, each start replaced the one
--- stored token, voiding the links other instances had printed.
+-- is created (which voids them all).
 create table setup_tokens (
   token_hash text primary key,
   created_at timestamptz not null default now(),
@@ -236,7 +235,7 @@ create table tasks (
   status_changed_at timestamptz not null default now(),
   priority_rank smallint generated always as
     (case priority when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end) stored,
-
+  -- Planning, dispatch and the run in progress.
   test_step boolean not null default true,
   planning_spec jsonb,
   session_key text check (char_length(session_key) <= 200),
@@ -287,21 +286,17 @@ create index tasks_stage_idx on tasks (stage_id, status) where stage_id is not n
 -- Tasks that reached done, by when: the agent performance period filter.
 create index tasks_done_at_idx on tasks (workspace_id, status_changed_at) where status = 'done';
 
--- Board reads that stay flat as a workspace grows (measured by `npm run bench`).
---
--- get_board sorted each column by an expression over the VALUES row
--- (s.status), which no index can match, so the done column (80% of a
--- mature workspace) was read and sorted in full on every board load: 28 ms
--- at 20,000 tasks. The same expression over the task's own status, with an
--- index in that order, turns each column into a short index range scan
--- (8 ms). Only that one word changes below.
+-- The board's sort order (get_board), so each column, the done column of a
+-- mature workspace included, is a short index range scan: 8 ms at 20,000
+-- tasks instead of 28 ms for a full read and sort (measured by `npm run bench`).
+-- get_board must sort by this same expression over the task's own status.
 create index tasks_board_order_idx on tasks
   (workspace_id, status, (case when status in ('done', 'cancelled') then 0 else priority_rank end), updated_at desc, id);
 
--- "Needs you" tested every task of the workspace against the alert list and
--- the approvals table (a sequential scan: 23 ms at 20,000 tasks). The
--- candidates are few: tasks with an alert (a small partial index) and tasks
--- with a pending approval (approvals_pending_idx). Same result, under 1 ms.
+-- "Needs you" (get_needs_you) reads only its few candidates: tasks with an
+-- alert (this small partial index) and tasks with a pending approval
+-- (approvals_pending_idx); under 1 ms at 20,000 tasks instead of 23 ms for a
+-- sequential scan.
 create index tasks_alert_idx on tasks (workspace_id) where alert_reason is not null;
 
 -- The heartbeat's stall check reads the oldest quiet tasks in progress; with
@@ -347,9 +342,10 @@ create index task_deliverables_task_idx on task_deliverables (task_id, created_a
 -- Events
 -- ---------------------------------------------------------------------------
 
--- Append-only event log. seq is the SSE id. Writers go through emit_event,
--- which serialises event inserts per transaction so seq order is commit order
--- (a reader that has seen seq N never later finds a smaller one appear).
+-- Append-only event log; seq is the SSE id. Writers go through emit_event
+-- and take seqs without a lock, so a seq can commit after a larger one;
+-- readers go through get_settled_events, which waits out such holes, so a
+-- reader that has seen seq N never later finds a smaller one appear.
 create table events (
   seq bigserial primary key,
   type text not null check (type ~ '^[a-z]+\.[a-z_]+$'),
@@ -471,7 +467,7 @@ create table usage_records (
   session_key text,
   run_id text,
   source text not null check (source in ('webhook', 'agent_api', 'gateway')),
-  -- One record per source and key (the run id, or the delivery id): repeats change nothing.
+  -- One record per task, source and key (the run id, or the delivery id): repeats change nothing.
   dedupe_key text,
   model text not null default '' check (char_length(model) <= 200),
   input_tokens bigint not null default 0 check (input_tokens >= 0),

@@ -1,3 +1,12 @@
+-- Base helpers used by every area: updated_at maintenance, the error
+-- convention the app maps to HTTP statuses (SQLSTATE P0001 with the app's
+-- error code as the hint), and ping.
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
 create or replace function set_updated_at() returns trigger
 language plpgsql as $$
 begin

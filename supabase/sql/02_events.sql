@@ -1,21 +1,32 @@
+-- Events: the append-only log the live updates, the SSE replay and the
+-- workspace feed read. Writers call emit_event; readers take only settled
+-- events (get_settled_events), so a stream never skips one.
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
+-- Events are append-only (bound in 17_triggers.sql).
 create or replace function prevent_event_rewrite() returns trigger
 language plpgsql as $$
 begin
   raise exception 'events are append-only' using errcode = 'P0001', hint = 'forbidden';
 end $$;
 
--- Events are announced after the write commits, not inside it (decision 002,
--- measured by `npm run bench`).
---
--- emit_event used to pg_notify in the writer's transaction. PostgreSQL
--- serialises every transaction that has notified: it takes one database-wide
--- lock before commit and holds it through the commit's WAL flush. So every
--- event-emitting write, however unrelated, committed one at a time. Now the
--- app process that made the write wakes its own event bus when the call
--- returns, and tells other instances with a NOTIFY of its own, sent from a
--- transaction that writes nothing else and need not wait for the disk. A
--- writer outside the app (psql, a script) sends `notify mc_events` itself,
--- or its events reach streams at the bus's next safety poll.
+-- Appends an event. No lock and no NOTIFY here, both measured by
+-- `npm run bench` (docs/decisions/002):
+-- - Writers take seqs freely, so seq order is not commit order; the reader
+--   waits out holes instead (get_settled_events). The writer makes sure its
+--   transaction has an id before it takes a seq, so a seq still in flight
+--   always belongs to a transaction that already exists.
+-- - A NOTIFY in the writer's transaction would serialise every notifying
+--   commit behind one database-wide lock held through the WAL flush. The app
+--   process that made the write wakes its own event bus when the call
+--   returns, and tells other instances with a NOTIFY of its own, sent from a
+--   transaction that writes nothing else. A writer outside the app (psql, a
+--   script) sends `notify mc_events` itself, or its events reach streams at
+--   the bus's next safety poll.
 create or replace function emit_event(
   p_type text, p_workspace_id uuid, p_task_id uuid, p_agent_id uuid,
   p_actor jsonb, p_payload jsonb default '{}'::jsonb
@@ -46,8 +57,8 @@ language sql stable as $$
     'payload', e.payload, 'created_at', e.created_at)
 $$;
 
--- The roadmap's RPC: events after seq p_since, oldest first, with the names
--- a client needs to render them.
+-- Events after seq p_since, oldest first, with the names a client needs to
+-- render them.
 create or replace function get_events_with_details(p_since bigint, p_limit int default 500) returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(event_json(e, t.title, a.name, w.slug)
@@ -92,6 +103,13 @@ language sql stable as $$
         where pronamespace = current_schema()::regnamespace and prokind = 'f' and provolatile <> 'v') p
 $$;
 
+-- Events in seq order up to the first hole. At a hole it answers with a
+-- fresh transaction id (wait_for); once every transaction older than that has
+-- ended (the snapshot's xmin has passed it), a hole below settle_upto can no
+-- longer fill: it was a rollback, and the reader moves past it. So writers
+-- commit in parallel and no reader ever skips an event. Without p_details
+-- (no stream open) only how far the log has settled is computed: last_seq,
+-- and more (the limit was reached).
 create or replace function get_settled_events(p_since bigint, p_limit int default 500, p_wait_for xid8 default null,
                                               p_settle_upto bigint default null, p_details boolean default true)
 returns jsonb language plpgsql as $$

@@ -1,3 +1,11 @@
+-- Workspaces: list, read, create, rename, delete (audited), and the
+-- navigation's counts.
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
 create or replace function list_workspaces() returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(row_to_json(w)::jsonb order by w.name, w.id), '[]'::jsonb)

@@ -1,3 +1,11 @@
+-- The audit log: a hash chain of security-relevant actions, appended inside
+-- the transaction of the change itself, each with the person who did it.
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
 create or replace function audit_row_hash(p_prev text, p_seq bigint, p_at timestamptz, p_kind text, p_actor jsonb, p_subject jsonb, p_data jsonb)
 returns text language sql immutable as $$
   select encode(sha256(convert_to(
@@ -5,7 +13,7 @@ returns text language sql immutable as $$
     p_actor::text || '|' || p_subject::text || '|' || p_data::text, 'UTF8')), 'hex')
 $$;
 
--- As in 20261125005000, with the actor named by audit_actor.
+-- Appends one entry to the chain; the actor is named by audit_actor.
 create or replace function append_audit(p_kind text, p_actor jsonb, p_subject jsonb, p_data jsonb) returns bigint
 language plpgsql as $$
 declare
@@ -61,7 +69,7 @@ language sql stable as $$
   left join users u on a.actor->>'type' = 'user' and u.id::text = a.actor->>'id'
 $$;
 
--- As in 20261125005000, plus cancellations.
+-- An approval's decision (approved, denied, expired or cancelled) is audited.
 create or replace function audit_approval_decision() returns trigger
 language plpgsql as $$
 begin
@@ -88,8 +96,8 @@ begin
   return new;
 end $$;
 
--- As in 20261125005000, with the workspace, the agent's name and whether it
--- was lowered. An empty mc.actor (set earlier on a pooled connection, then
+-- An agent's autonomy change is audited with the workspace, the agent's name
+-- and whether it was lowered. An empty mc.actor (set earlier on a pooled connection, then
 -- reset at commit) is no actor, not invalid JSON.
 create or replace function audit_agent_change() returns trigger
 language plpgsql as $$

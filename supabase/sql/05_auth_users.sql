@@ -1,3 +1,13 @@
+-- Users, sessions, sign-in and set-up: the first admin, sign-in lockouts and
+-- set-up links that hold across instances on one database and across restarts
+-- (docs/decisions/017), user administration (each change audited with the
+-- admin who acted).
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
 create or replace function count_users() returns jsonb
 language sql stable as $$
   select jsonb_build_object('users', (select count(*)::int from users))
@@ -27,7 +37,7 @@ begin
   insert into users (email, name, role, password_hash) values (lower(p_email), btrim(p_name), 'admin', p_password_hash)
   returning * into v_user;
   delete from setup_tokens where true;
-  -- As in 20261125016000: the first admin is audited, created by the set-up link.
+  -- The first admin is audited, created by the set-up link.
   perform append_audit('user.created', '{"type":"system","name":"set-up link"}'::jsonb, jsonb_build_object('user_id', v_user.id),
     jsonb_build_object('email', v_user.email, 'name', v_user.name, 'role', v_user.role, 'first_admin', true));
   return jsonb_build_object('id', v_user.id, 'email', v_user.email, 'name', v_user.name, 'role', v_user.role);
@@ -151,6 +161,7 @@ language sql stable as $$
   select audit_actor(jsonb_build_object('type', 'user', 'id', p_user_id))
 $$;
 
+-- Signing in is audited with the address it came from.
 create or replace function create_session(p_token_hash text, p_user_id uuid, p_ttl_seconds int, p_user_agent text, p_client_ip text default null)
 returns jsonb language plpgsql as $$
 begin

@@ -1,3 +1,11 @@
+-- Agents: the registry, their bearer tokens (only a hash is kept), and their
+-- deletion (audited).
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
 create or replace function agent_json(a agents) returns jsonb
 language sql stable as $$
   select jsonb_build_object(

@@ -1,3 +1,14 @@
+-- Governance: task types and the autonomy policy, the gate every gated action
+-- goes through (task_gate), approvals and their decisions, standing grants,
+-- veto windows and expiry, the actions an approval applies, and the guard
+-- that keeps anyone below approver from lowering what governs a task
+-- (docs/decisions/014).
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
 -- Approval JSON gains the governance fields.
 create or replace function approval_json(a approvals) returns jsonb
 language sql stable as $$
@@ -84,7 +95,7 @@ begin
   return approval_json(v_a);
 end $$;
 
--- As in 20261125014000, with who decided each request (the approver's name, not "operator").
+-- Approvals by status, newest first, with who decided each request (the approver's name, not "operator").
 create or replace function list_approvals(p_status text, p_limit int) returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(approval_json(a) || jsonb_build_object(
@@ -123,8 +134,8 @@ language sql stable as $$
   from task_types
 $$;
 
--- As in 20261125006000: an admin's edit of a type settles the requests of
--- the tasks of that type that wait on one (the same rules as above).
+-- An admin edits a task type; the requests of the tasks of that type that
+-- wait on one are settled (the same rules as above).
 create or replace function update_task_type(p_id uuid, p_fields jsonb, p_actor jsonb) returns jsonb
 language plpgsql as $$
 declare
@@ -152,7 +163,8 @@ begin
   return jsonb_build_object('id', v_new.id, 'key', v_new.key);
 end $$;
 
--- The agent-action policy (app/services/governance.server.ts) sees the stage too.
+-- The inputs of a task's autonomy policy, as the policy reads them (no agent:
+-- hitl; no type: low risk, only agent actions gated).
 create or replace function policy_context(p_task_id uuid) returns jsonb
 language sql stable as $$
   select jsonb_build_object(
@@ -187,8 +199,8 @@ begin
   return v_rows;
 end $$;
 
--- As in 20261125006000: lowering is an approver's act, and the waiting
--- requests of the agent's tasks are settled in the same transaction.
+-- Sets an agent's autonomy level. Lowering supervision is an approver's act,
+-- and the waiting requests of the agent's tasks are settled in the same transaction.
 create or replace function set_agent_autonomy(p_agent_id uuid, p_level text, p_actor jsonb) returns jsonb
 language plpgsql as $$
 declare
@@ -238,26 +250,36 @@ language sql immutable as $$
   select case p_level when 'hitl' then 0 when 'hotl' then 1 when 'autonomous' then 2 end
 $$;
 
+-- The autonomy level that governs a task: the strictest of its agent's, its
+-- type's and its stage's; high risk is never autonomous. No agent (a null
+-- agent level) counts as hitl, the strict default; no type or no stage sets
+-- no limit of its own. Every gate reads it through task_gate.
 create or replace function effective_autonomy(p_agent text, p_type text, p_stage text, p_risk text) returns text
 language sql immutable as $$
   select case when p_risk = 'high' and lvl = 'autonomous' then 'hotl' else lvl end
-  from (select (array['hitl', 'hotl', 'autonomous'])[1 + least(autonomy_rank(coalesce(p_agent, 'autonomous')),
+  from (select (array['hitl', 'hotl', 'autonomous'])[1 + least(autonomy_rank(coalesce(p_agent, 'hitl')),
                                                                 autonomy_rank(coalesce(p_type, 'autonomous')),
                                                                 autonomy_rank(coalesce(p_stage, 'autonomous')))] as lvl) x
 $$;
 
--- 'allow', 'hotl' or 'hitl' for one gated action on one task, with the veto window.
+-- The one policy decision for a gated action on a task (p_action: dispatch,
+-- stage_advance, review_done or agent_action): gate 'allow', 'hotl' (after a
+-- veto window) or 'hitl' (an approver first), why it allows (by: not_gated or
+-- autonomous), the veto window and the effective level. A standing grant is
+-- the one thing on top: each gate that honours one checks has_standing_grant
+-- when this says no.
 create or replace function task_gate(p_task_id uuid, p_action text) returns jsonb
 language sql stable as $$
   select jsonb_build_object(
-    'gate', case when not (p_action = any(coalesce(ty.gated_actions, array['agent_action']))
-                           or (p_action = 'stage_advance' and coalesce(s.gate_advance, false))) then 'allow'
-                 when l.level = 'autonomous' then 'allow' else l.level end,
+    'gate', case when not g.gated then 'allow' when l.level = 'autonomous' then 'allow' else l.level end,
+    'by', case when not g.gated then 'not_gated' when l.level = 'autonomous' then 'autonomous' end,
     'veto_minutes', coalesce(ty.veto_minutes, 10),
     'level', l.level, 'stage_level', s.autonomy_level)
   from tasks t left join agents a on a.id = t.assigned_agent_id left join task_types ty on ty.id = t.task_type_id
   left join pipeline_stages s on s.id = t.stage_id
   cross join lateral (select effective_autonomy(a.autonomy_level, ty.default_autonomy, s.autonomy_level, coalesce(ty.risk, 'low')) as level) l
+  cross join lateral (select p_action = any(coalesce(ty.gated_actions, array['agent_action']))
+                             or (p_action = 'stage_advance' and coalesce(s.gate_advance, false)) as gated) g
   where t.id = p_task_id
 $$;
 
@@ -269,7 +291,7 @@ language sql stable as $$
   order by created_at desc limit 1
 $$;
 
--- As in 20261125006100, with a reason for the stage advance.
+-- A request the system makes for a gated action (dispatch, stage advance, done), with its reason.
 create or replace function request_system_approval(p_task tasks, p_action text, p_args jsonb, p_gate jsonb, p_user_id uuid, p_ttl_seconds int)
 returns approvals language plpgsql as $$
 declare
@@ -334,8 +356,9 @@ begin
   return approval_json(v_a);
 end $$;
 
--- As in 20261125012300; an approved "done" names the approver on the task's
--- activity (and on the last stage's run), not an anonymous "governance".
+-- What an approved request does: dispatch, advance the stage, or mark done.
+-- An approved "done" names the approver on the task's activity (and on the
+-- last stage's run), not an anonymous "governance".
 create or replace function apply_approved_action(p_approval approvals) returns void
 language plpgsql as $$
 declare
@@ -542,8 +565,8 @@ $$;
 -- works on it), or 'task_type' (an admin edited the type itself).
 -- - A lowering by anyone but an approver or admin is refused, and the
 --   caller's whole transaction rolls back, so nothing changes. A type that
---   lowers the gates is refused at any status; a less supervised agent (or
---   none) only once work has started or a request is pending, since before
+--   lowers the gates is refused at any status; a less supervised agent
+--   (no agent counts as hitl) only once work has started or a request is pending, since before
 --   that choosing the agent is part of writing the task.
 -- - A pending system request whose gate now allows the action is cancelled
 --   with the reason; one whose gate now needs an approver loses its veto

@@ -1,3 +1,12 @@
+-- Pipelines: templates and their stages, tasks created on a pipeline, one
+-- gateway session per stage, and the advance from one stage to the next
+-- (docs/decisions/009).
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
 create or replace function pipeline_stage_json(s pipeline_stages) returns jsonb
 language sql stable as $$
   select jsonb_build_object('id', s.id, 'position', s.position, 'name', s.name, 'autonomy_level', s.autonomy_level,
@@ -160,7 +169,7 @@ begin
   return pipeline_stage_json(v_s);
 end $$;
 
--- As in 20261125012100: a less supervised level or an ungated advance is an
+-- Edits a stage. A less supervised level or an ungated advance is an
 -- approver's act; the waiting requests of the tasks at the stage are settled.
 create or replace function update_pipeline_stage(p_stage_id uuid, p_fields jsonb, p_actor jsonb) returns jsonb
 language plpgsql as $$

@@ -1,3 +1,13 @@
+-- Costs and budgets: the versioned price table, pricing usage exactly as
+-- app/domain/costs.ts does, the usage ledger with one figure per run (the
+-- gateway's measurement over a self-report; the rest become claims),
+-- budgets with dispatch reservations and warnings, and the Langfuse export.
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
 -- Records one usage report, in one transaction with everything it changes.
 -- Reports for one task are taken one at a time (the task's row lock):
 -- - a repeat of a report already taken (same source and key, as figure or

@@ -1,3 +1,11 @@
+-- Tasks: the state machine's guard, activities, create, read (card, detail,
+-- board, "needs you"), edit and delete.
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
 create or replace function enforce_task_transition() returns trigger
 language plpgsql as $$
 begin
@@ -168,7 +176,7 @@ begin
   return jsonb_build_object('id', v_task.id, 'status', v_task.status);
 end $$;
 
--- As in 20261125006000, with the governance check when the type or the agent changes.
+-- Edits a task; a change of its type or agent goes through the governance guard.
 create or replace function update_task(p_task_id uuid, p_fields jsonb, p_actor jsonb) returns jsonb
 language plpgsql as $$
 declare

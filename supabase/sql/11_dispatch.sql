@@ -1,3 +1,11 @@
+-- Dispatch: claiming ready tasks for the gateway (gated, budgeted), recording
+-- the result, task-scoped tokens, retries and why a task is not dispatched.
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
 create or replace function issue_task_token(p_token_hash text, p_task_id uuid, p_agent_id uuid, p_ttl_seconds int) returns jsonb
 language plpgsql as $$
 begin
@@ -7,7 +15,7 @@ begin
   return jsonb_build_object('ok', true);
 end $$;
 
--- Dispatch claim, as in 20261125006100 plus the budget check: candidates are
+-- Claims ready tasks for dispatch. Gated tasks need their approval; candidates are
 -- locked (SKIP LOCKED), then every budget row they touch is locked in id
 -- order (one statement, so two dispatchers never deadlock), then each task
 -- reserves its expected cost or is refused with alert_reason budget_exceeded.
@@ -150,7 +158,7 @@ begin
   return jsonb_build_object('id', v_task.id, 'parked', v_parked, 'attempts', v_task.dispatch_attempts, 'alert_reason', v_task.alert_reason);
 end $$;
 
--- As in 20261125001300: a reassignment is governed like the edit form's.
+-- Retries a failed dispatch, optionally with another agent: a reassignment is governed like the edit form's.
 create or replace function retry_dispatch(p_task_id uuid, p_agent_id uuid, p_actor jsonb)
 returns jsonb language plpgsql as $$
 declare

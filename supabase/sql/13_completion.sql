@@ -1,3 +1,13 @@
+-- Completion and the testing stage. Completion arrives three ways (gateway
+-- run result, agent API, signed webhook); whichever is first moves the task
+-- on, the rest change nothing. The testing stage checks deliverables outside
+-- the heartbeat's lock, each task claimed first (docs/decisions/016).
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
 -- Moves an in-progress (or just-dispatched) task to testing, or review when it
 -- has no test step. Returns changed=false when someone else already did.
 create or replace function complete_task(p_task_id uuid, p_source text, p_summary text, p_run_id text, p_actor jsonb)
@@ -59,6 +69,14 @@ begin
   return jsonb_build_object('changed', true);
 end $$;
 
+-- The signed webhook's effect in one transaction. A delivery is known by its
+-- signed id (when the sender signed one) and always by its content: the
+-- SHA-256 of the body's canonical JSON, with the task's current run. Either
+-- seen before answers {duplicate: true} and changes nothing, so a replay, a
+-- retry with a new timestamp or a new id, or a copy without an id completes
+-- nothing and records no usage a second time. An unknown task is not_found
+-- (before the delivery is recorded, so the route needs no lookup first); a
+-- done or cancelled one is a conflict (nothing recorded).
 create or replace function apply_completion_webhook(p_delivery_id text, p_content_sha256 text, p_task_id uuid, p_summary text, p_usage jsonb)
 returns jsonb language plpgsql as $$
 declare
@@ -137,6 +155,11 @@ begin
   return jsonb_build_object('released', found);
 end $$;
 
+-- The testing stage's verdict, applied only by the claim's holder and only to
+-- the stay in testing it checked: pass → review; fail → back to assigned with
+-- each reason logged (the rework loop); nothing checkable → review with an
+-- alert; partial (what was checked passed, some deliverables were not
+-- checked: over the per-task cap or out of time) → review with an alert.
 create or replace function finish_testing(p_task_id uuid, p_verdict text, p_results jsonb, p_holder text) returns jsonb
 language plpgsql as $$
 declare

@@ -1,3 +1,11 @@
+-- Planning: the Q&A between an operator and the planning agent before a task
+-- is dispatched.
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
 create or replace function planning_state(p_task_id uuid) returns jsonb
 language sql stable as $$
   select jsonb_build_object(

@@ -1,3 +1,11 @@
+-- The heartbeat: expired leases, stalled tasks, its own run log, and the lease
+-- row that stands in for the advisory lock on the Supabase HTTP transport.
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
 create or replace function list_expired_leases(p_limit int) returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'run_id', t.current_run_id, 'session_key', t.session_key,

@@ -1,3 +1,21 @@
+-- Analytics (definitions: docs/ANALYTICS.md). Cost summaries from the usage
+-- ledger: one workspace (totals, by agent, by model, a daily series) and
+-- every workspace at once. Days are UTC calendar days; "today" is the current
+-- UTC day, "7 days" is today and the 6 before. Every figure carries its
+-- provenance: cost an agent or gateway reported, cost estimated from the
+-- price table, and records with no cost at all.
+--
+-- Agent performance for one workspace over a period of p_days UTC days
+-- (today and the p_days - 1 before): delivery (completed, success, rework,
+-- cycle time, cost per task) and the human side (approval wait,
+-- interventions by autonomy mode, a promote suggestion). Tasks and approvals
+-- count for the task's current assignee.
+--
+-- Applied by the runner after supabase/migrations, in file order, whenever
+-- this file changes (app/db/migrations.server.ts); every statement is
+-- `create or replace`, so applying it again is harmless. A language sql
+-- function may call only functions defined above it or in an earlier file.
+
 -- One workspace: totals for today / 7 / 30 days and for the chosen period
 -- (p_days, 1..366), the period by agent and by model, and a daily series with
 -- a row for every day of the period (zero days included, for charts).
