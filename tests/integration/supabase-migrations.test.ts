@@ -1,4 +1,6 @@
+import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
+import { dumpPublicSchema } from "../../scripts/lib/schema-dump";
 import { openPglite } from "#app/db/pglite.server";
 import type { SqlDatabase } from "#app/db/types";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
@@ -83,6 +85,16 @@ describe("supabase/ for supabase db push", () => {
       expect(built).toEqual(expected);
       expect(await fresh.db.rpc("ping")).toMatchObject({ ok: true });
     });
+  });
+
+  it("keeps supabase/schema.sql current (else: run npm run db:schema)", async () => {
+    const pg = await createTestPostgres();
+    try {
+      const checkedIn = readFileSync(new URL("../../supabase/schema.sql", import.meta.url), "utf8");
+      expect(dumpPublicSchema(pg.url) === checkedIn, "supabase/schema.sql is stale: run npm run db:schema").toBe(true);
+    } finally {
+      await pg.drop();
+    }
   });
 
   it("on a Supabase-like cluster, keeps tables and functions from anon and authenticated, open to service_role", async () => {
