@@ -1,7 +1,8 @@
 // Splits a SQL script into its top-level statements the way the Supabase CLI
 // does before it records a migration: text between top-level semicolons
 // (outside quotes, dollar quotes and comments), comments kept, trimmed, the
-// semicolon dropped, empty pieces left out. The runner writes the same array
+// semicolon dropped, empty pieces left out. A comment after the last
+// semicolon is a statement of its own to the CLI, so it is one here too. The runner writes the same array
 // into the shared ledger, so `supabase migration list` and the app agree on
 // what each migration was.
 
@@ -11,7 +12,7 @@ export function splitStatements(sql: string): string[] {
   let i = 0;
   const push = (end: number) => {
     const text = sql.slice(start, end).trim();
-    if (text !== "" && !isOnlyComments(text)) statements.push(text);
+    if (text !== "") statements.push(text);
   };
   while (i < sql.length) {
     const c = sql[i]!;
@@ -62,8 +63,4 @@ function endOfString(sql: string, open: number): number {
     }
   }
   return sql.length;
-}
-
-function isOnlyComments(text: string): boolean {
-  return text.replace(/--[^\n]*/g, "").replace(/\/\*[\s\S]*?\*\//g, "").trim() === "";
 }

@@ -85,7 +85,7 @@ describe.each(TRANSPORTS)("migrations on %s", (kind: Transport) => {
     expect(await query(db, "select to_regclass('after_edit') as t")).toEqual([{ t: null }]);
   });
 
-  it("takes a comment-only edit as no edit only if the statements are the same", async () => {
+  it("takes whitespace after the last statement as no edit: the recorded statements are the same", async () => {
     const { db } = await open(false);
     const first = schema.migrations[0]!;
     // Whitespace after the last statement is not part of any statement: the CLI records the same array.
