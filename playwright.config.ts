@@ -1,5 +1,5 @@
 import { defineConfig } from "@playwright/test";
-import { E2E_CHROMIUM_FLAGS } from "./app/services/checks/chromium-flags";
+import { E2E_CHROMIUM_FLAGS } from "./app/services/orchestration/checks/chromium-flags";
 
 // End-to-end tests drive Debian's Chromium (never a downloaded browser)
 // against the built bundle, which tests/e2e/global-setup.ts starts.

@@ -7,9 +7,9 @@ import { renderToPipeableStream } from "react-dom/server";
 import type { EntryContext, HandleErrorFunction, RouterContextProvider } from "react-router";
 import { ServerRouter, isRouteErrorResponse } from "react-router";
 import { requestContext } from "./context.server";
-import { redactUrl } from "./services/logger.server";
+import { redactUrl } from "./services/observability/logger.server";
 import { getRuntime } from "./services/runtime.server";
-import { documentSecurityHeaders } from "./services/security-headers.server";
+import { documentSecurityHeaders } from "./services/http/security-headers.server";
 
 // React Router's default Node entry, plus a per-request CSP nonce on every
 // script it renders, the document's security headers, and error handling

@@ -79,6 +79,8 @@ export type Env = z.output<typeof schema> & {
   filesDir: string;
   publicUrl: string;
   cookieSecure: boolean;
+  /** APPROVAL_TTL_MINUTES in seconds: how long every approval request stays open. */
+  approvalTtlSeconds: number;
 };
 
 export class EnvError extends Error {}
@@ -110,6 +112,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     filesDir: path.resolve(env.FILES_DIR ?? path.join(env.DATA_DIR, "files")),
     publicUrl,
     cookieSecure: env.COOKIE_SECURE ?? publicUrl.startsWith("https:"),
+    approvalTtlSeconds: env.APPROVAL_TTL_MINUTES * 60,
   };
 }
 

@@ -1,6 +1,7 @@
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse } from "react-router";
+import { Links, Meta, Outlet, Scripts, ScrollRestoration } from "react-router";
+import { ErrorPage } from "./components/error-page";
 import type { Route } from "./+types/root";
-import { requestMiddleware } from "./services/request.server";
+import { requestMiddleware } from "./services/http/request-context.server";
 import "./styles/app.css";
 
 export const middleware: Route.MiddlewareFunction[] = [requestMiddleware];
@@ -32,24 +33,5 @@ export default function App() {
 }
 
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
-  let status = 500;
-  let message = "Something went wrong on our side. It has been logged.";
-  if (isRouteErrorResponse(error)) {
-    status = error.status;
-    const body = error.data as { message?: string } | string | undefined;
-    message =
-      (typeof body === "object" && body?.message) ||
-      (typeof body === "string" && body) ||
-      (status === 404 ? "There is nothing at this address." : error.statusText || message);
-  }
-  return (
-    <main className="error-page">
-      <p className="error-code">{status}</p>
-      <h1>{status === 404 ? "Not found" : status === 403 ? "Not allowed" : status < 500 ? "Request refused" : "Error"}</h1>
-      <p>{message}</p>
-      <p>
-        <a href="/">Back to Mission Control</a>
-      </p>
-    </main>
-  );
+  return <ErrorPage error={error} />;
 }

@@ -2,6 +2,7 @@ import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { Agent } from "#app/db/rows";
 import { AGENT_STATUSES } from "#app/domain/agent-status";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { Field, FormError, SelectField } from "./field";
 
 export function AgentForm(props: {
@@ -19,12 +20,12 @@ export function AgentForm(props: {
       <input type="hidden" name="intent" value={intent} />
       <FormError message={formError} />
       <div className="form-row">
-        <Field label="Name" name="name" error={errors.name} defaultValue={v.name} maxLength={80} required />
-        <Field label="Emoji" name="emoji" error={errors.emoji} defaultValue={v.emoji} placeholder="🤖" maxLength={8} />
+        <Field label="Name" name="name" error={errors.name} defaultValue={v.name} maxLength={COLUMN_LIMITS.agents.name} required />
+        <Field label="Emoji" name="emoji" error={errors.emoji} defaultValue={v.emoji} placeholder="🤖" maxLength={COLUMN_LIMITS.agents.emoji} />
       </div>
-      <Field label="Role" name="role" error={errors.role} defaultValue={v.role} maxLength={200} placeholder="e.g. Researcher" />
+      <Field label="Role" name="role" error={errors.role} defaultValue={v.role} maxLength={COLUMN_LIMITS.agents.role} placeholder="e.g. Researcher" />
       <div className="form-row">
-        <Field label="Model" name="model" error={errors.model} defaultValue={v.model} maxLength={200} placeholder="provider/model" />
+        <Field label="Model" name="model" error={errors.model} defaultValue={v.model} maxLength={COLUMN_LIMITS.agents.model} placeholder="provider/model" />
         <Field
           label="OpenClaw agent id"
           name="openclaw_agent_id"

@@ -1,6 +1,7 @@
 import { createContext, useContext, useEffect, useRef, useState } from "react";
 import { useParams, useRevalidator } from "react-router";
 import { backoffDelay } from "#app/domain/backoff";
+import { EVENTS, EVENT_TYPES, isEventType } from "#app/domain/events";
 
 // Live updates: one EventSource per signed-in page (held by the app layout,
 // so it survives moves between pages), resumed from the last seen id,
@@ -21,12 +22,13 @@ export interface LiveEvent {
 }
 
 /**
- * Whether an event changes what the current page shows. Approvals feed the
- * navigation's count, so they matter everywhere; inside a workspace only its
- * own events do; the cross-workspace pages show a bit of everything.
+ * Whether an event changes what the current page shows, by its reach in
+ * app/domain/events.ts: approvals feed the navigation's count, so they matter
+ * everywhere; inside a workspace only its own events do; the cross-workspace
+ * pages show a bit of everything.
  */
 export function isRelevant(event: LiveEvent, workspaceSlug: string | undefined): boolean {
-  if (event.type.startsWith("approval.")) return true;
+  if (isEventType(event.type) && EVENTS[event.type].reach === "everywhere") return true;
   return workspaceSlug === undefined || event.workspace_slug === workspaceSlug;
 }
 
@@ -105,24 +107,6 @@ export function LiveEvents({ children }: { children: React.ReactNode }) {
 
   return <ConnectionContext.Provider value={state}>{children}</ConnectionContext.Provider>;
 }
-
-const EVENT_TYPES = [
-  "task.created",
-  "task.updated",
-  "task.deleted",
-  "activity.created",
-  "deliverable.created",
-  "agent.created",
-  "agent.updated",
-  "agent.deleted",
-  "workspace.created",
-  "workspace.updated",
-  "workspace.deleted",
-  "approval.requested",
-  "approval.resolved",
-  "usage.recorded",
-  "heartbeat.completed",
-];
 
 export function ConnectionBadge() {
   const state = useConnectionState();

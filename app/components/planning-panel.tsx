@@ -1,5 +1,6 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { OTHER } from "#app/domain/planning";
 
 interface Question {
@@ -47,7 +48,7 @@ export function PlanningPanel(props: { questions: Question[]; spec: unknown; has
             <label className="choice">
               <input type="radio" name="choice" value={OTHER} defaultChecked={open.options.length === 0} /> Other
             </label>
-            <input type="text" name="other" aria-label="Your own answer" placeholder="Your own answer" aria-invalid={errors.other ? true : undefined} />
+            <input type="text" name="other" aria-label="Your own answer" placeholder="Your own answer" maxLength={COLUMN_LIMITS.planning_questions.answer} aria-invalid={errors.other ? true : undefined} />
             {errors.other ? <p className="field-error">{errors.other}</p> : null}
           </fieldset>
           <button type="submit" className="btn btn-primary">Send answer</button>

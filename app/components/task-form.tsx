@@ -1,5 +1,6 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import type { TaskFormValues } from "#app/domain/forms/task";
 import { PRIORITIES, PRIORITY_LABELS } from "#app/domain/priority";
 import { Field, FormError, SelectField } from "./field";
@@ -23,8 +24,8 @@ export function TaskForm(props: {
       <AuthenticityTokenInput />
       {intent ? <input type="hidden" name="intent" value={intent} /> : null}
       <FormError message={formError} />
-      <Field label="Title" name="title" error={errors.title} defaultValue={values.title} maxLength={500} required />
-      <Field label="Description" name="description" error={errors.description} defaultValue={values.description} multiline rows={6} maxLength={10000} />
+      <Field label="Title" name="title" error={errors.title} defaultValue={values.title} maxLength={COLUMN_LIMITS.tasks.title} required />
+      <Field label="Description" name="description" error={errors.description} defaultValue={values.description} multiline rows={6} maxLength={COLUMN_LIMITS.tasks.description} />
       <div className="form-row">
         <SelectField
           label="Priority"

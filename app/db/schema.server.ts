@@ -1,4 +1,4 @@
-import type { Logger } from "#app/services/logger.server";
+import type { Logger } from "#app/services/observability/logger.server";
 import { defaultSchemaDir, loadSchema, migrate } from "./migrations.server";
 import type { RuntimeDatabase } from "./types";
 

@@ -1,6 +1,6 @@
 import { trace } from "@opentelemetry/api";
 import { ATTR_DB_OPERATION_NAME, ATTR_DB_SYSTEM_NAME, DB_SYSTEM_NAME_VALUE_POSTGRESQL } from "@opentelemetry/semantic-conventions";
-import { SpanKind, withSpan } from "#app/services/telemetry.server";
+import { SpanKind, withSpan } from "#app/services/observability/telemetry.server";
 import type { Database, RpcArgs } from "./types";
 
 // Wraps any transport: every rpc made inside a request or job becomes a

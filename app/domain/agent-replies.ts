@@ -4,6 +4,8 @@
 //   PLANNING_SPEC: {"spec": "…", …}
 // The marker may follow other text; the last marker in the reply wins.
 
+import { COLUMN_LIMITS, INPUT_LIMITS } from "./field-limits";
+
 export type AgentReply =
   | { kind: "complete"; summary: string }
   | { kind: "question"; question: string; options: string[] }
@@ -20,15 +22,15 @@ export function parseAgentReply(text: string | null | undefined): AgentReply {
   const rest = reply.slice(last.index + last[0].length).trim();
   switch (last[1]) {
     case "TASK_COMPLETE":
-      return { kind: "complete", summary: rest.slice(0, 10_000) };
+      return { kind: "complete", summary: rest.slice(0, COLUMN_LIMITS.task_activities.message) };
     case "PLANNING_QUESTION": {
       const json = parseJsonObject(rest);
       const question = typeof json?.question === "string" ? json.question.trim() : "";
       const options = Array.isArray(json?.options)
-        ? json.options.filter((o): o is string => typeof o === "string" && o.trim() !== "").map((o) => o.trim().slice(0, 300))
+        ? json.options.filter((o): o is string => typeof o === "string" && o.trim() !== "").map((o) => o.trim().slice(0, INPUT_LIMITS.planningOption))
         : [];
       if (!question) return { kind: "other", text: reply };
-      return { kind: "question", question: question.slice(0, 2000), options: options.slice(0, 12) };
+      return { kind: "question", question: question.slice(0, COLUMN_LIMITS.planning_questions.question), options: options.slice(0, 12) };
     }
     default: {
       const json = parseJsonObject(rest);

@@ -9,7 +9,6 @@ import {
   decideGate,
   effectiveLevel,
   lowersSupervision,
-  strictest,
 } from "./autonomy";
 
 const ORDER: AutonomyLevel[] = ["hitl", "hotl", "autonomous"];
@@ -17,19 +16,24 @@ const min = (...levels: AutonomyLevel[]) => ORDER[Math.min(...levels.map((l) => 
 
 describe("effectiveLevel: every combination of agent, task type, stage and risk", () => {
   const optional: Array<AutonomyLevel | null> = [null, ...AUTONOMY_LEVELS];
-  const rows: Array<[AutonomyLevel, AutonomyLevel | null, AutonomyLevel | null, (typeof RISKS)[number], AutonomyLevel]> = [];
-  for (const agent of AUTONOMY_LEVELS)
+  const rows: Array<[AutonomyLevel | null, AutonomyLevel | null, AutonomyLevel | null, (typeof RISKS)[number], AutonomyLevel]> = [];
+  for (const agent of optional)
     for (const taskType of optional)
       for (const stage of optional)
         for (const risk of RISKS) {
-          const strict = min(agent, ...(taskType ? [taskType] : []), ...(stage ? [stage] : []));
+          // No agent reads as hitl; a missing task type or stage sets no level.
+          const strict = min(agent ?? "hitl", ...(taskType ? [taskType] : []), ...(stage ? [stage] : []));
           rows.push([agent, taskType, stage, risk, risk === "high" && strict === "autonomous" ? "hotl" : strict]);
         }
 
-  it("covers 3 × 4 × 4 × 3 combinations", () => expect(rows).toHaveLength(144));
+  it("covers 4 × 4 × 4 × 3 combinations", () => expect(rows).toHaveLength(192));
 
   it.each(rows)("agent %s, type %s, stage %s, risk %s → %s", (agent, taskType, stage, risk, expected) => {
     expect(effectiveLevel({ agent, taskType, stage, risk })).toBe(expected);
+  });
+
+  it("holds a task without an agent for a human, whatever its type and stage allow", () => {
+    for (const taskType of optional) for (const stage of optional) expect(effectiveLevel({ agent: null, taskType, stage, risk: "low" })).toBe("hitl");
   });
 
   it("never yields autonomous for high risk", () => {
@@ -59,13 +63,7 @@ describe("decideGate", () => {
   });
 });
 
-describe("strictest and who may set autonomy", () => {
-  it("ignores missing levels and defaults to autonomous when none is set", () => {
-    expect(strictest()).toBe("autonomous");
-    expect(strictest(null, undefined, "hotl")).toBe("hotl");
-    expect(strictest("autonomous", "hitl")).toBe("hitl");
-  });
-
+describe("who may set autonomy", () => {
   it("needs an approver or admin to lower an agent's supervision, not to raise it", () => {
     // Lowering: hitl → hotl → autonomous.
     for (const [from, to] of [["hitl", "hotl"], ["hitl", "autonomous"], ["hotl", "autonomous"]] as const) {

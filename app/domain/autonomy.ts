@@ -1,7 +1,10 @@
 // Who may act alone. Every gated action gets the strictest autonomy level of
-// its agent, its task type and its pipeline stage; high-risk work is never
+// its agent, its task type and its pipeline stage; a task without an agent is
+// held as human-in-the-loop (strict by default), and high-risk work is never
 // autonomous. Then: autonomous runs at once, hotl runs after a veto window
-// unless someone vetoes, hitl waits for an approver.
+// unless someone vetoes, hitl waits for an approver. The database decides;
+// this is its mirror, and an integration test checks that the two agree on
+// every combination.
 
 import { type Role, roleAtLeast } from "./roles";
 
@@ -23,21 +26,22 @@ export const AUTONOMY_LABELS: Record<AutonomyLevel, string> = {
 /** Lower is stricter. */
 const STRICTNESS: Record<AutonomyLevel, number> = { hitl: 0, hotl: 1, autonomous: 2 };
 
-export function strictest(...levels: Array<AutonomyLevel | null | undefined>): AutonomyLevel {
-  let result: AutonomyLevel = "autonomous";
-  for (const level of levels) if (level && STRICTNESS[level] < STRICTNESS[result]) result = level;
-  return result;
-}
+/** The level a task gets when no agent is assigned to it: nobody's autonomy to borrow, so a human decides. */
+const MISSING_AGENT_LEVEL: AutonomyLevel = "hitl";
 
 export interface PolicyInput {
-  agent: AutonomyLevel;
+  /** The assigned agent's level; null when the task has no agent. */
+  agent: AutonomyLevel | null;
+  /** The task type's default level; null when the task has no type (no constraint). */
   taskType: AutonomyLevel | null;
+  /** The current pipeline stage's level; null outside a pipeline (no constraint). */
   stage: AutonomyLevel | null;
   risk: Risk;
 }
 
 export function effectiveLevel(input: PolicyInput): AutonomyLevel {
-  const level = strictest(input.agent, input.taskType, input.stage);
+  let level = input.agent ?? MISSING_AGENT_LEVEL;
+  for (const other of [input.taskType, input.stage]) if (other !== null && STRICTNESS[other] < STRICTNESS[level]) level = other;
   return input.risk === "high" && level === "autonomous" ? "hotl" : level;
 }
 

@@ -3,7 +3,7 @@ import { encodeHexLowerCase } from "@oslojs/encoding";
 
 // Pure pieces of the OpenClaw gateway protocol (v4): session keys, the device
 // signature payload, and reading runs, usage and completion out of gateway
-// answers and events. The connection itself lives in services/gateway.server.ts.
+// answers and events. The connection itself lives in app/services/agent-plane/gateway.server.ts.
 
 // ---------------------------------------------------------------------------
 // Session keys

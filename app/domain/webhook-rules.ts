@@ -2,6 +2,8 @@
 // the replay window and the bytes the signature covers. The HMAC itself is
 // computed in the service.
 
+import { COLUMN_LIMITS } from "./field-limits";
+
 export const WEBHOOK_WINDOW_S = 300;
 export const WEBHOOK_MAX_BYTES = 256 * 1024;
 
@@ -11,7 +13,7 @@ export const WEBHOOK_MAX_BYTES = 256 * 1024;
  * the JSON body starts: one signed string never reads as two different
  * (id, body) pairs.
  */
-const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,200}$/;
+const DELIVERY_ID = new RegExp(`^[A-Za-z0-9._:-]{1,${COLUMN_LIMITS.webhook_deliveries.delivery_id}}$`);
 
 /** `sha256=<64 hex>` → the hex, else null. */
 export function parseSignatureHeader(value: string | null): string | null {
@@ -22,7 +24,7 @@ export function parseSignatureHeader(value: string | null): string | null {
 /** The X-MC-Delivery-Id header: absent (null), well formed, or an error message. */
 export function parseDeliveryId(value: string | null): { ok: true; id: string | null } | { ok: false; reason: string } {
   if (value === null) return { ok: true, id: null };
-  if (!DELIVERY_ID.test(value)) return { ok: false, reason: "X-MC-Delivery-Id must be 1–200 letters, digits, '.', '_', ':' or '-'." };
+  if (!DELIVERY_ID.test(value)) return { ok: false, reason: `X-MC-Delivery-Id must be 1–${COLUMN_LIMITS.webhook_deliveries.delivery_id} letters, digits, '.', '_', ':' or '-'.` };
   return { ok: true, id: value };
 }
 

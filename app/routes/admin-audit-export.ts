@@ -1,4 +1,4 @@
-import { operator } from "#app/services/operator.server";
+import { operator } from "#app/services/auth/operator.server";
 import type { Route } from "./+types/admin-audit-export";
 
 // GET /admin/audit/export — the whole chain as JSON Lines, oldest first, so it

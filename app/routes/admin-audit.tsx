@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import { operator } from "#app/services/operator.server";
+import { operator } from "#app/services/auth/operator.server";
 import type { Route } from "./+types/admin-audit";
 
 export const meta: Route.MetaFunction = () => [{ title: "Audit log · Mission Control" }];

@@ -1,11 +1,12 @@
 import { Form, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { AppError } from "#app/domain/errors";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { modelPriceSchema } from "#app/domain/forms/costs";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { FormError } from "#app/components/field";
-import { operator } from "#app/services/operator.server";
-import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/admin-prices";
 
@@ -75,7 +76,7 @@ export default function AdminPrices({ loaderData, actionData: submitted }: Route
           <FormError message={actionData?.formError} />
           <div className="form-row">
             <label>
-              Model <input name="model" required maxLength={200} defaultValue={values.model ?? ""} aria-invalid={errors.model ? true : undefined} />
+              Model <input name="model" required maxLength={COLUMN_LIMITS.model_prices.model} defaultValue={values.model ?? ""} aria-invalid={errors.model ? true : undefined} />
             </label>
             {FIELDS.map(([name, label]) => (
               <label key={name}>
@@ -87,7 +88,7 @@ export default function AdminPrices({ loaderData, actionData: submitted }: Route
               Effective from (UTC) <input name="effective_from" type="datetime-local" defaultValue={values.effective_from ?? ""} aria-invalid={errors.effective_from ? true : undefined} />
             </label>
             <label>
-              Note <input name="note" maxLength={500} defaultValue={values.note ?? ""} />
+              Note <input name="note" maxLength={COLUMN_LIMITS.model_prices.note} defaultValue={values.note ?? ""} />
             </label>
           </div>
           <label className="choice">

@@ -3,11 +3,12 @@ import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { listTaskTypes } from "#app/db/api.server";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS, GATED_ACTIONS, RISKS } from "#app/domain/autonomy";
 import { AppError } from "#app/domain/errors";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { taskTypeSchema } from "#app/domain/forms/governance";
 import { parseForm } from "#app/domain/forms/parse";
 import { FormError } from "#app/components/field";
-import { operator } from "#app/services/operator.server";
-import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/admin-task-types";
 
@@ -64,7 +65,7 @@ export default function AdminTaskTypes({ loaderData, actionData: submitted }: Ro
               <FormError message={failed?.formError} />
               <div className="form-row">
                 <label>
-                  Name <input name="name" defaultValue={t.name} maxLength={80} />
+                  Name <input name="name" defaultValue={t.name} maxLength={COLUMN_LIMITS.task_types.name} />
                 </label>
                 <label>
                   Risk

@@ -1,13 +1,14 @@
 import { Form, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { AppError } from "#app/domain/errors";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { userCreateSchema, userIdSchema, userPasswordSchema, userRoleSchema } from "#app/domain/forms/users";
 import { ROLES } from "#app/domain/roles";
 import { Field, FormError, SelectField } from "#app/components/field";
-import { hashPassword } from "#app/services/crypto.server";
-import { operator } from "#app/services/operator.server";
-import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { hashPassword } from "#app/services/auth/crypto.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/admin-users";
 
@@ -151,8 +152,8 @@ export default function AdminUsers({ loaderData, actionData: submitted }: Route.
           <input type="hidden" name="intent" value="create" />
           <FormError message={createFailed?.formError} />
           <div className="form-row">
-            <Field label="Name" name="name" error={createFailed?.errors.name} defaultValue={createFailed?.values?.name} required />
-            <Field label="Email" name="email" type="email" error={createFailed?.errors.email} defaultValue={createFailed?.values?.email} required />
+            <Field label="Name" name="name" error={createFailed?.errors.name} defaultValue={createFailed?.values?.name} maxLength={COLUMN_LIMITS.users.name} required />
+            <Field label="Email" name="email" type="email" error={createFailed?.errors.email} defaultValue={createFailed?.values?.email} maxLength={COLUMN_LIMITS.users.email} required />
             <SelectField label="Role" name="role" options={ROLE_OPTIONS} defaultValue={createFailed?.values?.role ?? "operator"} error={createFailed?.errors.role} />
             <Field label="Temporary password" name="password" type="password" error={createFailed?.errors.password} hint="At least 12 characters." required />
           </div>

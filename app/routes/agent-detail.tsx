@@ -1,4 +1,5 @@
 import { Form, Link, data, redirect } from "react-router";
+import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { deleteAgent, getAgent, rotateAgentToken, updateAgent } from "#app/db/api.server";
 import { AppError } from "#app/domain/errors";
@@ -10,12 +11,12 @@ import { AgentForm } from "#app/components/agent-form";
 import { FormError } from "#app/components/field";
 import { BudgetPanel } from "#app/components/budget-panel";
 import { roleAtLeast } from "#app/domain/roles";
-import { getBudget, saveBudget } from "#app/services/budgets.server";
+import { getBudget, saveBudget } from "#app/services/costs/budgets.server";
 import { TokenReveal } from "#app/components/token-reveal";
-import { newAgentToken } from "#app/services/agent-tokens.server";
-import { operator } from "#app/services/operator.server";
-import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
-import { loadWorkspace, pathId } from "#app/services/workspace.server";
+import { newAgentToken } from "#app/services/auth/agent-tokens.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure, found, invalidForm } from "#app/services/http/page-errors.server";
+import { pathId } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/agent-detail";
 
@@ -32,7 +33,7 @@ export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders })
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const agent = await loadAgent(db, workspace.id, params.agentId);
   return {
     workspace,
@@ -46,7 +47,7 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, context, params, url }: Route.ActionArgs) {
   const { db, actor, log, user } = operator(context, request);
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const agent = await loadAgent(db, workspace.id, params.agentId);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");

@@ -1,17 +1,17 @@
 import { Form, Link, data } from "react-router";
+import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { createAgent, listAgents } from "#app/db/api.server";
 import type { Agent } from "#app/db/rows";
-import type { Runtime } from "#app/services/runtime.server";
+import type { Gateway } from "#app/services/agent-plane/gateway.server";
 import { AppError } from "#app/domain/errors";
 import { agentSchema } from "#app/domain/forms/agent";
 import { parseForm } from "#app/domain/forms/parse";
 import { AgentForm } from "#app/components/agent-form";
 import { TokenReveal } from "#app/components/token-reveal";
-import { newAgentToken } from "#app/services/agent-tokens.server";
-import { operator } from "#app/services/operator.server";
-import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
-import { loadWorkspace } from "#app/services/workspace.server";
+import { newAgentToken } from "#app/services/auth/agent-tokens.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/agents";
 
@@ -20,29 +20,29 @@ export const meta: Route.MetaFunction = () => [{ title: "Agents · Mission Contr
 // Action headers (Retry-After, Cache-Control: no-store) reach the document response.
 export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders }) => (actionHeaders.has("Retry-After") || actionHeaders.has("Cache-Control") ? actionHeaders : loaderHeaders);
 
-export async function loader({ request, context, params, url }: Route.LoaderArgs) {
+export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db, rt, user } = operator(context, request, "viewer");
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const agents = await listAgents(db, workspace.id);
   // The gateway's agents are fetched only when asked for (?import=1), never on every view.
-  const importable = url.searchParams.get("import") === "1" ? await gatewayAgents(rt, agents) : null;
+  const importable = url.searchParams.get("import") === "1" ? await gatewayAgents(rt.gateway, agents) : null;
   return { workspace, agents, importable, gateway: rt.gateway?.status ?? "disabled", canEdit: user.role !== "viewer" };
 }
 
-async function gatewayAgents(rt: Runtime, existing: Agent[]) {
-  if (rt.gateway?.status !== "connected") return { error: "The OpenClaw gateway is not connected.", agents: [] };
+async function gatewayAgents(gateway: Gateway | null, existing: Agent[]) {
+  if (gateway?.status !== "connected") return { error: "The OpenClaw gateway is not connected.", agents: [] };
   try {
     const taken = new Set(existing.map((a) => a.openclaw_agent_id));
-    const listed = await rt.gateway.listAgents();
+    const listed = await gateway.listAgents();
     return { error: null, agents: listed.filter((a) => !taken.has(a.id)) };
   } catch (error) {
     return { error: `The gateway did not list its agents (${(error as Error).message}).`, agents: [] };
   }
 }
 
-export async function action({ request, context, params }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
   const { db, actor, log } = operator(context, request);
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const form = await request.formData();
   const intent = form.get("intent");
   if (intent === "import") {

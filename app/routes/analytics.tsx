@@ -1,18 +1,18 @@
 import { Link } from "react-router";
+import { workspaceContext } from "#app/context.server";
 import { getAgentPerformance } from "#app/db/analytics.server";
 import { BarList } from "#app/components/charts/bar-list";
 import { PeriodForm } from "#app/components/cost-figures";
 import { type AgentFigures, LEVEL_LABEL, count, duration, parsePeriod, percent, provenance, usd } from "#app/domain/analytics";
-import { operator } from "#app/services/operator.server";
-import { loadWorkspace } from "#app/services/workspace.server";
+import { operator } from "#app/services/auth/operator.server";
 import type { Route } from "./+types/analytics";
 
 export const meta: Route.MetaFunction = () => [{ title: "Analytics · Mission Control" }];
 
 // Agent performance for a period: delivery and the human side, all from SQL aggregates.
-export async function loader({ request, context, params, url }: Route.LoaderArgs) {
+export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db } = operator(context, request, "viewer");
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const days = parsePeriod(url.searchParams.get("days"));
   return { workspace, perf: await getAgentPerformance(db, workspace.id, days) };
 }

@@ -2,7 +2,7 @@ import { Form, Link, NavLink, Outlet } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { LiveEvents } from "#app/components/live-events";
 import { requestContext, userContext } from "#app/context.server";
-import { requireRole } from "#app/services/auth.server";
+import { requireRole } from "#app/services/auth/sessions.server";
 import type { Route } from "./+types/app-layout";
 
 async function requireSignedIn({ request, context }: Parameters<Route.MiddlewareFunction>[0]) {

@@ -2,14 +2,15 @@ import { Form, Link, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { Approval } from "#app/db/rows";
 import { AppError } from "#app/domain/errors";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { decisionSchema } from "#app/domain/forms/approvals";
 import { parseForm } from "#app/domain/forms/parse";
 import { roleAtLeast } from "#app/domain/roles";
 import { formatAge } from "#app/domain/time";
 import { FormError } from "#app/components/field";
 import { ConnectionBadge } from "#app/components/live-events";
-import { operator } from "#app/services/operator.server";
-import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/approvals";
 
@@ -117,7 +118,7 @@ export default function Approvals({ loaderData, actionData: submitted }: Route.C
                 <input type="hidden" name="approval_id" value={a.id} />
                 <input type="hidden" name="digest" value={a.digest} />
                 <label className="sr-only" htmlFor={`comment-${a.id}`}>Comment</label>
-                <input id={`comment-${a.id}`} name="comment" placeholder="Comment (optional)" maxLength={2000} />
+                <input id={`comment-${a.id}`} name="comment" placeholder="Comment (optional)" maxLength={COLUMN_LIMITS.approvals.comment} />
                 <button type="submit" name="intent" value="approve" className="btn btn-primary">Approve</button>
                 {a.risk === "low" ? (
                   <button type="submit" name="intent" value="approve_grant" className="btn" title="Approve, and let this action run on this task without asking again">

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { workspaceContext } from "#app/context.server";
 import { Form, Link, data, redirect, useFetcher } from "react-router";
 import { useAuthenticityToken } from "remix-utils/csrf/react";
 import { getBoard } from "#app/db/api.server";
@@ -8,9 +9,8 @@ import { boardMoveSchema } from "#app/domain/forms/task";
 import { parseForm } from "#app/domain/forms/parse";
 import { BOARD_COLUMNS, STATUS_LABELS, TASK_STATUSES, type TaskStatus, allowedTransitions, isTaskStatus } from "#app/domain/task-status";
 import { TaskCard } from "#app/components/task-card";
-import { operator } from "#app/services/operator.server";
-import { moveTask } from "#app/services/task-moves.server";
-import { loadWorkspace } from "#app/services/workspace.server";
+import { operator } from "#app/services/auth/operator.server";
+import { moveTask } from "#app/services/governance/task-moves.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/board";
 
@@ -19,9 +19,9 @@ export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderD
 const PAGE = 50;
 const FIRST = 25;
 
-export async function loader({ request, context, params, url }: Route.LoaderArgs) {
+export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   // ?more=done&n=100 shows more of one long column without loading the rest.
   const more = url.searchParams.get("more");
   const n = Math.min(Math.max(Number(url.searchParams.get("n")) || PAGE * 2, PAGE), 1000);
@@ -40,9 +40,9 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
   return { workspace, board, needsYou, canEdit: user.role !== "viewer", showCancelled, now: new Date().toISOString() };
 }
 
-export async function action({ request, context, params }: Route.ActionArgs) {
-  const { db, actor, log } = operator(context, request);
-  const workspace = await loadWorkspace(db, params.slug);
+export async function action({ request, context }: Route.ActionArgs) {
+  const { db, rt, actor, log } = operator(context, request);
+  const workspace = context.get(workspaceContext);
   const form = await request.formData();
   if (form.get("intent") !== "move") return data({ moveError: { taskId: null, message: "Unknown action." } }, { status: 400 });
   const parsed = parseForm(form, boardMoveSchema);
@@ -50,7 +50,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
     return data({ moveError: { taskId: parsed.values.taskId ?? null, message: Object.values(parsed.errors)[0] ?? "Invalid move." } }, { status: 400 });
   }
   try {
-    await moveTask(db, log, parsed.data.taskId, parsed.data.status, actor, workspace.id);
+    await moveTask({ db, log, settings: rt.env }, parsed.data.taskId, parsed.data.status, actor, workspace.id);
     // Post/redirect/get keeps a reload from repeating the move (no-JS browsers).
     return redirect(`/w/${workspace.slug}`);
   } catch (error) {

@@ -3,7 +3,7 @@ import { getCostOverview } from "#app/db/analytics.server";
 import { BarList } from "#app/components/charts/bar-list";
 import { WindowStats } from "#app/components/cost-figures";
 import { count, provenance, usd } from "#app/domain/analytics";
-import { operator } from "#app/services/operator.server";
+import { operator } from "#app/services/auth/operator.server";
 import type { Route } from "./+types/costs-overview";
 
 export const meta: Route.MetaFunction = () => [{ title: "Costs · Mission Control" }];

@@ -1,18 +1,18 @@
 import { getCostSummary } from "#app/db/analytics.server";
+import { workspaceContext } from "#app/context.server";
 import { BarList } from "#app/components/charts/bar-list";
 import { ColumnChart } from "#app/components/charts/column-chart";
 import { PeriodForm, WindowStats } from "#app/components/cost-figures";
 import { count, parsePeriod, provenance, usd } from "#app/domain/analytics";
-import { operator } from "#app/services/operator.server";
-import { loadWorkspace } from "#app/services/workspace.server";
+import { operator } from "#app/services/auth/operator.server";
 import type { Route } from "./+types/costs";
 
 export const meta: Route.MetaFunction = () => [{ title: "Costs · Mission Control" }];
 
 // One workspace's spend from the usage ledger; viewers may read it.
-export async function loader({ request, context, params, url }: Route.LoaderArgs) {
+export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db } = operator(context, request, "viewer");
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const days = parsePeriod(url.searchParams.get("days"));
   return { workspace, summary: await getCostSummary(db, workspace.id, days) };
 }

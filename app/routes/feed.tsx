@@ -1,8 +1,8 @@
 import { Form, Link } from "react-router";
+import { workspaceContext } from "#app/context.server";
 import { getWorkspaceFeed } from "#app/db/api.server";
 import type { FeedEvent } from "#app/db/rows";
-import { operator } from "#app/services/operator.server";
-import { loadWorkspace } from "#app/services/workspace.server";
+import { operator } from "#app/services/auth/operator.server";
 import type { Route } from "./+types/feed";
 
 export const meta: Route.MetaFunction = () => [{ title: "Live feed · Mission Control" }];
@@ -10,9 +10,9 @@ export const meta: Route.MetaFunction = () => [{ title: "Live feed · Mission Co
 const KINDS = ["task", "agent"] as const;
 type Kind = (typeof KINDS)[number];
 
-export async function loader({ request, context, params, url }: Route.LoaderArgs) {
+export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db } = operator(context, request, "viewer");
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const kindParam = url.searchParams.get("kind");
   const kind = (KINDS as readonly string[]).includes(kindParam ?? "") ? (kindParam as Kind) : null;
   const beforeParam = Number(url.searchParams.get("before"));
@@ -81,6 +81,10 @@ function describe(e: FeedEvent, base: string): React.ReactNode {
       return <>updated agent {e.agent_name}{p.status ? ` (${p.status})` : ""}</>;
     case "agent.deleted":
       return <>removed agent {e.agent_name}</>;
+    case "approval.escalated":
+      return <>escalated {p.action ?? "an action"} on {task} to the admins: it waits for a decision</>;
+    case "budget.warning":
+      return <>{p.message ?? "a budget is nearly spent"}</>;
     default:
       return <>{e.type.replace(".", " ")}</>;
   }

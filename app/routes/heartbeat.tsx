@@ -2,9 +2,10 @@ import { Form, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { AppError } from "#app/domain/errors";
 import { FormError } from "#app/components/field";
-import { runHeartbeat } from "#app/services/heartbeat.server";
-import { operator } from "#app/services/operator.server";
-import { actionFailure } from "#app/services/ui-errors.server";
+import { runHeartbeat } from "#app/services/orchestration/heartbeat.server";
+import { heartbeatDeps } from "#app/services/runtime.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/heartbeat";
 
@@ -31,7 +32,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const { rt } = operator(context, request);
   await request.formData();
   try {
-    const result = await runHeartbeat(rt, "manual");
+    const result = await runHeartbeat(heartbeatDeps(rt), "manual");
     if ("skipped" in result) throw new AppError("conflict", "A heartbeat run is already under way.");
     return redirect("/heartbeat");
   } catch (error) {

@@ -1,11 +1,12 @@
 import { Form, data, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { requestContext, userContext } from "#app/context.server";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { loginSchema } from "#app/domain/forms/auth";
 import { parseForm } from "#app/domain/forms/parse";
 import { safeRedirect } from "#app/domain/safe-redirect";
-import { startSession, verifyLogin } from "#app/services/auth.server";
-import { invalidForm } from "#app/services/ui-errors.server";
+import { startSession, verifyLogin } from "#app/services/auth/sessions.server";
+import { invalidForm } from "#app/services/http/page-errors.server";
 import { Field } from "#app/components/field";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/login";
@@ -29,7 +30,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const parsed = parseForm(await request.formData(), loginSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, { email: parsed.values.email ?? "" });
   const { email, password, redirectTo } = parsed.data;
-  const result = await verifyLogin(rt, email, password, clientIp);
+  const result = await verifyLogin({ db: rt.db, settings: rt.env }, email, password, clientIp);
   if (!result.ok) {
     log.warn({ event: "auth.login_failed", email, locked: Boolean(result.retryAfterS) }, "login failed");
     if (result.retryAfterS) {
@@ -43,7 +44,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   // Where to go is settled before the session row is written: nothing after that write may fail.
   const to = safeRedirect(redirectTo);
   log.info({ event: "auth.login", user_id: result.user.id }, "signed in");
-  throw redirect(to, { headers: { "Set-Cookie": await startSession(rt, result.user.id, request, clientIp) } });
+  throw redirect(to, { headers: { "Set-Cookie": await startSession({ db: rt.db, settings: rt.env, secrets: rt.secrets }, result.user.id, request, clientIp) } });
 }
 
 export default function Login({ loaderData, actionData: submitted }: Route.ComponentProps) {
@@ -62,7 +63,7 @@ export default function Login({ loaderData, actionData: submitted }: Route.Compo
         {actionData?.formError ? <p className="form-error" role="alert">{actionData.formError}</p> : null}
         <AuthenticityTokenInput />
         <input type="hidden" name="redirectTo" value={loaderData.redirectTo} />
-        <Field label="Email" name="email" type="email" error={errors.email} defaultValue={actionData?.values?.email} autoComplete="username" required />
+        <Field label="Email" name="email" type="email" error={errors.email} defaultValue={actionData?.values?.email} autoComplete="username" maxLength={COLUMN_LIMITS.users.email} required />
         <Field label="Password" name="password" type="password" error={errors.password} autoComplete="current-password" required />
         <button type="submit" className="btn btn-primary">Sign in</button>
       </Form>

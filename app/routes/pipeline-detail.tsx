@@ -1,23 +1,26 @@
 import { Form, Link, redirect } from "react-router";
+import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { listAgents } from "#app/db/api.server";
+import type { Workspace } from "#app/db/rows";
 import { addStage, deletePipeline, deleteStage, getPipeline, moveStage, updatePipeline, updateStage } from "#app/db/pipelines.server";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS, type Supervision, canChangeSupervision } from "#app/domain/autonomy";
 import { AppError } from "#app/domain/errors";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { pipelineSchema, stageRefSchema, stageSchema } from "#app/domain/forms/pipeline";
 import { Field, FormError, SelectField } from "#app/components/field";
-import { operator } from "#app/services/operator.server";
-import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
-import { loadWorkspace, pathId } from "#app/services/workspace.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure, found, invalidForm } from "#app/services/http/page-errors.server";
+import { pathId } from "#app/services/workspace.server";
 import type { Role } from "#app/domain/roles";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/pipeline-detail";
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.pipeline.name ?? "Pipeline"} · Mission Control` }];
 
-async function load(db: Parameters<typeof getPipeline>[0], slug: string | undefined, id: string | undefined) {
-  const workspace = await loadWorkspace(db, slug);
+/** The pipeline named in the path, if it belongs to this request's workspace. */
+async function load(db: Parameters<typeof getPipeline>[0], workspace: Workspace, id: string | undefined) {
   const pipeline = found(await getPipeline(db, pathId(id, "Pipeline")), "Pipeline");
   if (pipeline.workspace_id !== workspace.id) found(null, "Pipeline");
   return { workspace, pipeline };
@@ -25,14 +28,14 @@ async function load(db: Parameters<typeof getPipeline>[0], slug: string | undefi
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
-  const { workspace, pipeline } = await load(db, params.slug, params.pipelineId);
+  const { workspace, pipeline } = await load(db, context.get(workspaceContext), params.pipelineId);
   return { workspace, pipeline, agents: await listAgents(db, workspace.id), role: user.role, canEdit: user.role !== "viewer" };
 }
 
 // One form per intent; each answers with its own errors (intent names the form).
 export async function action({ request, context, params }: Route.ActionArgs) {
   const { db, actor, log } = operator(context, request);
-  const { workspace, pipeline } = await load(db, params.slug, params.pipelineId);
+  const { workspace, pipeline } = await load(db, context.get(workspaceContext), params.pipelineId);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
   const own = (stageId: string) => {
@@ -105,7 +108,7 @@ function StageFields({ values, errors, agents, current, role }: StageFieldsProps
   const ungateNote = current?.gate_advance && approverOnly({ ...current, gate_advance: false }) ? " (unticking it: approver or admin)" : "";
   return (
     <div className="form-row stage-form">
-      <Field label="Stage name" name="name" error={errors.name} defaultValue={values.name} maxLength={80} required />
+      <Field label="Stage name" name="name" error={errors.name} defaultValue={values.name} maxLength={COLUMN_LIMITS.pipeline_stages.name} required />
       <SelectField
         label="Agent"
         name="agent_id"
@@ -229,8 +232,8 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
             <Form method="post" noValidate>
               {hidden("rename")}
               <FormError message={formErrorFor("rename")} />
-              <Field label="Name" name="name" error={errorsFor("rename").name} defaultValue={pipeline.name} maxLength={80} required />
-              <Field label="Description" name="description" error={errorsFor("rename").description} defaultValue={pipeline.description} multiline rows={2} maxLength={2000} />
+              <Field label="Name" name="name" error={errorsFor("rename").name} defaultValue={pipeline.name} maxLength={COLUMN_LIMITS.pipelines.name} required />
+              <Field label="Description" name="description" error={errorsFor("rename").description} defaultValue={pipeline.description} multiline rows={2} maxLength={COLUMN_LIMITS.pipelines.description} />
               <button type="submit" className="btn">Save</button>
             </Form>
           </section>

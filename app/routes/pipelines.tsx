@@ -1,15 +1,16 @@
 import { Form, Link, redirect } from "react-router";
+import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { createPipeline, listPipelines } from "#app/db/pipelines.server";
 import { AppError } from "#app/domain/errors";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { parseForm } from "#app/domain/forms/parse";
 import { pipelineSchema } from "#app/domain/forms/pipeline";
 import { STATUS_LABELS, type TaskStatus } from "#app/domain/task-status";
 import { formatAge } from "#app/domain/time";
 import { Field, FormError } from "#app/components/field";
-import { operator } from "#app/services/operator.server";
-import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
-import { loadWorkspace } from "#app/services/workspace.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/pipelines";
 
@@ -17,15 +18,15 @@ export const meta: Route.MetaFunction = () => [{ title: "Pipelines · Mission Co
 
 // Every pipeline of the workspace with where its work piles up: open tasks
 // per stage by status and the oldest one waiting (not being worked on).
-export async function loader({ request, context, params }: Route.LoaderArgs) {
+export async function loader({ request, context }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   return { workspace, pipelines: await listPipelines(db, workspace.id), canEdit: user.role !== "viewer", now: new Date().toISOString() };
 }
 
-export async function action({ request, context, params }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
   const { db, actor, log } = operator(context, request);
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const form = await request.formData();
   if (form.get("intent") !== "create") return invalidForm({}, undefined, "create");
   const parsed = parseForm(form, pipelineSchema);
@@ -102,8 +103,8 @@ export default function Pipelines({ loaderData, actionData: submitted }: Route.C
             <AuthenticityTokenInput />
             <input type="hidden" name="intent" value="create" />
             <FormError message={actionData?.formError} />
-            <Field label="Name" name="name" error={actionData?.errors.name} defaultValue={actionData?.values?.name} maxLength={80} required />
-            <Field label="Description" name="description" error={actionData?.errors.description} defaultValue={actionData?.values?.description} multiline rows={2} maxLength={2000} />
+            <Field label="Name" name="name" error={actionData?.errors.name} defaultValue={actionData?.values?.name} maxLength={COLUMN_LIMITS.pipelines.name} required />
+            <Field label="Description" name="description" error={actionData?.errors.description} defaultValue={actionData?.values?.description} multiline rows={2} maxLength={COLUMN_LIMITS.pipelines.description} />
             <button type="submit" className="btn btn-primary">Create pipeline</button>
           </Form>
         </section>

@@ -2,11 +2,12 @@ import { Form, data, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { requestContext } from "#app/context.server";
 import { AppError } from "#app/domain/errors";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { setupSchema } from "#app/domain/forms/auth";
 import { parseForm } from "#app/domain/forms/parse";
-import { startSession } from "#app/services/auth.server";
-import { hashPassword, sha256Hex } from "#app/services/crypto.server";
-import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { startSession } from "#app/services/auth/sessions.server";
+import { hashPassword, sha256Hex } from "#app/services/auth/crypto.server";
+import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { Field } from "#app/components/field";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/setup";
@@ -38,7 +39,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       p_password_hash: await hashPassword(password),
     });
     log.info({ event: "user.setup_admin", user_id: user.id }, "first admin created");
-    throw redirect("/", { headers: { "Set-Cookie": await startSession(rt, user.id, request, clientIp) } });
+    throw redirect("/", { headers: { "Set-Cookie": await startSession({ db: rt.db, settings: rt.env, secrets: rt.secrets }, user.id, request, clientIp) } });
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, { name, email });
     throw error;
@@ -59,8 +60,8 @@ export default function Setup({ loaderData, actionData: submitted }: Route.Compo
         {actionData?.formError ? <p className="form-error" role="alert">{actionData.formError}</p> : null}
         <AuthenticityTokenInput />
         <input type="hidden" name="token" value={loaderData.token} />
-        <Field label="Your name" name="name" error={errors.name} defaultValue={values.name} autoComplete="name" required />
-        <Field label="Email" name="email" type="email" error={errors.email} defaultValue={values.email} autoComplete="email" required />
+        <Field label="Your name" name="name" error={errors.name} defaultValue={values.name} autoComplete="name" maxLength={COLUMN_LIMITS.users.name} required />
+        <Field label="Email" name="email" type="email" error={errors.email} defaultValue={values.email} autoComplete="email" maxLength={COLUMN_LIMITS.users.email} required />
         <Field label="Password" name="password" type="password" error={errors.password} autoComplete="new-password" hint="At least 12 characters." required />
         <Field label="Repeat password" name="confirm" type="password" error={errors.confirm} autoComplete="new-password" required />
         <button type="submit" className="btn btn-primary">Create admin and sign in</button>

@@ -2,18 +2,18 @@ import { redirect } from "react-router";
 import { deleteTask, getTask, updateTask } from "#app/db/api.server";
 import type { Actor } from "#app/db/rows";
 import type { Role } from "#app/domain/roles";
-import { saveBudget } from "#app/services/budgets.server";
+import { saveBudget } from "#app/services/costs/budgets.server";
 import { AppError } from "#app/domain/errors";
 import { grantRevokeSchema } from "#app/domain/forms/approvals";
 import { planningAnswerSchema, reassignSchema } from "#app/domain/forms/dispatch";
 import { taskMoveSchema, taskUpdateSchema } from "#app/domain/forms/task";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
-import { dispatchOne } from "#app/services/dispatcher.server";
-import type { Logger } from "#app/services/logger.server";
-import { answerPlanningQuestion, startPlanning } from "#app/services/planning.server";
+import { dispatchOne } from "#app/services/orchestration/dispatcher.server";
+import type { Logger } from "#app/services/observability/logger.server";
+import { answerPlanningQuestion, startPlanning } from "#app/services/orchestration/planning.server";
 import type { Runtime } from "#app/services/runtime.server";
-import { advanceStage, moveTask } from "#app/services/task-moves.server";
-import { actionFailure, found, invalidForm } from "#app/services/ui-errors.server";
+import { advanceStage, moveTask } from "#app/services/governance/task-moves.server";
+import { actionFailure, found, invalidForm } from "#app/services/http/page-errors.server";
 
 // The task page's forms, one intent each. Every one re-reads the task, so a
 // stale page cannot act on a task that moved or left the workspace.
@@ -32,6 +32,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
   const intent = String(form.get("intent") ?? "");
   const { rt, log, actor, workspace, taskId } = ctx;
   const db = rt.db;
+  const dispatchDeps = { db, log, gateway: rt.gateway, settings: rt.env };
   try {
     const task = found(await getTask(db, taskId), "Task");
     if (task.workspace_id !== workspace.id) found(null, "Task");
@@ -39,11 +40,11 @@ export async function taskAction(ctx: Ctx, form: FormData) {
       case "move": {
         const parsed = parseForm(form, taskMoveSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-        await moveTask(db, log, taskId, parsed.data.status, actor, workspace.id);
+        await moveTask({ db, log, settings: rt.env }, taskId, parsed.data.status, actor, workspace.id);
         break;
       }
       case "advance":
-        await advanceStage(db, log, taskId, actor);
+        await advanceStage({ db, log, settings: rt.env }, taskId, actor);
         break;
       case "update": {
         const parsed = parseForm(form, taskUpdateSchema);
@@ -57,7 +58,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         log.info({ event: "task.deleted", task_id: taskId }, "task deleted");
         return redirect(`/w/${workspace.slug}`);
       case "dispatch":
-        await dispatchOne(rt, rt.gateway, taskId);
+        await dispatchOne(dispatchDeps, taskId);
         break;
       case "retry":
       case "reassign": {
@@ -68,16 +69,16 @@ export async function taskAction(ctx: Ctx, form: FormData) {
           agentId = parsed.data.agent_id;
         }
         await db.rpc("retry_dispatch", { p_task_id: taskId, p_agent_id: agentId, p_actor: actor });
-        await dispatchOne(rt, rt.gateway, taskId);
+        await dispatchOne(dispatchDeps, taskId);
         break;
       }
       case "start-planning":
-        await startPlanning(rt, rt.gateway, taskId);
+        await startPlanning({ db, gateway: rt.gateway }, taskId);
         break;
       case "answer": {
         const parsed = parseForm(form, planningAnswerSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-        await answerPlanningQuestion(rt, rt.gateway, taskId, parsed.data.question_id, parsed.data.answer, actor);
+        await answerPlanningQuestion({ db, gateway: rt.gateway }, taskId, parsed.data.question_id, parsed.data.answer, actor);
         break;
       }
       case "revoke-grant": {

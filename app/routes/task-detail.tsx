@@ -1,4 +1,5 @@
 import { Form, Link } from "react-router";
+import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { getTask, listAgents, listTaskTypes, taskTypeOf } from "#app/db/api.server";
 import { stageTimeline } from "#app/db/pipelines.server";
@@ -16,11 +17,11 @@ import { PlanningPanel } from "#app/components/planning-panel";
 import { StageTimeline } from "#app/components/stage-timeline";
 import { UsagePanel } from "#app/components/usage-panel";
 import { BudgetPanel } from "#app/components/budget-panel";
-import { operator } from "#app/services/operator.server";
-import { getPlanningState } from "#app/services/planning.server";
-import { found } from "#app/services/ui-errors.server";
+import { operator } from "#app/services/auth/operator.server";
+import { getPlanningState } from "#app/services/orchestration/planning.server";
+import { found } from "#app/services/http/page-errors.server";
 import { taskAction } from "./task-detail.server";
-import { loadWorkspace, pathId } from "#app/services/workspace.server";
+import { pathId } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/task-detail";
 
@@ -28,11 +29,11 @@ export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderD
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const { db, rt, user } = operator(context, request, "viewer");
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const task = await getTask(db, pathId(params.taskId, "Task"));
   if (task?.workspace_id !== workspace.id) found(null, "Task");
   const [planning, taskType, taskTypes, grants, stageRuns] = await Promise.all([
-    task!.status === "planning" ? getPlanningState(rt, task!.id) : null,
+    task!.status === "planning" ? getPlanningState(db, task!.id) : null,
     taskTypeOf(db, task!.id),
     listTaskTypes(db),
     db.rpc<StandingGrant[]>("list_standing_grants", { p_task_id: task!.id }),
@@ -57,7 +58,7 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
 
 export async function action({ request, context, params, url }: Route.ActionArgs) {
   const { rt, actor, log, user } = operator(context, request);
-  const workspace = await loadWorkspace(rt.db, params.slug);
+  const workspace = context.get(workspaceContext);
   return taskAction({ rt, log, actor, user, workspace, taskId: pathId(params.taskId, "Task"), pathname: url.pathname }, await request.formData());
 }
 

@@ -1,11 +1,11 @@
 import { execFile } from "node:child_process";
 import { data, redirect } from "react-router";
 import { getTask } from "#app/db/api.server";
-import { requestContext } from "#app/context.server";
-import { operator } from "#app/services/operator.server";
-import { resolveTaskFile } from "#app/services/task-files.server";
-import { found } from "#app/services/ui-errors.server";
-import { loadWorkspace, pathId } from "#app/services/workspace.server";
+import { requestContext, workspaceContext } from "#app/context.server";
+import { operator } from "#app/services/auth/operator.server";
+import { resolveTaskFile } from "#app/services/agent-plane/task-files.server";
+import { found } from "#app/services/http/page-errors.server";
+import { pathId } from "#app/services/workspace.server";
 import type { Route } from "./+types/task-file-reveal";
 
 // POST /w/:slug/tasks/:taskId/reveal (form field "path") — shows a task's file
@@ -41,7 +41,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
   if (!context.get(requestContext).rt.env.ENABLE_FILE_REVEAL) notFound();
   if (request.method.toUpperCase() !== "POST") throw data({ message: "Use POST." }, { status: 405, headers: { Allow: "POST" } });
   const { db, rt, log } = operator(context, request, "operator");
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const taskId = pathId(params.taskId, "Task");
   const task = await getTask(db, taskId);
   if (task?.workspace_id !== workspace.id) found(null, "Task");

@@ -1,9 +1,10 @@
 import { Readable } from "node:stream";
+import { workspaceContext } from "#app/context.server";
 import { getTask } from "#app/db/api.server";
-import { operator } from "#app/services/operator.server";
-import { openTaskFile, resolveTaskFile } from "#app/services/task-files.server";
-import { found } from "#app/services/ui-errors.server";
-import { loadWorkspace, pathId } from "#app/services/workspace.server";
+import { operator } from "#app/services/auth/operator.server";
+import { openTaskFile, resolveTaskFile } from "#app/services/agent-plane/task-files.server";
+import { found } from "#app/services/http/page-errors.server";
+import { pathId } from "#app/services/workspace.server";
 import type { Route } from "./+types/task-file";
 
 // GET /w/:slug/tasks/:taskId/files/* — a task's stored file, for any signed-in
@@ -19,7 +20,7 @@ function contentDisposition(name: string): string {
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const { db, rt } = operator(context, request, "viewer");
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const taskId = pathId(params.taskId, "Task");
   const task = await getTask(db, taskId);
   if (task?.workspace_id !== workspace.id) found(null, "Task");

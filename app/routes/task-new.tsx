@@ -1,29 +1,29 @@
 import { Link, redirect } from "react-router";
+import { workspaceContext } from "#app/context.server";
 import { createTask, listAgents, listTaskTypes } from "#app/db/api.server";
 import { createPipelineTask, listPipelines } from "#app/db/pipelines.server";
 import { AppError } from "#app/domain/errors";
 import { taskCreateSchema } from "#app/domain/forms/task";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { TaskForm } from "#app/components/task-form";
-import { operator } from "#app/services/operator.server";
-import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
-import { loadWorkspace } from "#app/services/workspace.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/task-new";
 
 export const meta: Route.MetaFunction = () => [{ title: "New task · Mission Control" }];
 
-export async function loader({ request, context, params, url }: Route.LoaderArgs) {
+export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db } = operator(context, request);
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const status = url.searchParams.get("status");
   const [agents, taskTypes, pipelines] = await Promise.all([listAgents(db, workspace.id), listTaskTypes(db), listPipelines(db, workspace.id)]);
   return { workspace, agents, taskTypes, pipelines, status: status === "planning" ? status : "inbox" };
 }
 
-export async function action({ request, context, params }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
   const { db, actor, log } = operator(context, request);
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const form = await request.formData();
   const parsed = parseForm(form, taskCreateSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, parsed.values);

@@ -1,15 +1,15 @@
 import { Outlet } from "react-router";
 import { AuthenticityTokenProvider } from "remix-utils/csrf/react";
 import { requestContext, userContext } from "#app/context.server";
-import { getSessionUser } from "#app/services/auth.server";
-import { csrfMiddleware, getCsrfToken } from "#app/services/csrf.server";
-import { pageInputMiddleware } from "#app/services/page-input.server";
+import { getSessionUser } from "#app/services/auth/sessions.server";
+import { csrfMiddleware, getCsrfToken } from "#app/services/http/csrf.server";
+import { pageInputMiddleware } from "#app/services/http/page-input.server";
 import { AppError } from "#app/domain/errors";
 import type { Route } from "./+types/ui-layout";
 
 async function sessionMiddleware({ request, context }: Parameters<Route.MiddlewareFunction>[0]) {
   const { rt } = context.get(requestContext);
-  context.set(userContext, await getSessionUser(rt, request));
+  context.set(userContext, await getSessionUser({ db: rt.db, settings: rt.env, secrets: rt.secrets }, request));
 }
 
 /** Every form post spends from the client's write budget (429 + Retry-After beyond it). */

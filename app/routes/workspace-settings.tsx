@@ -1,30 +1,31 @@
 import { Form, redirect } from "react-router";
+import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { deleteWorkspace, updateWorkspace } from "#app/db/api.server";
 import { AppError } from "#app/domain/errors";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { workspaceUpdateSchema } from "#app/domain/forms/workspace";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { Field, FormError } from "#app/components/field";
 import { BudgetPanel } from "#app/components/budget-panel";
 import { roleAtLeast } from "#app/domain/roles";
-import { getBudget, saveBudget } from "#app/services/budgets.server";
-import { operator } from "#app/services/operator.server";
-import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
-import { loadWorkspace } from "#app/services/workspace.server";
+import { getBudget, saveBudget } from "#app/services/costs/budgets.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/workspace-settings";
 
 export const meta: Route.MetaFunction = () => [{ title: "Workspace settings · Mission Control" }];
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
+export async function loader({ request, context }: Route.LoaderArgs) {
   const { db, user } = operator(context, request);
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   return { workspace, budget: await getBudget(db, "workspace", workspace.id), canRaise: roleAtLeast(user.role, "approver") };
 }
 
-export async function action({ request, context, params, url }: Route.ActionArgs) {
+export async function action({ request, context, url }: Route.ActionArgs) {
   const { db, actor, log, user } = operator(context, request);
-  const workspace = await loadWorkspace(db, params.slug);
+  const workspace = context.get(workspaceContext);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
   try {
@@ -62,8 +63,8 @@ export default function WorkspaceSettings({ loaderData, actionData: submitted }:
           <AuthenticityTokenInput />
           <input type="hidden" name="intent" value="rename" />
           <FormError message={renameFailed?.formError} />
-          <Field label="Name" name="name" error={renameFailed?.errors.name} defaultValue={renameFailed?.values?.name ?? workspace.name} maxLength={80} required />
-          <Field label="Icon" name="icon" error={renameFailed?.errors.icon} defaultValue={renameFailed?.values?.icon ?? workspace.icon} maxLength={8} />
+          <Field label="Name" name="name" error={renameFailed?.errors.name} defaultValue={renameFailed?.values?.name ?? workspace.name} maxLength={COLUMN_LIMITS.workspaces.name} required />
+          <Field label="Icon" name="icon" error={renameFailed?.errors.icon} defaultValue={renameFailed?.values?.icon ?? workspace.icon} maxLength={COLUMN_LIMITS.workspaces.icon} />
           <button type="submit" className="btn btn-primary">Save</button>
         </Form>
       </section>

@@ -1,13 +1,14 @@
 import { Form, Link, redirect, useNavigation } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { createWorkspace, listWorkspaces } from "#app/db/api.server";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { workspaceCreateSchema } from "#app/domain/forms/workspace";
 import { parseForm } from "#app/domain/forms/parse";
 import { slugify } from "#app/domain/slug";
 import { BOARD_COLUMNS, STATUS_LABELS } from "#app/domain/task-status";
 import { Field, FormError } from "#app/components/field";
-import { operator } from "#app/services/operator.server";
-import { actionFailure, invalidForm } from "#app/services/ui-errors.server";
+import { operator } from "#app/services/auth/operator.server";
+import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { AppError } from "#app/domain/errors";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/workspaces";
@@ -72,8 +73,8 @@ export default function Workspaces({ loaderData, actionData: submitted }: Route.
           <Form method="post" className="form-inline" noValidate>
             <AuthenticityTokenInput />
             <FormError message={actionData?.formError} />
-            <Field label="Name" name="name" error={errors.name} defaultValue={actionData?.values?.name} maxLength={80} required />
-            <Field label="Icon" name="icon" error={errors.icon} defaultValue={actionData?.values?.icon} placeholder="🛰️" maxLength={8} />
+            <Field label="Name" name="name" error={errors.name} defaultValue={actionData?.values?.name} maxLength={COLUMN_LIMITS.workspaces.name} required />
+            <Field label="Icon" name="icon" error={errors.icon} defaultValue={actionData?.values?.icon} placeholder="🛰️" maxLength={COLUMN_LIMITS.workspaces.icon} />
             <Field label="Address (optional)" name="slug" error={errors.slug} defaultValue={actionData?.values?.slug} hint="Lowercase, e.g. ops-team" />
             <button type="submit" className="btn btn-primary" disabled={busy}>Create workspace</button>
           </Form>

@@ -2,20 +2,22 @@ import { openDatabase } from "#app/db/open.server";
 import { prepareSchema } from "#app/db/schema.server";
 import type { RuntimeDatabase } from "#app/db/types";
 import { type Env, getEnv } from "#app/env.server";
-import { randomToken, sha256Hex } from "./crypto.server";
-import { handleRunFinished } from "./completion.server";
-import { EventBus } from "./event-bus.server";
-import { StreamSlots } from "./event-stream.server";
-import { type Gateway, createGateway } from "./gateway.server";
-import { heartbeatIdle, runHeartbeat } from "./heartbeat.server";
-import { startLangfuseExport } from "./langfuse-export.server";
-import { createLogger, type Logger } from "./logger.server";
-import { type RateLimits, createRateLimits } from "./rate-limit.server";
-import { loadSecrets, type Secrets } from "./secrets.server";
+import { randomToken, sha256Hex } from "./auth/crypto.server";
+import { handleRunFinished } from "./orchestration/completion.server";
+import { EventBus } from "./events/event-bus.server";
+import { StreamSlots } from "./events/event-stream.server";
+import { type Gateway, createGateway } from "./agent-plane/gateway.server";
+import { type HeartbeatDeps, heartbeatIdle, runHeartbeat } from "./orchestration/heartbeat.server";
+import { startLangfuseExport } from "./integrations/langfuse-export.server";
+import { createLogger, type Logger } from "./observability/logger.server";
+import { type RateLimits, createRateLimits } from "./http/rate-limit.server";
+import { loadSecrets, type Secrets } from "./auth/secrets.server";
 
 // Everything a request needs that lives for the whole process, created once.
 // Both the production entry (server/index.ts) and `react-router dev` reach it
-// through getRuntime(), so dev and prod boot the same way.
+// through getRuntime(), so dev and prod boot the same way. Services never take
+// the runtime whole: each declares the pieces and settings it reads, and the
+// routes (or the wiring below) hand over just those.
 
 export interface Runtime {
   env: Env;
@@ -122,7 +124,7 @@ function startGateway(rt: Runtime): void {
   rt.gateway = gateway;
   stoppers.push(
     gateway.onRunFinished((event) => {
-      handleRunFinished(rt, gateway, event).catch((error: unknown) =>
+      handleRunFinished({ db: rt.db, log: rt.log, gateway, settings: rt.env }, event).catch((error: unknown) =>
         rt.log.error({ event: "error", err: error, run_id: event.runId }, "could not apply a finished run"),
       );
     }),
@@ -145,8 +147,13 @@ function startScheduler(rt: Runtime): void {
   if (seconds <= 0) return;
   const timer = setInterval(() => {
     if (rt.draining) return;
-    runHeartbeat(rt, "scheduler").catch((error: unknown) => rt.log.error({ event: "error", err: error }, "scheduled heartbeat failed"));
+    runHeartbeat(heartbeatDeps(rt), "scheduler").catch((error: unknown) => rt.log.error({ event: "error", err: error }, "scheduled heartbeat failed"));
   }, seconds * 1000);
   timer.unref();
   stoppers.push(() => clearInterval(timer));
+}
+
+/** What a heartbeat run reads; the scheduler, the cron endpoint and the operator's button all run it with these. */
+export function heartbeatDeps(rt: Runtime): HeartbeatDeps {
+  return { db: rt.db, log: rt.log, gateway: rt.gateway, settings: rt.env, draining: () => rt.draining };
 }

@@ -1,6 +1,6 @@
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
-import { E2E_CHROMIUM_FLAGS } from "#app/services/checks/chromium-flags";
+import { E2E_CHROMIUM_FLAGS } from "#app/services/orchestration/checks/chromium-flags";
 import { CFG } from "../lib/config";
 import { type Fixture, type Kind, prepare } from "../lib/databases";
 import { cookieHeader, get, gzipSize } from "../lib/http";

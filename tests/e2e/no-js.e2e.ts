@@ -82,3 +82,32 @@ test("core flow without JavaScript", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Workspaces" })).toBeVisible();
   await expect(page.getByRole("link", { name })).toHaveCount(0);
 });
+
+test("a missing page inside a workspace keeps the workspace's navigation, without JavaScript", async ({ page }) => {
+  const name = unique("Lost");
+  await page.goto("/");
+  await page.getByLabel("Name").fill(name);
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  const base = new URL(page.url()).pathname;
+
+  const missing = await page.goto(`${base}/tasks/00000000-0000-4000-8000-000000000000`);
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByText("Task not found.")).toBeVisible();
+  const tabs = page.getByRole("navigation", { name: "Workspace", exact: true });
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+  // The tabs still work: on to the workspace's agents, in a plain navigation.
+  await tabs.getByRole("link", { name: "Agents" }).click();
+  await expect(page).toHaveURL(new RegExp(`${base}/agents$`));
+  await expect(page.getByRole("button", { name: "Create agent" })).toBeVisible();
+
+  // An unknown workspace has no navigation to keep: a plain 404.
+  const unknown = await page.goto("/w/no-such-workspace");
+  expect(unknown?.status()).toBe(404);
+  await expect(page.getByText("Workspace not found.")).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Workspace", exact: true })).toHaveCount(0);
+
+  await page.goto(`${base}/settings`);
+  await page.getByRole("button", { name: `Delete ${name}` }).click();
+  await expect(page.getByRole("heading", { name: "Workspaces" })).toBeVisible();
+});

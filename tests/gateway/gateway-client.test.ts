@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { deviceIdFromPublicKey, taskSessionKey } from "#app/domain/openclaw";
-import { createGateway, GatewayUnavailableError } from "#app/services/gateway.server";
+import { createGateway, GatewayUnavailableError } from "#app/services/agent-plane/gateway.server";
 import { memoryLogger, sleep, testGateway, waitForRunFinished, waitForStatus, type TestGateway } from "#tests/support/openclaw/harness";
 import { stubControl, type StubRequest } from "#tests/support/openclaw/stub-model";
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { taskSessionKey } from "#app/domain/openclaw";
-import { GatewayUnavailableError } from "#app/services/gateway.server";
+import { GatewayUnavailableError } from "#app/services/agent-plane/gateway.server";
 import { gatewayControl } from "#tests/support/openclaw/gateway";
 import { sleep, testGateway, waitForRunFinished, waitForStatus, type TestGateway } from "#tests/support/openclaw/harness";
 import { stubControl } from "#tests/support/openclaw/stub-model";

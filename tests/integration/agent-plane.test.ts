@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { taskSessionKey } from "#app/domain/openclaw";
-import { sha256Hex } from "#app/services/crypto.server";
+import { sha256Hex } from "#app/services/auth/crypto.server";
 import { RPC_TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import { SYSTEM, appError, createAgent, createTask, createWorkspace, hash64, query, type Agent, type Workspace } from "#tests/support/fixtures";
 

@@ -1,10 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SqlDatabase } from "#app/db/types";
 import { AppError } from "#app/domain/errors";
-import { dispatchOne, dispatchReady } from "#app/services/dispatcher.server";
-import type { Gateway } from "#app/services/gateway.server";
-import { createLogger } from "#app/services/logger.server";
-import type { Runtime } from "#app/services/runtime.server";
+import { type DispatchDeps, dispatchOne, dispatchReady } from "#app/services/orchestration/dispatcher.server";
+import type { Gateway } from "#app/services/agent-plane/gateway.server";
+import { createLogger } from "#app/services/observability/logger.server";
 import { TRANSPORTS, createTestPostgres, useTestDatabase } from "#tests/support/databases";
 import { seedAgent, seedRunningTask, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
 
@@ -36,12 +35,9 @@ function fakeGateway() {
   return { gateway, started };
 }
 
-function runtime(db: SqlDatabase): Runtime {
-  return {
-    db,
-    log: createLogger("silent"),
-    env: { LEASE_MINUTES: 60, DISPATCH_MAX_ATTEMPTS: 5, publicUrl: "http://mc.test" },
-  } as unknown as Runtime;
+/** Everything a dispatch reads, and nothing else. */
+function dispatchDeps(db: SqlDatabase, gateway: Gateway): DispatchDeps {
+  return { db, log: createLogger("silent"), gateway, settings: { LEASE_MINUTES: 60, DISPATCH_MAX_ATTEMPTS: 5, publicUrl: "http://mc.test" } };
 }
 
 describe.each(TRANSPORTS)("budgets on %s", (kind) => {
@@ -61,7 +57,7 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
     const first = await seedTask(db(), own.id, { status: "assigned", assigned_agent_id: a.id, priority: "high" });
     const second = await seedTask(db(), own.id, { status: "assigned", assigned_agent_id: a.id });
     const { gateway, started } = fakeGateway();
-    const actions = await dispatchReady(runtime(db()), gateway, 5);
+    const actions = await dispatchReady(dispatchDeps(db(), gateway), 5);
     expect(actions.map((x) => [x.task_id, x.action])).toEqual([[first.id, "dispatched"]]);
     expect(started).toEqual([`agent:main:mc-task-${first.id}`]);
     const refused = await taskRow(db(), second.id);
@@ -70,8 +66,8 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
     const [activity] = await sql<{ message: string }>(db(), "select message from task_activities where task_id = $1 and type = 'budget_exceeded'", [second.id]);
     expect(activity!.message).toMatch(/^Not dispatched: Workspace/);
     // Parked: the heartbeat does not try again, and "Dispatch now" explains why without calling the gateway.
-    expect(await dispatchReady(runtime(db()), gateway, 5)).toEqual([]);
-    const err = await dispatchOne(runtime(db()), gateway, second.id).catch((e: unknown) => e);
+    expect(await dispatchReady(dispatchDeps(db(), gateway), 5)).toEqual([]);
+    const err = await dispatchOne(dispatchDeps(db(), gateway), second.id).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: "conflict", details: { reason: "budget_exceeded" } });
     expect((err as AppError).message).toMatch(/total budget/);
@@ -79,7 +75,7 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
     // The way forward: raise the budget, retry.
     await setBudget(db(), "workspace", own.id, { total: 5, reserve: 0.6 });
     await db().rpc("retry_dispatch", { p_task_id: second.id, p_agent_id: null, p_actor: OPERATOR });
-    await dispatchOne(runtime(db()), gateway, second.id);
+    await dispatchOne(dispatchDeps(db(), gateway), second.id);
     expect(started).toHaveLength(2);
   });
 

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CheckPolicy, type DeliverableInput, checkDeliverables, hostAllowed, refusePath } from "#app/services/deliverable-checks.server";
+import { type CheckPolicy, type DeliverableInput, checkDeliverables, hostAllowed, refusePath } from "#app/services/orchestration/deliverable-checks.server";
 
 // Real files in a temp dir, a real loopback HTTP server and the real Debian
 // Chromium: the checks are only worth something against the real things.

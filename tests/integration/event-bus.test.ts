@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BusEvent, EventBus } from "#app/services/event-bus.server";
-import { createLogger } from "#app/services/logger.server";
+import { type BusEvent, EventBus } from "#app/services/events/event-bus.server";
+import { createLogger } from "#app/services/observability/logger.server";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { createTask, createWorkspace } from "#tests/support/fixtures";
 

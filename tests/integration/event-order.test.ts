@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SqlDatabase } from "#app/db/types";
-import { type BusEvent, EventBus } from "#app/services/event-bus.server";
-import { createLogger } from "#app/services/logger.server";
+import { type BusEvent, EventBus } from "#app/services/events/event-bus.server";
+import { createLogger } from "#app/services/observability/logger.server";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 
 // Writers take event seqs without a global lock, so a transaction can commit

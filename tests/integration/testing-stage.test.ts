@@ -3,9 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "#app/env.server";
-import { createLogger } from "#app/services/logger.server";
-import type { Runtime } from "#app/services/runtime.server";
-import { checkClaimedTasks, claimTestingTasks } from "#app/services/testing-stage.server";
+import { createLogger } from "#app/services/observability/logger.server";
+import { type TestingDeps, checkClaimedTasks, claimTestingTasks } from "#app/services/orchestration/testing-stage.server";
 import { useTestDatabase } from "#tests/support/databases";
 import { SYSTEM, createAgent, createTask, createWorkspace, query } from "#tests/support/fixtures";
 
@@ -19,9 +18,12 @@ describe.skipIf(!existsSync("/usr/bin/chromium"))("testing stage", () => {
   let ws: { id: string };
   let agent: { id: string };
 
-  const runtime = (budgets: Record<string, string>): Runtime =>
-    // Only what the stage reads: its settings, the database and a logger.
-    ({ env: parseEnv({ DATA_DIR: path.join(root, "data"), FILES_DIR: filesDir, ...budgets }), db: db(), log: createLogger("silent"), draining: false }) as unknown as Runtime;
+  /** What the stage reads: its settings, the database, a logger and the shutdown flag (raised by the test). */
+  const stageDeps = (budgets: Record<string, string>): TestingDeps & { stop(): void } => {
+    let draining = false;
+    const settings = parseEnv({ DATA_DIR: path.join(root, "data"), FILES_DIR: filesDir, ...budgets });
+    return { settings, db: db(), log: createLogger("silent"), draining: () => draining, stop: () => (draining = true) };
+  };
 
   /** A task in testing whose one deliverable is a page that never finishes loading. */
   const spinning = async () => {
@@ -49,10 +51,10 @@ describe.skipIf(!existsSync("/usr/bin/chromium"))("testing stage", () => {
   it("starts a task only while a whole task budget is left of the run's, and hands the others back", async () => {
     const first = await spinning();
     const second = await spinning();
-    const rt = runtime({ TESTING_RUN_BUDGET_S: "3", TESTING_TASK_BUDGET_S: "2" });
-    const claim = await claimTestingTasks(rt, "test-instance", 10);
+    const stage = stageDeps({ TESTING_RUN_BUDGET_S: "3", TESTING_TASK_BUDGET_S: "2" });
+    const claim = await claimTestingTasks(stage, "test-instance", 10);
     expect(claim?.tasks.map((t) => t.id)).toEqual([first, second]);
-    const actions = await checkClaimedTasks(rt, claim!);
+    const actions = await checkClaimedTasks(stage, claim!);
     expect(actions).toEqual([
       { task_id: first, action: "checks_fail", reason: "html_timeout", ok: false },
       { task_id: second, action: "checks_deferred", reason: "run_budget_spent", ok: true },
@@ -61,19 +63,19 @@ describe.skipIf(!existsSync("/usr/bin/chromium"))("testing stage", () => {
     expect(await status(second)).toBe("testing");
     expect(await claimRow(second)).toEqual([]);
     // The next run takes it from the start.
-    expect((await claimTestingTasks(rt, "test-instance", 10))?.tasks.map((t) => t.id)).toEqual([second]);
+    expect((await claimTestingTasks(stage, "test-instance", 10))?.tasks.map((t) => t.id)).toEqual([second]);
     await query(db(), "delete from testing_claims");
   }, 60_000);
 
   it("on shutdown stops the check in flight and hands its task back unjudged", async () => {
     await query(db(), "update tasks set status = 'review' where status = 'testing'");
     const task = await spinning();
-    const rt = runtime({ TESTING_TASK_BUDGET_S: "20" });
-    const claim = await claimTestingTasks(rt, "test-instance", 10);
-    const checking = checkClaimedTasks(rt, claim!);
+    const stage = stageDeps({ TESTING_TASK_BUDGET_S: "20" });
+    const claim = await claimTestingTasks(stage, "test-instance", 10);
+    const checking = checkClaimedTasks(stage, claim!);
     // Another run in this process claims nothing while a batch is in flight.
-    expect(await claimTestingTasks(rt, "test-instance", 10)).toBeNull();
-    rt.draining = true;
+    expect(await claimTestingTasks(stage, "test-instance", 10)).toBeNull();
+    stage.stop();
     expect(await checking).toEqual([{ task_id: task, action: "checks_deferred", reason: "shutting_down", ok: true }]);
     expect(await status(task)).toBe("testing");
     expect(await claimRow(task)).toEqual([]);

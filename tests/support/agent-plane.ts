@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from "node:crypto";
 import type { SqlDatabase } from "#app/db/types";
-import { sha256Hex } from "#app/services/crypto.server";
+import { sha256Hex } from "#app/services/auth/crypto.server";
 
 // Seeds for agent-plane route tests: a workspace, agents with known tokens,
 // tasks assigned to them, and a signer for the completion webhook.

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { COLUMN_LIMITS, INPUT_LIMITS } from "../field-limits";
 
 // Bodies of the agent API and the completion webhook. Strict: an unknown key
 // (an `updated_by_agent_id`, say) is an error, never silently trusted.
@@ -7,7 +8,7 @@ const tokens = z.number().int().min(0).max(1e12);
 
 export const usageSchema = z
   .object({
-    model: z.string().trim().max(200).default(""),
+    model: z.string().trim().max(COLUMN_LIMITS.usage_records.model).default(""),
     input_tokens: tokens,
     output_tokens: tokens,
     cache_read_tokens: tokens.default(0),
@@ -16,10 +17,10 @@ export const usageSchema = z
   })
   .strict();
 
-export const agentUsageSchema = usageSchema.extend({ run_id: z.string().min(1).max(200).optional() }).strict();
+export const agentUsageSchema = usageSchema.extend({ run_id: z.string().min(1).max(INPUT_LIMITS.usageRunId).optional() }).strict();
 
 const metadata = z
-  .record(z.string().max(100), z.unknown())
+  .record(z.string().max(INPUT_LIMITS.metadataKey), z.unknown())
   .refine((m) => JSON.stringify(m).length <= 16_384, "metadata is limited to 16 KiB")
   .default({});
 
@@ -29,20 +30,20 @@ export const activitySchema = z
       .string()
       .regex(/^[a-z][a-z0-9_.]{0,39}$/, "lowercase letters, digits, _ and ., at most 40")
       .default("progress"),
-    message: z.string().trim().min(1, "message is required").max(10_000),
+    message: z.string().trim().min(1, "message is required").max(COLUMN_LIMITS.task_activities.message),
     metadata,
   })
   .strict();
 
-const httpUrl = z.url({ protocol: /^https?$/, error: "an http(s) URL" }).max(2000);
+const httpUrl = z.url({ protocol: /^https?$/, error: "an http(s) URL" }).max(COLUMN_LIMITS.task_deliverables.url);
 
 export const deliverableSchema = z
   .object({
     type: z.enum(["file", "url", "artifact"]),
-    title: z.string().trim().min(1, "title is required").max(500),
-    path: z.string().min(1).max(1000).optional(),
+    title: z.string().trim().min(1, "title is required").max(COLUMN_LIMITS.task_deliverables.title),
+    path: z.string().min(1).max(COLUMN_LIMITS.task_deliverables.path).optional(),
     url: httpUrl.optional(),
-    description: z.string().max(10_000).default(""),
+    description: z.string().max(COLUMN_LIMITS.task_deliverables.description).default(""),
   })
   .strict()
   .refine((d) => d.type !== "file" || d.path, { path: ["path"], message: "a file deliverable needs a path" })
@@ -51,7 +52,7 @@ export const deliverableSchema = z
 export const agentStatusSchema = z
   .object({
     status: z.enum(["in_progress", "testing", "review"]),
-    summary: z.string().max(10_000).default(""),
+    summary: z.string().max(COLUMN_LIMITS.task_activities.message).default(""),
   })
   .strict();
 
@@ -59,19 +60,19 @@ export const approvalRequestSchema = z
   .object({
     task_id: z.uuid(),
     action: z.string().regex(/^[a-z][a-z0-9_.:-]{0,63}$/, "lowercase action name, at most 64 characters"),
-    args: z.record(z.string().max(200), z.unknown()).default({}),
-    target: z.string().max(500).default(""),
-    reason: z.string().max(2000).default(""),
+    args: z.record(z.string().max(INPUT_LIMITS.actionArgKey), z.unknown()).default({}),
+    target: z.string().max(COLUMN_LIMITS.approvals.target).default(""),
+    reason: z.string().max(COLUMN_LIMITS.approvals.reason).default(""),
   })
   .strict()
   .refine((a) => JSON.stringify(a.args).length <= 32_768, { path: ["args"], message: "args are limited to 32 KiB" });
 
 export const webhookBodySchema = z.union([
-  z.object({ task_id: z.uuid(), summary: z.string().max(10_000).default(""), usage: usageSchema.optional() }).strict(),
+  z.object({ task_id: z.uuid(), summary: z.string().max(COLUMN_LIMITS.task_activities.message).default(""), usage: usageSchema.optional() }).strict(),
   z
     .object({
-      session_key: z.string().min(1).max(200),
-      message: z.string().max(10_000).refine((m) => m.trimStart().startsWith("TASK_COMPLETE:"), "message must start with TASK_COMPLETE:"),
+      session_key: z.string().min(1).max(COLUMN_LIMITS.tasks.session_key),
+      message: z.string().max(COLUMN_LIMITS.task_activities.message).refine((m) => m.trimStart().startsWith("TASK_COMPLETE:"), "message must start with TASK_COMPLETE:"),
       usage: usageSchema.optional(),
     })
     .strict(),

@@ -1,12 +1,13 @@
 import { z } from "zod";
+import { COLUMN_LIMITS as L, atMost } from "../field-limits";
 import { AGENT_STATUSES } from "../agent-status";
 
 export const agentSchema = z
   .object({
-    name: z.string().trim().min(1, "A name is required").max(80, "At most 80 characters"),
-    role: z.string().trim().max(200, "At most 200 characters").default(""),
-    emoji: z.string().trim().max(8, "One emoji, please").default(""),
-    model: z.string().trim().max(200, "At most 200 characters").default(""),
+    name: z.string().trim().min(1, "A name is required").max(L.agents.name, atMost(L.agents.name)),
+    role: z.string().trim().max(L.agents.role, atMost(L.agents.role)).default(""),
+    emoji: z.string().trim().max(L.agents.emoji, "One emoji, please").default(""),
+    model: z.string().trim().max(L.agents.model, atMost(L.agents.model)).default(""),
     openclaw_agent_id: z
       .string()
       .trim()

@@ -1,21 +1,22 @@
 import { z } from "zod";
+import { COLUMN_LIMITS as L, INPUT_LIMITS, atMost } from "../field-limits";
 
-const email = z.string().trim().toLowerCase().pipe(z.email({ error: "Enter a valid email address" }).max(254));
+const email = z.string().trim().toLowerCase().pipe(z.email({ error: "Enter a valid email address" }).max(L.users.email));
 
 export const loginSchema = z
   .object({
     email,
-    password: z.string().min(1, "Enter your password").max(200, "At most 200 characters"),
-    redirectTo: z.string().max(500).default("/"),
+    password: z.string().min(1, "Enter your password").max(INPUT_LIMITS.password, atMost(INPUT_LIMITS.password)),
+    redirectTo: z.string().max(INPUT_LIMITS.redirectTo).default("/"),
   })
   .strict();
 
 export const setupSchema = z
   .object({
-    token: z.string().min(1).max(200),
-    name: z.string().trim().min(1, "Your name is required").max(80, "At most 80 characters"),
+    token: z.string().min(1).max(INPUT_LIMITS.setupToken),
+    name: z.string().trim().min(1, "Your name is required").max(L.users.name, atMost(L.users.name)),
     email,
-    password: z.string().min(12, "Use at least 12 characters").max(200, "At most 200 characters"),
+    password: z.string().min(12, "Use at least 12 characters").max(INPUT_LIMITS.password, atMost(INPUT_LIMITS.password)),
     confirm: z.string(),
   })
   .strict()

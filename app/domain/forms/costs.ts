@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { COLUMN_LIMITS as L, atMost } from "../field-limits";
 
 // Forms for the price table (admin) and budgets (workspace, agent, task pages).
 
@@ -26,7 +27,7 @@ export const modelPriceSchema = z
       .trim()
       .toLowerCase()
       .min(1, "A model name is required")
-      .max(200, "At most 200 characters")
+      .max(L.model_prices.model, atMost(L.model_prices.model))
       .regex(/^[a-z0-9][a-z0-9._:/@-]*$/, "Letters, digits and . _ : / @ -"),
     input_usd_per_mtok: dollars("USD per million tokens").transform((v) => v ?? 0),
     output_usd_per_mtok: dollars("USD per million tokens").transform((v) => v ?? 0),
@@ -39,6 +40,6 @@ export const modelPriceSchema = z
       .trim()
       .refine((v) => v === "" || !Number.isNaN(Date.parse(`${v}Z`)), "A date and time")
       .transform((v) => (v === "" ? null : new Date(`${v}Z`).toISOString())),
-    note: z.string().trim().max(500, "At most 500 characters").default(""),
+    note: z.string().trim().max(L.model_prices.note, atMost(L.model_prices.note)).default(""),
   })
   .strict();

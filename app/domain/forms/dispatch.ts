@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { COLUMN_LIMITS as L, INPUT_LIMITS, atMost } from "../field-limits";
 import { OTHER } from "../planning";
 
 export const reassignSchema = z.object({ agent_id: z.uuid({ error: "Choose an agent" }) }).strict();
@@ -7,8 +8,8 @@ export const reassignSchema = z.object({ agent_id: z.uuid({ error: "Choose an ag
 export const planningAnswerSchema = z
   .object({
     question_id: z.uuid({ error: "Unknown question" }),
-    choice: z.string().min(1, "Choose an answer").max(300),
-    other: z.string().trim().max(2000, "At most 2,000 characters").default(""),
+    choice: z.string().min(1, "Choose an answer").max(INPUT_LIMITS.planningOption),
+    other: z.string().trim().max(L.planning_questions.answer, atMost(L.planning_questions.answer)).default(""),
   })
   .strict()
   .refine((a) => a.choice !== OTHER || a.other.length > 0, { path: ["other"], message: "Write your answer" })

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { COLUMN_LIMITS as L, atMost } from "../field-limits";
 import { AUTONOMY_LEVELS, GATED_ACTIONS, RISKS } from "../autonomy";
 
 export const autonomySchema = z.object({ autonomy_level: z.enum(AUTONOMY_LEVELS, { error: "Choose a level" }) }).strict();
@@ -7,7 +8,7 @@ export const autonomySchema = z.object({ autonomy_level: z.enum(AUTONOMY_LEVELS,
 export const taskTypeSchema = z
   .object({
     id: z.uuid({ error: "Unknown task type" }),
-    name: z.string().trim().min(1, "A name is required").max(80, "At most 80 characters"),
+    name: z.string().trim().min(1, "A name is required").max(L.task_types.name, atMost(L.task_types.name)),
     risk: z.enum(RISKS, { error: "Choose a risk class" }),
     default_autonomy: z.enum(AUTONOMY_LEVELS, { error: "Choose a level" }),
     gated_actions: z

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { COLUMN_LIMITS as L, atMost } from "../field-limits";
 import { PRIORITIES } from "../priority";
 import { TASK_STATUSES } from "../task-status";
 import { dateInputValue } from "../time";
@@ -32,8 +33,8 @@ const dueAt = z.preprocess(
 );
 
 const fields = {
-  title: z.string().trim().min(1, "A title is required").max(500, "At most 500 characters"),
-  description: z.string().max(10_000, "At most 10,000 characters").default(""),
+  title: z.string().trim().min(1, "A title is required").max(L.tasks.title, atMost(L.tasks.title)),
+  description: z.string().max(L.tasks.description, atMost(L.tasks.description)).default(""),
   priority: z.enum(PRIORITIES, { error: "Choose a priority" }).default("normal"),
   assigned_agent_id: z.preprocess(emptyToNull, z.uuid({ error: "Choose an agent from the list" }).nullable()).default(null),
   due_at: dueAt.default(null),

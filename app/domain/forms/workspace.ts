@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { COLUMN_LIMITS as L, atMost } from "../field-limits";
 import { SLUG_PATTERN } from "../slug";
 
-const name = z.string().trim().min(1, "Give the workspace a name").max(80, "At most 80 characters");
-const icon = z.string().trim().max(8, "One emoji, please").default("");
+const name = z.string().trim().min(1, "Give the workspace a name").max(L.workspaces.name, atMost(L.workspaces.name));
+const icon = z.string().trim().max(L.workspaces.icon, "One emoji, please").default("");
 
 export const workspaceCreateSchema = z
   .object({

@@ -1,9 +1,9 @@
 import { requestContext } from "#app/context.server";
 import { AppError } from "#app/domain/errors";
-import { apiHandler, errorResponse, hasApiToken, withAuthBudget } from "#app/services/api.server";
-import { getSessionUser } from "#app/services/auth.server";
-import { openEventStream } from "#app/services/event-stream.server";
-import { sseResponse } from "#app/services/sse.server";
+import { apiHandler, errorResponse, hasApiToken, withAuthBudget } from "#app/services/http/json-api.server";
+import { getSessionUser } from "#app/services/auth/sessions.server";
+import { openEventStream } from "#app/services/events/event-stream.server";
+import { sseResponse } from "#app/services/events/sse.server";
 import { isUuid } from "#app/domain/ids";
 import type { Route } from "./+types/events-stream";
 
@@ -18,7 +18,7 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { rt, log, clientIp } = context.get(requestContext);
   return apiHandler(log, async () => {
     await withAuthBudget(rt, clientIp, async () => {
-      const authorised = hasApiToken(request, url, rt.secrets.MC_API_TOKEN) || (await getSessionUser(rt, request)) !== null;
+      const authorised = hasApiToken(request, url, rt.secrets.MC_API_TOKEN) || (await getSessionUser({ db: rt.db, settings: rt.env, secrets: rt.secrets }, request)) !== null;
       if (!authorised) throw new AppError("unauthorized", "Sign in, or pass the API token.");
     });
     if (rt.draining) return errorResponse(new AppError("unavailable", "The server is restarting."), { "Retry-After": "2" });

@@ -1,7 +1,8 @@
 import { requestContext } from "#app/context.server";
 import { AppError } from "#app/domain/errors";
-import { apiHandler, hasApiToken, withAuthBudget } from "#app/services/api.server";
-import { runHeartbeat } from "#app/services/heartbeat.server";
+import { apiHandler, hasApiToken, withAuthBudget } from "#app/services/http/json-api.server";
+import { runHeartbeat } from "#app/services/orchestration/heartbeat.server";
+import { heartbeatDeps } from "#app/services/runtime.server";
 import type { Route } from "./+types/heartbeat";
 
 // GET|POST /api/heartbeat?token=$MC_API_TOKEN (or Authorization: Bearer …):
@@ -14,7 +15,7 @@ async function heartbeat({ request, context, url }: Route.LoaderArgs | Route.Act
     });
     await rt.limits.consume("heartbeat", clientIp);
     if (rt.draining) throw new AppError("unavailable", "The server is shutting down.");
-    return Response.json(await runHeartbeat(rt, "cron"), { headers: { "Cache-Control": "no-store" } });
+    return Response.json(await runHeartbeat(heartbeatDeps(rt), "cron"), { headers: { "Cache-Control": "no-store" } });
   });
 }
 

@@ -1,12 +1,12 @@
 import { requestContext } from "#app/context.server";
 import { dbInFlight } from "#app/db/traced.server";
 import { AppError } from "#app/domain/errors";
-import { apiHandler, hasApiToken, withAuthBudget } from "#app/services/api.server";
-import { renderMetrics } from "#app/services/metrics.server";
+import { apiHandler, hasApiToken, withAuthBudget } from "#app/services/http/json-api.server";
+import { renderMetrics } from "#app/services/observability/metrics.server";
 import type { Route } from "./+types/metrics";
 
 // GET /api/metrics (Authorization: Bearer $MC_API_TOKEN or ?token=): Prometheus
-// text format 0.0.4. What each series means: app/services/metrics.server.ts
+// text format 0.0.4. What each series means: app/services/observability/metrics.server.ts
 // and docs/API.md "Metrics".
 export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { rt, log, clientIp } = context.get(requestContext);

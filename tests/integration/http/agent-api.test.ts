@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { SECRETS, moveRunningTask, seedAgent, seedRunningTask, seedTask, seedWorkspace, sql, taskRow } from "#tests/support/agent-plane";
 import { type RunningServer, startServer } from "#tests/support/server";
-import { sha256Hex } from "#app/services/crypto.server";
+import { sha256Hex } from "#app/services/auth/crypto.server";
 
 // The agent API over HTTP on PostgreSQL: bearer tokens, isolation between
 // agents, every endpoint's happy path and its refusals (never a 500).

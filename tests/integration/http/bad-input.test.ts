@@ -5,7 +5,7 @@ import { createCookie } from "react-router";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openPglite } from "#app/db/pglite.server";
 import type { SqlDatabase } from "#app/db/types";
-import { hashPassword, randomToken, sha256Hex } from "#app/services/crypto.server";
+import { hashPassword, randomToken, sha256Hex } from "#app/services/auth/crypto.server";
 import { SECRETS, seedAgent, seedRunningTask, seedWorkspace } from "#tests/support/agent-plane";
 import {
   type Identity,

@@ -49,6 +49,26 @@ describe("routes on PostgreSQL", () => {
     }
   });
 
+  it("keeps the workspace's header and tabs around a 404 inside it; an unknown workspace is a 404 with none", async () => {
+    const missing = await admin.get("/w/routes/tasks/00000000-0000-4000-8000-000000000000");
+    expect(missing.status).toBe(404);
+    expect(admin.lastHtml).toContain('aria-label="Workspace"');
+    expect(admin.lastHtml).toContain('href="/w/routes/agents"');
+    expect(admin.lastHtml).toContain("Task not found.");
+    expect(admin.lastHtml).toContain('aria-label="Workspaces"');
+    // A refused data request from a client-side navigation is the same 404.
+    expect((await admin.get("/w/routes/tasks/00000000-0000-4000-8000-000000000000.data")).status).toBe(404);
+
+    for (const path of ["/w/unknown", "/w/unknown/tasks/00000000-0000-4000-8000-000000000000", "/w/Not_A_Slug/agents"]) {
+      const res = await admin.get(path);
+      expect(res.status, path).toBe(404);
+      expect(admin.lastHtml, path).toContain("Workspace not found.");
+      expect(admin.lastHtml, path).not.toContain('aria-label="Workspace"');
+    }
+    // The file routes under a workspace share its middleware: an unknown workspace is a 404 there too.
+    expect((await admin.get("/w/unknown/tasks/00000000-0000-4000-8000-000000000000/files/a.txt")).status).toBe(404);
+  });
+
   it("answers 405 to a method a route does not take, with Allow", async () => {
     const health = await fetch(`${server.url}/api/health`, { method: "POST" });
     expect(health.status).toBe(405);

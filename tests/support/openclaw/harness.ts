@@ -3,8 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import pino from "pino";
 import { inject } from "vitest";
-import { createGateway, type Gateway, type GatewayStatus, type RunFinished } from "#app/services/gateway.server";
-import type { Logger } from "#app/services/logger.server";
+import { createGateway, type Gateway, type GatewayStatus, type RunFinished } from "#app/services/agent-plane/gateway.server";
+import type { Logger } from "#app/services/observability/logger.server";
 
 // Helpers for contract tests against the shared OpenClaw gateway of the run.
 

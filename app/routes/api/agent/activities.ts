@@ -1,6 +1,6 @@
 import { activitySchema } from "#app/domain/forms/agent-api";
-import { agentTokenWrite } from "#app/services/agent-api.server";
-import { readJson } from "#app/services/json-body.server";
+import { agentTokenWrite } from "#app/services/agent-plane/agent-api.server";
+import { readJson } from "#app/services/http/json-body.server";
 import type { Route } from "./+types/activities";
 
 // POST /api/agent/tasks/:taskId/activities {"type","message","metadata"?}

@@ -1,5 +1,5 @@
 import { AppError } from "#app/domain/errors";
-import { agentApi } from "#app/services/agent-api.server";
+import { agentApi } from "#app/services/agent-plane/agent-api.server";
 import { isUuid } from "#app/domain/ids";
 import type { Route } from "./+types/approval";
 

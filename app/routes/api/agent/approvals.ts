@@ -1,7 +1,7 @@
 import { approvalRequestSchema } from "#app/domain/forms/agent-api";
-import { agentApi, checkScope } from "#app/services/agent-api.server";
-import { requestAgentAction } from "#app/services/governance.server";
-import { readJson } from "#app/services/json-body.server";
+import { agentApi, checkScope } from "#app/services/agent-plane/agent-api.server";
+import { requestAgentAction } from "#app/services/governance/agent-actions.server";
+import { readJson } from "#app/services/http/json-body.server";
 import type { Route } from "./+types/approvals";
 
 // POST /api/agent/approvals {"task_id","action","args","target","reason"}.

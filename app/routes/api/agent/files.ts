@@ -7,8 +7,8 @@ import {
   parseFormData,
 } from "@remix-run/form-data-parser";
 import { AppError } from "#app/domain/errors";
-import { agentApi } from "#app/services/agent-api.server";
-import { createTaskFile, safeFileName, taskDir } from "#app/services/task-files.server";
+import { agentApi } from "#app/services/agent-plane/agent-api.server";
+import { createTaskFile, safeFileName, taskDir } from "#app/services/agent-plane/task-files.server";
 import type { Route } from "./+types/files";
 
 // POST /api/agent/tasks/:taskId/files — multipart, field "file" (one file,

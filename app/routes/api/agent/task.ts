@@ -1,7 +1,7 @@
 import { callbackUrls } from "#app/domain/dispatch-message";
 import { agentStatusSchema } from "#app/domain/forms/agent-api";
-import { agentApi } from "#app/services/agent-api.server";
-import { readJson } from "#app/services/json-body.server";
+import { agentApi } from "#app/services/agent-plane/agent-api.server";
+import { readJson } from "#app/services/http/json-body.server";
 import type { Route } from "./+types/task";
 
 // GET /api/agent/tasks/:taskId — one task with its dispatch context.

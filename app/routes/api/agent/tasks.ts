@@ -1,4 +1,4 @@
-import { agentApi } from "#app/services/agent-api.server";
+import { agentApi } from "#app/services/agent-plane/agent-api.server";
 import type { Route } from "./+types/tasks";
 
 // GET /api/agent/tasks — the calling agent's open tasks (a task-scoped token sees its one task).

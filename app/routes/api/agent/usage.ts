@@ -1,6 +1,6 @@
 import { agentUsageSchema } from "#app/domain/forms/agent-api";
-import { agentApi } from "#app/services/agent-api.server";
-import { readJson } from "#app/services/json-body.server";
+import { agentApi } from "#app/services/agent-plane/agent-api.server";
+import { readJson } from "#app/services/http/json-body.server";
 import type { Route } from "./+types/usage";
 
 // POST /api/agent/tasks/:taskId/usage — same shape as the webhook's usage, plus

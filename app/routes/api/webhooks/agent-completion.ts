@@ -4,10 +4,10 @@ import { canonicalJson } from "#app/domain/canonical-json";
 import { AppError } from "#app/domain/errors";
 import { webhookBodySchema } from "#app/domain/forms/agent-api";
 import { WEBHOOK_MAX_BYTES } from "#app/domain/webhook-rules";
-import { apiHandler, withAuthBudget } from "#app/services/api.server";
-import { sha256Hex } from "#app/services/crypto.server";
-import { parseJsonBytes, readBodyBytes } from "#app/services/json-body.server";
-import { verifyWebhookSignature } from "#app/services/webhook-signature.server";
+import { apiHandler, withAuthBudget } from "#app/services/http/json-api.server";
+import { sha256Hex } from "#app/services/auth/crypto.server";
+import { parseJsonBytes, readBodyBytes } from "#app/services/http/json-body.server";
+import { verifyWebhookSignature } from "#app/services/agent-plane/webhook-signature.server";
 import type { Route } from "./+types/agent-completion";
 
 // POST /api/webhooks/agent-completion — size (413), signature and timestamp

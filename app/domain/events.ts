@@ -1,0 +1,50 @@
+// Every event the database emits (emit_event in the SQL under supabase/), with
+// what it means and which pages it concerns. The browser subscribes to exactly
+// these; a test checks the list against the SQL and against docs/API.md, so a
+// new event is added here, in the SQL that emits it and in the API doc.
+
+/**
+ * Who needs to look again when the event arrives: `everywhere` for events
+ * every signed-in page shows (the navigation's approval count), `workspace`
+ * for events that concern the pages of the workspace they belong to (none,
+ * for an event without a workspace). Pages
+ * outside a workspace (the overview, approvals, analytics) show a bit of
+ * everything, so every event concerns them.
+ */
+export type EventReach = "everywhere" | "workspace";
+
+export interface EventDefinition {
+  /** One line: what happened. */
+  meaning: string;
+  reach: EventReach;
+}
+
+export const EVENTS = {
+  "task.created": { meaning: "A task was created.", reach: "workspace" },
+  "task.updated": { meaning: "A task changed: its fields, status, assignee, dispatch state, cost or alert.", reach: "workspace" },
+  "task.deleted": { meaning: "A task was deleted.", reach: "workspace" },
+  "activity.created": { meaning: "A line was added to a task's activity log.", reach: "workspace" },
+  "deliverable.created": { meaning: "A deliverable was attached to a task.", reach: "workspace" },
+  "agent.created": { meaning: "An agent was added to a workspace.", reach: "workspace" },
+  "agent.updated": { meaning: "An agent changed: its profile, status, autonomy level or token.", reach: "workspace" },
+  "agent.deleted": { meaning: "An agent was removed.", reach: "workspace" },
+  "workspace.created": { meaning: "A workspace was created.", reach: "workspace" },
+  "workspace.updated": { meaning: "A workspace was renamed or given a new icon.", reach: "workspace" },
+  "workspace.deleted": { meaning: "A workspace was deleted.", reach: "workspace" },
+  "approval.requested": { meaning: "An action is waiting for an approver.", reach: "everywhere" },
+  "approval.resolved": { meaning: "An approval was decided: approved, denied, expired or cancelled.", reach: "everywhere" },
+  "approval.escalated": { meaning: "An approval expired unanswered and was escalated to admins with a fresh expiry; it is still pending.", reach: "everywhere" },
+  "usage.recorded": { meaning: "A run's token usage and cost were recorded, or replaced by a better report.", reach: "workspace" },
+  "budget.warning": { meaning: "A budget's spend crossed 80% of a limit (sent once per budget, period and limit).", reach: "workspace" },
+  "heartbeat.completed": { meaning: "A heartbeat run was recorded (how many actions it took, how long); it belongs to no workspace.", reach: "workspace" },
+} as const satisfies Record<string, EventDefinition>;
+
+export type EventType = keyof typeof EVENTS;
+
+/** Every event type, in the order above. */
+export const EVENT_TYPES = Object.keys(EVENTS) as EventType[];
+
+/** Whether `type` is an event the database emits. */
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(EVENTS, type);
+}

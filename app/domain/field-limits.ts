@@ -1,0 +1,53 @@
+// How long each text field may be, in one table: the zod schemas, the forms'
+// `maxLength` and the server's own truncations read it from here, and an
+// integration test checks it against the column checks of a migrated database,
+// so the browser, the schema and the table refuse the same input.
+//
+// Lengths are characters as `maxLength` and zod count them (UTF-16 code
+// units). PostgreSQL's char_length counts code points, which are never more,
+// so text that passes here always fits the column.
+
+/**
+ * The longest value of each stored column that input reaches, by table and
+ * column: each is the `char_length(...) <= N` check on that column.
+ */
+export const COLUMN_LIMITS = {
+  workspaces: { name: 80, icon: 8 },
+  users: { name: 80, email: 254 },
+  sessions: { user_agent: 400 },
+  agents: { name: 80, role: 200, emoji: 8, model: 200 },
+  tasks: { title: 500, description: 10_000, session_key: 200 },
+  task_activities: { message: 10_000 },
+  task_deliverables: { title: 500, path: 1000, url: 2000, description: 10_000 },
+  usage_records: { model: 200 },
+  webhook_deliveries: { delivery_id: 200 },
+  approvals: { comment: 2000, target: 500, reason: 2000 },
+  planning_questions: { question: 2000, answer: 2000 },
+  pipelines: { name: 80, description: 2000 },
+  pipeline_stages: { name: 80 },
+  task_types: { name: 80 },
+  model_prices: { model: 200, note: 500 },
+} as const satisfies Record<string, Record<string, number>>;
+
+/** Limits on input that is never stored as it was sent (hashed, looked up, or a key inside JSON). */
+export const INPUT_LIMITS = {
+  /** Hashed before it is stored; the limit bounds the work of hashing. */
+  password: 200,
+  /** A setup link's token, looked up by its hash. */
+  setupToken: 200,
+  /** Where to go after signing in: a path inside the app. */
+  redirectTo: 500,
+  /** One answer an agent offers to a planning question (the operator picks one). */
+  planningOption: 300,
+  /** An agent's idempotency key for a usage report. */
+  usageRunId: 200,
+  /** A key of an activity's metadata object. */
+  metadataKey: 100,
+  /** A key of an approval request's arguments. */
+  actionArgKey: 200,
+} as const;
+
+/** The form message for text over its limit: "At most 2,000 characters". */
+export function atMost(max: number): string {
+  return `At most ${max.toLocaleString("en-US")} characters`;
+}

@@ -1,0 +1,79 @@
+import { getTask, updateTask } from "#app/db/api.server";
+import { requestStageAdvance } from "#app/db/pipelines.server";
+import type { Actor } from "#app/db/rows";
+import type { Database } from "#app/db/types";
+import { AppError } from "#app/domain/errors";
+import { type TaskStatus, checkTransition, describeTransitionError } from "#app/domain/task-status";
+import type { Env } from "#app/env.server";
+import type { Logger } from "../observability/logger.server";
+
+/** What a manual move reads: a gated move opens an approval that lasts APPROVAL_TTL_MINUTES. */
+export interface TaskMoveDeps {
+  db: Database;
+  log: Logger;
+  settings: Pick<Env, "approvalTtlSeconds">;
+}
+
+/**
+ * One path for every manual status change: the domain rule gives a readable
+ * refusal before the write, and the SQL trigger enforces the same rule inside
+ * the transaction, so a race can still only end in a legal state.
+ */
+export async function moveTask(deps: TaskMoveDeps, taskId: string, to: TaskStatus, actor: Actor, workspaceId?: string) {
+  const { db, log, settings } = deps;
+  const task = await getTask(db, taskId);
+  if (!task || (workspaceId && task.workspace_id !== workspaceId)) throw new AppError("not_found", "Task not found.");
+  // On a pipeline, "done" before the last stage means: on to the next stage.
+  if (to === "done" && task.status === "review" && hasNextStage(task.pipeline)) {
+    return { task, result: await advanceStage(deps, taskId, actor) };
+  }
+  const check = checkTransition(task.status, to, task.assignee !== null);
+  if (!check.ok) {
+    throw new AppError(check.reason === "needs_assignee" ? "invalid" : "conflict", describeTransitionError(task.status, to, check), {
+      from: task.status,
+      to,
+      allowed: check.allowed,
+    });
+  }
+  try {
+    const result = await updateTask(db, taskId, { status: to }, actor);
+    log.info({ event: "task.state_changed", task_id: taskId, from: task.status, to, actor: actor.type }, "task moved");
+    return { task, result };
+  } catch (error) {
+    const needs = error instanceof AppError ? (error.details as { needs_approval?: string } | undefined)?.needs_approval : undefined;
+    if (needs !== "task.review_done" || actor.type !== "user") throw error;
+    // A gated "done": ask the approvers instead, once per review round.
+    const approval = await db.rpc<{ id: string; mode: string; veto_until: string | null }>("request_done_approval", {
+      p_task_id: taskId,
+      p_user_id: actor.id,
+      p_ttl_seconds: settings.approvalTtlSeconds,
+    });
+    throw new AppError(
+      "conflict",
+      approval.mode === "hotl"
+        ? "This task type lets approvers veto: it will be marked done when the veto window closes, unless someone objects."
+        : "Marking this task done needs an approver: a request is waiting in Approvals.",
+      { approval_id: approval.id, needs_approval: needs },
+    );
+  }
+}
+
+function hasNextStage(pipeline: { position: number; stages: Array<{ position: number }> } | null): boolean {
+  return pipeline !== null && pipeline.stages.some((s) => s.position > pipeline.position);
+}
+
+/** Advances a pipeline task in review to its next stage, through the stage_advance gate. */
+export async function advanceStage({ db, log, settings }: TaskMoveDeps, taskId: string, actor: Actor) {
+  const result = await requestStageAdvance(db, taskId, actor, settings.approvalTtlSeconds);
+  if (result.advanced) {
+    log.info({ event: "task.stage_advanced", task_id: taskId, actor: actor.type }, "task advanced to its next stage");
+    return { id: taskId, status: "assigned" as const, changed: ["status", "stage"] };
+  }
+  throw new AppError(
+    "conflict",
+    result.gate === "hotl"
+      ? "The advance to the next stage runs when the veto window closes, unless an approver objects."
+      : "Advancing to the next stage needs an approver: a request is waiting in Approvals.",
+    { approval_id: result.approval?.id, needs_approval: "task.stage_advance" },
+  );
+}

@@ -1,0 +1,130 @@
+import { AppError } from "#app/domain/errors";
+import { backoffDelay } from "#app/domain/backoff";
+import { type DispatchTask, buildDispatchMessage, dispatchIdempotencyKey } from "#app/domain/dispatch-message";
+import { randomToken, sha256Hex } from "../auth/crypto.server";
+import { type Gateway, GatewayUnavailableError } from "../agent-plane/gateway.server";
+import { instrumentDispatch } from "../observability/instrument.server";
+import { countDispatch } from "../observability/metrics.server";
+import type { Database } from "#app/db/types";
+import type { Env } from "#app/env.server";
+import type { Logger } from "../observability/logger.server";
+
+// One dispatch path for the UI button and the heartbeat: claim atomically
+// (SKIP LOCKED; the claim also reserves the run's expected cost against every
+// budget that applies and refuses a task that does not fit, so a refused task
+// never reaches the gateway), mint a task-scoped token, start the run on the task's own
+// session, then record it. A failure is stored with a machine-readable reason
+// and retried with backoff; after DISPATCH_MAX_ATTEMPTS the task is parked.
+
+export interface HeartbeatAction {
+  task_id: string | null;
+  action: string;
+  reason: string | null;
+  ok: boolean;
+}
+
+interface ClaimedTask extends DispatchTask {
+  dispatch_count: number;
+  dispatch_attempts: number;
+  session_key: string;
+  agent: { id: string; name: string; openclaw_agent_id: string };
+}
+
+/** What a dispatch reads: the gateway it starts runs on (null when none is configured) and three settings. */
+export interface DispatchDeps {
+  db: Database;
+  log: Logger;
+  gateway: Gateway | null;
+  settings: Pick<Env, "LEASE_MINUTES" | "DISPATCH_MAX_ATTEMPTS" | "publicUrl">;
+}
+
+const CLAIM_SECONDS = 120;
+const RETRY_BASE_MS = 30_000;
+const RETRY_CAP_MS = 60 * 60_000;
+
+export async function dispatchReady(deps: DispatchDeps, limit: number): Promise<HeartbeatAction[]> {
+  const { db, gateway } = deps;
+  if (limit <= 0) return [];
+  if (!gateway || gateway.status !== "connected") {
+    const { ready } = await db.rpc<{ ready: number }>("count_dispatchable");
+    if (ready > 0) countDispatch("dispatch_skipped");
+    return ready > 0 ? [{ task_id: null, action: "dispatch_skipped", reason: gateway ? "gateway_disconnected" : "gateway_disabled", ok: false }] : [];
+  }
+  const claimed = await db.rpc<ClaimedTask[]>("claim_tasks_for_dispatch", { p_limit: limit, p_claim_seconds: CLAIM_SECONDS });
+  // Each claimed task has its own session and idempotency key: start their runs
+  // together, so a run of N dispatches costs about one gateway round trip, not N.
+  return Promise.all(claimed.map((task) => dispatchClaimed(deps, gateway, task)));
+}
+
+/** The operator's "Dispatch now": the same path, for one task, with a clear refusal. */
+export async function dispatchOne(deps: DispatchDeps, taskId: string): Promise<HeartbeatAction> {
+  const { db, gateway } = deps;
+  if (!gateway) throw new AppError("unavailable", "No OpenClaw gateway is configured (set OPENCLAW_GATEWAY_URL).", { reason: "gateway_disabled" });
+  if (gateway.status !== "connected") {
+    throw new AppError("unavailable", "The OpenClaw gateway is not connected; the task stays assigned and can be dispatched later.", {
+      reason: "gateway_disconnected",
+    });
+  }
+  const [task] = await db.rpc<ClaimedTask[]>("claim_tasks_for_dispatch", { p_limit: 1, p_claim_seconds: CLAIM_SECONDS, p_task_id: taskId });
+  if (!task) {
+    const why = await db.rpc<{ status: string; reason: string; message: string | null } | null>("explain_not_dispatchable", { p_task_id: taskId });
+    if (!why) throw new AppError("not_found", "Task not found.");
+    const message = why.reason === "budget_exceeded" && why.message ? `Not dispatched: ${why.message} Raise the budget, then retry.` : NOT_DISPATCHABLE[why.reason];
+    throw new AppError("conflict", message ?? "The task cannot be dispatched now.", why);
+  }
+  const action = await dispatchClaimed(deps, gateway, task);
+  if (!action.ok) throw new AppError("unavailable", `The gateway refused the dispatch (${action.reason}); it will be retried.`, { reason: action.reason });
+  return action;
+}
+
+const NOT_DISPATCHABLE: Record<string, string> = {
+  not_assigned: "Only an assigned task can be dispatched.",
+  no_agent: "Choose an agent first.",
+  agent_has_no_openclaw_id: "The agent has no OpenClaw agent id: set one on the agent's page.",
+  agent_offline: "The agent is offline.",
+  dispatch_in_progress: "A dispatch of this task is already under way.",
+  needs_approval: "Dispatching this task needs an approval first; the heartbeat asks for one.",
+};
+
+function dispatchClaimed(deps: DispatchDeps, gateway: Gateway, task: ClaimedTask): Promise<HeartbeatAction> {
+  return instrumentDispatch({ taskId: task.id, agentId: task.agent.id }, () => dispatchClaimedOnce(deps, gateway, task));
+}
+
+async function dispatchClaimedOnce({ db, log: parentLog, settings }: DispatchDeps, gateway: Gateway, task: ClaimedTask): Promise<HeartbeatAction> {
+  const log = parentLog.child({ task_id: task.id, agent_id: task.agent.id });
+  const leaseSeconds = settings.LEASE_MINUTES * 60;
+  try {
+    const token = randomToken("mct_");
+    await db.rpc("issue_task_token", {
+      p_token_hash: sha256Hex(token),
+      p_task_id: task.id,
+      p_agent_id: task.agent.id,
+      p_ttl_seconds: leaseSeconds + 24 * 3600,
+    });
+    const run = await gateway.startRun({
+      agentId: task.agent.openclaw_agent_id,
+      sessionKey: task.session_key,
+      message: buildDispatchMessage(task, { baseUrl: settings.publicUrl, agentToken: token }),
+      idempotencyKey: dispatchIdempotencyKey(task.id, task.dispatch_count),
+    });
+    await db.rpc("mark_task_dispatched", { p_task_id: task.id, p_run_id: run.runId, p_session_key: task.session_key, p_lease_seconds: leaseSeconds });
+    log.info({ event: "agent.dispatched", run_id: run.runId, session_key: task.session_key }, "task dispatched");
+    return { task_id: task.id, action: "dispatched", reason: null, ok: true };
+  } catch (error) {
+    if (error instanceof AppError && error.code === "conflict") {
+      // The task moved on while we dispatched (e.g. its run already finished).
+      log.info({ event: "agent.dispatch_superseded" }, error.message);
+      return { task_id: task.id, action: "dispatch_superseded", reason: "task_moved", ok: true };
+    }
+    const reason = error instanceof GatewayUnavailableError ? error.reason : "dispatch_error";
+    const retryMs = backoffDelay(task.dispatch_attempts - 1, Math.random, RETRY_BASE_MS, RETRY_CAP_MS);
+    const result = await db.rpc<{ parked: boolean }>("record_dispatch_failure", {
+      p_task_id: task.id,
+      p_reason: reason,
+      p_retry_seconds: Math.ceil(retryMs / 1000),
+      p_max_attempts: settings.DISPATCH_MAX_ATTEMPTS,
+    });
+    log.warn({ event: "agent.dispatch_failed", reason, parked: result.parked, err: error }, "dispatch failed");
+    return { task_id: task.id, action: result.parked ? "dispatch_parked" : "dispatch_failed", reason, ok: false };
+  }
+}
