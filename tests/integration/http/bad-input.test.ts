@@ -76,9 +76,6 @@ async function seed(db: SqlDatabase): Promise<Seed> {
     p_reason: "probe",
     p_digest: "a".repeat(64),
     p_ttl_seconds: 3600,
-    p_mode: "hitl",
-    p_veto_seconds: 0,
-    p_policy: null,
   });
   const [taskType] = await db.rpc<Array<{ id: string }>>("list_task_types");
   return {
