@@ -4,7 +4,8 @@ import type { Config } from "@react-router/dev/config";
 
 // PGlite loads its wasm/data files relative to the module at run time; the
 // bundler does not emit them, so they are copied next to the server bundle.
-// Migrations travel with the bundle too, so `build/` runs on its own.
+// The schema (supabase/migrations and supabase/sql) travels with the bundle
+// too, as build/server/supabase, so `build/` runs on its own.
 const PGLITE_FILES = ["pglite.wasm", "initdb.wasm", "pglite.data"];
 
 export default {
@@ -16,6 +17,8 @@ export default {
     for (const file of PGLITE_FILES) {
       await cp(path.join(root, "node_modules/@electric-sql/pglite/dist", file), path.join(serverDir, file));
     }
-    await cp(path.join(root, "supabase/migrations"), path.join(serverDir, "migrations"), { recursive: true });
+    for (const dir of ["migrations", "sql"]) {
+      await cp(path.join(root, "supabase", dir), path.join(serverDir, "supabase", dir), { recursive: true });
+    }
   },
 } satisfies Config;

@@ -21,7 +21,8 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// connection string")
     .optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-  MIGRATIONS_DIR: z.string().optional(),
+  // The folder holding migrations/ and sql/ (default: the release's own supabase/).
+  SCHEMA_DIR: z.string().optional(),
   // Supabase over HTTP (PostgREST .rpc()), used only when DATABASE_URL is not set: both or neither.
   SUPABASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   SUPABASE_SERVICE_ROLE_KEY: z.string().min(1).optional(),

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-// DESIGN §7: never a shell string — execFile/spawn with argument arrays, and
+// docs/SECURITY.md: never a shell string — execFile/spawn with argument arrays, and
 // no code built from strings at run time. This scans every source file under
 // app/, server/ and scripts/ and names each offending file:line.
 

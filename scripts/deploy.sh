@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deploys this checkout (HEAD) as release deploy-YYYY-MM-DD-HHMMSS:
 #   build (MC_BUILD_VERSION = the tag, so /api/health reports it) → rsync build/,
-#   supabase/migrations/, deploy/ and package.json to DEPLOY_PATH/releases/<tag>/ →
+#   supabase/migrations/ and sql/, deploy/ and package.json to DEPLOY_PATH/releases/<tag>/ →
 #   migrate with the target's environment file → switch `current` atomically →
 #   restart → wait for /api/health to report the new version → git tag → prune
 #   to the last DEPLOY_KEEP (3) releases and tags.

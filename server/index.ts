@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { type ClientAddress, createRequestListener } from "@remix-run/node-fetch-server";
 import { createRequestHandler } from "react-router";
 import * as build from "virtual:react-router/server-build";
-import { defaultMigrationsDir, loadMigrations, migrate } from "#app/db/migrations.server";
+import { defaultSchemaDir, loadSchema, migrate } from "#app/db/migrations.server";
 import { openDatabase } from "#app/db/open.server";
 import { getEnv } from "#app/env.server";
 import { startErrorReporting, stopErrorReporting } from "#app/services/observability/error-reporting.server";
@@ -183,8 +183,11 @@ async function migrateOnly(env: ReturnType<typeof getEnv>): Promise<void> {
   const log = createLogger(env.LOG_LEVEL);
   const db = await openDatabase(env);
   try {
-    const report = await migrate(db, await loadMigrations(env.MIGRATIONS_DIR ?? defaultMigrationsDir()));
-    log.info({ event: "db.migrated", applied: report.applied, already_applied: report.skipped }, `applied ${report.applied.length} migration(s)`);
+    const report = await migrate(db, await loadSchema(env.SCHEMA_DIR ?? defaultSchemaDir()));
+    log.info(
+      { event: "db.migrated", applied: report.applied, already_applied: report.skipped, functions: report.functions, adopted: report.adopted },
+      `applied ${report.applied.length} migration(s) and ${report.functions.length} function file(s)`,
+    );
   } finally {
     await db.close();
   }

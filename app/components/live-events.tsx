@@ -1,15 +1,17 @@
-import { createContext, useContext, useEffect, useRef, useState } from "react";
+import { createContext, useCallback, useContext, useEffect, useRef, useState } from "react";
 import { useParams, useRevalidator } from "react-router";
+import { type EventSourceMap, EventSourceProvider, useEventSource } from "remix-utils/sse/react";
 import { backoffDelay } from "#app/domain/backoff";
 import { EVENTS, EVENT_TYPES, isEventType } from "#app/domain/events";
 
-// Live updates: one EventSource per signed-in page (held by the app layout,
-// so it survives moves between pages), resumed from the last seen id,
-// reconnected with exponential backoff and jitter (1 s → 30 s). An event
-// relevant to the page revalidates its loaders, so the server stays the one
-// source of truth and pages without JavaScript show the same data. React
-// Router drops an action's result on such a revalidation, so pages read it
-// through useActionResult, which keeps it (use-action-result.ts).
+// Live updates: one stream per signed-in page (held by the app layout, so it
+// survives moves between pages), read through remix-utils' useEventSource,
+// resumed from the last seen seq, reconnected with exponential backoff and
+// jitter (1 s → 30 s). An event relevant to the page revalidates its
+// loaders, so the server stays the one source of truth and pages without
+// JavaScript show the same data. React Router drops an action's result on
+// such a revalidation, so pages read it through useActionResult, which keeps
+// it (use-action-result.ts).
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
 
@@ -32,81 +34,185 @@ export function isRelevant(event: LiveEvent, workspaceSlug: string | undefined):
   return workspaceSlug === undefined || event.workspace_slug === workspaceSlug;
 }
 
+/** A message from the stream, as the page reads it. */
+export type StreamMessage =
+  | { kind: "event"; event: LiveEvent }
+  /** Replay is done (or there was none): everything up to `last_seq` has been sent. */
+  | { kind: "ready"; last_seq: number }
+  /** The gap could not be replayed: reload, and go on from `last_seq`. */
+  | { kind: "resync"; last_seq: number };
+
+const seqOf = (m: StreamMessage) => (m.kind === "event" ? m.event.seq : m.last_seq);
+
+/**
+ * Reads the messages that arrived since the last render: how far the page is
+ * now up to date (`seen`, the seq a reconnect resumes from) and whether it
+ * must reload. useEventSource keeps only the latest message of each event
+ * type, so when several arrive before React renders, the earlier ones of a
+ * type are gone; their seqs are then missing, and a gap reloads the page
+ * whatever the lost events were. (A rolled-back write also leaves a gap: one
+ * reload too many.) Events of different types arrive here in no particular
+ * order, so they are read in seq order.
+ */
+export function readMessages(seen: number | null, messages: StreamMessage[], workspaceSlug: string | undefined): { seen: number | null; reload: boolean } {
+  let reload = false;
+  // At an equal seq an event comes before the ready or resync that follows it.
+  const ordered = [...messages].sort((a, b) => seqOf(a) - seqOf(b) || Number(b.kind === "event") - Number(a.kind === "event"));
+  for (const message of ordered) {
+    if (message.kind === "resync") {
+      // The server goes on from its own last seq, which may be below ours (a reset database).
+      reload = true;
+      seen = message.last_seq;
+    } else if (message.kind === "ready") {
+      // Everything up to last_seq was sent: any of it not seen here was lost.
+      if (seen !== null && message.last_seq > seen) reload = true;
+      seen = Math.max(seen ?? message.last_seq, message.last_seq);
+    } else {
+      const { seq } = message.event;
+      if (seen !== null && seq <= seen) continue;
+      if ((seen !== null && seq > seen + 1) || isRelevant(message.event, workspaceSlug)) reload = true;
+      seen = seq;
+    }
+  }
+  return { seen, reload };
+}
+
 const ConnectionContext = createContext<ConnectionState>("offline");
 export const useConnectionState = () => useContext(ConnectionContext);
 
+const STREAM_URL = "/api/events/stream";
+const streamUrl = (seen: number | null) => (seen === null ? STREAM_URL : `${STREAM_URL}?last_event_id=${seen}`);
 
 export function LiveEvents({ children }: { children: React.ReactNode }) {
+  // The page's own map of event sources: its one entry is the stream every
+  // subscription below shares, which this component watches and closes.
+  const [sources] = useState<EventSourceMap>(() => new Map());
+  return (
+    <EventSourceProvider value={sources}>
+      <LiveStream sources={sources}>{children}</LiveStream>
+    </EventSourceProvider>
+  );
+}
+
+interface Connection {
+  url: string;
+  /** False while a reconnect waits out its delay. */
+  enabled: boolean;
+}
+
+function LiveStream({ sources, children }: { sources: EventSourceMap; children: React.ReactNode }) {
   const [state, setState] = useState<ConnectionState>("connecting");
+  const [connection, setConnection] = useState<Connection>({ url: STREAM_URL, enabled: true });
   const revalidator = useRevalidator();
   const revalidateRef = useRef(revalidator.revalidate);
   revalidateRef.current = revalidator.revalidate;
   const slugRef = useRef<string | undefined>(undefined);
   slugRef.current = useParams().slug;
+  const seen = useRef<number | null>(null);
+  const attempt = useRef(0);
+  const pending = useRef<StreamMessage[]>([]);
+  const retryTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const refreshTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
 
-  useEffect(() => {
-    let source: EventSource | null = null;
-    let lastId: string | null = null;
-    let attempt = 0;
-    let retryTimer: ReturnType<typeof setTimeout> | undefined;
-    let refreshTimer: ReturnType<typeof setTimeout> | undefined;
-    let closed = false;
-
-    // At most one reload per 120 ms: a burst of events becomes one refresh,
-    // and a steady stream cannot postpone it forever.
-    const refresh = () => {
-      if (refreshTimer !== undefined) return;
-      refreshTimer = setTimeout(() => {
-        refreshTimer = undefined;
-        void revalidateRef.current();
-      }, 120);
-    };
-
-    const connect = () => {
-      source = new EventSource(lastId ? `/api/events/stream?last_event_id=${encodeURIComponent(lastId)}` : "/api/events/stream");
-      source.onopen = () => {
-        attempt = 0;
-        setState("live");
-      };
-      source.onmessage = () => {};
-      source.addEventListener("resync", () => refresh());
-      // The server is restarting: reconnect after its hint, resuming from lastId.
-      source.addEventListener("reconnect", (e) => {
-        source?.close();
-        const hint = Number((JSON.parse((e as MessageEvent<string>).data) as { retry_ms?: number }).retry_ms) || 1000;
-        setState("reconnecting");
-        retryTimer = setTimeout(connect, hint);
-      });
-      source.addEventListener("ready", (e) => {
-        lastId = (e as MessageEvent).lastEventId || lastId;
-      });
-      for (const type of EVENT_TYPES) {
-        source.addEventListener(type, (e) => {
-          const message = e as MessageEvent<string>;
-          if (message.lastEventId) lastId = message.lastEventId;
-          const event = JSON.parse(message.data) as LiveEvent;
-          if (isRelevant(event, slugRef.current)) refresh();
-        });
-      }
-      source.onerror = () => {
-        source?.close();
-        if (closed) return;
-        setState(attempt === 0 ? "reconnecting" : "offline");
-        retryTimer = setTimeout(connect, backoffDelay(attempt++));
-      };
-    };
-
-    connect();
-    return () => {
-      closed = true;
-      clearTimeout(retryTimer);
-      clearTimeout(refreshTimer);
-      source?.close();
-    };
+  // At most one reload per 120 ms: a burst of events becomes one refresh,
+  // and a steady stream cannot postpone it forever.
+  const refresh = useCallback(() => {
+    if (refreshTimer.current !== undefined) return;
+    refreshTimer.current = setTimeout(() => {
+      refreshTimer.current = undefined;
+      void revalidateRef.current();
+    }, 120);
   }, []);
 
-  return <ConnectionContext.Provider value={state}>{children}</ConnectionContext.Provider>;
+  /** Closes the stream now and opens a new one after `delay`, resuming from what was seen. */
+  const reconnect = useCallback(
+    (delay: number) => {
+      for (const { source } of sources.values()) source.close();
+      clearTimeout(retryTimer.current);
+      setConnection((c) => ({ ...c, enabled: false }));
+      retryTimer.current = setTimeout(() => setConnection({ url: streamUrl(seen.current), enabled: true }), delay);
+    },
+    [sources],
+  );
+
+  const receive = useCallback(
+    (type: string, data: string) => {
+      if (type === "reconnect") {
+        // The server is restarting: reconnect after its hint, resuming from what was seen.
+        setState("reconnecting");
+        reconnect(Number((JSON.parse(data) as { retry_ms?: number }).retry_ms) || 1000);
+        return;
+      }
+      const parsed = JSON.parse(data) as LiveEvent & { last_seq: number };
+      pending.current.push(type === "ready" || type === "resync" ? { kind: type, last_seq: Number(parsed.last_seq) } : { kind: "event", event: parsed });
+      // Every subscription whose message came in the same render reports in
+      // this round of effects; read them together, in seq order.
+      if (pending.current.length > 1) return;
+      queueMicrotask(() => {
+        const batch = pending.current;
+        pending.current = [];
+        const read = readMessages(seen.current, batch, slugRef.current);
+        seen.current = read.seen;
+        if (read.reload) refresh();
+      });
+    },
+    [reconnect, refresh],
+  );
+
+  // The subscriptions' effects (children, so they run first) have opened the
+  // stream: watch it for the connection state and for failures.
+  useEffect(() => {
+    if (!connection.enabled) return;
+    const source = sources.values().next().value?.source;
+    if (!source) return;
+    const opened = () => {
+      attempt.current = 0;
+      setState("live");
+    };
+    // Closed at once (the browser's own retry has no backoff); ours resumes from the seq seen.
+    const failed = () => {
+      setState(attempt.current === 0 ? "reconnecting" : "offline");
+      reconnect(backoffDelay(attempt.current++));
+    };
+    source.addEventListener("open", opened);
+    source.addEventListener("error", failed);
+    return () => {
+      source.removeEventListener("open", opened);
+      source.removeEventListener("error", failed);
+    };
+  }, [connection, sources, reconnect]);
+
+  useEffect(
+    () => () => {
+      clearTimeout(retryTimer.current);
+      clearTimeout(refreshTimer.current);
+    },
+    [],
+  );
+
+  return (
+    <ConnectionContext.Provider value={state}>
+      {STREAM_MESSAGES.map((event) => (
+        <Subscription key={event} url={connection.url} enabled={connection.enabled} event={event} onMessage={receive} />
+      ))}
+      {children}
+    </ConnectionContext.Provider>
+  );
 }
+
+/** One message type on the shared stream: hands each new message to `onMessage`. */
+function Subscription({ url, enabled, event, onMessage }: { url: string; enabled: boolean; event: string; onMessage: (type: string, data: string) => void }) {
+  const data = useEventSource(url, { event, enabled });
+  const onMessageRef = useRef(onMessage);
+  onMessageRef.current = onMessage;
+  useEffect(() => {
+    if (data !== null) onMessageRef.current(event, data);
+  }, [data, event]);
+  return null;
+}
+
+/** What the page listens for: every event, and the stream's own messages. */
+const STREAM_MESSAGES = [...EVENT_TYPES, "ready", "resync", "reconnect"];
 
 export function ConnectionBadge() {
   const state = useConnectionState();

@@ -1,3 +1,4 @@
+import type { AutonomyLevel } from "#app/domain/autonomy";
 import type { Agent } from "./agents.server";
 import type { Database } from "./types";
 
@@ -10,16 +11,22 @@ export interface AuthenticatedAgent extends Agent {
   scope_task_id: string | null;
 }
 
-/** The approval an agent's request to act produced (or the one it already had for the same digest). */
+/** The approval an agent's request to act produced (or the pending one it already had for the same digest). */
 export interface ActionApproval {
   id: string;
   status: string;
   expires_at: string;
   veto_until: string | null;
   existing: boolean;
+  /** Who allowed it when the policy did: not_gated, autonomous or standing_grant. */
   by: string | null;
+  /** policy (allowed at once), hotl (veto window) or hitl (an approver). */
+  mode: "policy" | "hotl" | "hitl";
+  /** The effective autonomy level the policy applied (absent on a returned pending twin). */
+  level?: AutonomyLevel;
 }
 
+/** What the agent asks to do; the task's policy decides in SQL, the agent never does. */
 export interface AgentActionInput {
   taskId: string;
   action: string;
@@ -28,13 +35,9 @@ export interface AgentActionInput {
   reason: string;
   digest: string;
   ttlSeconds: number;
-  mode: "policy" | "hotl" | "hitl";
-  vetoSeconds: number;
-  policy: string | null;
 }
 
-export const authenticateAgentToken = (db: Database, tokenHash: string) =>
-  db.rpc<AuthenticatedAgent | null>("authenticate_agent", { p_token_hash: tokenHash });
+export const authenticateAgentToken = (db: Database, tokenHash: string) => db.rpc<AuthenticatedAgent | null>("authenticate_agent", { p_token_hash: tokenHash });
 
 export const agentListTasks = (db: Database, agentId: string) => db.rpc<Array<{ id: string }>>("agent_list_tasks", { p_agent_id: agentId });
 
@@ -92,7 +95,4 @@ export const agentRequestAction = (db: Database, agentId: string, input: AgentAc
     p_reason: input.reason,
     p_digest: input.digest,
     p_ttl_seconds: input.ttlSeconds,
-    p_mode: input.mode,
-    p_veto_seconds: input.vetoSeconds,
-    p_policy: input.policy,
   });

@@ -109,8 +109,7 @@ export const setUserRole = (db: Database, userId: string, role: Role, actorId: s
 export const setUserDisabled = (db: Database, userId: string, disabled: boolean, actorId: string) =>
   db.rpc("set_user_disabled", { p_user_id: userId, p_disabled: disabled, p_actor_id: actorId });
 
-export const endUserSessions = (db: Database, userId: string, actorId: string) =>
-  db.rpc("end_user_sessions", { p_user_id: userId, p_actor_id: actorId });
+export const endUserSessions = (db: Database, userId: string, actorId: string) => db.rpc("end_user_sessions", { p_user_id: userId, p_actor_id: actorId });
 
 export const setUserPassword = (db: Database, userId: string, passwordHash: string, actorId: string) =>
   db.rpc("set_user_password", { p_user_id: userId, p_password_hash: passwordHash, p_actor_id: actorId });

@@ -5,22 +5,13 @@ import type { Database } from "./types";
 // Typed calls for a run's end: the gateway's completion, the signed webhook
 // (both reach the same SQL, which changes nothing for whoever comes second),
 // a failed run, and the testing stage that checks deliverables before review.
-
-/** The task a session belongs to, with the run it is waiting for. */
-export interface SessionTask {
-  id: string;
-  status: string;
-  current_run_id: string | null;
-}
+// Which task a session belongs to is a task read (tasks.server.ts).
 
 /** A task in testing, claimed for one heartbeat run's checks. */
 export interface TestingTask {
   id: string;
   deliverables: Array<Pick<Deliverable, "id" | "type" | "title" | "path" | "url">>;
 }
-
-export const findTaskBySession = (db: Database, sessionKey: string) =>
-  db.rpc<SessionTask | null>("find_task_by_session", { p_session_key: sessionKey });
 
 export const recordRunFailure = (db: Database, taskId: string, runId: string, reason: string) =>
   db.rpc("record_run_failure", { p_task_id: taskId, p_run_id: runId, p_reason: reason });
@@ -55,8 +46,7 @@ export const applyCompletionWebhook = (db: Database, input: CompletionWebhookInp
 export const claimTestingTasks = (db: Database, holder: string, limit: number, leaseSeconds: number) =>
   db.rpc<TestingTask[]>("claim_testing_tasks", { p_holder: holder, p_limit: limit, p_lease_seconds: leaseSeconds });
 
-export const releaseTestingClaim = (db: Database, taskId: string, holder: string) =>
-  db.rpc("release_testing_claim", { p_task_id: taskId, p_holder: holder });
+export const releaseTestingClaim = (db: Database, taskId: string, holder: string) => db.rpc("release_testing_claim", { p_task_id: taskId, p_holder: holder });
 
 export const finishTesting = (db: Database, taskId: string, input: { verdict: string; results: unknown; holder: string }) =>
   db.rpc<{ changed: boolean }>("finish_testing", { p_task_id: taskId, p_verdict: input.verdict, p_results: input.results, p_holder: input.holder });

@@ -87,13 +87,11 @@ export const recordUsage = (
   db: Database,
   taskId: string,
   input: { source: UsageRecord["source"]; dedupeKey: string | null; runId: string | null; usage: unknown },
-) =>
-  db.rpc("record_usage", { p_task_id: taskId, p_source: input.source, p_dedupe_key: input.dedupeKey, p_run_id: input.runId, p_usage: input.usage });
+) => db.rpc("record_usage", { p_task_id: taskId, p_source: input.source, p_dedupe_key: input.dedupeKey, p_run_id: input.runId, p_usage: input.usage });
 
 export const listModelPrices = (db: Database) => db.rpc<ModelPrice[]>("list_model_prices");
 
-export const addModelPrice = (db: Database, fields: Record<string, unknown>, actor: Actor) =>
-  db.rpc("add_model_price", { p_fields: fields, p_actor: actor });
+export const addModelPrice = (db: Database, fields: Record<string, unknown>, actor: Actor) => db.rpc("add_model_price", { p_fields: fields, p_actor: actor });
 
 export const langfusePendingUsage = (db: Database, limit: number) => db.rpc<LedgerRow[]>("langfuse_pending_usage", { p_limit: limit });
 

@@ -30,8 +30,7 @@ export const claimTasksForDispatch = (db: Database, limit: number, claimSeconds:
     taskId === undefined ? { p_limit: limit, p_claim_seconds: claimSeconds } : { p_limit: limit, p_claim_seconds: claimSeconds, p_task_id: taskId },
   );
 
-export const explainNotDispatchable = (db: Database, taskId: string) =>
-  db.rpc<NotDispatchable | null>("explain_not_dispatchable", { p_task_id: taskId });
+export const explainNotDispatchable = (db: Database, taskId: string) => db.rpc<NotDispatchable | null>("explain_not_dispatchable", { p_task_id: taskId });
 
 export const issueTaskToken = (db: Database, input: { tokenHash: string; taskId: string; agentId: string; ttlSeconds: number }) =>
   db.rpc("issue_task_token", {

@@ -1,4 +1,4 @@
-import type { AutonomyLevel, GatedAction, Risk } from "#app/domain/autonomy";
+import type { AutonomyLevel } from "#app/domain/autonomy";
 import type { Actor } from "./actor";
 import type { Database } from "./types";
 
@@ -57,17 +57,6 @@ export interface StandingGrant {
   honoured: boolean;
 }
 
-/** What the autonomy policy needs to know about a task (null: no such task). */
-export interface PolicyContext {
-  agent_level: AutonomyLevel;
-  type_level: AutonomyLevel | null;
-  /** The current pipeline stage's level, null outside a pipeline. */
-  stage_level: AutonomyLevel | null;
-  risk: Risk;
-  gated_actions: GatedAction[];
-  veto_minutes: number;
-}
-
 export interface ApprovalDecision {
   approvalId: string;
   userId: string;
@@ -85,11 +74,6 @@ export const updateTaskType = (db: Database, id: string, fields: Record<string, 
 
 export const setAgentAutonomy = (db: Database, agentId: string, level: AutonomyLevel, actor: Actor) =>
   db.rpc("set_agent_autonomy", { p_agent_id: agentId, p_level: level, p_actor: actor });
-
-export const policyContext = (db: Database, taskId: string) => db.rpc<PolicyContext | null>("policy_context", { p_task_id: taskId });
-
-export const standingGrantFor = (db: Database, taskId: string, action: string) =>
-  db.rpc<{ granted: boolean }>("standing_grant_for", { p_task_id: taskId, p_action: action });
 
 export const listStandingGrants = (db: Database, taskId: string) => db.rpc<StandingGrant[]>("list_standing_grants", { p_task_id: taskId });
 
@@ -118,8 +102,7 @@ export const decideApproval = (db: Database, decision: ApprovalDecision, outcome
 export const decideApprovalWithGrant = (db: Database, decision: ApprovalDecision) => db.rpc("decide_approval_with_grant", decisionArgs(decision));
 
 /** Approvals whose veto window closed without an objection: approved now. */
-export const closeVetoWindows = (db: Database, limit: number) =>
-  db.rpc<Array<{ id: string; task_id: string }>>("close_veto_windows", { p_limit: limit });
+export const closeVetoWindows = (db: Database, limit: number) => db.rpc<Array<{ id: string; task_id: string }>>("close_veto_windows", { p_limit: limit });
 
 /** Approvals past their expiry: expired or escalated, by the task type's expiry policy. */
 export const expireApprovals = (db: Database, limit: number) =>

@@ -53,8 +53,7 @@ export const releaseHeartbeatLease = (db: Database, holder: string) => db.rpc("r
 export const listExpiredLeases = (db: Database, limit: number) =>
   db.rpc<Array<{ id: string; run_id: string | null; session_key: string | null }>>("list_expired_leases", { p_limit: limit });
 
-export const extendLease = (db: Database, taskId: string, leaseSeconds: number) =>
-  db.rpc("extend_lease", { p_task_id: taskId, p_lease_seconds: leaseSeconds });
+export const extendLease = (db: Database, taskId: string, leaseSeconds: number) => db.rpc("extend_lease", { p_task_id: taskId, p_lease_seconds: leaseSeconds });
 
 export const requeueExpiredTask = (db: Database, taskId: string) => db.rpc<{ changed: boolean }>("requeue_expired_task", { p_task_id: taskId });
 

@@ -3,36 +3,70 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { BASELINE_VERSION, LEGACY_MIGRATIONS, readLegacyLedger } from "./legacy-ledger.server";
+import { splitStatements } from "./sql-statements";
 import type { RuntimeDatabase, SqlSession } from "./types";
 
-// Applies supabase/migrations/*.sql in name order, once each, inside an
-// advisory lock so concurrent starts are safe. A changed applied file stops
-// the start: schema history is append-only.
+// Brings a database's schema up to date (decisions 020 and 021), in two steps
+// under one advisory lock, so concurrent starts are safe:
+//
+// 1. supabase/migrations/*.sql, the versioned history: each file once, in
+//    version order, recorded in supabase_migrations.schema_migrations exactly
+//    as `supabase db push` records it. Either tool can build a database and
+//    the other then sees every migration as applied.
+// 2. supabase/sql/*.sql, the functions and trigger bindings, one file per
+//    area: each file, in name order, whenever its content differs from what
+//    this runner last applied (supabase_migrations.function_files). The CLI
+//    never writes that table, so a file it ran is applied again here once.
+//
+// Each file runs in its own transaction: a failing one changes nothing.
 
-export interface Migration {
+export interface SchemaFile {
   name: string;
   sql: string;
   checksum: string;
 }
 
+export interface Migration extends SchemaFile {
+  /** The 14 digits before the first underscore: the CLI's key. */
+  version: string;
+  /** The part between the version and `.sql`: the CLI's name column. */
+  label: string;
+  /** The statements as the CLI records them. */
+  statements: string[];
+}
+
+export interface SchemaSource {
+  migrations: Migration[];
+  functions: SchemaFile[];
+}
+
 export class MigrationError extends Error {}
 
 const LOCK_KEY = 7_340_001; // arbitrary, fixed: "mission-control migrations"
-const FILE_PATTERN = /^\d{14}_[a-z0-9_]+\.sql$/;
+const MIGRATION_NAME = /^(\d{14})_([a-z0-9_]+)\.sql$/;
+const FUNCTION_FILE_NAME = /^\d{2}_[a-z0-9_]+\.sql$/;
 
-/** build/server/migrations next to the bundle, else the source tree's folder. */
-export function defaultMigrationsDir(): string {
-  const candidates = [
-    path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations"),
-    path.resolve("supabase/migrations"),
-  ];
-  return candidates.find((dir) => existsSync(dir)) ?? candidates[candidates.length - 1]!;
+/** build/server/supabase next to the bundle, else the source tree's supabase/. */
+export function defaultSchemaDir(): string {
+  const candidates = [path.join(path.dirname(fileURLToPath(import.meta.url)), "supabase"), path.resolve("supabase")];
+  return candidates.find((dir) => existsSync(path.join(dir, "migrations"))) ?? candidates[candidates.length - 1]!;
 }
 
-export async function loadMigrations(dir: string): Promise<Migration[]> {
-  const names = (await readdir(dir)).filter((n) => n.endsWith(".sql")).sort();
-  const bad = names.filter((n) => !FILE_PATTERN.test(n));
-  if (bad.length > 0) throw new MigrationError(`Migration file names must look like YYYYMMDDHHMMSS_name.sql: ${bad.join(", ")}`);
+/** Reads `<dir>/migrations` and `<dir>/sql`. */
+export async function loadSchema(dir: string): Promise<SchemaSource> {
+  const migrations = (await readSqlFiles(path.join(dir, "migrations"), MIGRATION_NAME, "YYYYMMDDHHMMSS_name.sql")).map((file) => {
+    const [, version, label] = MIGRATION_NAME.exec(file.name)!;
+    return { ...file, version: version!, label: label!, statements: splitStatements(file.sql) };
+  });
+  const functions = await readSqlFiles(path.join(dir, "sql"), FUNCTION_FILE_NAME, "NN_area.sql");
+  return { migrations, functions };
+}
+
+async function readSqlFiles(dir: string, pattern: RegExp, shape: string): Promise<SchemaFile[]> {
+  const names = existsSync(dir) ? (await readdir(dir)).filter((n) => n.endsWith(".sql")).sort() : [];
+  const bad = names.filter((n) => !pattern.test(n));
+  if (bad.length > 0) throw new MigrationError(`Files in ${path.basename(dir)}/ must be named ${shape}: ${bad.join(", ")}`);
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(dir, name), "utf8");
@@ -42,29 +76,50 @@ export async function loadMigrations(dir: string): Promise<Migration[]> {
 }
 
 export interface MigrationReport {
+  /** Versioned migrations applied now, by file name. */
   applied: string[];
+  /** Versioned migrations that were already applied. */
   skipped: number;
+  /** Function files applied now (new or changed since this runner last applied them). */
+  functions: string[];
+  /** True when an old-layout database was taken over (see legacy-ledger.server.ts). */
+  adopted: boolean;
 }
 
-export async function migrate(db: RuntimeDatabase, migrations: Migration[]): Promise<MigrationReport> {
+export async function migrate(db: RuntimeDatabase, source: SchemaSource): Promise<MigrationReport> {
   // Supabase over HTTP has no sessions: `supabase db push` applies the same files there.
-  if (!db.session) throw new MigrationError("This transport cannot run migrations (no SQL session): apply supabase/migrations with `supabase db push`.");
+  if (!db.session) throw new MigrationError("This transport cannot run migrations (no SQL session): apply supabase/ with `supabase db push` (docs/SUPABASE.md).");
   return db.session(async (s) => {
     await s.query("select pg_advisory_lock($1)", [LOCK_KEY]);
     try {
-      await s.exec(`create table if not exists schema_migrations (
-        name text primary key,
-        checksum text not null,
-        applied_at timestamptz not null default now()
-      )`);
-      const rows = await s.query<{ name: string; checksum: string }>("select name, checksum from schema_migrations");
-      const applied = new Map(rows.map((r) => [r.name, r.checksum]));
-      checkHistory(applied, migrations);
-      const report: MigrationReport = { applied: [], skipped: applied.size };
-      for (const m of migrations) {
-        if (applied.has(m.name)) continue;
-        await applyOne(s, m);
+      // Before anything is created: a refused database is left as it was.
+      const adopted = await adoptLegacyLedger(s, source.migrations);
+      await ensureLedgers(s);
+      const rows = await s.query<{ version: string; statements: string[] | null }>("select version, statements from supabase_migrations.schema_migrations");
+      const applied = new Map(rows.map((r) => [r.version, r.statements]));
+      checkHistory(applied, source.migrations);
+      const report: MigrationReport = { applied: [], skipped: applied.size, functions: [], adopted };
+      for (const m of source.migrations) {
+        if (applied.has(m.version)) continue;
+        await inTransaction(s, `Migration ${m.name}`, async () => {
+          await s.exec(m.sql);
+          await s.query("insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)", [m.version, m.label, m.statements]);
+        });
         report.applied.push(m.name);
+      }
+      const done = await s.query<{ name: string; checksum: string }>("select name, checksum from supabase_migrations.function_files");
+      const current = new Map(done.map((r) => [r.name, r.checksum]));
+      for (const f of source.functions) {
+        if (current.get(f.name) === f.checksum) continue;
+        await inTransaction(s, `Function file ${f.name}`, async () => {
+          await s.exec(f.sql);
+          await s.query(
+            `insert into supabase_migrations.function_files (name, checksum) values ($1, $2)
+             on conflict (name) do update set checksum = excluded.checksum, applied_at = now()`,
+            [f.name, f.checksum],
+          );
+        });
+        report.functions.push(f.name);
       }
       return report;
     } finally {
@@ -73,27 +128,67 @@ export async function migrate(db: RuntimeDatabase, migrations: Migration[]): Pro
   });
 }
 
-function checkHistory(applied: Map<string, string>, migrations: Migration[]): void {
-  const known = new Map(migrations.map((m) => [m.name, m.checksum]));
-  for (const [name, checksum] of applied) {
-    const current = known.get(name);
-    if (current === undefined) {
-      throw new MigrationError(`The database has migration ${name}, which this build does not know. Is this an older release?`);
-    }
-    if (current !== checksum) {
-      throw new MigrationError(`Migration ${name} was edited after it was applied. Restore it and add a new migration instead.`);
+// The CLI's own DDL for its ledger (so whichever tool comes first, the table
+// is the one the other expects), and the app's record of function files.
+async function ensureLedgers(s: SqlSession): Promise<void> {
+  await s.exec(`
+    create schema if not exists supabase_migrations;
+    create table if not exists supabase_migrations.schema_migrations (version text not null primary key);
+    alter table supabase_migrations.schema_migrations add column if not exists statements text[];
+    alter table supabase_migrations.schema_migrations add column if not exists name text;
+    create table if not exists supabase_migrations.function_files (
+      name text primary key,
+      checksum text not null,
+      applied_at timestamptz not null default now()
+    );`);
+}
+
+/**
+ * Applied history must be this build's: an unknown version means an older
+ * build on a newer database; different statements mean an applied file was
+ * edited (a table change is a new file, never an edit). Rows without
+ * statements (written by `supabase migration repair`) are taken on trust.
+ */
+function checkHistory(applied: Map<string, string[] | null>, migrations: Migration[]): void {
+  const known = new Map(migrations.map((m) => [m.version, m]));
+  for (const [version, statements] of applied) {
+    const m = known.get(version);
+    if (!m) throw new MigrationError(`The database has migration ${version}, which this build does not know. Is this an older release?`);
+    if (statements && JSON.stringify(statements) !== JSON.stringify(m.statements)) {
+      throw new MigrationError(`Migration ${m.name} was edited after it was applied. Restore it and add a new migration instead.`);
     }
   }
 }
 
-async function applyOne(s: SqlSession, m: Migration): Promise<void> {
+/** Records a complete legacy ledger as the baseline; refuses a partial one. */
+async function adoptLegacyLedger(s: SqlSession, migrations: Migration[]): Promise<boolean> {
+  const legacy = await readLegacyLedger(s);
+  if (legacy.kind === "none") return false;
+  if (legacy.kind === "partial") {
+    throw new MigrationError(
+      "This database was migrated by an older build and its history (public.schema_migrations) is incomplete: " +
+        `${legacy.missing.length} of the ${LEGACY_MIGRATIONS.length} files the baseline replaced are missing (first: ${legacy.missing[0] ?? "none"})` +
+        (legacy.unknown.length > 0 ? `, and it lists files this build does not know (${legacy.unknown.join(", ")})` : "") +
+        ". Start it once with a build from before the baseline so its history is complete, or export its data into a new database.",
+    );
+  }
+  const baseline = migrations.find((m) => m.version === BASELINE_VERSION);
+  if (!baseline) throw new MigrationError(`The baseline migration ${BASELINE_VERSION}_*.sql is missing from this build.`);
+  await ensureLedgers(s);
+  await inTransaction(s, "Taking over the old migration history", async () => {
+    await s.query("insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)", [baseline.version, baseline.label, baseline.statements]);
+    await s.exec("drop table public.schema_migrations");
+  });
+  return true;
+}
+
+async function inTransaction(s: SqlSession, what: string, fn: () => Promise<void>): Promise<void> {
   await s.exec("begin");
   try {
-    await s.exec(m.sql);
-    await s.query("insert into schema_migrations (name, checksum) values ($1, $2)", [m.name, m.checksum]);
+    await fn();
     await s.exec("commit");
   } catch (error) {
     await s.exec("rollback");
-    throw new MigrationError(`Migration ${m.name} failed: ${(error as Error).message}`);
+    throw new MigrationError(`${what} failed: ${(error as Error).message}`);
   }
 }

@@ -88,6 +88,13 @@ export interface TaskDetail extends TaskCard {
   approvals: Approval[];
 }
 
+/** The task a session belongs to, with the run it is waiting for. */
+export interface SessionTask {
+  id: string;
+  status: string;
+  current_run_id: string | null;
+}
+
 export const getBoard = (db: Database, workspaceId: string, limits: Record<string, number> = {}) =>
   db.rpc<Board>("get_board", { p_workspace_id: workspaceId, p_limits: limits });
 
@@ -95,6 +102,8 @@ export const getNeedsYou = (db: Database, workspaceId: string, limit: number) =>
   db.rpc<NeedsYouCard[]>("get_needs_you", { p_workspace_id: workspaceId, p_limit: limit });
 
 export const getTask = (db: Database, taskId: string) => db.rpc<TaskDetail | null>("get_task_by_id", { p_task_id: taskId });
+
+export const findTaskBySession = (db: Database, sessionKey: string) => db.rpc<SessionTask | null>("find_task_by_session", { p_session_key: sessionKey });
 
 export const createTask = (db: Database, workspaceId: string, fields: Record<string, unknown>, actor: Actor) =>
   db.rpc<{ id: string; status: string }>("create_task", { p_workspace_id: workspaceId, p_fields: fields, p_actor: actor });

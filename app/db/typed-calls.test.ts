@@ -5,8 +5,9 @@ import { describe, expect, it } from "vitest";
 // SQL functions are called in one way only: through a small typed function in
 // the area module of app/db that owns them (`(db, input) => db.rpc<Row>("fn",
 // {...})`), with the row type beside it. This scans the sources and fails on
-// any other use of rpc, and on a SQL function called from two typed functions
-// (two TypeScript shapes for one result).
+// any other use of rpc, on a SQL function called from two typed functions
+// (two TypeScript shapes for one result), and on a typed function kept in
+// another area than its SQL function's file (supabase/sql/NN_<area>.sql).
 //
 // Tests: the SQL-contract suites at the top of tests/integration call rpc
 // directly, since they pass deliberately wrong or partial arguments that a
@@ -18,7 +19,10 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const SCANNED = ["app", "server", "scripts", "bench", "tests"];
 const SKIP_DIRS = new Set(["node_modules", "build", ".react-router", "coverage"]);
 const SOURCE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
-const SELF = path.relative(ROOT, import.meta.filename).split(path.sep).join("/");
+const SELF = path
+  .relative(ROOT, import.meta.filename)
+  .split(path.sep)
+  .join("/");
 
 /** The transports and the wrappers around them: they pass any call through, by the name they are given. */
 const TRANSPORTS = new Set([
@@ -49,6 +53,22 @@ const AREAS = [
   "tasks",
   "workspaces",
 ].map((area) => `app/db/${area}.server.ts`);
+
+/** SQL area files whose module has a shorter name. */
+const MODULE_OF_SQL_AREA: Record<string, string> = { auth_users: "auth", costs_budgets: "costs", agent_api: "agent-api" };
+
+/** Each SQL function's area, from the file under supabase/sql that defines it. */
+function sqlAreas(): Map<string, string> {
+  const dir = path.join(ROOT, "supabase/sql");
+  const areas = new Map<string, string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sql"))) {
+    const area = file.replace(/^\d+_/, "").replace(/\.sql$/, "");
+    for (const m of readFileSync(path.join(dir, file), "utf8").matchAll(/create\s+or\s+replace\s+function\s+(?:public\.)?(\w+)\s*\(/gi)) {
+      areas.set(m[1]!.toLowerCase(), MODULE_OF_SQL_AREA[area] ?? area);
+    }
+  }
+  return areas;
+}
 
 /** SQL-contract tests: top-level files of tests/integration (not its http/ folder). */
 const isContractTest = (file: string) => /^tests\/integration\/[^/]+\.test\.ts$/.test(file);
@@ -184,8 +204,7 @@ function sourceFiles(dir: string): string[] {
   return files;
 }
 
-const repoFiles = () =>
-  SCANNED.flatMap((d) => sourceFiles(path.join(ROOT, d))).map((full) => path.relative(ROOT, full).split(path.sep).join("/"));
+const repoFiles = () => SCANNED.flatMap((d) => sourceFiles(path.join(ROOT, d))).map((full) => path.relative(ROOT, full).split(path.sep).join("/"));
 
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
 
@@ -236,7 +255,10 @@ describe("typed calls only", () => {
       const source = read(file);
       const calls = namedCalls(source);
       // Every rpc in an area module is a named call on the `db` parameter.
-      expect(calls.map((c) => c.line), `${file}: every rpc is a db.rpc("name", ...) call`).toEqual(rpcUses(source));
+      expect(
+        calls.map((c) => c.line),
+        `${file}: every rpc is a db.rpc("name", ...) call`,
+      ).toEqual(rpcUses(source));
       for (const call of calls) {
         if (!call.fn) computed.push(`${file}:${call.line}`);
         else owners.set(call.fn, [...(owners.get(call.fn) ?? []), `${file}:${call.line}`]);
@@ -246,5 +268,19 @@ describe("typed calls only", () => {
     const twice = [...owners].filter(([, at]) => at.length > 1).map(([fn, at]) => `${fn}: ${at.join(", ")}`);
     expect(twice, "one typed function (one TypeScript shape) per SQL function").toEqual([]);
     expect(owners.size).toBeGreaterThan(100);
+  });
+
+  it("keeps each typed function in the module of its SQL function's area", () => {
+    const areas = sqlAreas();
+    expect(areas.size).toBeGreaterThan(100);
+    const misplaced: string[] = [];
+    for (const file of AREAS) {
+      const module = file.replace(/^app\/db\//, "").replace(/\.server\.ts$/, "");
+      for (const { fn, line } of namedCalls(read(file))) {
+        const area = areas.get(fn);
+        if (area !== module) misplaced.push(`${file}:${line} ${fn} is defined ${area ? `in the ${area} area` : "in no file under supabase/sql"}`);
+      }
+    }
+    expect(misplaced, "move the typed function to app/db/<area>.server.ts, beside its SQL area").toEqual([]);
   });
 });

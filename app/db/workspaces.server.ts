@@ -28,8 +28,7 @@ export const listWorkspaces = (db: Database) => db.rpc<WorkspaceSummary[]>("list
 
 export const listWorkspaceNav = (db: Database) => db.rpc<WorkspaceNavItem[]>("list_workspace_nav");
 
-export const getWorkspaceBySlug = (db: Database, slug: string) =>
-  db.rpc<Workspace | null>("get_workspace_by_slug", { p_slug: slug });
+export const getWorkspaceBySlug = (db: Database, slug: string) => db.rpc<Workspace | null>("get_workspace_by_slug", { p_slug: slug });
 
 export const createWorkspace = (db: Database, input: { name: string; slug: string; icon: string }, actor: Actor) =>
   db.rpc<Workspace>("create_workspace", { p_name: input.name, p_slug: input.slug, p_icon: input.icon, p_actor: actor });
@@ -37,5 +36,4 @@ export const createWorkspace = (db: Database, input: { name: string; slug: strin
 export const updateWorkspace = (db: Database, id: string, input: { name: string; icon: string }, actor: Actor) =>
   db.rpc<Workspace>("update_workspace", { p_workspace_id: id, p_name: input.name, p_icon: input.icon, p_actor: actor });
 
-export const deleteWorkspace = (db: Database, id: string, actor: Actor) =>
-  db.rpc("delete_workspace", { p_workspace_id: id, p_actor: actor });
+export const deleteWorkspace = (db: Database, id: string, actor: Actor) => db.rpc("delete_workspace", { p_workspace_id: id, p_actor: actor });

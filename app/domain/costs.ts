@@ -1,5 +1,5 @@
 // Cost math for the usage ledger, the same as SQL's price_usage/usage_cost
-// (migration 20261125010000); an integration test keeps the two equal.
+// (supabase/sql/09_costs_budgets.sql); an integration test keeps the two equal.
 //
 // Prices are USD per million tokens. A cost is exact decimal math rounded to
 // 6 decimals, half away from zero (numeric `round` in PostgreSQL), returned

@@ -1,5 +1,5 @@
 // The error shape every JSON endpoint answers with, and the codes the data
-// layer raises. Statuses follow DESIGN §4.
+// layer raises. The statuses for each code are listed in docs/API.md.
 
 export type AppErrorCode =
   | "invalid"

@@ -1,4 +1,4 @@
-// The task state machine. supabase/migrations/*_tasks.sql seeds the same
+// The task state machine. The baseline migration (supabase/migrations) seeds the same
 // transitions into task_transitions; an integration test keeps them equal.
 
 export const TASK_STATUSES = [

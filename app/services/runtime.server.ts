@@ -71,7 +71,7 @@ async function boot(env: Env): Promise<Runtime> {
   }
   const db = await openDatabase(env);
   try {
-    await prepareSchema(db, env.MIGRATIONS_DIR, log);
+    await prepareSchema(db, env.SCHEMA_DIR, log);
     const bus = new EventBus(db, log);
     await bus.start();
     await announceSetup(db, env, log);

@@ -18,6 +18,8 @@ export interface AppServer {
   logFile: string;
   setupUrl(): string | null;
   rssBytes(): number;
+  /** CPU time the server process has used so far (user + system), in ms. */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
@@ -84,6 +86,11 @@ export async function startApp(opts: { dataDir: string; databaseUrl?: string; en
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
       const kb = /VmRSS:\s+(\d+)/.exec(status)?.[1];
       return Number(kb) * 1024;
+    },
+    cpuMs() {
+      // utime and stime, fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 a second on Linux).
+      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * 10;
     },
     async stop() {
       if (exited !== null) return;

@@ -123,6 +123,9 @@ async function burst(fx: Fx, kind: Kind, n: number, direct: SqlDatabase | null):
   const clients = await connect(fx, n);
   try {
     const total = CFG.burstRate * CFG.burstSeconds;
+    // The server's CPU time per message delivered: unlike latency, it barely
+    // moves with what else the machine is doing.
+    const cpuBefore = fx.app.cpuMs();
     const start = performance.now();
     const writes: Promise<void>[] = [];
     for (let i = 0; i < total; i++) {
@@ -135,6 +138,7 @@ async function burst(fx: Fx, kind: Kind, n: number, direct: SqlDatabase | null):
     const achieved = total / ((performance.now() - start) / 1000);
     // Every client must end with the same ids: the union of what anyone saw.
     await waitFor(() => clients.every((c) => c.seen.size >= total), 20_000);
+    const cpu = fx.app.cpuMs() - cpuBefore;
     const union = new Set<number>();
     for (const c of clients) for (const id of c.seen.keys()) union.add(id);
     let lost = 0;
@@ -142,6 +146,8 @@ async function burst(fx: Fx, kind: Kind, n: number, direct: SqlDatabase | null):
     record({ scenario: S, db: kind, metric: `${label}: write rate achieved`, unit: "changes/s", value: achieved });
     record({ scenario: S, db: kind, metric: `${label}: distinct events delivered`, unit: "count", value: union.size, target: { op: ">=", value: total } });
     record({ scenario: S, db: kind, metric: `${label}: events lost (sum over clients)`, unit: "count", value: lost, target: { op: "<=", value: 0 } });
+    const delivered = clients.reduce((sum, c) => sum + c.seen.size, 0);
+    record({ scenario: S, db: kind, metric: `${label}: server CPU per delivered message`, unit: "µs", value: delivered ? (cpu * 1000) / delivered : 0 });
   } finally {
     for (const c of clients) c.close();
   }

@@ -145,7 +145,7 @@ upload_release() {
   [[ -f "$src_root/build/server/index.js" ]] || die "$src_root/build/server/index.js is missing: nothing to deploy"
   rm -rf -- "$stage"
   mkdir -p -- "$stage"
-  (cd -- "$src_root" && rsync -aR --exclude-from="$excludes" -- build supabase/migrations deploy package.json "$stage/")
+  (cd -- "$src_root" && rsync -aR --exclude-from="$excludes" -- build supabase/migrations supabase/sql deploy package.json "$stage/")
   # A prebuilt bundle (DEPLOY_SKIP_BUILD=1) carries a placeholder for its version.
   local file
   while IFS= read -r -d '' file; do

@@ -56,7 +56,7 @@ function newestMtime(entry) {
 /** Builds build/ unless it is newer than every source it is made from. */
 export function ensureBuild({ force = false } = {}) {
   const output = path.join(ROOT, "build/server/index.js");
-  const sources = ["app", "server", "public", "supabase/migrations", "package-lock.json", "vite.config.ts", "react-router.config.ts"];
+  const sources = ["app", "server", "public", "supabase/migrations", "supabase/sql", "package-lock.json", "vite.config.ts", "react-router.config.ts"];
   const stale = force || !existsSync(output) || sources.some((s) => newestMtime(path.join(ROOT, s)) > statSync(output).mtimeMs);
   if (!stale) return;
   console.log("Building the server bundle…");

@@ -107,6 +107,7 @@ describe("deploy to a local target", () => {
     expect(readdirSync(release).sort()).toEqual(["build", "deploy", "package.json", "supabase"]);
     expect(existsSync(path.join(release, "build/server/index.js"))).toBe(true);
     expect(readdirSync(path.join(release, "supabase/migrations")).every((f) => f.endsWith(".sql"))).toBe(true);
+    expect(readdirSync(path.join(release, "supabase/sql")).every((f) => f.endsWith(".sql"))).toBe(true);
     expect(existsSync(path.join(release, "deploy/mission-control.service"))).toBe(true);
     expect(existsSync(path.join(release, "deploy/env.example"))).toBe(true);
     for (const banned of ["node_modules", "data", "tests", ".vscode", ".claude", ".env", ".env.production", "mission-control.db", ".mcp.json", "ecosystem.config.cjs"]) {

@@ -110,7 +110,7 @@ describe("deploy/crontab and deploy/rsync-excludes.txt", () => {
     expect(jobs[0]).toMatch(/^\*\/5 \* \* \* \* curl -sf "http:\/\/localhost:4000\/api\/heartbeat\?token=\$MC_API_TOKEN" >> \/\S+\.log 2>&1$/);
   });
 
-  test("the excludes hold the roadmap's list plus data, environment files and dependencies", () => {
+  test("the excludes hold editor and desktop leftovers plus data, environment files and dependencies", () => {
     const patterns = read("deploy/rsync-excludes.txt")
       .split("\n")
       .filter((l) => l && !l.startsWith("#"));

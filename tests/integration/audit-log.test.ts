@@ -40,9 +40,6 @@ describe.each(TRANSPORTS)("audit log on %s", (kind) => {
       p_reason: "",
       p_digest: "b".repeat(64),
       p_ttl_seconds: 60,
-      p_mode: "hitl",
-      p_veto_seconds: 0,
-      p_policy: null,
     });
     await db().rpc("decide_approval", { p_approval_id: approval.id, p_decision: "approved", p_user_id: approver!.id, p_digest: approval.digest, p_comment: "ok" });
     await query(db(), "update agents set autonomy_level = 'hotl' where id = $1", [agent.id]);

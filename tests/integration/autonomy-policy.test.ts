@@ -88,12 +88,6 @@ function mirror(c: Case, action: GatedAction): { level: AutonomyLevel; outcome: 
  */
 const EXEMPT: Array<{ why: string; applies: (c: Case, action: GatedAction) => boolean }> = [
   {
-    // task_gate passes a missing agent level to effective_autonomy, which reads
-    // it as autonomous; the policy (and policy_context) read it as hitl.
-    why: "task_gate reads a task without an agent as autonomous",
-    applies: (c) => c.agent === null,
-  },
-  {
     // request_stage_advance asks task_gate only; no standing grant lets an advance through.
     why: "a stage advance ignores standing grants",
     applies: (c, action) => action === "stage_advance" && c.grant,

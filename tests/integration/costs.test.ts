@@ -1,9 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { priceUsage } from "#app/domain/costs";
 import { COST_CASES, TEST_PRICES } from "#tests/support/cost-cases";
-import { migrate } from "#app/db/migrations.server";
-import { TRANSPORTS, openTestDatabase, useTestDatabase } from "#tests/support/databases";
-import { loadRepoMigrations } from "#tests/support/migrations-hash";
+import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import { createAgentWithToken, createRunningTask, createTask, createWorkspace, moveRunningTask, query, SYSTEM, taskRow, unique } from "#tests/support/fixtures";
 
 // The ledger: priced in SQL exactly as app/domain/costs.ts prices, one figure
@@ -225,33 +223,5 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
         expect(await totals(task.id)).toEqual({ tokens: 150, cost: GATEWAY_COST, provenance: "estimated" });
       }
     });
-
-    it("turns runs recorded twice before the upgrade into one figure and claims", async () => {
-      const NEW = "20261125016100_one_usage_figure_per_run.sql";
-      const all = await loadRepoMigrations();
-      const old = await openTestDatabase(kind, { empty: true });
-      try {
-        await migrate(old.db, all.filter((m) => m.name < NEW));
-        const ws = await createWorkspace(old.db);
-        const agent = await createAgentWithToken(old.db, ws.id, { name: "Before" });
-        const task = await createRunningTask(old.db, ws.id, agent.id);
-        const record = (source: string, key: string, cost: number) =>
-          old.db.rpc("record_usage", { p_task_id: task.id, p_source: source, p_dedupe_key: key, p_run_id: task.runId, p_usage: { model: "m", input_tokens: 100, output_tokens: 50, cost_usd: cost } });
-        await record("agent_api", task.runId, 0);
-        await record("gateway", task.runId, 0.45);
-        await record("webhook", "d-1", 0.3);
-        expect(Number((await taskRow(old.db, task.id)).token_usage)).toBe(450);
-        await migrate(old.db, all);
-        const kept = await query<{ source: string; cost: string }>(old.db, "select source, cost_usd::text as cost from usage_records where task_id = $1", [task.id]);
-        expect(kept).toEqual([{ source: "gateway", cost: "0.450000" }]);
-        const moved = await query<{ source: string; reason: string }>(old.db, "select source, reason from usage_claims where task_id = $1 order by source", [task.id]);
-        expect(moved).toEqual([{ source: "agent_api", reason: "superseded" }, { source: "webhook", reason: "superseded" }]);
-        const row = await taskRow(old.db, task.id);
-        expect({ tokens: Number(row.token_usage), cost: Number(row.estimated_cost) }).toEqual({ tokens: 150, cost: 0.45 });
-      } finally {
-        await old.close();
-      }
-      // Builds a database from the first migration: slow on a busy machine.
-    }, 180_000);
   });
 });

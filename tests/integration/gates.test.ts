@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { AUTONOMY_LEVELS, RISKS, effectiveLevel } from "#app/domain/autonomy";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import type { Workspace } from "#app/db/workspaces.server";
-import { SYSTEM, createAgent, createTask, createWorkspace, query } from "#tests/support/fixtures";
+import { SYSTEM, createAgent, createTask, createWorkspace, query, unique } from "#tests/support/fixtures";
 
 // The database enforces the same policy the domain computes, and gated
 // actions run once when approved.
@@ -105,5 +105,75 @@ describe.each(TRANSPORTS)("gates on %s", (kind) => {
     await query(db(), "update task_types set risk = 'medium' where id = $1", [low!.id]);
     expect(await claim()).toEqual([]);
     expect(await db().rpc("list_standing_grants", { p_task_id: task.id })).toEqual([expect.objectContaining({ action: "task.dispatch", honoured: false })]);
+  });
+
+  describe("an agent's action request, decided in SQL", () => {
+    let approver: string;
+    beforeAll(async () => {
+      [{ id: approver }] = (await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, 'Req', 'approver', 'h') returning id", [`${kind}-req@a.test`])) as [{ id: string }];
+    });
+
+    async function taskFor(level: string, typeKey: string | null, status = "in_progress") {
+      const agent = await createAgent(db(), ws.id, { name: unique("asker"), openclaw_agent_id: "main" });
+      await query(db(), "update agents set autonomy_level = $2 where id = $1", [agent.id, level]);
+      const task = await createTask(db(), ws.id, { status: "assigned", assigned_agent_id: agent.id, task_type_id: typeKey ? types[typeKey] : null });
+      const path: Record<string, string[]> = { in_progress: ["in_progress"], done: ["in_progress", "review", "done"], cancelled: ["cancelled"] };
+      for (const step of path[status]!) await query(db(), "update tasks set status = $2 where id = $1", [task.id, step]);
+      return { agent, task };
+    }
+    const ask = (agentId: string, taskId: string, action = "deploy.web", digest = "c".repeat(64)) =>
+      db().rpc<{ id: string; status: string; mode: string; by: string | null; veto_until: string | null; existing: boolean; level: string }>("agent_request_action", {
+        p_agent_id: agentId, p_task_id: taskId, p_action: action, p_args: { env: "prod" }, p_target: "web-1", p_reason: "ship", p_digest: digest, p_ttl_seconds: 600,
+      });
+
+    it("follows task_gate for every agent level and task type, as every other gate does", async () => {
+      for (const level of AUTONOMY_LEVELS) {
+        for (const typeKey of [null, "research", "code_change", "deploy"]) {
+          const { agent, task } = await taskFor(level, typeKey);
+          const gate = await db().rpc<{ gate: string; by: string | null; level: string }>("task_gate", { p_task_id: task.id, p_action: "agent_action" });
+          const got = await ask(agent.id, task.id);
+          const c = JSON.stringify({ level, typeKey });
+          expect(got.mode, c).toBe(gate.gate === "allow" ? "policy" : gate.gate);
+          expect(got.status, c).toBe(gate.gate === "allow" ? "approved" : "pending");
+          expect(got.by, c).toBe(gate.gate === "allow" ? gate.by : null);
+          expect(got.veto_until !== null, c).toBe(gate.gate === "hotl");
+          expect(got.level, c).toBe(gate.level);
+        }
+      }
+      // Spot checks of the policy itself: the strictest level wins (a deploy's hitl over an
+      // autonomous agent); low risk and autonomous runs at once.
+      const deploy = await taskFor("autonomous", "deploy");
+      expect(await ask(deploy.agent.id, deploy.task.id)).toMatchObject({ mode: "hitl", status: "pending", level: "hitl" });
+      const low = await taskFor("autonomous", "research");
+      expect(await ask(low.agent.id, low.task.id)).toMatchObject({ mode: "policy", status: "approved", by: "autonomous" });
+    });
+
+    it("lets a standing grant for that action through on low risk only", async () => {
+      const { agent, task } = await taskFor("hitl", "research");
+      await query(db(), "insert into standing_grants (task_id, action, granted_by) values ($1, 'deploy.web', $2)", [task.id, approver]);
+      expect(await ask(agent.id, task.id)).toMatchObject({ mode: "policy", status: "approved", by: "standing_grant" });
+      expect(await ask(agent.id, task.id, "deploy.db", "d".repeat(64))).toMatchObject({ mode: "hitl", status: "pending" });
+      const medium = await taskFor("hitl", "code_change");
+      await query(db(), "insert into standing_grants (task_id, action, granted_by) values ($1, 'deploy.web', $2)", [medium.task.id, approver]);
+      expect(await ask(medium.agent.id, medium.task.id)).toMatchObject({ mode: "hitl", status: "pending" });
+    });
+
+    it("takes no verdict from the caller: the old signature with a mode is gone", async () => {
+      const { agent, task } = await taskFor("hitl", "deploy");
+      const asPreApproved = db().rpc("agent_request_action", {
+        p_agent_id: agent.id, p_task_id: task.id, p_action: "deploy.web", p_args: {}, p_target: "", p_reason: "", p_digest: "e".repeat(64),
+        p_ttl_seconds: 600, p_mode: "policy", p_veto_seconds: 0, p_policy: "autonomous",
+      });
+      await expect(asPreApproved).rejects.toThrow();
+      expect(await query(db(), "select 1 from approvals where task_id = $1", [task.id])).toEqual([]);
+    });
+
+    it("refuses a request on a done or cancelled task (conflict) and records nothing", async () => {
+      for (const status of ["done", "cancelled"]) {
+        const { agent, task } = await taskFor("autonomous", "research", status);
+        await expect(ask(agent.id, task.id)).rejects.toMatchObject({ code: "conflict", message: `The task is ${status}: it takes no more action requests from its agent.` });
+        expect(await query(db(), "select 1 from approvals where task_id = $1", [task.id])).toEqual([]);
+      }
+    });
   });
 });

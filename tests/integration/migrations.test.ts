@@ -1,17 +1,38 @@
+import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { MigrationError, migrate, type Migration } from "#app/db/migrations.server";
+import { MigrationError, migrate, type Migration, type SchemaFile, type SchemaSource } from "#app/db/migrations.server";
 import { openPostgres } from "#app/db/postgres.server";
+import { splitStatements } from "#app/db/sql-statements";
 import type { SqlDatabase } from "#app/db/types";
 import { TRANSITIONS } from "#app/domain/task-status";
 import { TRANSPORTS, openTestDatabase, type Transport } from "#tests/support/databases";
 import { query } from "#tests/support/fixtures";
-import { loadRepoMigrations } from "#tests/support/migrations-hash";
+import { loadRepoSchema } from "#tests/support/schema-source";
 
-const migrations = await loadRepoMigrations();
-const names = migrations.map((m) => m.name);
+const schema = await loadRepoSchema();
+const names = schema.migrations.map((m) => m.name);
+const fileNames = schema.functions.map((f) => f.name);
 
-function extra(name: string, sql: string): Migration {
-  return { name, sql, checksum: `test-${name}-${sql.length}` };
+function checksum(sql: string): string {
+  return createHash("sha256").update(sql).digest("hex");
+}
+
+function migration(name: string, sql: string): Migration {
+  const [, version, label] = /^(\d{14})_(.+)\.sql$/.exec(name)!;
+  return { name, sql, checksum: checksum(sql), version: version!, label: label!, statements: splitStatements(sql) };
+}
+
+function functionFile(name: string, sql: string): SchemaFile {
+  return { name, sql, checksum: checksum(sql) };
+}
+
+function withMigration(m: Migration): SchemaSource {
+  return { ...schema, migrations: [...schema.migrations, m] };
+}
+
+/** The repository's function files with one replaced. */
+function withFunctionFile(f: SchemaFile): SchemaSource {
+  return { ...schema, functions: schema.functions.map((g) => (g.name === f.name ? f : g)) };
 }
 
 describe.each(TRANSPORTS)("migrations on %s", (kind: Transport) => {
@@ -25,50 +46,83 @@ describe.each(TRANSPORTS)("migrations on %s", (kind: Transport) => {
     await Promise.all(opened.splice(0).map((h) => h.close()));
   });
 
-  it("applies every file once, in name order, and nothing the second time", async () => {
+  it("applies every migration once and every function file, recorded as the Supabase CLI records them, and nothing the second time", async () => {
     const { db } = await open(true);
-    expect(await migrate(db, migrations)).toEqual({ applied: names, skipped: 0 });
-    expect(await migrate(db, migrations)).toEqual({ applied: [], skipped: names.length });
-    const rows = await query<{ name: string; checksum: string }>(db, "select name, checksum from schema_migrations order by applied_at, name");
-    expect(rows).toEqual(migrations.map((m) => ({ name: m.name, checksum: m.checksum })));
+    expect(await migrate(db, schema)).toEqual({ applied: names, skipped: 0, functions: fileNames, adopted: false });
+    expect(await migrate(db, schema)).toEqual({ applied: [], skipped: names.length, functions: [], adopted: false });
+    const rows = await query<{ version: string; name: string; statements: string[] }>(db, "select version, name, statements from supabase_migrations.schema_migrations order by version");
+    expect(rows).toEqual(schema.migrations.map((m) => ({ version: m.version, name: m.label, statements: m.statements })));
+    const files = await query<{ name: string; checksum: string }>(db, "select name, checksum from supabase_migrations.function_files order by name");
+    expect(files).toEqual(schema.functions.map((f) => ({ name: f.name, checksum: f.checksum })));
   });
 
-  it("applies only a newly added file", async () => {
+  it("applies only a newly added migration", async () => {
     const { db } = await open(false);
-    const added = extra("29990101000000_added.sql", "create table added_by_test (id int);");
-    expect(await migrate(db, [...migrations, added])).toEqual({ applied: [added.name], skipped: names.length });
+    const added = migration("29990101000000_added.sql", "create table added_by_test (id int);");
+    expect(await migrate(db, withMigration(added))).toMatchObject({ applied: [added.name], skipped: names.length, functions: [] });
     expect(await query(db, "select count(*)::int as n from added_by_test")).toEqual([{ n: 0 }]);
   });
 
-  it("refuses to start when an applied file was edited", async () => {
+  it("applies a changed function file again, and only that one", async () => {
     const { db } = await open(false);
-    const edited = migrations.map((m, i) => (i === 3 ? { ...m, sql: `${m.sql}\n-- edited`, checksum: "0".repeat(64) } : m));
-    const added = extra("29990101000000_after_edit.sql", "create table after_edit (id int);");
-    const error = await migrate(db, [...edited, added]).catch((e: unknown) => e);
+    const base = schema.functions.find((f) => f.name.endsWith("_base_helpers.sql"))!;
+    const changed = functionFile(base.name, `${base.sql}\ncreate or replace function added_by_test() returns int language sql as $$ select 7 $$;\n`);
+    expect(await migrate(db, withFunctionFile(changed))).toMatchObject({ applied: [], functions: [base.name] });
+    expect(await query(db, "select added_by_test() as n")).toEqual([{ n: 7 }]);
+    expect(await query(db, "select checksum from supabase_migrations.function_files where name = $1", [base.name])).toEqual([{ checksum: changed.checksum }]);
+    // Back to the repository's text: applied again (the function added above stays, as `create or replace` leaves it).
+    expect(await migrate(db, schema)).toMatchObject({ functions: [base.name] });
+  });
+
+  it("refuses to start when an applied migration was edited, before anything runs", async () => {
+    const { db } = await open(false);
+    const first = schema.migrations[0]!;
+    const edited = migration(first.name, `${first.sql}\ncreate table edited_in (id int);\n`);
+    const added = migration("29990101000000_after_edit.sql", "create table after_edit (id int);");
+    const error = await migrate(db, { ...schema, migrations: [edited, ...schema.migrations.slice(1), added] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationError);
-    expect((error as Error).message).toBe(`Migration ${names[3]} was edited after it was applied. Restore it and add a new migration instead.`);
-    // Checked before anything runs: the new file was not applied.
+    expect((error as Error).message).toBe(`Migration ${first.name} was edited after it was applied. Restore it and add a new migration instead.`);
     expect(await query(db, "select to_regclass('after_edit') as t")).toEqual([{ t: null }]);
+  });
+
+  it("takes whitespace after the last statement as no edit: the recorded statements are the same", async () => {
+    const { db } = await open(false);
+    const first = schema.migrations[0]!;
+    // Whitespace after the last statement is not part of any statement: the CLI records the same array.
+    const trailing = migration(first.name, `${first.sql}\n\n`);
+    expect(trailing.statements).toEqual(first.statements);
+    expect(await migrate(db, { ...schema, migrations: [trailing, ...schema.migrations.slice(1)] })).toMatchObject({ applied: [] });
   });
 
   it("refuses to start when the database has a migration this build does not know", async () => {
     const { db } = await open(false);
-    await query(db, "insert into schema_migrations (name, checksum) values ('29991231000000_future.sql', 'abc')");
-    const error = await migrate(db, migrations).catch((e: unknown) => e);
+    await query(db, "insert into supabase_migrations.schema_migrations (version, name, statements) values ('29991231000000', 'future', '{}')");
+    const error = await migrate(db, schema).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationError);
-    expect((error as Error).message).toMatch(/has migration 29991231000000_future\.sql, which this build does not know/);
+    expect((error as Error).message).toMatch(/has migration 29991231000000, which this build does not know/);
   });
 
-  it("rolls a failing file back entirely and does not record it", async () => {
+  it("rolls a failing migration back entirely and does not record it", async () => {
     const { db } = await open(false);
-    const bad = extra("29990101000000_bad.sql", "create table half_done (id int);\nselect 1 / 0;");
-    const error = await migrate(db, [...migrations, bad]).catch((e: unknown) => e);
+    const bad = migration("29990101000000_bad.sql", "create table half_done (id int);\nselect 1 / 0;");
+    const error = await migrate(db, withMigration(bad)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationError);
     expect((error as Error).message).toMatch(/^Migration 29990101000000_bad\.sql failed: division by zero/);
     expect(await query(db, "select to_regclass('half_done') as t")).toEqual([{ t: null }]);
-    expect(await query(db, "select count(*)::int as n from schema_migrations where name = $1", [bad.name])).toEqual([{ n: 0 }]);
+    expect(await query(db, "select count(*)::int as n from supabase_migrations.schema_migrations where version = $1", [bad.version])).toEqual([{ n: 0 }]);
     // The session is usable again afterwards: the lock was released and no transaction is open.
-    expect(await migrate(db, migrations)).toEqual({ applied: [], skipped: names.length });
+    expect(await migrate(db, schema)).toMatchObject({ applied: [], skipped: names.length, functions: [] });
+  });
+
+  it("rolls a failing function file back entirely and keeps its previous record", async () => {
+    const { db } = await open(false);
+    const base = schema.functions.find((f) => f.name.endsWith("_base_helpers.sql"))!;
+    const bad = functionFile(base.name, `create or replace function half_defined() returns int language sql as $$ select 1 $$;\nselect 1 / 0;\n`);
+    const error = await migrate(db, withFunctionFile(bad)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as Error).message).toMatch(new RegExp(`^Function file ${base.name.replace(".", "\\.")} failed: division by zero`));
+    expect(await query(db, "select to_regprocedure('half_defined()')::text as f")).toEqual([{ f: null }]);
+    expect(await query(db, "select checksum from supabase_migrations.function_files where name = $1", [base.name])).toEqual([{ checksum: base.checksum }]);
   });
 
   it("seeds task_transitions exactly as app/domain/task-status.ts defines them", async () => {
@@ -84,12 +138,13 @@ describe.each(TRANSPORTS)("migrations on %s", (kind: Transport) => {
     const a = openPostgres(url!, { max: 2 });
     const b = openPostgres(url!, { max: 2 });
     try {
-      const [ra, rb] = await Promise.all([migrate(a, migrations), migrate(b, migrations)]);
+      const [ra, rb] = await Promise.all([migrate(a, schema), migrate(b, schema)]);
       // One did the work while the other waited on the lock, then found it done.
       expect([...ra.applied, ...rb.applied].sort()).toEqual(names);
+      expect([...ra.functions, ...rb.functions].sort()).toEqual(fileNames);
       expect([ra.applied.length, rb.applied.length].sort()).toEqual([0, names.length]);
-      const rows = await query<{ name: string; n: number }>(a, "select name, count(*)::int as n from schema_migrations group by name order by name");
-      expect(rows).toEqual(names.map((name) => ({ name, n: 1 })));
+      const rows = await query<{ version: string; n: number }>(a, "select version, count(*)::int as n from supabase_migrations.schema_migrations group by version order by version");
+      expect(rows).toEqual(schema.migrations.map((m) => ({ version: m.version, n: 1 })));
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
@@ -97,9 +152,10 @@ describe.each(TRANSPORTS)("migrations on %s", (kind: Transport) => {
 
   it.runIf(kind === "pglite")("runs two concurrent migrate() calls on one embedded database one after the other", async () => {
     const { db } = await open(true);
-    const [ra, rb] = await Promise.all([migrate(db, migrations), migrate(db, migrations)]);
+    const [ra, rb] = await Promise.all([migrate(db, schema), migrate(db, schema)]);
     expect([ra.applied.length, rb.applied.length].sort()).toEqual([0, names.length]);
-    const rows = await query<{ n: number }>(db, "select count(*)::int as n from schema_migrations");
+    expect([ra.functions.length, rb.functions.length].sort()).toEqual([0, fileNames.length]);
+    const rows = await query<{ n: number }>(db, "select count(*)::int as n from supabase_migrations.schema_migrations");
     expect(rows).toEqual([{ n: names.length }]);
   });
 });

@@ -1,16 +1,21 @@
+import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
+import { dumpPublicSchema } from "../../scripts/lib/schema-dump";
 import { openPglite } from "#app/db/pglite.server";
 import type { SqlDatabase } from "#app/db/types";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { query } from "#tests/support/fixtures";
-import { loadRepoMigrations } from "#tests/support/migrations-hash";
+import { loadRepoSchema } from "#tests/support/schema-source";
 
-// supabase/migrations must apply unchanged with `supabase db push`: it keys
-// files by the 14-digit version before the first underscore, runs each file
-// in its own transaction in version order, and keeps its own history (in
+// supabase/migrations and supabase/sql must apply unchanged with
+// `supabase db push` (the function files as seed files, docs/SUPABASE.md): it
+// keys migrations by the 14-digit version before the first underscore, runs
+// each file in its own transaction in order, and keeps its own history (in
 // supabase_migrations), so the files must not manage transactions or schemas.
+// tests/integration/supabase-cli.test.ts runs the CLI itself.
 
-const migrations = await loadRepoMigrations();
+const schema = await loadRepoSchema();
+const files = [...schema.migrations, ...schema.functions];
 
 /** The SQL outside dollar-quoted bodies and comments, where transaction control would act. */
 function topLevel(sql: string): string {
@@ -19,7 +24,7 @@ function topLevel(sql: string): string {
 
 async function applyLikeDbPush(db: SqlDatabase): Promise<void> {
   await db.session(async (s) => {
-    for (const m of migrations) {
+    for (const m of files) {
       await s.exec("begin");
       try {
         await s.exec(m.sql);
@@ -32,17 +37,18 @@ async function applyLikeDbPush(db: SqlDatabase): Promise<void> {
   });
 }
 
-describe("supabase/migrations for supabase db push", () => {
-  it("names every file YYYYMMDDHHMMSS_name.sql with a distinct version", () => {
-    expect(migrations.length).toBeGreaterThan(0);
-    for (const { name } of migrations) expect(name).toMatch(/^\d{14}_[a-z0-9_]+\.sql$/);
-    const versions = migrations.map((m) => m.name.slice(0, 14));
+describe("supabase/ for supabase db push", () => {
+  it("names every migration YYYYMMDDHHMMSS_name.sql with a distinct version, and every function file NN_area.sql", () => {
+    expect(schema.migrations.length).toBeGreaterThan(0);
+    for (const { name } of schema.migrations) expect(name).toMatch(/^\d{14}_[a-z0-9_]+\.sql$/);
+    for (const { name } of schema.functions) expect(name).toMatch(/^\d{2}_[a-z0-9_]+\.sql$/);
+    const versions = schema.migrations.map((m) => m.version);
     expect(new Set(versions).size).toBe(versions.length);
     expect([...versions].sort()).toEqual(versions);
   });
 
   it("leaves transactions and schemas to the runner: no begin/commit, no other schema", () => {
-    for (const m of migrations) {
+    for (const m of files) {
       const sql = topLevel(m.sql);
       expect(sql, m.name).not.toMatch(/(^|;)\s*(begin|start\s+transaction|commit|rollback|end)\s*(transaction|work)?\s*;/i);
       expect(sql, m.name).not.toMatch(/\b(create|alter|drop)\s+schema\b|\bset\s+(local\s+)?search_path\b/i);
@@ -74,11 +80,21 @@ describe("supabase/migrations for supabase db push", () => {
         );
       const built = await objects(fresh.db);
       expect(built.filter((o) => o.n !== "public")).toEqual([]);
-      // The reference also has the app runner's own schema_migrations table (supabase keeps its history elsewhere).
-      const expected = (await objects(reference.db)).filter((o) => !o.name.startsWith("schema_migrations"));
+      // The reference also has the runner's ledgers, in supabase_migrations (the CLI creates its own there when it pushes).
+      const expected = (await objects(reference.db)).filter((o) => o.n !== "supabase_migrations");
       expect(built).toEqual(expected);
       expect(await fresh.db.rpc("ping")).toMatchObject({ ok: true });
     });
+  });
+
+  it("keeps supabase/schema.sql current (else: run npm run db:schema)", async () => {
+    const pg = await createTestPostgres();
+    try {
+      const checkedIn = readFileSync(new URL("../../supabase/schema.sql", import.meta.url), "utf8");
+      expect(dumpPublicSchema(pg.url) === checkedIn, "supabase/schema.sql is stale: run npm run db:schema").toBe(true);
+    } finally {
+      await pg.drop();
+    }
   });
 
   it("on a Supabase-like cluster, keeps tables and functions from anon and authenticated, open to service_role", async () => {
@@ -105,10 +121,23 @@ describe("supabase/migrations for supabase db push", () => {
         expect(await as(role, "select ping() as r"), role).toBe("42501");
         expect(await as(role, "select count(*) from users"), role).toBe("42501");
       }
+      const callable = await query<{ role: string; fn: string }>(
+        db,
+        `select r.rolname as role, p.oid::regprocedure::text as fn from pg_proc p cross join pg_roles r
+          where p.pronamespace = 'public'::regnamespace and r.rolname in ('anon', 'authenticated')
+            and has_function_privilege(r.oid, p.oid, 'execute')`,
+      );
+      expect(callable, "functions anon or authenticated may call").toEqual([]);
+      const notForService = await query<{ fn: string }>(
+        db,
+        `select p.oid::regprocedure::text as fn from pg_proc p
+          where p.pronamespace = 'public'::regnamespace and not has_function_privilege('service_role', p.oid, 'execute')`,
+      );
+      expect(notForService, "functions service_role may not call").toEqual([]);
       expect(await as("service_role", "select count_users() as r")).toEqual([{ r: { users: 0 } }]);
       expect(await as("service_role", "select acquire_heartbeat_lease('x', 5) ->> 'acquired' as r")).toEqual([{ r: "true" }]);
       const noRls = await query<{ relname: string }>(db, "select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'r' and not c.relrowsecurity");
-      // A table added after 20261125009000_ping_and_heartbeat_lease.sql needs its own `enable row level security`.
+      // A table added by a later migration needs its own `enable row level security`.
       expect(noRls, "public tables without row-level security").toEqual([]);
     } finally {
       await db.close();

@@ -212,7 +212,7 @@ describe("supabase transport", () => {
   });
 
   it("refuses to run migrations (supabase db push owns them) and checks the schema instead", async () => {
-    await expect(migrate(http, [])).rejects.toBeInstanceOf(MigrationError);
+    await expect(migrate(http, { migrations: [], functions: [] })).rejects.toBeInstanceOf(MigrationError);
     await expect(prepareSchema(http, undefined, log)).resolves.toBeUndefined();
   });
 });

@@ -8,10 +8,10 @@ import { migrate } from "#app/db/migrations.server";
 import { openPglite } from "#app/db/pglite.server";
 import { openPostgres } from "#app/db/postgres.server";
 import { adminUrl, databaseUrl, dropDatabase } from "./admin";
-import { loadRepoMigrations, migrationsHash } from "./migrations-hash";
+import { loadRepoSchema, schemaHash } from "./schema-source";
 
 // Builds the migrated databases every integration test starts from, once per
-// set of migrations: a PostgreSQL template database (tests clone it, which
+// set of migrations and function files: a PostgreSQL template database (tests clone it, which
 // takes milliseconds) and a PGlite data-dir dump (tests load it in memory).
 
 declare module "vitest" {
@@ -25,8 +25,8 @@ declare module "vitest" {
 const TEMPLATE_LOCK = 7_340_101; // arbitrary, fixed: "mission-control test templates"
 
 export default async function setup(project: TestProject) {
-  const migrations = await loadRepoMigrations();
-  const hash = migrationsHash(migrations);
+  const schema = await loadRepoSchema();
+  const hash = schemaHash(schema);
   const runId = randomBytes(3).toString("hex");
 
   project.provide("pgTemplate", await ensurePostgresTemplate(`mc_template_${hash}`));
@@ -59,7 +59,7 @@ export default async function setup(project: TestProject) {
       await sql.unsafe(`create database ${building}`);
       const db = openPostgres(databaseUrl(building), { max: 1 });
       try {
-        await migrate(db, migrations);
+        await migrate(db, schema);
       } finally {
         await db.close();
       }
@@ -80,7 +80,7 @@ export default async function setup(project: TestProject) {
     mkdirSync(dir, { recursive: true });
     const db = await openPglite();
     try {
-      await migrate(db, migrations);
+      await migrate(db, schema);
       const dump = await db.pglite.dumpDataDir("gzip");
       // Write then rename: a concurrent run never reads a partial file.
       const partial = `${file}.${process.pid}.partial`;

@@ -121,7 +121,11 @@ export function useTestServer(options: TestServerOptions = {}): TestServer {
     setUpAdmin: () => setUpAdmin(first().url, first().setupUrl!),
     async signIn(user) {
       await postgres().db.session((s) =>
-        s.query("insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [user.email, user.name, user.role]),
+        s.query("insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [
+          user.email,
+          user.name,
+          user.role,
+        ]),
       );
       const client = new FormClient(first().url);
       await client.get("/login");

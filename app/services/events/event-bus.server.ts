@@ -15,6 +15,14 @@ import { sseFrame } from "./sse.server";
 // commit after a later one: the reader delivers in seq order and waits at a
 // hole until it fills or is known to be a rollback (get_settled_events).
 // Supabase over HTTP has no NOTIFY: there the poll (every second) is the feed.
+//
+// How far this reaches: the bus feeds the streams of its own process only.
+// Several instances share live updates through the database: PostgreSQL
+// LISTEN/NOTIFY between them, or on Supabase over HTTP each instance polling
+// `events` by seq. The embedded database (PGlite) is single-process: one
+// server owns a data dir (the data-dir lock refuses a second) and its NOTIFY
+// never leaves the process, so an embedded deployment is one instance, and
+// serving browsers from more than one takes PostgreSQL or Supabase.
 
 export interface BusEvent {
   seq: number;

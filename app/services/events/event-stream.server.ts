@@ -73,7 +73,9 @@ export function openEventStream(opts: {
         const { min_seq, max_seq } = await bus.bounds();
         if (opts.lastId > max_seq || (min_seq > 0 && opts.lastId < min_seq - 1)) {
           send({ event: "resync", id: String(max_seq), data: JSON.stringify({ reason: opts.lastId > max_seq ? "ahead" : "expired", last_seq: max_seq }) });
-          sentUpTo = Math.max(sentUpTo, max_seq);
+          // The stream goes on from the log's end: past an id from the future
+          // nothing would be sent until the log caught up with it.
+          sentUpTo = max_seq;
         } else {
           // The bus catches up first (a write from outside the app wakes it only
           // at its next poll). Replay stops where the live feed takes over: past

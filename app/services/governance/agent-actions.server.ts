@@ -1,14 +1,14 @@
 import { agentRequestAction } from "#app/db/agent-api.server";
-import { policyContext, standingGrantFor } from "#app/db/governance.server";
-import { decideGate, effectiveLevel } from "#app/domain/autonomy";
 import { approvalSubject } from "#app/domain/canonical-json";
 import { sha256Hex } from "../auth/crypto.server";
 import type { Runtime } from "../runtime.server";
 
-// Applies the autonomy policy (app/domain/autonomy.ts) to an agent's request
-// to act: allowed at once by policy, scheduled behind a veto window, or held
-// for an approver; a standing grant (low risk only) lets a granted action
-// through. Every outcome is recorded, so the audit log sees all three.
+// An agent's request to act. The agent states what it wants; the task's
+// autonomy policy decides in SQL (agent_request_action, with the same
+// task_gate and standing grants as every other gated action): allowed at once
+// by policy, scheduled behind a veto window, or held for an approver. Every
+// outcome is recorded, so the audit log sees all three. The digest binds the
+// approval to exactly this action.
 
 export interface ActionRequest {
   task_id: string;
@@ -19,21 +19,7 @@ export interface ActionRequest {
 }
 
 export async function requestAgentAction(rt: Runtime, agentId: string, request: ActionRequest) {
-  const [ctx, grant] = await Promise.all([
-    policyContext(rt.db, request.task_id),
-    standingGrantFor(rt.db, request.task_id, request.action),
-  ]);
-  const level = effectiveLevel({ agent: ctx?.agent_level ?? "hitl", taskType: ctx?.type_level ?? null, stage: ctx?.stage_level ?? null, risk: ctx?.risk ?? "low" });
-  const gate = decideGate({
-    action: "agent_action",
-    gated: ctx?.gated_actions ?? ["agent_action"],
-    level,
-    vetoMinutes: ctx?.veto_minutes ?? 10,
-    standingGrant: grant.granted,
-    risk: ctx?.risk ?? "low",
-  });
   const digest = sha256Hex(approvalSubject(request.action, request.args, request.target));
-  const mode = gate.kind === "allow" ? "policy" : gate.kind === "veto_window" ? "hotl" : "hitl";
   const approval = await agentRequestAction(rt.db, agentId, {
     taskId: request.task_id,
     action: request.action,
@@ -42,9 +28,6 @@ export async function requestAgentAction(rt: Runtime, agentId: string, request: 
     reason: request.reason,
     digest,
     ttlSeconds: rt.env.approvalTtlSeconds,
-    mode,
-    vetoSeconds: gate.kind === "veto_window" ? gate.minutes * 60 : 0,
-    policy: gate.kind === "allow" ? gate.by : null,
   });
-  return { approval, digest, level, mode };
+  return { approval, digest, mode: approval.mode };
 }

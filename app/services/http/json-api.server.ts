@@ -3,7 +3,7 @@ import type { Logger } from "../observability/logger.server";
 import type { RateLimits } from "./rate-limit.server";
 import { safeEqual } from "../auth/crypto.server";
 
-/** A JSON error in the shape every endpoint uses (DESIGN §4). */
+/** A JSON error in the shape every endpoint uses (docs/API.md). */
 export function errorResponse(error: AppError, headers?: HeadersInit): Response {
   const all = new Headers(headers);
   const retry = (error.details as { retry_after_s?: number } | undefined)?.retry_after_s;

@@ -1,6 +1,6 @@
-import { completeTask, findTaskBySession, recordRunFailure } from "#app/db/completion.server";
+import { completeTask, recordRunFailure } from "#app/db/completion.server";
 import { recordUsage } from "#app/db/costs.server";
-import { logTaskActivity } from "#app/db/tasks.server";
+import { findTaskBySession, logTaskActivity } from "#app/db/tasks.server";
 import { parseAgentReply } from "#app/domain/agent-replies";
 import type { Gateway, RunFinished } from "../agent-plane/gateway.server";
 import type { DispatchDeps } from "./dispatcher.server";

@@ -79,9 +79,6 @@ async function seed(db: SqlDatabase): Promise<Seed> {
     reason: "probe",
     digest: "a".repeat(64),
     ttlSeconds: 3600,
-    mode: "hitl",
-    vetoSeconds: 0,
-    policy: null,
   });
   const [taskType] = await listTaskTypes(db);
   return {

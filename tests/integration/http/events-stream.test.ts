@@ -115,10 +115,19 @@ describe("GET /api/events/stream", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it("asks the client to resync when its id is from the future", async () => {
+  it("asks the client to resync when its id is from the future, then goes on from the log's end", async () => {
     const res = await fetch(`${a.url}/api/events/stream?token=${token}&last_event_id=999999999`);
-    const messages = await readEvents(res, (m) => m.some((x) => x.event === "resync"));
-    expect(JSON.parse(messages.find((m) => m.event === "resync")!.data)).toMatchObject({ reason: "ahead" });
+    const reading = readEvents(res, (m) => m.some((x) => x.event === "task.created"));
+    await new Promise((r) => setTimeout(r, 300));
+    await createTask(app.db, workspaceId, { title: "After a resync" });
+    await app.db.notify("mc_events", "another instance");
+    const messages = await reading;
+    const resync = JSON.parse(messages.find((m) => m.event === "resync")!.data) as { reason: string; last_seq: number };
+    expect(resync.reason).toBe("ahead");
+    expect(Number(messages.find((m) => m.event === "ready")!.id)).toBe(resync.last_seq);
+    const created = messages.find((m) => m.event === "task.created")!;
+    expect(Number(created.id)).toBeGreaterThan(resync.last_seq);
+    expect(JSON.parse(created.data)).toMatchObject({ task_title: "After a resync" });
   });
 
   it("keeps an idle stream alive with a ping", async () => {

@@ -1,5 +1,6 @@
 import { requestContext } from "#app/context.server";
-import { applyCompletionWebhook, findTaskBySession } from "#app/db/completion.server";
+import { applyCompletionWebhook } from "#app/db/completion.server";
+import { findTaskBySession } from "#app/db/tasks.server";
 import { parseAgentReply } from "#app/domain/agent-replies";
 import { canonicalJson } from "#app/domain/canonical-json";
 import { AppError } from "#app/domain/errors";
