@@ -727,10 +727,7 @@ begin
   if found then
     return approval_json(v_a) || jsonb_build_object('existing', true, 'veto_until', v_a.veto_until);
   end if;
-  v_gate := task_gate(p_task_id, 'agent_action');
-  if v_gate->>'gate' <> 'allow' and has_standing_grant(p_task_id, p_action) then
-    v_gate := v_gate || '{"gate": "allow", "by": "standing_grant"}'::jsonb;
-  end if;
+  v_gate := task_gate(p_task_id, 'agent_action', p_action);
   v_mode := case v_gate->>'gate' when 'allow' then 'policy' else v_gate->>'gate' end;
   v_policy := case when v_mode = 'policy' then v_gate->>'by' end;
   insert into approvals (task_id, requested_by_agent_id, action, args, target, reason, digest, expires_at, mode, veto_until,
@@ -2135,7 +2132,6 @@ CREATE FUNCTION "public"."dispatch_allowed"("p_task" "public"."tasks") RETURNS b
     AS $$
   select not dispatch_gated_type(p_task)
       or (task_gate(p_task.id, 'dispatch')->>'gate') = 'allow'
-      or has_standing_grant(p_task.id, 'task.dispatch')
       or exists (select 1 from approvals ap where ap.task_id = p_task.id and ap.action = 'task.dispatch'
                  and ap.created_at >= p_task.status_changed_at and ap.status = 'approved')
 $$;
@@ -2237,7 +2233,7 @@ declare
 begin
   if old.status = 'review' and new.status = 'done' then
     v_gate := task_gate(new.id, 'review_done');
-    if v_gate->>'gate' <> 'allow' and not has_standing_grant(new.id, 'task.review_done') then
+    if v_gate->>'gate' <> 'allow' then
       v_a := gated_approval(old, 'task.review_done');
       if v_a.id is null or v_a.status <> 'approved' then
         perform raise_app_error('conflict',
@@ -4501,15 +4497,15 @@ CREATE FUNCTION "public"."task_card_json"("t" "public"."tasks", "a" "public"."ag
 $$;
 
 --
--- Name: task_gate("uuid", "text"); Type: FUNCTION; Schema: public; Owner: -
+-- Name: task_gate("uuid", "text", "text"); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION "public"."task_gate"("p_task_id" "uuid", "p_action" "text") RETURNS "jsonb"
+CREATE FUNCTION "public"."task_gate"("p_task_id" "uuid", "p_action" "text", "p_approval_action" "text" DEFAULT NULL::"text") RETURNS "jsonb"
     LANGUAGE "sql" STABLE
     AS $$
   select jsonb_build_object(
-    'gate', case when not g.gated then 'allow' when l.level = 'autonomous' then 'allow' else l.level end,
-    'by', case when not g.gated then 'not_gated' when l.level = 'autonomous' then 'autonomous' end,
+    'gate', case when not g.gated or l.level = 'autonomous' or gr.granted then 'allow' else l.level end,
+    'by', case when not g.gated then 'not_gated' when l.level = 'autonomous' then 'autonomous' when gr.granted then 'standing_grant' end,
     'veto_minutes', coalesce(ty.veto_minutes, 10),
     'level', l.level, 'stage_level', s.autonomy_level)
   from tasks t left join agents a on a.id = t.assigned_agent_id left join task_types ty on ty.id = t.task_type_id
@@ -4517,6 +4513,8 @@ CREATE FUNCTION "public"."task_gate"("p_task_id" "uuid", "p_action" "text") RETU
   cross join lateral (select effective_autonomy(a.autonomy_level, ty.default_autonomy, s.autonomy_level, coalesce(ty.risk, 'low')) as level) l
   cross join lateral (select p_action = any(coalesce(ty.gated_actions, array['agent_action']))
                              or (p_action = 'stage_advance' and coalesce(s.gate_advance, false)) as gated) g
+  cross join lateral (select has_standing_grant(t.id, coalesce(p_approval_action, case when p_action <> 'agent_action' then 'task.' || p_action end))
+                             is true as granted) gr
   where t.id = p_task_id
 $$;
 
