@@ -262,17 +262,31 @@ language sql immutable as $$
                                                                 autonomy_rank(coalesce(p_stage, 'autonomous')))] as lvl) x
 $$;
 
+-- The risk class that governs a task (no task type counts as low, as in policy_context).
+create or replace function task_risk(p_task_id uuid) returns text
+language sql stable as $$
+  select coalesce(ty.risk, 'low') from tasks t left join task_types ty on ty.id = t.task_type_id where t.id = p_task_id
+$$;
+
+create or replace function has_standing_grant(p_task_id uuid, p_action text) returns boolean
+language sql stable as $$
+  select task_risk(p_task_id) = 'low'
+     and exists (select 1 from standing_grants where task_id = p_task_id and action = p_action and revoked_at is null)
+$$;
+
 -- The one policy decision for a gated action on a task (p_action: dispatch,
 -- stage_advance, review_done or agent_action): gate 'allow', 'hotl' (after a
--- veto window) or 'hitl' (an approver first), why it allows (by: not_gated or
--- autonomous), the veto window and the effective level. A standing grant is
--- the one thing on top: each gate that honours one checks has_standing_grant
--- when this says no.
-create or replace function task_gate(p_task_id uuid, p_action text) returns jsonb
+-- veto window) or 'hitl' (an approver first), why it allows (by: not_gated,
+-- autonomous or standing_grant), the veto window and the effective level.
+-- A standing grant for the approval action (p_approval_action: the agent's own
+-- action name; for the system's actions 'task.<action>' unless named) allows
+-- what the level would hold, on low-risk work only (has_standing_grant).
+-- Every gate asks this function and nothing else.
+create or replace function task_gate(p_task_id uuid, p_action text, p_approval_action text default null) returns jsonb
 language sql stable as $$
   select jsonb_build_object(
-    'gate', case when not g.gated then 'allow' when l.level = 'autonomous' then 'allow' else l.level end,
-    'by', case when not g.gated then 'not_gated' when l.level = 'autonomous' then 'autonomous' end,
+    'gate', case when not g.gated or l.level = 'autonomous' or gr.granted then 'allow' else l.level end,
+    'by', case when not g.gated then 'not_gated' when l.level = 'autonomous' then 'autonomous' when gr.granted then 'standing_grant' end,
     'veto_minutes', coalesce(ty.veto_minutes, 10),
     'level', l.level, 'stage_level', s.autonomy_level)
   from tasks t left join agents a on a.id = t.assigned_agent_id left join task_types ty on ty.id = t.task_type_id
@@ -280,6 +294,8 @@ language sql stable as $$
   cross join lateral (select effective_autonomy(a.autonomy_level, ty.default_autonomy, s.autonomy_level, coalesce(ty.risk, 'low')) as level) l
   cross join lateral (select p_action = any(coalesce(ty.gated_actions, array['agent_action']))
                              or (p_action = 'stage_advance' and coalesce(s.gate_advance, false)) as gated) g
+  cross join lateral (select has_standing_grant(t.id, coalesce(p_approval_action, case when p_action <> 'agent_action' then 'task.' || p_action end))
+                             is true as granted) gr
   where t.id = p_task_id
 $$;
 
@@ -324,7 +340,7 @@ declare
 begin
   if old.status = 'review' and new.status = 'done' then
     v_gate := task_gate(new.id, 'review_done');
-    if v_gate->>'gate' <> 'allow' and not has_standing_grant(new.id, 'task.review_done') then
+    if v_gate->>'gate' <> 'allow' then
       v_a := gated_approval(old, 'task.review_done');
       if v_a.id is null or v_a.status <> 'approved' then
         perform raise_app_error('conflict',
@@ -398,18 +414,6 @@ begin
   end if;
   return new;
 end $$;
-
--- The risk class that governs a task (no task type counts as low, as in policy_context).
-create or replace function task_risk(p_task_id uuid) returns text
-language sql stable as $$
-  select coalesce(ty.risk, 'low') from tasks t left join task_types ty on ty.id = t.task_type_id where t.id = p_task_id
-$$;
-
-create or replace function has_standing_grant(p_task_id uuid, p_action text) returns boolean
-language sql stable as $$
-  select task_risk(p_task_id) = 'low'
-     and exists (select 1 from standing_grants where task_id = p_task_id and action = p_action and revoked_at is null)
-$$;
 
 create or replace function standing_grant_for(p_task_id uuid, p_action text) returns jsonb
 language sql stable as $$

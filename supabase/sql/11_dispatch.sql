@@ -76,12 +76,11 @@ begin
   return v_claimed;
 end $$;
 
--- System actions honour grants too: a granted dispatch needs no new request on rework.
+-- A granted dispatch needs no new request on rework (task_gate reads the grant).
 create or replace function dispatch_allowed(p_task tasks) returns boolean
 language sql stable as $$
   select not dispatch_gated_type(p_task)
       or (task_gate(p_task.id, 'dispatch')->>'gate') = 'allow'
-      or has_standing_grant(p_task.id, 'task.dispatch')
       or exists (select 1 from approvals ap where ap.task_id = p_task.id and ap.action = 'task.dispatch'
                  and ap.created_at >= p_task.status_changed_at and ap.status = 'approved')
 $$;

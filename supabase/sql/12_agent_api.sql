@@ -163,8 +163,8 @@ end $$;
 
 -- An agent asks to act. The agent says only what it wants (action, args,
 -- target, reason, the digest of exactly that); the task's policy decides, the
--- same way every other gate decides (task_gate, then a standing grant for
--- this action): allowed at once (recorded as approved by policy, for the
+-- same way every other gate decides (task_gate, which also reads a standing
+-- grant for this action): allowed at once (recorded as approved by policy, for the
 -- audit), pending with a veto window (hotl), or pending for an approver
 -- (hitl). A pending request for the same digest is returned instead of a
 -- twin. Nothing is asked of a done or cancelled task.
@@ -185,10 +185,7 @@ begin
   if found then
     return approval_json(v_a) || jsonb_build_object('existing', true, 'veto_until', v_a.veto_until);
   end if;
-  v_gate := task_gate(p_task_id, 'agent_action');
-  if v_gate->>'gate' <> 'allow' and has_standing_grant(p_task_id, p_action) then
-    v_gate := v_gate || '{"gate": "allow", "by": "standing_grant"}'::jsonb;
-  end if;
+  v_gate := task_gate(p_task_id, 'agent_action', p_action);
   v_mode := case v_gate->>'gate' when 'allow' then 'policy' else v_gate->>'gate' end;
   v_policy := case when v_mode = 'policy' then v_gate->>'by' end;
   insert into approvals (task_id, requested_by_agent_id, action, args, target, reason, digest, expires_at, mode, veto_until,

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { AUTONOMY_LEVELS, RISKS, effectiveLevel } from "#app/domain/autonomy";
+import { AUTONOMY_LEVELS, RISKS } from "#app/domain/autonomy";
+import { effectiveLevel } from "#tests/support/autonomy-policy";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import type { Workspace } from "#app/db/workspaces.server";
 import { SYSTEM, createAgent, createTask, createWorkspace, query, unique } from "#tests/support/fixtures";

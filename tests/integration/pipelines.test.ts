@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { AUTONOMY_LEVELS, RISKS, decideGate, effectiveLevel } from "#app/domain/autonomy";
+import { AUTONOMY_LEVELS, RISKS } from "#app/domain/autonomy";
+import { decideGate, effectiveLevel } from "#tests/support/autonomy-policy";
 import { taskSessionKey } from "#app/domain/openclaw";
 import type { SqlDatabase } from "#app/db/types";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";

@@ -18,7 +18,10 @@ const FIXES: Record<string, string> = {
     "gone: a caller could pass mode 'policy' and have its request recorded as approved",
   "function agent_request_action(uuid,uuid,text,jsonb,text,text,text,integer)": "the task's policy decides in SQL (task_gate and standing grants)",
   "function effective_autonomy(text,text,text,text)": "no agent (a null level) counts as hitl, as policy_context always read it",
-  "function task_gate(uuid,text)": "also says why it allows (by: not_gated or autonomous)",
+  "function task_gate(uuid,text)": "gone: the gate now takes the approval action whose standing grant it honours",
+  "function task_gate(uuid,text,text)": "the one gate: also reads standing grants and says why it allows (by: not_gated, autonomous or standing_grant)",
+  "function dispatch_allowed(tasks)": "reads the standing grant through task_gate",
+  "function enforce_done_gate()": "reads the standing grant through task_gate",
   "function create_first_admin(text,text,text,text)": "a comment in its body no longer names a migration file",
 };
 const FIXED_FUNCTIONS = new Set(Object.keys(FIXES).map((k) => k.replace(/^function /, "").replace(/\(.*$/, "")));
