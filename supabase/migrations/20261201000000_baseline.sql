@@ -678,13 +678,12 @@ alter table budget_warnings enable row level security;
 -- ---------------------------------------------------------------------------
 
 -- Only where the anon role exists (Supabase): PostgREST exposes the public
--- schema to anyone holding the project's public anon key. Keep the tables and
--- functions to the service role (and the owner, which the app uses over
--- DATABASE_URL): row-level security with no policies on every table above, and
--- no EXECUTE for PUBLIC, anon or authenticated on the functions, which
--- supabase/sql creates after this file as the same owner (default privileges).
--- A table added by a later migration needs its own `enable row level
--- security`. Plain PostgreSQL and the embedded database are left as they are.
+-- schema to anyone holding the project's public anon key. Keep the tables to
+-- the service role (and the owner, which the app uses over DATABASE_URL):
+-- row-level security with no policies on every table above. (The functions:
+-- 20261201000300_function_privileges.sql.) A table added by a later migration
+-- needs its own `enable row level security`. Plain PostgreSQL and the embedded
+-- database are left as they are.
 do $$
 declare
   v_table text;
@@ -696,19 +695,12 @@ begin
                   where n.nspname = 'public' and c.relkind in ('r', 'p') loop
     execute format('alter table public.%I enable row level security', v_table);
   end loop;
-  execute 'revoke execute on all functions in schema public from public, anon, authenticated';
   execute 'revoke all on all tables in schema public from anon, authenticated';
   execute 'revoke all on all sequences in schema public from anon, authenticated';
-  -- PUBLIC's EXECUTE on new functions is a global default: a per-schema
-  -- revoke cannot take it away, so it is revoked globally for this owner.
-  execute 'alter default privileges revoke execute on functions from public';
-  execute 'alter default privileges in schema public revoke execute on functions from public, anon, authenticated';
   execute 'alter default privileges in schema public revoke all on tables from anon, authenticated';
   if exists (select 1 from pg_roles where rolname = 'service_role') then
-    execute 'grant execute on all functions in schema public to service_role';
     execute 'grant all on all tables in schema public to service_role';
     execute 'grant all on all sequences in schema public to service_role';
-    execute 'alter default privileges in schema public grant execute on functions to service_role';
     execute 'alter default privileges in schema public grant all on tables to service_role';
     execute 'alter default privileges in schema public grant all on sequences to service_role';
   end if;

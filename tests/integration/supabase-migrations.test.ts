@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { dumpPublicSchema } from "../../scripts/lib/schema-dump";
+import { migrate } from "#app/db/migrations.server";
 import { openPglite } from "#app/db/pglite.server";
 import type { SqlDatabase } from "#app/db/types";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { query } from "#tests/support/fixtures";
+import { migrateTheOldWay, readLegacyMigrations } from "#tests/support/legacy-schema";
 import { loadRepoSchema } from "#tests/support/schema-source";
 
 // supabase/migrations and supabase/sql must apply unchanged with
@@ -97,48 +99,68 @@ describe("supabase/ for supabase db push", () => {
     }
   });
 
+  /** Checks a database built on a Supabase-like cluster: tables and functions kept from anon and authenticated, open to service_role. */
+  async function expectSupabaseHardened(db: SqlDatabase): Promise<void> {
+    const as = (role: string, sql: string) =>
+      db.session(async (s) => {
+        await s.exec(`set role ${role}`);
+        try {
+          return await s.query(sql);
+        } catch (error) {
+          return (error as { code?: string }).code;
+        } finally {
+          await s.exec("reset role");
+        }
+      });
+    for (const role of ["anon", "authenticated"]) {
+      expect(await as(role, "select count_users() as r"), role).toBe("42501");
+      expect(await as(role, "select ping() as r"), role).toBe("42501");
+      expect(await as(role, "select count(*) from users"), role).toBe("42501");
+    }
+    const callable = await query<{ role: string; fn: string }>(
+      db,
+      `select r.rolname as role, p.oid::regprocedure::text as fn from pg_proc p cross join pg_roles r
+        where p.pronamespace = 'public'::regnamespace and r.rolname in ('anon', 'authenticated')
+          and has_function_privilege(r.oid, p.oid, 'execute')`,
+    );
+    expect(callable, "functions anon or authenticated may call").toEqual([]);
+    const notForService = await query<{ fn: string }>(
+      db,
+      `select p.oid::regprocedure::text as fn from pg_proc p
+        where p.pronamespace = 'public'::regnamespace and not has_function_privilege('service_role', p.oid, 'execute')`,
+    );
+    expect(notForService, "functions service_role may not call").toEqual([]);
+    expect(await as("service_role", "select count_users() as r")).toEqual([{ r: { users: 0 } }]);
+    expect(await as("service_role", "select acquire_heartbeat_lease('x', 5) ->> 'acquired' as r")).toEqual([{ r: "true" }]);
+    const noRls = await query<{ relname: string }>(
+      db,
+      "select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'r' and not c.relrowsecurity",
+    );
+    // A table added by a later migration needs its own `enable row level security`.
+    expect(noRls, "public tables without row-level security").toEqual([]);
+  }
+
+  const SUPABASE_ROLES = `create role anon nologin; create role authenticated nologin; create role service_role nologin bypassrls;
+                          grant usage on schema public to anon, authenticated, service_role;`;
+
   it("on a Supabase-like cluster, keeps tables and functions from anon and authenticated, open to service_role", async () => {
     const db = await openPglite();
     try {
-      await db.session((s) =>
-        s.exec(`create role anon nologin; create role authenticated nologin; create role service_role nologin bypassrls;
-                grant usage on schema public to anon, authenticated, service_role;`),
-      );
+      await db.session((s) => s.exec(SUPABASE_ROLES));
       await applyLikeDbPush(db);
-      const as = (role: string, sql: string) =>
-        db.session(async (s) => {
-          await s.exec(`set role ${role}`);
-          try {
-            return await s.query(sql);
-          } catch (error) {
-            return (error as { code?: string }).code;
-          } finally {
-            await s.exec("reset role");
-          }
-        });
-      for (const role of ["anon", "authenticated"]) {
-        expect(await as(role, "select count_users() as r"), role).toBe("42501");
-        expect(await as(role, "select ping() as r"), role).toBe("42501");
-        expect(await as(role, "select count(*) from users"), role).toBe("42501");
-      }
-      const callable = await query<{ role: string; fn: string }>(
-        db,
-        `select r.rolname as role, p.oid::regprocedure::text as fn from pg_proc p cross join pg_roles r
-          where p.pronamespace = 'public'::regnamespace and r.rolname in ('anon', 'authenticated')
-            and has_function_privilege(r.oid, p.oid, 'execute')`,
-      );
-      expect(callable, "functions anon or authenticated may call").toEqual([]);
-      const notForService = await query<{ fn: string }>(
-        db,
-        `select p.oid::regprocedure::text as fn from pg_proc p
-          where p.pronamespace = 'public'::regnamespace and not has_function_privilege('service_role', p.oid, 'execute')`,
-      );
-      expect(notForService, "functions service_role may not call").toEqual([]);
-      expect(await as("service_role", "select count_users() as r")).toEqual([{ r: { users: 0 } }]);
-      expect(await as("service_role", "select acquire_heartbeat_lease('x', 5) ->> 'acquired' as r")).toEqual([{ r: "true" }]);
-      const noRls = await query<{ relname: string }>(db, "select relname from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = 'public' and c.relkind = 'r' and not c.relrowsecurity");
-      // A table added by a later migration needs its own `enable row level security`.
-      expect(noRls, "public tables without row-level security").toEqual([]);
+      await expectSupabaseHardened(db);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it("on a Supabase-like cluster, hardens a database the earlier per-table migrations built once the runner takes it over", async () => {
+    const db = await openPglite();
+    try {
+      await db.session((s) => s.exec(SUPABASE_ROLES));
+      await migrateTheOldWay(db, readLegacyMigrations());
+      await migrate(db, schema);
+      await expectSupabaseHardened(db);
     } finally {
       await db.close();
     }
