@@ -4,7 +4,6 @@ import { E2E_CHROMIUM_FLAGS } from "./app/services/orchestration/checks/chromium
 // End-to-end tests drive Debian's Chromium (never a downloaded browser)
 // against the built bundle, which tests/e2e/global-setup.ts starts.
 
-
 export default defineConfig({
   testDir: "tests/e2e",
   globalSetup: "./tests/e2e/global-setup.ts",

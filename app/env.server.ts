@@ -3,9 +3,7 @@ import { z } from "zod";
 
 // The only module that reads process.env: parsed once, typed, with readable errors.
 
-const bool = z
-  .enum(["1", "0", "true", "false", "yes", "no", ""])
-  .transform((v) => v === "1" || v === "true" || v === "yes");
+const bool = z.enum(["1", "0", "true", "false", "yes", "no", ""]).transform((v) => v === "1" || v === "true" || v === "yes");
 
 const secret = z.string().min(32, "must be at least 32 characters").optional();
 
@@ -29,28 +27,61 @@ const schema = z.object({
   MC_API_TOKEN: secret,
   WEBHOOK_SECRET: secret,
   SESSION_SECRET: secret,
-  SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+  SESSION_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(24 * 7),
   COOKIE_SECURE: bool.optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   OPENCLAW_GATEWAY_URL: z.url({ protocol: /^wss?$/ }).optional(),
   OPENCLAW_GATEWAY_TOKEN: z.string().min(1).optional(),
   FILES_DIR: z.string().min(1).optional(),
-  UPLOAD_MAX_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(10 * 1024 * 1024),
+  UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(10 * 1024 * 1024),
   WEBHOOK_ALLOW_LEGACY: bool.default(false),
   ENABLE_FILE_REVEAL: bool.default(false),
   HEARTBEAT_INTERVAL_S: z.coerce.number().int().min(0).max(86_400).default(0),
   HEARTBEAT_ACTION_BUDGET: z.coerce.number().int().min(1).max(100).default(5),
-  STALL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30),
-  LEASE_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+  STALL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(30),
+  LEASE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
   DISPATCH_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
-  APPROVAL_TTL_MINUTES: z.coerce.number().int().min(1).max(7 * 24 * 60).default(60),
+  APPROVAL_TTL_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
   TESTING_URL_ALLOWLIST: z
     .string()
     .default("")
-    .transform((v) => v.split(",").map((h) => h.trim().toLowerCase()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   CHROMIUM_PATH: z.string().min(1).optional(),
   // The account a root server runs Chromium as when it renders deliverables.
-  CHROMIUM_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a user name").default("nobody"),
+  CHROMIUM_USER: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "must be a user name")
+    .default("nobody"),
   // The testing stage's limits: time per heartbeat run and per task, deliverables per task.
   TESTING_RUN_BUDGET_S: z.coerce.number().int().min(1).max(3600).default(120),
   TESTING_TASK_BUDGET_S: z.coerce.number().int().min(1).max(3600).default(60),

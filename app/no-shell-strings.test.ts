@@ -10,7 +10,10 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const DIRS = ["app", "server", "scripts"];
 const SKIP_DIRS = new Set(["node_modules", "build", ".react-router", "coverage"]);
 const SOURCE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
-const SELF = path.relative(ROOT, import.meta.filename).split(path.sep).join("/");
+const SELF = path
+  .relative(ROOT, import.meta.filename)
+  .split(path.sep)
+  .join("/");
 
 /**
  * Reviewed exceptions, by file and the exact offending line (trimmed). Each one
@@ -76,13 +79,17 @@ const CHILD_PROCESS = /(?:from\s*|require\(\s*)["'](?:node:)?child_process["']/;
 function childProcessBindings(code: string): { direct: string[]; namespaces: string[] } {
   const direct: string[] = [];
   const namespaces: string[] = [];
-  const importRe = /import\s+([^;]*?)\s+from\s*["'](?:node:)?child_process["']|(?:const|let|var)\s+([^=;]+?)\s*=\s*require\(\s*["'](?:node:)?child_process["']\s*\)/g;
+  const importRe =
+    /import\s+([^;]*?)\s+from\s*["'](?:node:)?child_process["']|(?:const|let|var)\s+([^=;]+?)\s*=\s*require\(\s*["'](?:node:)?child_process["']\s*\)/g;
   for (const match of code.matchAll(importRe)) {
     const clause = (match[1] ?? match[2] ?? "").trim();
     const braces = /\{([^}]*)\}/.exec(clause);
     if (braces) {
       for (const spec of braces[1]!.split(",")) {
-        const [imported, local] = spec.replace(/^\s*type\s+/, "").split(/\s+as\s+|\s*:\s*/).map((s) => s.trim());
+        const [imported, local] = spec
+          .replace(/^\s*type\s+/, "")
+          .split(/\s+as\s+|\s*:\s*/)
+          .map((s) => s.trim());
         if (imported === "exec" || imported === "execSync") direct.push(local || imported);
       }
     }
@@ -102,7 +109,10 @@ export function scanSource(file: string, source: string): Finding[] {
   const rules: Array<[string, RegExp]> = [
     ["shell: true", /\bshell\s*:\s*(?:true|["'`][^"'`]+["'`])/],
     ["spawn with a command string", /\b(?:spawn|spawnSync|execFile|execFileSync)\s*\(\s*(["'`])[^"'`]*\s[^"'`]*\1\s*[,)]/],
-    ["shell -c", /\b(?:spawn|spawnSync|execFile|execFileSync)\s*\(\s*["'`](?:[\w/]*\/)?(?:sh|bash|zsh|dash|cmd(?:\.exe)?|powershell(?:\.exe)?)["'`]\s*,\s*\[\s*["'`](?:-c|\/c|-Command)["'`]/],
+    [
+      "shell -c",
+      /\b(?:spawn|spawnSync|execFile|execFileSync)\s*\(\s*["'`](?:[\w/]*\/)?(?:sh|bash|zsh|dash|cmd(?:\.exe)?|powershell(?:\.exe)?)["'`]\s*,\s*\[\s*["'`](?:-c|\/c|-Command)["'`]/,
+    ],
     ["eval(", /(?<![.\w$])eval\s*\(/],
     ["new Function(", /\bnew\s+Function\s*\(/],
   ];
@@ -171,6 +181,9 @@ describe("no shell strings", () => {
     const unexpected = findings.filter((f) => !KNOWN.some((k) => k.file === f.file && k.line === f.text && k.rule === f.rule));
     expect(unexpected.map((f) => `${f.file}:${f.line} ${f.rule}: ${f.text}`)).toEqual([]);
     const stale = KNOWN.filter((k) => !findings.some((f) => k.file === f.file && k.line === f.text && k.rule === f.rule));
-    expect(stale.map((k) => `${k.file}: ${k.line}`), "a reviewed exception no longer occurs: remove it from KNOWN").toEqual([]);
+    expect(
+      stale.map((k) => `${k.file}: ${k.line}`),
+      "a reviewed exception no longer occurs: remove it from KNOWN",
+    ).toEqual([]);
   });
 });

@@ -28,7 +28,10 @@ function mergeIntoLast(report: Report, file: string): Report {
     else if (!rows.some((x) => key(x) === key(r))) rows.push(...report.rows.filter((x) => key(x) === key(r)));
   }
   rows.push(...report.rows.filter((r) => !rows.includes(r)));
-  const updates = [...((last.machine.partial_runs as unknown[]) ?? []), { date: report.machine.date, scenarios: [...fresh], load_avg_at_start: report.machine.load_avg_at_start }];
+  const updates = [
+    ...((last.machine.partial_runs as unknown[]) ?? []),
+    { date: report.machine.date, scenarios: [...fresh], load_avg_at_start: report.machine.load_avg_at_start },
+  ];
   return { machine: { ...last.machine, partial_runs: updates }, rows, notes: [...last.notes, ...report.notes] };
 }
 

@@ -47,5 +47,8 @@ try {
   cleanupTmp();
 }
 const seconds = Math.round((performance.now() - began) / 1000);
-writeReport({ machine: { ...facts, load_avg_at_end: (await import("node:os")).loadavg().map((n) => Math.round(n * 100) / 100), duration_s: seconds }, rows, notes }, ONLY !== null || DBS.length < 2);
+writeReport(
+  { machine: { ...facts, load_avg_at_end: (await import("node:os")).loadavg().map((n) => Math.round(n * 100) / 100), duration_s: seconds }, rows, notes },
+  ONLY !== null || DBS.length < 2,
+);
 process.stdout.write(`bench: done in ${seconds} s\n`);

@@ -53,7 +53,10 @@ export function growthSvg(rows: Row[]): string {
     }
   });
   const legend = Object.entries(COLORS)
-    .map(([db, c], k) => `<rect x="${10 + k * 110}" y="${H + 4}" width="10" height="10" fill="${c}"/><text x="${24 + k * 110}" y="${H + 13}" font-size="11">${db === "pglite" ? "embedded" : "PostgreSQL"}</text>`)
+    .map(
+      ([db, c], k) =>
+        `<rect x="${10 + k * 110}" y="${H + 4}" width="10" height="10" fill="${c}"/><text x="${24 + k * 110}" y="${H + 13}" font-size="11">${db === "pglite" ? "embedded" : "PostgreSQL"}</text>`,
+    )
     .join("");
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W * PANELS.length}" height="${H + 20}" font-family="sans-serif" font-size="12">\n<rect width="100%" height="100%" fill="#fff"/>\n${parts.join("\n")}\n${legend}\n</svg>\n`;
 }

@@ -6,7 +6,7 @@
 //
 // The suites run in lanes side by side, each line of output prefixed with its
 // suite's name:
-//   1. lint, typecheck and the build together (the gateway's one-time install
+//   1. lint, the formatting check, typecheck and the build together (the gateway's one-time install
 //      downloads meanwhile);
 //   2. then three lanes: unit + integration (the longest); the gateway
 //      contract suite (mostly waiting on the real gateway) followed by e2e;
@@ -78,9 +78,9 @@ const record = (suite, passed, failed, skipped = 0) => results.push({ suite, pas
 const only = process.argv.slice(2); // e.g. `npm test -- unit e2e`
 const wants = (suite) => only.length === 0 || only.includes(suite);
 
-/** lint or typecheck: one check, counted as one test. */
-async function check(suite) {
-  const ok = (await runPrefixed(suite, "npm", ["run", suite, "--silent"])) === 0;
+/** lint, typecheck or format: one check (an npm script), counted as one test. */
+async function check(suite, script = suite) {
+  const ok = (await runPrefixed(suite, "npm", ["run", script, "--silent"])) === 0;
   record(suite, ok ? 1 : 0, ok ? 0 : 1);
   console.log(`${suite}: ${ok ? "ok" : "FAILED"}`);
 }
@@ -91,9 +91,7 @@ async function vitestSuite(projects, name) {
   const args = projects.flatMap((p) => ["--project", p]);
   const status = await runPrefixed(name, "vitest", ["run", ...args, "--reporter=default", "--reporter=json", `--outputFile=${outputFile}`]);
   const report = readJson(outputFile);
-  const counts = report
-    ? [report.numPassedTests, report.numFailedTests, report.numPendingTests + report.numTodoTests]
-    : [0, 0, 0];
+  const counts = report ? [report.numPassedTests, report.numFailedTests, report.numPendingTests + report.numTodoTests] : [0, 0, 0];
   // A crash outside any test (a failing setup file) still fails the run.
   if (status !== 0 && counts[1] === 0) counts[1] += 1;
   record(name, ...counts);
@@ -123,7 +121,7 @@ const build = async () => {
   buildOk = (await runPrefixed("build", "npm", ["run", "build", "--silent"])) === 0;
   if (!buildOk) record("build", 0, 1);
 };
-await Promise.all([wants("lint") && check("lint"), wants("typecheck") && check("typecheck"), build()]);
+await Promise.all([wants("lint") && check("lint"), wants("format") && check("format", "format:check"), wants("typecheck") && check("typecheck"), build()]);
 
 const lanes = [];
 if (buildOk) {
@@ -147,7 +145,11 @@ await gatewayInstall;
 console.log("");
 for (const r of results) console.log(`  ${r.suite}: ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ""}`);
 console.log(`  in ${Math.round((Date.now() - started) / 1000)} s`);
-const totals = results.reduce((t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }), { passed: 0, failed: 0, skipped: 0 });
+const totals = results.reduce((t, r) => ({ passed: t.passed + r.passed, failed: t.failed + r.failed, skipped: t.skipped + r.skipped }), {
+  passed: 0,
+  failed: 0,
+  skipped: 0,
+});
 const skipped = totals.skipped > 0 ? `, ${totals.skipped} skipped` : "";
 console.log(`\n${totals.passed} passed, ${totals.failed} failed${skipped}`);
 process.exit(totals.failed > 0 ? 1 : 0);

@@ -38,7 +38,12 @@ export function compressResponse(req: IncomingMessage, res: ServerResponse): voi
     const type = String(res.getHeader("content-type") ?? "");
     const length = Number(res.getHeader("content-length") ?? Number.NaN);
     const skip =
-      !COMPRESSIBLE.test(type) || res.hasHeader("content-encoding") || res.statusCode < 200 || res.statusCode === 204 || res.statusCode === 304 || length < MIN_BYTES;
+      !COMPRESSIBLE.test(type) ||
+      res.hasHeader("content-encoding") ||
+      res.statusCode < 200 ||
+      res.statusCode === 204 ||
+      res.statusCode === 304 ||
+      length < MIN_BYTES;
     res.appendHeader("Vary", "Accept-Encoding");
     if (skip) return (zip = null);
     res.removeHeader("content-length");

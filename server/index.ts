@@ -38,7 +38,10 @@ async function main(argv: string[]): Promise<void> {
   const publicBind = ["0.0.0.0", "::", "[::]", "*"].includes(env.HOST);
   const log = createLogger(env.LOG_LEVEL);
   if (publicBind && !env.ALLOW_PUBLIC_BIND) {
-    log.fatal({ event: "config.public_bind_refused", host: env.HOST }, "Refusing to listen on every interface. Bind 127.0.0.1 or the Tailscale address, or set ALLOW_PUBLIC_BIND=1.");
+    log.fatal(
+      { event: "config.public_bind_refused", host: env.HOST },
+      "Refusing to listen on every interface. Bind 127.0.0.1 or the Tailscale address, or set ALLOW_PUBLIC_BIND=1.",
+    );
     process.exit(78);
   }
 
@@ -99,7 +102,11 @@ async function main(argv: string[]): Promise<void> {
         observed.routed();
         const refused = requestGate(req.method ?? "GET", req.url ?? "/", req.headers.host);
         if (refused) {
-          res.writeHead(refused.status, { ...(refused.allow ? { Allow: refused.allow.join(", ") } : {}), "Content-Type": refused.contentType, "Cache-Control": "no-store" });
+          res.writeHead(refused.status, {
+            ...(refused.allow ? { Allow: refused.allow.join(", ") } : {}),
+            "Content-Type": refused.contentType,
+            "Cache-Control": "no-store",
+          });
           res.end(refused.body);
           return;
         }
@@ -123,7 +130,10 @@ async function main(argv: string[]): Promise<void> {
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : env.PORT;
-  rt.log.info({ event: "server.listening", host: env.HOST, port, version: __APP_VERSION__, transport: rt.db.kind }, `Mission Control listening on http://${env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST}:${port}`);
+  rt.log.info(
+    { event: "server.listening", host: env.HOST, port, version: __APP_VERSION__, transport: rt.db.kind },
+    `Mission Control listening on http://${env.HOST.includes(":") ? `[${env.HOST}]` : env.HOST}:${port}`,
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

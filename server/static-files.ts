@@ -35,7 +35,9 @@ export function createStaticHandler(root: string) {
     let hit = compressed.get(key);
     if (!hit) {
       hit = readFile(file).then((raw) =>
-        encoding === "br" ? brotli(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }) : gz(raw, { level: 9 }),
+        encoding === "br"
+          ? brotli(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } })
+          : gz(raw, { level: 9 }),
       );
       hit.catch(() => compressed.delete(key));
       compressed.set(key, hit);
@@ -91,7 +93,10 @@ export function createStaticHandler(root: string) {
       return true;
     }
     await new Promise<void>((resolve) => {
-      createReadStream(file).on("error", () => res.destroy()).on("close", resolve).pipe(res);
+      createReadStream(file)
+        .on("error", () => res.destroy())
+        .on("close", resolve)
+        .pipe(res);
     });
     return true;
   };

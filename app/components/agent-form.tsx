@@ -41,7 +41,9 @@ export function AgentForm(props: {
           options={AGENT_STATUSES.map((s) => ({ value: s, label: s[0]!.toUpperCase() + s.slice(1) }))}
         />
       </div>
-      <button type="submit" className="btn btn-primary">{submitLabel}</button>
+      <button type="submit" className="btn btn-primary">
+        {submitLabel}
+      </button>
     </Form>
   );
 }

@@ -48,25 +48,45 @@ export function BudgetPanel({
           <div className="form-row">
             <label>
               Daily limit (USD)
-              <input name="daily_limit_usd" inputMode="decimal" defaultValue={values?.daily_limit_usd ?? input(budget.daily_limit_usd)} aria-invalid={failed?.errors.daily_limit_usd ? true : undefined} />
+              <input
+                name="daily_limit_usd"
+                inputMode="decimal"
+                defaultValue={values?.daily_limit_usd ?? input(budget.daily_limit_usd)}
+                aria-invalid={failed?.errors.daily_limit_usd ? true : undefined}
+              />
             </label>
             <label>
               Total limit (USD)
-              <input name="total_limit_usd" inputMode="decimal" defaultValue={values?.total_limit_usd ?? input(budget.total_limit_usd)} aria-invalid={failed?.errors.total_limit_usd ? true : undefined} />
+              <input
+                name="total_limit_usd"
+                inputMode="decimal"
+                defaultValue={values?.total_limit_usd ?? input(budget.total_limit_usd)}
+                aria-invalid={failed?.errors.total_limit_usd ? true : undefined}
+              />
             </label>
             <label>
               Reserve per dispatch (USD)
-              <input name="reserve_usd" inputMode="decimal" placeholder="0.50" defaultValue={values?.reserve_usd ?? input(budget.reserve_usd)} aria-invalid={failed?.errors.reserve_usd ? true : undefined} />
+              <input
+                name="reserve_usd"
+                inputMode="decimal"
+                placeholder="0.50"
+                defaultValue={values?.reserve_usd ?? input(budget.reserve_usd)}
+                aria-invalid={failed?.errors.reserve_usd ? true : undefined}
+              />
             </label>
           </div>
           {Object.entries(failed?.errors ?? {}).map(([k, m]) => (
-            <p key={k} className="field-error">{m}</p>
+            <p key={k} className="field-error">
+              {m}
+            </p>
           ))}
           <p className="muted">
             Leave both limits empty to remove the budget. The reserve is held per dispatch when the agent has no cost history yet.
             {canRaise ? "" : " You may set or lower a budget; raising or removing one needs an approver."}
           </p>
-          <button type="submit" className="btn btn-small">Save budget</button>
+          <button type="submit" className="btn btn-small">
+            Save budget
+          </button>
         </Form>
       ) : null}
     </section>

@@ -43,7 +43,9 @@ export function PeriodForm({ days, label = "Period" }: { days: number; label?: s
           </option>
         ))}
       </select>
-      <button type="submit" className="btn btn-small">Show</button>
+      <button type="submit" className="btn btn-small">
+        Show
+      </button>
     </Form>
   );
 }

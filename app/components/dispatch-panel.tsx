@@ -3,7 +3,15 @@ import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { TaskDetail } from "#app/db/tasks.server";
 
 /** Where the task stands with its agent, and the one-click recoveries. */
-export function DispatchPanel({ task, agents, gateway }: { task: TaskDetail; agents: ReadonlyArray<{ id: string; name: string; emoji: string }>; gateway: string }) {
+export function DispatchPanel({
+  task,
+  agents,
+  gateway,
+}: {
+  task: TaskDetail;
+  agents: ReadonlyArray<{ id: string; name: string; emoji: string }>;
+  gateway: string;
+}) {
   // Parked tasks (dispatch failed, or refused for a budget) need the retry, which clears the alert first.
   const parked = task.alert_reason === "dispatch_failed" || task.alert_reason === "budget_exceeded";
   return (
@@ -40,19 +48,29 @@ export function DispatchPanel({ task, agents, gateway }: { task: TaskDetail; age
           <Form method="post">
             <AuthenticityTokenInput />
             <input type="hidden" name="intent" value={parked ? "retry" : "dispatch"} />
-            <button type="submit" className="btn btn-primary">{parked ? "Retry dispatch" : "Dispatch now"}</button>
+            <button type="submit" className="btn btn-primary">
+              {parked ? "Retry dispatch" : "Dispatch now"}
+            </button>
           </Form>
           <Form method="post" className="inline-form">
             <AuthenticityTokenInput />
             <input type="hidden" name="intent" value="reassign" />
-            <label className="sr-only" htmlFor="reassign-agent">Reassign to</label>
+            <label className="sr-only" htmlFor="reassign-agent">
+              Reassign to
+            </label>
             <select id="reassign-agent" name="agent_id" defaultValue="">
-              <option value="" disabled>Reassign to…</option>
-              {agents.filter((a) => a.id !== task.assignee?.id).map((a) => (
-                <option key={a.id} value={a.id}>{`${a.emoji} ${a.name}`}</option>
-              ))}
+              <option value="" disabled>
+                Reassign to…
+              </option>
+              {agents
+                .filter((a) => a.id !== task.assignee?.id)
+                .map((a) => (
+                  <option key={a.id} value={a.id}>{`${a.emoji} ${a.name}`}</option>
+                ))}
             </select>
-            <button type="submit" className="btn">Reassign and dispatch</button>
+            <button type="submit" className="btn">
+              Reassign and dispatch
+            </button>
           </Form>
         </div>
       ) : null}

@@ -20,7 +20,9 @@ export function GrantsPanel({ grants, canRevoke }: { grants: StandingGrant[]; ca
               <Form method="post">
                 <AuthenticityTokenInput />
                 <input type="hidden" name="grant_id" value={g.id} />
-                <button type="submit" name="intent" value="revoke-grant" className="btn btn-small btn-danger">Revoke</button>
+                <button type="submit" name="intent" value="revoke-grant" className="btn btn-small btn-danger">
+                  Revoke
+                </button>
               </Form>
             ) : null}
           </li>

@@ -21,8 +21,12 @@ export function PlanningPanel(props: { questions: Question[]; spec: unknown; has
         <Form method="post">
           <AuthenticityTokenInput />
           <input type="hidden" name="intent" value="start-planning" />
-          <p className="muted">{hasAgent ? "The assigned agent will ask you questions until it can write a spec." : "Assign an agent with an OpenClaw id first."}</p>
-          <button type="submit" className="btn btn-primary" disabled={!hasAgent}>Start planning</button>
+          <p className="muted">
+            {hasAgent ? "The assigned agent will ask you questions until it can write a spec." : "Assign an agent with an OpenClaw id first."}
+          </p>
+          <button type="submit" className="btn btn-primary" disabled={!hasAgent}>
+            Start planning
+          </button>
         </Form>
       ) : null}
       <ol className="qa">
@@ -48,21 +52,30 @@ export function PlanningPanel(props: { questions: Question[]; spec: unknown; has
             <label className="choice">
               <input type="radio" name="choice" value={OTHER} defaultChecked={open.options.length === 0} /> Other
             </label>
-            <input type="text" name="other" aria-label="Your own answer" placeholder="Your own answer" maxLength={COLUMN_LIMITS.planning_questions.answer} aria-invalid={errors.other ? true : undefined} />
+            <input
+              type="text"
+              name="other"
+              aria-label="Your own answer"
+              placeholder="Your own answer"
+              maxLength={COLUMN_LIMITS.planning_questions.answer}
+              aria-invalid={errors.other ? true : undefined}
+            />
             {errors.other ? <p className="field-error">{errors.other}</p> : null}
           </fieldset>
-          <button type="submit" className="btn btn-primary">Send answer</button>
+          <button type="submit" className="btn btn-primary">
+            Send answer
+          </button>
         </Form>
       ) : running && questions.length > 0 ? (
         <p className="muted">Waiting for the agent…</p>
       ) : null}
-      {spec ? (
-        <pre className="spec">{JSON.stringify(spec, null, 2)}</pre>
-      ) : null}
+      {spec ? <pre className="spec">{JSON.stringify(spec, null, 2)}</pre> : null}
       <Form method="post">
         <AuthenticityTokenInput />
         <input type="hidden" name="intent" value="cancel-planning" />
-        <button type="submit" className="btn btn-ghost btn-small">Cancel planning (back to inbox)</button>
+        <button type="submit" className="btn btn-ghost btn-small">
+          Cancel planning (back to inbox)
+        </button>
       </Form>
     </section>
   );

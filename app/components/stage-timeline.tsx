@@ -35,9 +35,19 @@ export function StageTimeline(props: { pipeline: TaskPipeline; runs: StageRun[];
                 </td>
                 <td>{r.agent?.name ?? "—"}</td>
                 <td>
-                  <time dateTime={r.started_at} title={r.started_at}>{formatAge(r.started_at, now)} ago</time>
+                  <time dateTime={r.started_at} title={r.started_at}>
+                    {formatAge(r.started_at, now)} ago
+                  </time>
                 </td>
-                <td>{r.finished_at ? <time dateTime={r.finished_at} title={r.finished_at}>{formatAge(r.finished_at, now)} ago</time> : "running"}</td>
+                <td>
+                  {r.finished_at ? (
+                    <time dateTime={r.finished_at} title={r.finished_at}>
+                      {formatAge(r.finished_at, now)} ago
+                    </time>
+                  ) : (
+                    "running"
+                  )}
+                </td>
                 <td>{r.advanced_by ? `${r.advanced_by.name || r.advanced_by.type} (${r.advanced_by.type})` : "—"}</td>
                 <td>{r.tokens.toLocaleString("en")}</td>
                 <td>{r.cost_usd === null ? "—" : `$${Number(r.cost_usd).toFixed(4)}`}</td>
@@ -50,7 +60,9 @@ export function StageTimeline(props: { pipeline: TaskPipeline; runs: StageRun[];
         <Form method="post" className="button-row">
           <AuthenticityTokenInput />
           <input type="hidden" name="intent" value="advance" />
-          <button type="submit" className="btn btn-primary">Advance to the next stage</button>
+          <button type="submit" className="btn btn-primary">
+            Advance to the next stage
+          </button>
           <span className="muted">Gated stages ask an approver (hitl) or open a veto window (hotl).</span>
         </Form>
       ) : null}

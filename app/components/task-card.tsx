@@ -17,7 +17,9 @@ export function TaskCard({ task, base, canEdit, now }: { task: Card; base: strin
         {task.title}
       </Link>
       <div className="card-meta">
-        <span className={`badge badge-${task.priority}`} title="Priority">{PRIORITY_LABELS[task.priority]}</span>
+        <span className={`badge badge-${task.priority}`} title="Priority">
+          {PRIORITY_LABELS[task.priority]}
+        </span>
         {task.assignee ? (
           <span className="assignee" title={`Assigned to ${task.assignee.name}`}>
             <span aria-hidden="true">{task.assignee.emoji}</span> {task.assignee.name}
@@ -67,7 +69,9 @@ export function TaskCard({ task, base, canEdit, now }: { task: Card; base: strin
               </option>
             ))}
           </select>
-          <button type="submit" className="btn btn-small">Move</button>
+          <button type="submit" className="btn btn-small">
+            Move
+          </button>
         </Form>
       ) : null}
     </article>

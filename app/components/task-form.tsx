@@ -25,7 +25,15 @@ export function TaskForm(props: {
       {intent ? <input type="hidden" name="intent" value={intent} /> : null}
       <FormError message={formError} />
       <Field label="Title" name="title" error={errors.title} defaultValue={values.title} maxLength={COLUMN_LIMITS.tasks.title} required />
-      <Field label="Description" name="description" error={errors.description} defaultValue={values.description} multiline rows={6} maxLength={COLUMN_LIMITS.tasks.description} />
+      <Field
+        label="Description"
+        name="description"
+        error={errors.description}
+        defaultValue={values.description}
+        multiline
+        rows={6}
+        maxLength={COLUMN_LIMITS.tasks.description}
+      />
       <div className="form-row">
         <SelectField
           label="Priority"
@@ -75,7 +83,9 @@ export function TaskForm(props: {
           />
         ) : null}
       </div>
-      <button type="submit" className="btn btn-primary">{submitLabel}</button>
+      <button type="submit" className="btn btn-primary">
+        {submitLabel}
+      </button>
     </Form>
   );
 }

@@ -32,7 +32,9 @@ export function TokenReveal({ token, agentName }: { token: string; agentName: st
           {outcome === false ? <span className="field-error"> The browser refused the clipboard: select the token and copy it.</span> : null}
         </p>
       ) : null}
-      <p className="muted">Agents send it as <code>Authorization: Bearer …</code>.</p>
+      <p className="muted">
+        Agents send it as <code>Authorization: Bearer …</code>.
+      </p>
     </section>
   );
 }

@@ -21,7 +21,8 @@ export function UsagePanel({ task }: { task: Pick<TaskDetail, "usage" | "usage_r
         )}
         {task.cost_provenance ? (
           <span className="muted" data-testid="task-cost-provenance">
-            {" "}({provenanceLabel(task.cost_provenance, versions)})
+            {" "}
+            ({provenanceLabel(task.cost_provenance, versions)})
           </span>
         ) : null}
       </p>
@@ -49,7 +50,9 @@ export function UsagePanel({ task }: { task: Pick<TaskDetail, "usage" | "usage_r
                     <td>{r.models?.join(", ") || "—"}</td>
                     <td>{n(r.input_tokens)}</td>
                     <td>{n(r.output_tokens)}</td>
-                    <td>{n(r.cache_read_tokens)} / {n(r.cache_write_tokens)}</td>
+                    <td>
+                      {n(r.cache_read_tokens)} / {n(r.cache_write_tokens)}
+                    </td>
                     <td>
                       {usd(r.cost_usd)} <span className="muted">{provenanceLabel(r.provenance, r.price_versions ?? [])}</span>
                     </td>

@@ -88,7 +88,8 @@ export interface MigrationReport {
 
 export async function migrate(db: RuntimeDatabase, source: SchemaSource): Promise<MigrationReport> {
   // Supabase over HTTP has no sessions: `supabase db push` applies the same files there.
-  if (!db.session) throw new MigrationError("This transport cannot run migrations (no SQL session): apply supabase/ with `supabase db push` (docs/SUPABASE.md).");
+  if (!db.session)
+    throw new MigrationError("This transport cannot run migrations (no SQL session): apply supabase/ with `supabase db push` (docs/SUPABASE.md).");
   return db.session(async (s) => {
     await s.query("select pg_advisory_lock($1)", [LOCK_KEY]);
     try {
@@ -103,7 +104,11 @@ export async function migrate(db: RuntimeDatabase, source: SchemaSource): Promis
         if (applied.has(m.version)) continue;
         await inTransaction(s, `Migration ${m.name}`, async () => {
           await s.exec(m.sql);
-          await s.query("insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)", [m.version, m.label, m.statements]);
+          await s.query("insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)", [
+            m.version,
+            m.label,
+            m.statements,
+          ]);
         });
         report.applied.push(m.name);
       }
@@ -176,7 +181,11 @@ async function adoptLegacyLedger(s: SqlSession, migrations: Migration[]): Promis
   if (!baseline) throw new MigrationError(`The baseline migration ${BASELINE_VERSION}_*.sql is missing from this build.`);
   await ensureLedgers(s);
   await inTransaction(s, "Taking over the old migration history", async () => {
-    await s.query("insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)", [baseline.version, baseline.label, baseline.statements]);
+    await s.query("insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)", [
+      baseline.version,
+      baseline.label,
+      baseline.statements,
+    ]);
     await s.exec("drop table public.schema_migrations");
   });
   return true;

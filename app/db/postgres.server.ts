@@ -54,8 +54,7 @@ export function openPostgres(url: string, options: { max?: number } = {}): SqlDa
       const reserved = await sql.reserve();
       try {
         const session: SqlSession = {
-          query: async <R>(text: string, params: unknown[] = []) =>
-            (await reserved.unsafe(text, params as never[])) as unknown as R[],
+          query: async <R>(text: string, params: unknown[] = []) => (await reserved.unsafe(text, params as never[])) as unknown as R[],
           exec: async (text) => {
             await reserved.unsafe(text);
           },

@@ -11,11 +11,7 @@ const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
  * serialiser turns anything but `true` itself, e.g. the string "true", into
  * false); otherwise everything is sent as text, objects as JSON.
  */
-export function rpcStatement(
-  fn: string,
-  args: RpcArgs = {},
-  objects: "json" | "raw" = "json",
-): { text: string; params: unknown[] } {
+export function rpcStatement(fn: string, args: RpcArgs = {}, objects: "json" | "raw" = "json"): { text: string; params: unknown[] } {
   if (!IDENT.test(fn)) throw new Error(`invalid function name: ${fn}`);
   const names: string[] = [];
   const params: unknown[] = [];

@@ -22,6 +22,10 @@ describe("splitStatements", () => {
   });
 
   it("leaves out empty pieces, and keeps a trailing comment as a statement, as the CLI does", () => {
-    expect(splitStatements("-- lead\nselect 1;\n;\n  select 'a;b' /* ; */;\n-- the end\n")).toEqual(["-- lead\nselect 1", "select 'a;b' /* ; */", "-- the end"]);
+    expect(splitStatements("-- lead\nselect 1;\n;\n  select 'a;b' /* ; */;\n-- the end\n")).toEqual([
+      "-- lead\nselect 1",
+      "select 'a;b' /* ; */",
+      "-- the end",
+    ]);
   });
 });

@@ -28,7 +28,10 @@ describe("PostgREST errors", () => {
     const error = fromPostgrestError("update_task", { code: "P0001", message: "Choose an agent.", details: '{"fields":{"a":"b"}}', hint: "invalid" });
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({ code: "invalid", message: "Choose an agent.", details: { fields: { a: "b" } } });
-    expect(fromPostgrestError("f", { code: "P0001", message: "Gone", details: "{}", hint: "not_found" })).toMatchObject({ code: "not_found", details: undefined });
+    expect(fromPostgrestError("f", { code: "P0001", message: "Gone", details: "{}", hint: "not_found" })).toMatchObject({
+      code: "not_found",
+      details: undefined,
+    });
   });
 
   it("maps constraint violations and bad input, naming the constraint from the message", () => {
@@ -40,8 +43,12 @@ describe("PostgREST errors", () => {
         hint: null,
       }),
     ).toMatchObject({ code: "conflict", details: { constraint: "agents_api_token_hash_key" } });
-    expect(fromPostgrestError("f", { code: "23503", message: "violates foreign key constraint \"x_fkey\"", details: null, hint: null })).toMatchObject({ code: "conflict" });
-    expect(fromPostgrestError("f", { code: "22P02", message: "invalid input syntax for type uuid", details: null, hint: null })).toMatchObject({ code: "invalid" });
+    expect(fromPostgrestError("f", { code: "23503", message: 'violates foreign key constraint "x_fkey"', details: null, hint: null })).toMatchObject({
+      code: "conflict",
+    });
+    expect(fromPostgrestError("f", { code: "22P02", message: "invalid input syntax for type uuid", details: null, hint: null })).toMatchObject({
+      code: "invalid",
+    });
   });
 
   it("keeps anything else as a SupabaseRpcError with the PostgREST fields", () => {

@@ -26,7 +26,10 @@ export function traced<T extends Database>(db: T): T {
         if (!trace.getActiveSpan()) return await rpc<R>(fn, args);
         return await withSpan(
           `db.rpc ${fn}`,
-          { kind: SpanKind.CLIENT, attributes: { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL, [ATTR_DB_OPERATION_NAME]: fn, "db.transport": db.kind } },
+          {
+            kind: SpanKind.CLIENT,
+            attributes: { [ATTR_DB_SYSTEM_NAME]: DB_SYSTEM_NAME_VALUE_POSTGRESQL, [ATTR_DB_OPERATION_NAME]: fn, "db.transport": db.kind },
+          },
           () => rpc<R>(fn, args),
         );
       } finally {

@@ -65,7 +65,14 @@ export interface AgentFigures {
   usage: UsageFigures;
   cost_per_task: number | null;
   tokens_per_task: number | null;
-  approvals: { requested: number; human_decided: number; wait_p50_s: number | null; wait_p90_s: number | null; per_task: number | null; by_mode: ModeFigures[] };
+  approvals: {
+    requested: number;
+    human_decided: number;
+    wait_p50_s: number | null;
+    wait_p90_s: number | null;
+    per_task: number | null;
+    by_mode: ModeFigures[];
+  };
   promote: { suggest: true; to: "hotl" | "autonomous"; approved_in_a_row: number } | { suggest: false; considered: number; approved: number };
 }
 
@@ -106,7 +113,7 @@ export function count(value: number | null | undefined): string {
 
 export function percent(rate: number | null | undefined): string {
   if (rate === null || rate === undefined) return "—";
-  return `${(Number(rate) * 100).toFixed(Number(rate) * 100 % 1 === 0 ? 0 : 1)}%`;
+  return `${(Number(rate) * 100).toFixed((Number(rate) * 100) % 1 === 0 ? 0 : 1)}%`;
 }
 
 /** Seconds as a short duration: 45s, 12m, 3.5h, 2.1d. */
@@ -131,4 +138,9 @@ export function provenance(f: Pick<UsageFigures, "reported_usd" | "estimated_usd
   return parts.join(" · ");
 }
 
-export const LEVEL_LABEL: Record<string, string> = { hitl: "human in the loop", hotl: "human on the loop", autonomous: "autonomous", policy: "allowed by policy" };
+export const LEVEL_LABEL: Record<string, string> = {
+  hitl: "human in the loop",
+  hotl: "human on the loop",
+  autonomous: "autonomous",
+  policy: "allowed by policy",
+};

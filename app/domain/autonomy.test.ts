@@ -1,22 +1,25 @@
 import { describe, expect, it } from "vitest";
-import {
-  AUTONOMY_LEVELS,
-  canChangeSupervision,
-  canSetAutonomy,
-  lowersSupervision,
-} from "./autonomy";
-
+import { AUTONOMY_LEVELS, canChangeSupervision, canSetAutonomy, lowersSupervision } from "./autonomy";
 
 describe("who may set autonomy", () => {
   it("needs an approver or admin to lower an agent's supervision, not to raise it", () => {
     // Lowering: hitl → hotl → autonomous.
-    for (const [from, to] of [["hitl", "hotl"], ["hitl", "autonomous"], ["hotl", "autonomous"]] as const) {
+    for (const [from, to] of [
+      ["hitl", "hotl"],
+      ["hitl", "autonomous"],
+      ["hotl", "autonomous"],
+    ] as const) {
       expect(canSetAutonomy("operator", from, to), `${from} → ${to}`).toBe(false);
       expect(canSetAutonomy("approver", from, to)).toBe(true);
       expect(canSetAutonomy("admin", from, to)).toBe(true);
     }
     // Raising, or keeping the level, is open to operators.
-    for (const [from, to] of [["autonomous", "hotl"], ["autonomous", "hitl"], ["hotl", "hitl"], ["hotl", "hotl"]] as const) {
+    for (const [from, to] of [
+      ["autonomous", "hotl"],
+      ["autonomous", "hitl"],
+      ["hotl", "hitl"],
+      ["hotl", "hotl"],
+    ] as const) {
       expect(canSetAutonomy("operator", from, to), `${from} → ${to}`).toBe(true);
     }
     // Viewers change nothing.

@@ -41,7 +41,15 @@ describe("columnChart", () => {
   const box = { width: 140, height: 120, left: 20, right: 0, top: 10, bottom: 10 };
 
   it("places one bar per point on a shared baseline, heights in scale", () => {
-    const chart = columnChart([{ label: "a", value: 1 }, { label: "b", value: 2 }, { label: "c", value: 0 }, { label: "d", value: 4 }], box);
+    const chart = columnChart(
+      [
+        { label: "a", value: 1 },
+        { label: "b", value: 2 },
+        { label: "c", value: 0 },
+        { label: "d", value: 4 },
+      ],
+      box,
+    );
     expect(chart.max).toBe(4);
     expect(chart.bars.map((b) => b.height)).toEqual([25, 50, 0, 100]);
     expect(chart.bars.map((b) => b.y + b.height)).toEqual([110, 110, 110, 110]);
@@ -66,7 +74,13 @@ describe("columnChart", () => {
 
   it("draws nothing but an axis for empty or all-zero data", () => {
     expect(columnChart([], box)).toMatchObject({ bars: [], labelled: [], max: 1 });
-    const zeros = columnChart([{ label: "a", value: 0 }, { label: "b", value: 0 }], box);
+    const zeros = columnChart(
+      [
+        { label: "a", value: 0 },
+        { label: "b", value: 0 },
+      ],
+      box,
+    );
     expect(zeros.bars.map((b) => b.height)).toEqual([0, 0]);
     expect(zeros.ticks.map((t) => t.value)).toEqual([0, 1]);
   });
@@ -74,7 +88,15 @@ describe("columnChart", () => {
 
 describe("horizontalBars", () => {
   it("scales each bar to the largest value", () => {
-    const { bars, height } = horizontalBars([{ label: "x", value: 3 }, { label: "y", value: 1.5 }, { label: "z", value: 0 }], 300, 20);
+    const { bars, height } = horizontalBars(
+      [
+        { label: "x", value: 3 },
+        { label: "y", value: 1.5 },
+        { label: "z", value: 0 },
+      ],
+      300,
+      20,
+    );
     expect(bars.map((b) => [b.width, b.share, b.y])).toEqual([
       [300, 1, 0],
       [150, 0.5, 20],

@@ -20,7 +20,18 @@ describe("the dispatch message", () => {
   });
 
   it("names the pipeline stage a task is on", () => {
-    const onStage = { ...task, pipeline: { name: "Release", position: 2, stages: [{ position: 1, name: "Draft" }, { position: 2, name: "Review" }, { position: 3, name: "Publish" }] } };
+    const onStage = {
+      ...task,
+      pipeline: {
+        name: "Release",
+        position: 2,
+        stages: [
+          { position: 1, name: "Draft" },
+          { position: 2, name: "Review" },
+          { position: 3, name: "Publish" },
+        ],
+      },
+    };
     expect(buildDispatchMessage(onStage, ctx)).toContain("Pipeline: Release, stage 2 of 3 (Review).");
   });
 });

@@ -97,7 +97,7 @@ function documentedEventTypes(markdown: string): string[] {
   const start = markdown.indexOf("## Live events");
   const end = markdown.indexOf("\n## ", start + 1);
   const section = markdown.slice(start, end === -1 ? undefined : end);
-  return [...section.matchAll(/^\| `([a-z]+\.[a-z_]+)` \|/gm)].map((m) => m[1]!);
+  return [...section.matchAll(/^\| `([a-z]+\.[a-z_]+)` +\|/gm)].map((m) => m[1]!);
 }
 
 describe("the event list", () => {

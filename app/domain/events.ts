@@ -33,7 +33,10 @@ export const EVENTS = {
   "workspace.deleted": { meaning: "A workspace was deleted.", reach: "workspace" },
   "approval.requested": { meaning: "An action is waiting for an approver.", reach: "everywhere" },
   "approval.resolved": { meaning: "An approval was decided: approved, denied, expired or cancelled.", reach: "everywhere" },
-  "approval.escalated": { meaning: "An approval expired unanswered and was escalated to admins with a fresh expiry; it is still pending.", reach: "everywhere" },
+  "approval.escalated": {
+    meaning: "An approval expired unanswered and was escalated to admins with a fresh expiry; it is still pending.",
+    reach: "everywhere",
+  },
   "usage.recorded": { meaning: "A run's token usage and cost were recorded, or replaced by a better report.", reach: "workspace" },
   "budget.warning": { meaning: "A budget's spend crossed 80% of a limit (sent once per budget, period and limit).", reach: "workspace" },
   "heartbeat.completed": { meaning: "A heartbeat run was recorded (how many actions it took, how long); it belongs to no workspace.", reach: "workspace" },

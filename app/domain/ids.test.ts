@@ -8,7 +8,16 @@ describe("isUuid", () => {
   });
 
   it("refuses anything else, including near misses and padding", () => {
-    for (const v of [null, undefined, "", "x", "0b9e2f3c1d4a4c5b8e6f7a8b9c0d1e2f", " 0b9e2f3c-1d4a-4c5b-8e6f-7a8b9c0d1e2f", "0b9e2f3c-1d4a-4c5b-8e6f-7a8b9c0d1e2g", "../etc/passwd"]) {
+    for (const v of [
+      null,
+      undefined,
+      "",
+      "x",
+      "0b9e2f3c1d4a4c5b8e6f7a8b9c0d1e2f",
+      " 0b9e2f3c-1d4a-4c5b-8e6f-7a8b9c0d1e2f",
+      "0b9e2f3c-1d4a-4c5b-8e6f-7a8b9c0d1e2g",
+      "../etc/passwd",
+    ]) {
       expect(isUuid(v)).toBe(false);
     }
   });

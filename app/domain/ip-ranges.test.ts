@@ -37,7 +37,21 @@ describe("parseIPv6", () => {
   });
 
   it("rejects malformed text", () => {
-    for (const bad of [":::", "1::2::3", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7", "12345::", "g::1", ":1::", "1::2:3:4:5:6:7:8", "::1.2.3", "::ffff:1.2.3.256", "1.2.3.4", "", "1:2:3:4:5:6:7:1.2.3.4"]) {
+    for (const bad of [
+      ":::",
+      "1::2::3",
+      "1:2:3:4:5:6:7:8:9",
+      "1:2:3:4:5:6:7",
+      "12345::",
+      "g::1",
+      ":1::",
+      "1::2:3:4:5:6:7:8",
+      "::1.2.3",
+      "::ffff:1.2.3.256",
+      "1.2.3.4",
+      "",
+      "1:2:3:4:5:6:7:1.2.3.4",
+    ]) {
       expect(parseIPv6(bad), bad).toBeNull();
     }
   });
@@ -72,13 +86,22 @@ describe("classifyIp: IPv4", () => {
     expect(isPublicIp(address)).toBe(false);
   });
 
-  it.each(["8.8.8.8", "1.1.1.1", "93.184.215.14", "172.15.255.255", "172.32.0.0", "100.63.255.255", "100.128.0.0", "169.253.255.255", "11.0.0.1", "223.255.255.255", "192.169.0.1"])(
-    "%s is public (range edges included)",
-    (address) => {
-      expect(classifyIp(address)).toEqual({ family: 4, class: "public" });
-      expect(isPublicIp(address)).toBe(true);
-    },
-  );
+  it.each([
+    "8.8.8.8",
+    "1.1.1.1",
+    "93.184.215.14",
+    "172.15.255.255",
+    "172.32.0.0",
+    "100.63.255.255",
+    "100.128.0.0",
+    "169.253.255.255",
+    "11.0.0.1",
+    "223.255.255.255",
+    "192.169.0.1",
+  ])("%s is public (range edges included)", (address) => {
+    expect(classifyIp(address)).toEqual({ family: 4, class: "public" });
+    expect(isPublicIp(address)).toBe(true);
+  });
 });
 
 describe("classifyIp: IPv6", () => {
@@ -142,11 +165,14 @@ describe("classifyIp: IPv6", () => {
 });
 
 describe("classifyIp: not an address", () => {
-  it.each(["localhost", "example.com", "", "127.1", "0x7f000001", "::g", "1.2.3.4.5", "[::1", "999.1.1.1", "2130706433"])("%j is invalid and never public", (text) => {
-    expect(classifyIp(text)).toEqual({ family: null, class: "invalid" });
-    expect(isPublicIp(text)).toBe(false);
-    expect(isIpLiteral(text)).toBe(false);
-  });
+  it.each(["localhost", "example.com", "", "127.1", "0x7f000001", "::g", "1.2.3.4.5", "[::1", "999.1.1.1", "2130706433"])(
+    "%j is invalid and never public",
+    (text) => {
+      expect(classifyIp(text)).toEqual({ family: null, class: "invalid" });
+      expect(isPublicIp(text)).toBe(false);
+      expect(isIpLiteral(text)).toBe(false);
+    },
+  );
 
   it("recognises literals", () => {
     expect(isIpLiteral("8.8.8.8")).toBe(true);

@@ -25,7 +25,11 @@ const row = (over: Partial<LedgerRow> = {}): LedgerRow => ({
 describe("the ledger as Langfuse ingestion events", () => {
   it("puts each row under its task's trace as one generation with its tokens and reported cost", () => {
     const [trace, generation] = toIngestionEvents(row());
-    expect(trace).toMatchObject({ id: "u1-trace", type: "trace-create", body: { id: "mc-task-t1", name: "Write the report", sessionId: "agent:main:mc-task-t1", tags: ["workspace:ops", "agent:Scribe"] } });
+    expect(trace).toMatchObject({
+      id: "u1-trace",
+      type: "trace-create",
+      body: { id: "mc-task-t1", name: "Write the report", sessionId: "agent:main:mc-task-t1", tags: ["workspace:ops", "agent:Scribe"] },
+    });
     expect(generation).toMatchObject({
       id: "u1-generation",
       type: "generation-create",

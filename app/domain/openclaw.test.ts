@@ -94,7 +94,10 @@ const history = {
     { role: "toolResult", content: "ok", __openclaw: { runId: "run-1", seq: 3 } },
     {
       role: "assistant",
-      content: [{ type: "text", text: "TASK_COMPLETE: " }, { type: "text", text: "done" }],
+      content: [
+        { type: "text", text: "TASK_COMPLETE: " },
+        { type: "text", text: "done" },
+      ],
       provider: "stub",
       model: "stub-model",
       usage: { input: 1200, output: 5, cacheRead: 800, cacheWrite: 100, cost: { total: 0.00121 } },
@@ -198,7 +201,11 @@ describe("run end from events", () => {
     expect(runFinishedFromEvent("agent", payload)).toEqual({ ...base, status: "ok", text: "done" });
     const aborted = { ...payload, data: { ...payload.data, aborted: true } };
     expect(runFinishedFromEvent("agent", aborted)).toMatchObject({ status: "error" });
-    expect(runFinishedFromEvent("agent", { ...base, stream: "lifecycle", data: { phase: "error", error: "boom" } })).toEqual({ ...base, status: "error", text: "boom" });
+    expect(runFinishedFromEvent("agent", { ...base, stream: "lifecycle", data: { phase: "error", error: "boom" } })).toEqual({
+      ...base,
+      status: "error",
+      text: "boom",
+    });
   });
 
   it("reads chat final and chat error", () => {

@@ -80,9 +80,7 @@ describe("describeTransitionError", () => {
   });
 
   it("lists the allowed targets by label", () => {
-    expect(describeTransitionError("done", "inbox", checkTransition("done", "inbox", true))).toBe(
-      "A task in Done cannot move to Inbox. Allowed: Review.",
-    );
+    expect(describeTransitionError("done", "inbox", checkTransition("done", "inbox", true))).toBe("A task in Done cannot move to Inbox. Allowed: Review.");
     expect(describeTransitionError("in_progress", "done", checkTransition("in_progress", "done", true))).toBe(
       "A task in In progress cannot move to Done. Allowed: Assigned, Testing, Review, Cancelled.",
     );

@@ -1,16 +1,7 @@
 // The task state machine. The baseline migration (supabase/migrations) seeds the same
 // transitions into task_transitions; an integration test keeps them equal.
 
-export const TASK_STATUSES = [
-  "planning",
-  "inbox",
-  "assigned",
-  "in_progress",
-  "testing",
-  "review",
-  "done",
-  "cancelled",
-] as const;
+export const TASK_STATUSES = ["planning", "inbox", "assigned", "in_progress", "testing", "review", "done", "cancelled"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** The columns the board shows, in order; cancelled tasks are listed on request. */
@@ -49,9 +40,7 @@ export function allowedTransitions(from: TaskStatus): readonly TaskStatus[] {
   return TRANSITIONS[from];
 }
 
-export type TransitionCheck =
-  | { ok: true }
-  | { ok: false; reason: "same_status" | "not_allowed" | "needs_assignee"; allowed: readonly TaskStatus[] };
+export type TransitionCheck = { ok: true } | { ok: false; reason: "same_status" | "not_allowed" | "needs_assignee"; allowed: readonly TaskStatus[] };
 
 export function checkTransition(from: TaskStatus, to: TaskStatus, hasAssignee: boolean): TransitionCheck {
   const allowed = TRANSITIONS[from];

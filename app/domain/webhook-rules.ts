@@ -24,7 +24,8 @@ export function parseSignatureHeader(value: string | null): string | null {
 /** The X-MC-Delivery-Id header: absent (null), well formed, or an error message. */
 export function parseDeliveryId(value: string | null): { ok: true; id: string | null } | { ok: false; reason: string } {
   if (value === null) return { ok: true, id: null };
-  if (!DELIVERY_ID.test(value)) return { ok: false, reason: `X-MC-Delivery-Id must be 1–${COLUMN_LIMITS.webhook_deliveries.delivery_id} letters, digits, '.', '_', ':' or '-'.` };
+  if (!DELIVERY_ID.test(value))
+    return { ok: false, reason: `X-MC-Delivery-Id must be 1–${COLUMN_LIMITS.webhook_deliveries.delivery_id} letters, digits, '.', '_', ':' or '-'.` };
   return { ok: true, id: value };
 }
 

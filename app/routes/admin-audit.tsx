@@ -9,10 +9,7 @@ export const meta: Route.MetaFunction = () => [{ title: "Audit log · Mission Co
 export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db } = operator(context, request, "admin");
   const before = Number(url.searchParams.get("before"));
-  const [verification, entries] = await Promise.all([
-    verifyAuditLog(db),
-    listAuditLog(db, Number.isSafeInteger(before) && before > 0 ? before : null, 100),
-  ]);
+  const [verification, entries] = await Promise.all([verifyAuditLog(db), listAuditLog(db, Number.isSafeInteger(before) && before > 0 ? before : null, 100)]);
   return { verification, entries };
 }
 
@@ -38,32 +35,32 @@ export default function AdminAudit({ loaderData }: Route.ComponentProps) {
         </p>
       )}
       <div className="table-scroll">
-      <table className="table audit">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>When</th>
-            <th>What</th>
-            <th>Who</th>
-            <th>Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map((e) => (
-            <tr key={e.seq} title={e.hash}>
-              <td>{e.seq}</td>
-              <td>
-                <time dateTime={e.at}>{e.at.slice(0, 19).replace("T", " ")}</time>
-              </td>
-              <td>{e.kind}</td>
-              <td title={e.actor.email}>{e.actor_name}</td>
-              <td>
-                <code>{JSON.stringify({ ...e.subject, ...e.data }).slice(0, 160)}</code>
-              </td>
+        <table className="table audit">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>When</th>
+              <th>What</th>
+              <th>Who</th>
+              <th>Details</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {entries.map((e) => (
+              <tr key={e.seq} title={e.hash}>
+                <td>{e.seq}</td>
+                <td>
+                  <time dateTime={e.at}>{e.at.slice(0, 19).replace("T", " ")}</time>
+                </td>
+                <td>{e.kind}</td>
+                <td title={e.actor.email}>{e.actor_name}</td>
+                <td>
+                  <code>{JSON.stringify({ ...e.subject, ...e.data }).slice(0, 160)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </div>
       {oldest && entries.length === 100 ? (
         <p>

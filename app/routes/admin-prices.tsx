@@ -52,9 +52,9 @@ export default function AdminPrices({ loaderData, actionData: submitted }: Route
         <h1>Model prices</h1>
       </div>
       <p className="muted">
-        USD per million tokens. Usage without a reported cost is estimated with the version in effect when it was recorded. Names match exactly
-        after lower-casing; <code>anthropic/claude-sonnet-4</code> is tried in full, then as <code>claude-sonnet-4</code>. Included models
-        (subscriptions) count tokens and no dollars.
+        USD per million tokens. Usage without a reported cost is estimated with the version in effect when it was recorded. Names match exactly after
+        lower-casing; <code>anthropic/claude-sonnet-4</code> is tried in full, then as <code>claude-sonnet-4</code>. Included models (subscriptions) count
+        tokens and no dollars.
       </p>
       <section className="panel" aria-labelledby="price-add-h">
         <h2 id="price-add-h">Add a model or a new price version</h2>
@@ -63,7 +63,14 @@ export default function AdminPrices({ loaderData, actionData: submitted }: Route
           <FormError message={actionData?.formError} />
           <div className="form-row">
             <label>
-              Model <input name="model" required maxLength={COLUMN_LIMITS.model_prices.model} defaultValue={values.model ?? ""} aria-invalid={errors.model ? true : undefined} />
+              Model{" "}
+              <input
+                name="model"
+                required
+                maxLength={COLUMN_LIMITS.model_prices.model}
+                defaultValue={values.model ?? ""}
+                aria-invalid={errors.model ? true : undefined}
+              />
             </label>
             {FIELDS.map(([name, label]) => (
               <label key={name}>
@@ -72,7 +79,13 @@ export default function AdminPrices({ loaderData, actionData: submitted }: Route
               </label>
             ))}
             <label>
-              Effective from (UTC) <input name="effective_from" type="datetime-local" defaultValue={values.effective_from ?? ""} aria-invalid={errors.effective_from ? true : undefined} />
+              Effective from (UTC){" "}
+              <input
+                name="effective_from"
+                type="datetime-local"
+                defaultValue={values.effective_from ?? ""}
+                aria-invalid={errors.effective_from ? true : undefined}
+              />
             </label>
             <label>
               Note <input name="note" maxLength={COLUMN_LIMITS.model_prices.note} defaultValue={values.note ?? ""} />
@@ -82,9 +95,13 @@ export default function AdminPrices({ loaderData, actionData: submitted }: Route
             <input type="checkbox" name="included" defaultChecked={values.included === "on"} /> Included in a subscription (no dollars)
           </label>
           {Object.entries(errors).map(([k, m]) => (
-            <p key={k} className="field-error">{k === "_form" ? m : `${k}: ${m}`}</p>
+            <p key={k} className="field-error">
+              {k === "_form" ? m : `${k}: ${m}`}
+            </p>
           ))}
-          <button type="submit" className="btn btn-primary btn-small">Add price</button>
+          <button type="submit" className="btn btn-primary btn-small">
+            Add price
+          </button>
         </Form>
       </section>
       <section className="panel" aria-labelledby="price-list-h">

@@ -71,7 +71,9 @@ export default function AdminTaskTypes({ loaderData, actionData: submitted }: Ro
                   Risk
                   <select name="risk" defaultValue={t.risk}>
                     {RISKS.map((r) => (
-                      <option key={r} value={r}>{r}</option>
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
                     ))}
                   </select>
                 </label>
@@ -79,7 +81,9 @@ export default function AdminTaskTypes({ loaderData, actionData: submitted }: Ro
                   Default autonomy
                   <select name="default_autonomy" defaultValue={t.default_autonomy} aria-invalid={failed?.errors.default_autonomy ? true : undefined}>
                     {AUTONOMY_LEVELS.map((l) => (
-                      <option key={l} value={l}>{AUTONOMY_LABELS[l]}</option>
+                      <option key={l} value={l}>
+                        {AUTONOMY_LABELS[l]}
+                      </option>
                     ))}
                   </select>
                 </label>
@@ -103,7 +107,9 @@ export default function AdminTaskTypes({ loaderData, actionData: submitted }: Ro
                   </label>
                 ))}
               </fieldset>
-              <button type="submit" className="btn btn-small">Save {t.name}</button>
+              <button type="submit" className="btn btn-small">
+                Save {t.name}
+              </button>
             </Form>
           </section>
         );

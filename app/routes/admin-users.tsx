@@ -92,33 +92,46 @@ export default function AdminUsers({ loaderData, actionData: submitted }: Route.
               <strong>{u.name}</strong> <span className="muted">{u.email}</span> <span className="role-tag">{u.role}</span>
               {u.disabled ? <span className="badge badge-urgent">disabled</span> : null}
               {u.id === me ? <span className="badge">you</span> : null}
-              <span className="muted"> · {u.sessions} session{u.sessions === 1 ? "" : "s"}</span>
+              <span className="muted">
+                {" "}
+                · {u.sessions} session{u.sessions === 1 ? "" : "s"}
+              </span>
             </p>
             <div className="button-row">
               <Form method="post" className="inline-form">
                 <AuthenticityTokenInput />
                 <input type="hidden" name="intent" value="role" />
                 <input type="hidden" name="user_id" value={u.id} />
-                <label className="sr-only" htmlFor={`role-${u.id}`}>Role of {u.name}</label>
+                <label className="sr-only" htmlFor={`role-${u.id}`}>
+                  Role of {u.name}
+                </label>
                 <select id={`role-${u.id}`} name="role" defaultValue={u.role}>
                   {ROLE_OPTIONS.map((o) => (
-                    <option key={o.value} value={o.value}>{o.label}</option>
+                    <option key={o.value} value={o.value}>
+                      {o.label}
+                    </option>
                   ))}
                 </select>
-                <button type="submit" className="btn btn-small">Set role</button>
+                <button type="submit" className="btn btn-small">
+                  Set role
+                </button>
               </Form>
               <Form method="post">
                 <AuthenticityTokenInput />
                 <input type="hidden" name="intent" value="sign-out" />
                 <input type="hidden" name="user_id" value={u.id} />
-                <button type="submit" className="btn btn-small">Sign out everywhere</button>
+                <button type="submit" className="btn btn-small">
+                  Sign out everywhere
+                </button>
               </Form>
               {u.id !== me ? (
                 <Form method="post">
                   <AuthenticityTokenInput />
                   <input type="hidden" name="intent" value={u.disabled ? "enable" : "disable"} />
                   <input type="hidden" name="user_id" value={u.id} />
-                  <button type="submit" className={u.disabled ? "btn btn-small" : "btn btn-small btn-danger"}>{u.disabled ? "Enable" : "Disable"}</button>
+                  <button type="submit" className={u.disabled ? "btn btn-small" : "btn btn-small btn-danger"}>
+                    {u.disabled ? "Enable" : "Disable"}
+                  </button>
                 </Form>
               ) : null}
             </div>
@@ -128,9 +141,13 @@ export default function AdminUsers({ loaderData, actionData: submitted }: Route.
                 <AuthenticityTokenInput />
                 <input type="hidden" name="intent" value="password" />
                 <input type="hidden" name="user_id" value={u.id} />
-                <label className="sr-only" htmlFor={`pw-${u.id}`}>New password for {u.name}</label>
+                <label className="sr-only" htmlFor={`pw-${u.id}`}>
+                  New password for {u.name}
+                </label>
                 <input id={`pw-${u.id}`} type="password" name="password" autoComplete="new-password" minLength={12} />
-                <button type="submit" className="btn btn-small">Save password</button>
+                <button type="submit" className="btn btn-small">
+                  Save password
+                </button>
               </Form>
             </details>
           </li>
@@ -143,12 +160,35 @@ export default function AdminUsers({ loaderData, actionData: submitted }: Route.
           <input type="hidden" name="intent" value="create" />
           <FormError message={createFailed?.formError} />
           <div className="form-row">
-            <Field label="Name" name="name" error={createFailed?.errors.name} defaultValue={createFailed?.values?.name} maxLength={COLUMN_LIMITS.users.name} required />
-            <Field label="Email" name="email" type="email" error={createFailed?.errors.email} defaultValue={createFailed?.values?.email} maxLength={COLUMN_LIMITS.users.email} required />
-            <SelectField label="Role" name="role" options={ROLE_OPTIONS} defaultValue={createFailed?.values?.role ?? "operator"} error={createFailed?.errors.role} />
+            <Field
+              label="Name"
+              name="name"
+              error={createFailed?.errors.name}
+              defaultValue={createFailed?.values?.name}
+              maxLength={COLUMN_LIMITS.users.name}
+              required
+            />
+            <Field
+              label="Email"
+              name="email"
+              type="email"
+              error={createFailed?.errors.email}
+              defaultValue={createFailed?.values?.email}
+              maxLength={COLUMN_LIMITS.users.email}
+              required
+            />
+            <SelectField
+              label="Role"
+              name="role"
+              options={ROLE_OPTIONS}
+              defaultValue={createFailed?.values?.role ?? "operator"}
+              error={createFailed?.errors.role}
+            />
             <Field label="Temporary password" name="password" type="password" error={createFailed?.errors.password} hint="At least 12 characters." required />
           </div>
-          <button type="submit" className="btn btn-primary">Add user</button>
+          <button type="submit" className="btn btn-primary">
+            Add user
+          </button>
         </Form>
       </section>
     </main>

@@ -31,7 +31,8 @@ async function loadAgent(db: Parameters<typeof getAgent>[0], workspaceId: string
 }
 
 // Action headers (Retry-After, Cache-Control: no-store) reach the document response.
-export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders }) => (actionHeaders.has("Retry-After") || actionHeaders.has("Cache-Control") ? actionHeaders : loaderHeaders);
+export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders }) =>
+  actionHeaders.has("Retry-After") || actionHeaders.has("Cache-Control") ? actionHeaders : loaderHeaders;
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
@@ -103,7 +104,8 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
         <span aria-hidden="true">{agent.emoji}</span> {agent.name}
       </h1>
       <p className="muted">
-        {agent.status} · autonomy {agent.autonomy_level} · {agent.has_token ? `token ${agent.token_hint}… issued ${agent.token_created_at?.slice(0, 10)}` : "no token"}
+        {agent.status} · autonomy {agent.autonomy_level} ·{" "}
+        {agent.has_token ? `token ${agent.token_hint}… issued ${agent.token_created_at?.slice(0, 10)}` : "no token"}
       </p>
       {token ? <TokenReveal token={token} agentName={agent.name} /> : null}
       {failed && !["update", "budget", "autonomy"].includes(failed.intent ?? "") ? <FormError message={failed.formError} /> : null}
@@ -123,14 +125,16 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
           <section className="panel" aria-labelledby="autonomy-h">
             <h2 id="autonomy-h">Autonomy</h2>
             <p className="muted">
-              The strictest of the agent's, the task type's and the stage's level applies; high-risk work is never autonomous. Less supervision
-              (human in the loop → on the loop → autonomous) is an approver's or admin's change.
+              The strictest of the agent's, the task type's and the stage's level applies; high-risk work is never autonomous. Less supervision (human in the
+              loop → on the loop → autonomous) is an approver's or admin's change.
             </p>
             <FormError message={autonomyFailed?.formError} />
             <Form method="post" className="inline-form">
               <AuthenticityTokenInput />
               <input type="hidden" name="intent" value="autonomy" />
-              <label className="sr-only" htmlFor="autonomy-level">Autonomy level</label>
+              <label className="sr-only" htmlFor="autonomy-level">
+                Autonomy level
+              </label>
               {/* Every level is offered; the database refuses a lowering this role may not make. */}
               <select
                 id="autonomy-level"
@@ -145,7 +149,9 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
                   </option>
                 ))}
               </select>
-              <button type="submit" className="btn btn-small">Set autonomy</button>
+              <button type="submit" className="btn btn-small">
+                Set autonomy
+              </button>
             </Form>
             {autonomyFailed?.errors.autonomy_level ? (
               <p id="autonomy-level-error" className="field-error">
@@ -159,7 +165,9 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
             <Form method="post">
               <AuthenticityTokenInput />
               <input type="hidden" name="intent" value="rotate-token" />
-              <button type="submit" className="btn">{agent.has_token ? "Issue a new token" : "Issue a token"}</button>
+              <button type="submit" className="btn">
+                {agent.has_token ? "Issue a new token" : "Issue a token"}
+              </button>
             </Form>
           </section>
           <details className="danger-zone">
@@ -168,7 +176,9 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
               <AuthenticityTokenInput />
               <input type="hidden" name="intent" value="delete" />
               <p>Tasks it finished keep their history; it must hold no assigned or running task.</p>
-              <button type="submit" className="btn btn-danger">Delete agent</button>
+              <button type="submit" className="btn btn-danger">
+                Delete agent
+              </button>
             </Form>
           </details>
         </>

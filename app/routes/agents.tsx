@@ -17,7 +17,8 @@ import type { Route } from "./+types/agents";
 export const meta: Route.MetaFunction = () => [{ title: "Agents · Mission Control" }];
 
 // Action headers (Retry-After, Cache-Control: no-store) reach the document response.
-export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders }) => (actionHeaders.has("Retry-After") || actionHeaders.has("Cache-Control") ? actionHeaders : loaderHeaders);
+export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders }) =>
+  actionHeaders.has("Retry-After") || actionHeaders.has("Cache-Control") ? actionHeaders : loaderHeaders;
 
 export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db, rt, user } = operator(context, request, "viewer");
@@ -47,7 +48,12 @@ export async function action({ request, context }: Route.ActionArgs) {
   if (intent === "import") {
     // An agent from the gateway: its id and name prefill a normal create.
     form.set("intent", "create");
-    for (const [key, fallback] of [["role", ""], ["emoji", ""], ["model", ""], ["status", "standby"]] as const) {
+    for (const [key, fallback] of [
+      ["role", ""],
+      ["emoji", ""],
+      ["model", ""],
+      ["status", "standby"],
+    ] as const) {
       if (!form.has(key)) form.set(key, fallback);
     }
   } else if (intent !== "create") return invalidForm({}, undefined, "create");
@@ -58,7 +64,10 @@ export async function action({ request, context }: Route.ActionArgs) {
     const agent = await createAgent(db, workspace.id, parsed.data, token, actor);
     log.info({ event: "agent.created", agent_id: agent.id }, "agent created");
     // The token is in this one response only; it is not stored in clear anywhere.
-    return data({ ok: true as const, created: { id: agent.id, name: agent.name, token: token.token } }, { status: 201, headers: { "Cache-Control": "no-store" } });
+    return data(
+      { ok: true as const, created: { id: agent.id, name: agent.name, token: token.token } },
+      { status: 201, headers: { "Cache-Control": "no-store" } },
+    );
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, parsed.data, "create");
     throw error;
@@ -77,10 +86,17 @@ export default function Agents({ loaderData, actionData: submitted }: Route.Comp
       <ul className="agent-list">
         {agents.map((a) => (
           <li key={a.id} className="agent-row">
-            <span className="agent-emoji" aria-hidden="true">{a.emoji}</span>
+            <span className="agent-emoji" aria-hidden="true">
+              {a.emoji}
+            </span>
             <div className="agent-main">
-              <Link to={`/w/${workspace.slug}/agents/${a.id}`} className="agent-name">{a.name}</Link>
-              <span className="muted">{a.role || "No role"}{a.model ? ` · ${a.model}` : ""}</span>
+              <Link to={`/w/${workspace.slug}/agents/${a.id}`} className="agent-name">
+                {a.name}
+              </Link>
+              <span className="muted">
+                {a.role || "No role"}
+                {a.model ? ` · ${a.model}` : ""}
+              </span>
             </div>
             <span className={`agent-status agent-${a.status}`}>{a.status}</span>
             <span className="muted">{a.active_tasks ?? 0} active</span>
@@ -112,7 +128,9 @@ export default function Agents({ loaderData, actionData: submitted }: Route.Comp
                     <span>
                       <strong>{a.name ?? a.id}</strong> <code>{a.id}</code> {a.model ? <span className="muted">{a.model}</span> : null}
                     </span>
-                    <button type="submit" className="btn btn-small">Import</button>
+                    <button type="submit" className="btn btn-small">
+                      Import
+                    </button>
                   </Form>
                 </li>
               ))}
@@ -124,7 +142,7 @@ export default function Agents({ loaderData, actionData: submitted }: Route.Comp
         <section className="panel">
           <h2>New agent</h2>
           <AgentForm
-            values={created ? {} : (failed && "values" in failed ? (failed.values ?? {}) : {})}
+            values={created ? {} : failed && "values" in failed ? (failed.values ?? {}) : {}}
             errors={failed?.errors ?? {}}
             formError={failed?.formError}
             submitLabel="Create agent"

@@ -128,8 +128,8 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
           </table>
         </div>
         <p className="figure-note">
-          Success: done without going back for rework. Rework: handed-in tasks sent back (failed checks, or testing/review → assigned/in progress).
-          Cycle: first dispatch → done. Cost per task: the completed tasks' whole usage ({provenance(sumUsage(agents))}).
+          Success: done without going back for rework. Rework: handed-in tasks sent back (failed checks, or testing/review → assigned/in progress). Cycle: first
+          dispatch → done. Cost per task: the completed tasks' whole usage ({provenance(sumUsage(agents))}).
         </p>
       </section>
 
@@ -196,8 +196,8 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
           </table>
         </div>
         <p className="figure-note">
-          From the approvals table: requests created in the period, by the mode the gate resolved to. Wait: request → a person's decision.
-          Approvals per task: every request on the tasks completed in the period.
+          From the approvals table: requests created in the period, by the mode the gate resolved to. Wait: request → a person's decision. Approvals per task:
+          every request on the tasks completed in the period.
         </p>
       </section>
     </main>

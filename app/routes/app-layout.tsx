@@ -16,10 +16,7 @@ export const middleware: Route.MiddlewareFunction[] = [requireSignedIn];
 export async function loader({ context }: Route.LoaderArgs) {
   const user = context.get(userContext)!;
   const { rt } = context.get(requestContext);
-  const [workspaces, { pending }] = await Promise.all([
-    listWorkspaceNav(rt.db),
-    countPendingApprovals(rt.db),
-  ]);
+  const [workspaces, { pending }] = await Promise.all([listWorkspaceNav(rt.db), countPendingApprovals(rt.db)]);
   return { user, workspaces, gateway: rt.gateway?.status ?? "disabled", pending };
 }
 
@@ -27,62 +24,69 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
   const { user, workspaces, gateway, pending } = loaderData;
   return (
     <LiveEvents>
-    <div className="shell">
-      <header className="topbar">
-        <Link to="/" className="brand">
-          <span aria-hidden="true">🛰️</span>
-          <span className="brand-name">Mission Control</span>
-        </Link>
-        <nav className="ws-nav" aria-label="Workspaces">
-          {workspaces.map((w) => (
-            <NavLink key={w.slug} to={`/w/${w.slug}`} className="ws-link">
-              <span aria-hidden="true">{w.icon}</span> {w.name}
+      <div className="shell">
+        <header className="topbar">
+          <Link to="/" className="brand">
+            <span aria-hidden="true">🛰️</span>
+            <span className="brand-name">Mission Control</span>
+          </Link>
+          <nav className="ws-nav" aria-label="Workspaces">
+            {workspaces.map((w) => (
+              <NavLink key={w.slug} to={`/w/${w.slug}`} className="ws-link">
+                <span aria-hidden="true">{w.icon}</span> {w.name}
+              </NavLink>
+            ))}
+          </nav>
+          <NavLink to="/heartbeat" className={`gw gw-${gateway}`} title={`OpenClaw gateway: ${gateway}`}>
+            <span className="gw-dot" aria-hidden="true" />
+            <span className="gw-label">Gateway {gateway}</span>
+          </NavLink>
+          <nav className="tools-nav" aria-label="Tools">
+            <NavLink to="/approvals" className="ws-link approvals-link">
+              Approvals
+              {pending > 0 ? (
+                <span className="count-badge" data-testid="pending-approvals">
+                  {pending}
+                </span>
+              ) : null}
             </NavLink>
-          ))}
-        </nav>
-        <NavLink to="/heartbeat" className={`gw gw-${gateway}`} title={`OpenClaw gateway: ${gateway}`}>
-          <span className="gw-dot" aria-hidden="true" />
-          <span className="gw-label">Gateway {gateway}</span>
-        </NavLink>
-        <nav className="tools-nav" aria-label="Tools">
-          <NavLink to="/approvals" className="ws-link approvals-link">
-            Approvals{pending > 0 ? <span className="count-badge" data-testid="pending-approvals">{pending}</span> : null}
-          </NavLink>
-          <NavLink to="/costs" className="ws-link">
-            Costs
-          </NavLink>
-          <NavLink to="/heartbeat" className="ws-link">
-            Heartbeat
-          </NavLink>
-          {user.role === "admin" ? (
-            <>
-              <NavLink to="/admin/users" className="ws-link">
-                Users
-              </NavLink>
-              <NavLink to="/admin/audit" className="ws-link">
-                Audit
-              </NavLink>
-              <NavLink to="/admin/task-types" className="ws-link">
-                Task types
-              </NavLink>
-              <NavLink to="/admin/prices" className="ws-link">
-                Prices
-              </NavLink>
-            </>
-          ) : null}
-        </nav>
-        <div className="topbar-user">
-          <span className="user-name" title={`${user.email} · ${user.role}`}>
-            {user.name} <span className="role-tag">{user.role}</span>
-          </span>
-          <Form method="post" action="/logout">
-            <AuthenticityTokenInput />
-            <button type="submit" className="btn btn-ghost btn-small">Sign out</button>
-          </Form>
-        </div>
-      </header>
-      <Outlet />
-    </div>
+            <NavLink to="/costs" className="ws-link">
+              Costs
+            </NavLink>
+            <NavLink to="/heartbeat" className="ws-link">
+              Heartbeat
+            </NavLink>
+            {user.role === "admin" ? (
+              <>
+                <NavLink to="/admin/users" className="ws-link">
+                  Users
+                </NavLink>
+                <NavLink to="/admin/audit" className="ws-link">
+                  Audit
+                </NavLink>
+                <NavLink to="/admin/task-types" className="ws-link">
+                  Task types
+                </NavLink>
+                <NavLink to="/admin/prices" className="ws-link">
+                  Prices
+                </NavLink>
+              </>
+            ) : null}
+          </nav>
+          <div className="topbar-user">
+            <span className="user-name" title={`${user.email} · ${user.role}`}>
+              {user.name} <span className="role-tag">{user.role}</span>
+            </span>
+            <Form method="post" action="/logout">
+              <AuthenticityTokenInput />
+              <button type="submit" className="btn btn-ghost btn-small">
+                Sign out
+              </button>
+            </Form>
+          </div>
+        </header>
+        <Outlet />
+      </div>
     </LiveEvents>
   );
 }

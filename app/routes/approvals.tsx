@@ -61,8 +61,12 @@ export default function Approvals({ loaderData, actionData: submitted }: Route.C
         <h1>Approvals</h1>
         <ConnectionBadge />
         <nav className="tabs" aria-label="Approvals">
-          <Link to="/approvals" className={show === "pending" ? "active" : undefined}>Pending</Link>
-          <Link to="/approvals?show=decided" className={show === "decided" ? "active" : undefined}>Decided</Link>
+          <Link to="/approvals" className={show === "pending" ? "active" : undefined}>
+            Pending
+          </Link>
+          <Link to="/approvals?show=decided" className={show === "decided" ? "active" : undefined}>
+            Decided
+          </Link>
         </nav>
       </div>
       <FormError message={actionData?.formError} />
@@ -73,7 +77,12 @@ export default function Approvals({ loaderData, actionData: submitted }: Route.C
             <p className="approval-head">
               <span className={`risk risk-${a.risk}`} title={`Risk of this kind of work: ${a.risk}`}>{`${a.risk} risk`}</span>{" "}
               <strong className="approval-action">{a.action}</strong>
-              {a.target ? <> on <code>{a.target}</code></> : null}
+              {a.target ? (
+                <>
+                  {" "}
+                  on <code>{a.target}</code>
+                </>
+              ) : null}
               <span className="muted">
                 {" "}
                 · asked by {a.requester} ({a.requester_type}) · {formatAge(a.created_at, now)} ago
@@ -81,11 +90,12 @@ export default function Approvals({ loaderData, actionData: submitted }: Route.C
             </p>
             <p className="muted">
               Task <Link to={`/w/${a.workspace.slug}/tasks/${a.task.id}`}>{a.task.title}</Link> in {a.workspace.name}
-              {a.task_type ? ` · ${a.task_type}` : ""} · cost so far $
-              {Number(a.task.estimated_cost).toFixed(4)}
+              {a.task_type ? ` · ${a.task_type}` : ""} · cost so far ${Number(a.task.estimated_cost).toFixed(4)}
             </p>
             {a.reason ? <p className="approval-reason">“{a.reason}”</p> : null}
-            <pre className="spec" aria-label="Exactly what will happen">{JSON.stringify(a.args, null, 2)}</pre>
+            <pre className="spec" aria-label="Exactly what will happen">
+              {JSON.stringify(a.args, null, 2)}
+            </pre>
             {a.status === "pending" ? (
               <p className="muted">
                 {a.mode === "hotl" && a.veto_until ? <>Runs unless vetoed in {minutesLeft(a.veto_until, now)} min · </> : null}
@@ -105,15 +115,27 @@ export default function Approvals({ loaderData, actionData: submitted }: Route.C
                 <AuthenticityTokenInput />
                 <input type="hidden" name="approval_id" value={a.id} />
                 <input type="hidden" name="digest" value={a.digest} />
-                <label className="sr-only" htmlFor={`comment-${a.id}`}>Comment</label>
+                <label className="sr-only" htmlFor={`comment-${a.id}`}>
+                  Comment
+                </label>
                 <input id={`comment-${a.id}`} name="comment" placeholder="Comment (optional)" maxLength={COLUMN_LIMITS.approvals.comment} />
-                <button type="submit" name="intent" value="approve" className="btn btn-primary">Approve</button>
+                <button type="submit" name="intent" value="approve" className="btn btn-primary">
+                  Approve
+                </button>
                 {a.risk === "low" ? (
-                  <button type="submit" name="intent" value="approve_grant" className="btn" title="Approve, and let this action run on this task without asking again">
+                  <button
+                    type="submit"
+                    name="intent"
+                    value="approve_grant"
+                    className="btn"
+                    title="Approve, and let this action run on this task without asking again"
+                  >
                     Approve &amp; allow for this task
                   </button>
                 ) : null}
-                <button type="submit" name="intent" value="deny" className="btn btn-danger">{a.mode === "hotl" ? "Veto" : "Deny"}</button>
+                <button type="submit" name="intent" value="deny" className="btn btn-danger">
+                  {a.mode === "hotl" ? "Veto" : "Deny"}
+                </button>
               </Form>
             ) : null}
           </li>

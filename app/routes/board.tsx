@@ -32,10 +32,7 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
     TASK_STATUSES.map((s) => [s, s === "done" ? 20 : s === "cancelled" ? (showCancelled ? 20 : 0) : FIRST]),
   );
   if (isTaskStatus(more)) limits[more] = n;
-  const [board, needsYou] = await Promise.all([
-    getBoard(db, workspace.id, limits),
-    getNeedsYou(db, workspace.id, 20),
-  ]);
+  const [board, needsYou] = await Promise.all([getBoard(db, workspace.id, limits), getNeedsYou(db, workspace.id, 20)]);
   return { workspace, board, needsYou, canEdit: user.role !== "viewer", showCancelled, now: new Date().toISOString() };
 }
 
@@ -93,9 +90,13 @@ export default function BoardPage({ loaderData, actionData: submitted }: Route.C
             {needsYou.length === 0 ? <p className="column-empty">Nothing waits for a human</p> : null}
             {needsYou.map((task) => (
               <article key={task.id} className={`card prio-${task.priority}`} data-needs-you={task.id}>
-                <Link to={`${base}/tasks/${task.id}`} className="card-title">{task.title}</Link>
+                <Link to={`${base}/tasks/${task.id}`} className="card-title">
+                  {task.title}
+                </Link>
                 <p className="alert" role="note">
-                  {task.pending_approvals > 0 ? `⚖ ${task.pending_approvals} approval${task.pending_approvals === 1 ? "" : "s"} waiting` : `⚠ ${task.alert_reason?.replaceAll("_", " ")}`}
+                  {task.pending_approvals > 0
+                    ? `⚖ ${task.pending_approvals} approval${task.pending_approvals === 1 ? "" : "s"} waiting`
+                    : `⚠ ${task.alert_reason?.replaceAll("_", " ")}`}
                 </p>
               </article>
             ))}
@@ -109,15 +110,7 @@ export default function BoardPage({ loaderData, actionData: submitted }: Route.C
   );
 }
 
-function Column(props: {
-  status: TaskStatus;
-  cards: Card[];
-  count: number;
-  base: string;
-  canEdit: boolean;
-  now: Date;
-  dnd: ReturnType<typeof useDragMove>;
-}) {
+function Column(props: { status: TaskStatus; cards: Card[]; count: number; base: string; canEdit: boolean; now: Date; dnd: ReturnType<typeof useDragMove> }) {
   const { status, cards, count, base, canEdit, now, dnd } = props;
   const hidden = count - cards.length;
   return (

@@ -77,8 +77,8 @@ export default function Costs({ loaderData }: Route.ComponentProps) {
         </section>
       </div>
       <p className="figure-note">
-        From the usage ledger: each report an agent, the completion webhook or the gateway made. "Reported" is cost the source stated,
-        "estimated" is priced from the model price table, records without cost carry tokens only. Days are UTC. Definitions: docs/ANALYTICS.md.
+        From the usage ledger: each report an agent, the completion webhook or the gateway made. "Reported" is cost the source stated, "estimated" is priced
+        from the model price table, records without cost carry tokens only. Days are UTC. Definitions: docs/ANALYTICS.md.
       </p>
     </main>
   );

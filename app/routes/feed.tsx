@@ -33,7 +33,9 @@ export default function Feed({ loaderData }: Route.ComponentProps) {
           <option value="task">Tasks</option>
           <option value="agent">Agents</option>
         </select>
-        <button type="submit" className="btn btn-small">Filter</button>
+        <button type="submit" className="btn btn-small">
+          Filter
+        </button>
       </Form>
       {events.length === 0 ? <p className="empty">No events yet.</p> : null}
       <ol className="feed" aria-live="polite">
@@ -71,17 +73,30 @@ function describe(e: FeedEvent, base: string): React.ReactNode {
     case "task.deleted":
       return <>deleted {e.task_title ?? "a task"}</>;
     case "activity.created":
-      return <>on {task}: {p.message}</>;
+      return (
+        <>
+          on {task}: {p.message}
+        </>
+      );
     case "deliverable.created":
       return <>added a deliverable to {task}</>;
     case "agent.created":
       return <>added agent {e.agent_name}</>;
     case "agent.updated":
-      return <>updated agent {e.agent_name}{p.status ? ` (${p.status})` : ""}</>;
+      return (
+        <>
+          updated agent {e.agent_name}
+          {p.status ? ` (${p.status})` : ""}
+        </>
+      );
     case "agent.deleted":
       return <>removed agent {e.agent_name}</>;
     case "approval.escalated":
-      return <>escalated {p.action ?? "an action"} on {task} to the admins: it waits for a decision</>;
+      return (
+        <>
+          escalated {p.action ?? "an action"} on {task} to the admins: it waits for a decision
+        </>
+      );
     case "budget.warning":
       return <>{p.message ?? "a budget is nearly spent"}</>;
     default:

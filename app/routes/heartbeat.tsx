@@ -41,13 +41,16 @@ export default function Heartbeat({ loaderData, actionData: submitted }: Route.C
         {canRun ? (
           <Form method="post">
             <AuthenticityTokenInput />
-            <button type="submit" className="btn btn-primary">Run now</button>
+            <button type="submit" className="btn btn-primary">
+              Run now
+            </button>
           </Form>
         ) : null}
       </div>
       <FormError message={actionData?.formError} />
       <p className="muted">
-        Cron calls <code>/api/heartbeat</code>; {interval > 0 ? `the in-process scheduler also runs every ${interval} s` : "no in-process scheduler"}. Gateway: {gateway}.
+        Cron calls <code>/api/heartbeat</code>; {interval > 0 ? `the in-process scheduler also runs every ${interval} s` : "no in-process scheduler"}. Gateway:{" "}
+        {gateway}.
       </p>
       {runs.length === 0 ? <p className="empty">No runs yet.</p> : null}
       <ol className="runs">

@@ -15,7 +15,8 @@ import type { Route } from "./+types/login";
 export const meta: Route.MetaFunction = () => [{ title: "Sign in · Mission Control" }];
 
 // Action headers (Retry-After, Cache-Control: no-store) reach the document response.
-export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders }) => (actionHeaders.has("Retry-After") || actionHeaders.has("Cache-Control") ? actionHeaders : loaderHeaders);
+export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders }) =>
+  actionHeaders.has("Retry-After") || actionHeaders.has("Cache-Control") ? actionHeaders : loaderHeaders;
 
 export async function loader({ url, context }: Route.LoaderArgs) {
   if (context.get(userContext)) throw redirect(safeRedirect(url.searchParams.get("redirectTo")));
@@ -36,7 +37,12 @@ export async function action({ request, context }: Route.ActionArgs) {
     log.warn({ event: "auth.login_failed", email, locked: Boolean(result.retryAfterS) }, "login failed");
     if (result.retryAfterS) {
       return data(
-        { ok: false as const, errors: {}, values: { email }, formError: `Too many failed attempts. Try again in ${Math.ceil(result.retryAfterS / 60)} minute(s).` },
+        {
+          ok: false as const,
+          errors: {},
+          values: { email },
+          formError: `Too many failed attempts. Try again in ${Math.ceil(result.retryAfterS / 60)} minute(s).`,
+        },
         { status: 429, headers: { "Retry-After": String(result.retryAfterS) } },
       );
     }
@@ -45,7 +51,9 @@ export async function action({ request, context }: Route.ActionArgs) {
   // Where to go is settled before the session row is written: nothing after that write may fail.
   const to = safeRedirect(redirectTo);
   log.info({ event: "auth.login", user_id: result.user.id }, "signed in");
-  throw redirect(to, { headers: { "Set-Cookie": await startSession({ db: rt.db, settings: rt.env, secrets: rt.secrets }, result.user.id, request, clientIp) } });
+  throw redirect(to, {
+    headers: { "Set-Cookie": await startSession({ db: rt.db, settings: rt.env, secrets: rt.secrets }, result.user.id, request, clientIp) },
+  });
 }
 
 export default function Login({ loaderData, actionData: submitted }: Route.ComponentProps) {
@@ -57,16 +65,29 @@ export default function Login({ loaderData, actionData: submitted }: Route.Compo
         <h1>
           <span aria-hidden="true">🛰️</span> Mission Control
         </h1>
-        {loaderData.needsSetup ? (
-          <p className="notice">No administrator exists yet. Use the set-up link printed in the server log.</p>
-        ) : null}
+        {loaderData.needsSetup ? <p className="notice">No administrator exists yet. Use the set-up link printed in the server log.</p> : null}
         {loaderData.setupDone ? <p className="notice">Set-up is already complete. Sign in instead.</p> : null}
-        {actionData?.formError ? <p className="form-error" role="alert">{actionData.formError}</p> : null}
+        {actionData?.formError ? (
+          <p className="form-error" role="alert">
+            {actionData.formError}
+          </p>
+        ) : null}
         <AuthenticityTokenInput />
         <input type="hidden" name="redirectTo" value={loaderData.redirectTo} />
-        <Field label="Email" name="email" type="email" error={errors.email} defaultValue={actionData?.values?.email} autoComplete="username" maxLength={COLUMN_LIMITS.users.email} required />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          error={errors.email}
+          defaultValue={actionData?.values?.email}
+          autoComplete="username"
+          maxLength={COLUMN_LIMITS.users.email}
+          required
+        />
         <Field label="Password" name="password" type="password" error={errors.password} autoComplete="current-password" required />
-        <button type="submit" className="btn btn-primary">Sign in</button>
+        <button type="submit" className="btn btn-primary">
+          Sign in
+        </button>
       </Form>
     </main>
   );

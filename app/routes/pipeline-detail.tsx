@@ -121,7 +121,10 @@ function StageFields({ values, errors, agents, current, role }: StageFieldsProps
         name="autonomy_level"
         defaultValue={values.autonomy_level ?? "hitl"}
         error={errors.autonomy_level}
-        options={AUTONOMY_LEVELS.map((l) => ({ value: l, label: AUTONOMY_LABELS[l] + approverOnly({ autonomy_level: l, gate_advance: current?.gate_advance }) }))}
+        options={AUTONOMY_LEVELS.map((l) => ({
+          value: l,
+          label: AUTONOMY_LABELS[l] + approverOnly({ autonomy_level: l, gate_advance: current?.gate_advance }),
+        }))}
       />
       <label className="choice">
         <input type="checkbox" name="gate_advance" defaultChecked={values.gate_advance ?? true} aria-invalid={errors.gate_advance ? true : undefined} />
@@ -153,8 +156,8 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
       <h1>{pipeline.name}</h1>
       {pipeline.description ? <p className="muted">{pipeline.description}</p> : null}
       <p className="muted">
-        Each stage is its own dispatch to its agent. A task that reaches review moves on to the next stage; a gated advance follows the strictest
-        autonomy of agent, task type and stage (hitl waits for an approver, hotl for the veto window).
+        Each stage is its own dispatch to its agent. A task that reaches review moves on to the next stage; a gated advance follows the strictest autonomy of
+        agent, task type and stage (hitl waits for an approver, hotl for the veto window).
       </p>
       <ol className="stage-list">
         {pipeline.stages.map((s, i) => {
@@ -185,7 +188,9 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
                       role={role}
                     />
                     <div className="button-row">
-                      <button type="submit" className="btn btn-small">Save stage</button>
+                      <button type="submit" className="btn btn-small">
+                        Save stage
+                      </button>
                     </div>
                   </Form>
                   <div className="button-row">
@@ -193,19 +198,25 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
                       <Form method="post" className="inline-form">
                         {hidden("move-stage", s.id)}
                         <input type="hidden" name="direction" value="up" />
-                        <button type="submit" className="btn btn-small btn-ghost">Move up</button>
+                        <button type="submit" className="btn btn-small btn-ghost">
+                          Move up
+                        </button>
                       </Form>
                     ) : null}
                     {i < pipeline.stages.length - 1 ? (
                       <Form method="post" className="inline-form">
                         {hidden("move-stage", s.id)}
                         <input type="hidden" name="direction" value="down" />
-                        <button type="submit" className="btn btn-small btn-ghost">Move down</button>
+                        <button type="submit" className="btn btn-small btn-ghost">
+                          Move down
+                        </button>
                       </Form>
                     ) : null}
                     <Form method="post" className="inline-form">
                       {hidden("delete-stage", s.id)}
-                      <button type="submit" className="btn btn-small btn-danger">Delete stage</button>
+                      <button type="submit" className="btn btn-small btn-danger">
+                        Delete stage
+                      </button>
                     </Form>
                   </div>
                   <FormError message={formErrorFor(`delete-stage${s.id}`) ?? formErrorFor(`move-stage${s.id}`)} />
@@ -223,8 +234,15 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
             <Form method="post" noValidate>
               {hidden("add-stage")}
               <FormError message={formErrorFor("add-stage")} />
-              <StageFields values={failed?.intent === "add-stage" ? stageValues(failed.values) : {}} errors={errorsFor("add-stage")} agents={agents} role={role} />
-              <button type="submit" className="btn btn-primary">Add stage</button>
+              <StageFields
+                values={failed?.intent === "add-stage" ? stageValues(failed.values) : {}}
+                errors={errorsFor("add-stage")}
+                agents={agents}
+                role={role}
+              />
+              <button type="submit" className="btn btn-primary">
+                Add stage
+              </button>
             </Form>
           </section>
           <section className="panel" aria-labelledby="rename">
@@ -233,8 +251,18 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
               {hidden("rename")}
               <FormError message={formErrorFor("rename")} />
               <Field label="Name" name="name" error={errorsFor("rename").name} defaultValue={pipeline.name} maxLength={COLUMN_LIMITS.pipelines.name} required />
-              <Field label="Description" name="description" error={errorsFor("rename").description} defaultValue={pipeline.description} multiline rows={2} maxLength={COLUMN_LIMITS.pipelines.description} />
-              <button type="submit" className="btn">Save</button>
+              <Field
+                label="Description"
+                name="description"
+                error={errorsFor("rename").description}
+                defaultValue={pipeline.description}
+                multiline
+                rows={2}
+                maxLength={COLUMN_LIMITS.pipelines.description}
+              />
+              <button type="submit" className="btn">
+                Save
+              </button>
             </Form>
           </section>
           <details className="danger-zone">
@@ -243,7 +271,9 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
               {hidden("delete")}
               <FormError message={formErrorFor("delete")} />
               <p className="muted">Only a pipeline no task uses can be deleted.</p>
-              <button type="submit" className="btn btn-danger">Delete pipeline</button>
+              <button type="submit" className="btn btn-danger">
+                Delete pipeline
+              </button>
             </Form>
           </details>
         </>

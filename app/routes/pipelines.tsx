@@ -103,9 +103,26 @@ export default function Pipelines({ loaderData, actionData: submitted }: Route.C
             <AuthenticityTokenInput />
             <input type="hidden" name="intent" value="create" />
             <FormError message={actionData?.formError} />
-            <Field label="Name" name="name" error={actionData?.errors.name} defaultValue={actionData?.values?.name} maxLength={COLUMN_LIMITS.pipelines.name} required />
-            <Field label="Description" name="description" error={actionData?.errors.description} defaultValue={actionData?.values?.description} multiline rows={2} maxLength={COLUMN_LIMITS.pipelines.description} />
-            <button type="submit" className="btn btn-primary">Create pipeline</button>
+            <Field
+              label="Name"
+              name="name"
+              error={actionData?.errors.name}
+              defaultValue={actionData?.values?.name}
+              maxLength={COLUMN_LIMITS.pipelines.name}
+              required
+            />
+            <Field
+              label="Description"
+              name="description"
+              error={actionData?.errors.description}
+              defaultValue={actionData?.values?.description}
+              multiline
+              rows={2}
+              maxLength={COLUMN_LIMITS.pipelines.description}
+            />
+            <button type="submit" className="btn btn-primary">
+              Create pipeline
+            </button>
           </Form>
         </section>
       ) : null}

@@ -58,14 +58,29 @@ export default function Setup({ loaderData, actionData: submitted }: Route.Compo
           <span aria-hidden="true">🛰️</span> Set up Mission Control
         </h1>
         <p className="muted">Create the first administrator. This link works once.</p>
-        {actionData?.formError ? <p className="form-error" role="alert">{actionData.formError}</p> : null}
+        {actionData?.formError ? (
+          <p className="form-error" role="alert">
+            {actionData.formError}
+          </p>
+        ) : null}
         <AuthenticityTokenInput />
         <input type="hidden" name="token" value={loaderData.token} />
         <Field label="Your name" name="name" error={errors.name} defaultValue={values.name} autoComplete="name" maxLength={COLUMN_LIMITS.users.name} required />
-        <Field label="Email" name="email" type="email" error={errors.email} defaultValue={values.email} autoComplete="email" maxLength={COLUMN_LIMITS.users.email} required />
+        <Field
+          label="Email"
+          name="email"
+          type="email"
+          error={errors.email}
+          defaultValue={values.email}
+          autoComplete="email"
+          maxLength={COLUMN_LIMITS.users.email}
+          required
+        />
         <Field label="Password" name="password" type="password" error={errors.password} autoComplete="new-password" hint="At least 12 characters." required />
         <Field label="Repeat password" name="confirm" type="password" error={errors.confirm} autoComplete="new-password" required />
-        <button type="submit" className="btn btn-primary">Create admin and sign in</button>
+        <button type="submit" className="btn btn-primary">
+          Create admin and sign in
+        </button>
       </Form>
     </main>
   );

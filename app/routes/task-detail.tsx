@@ -80,7 +80,9 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
       <header className="task-head">
         <h1>{task.title}</h1>
         <div className="task-facts">
-          <span className={`status status-${task.status}`} data-testid="task-status">{STATUS_LABELS[task.status]}</span>
+          <span className={`status status-${task.status}`} data-testid="task-status">
+            {STATUS_LABELS[task.status]}
+          </span>
           <span className={`badge badge-${task.priority}`}>{PRIORITY_LABELS[task.priority]}</span>
           <span>{task.assignee ? `${task.assignee.emoji} ${task.assignee.name}` : "Unassigned"}</span>
           <span data-testid="task-type">{taskType ? `${taskType.name} · ${taskType.risk} risk` : "General · low risk"}</span>
@@ -186,7 +188,9 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
             <AuthenticityTokenInput />
             <input type="hidden" name="intent" value="delete" />
             <p>This removes the task, its activity and deliverables. It cannot be undone.</p>
-            <button type="submit" className="btn btn-danger">Delete task</button>
+            <button type="submit" className="btn btn-danger">
+              Delete task
+            </button>
           </Form>
         </details>
       ) : null}

@@ -51,7 +51,9 @@ function WorkspaceHead({ workspace }: { workspace: Workspace }) {
         <span aria-hidden="true">{workspace.icon}</span> {workspace.name}
       </h1>
       <nav className="tabs" aria-label="Workspace">
-        <NavLink to={base} end>Board</NavLink>
+        <NavLink to={base} end>
+          Board
+        </NavLink>
         <NavLink to={`${base}/feed`}>Live feed</NavLink>
         <NavLink to={`${base}/agents`}>Agents</NavLink>
         <NavLink to={`${base}/costs`}>Costs</NavLink>

@@ -64,9 +64,24 @@ export default function WorkspaceSettings({ loaderData, actionData: submitted }:
           <AuthenticityTokenInput />
           <input type="hidden" name="intent" value="rename" />
           <FormError message={renameFailed?.formError} />
-          <Field label="Name" name="name" error={renameFailed?.errors.name} defaultValue={renameFailed?.values?.name ?? workspace.name} maxLength={COLUMN_LIMITS.workspaces.name} required />
-          <Field label="Icon" name="icon" error={renameFailed?.errors.icon} defaultValue={renameFailed?.values?.icon ?? workspace.icon} maxLength={COLUMN_LIMITS.workspaces.icon} />
-          <button type="submit" className="btn btn-primary">Save</button>
+          <Field
+            label="Name"
+            name="name"
+            error={renameFailed?.errors.name}
+            defaultValue={renameFailed?.values?.name ?? workspace.name}
+            maxLength={COLUMN_LIMITS.workspaces.name}
+            required
+          />
+          <Field
+            label="Icon"
+            name="icon"
+            error={renameFailed?.errors.icon}
+            defaultValue={renameFailed?.values?.icon ?? workspace.icon}
+            maxLength={COLUMN_LIMITS.workspaces.icon}
+          />
+          <button type="submit" className="btn btn-primary">
+            Save
+          </button>
         </Form>
       </section>
       <BudgetPanel budget={budget} title="Workspace budget" canEdit canRaise={canRaise} failed={actionData?.intent === "budget" ? actionData : null} />
@@ -77,7 +92,9 @@ export default function WorkspaceSettings({ loaderData, actionData: submitted }:
         <Form method="post">
           <AuthenticityTokenInput />
           <input type="hidden" name="intent" value="delete" />
-          <button type="submit" className="btn btn-danger">Delete {workspace.name}</button>
+          <button type="submit" className="btn btn-danger">
+            Delete {workspace.name}
+          </button>
         </Form>
       </section>
     </main>

@@ -50,7 +50,9 @@ export default function Workspaces({ loaderData, actionData: submitted }: Route.
         {workspaces.map((w) => (
           <li key={w.id} className="ws-card">
             <Link to={`/w/${w.slug}`} className="ws-card-link">
-              <span className="ws-icon" aria-hidden="true">{w.icon}</span>
+              <span className="ws-icon" aria-hidden="true">
+                {w.icon}
+              </span>
               <span className="ws-title">{w.name}</span>
             </Link>
             <p className="ws-meta">
@@ -74,9 +76,18 @@ export default function Workspaces({ loaderData, actionData: submitted }: Route.
             <AuthenticityTokenInput />
             <FormError message={actionData?.formError} />
             <Field label="Name" name="name" error={errors.name} defaultValue={actionData?.values?.name} maxLength={COLUMN_LIMITS.workspaces.name} required />
-            <Field label="Icon" name="icon" error={errors.icon} defaultValue={actionData?.values?.icon} placeholder="🛰️" maxLength={COLUMN_LIMITS.workspaces.icon} />
+            <Field
+              label="Icon"
+              name="icon"
+              error={errors.icon}
+              defaultValue={actionData?.values?.icon}
+              placeholder="🛰️"
+              maxLength={COLUMN_LIMITS.workspaces.icon}
+            />
             <Field label="Address (optional)" name="slug" error={errors.slug} defaultValue={actionData?.values?.slug} hint="Lowercase, e.g. ops-team" />
-            <button type="submit" className="btn btn-primary" disabled={busy}>Create workspace</button>
+            <button type="submit" className="btn btn-primary" disabled={busy}>
+              Create workspace
+            </button>
           </Form>
         </section>
       ) : null}

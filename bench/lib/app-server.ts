@@ -23,7 +23,13 @@ export interface AppServer {
   stop(): Promise<void>;
 }
 
-export async function startApp(opts: { dataDir: string; databaseUrl?: string; env?: Record<string, string>; logDir: string; port?: number }): Promise<AppServer> {
+export async function startApp(opts: {
+  dataDir: string;
+  databaseUrl?: string;
+  env?: Record<string, string>;
+  logDir: string;
+  port?: number;
+}): Promise<AppServer> {
   const port = opts.port ?? (await freePort());
   const logFile = path.join(opts.logDir, `server-${port}.log`);
   const fd = openSync(logFile, "w");

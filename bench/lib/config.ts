@@ -15,8 +15,32 @@ export const DBS: Array<"pglite" | "postgres"> = dbs ? (dbs.slice("--db=".length
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 export const CFG = QUICK
-  ? { repeats: 1, writeSeconds: 3, connections: 50, boardSizes: [5_000, 20_000], boardSamples: 10, sseClients: [200, 500], burstSeconds: 2, burstRate: 100, growth: [1_000, 5_000, 20_000], heartbeatTasks: 10_000, startRepeats: 1 }
-  : { repeats: 3, writeSeconds: 15, connections: 50, boardSizes: [5_000, 20_000], boardSamples: 30, sseClients: [1_000, 5_000], burstSeconds: 10, burstRate: 100, growth: [1_000, 5_000, 20_000, 100_000], heartbeatTasks: 10_000, startRepeats: 3 };
+  ? {
+      repeats: 1,
+      writeSeconds: 3,
+      connections: 50,
+      boardSizes: [5_000, 20_000],
+      boardSamples: 10,
+      sseClients: [200, 500],
+      burstSeconds: 2,
+      burstRate: 100,
+      growth: [1_000, 5_000, 20_000],
+      heartbeatTasks: 10_000,
+      startRepeats: 1,
+    }
+  : {
+      repeats: 3,
+      writeSeconds: 15,
+      connections: 50,
+      boardSizes: [5_000, 20_000],
+      boardSamples: 30,
+      sseClients: [1_000, 5_000],
+      burstSeconds: 10,
+      burstRate: 100,
+      growth: [1_000, 5_000, 20_000, 100_000],
+      heartbeatTasks: 10_000,
+      startRepeats: 3,
+    };
 
 export function wanted(name: string): boolean {
   return ONLY === null || ONLY.includes(name);

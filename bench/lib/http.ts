@@ -20,7 +20,13 @@ export function get(url: string, headers: Record<string, string> = {}): Promise<
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
         const body = Buffer.concat(chunks);
-        resolve({ status: res.statusCode ?? 0, ms: performance.now() - started, wireBytes: body.length, body, encoding: (res.headers["content-encoding"] as string | undefined) ?? null });
+        resolve({
+          status: res.statusCode ?? 0,
+          ms: performance.now() - started,
+          wireBytes: body.length,
+          body,
+          encoding: (res.headers["content-encoding"] as string | undefined) ?? null,
+        });
       });
       res.on("error", reject);
     });

@@ -32,7 +32,14 @@ export async function board(kind: Kind): Promise<void> {
   const a = p50s.get(small!) ?? [];
   const b = p50s.get(large!) ?? [];
   if (a.length && b.length) {
-    record({ scenario: S, db: kind, metric: `server time ${large}/${small} ratio (flat = 1)`, unit: "x", value: b.map((v, i) => v / a[i]!), target: { op: "<=", value: 1.5 } });
+    record({
+      scenario: S,
+      db: kind,
+      metric: `server time ${large}/${small} ratio (flat = 1)`,
+      unit: "x",
+      value: b.map((v, i) => v / a[i]!),
+      target: { op: "<=", value: 1.5 },
+    });
   }
 }
 
@@ -47,7 +54,14 @@ async function measure(fx: Fixture<Base>, kind: Kind, size: number): Promise<num
     for (let i = 0; i < CFG.boardSamples; i++) times.push((await get(url, { cookie })).ms);
     p50s.push(median(times));
   }
-  record({ scenario: S, db: kind, metric: `${label}: board document server time p50`, unit: "ms", value: p50s, target: { op: "<=", value: kind === "postgres" ? 50 : 150 } });
+  record({
+    scenario: S,
+    db: kind,
+    metric: `${label}: board document server time p50`,
+    unit: "ms",
+    value: p50s,
+    target: { op: "<=", value: kind === "postgres" ? 50 : 150 },
+  });
 
   // What the page transfers: the document and every asset it links, as served.
   const doc = await get(url, { cookie });
@@ -70,8 +84,22 @@ async function measure(fx: Fixture<Base>, kind: Kind, size: number): Promise<num
   record({ scenario: S, db: kind, metric: `${label}: inline script data (gzip)`, unit: "KB", value: gzipSize(Buffer.from(inline)) / 1024 });
   record({ scenario: S, db: kind, metric: `${label}: document size (uncompressed)`, unit: "KB", value: Buffer.byteLength(html) / 1024 });
   record({ scenario: S, db: kind, metric: `${label}: cards in the document`, unit: "count", value: cards });
-  record({ scenario: S, db: kind, metric: `${label}: page transfer (document + assets, as served)`, unit: "KB", value: (doc.wireBytes + assetWire) / 1024, target: { op: "<=", value: 300 } });
-  record({ scenario: S, db: kind, metric: `${label}: JavaScript for the board (gzip, script files)`, unit: "KB", value: jsGzip / 1024, target: { op: "<=", value: 100 } });
+  record({
+    scenario: S,
+    db: kind,
+    metric: `${label}: page transfer (document + assets, as served)`,
+    unit: "KB",
+    value: (doc.wireBytes + assetWire) / 1024,
+    target: { op: "<=", value: 300 },
+  });
+  record({
+    scenario: S,
+    db: kind,
+    metric: `${label}: JavaScript for the board (gzip, script files)`,
+    unit: "KB",
+    value: jsGzip / 1024,
+    target: { op: "<=", value: 100 },
+  });
   record({ scenario: S, db: kind, metric: `${label}: JavaScript for the board (as served, brotli)`, unit: "KB", value: jsWire / 1024 });
 
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: E2E_CHROMIUM_FLAGS });
@@ -84,7 +112,10 @@ async function measure(fx: Fixture<Base>, kind: Kind, size: number): Promise<num
       const page = await context.newPage();
       let bytes = 0;
       page.on("requestfinished", (req) => {
-        void req.sizes().then((s) => (bytes += s.responseBodySize + s.responseHeadersSize)).catch(() => {});
+        void req
+          .sizes()
+          .then((s) => (bytes += s.responseBodySize + s.responseHeadersSize))
+          .catch(() => {});
       });
       await page.goto(url, { waitUntil: "load" });
       await page.waitForSelector(".card");
@@ -108,7 +139,14 @@ async function measure(fx: Fixture<Base>, kind: Kind, size: number): Promise<num
       transfers.push(bytes / 1024);
       await context.close();
     }
-    record({ scenario: S, db: kind, metric: `${label}: cards painted after navigation start (Chromium, LCP)`, unit: "ms", value: paints, target: { op: "<=", value: 500 } });
+    record({
+      scenario: S,
+      db: kind,
+      metric: `${label}: cards painted after navigation start (Chromium, LCP)`,
+      unit: "ms",
+      value: paints,
+      target: { op: "<=", value: 500 },
+    });
     record({ scenario: S, db: kind, metric: `${label}: bytes Chromium received`, unit: "KB", value: transfers, target: { op: "<=", value: 300 } });
 
     const noJs = await browser.newContext({ javaScriptEnabled: false });

@@ -91,7 +91,14 @@ async function single(fx: Fx, kind: Kind, n: number, direct: SqlDatabase | null)
   const clients = await connect(fx, n);
   await sleep(1000);
   const rssAfter = fx.app.rssBytes();
-  record({ scenario: S, db: kind, metric: `${label}: server memory per open stream`, unit: "KB", value: (rssAfter - rssBefore) / n / 1024, target: { op: "<=", value: 40 } });
+  record({
+    scenario: S,
+    db: kind,
+    metric: `${label}: server memory per open stream`,
+    unit: "KB",
+    value: (rssAfter - rssBefore) / n / 1024,
+    target: { op: "<=", value: 40 },
+  });
   try {
     const p99s: number[] = [];
     const missed: number[] = [];
@@ -110,7 +117,14 @@ async function single(fx: Fx, kind: Kind, n: number, direct: SqlDatabase | null)
       missed.push(miss);
       await sleep(300);
     }
-    record({ scenario: S, db: kind, metric: `${label}: one change, p99 from the write`, unit: "ms", value: p99s, target: { op: "<=", value: n <= 1000 ? 40 : 200 } });
+    record({
+      scenario: S,
+      db: kind,
+      metric: `${label}: one change, p99 from the write`,
+      unit: "ms",
+      value: p99s,
+      target: { op: "<=", value: n <= 1000 ? 40 : 200 },
+    });
     record({ scenario: S, db: kind, metric: `${label}: one change, clients missed`, unit: "count", value: missed, target: { op: "<=", value: 0 } });
   } finally {
     for (const c of clients) c.close();

@@ -83,10 +83,23 @@ export async function heartbeat(kind: Kind): Promise<void> {
       overBudget.push(receipt.duration_ms - (5 * rtt.agent + 50));
     }
     record({ scenario: S, db: kind, metric: "gateway round trip: agents.list (reference client)", unit: "ms", value: rtts.map((x) => x.list) });
-    record({ scenario: S, db: kind, metric: "gateway round trip: agent, as a dispatch sends it (reference client)", unit: "ms", value: rtts.map((x) => x.agent) });
+    record({
+      scenario: S,
+      db: kind,
+      metric: "gateway round trip: agent, as a dispatch sends it (reference client)",
+      unit: "ms",
+      value: rtts.map((x) => x.agent),
+    });
     record({ scenario: S, db: kind, metric: "run dispatching 5 tasks: server time (receipt duration_ms)", unit: "ms", value: dispatchMs });
     record({ scenario: S, db: kind, metric: "run dispatching 5 tasks: gateway calls", unit: "count", value: gatewayCalls, target: { op: "<=", value: 5 } });
-    record({ scenario: S, db: kind, metric: "run dispatching 5 tasks: time beyond 5 agent round trips + 50 ms", unit: "ms", value: overBudget, target: { op: "<=", value: 0 } });
+    record({
+      scenario: S,
+      db: kind,
+      metric: "run dispatching 5 tasks: time beyond 5 agent round trips + 50 ms",
+      unit: "ms",
+      value: overBudget,
+      target: { op: "<=", value: 0 },
+    });
   } finally {
     await fx.close();
   }

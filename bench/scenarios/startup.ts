@@ -28,7 +28,14 @@ export async function startup(kind: Kind): Promise<void> {
       rss.push(app.rssBytes() / 2 ** 20);
       await app.stop();
     }
-    record({ scenario: S, db: kind, metric: `cold start, existing ${kind === "postgres" ? "database" : "data dir"}, to /api/health 200`, unit: "ms", value: cold, target: { op: "<=", value: kind === "postgres" ? 500 : 1200 } });
+    record({
+      scenario: S,
+      db: kind,
+      metric: `cold start, existing ${kind === "postgres" ? "database" : "data dir"}, to /api/health 200`,
+      unit: "ms",
+      value: cold,
+      target: { op: "<=", value: kind === "postgres" ? 500 : 1200 },
+    });
     record({ scenario: S, db: kind, metric: "idle RSS", unit: "MB", value: rss, target: kind === "postgres" ? { op: "<=", value: 100 } : undefined });
   } finally {
     await db.drop();

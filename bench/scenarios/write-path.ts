@@ -78,7 +78,14 @@ export async function writePath(kind: Kind): Promise<void> {
 
 function report(kind: Kind, name: string, r: Awaited<ReturnType<typeof load>>, bareRps: number): void {
   record({ scenario: S, db: kind, metric: `${name} throughput`, unit: "req/s", value: r.rps });
-  record({ scenario: S, db: kind, metric: `${name} share of bare limit`, unit: "%", value: (100 * r.rps) / bareRps, target: kind === "postgres" ? { op: ">=", value: 40 } : undefined });
+  record({
+    scenario: S,
+    db: kind,
+    metric: `${name} share of bare limit`,
+    unit: "%",
+    value: (100 * r.rps) / bareRps,
+    target: kind === "postgres" ? { op: ">=", value: 40 } : undefined,
+  });
   record({ scenario: S, db: kind, metric: `${name} p99`, unit: "ms", value: r.p99, target: { op: "<=", value: 30 } });
   record({ scenario: S, db: kind, metric: `${name} errors`, unit: "count", value: r.errors, target: { op: "<=", value: 0 } });
 }

@@ -19,9 +19,12 @@ const SQL_DIR = new URL("../../supabase/sql/", import.meta.url);
 /** Function name → the area file that defines it. */
 function functionHomes(): Map<string, string> {
   const homes = new Map<string, string>();
-  for (const file of readdirSync(SQL_DIR).filter((f) => f.endsWith(".sql")).sort()) {
+  for (const file of readdirSync(SQL_DIR)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
     const text = readFileSync(new URL(file, SQL_DIR), "utf8");
-    for (const m of text.matchAll(/^create (?:or replace )?function\s+(?:public\.)?"?([a-z0-9_]+)"?\s*\(/gim)) homes.set(m[1]!.toLowerCase(), `supabase/sql/${file}`);
+    for (const m of text.matchAll(/^create (?:or replace )?function\s+(?:public\.)?"?([a-z0-9_]+)"?\s*\(/gim))
+      homes.set(m[1]!.toLowerCase(), `supabase/sql/${file}`);
   }
   return homes;
 }

@@ -20,7 +20,9 @@ export function stageSqlRelease(supabaseDir: string): string[] {
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
   const staged: string[] = [];
-  for (const name of readdirSync(source).filter((n) => n.endsWith(".sql")).sort()) {
+  for (const name of readdirSync(source)
+    .filter((n) => n.endsWith(".sql"))
+    .sort()) {
     const sql = readFileSync(path.join(source, name));
     const sha8 = createHash("sha256").update(sql).digest("hex").slice(0, 8);
     const file = `${name.replace(/\.sql$/, "")}.${sha8}.sql`;

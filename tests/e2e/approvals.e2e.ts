@@ -31,7 +31,11 @@ async function agentAsks(page: Page, jsOff: boolean) {
   };
   const approval = await ask({ env: "prod" });
   const poll = async (id = approval.id) =>
-    ((await (await page.request.get(`${server().url}/api/agent/approvals/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { status: string }).status;
+    (
+      (await (await page.request.get(`${server().url}/api/agent/approvals/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        status: string;
+      }
+    ).status;
   return { base, taskId, approvalId: approval.id, poll, ask };
 }
 

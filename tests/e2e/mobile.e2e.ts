@@ -19,7 +19,23 @@ test("usable on a 390 px phone: no sideways page scroll, board columns swipe", a
   expect(board.scroll).toBeGreaterThan(board.client);
   await page.screenshot({ path: "test-results/mobile-board.png" });
 
-  for (const path of ["/", `${base}/tasks/new`, `${base}/agents`, `${base}/feed`, "/approvals", "/heartbeat", "/admin/users", "/admin/task-types", "/admin/audit", "/admin/prices", "/costs", `${base}/costs`, `${base}/analytics`, `${base}/pipelines`, `${base}/settings`]) {
+  for (const path of [
+    "/",
+    `${base}/tasks/new`,
+    `${base}/agents`,
+    `${base}/feed`,
+    "/approvals",
+    "/heartbeat",
+    "/admin/users",
+    "/admin/task-types",
+    "/admin/audit",
+    "/admin/prices",
+    "/costs",
+    `${base}/costs`,
+    `${base}/analytics`,
+    `${base}/pipelines`,
+    `${base}/settings`,
+  ]) {
     await page.goto(path);
     const w = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(w, `page ${path} fits the screen`).toBeLessThanOrEqual(390);

@@ -34,7 +34,9 @@ test("core flow without JavaScript", async ({ page }) => {
   // Assigning needs an agent: the refusal is explained.
   await page.goto(base);
   const card = () => page.locator(`[data-task-id="${taskId}"]`);
-  await card().getByLabel(/Move .* to/).selectOption("assigned");
+  await card()
+    .getByLabel(/Move .* to/)
+    .selectOption("assigned");
   await card().getByRole("button", { name: "Move" }).click();
   await expect(page.getByText("Choose an agent before moving the task to Assigned.")).toBeVisible();
 
@@ -47,7 +49,9 @@ test("core flow without JavaScript", async ({ page }) => {
 
   for (const status of ["inbox", "assigned", "in_progress", "testing", "review", "done"]) {
     await page.goto(base);
-    await card().getByLabel(/Move .* to/).selectOption(status);
+    await card()
+      .getByLabel(/Move .* to/)
+      .selectOption(status);
     await card().getByRole("button", { name: "Move" }).click();
     await expect(page.locator(`[data-status="${status}"] [data-task-id="${taskId}"]`)).toBeVisible();
   }

@@ -42,10 +42,7 @@ async function editForm(page: Page): Promise<Locator> {
 
 const chosen = (form: Locator, label: string) => form.getByLabel(label).locator("option:checked");
 
-async function expectForm(
-  form: Locator,
-  v: { title: string; description: string; priority: string; assignee: string; due: string; type: string },
-) {
+async function expectForm(form: Locator, v: { title: string; description: string; priority: string; assignee: string; due: string; type: string }) {
   await expect(form.getByLabel("Title")).toHaveValue(v.title);
   await expect(form.getByLabel("Description")).toHaveValue(v.description);
   await expect(form.getByLabel("Priority")).toHaveValue(v.priority);
@@ -60,7 +57,14 @@ for (const javaScriptEnabled of [true, false]) {
 
     test("editing only the title keeps the assignee, type and every other field", async ({ page }) => {
       const { title } = await assignedTask(page, javaScriptEnabled ? "Edit" : "Edit NoJS");
-      const current = { title, description: "Find three sources.\nSummarise them.", priority: "high", assignee: "🛠️ Builder", due: "2030-01-15", type: "Research (low risk)" };
+      const current = {
+        title,
+        description: "Find three sources.\nSummarise them.",
+        priority: "high",
+        assignee: "🛠️ Builder",
+        due: "2030-01-15",
+        type: "Research (low risk)",
+      };
       let form = await editForm(page);
       await expectForm(form, current);
 
@@ -124,6 +128,13 @@ test("a half-typed edit stays open and typed through live updates", async ({ pag
 
   await renameInAnotherTab(page, base, unique("Renamed"));
   await expect(page.locator("details.edit")).toHaveAttribute("open", "");
-  await expectForm(form, { title: "Not saved yet", description: "Find three sources.\nSummarise them.", priority: "urgent", assignee: "🛠️ Builder", due: "2032-03-04", type: "Research (low risk)" });
+  await expectForm(form, {
+    title: "Not saved yet",
+    description: "Find three sources.\nSummarise them.",
+    priority: "urgent",
+    assignee: "🛠️ Builder",
+    due: "2032-03-04",
+    type: "Research (low risk)",
+  });
   await expect(page.getByRole("heading", { name: title })).toBeVisible();
 });

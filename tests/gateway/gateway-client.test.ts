@@ -122,10 +122,20 @@ describe("runs", () => {
   it("continues the same session with sendMessage", async () => {
     const taskId = randomUUID();
     const sessionKey = taskSessionKey("main", taskId);
-    const first = await client.gateway.startRun({ agentId: "main", sessionKey, message: `Plan ${taskId}\nMC-REPLY: Which colour?`, idempotencyKey: randomUUID() });
+    const first = await client.gateway.startRun({
+      agentId: "main",
+      sessionKey,
+      message: `Plan ${taskId}\nMC-REPLY: Which colour?`,
+      idempotencyKey: randomUUID(),
+    });
     expect(await client.gateway.waitRun(first.runId, 60_000)).toEqual({ status: "ok", text: "Which colour?" });
 
-    const second = await client.gateway.sendMessage({ agentId: "main", sessionKey, message: `Answer ${taskId}: blue\nMC-REPLY: Spec ready`, idempotencyKey: randomUUID() });
+    const second = await client.gateway.sendMessage({
+      agentId: "main",
+      sessionKey,
+      message: `Answer ${taskId}: blue\nMC-REPLY: Spec ready`,
+      idempotencyKey: randomUUID(),
+    });
     expect(second.runId).not.toBe(first.runId);
     expect(await client.gateway.waitRun(second.runId, 60_000)).toEqual({ status: "ok", text: "Spec ready" });
 
@@ -135,7 +145,10 @@ describe("runs", () => {
     expect(runtimeSession(request)).toBeNull();
     expect(request.messages.map((m) => m.text).join("\n")).toContain(`session=${sessionKey} |`);
     // The model sees the earlier turn: the first message and its reply.
-    const earlier = request.messages.slice(0, -1).map((m) => `${m.role}: ${m.text}`).join("\n");
+    const earlier = request.messages
+      .slice(0, -1)
+      .map((m) => `${m.role}: ${m.text}`)
+      .join("\n");
     expect(earlier).toContain(`Plan ${taskId}`);
     expect(earlier).toContain("assistant: Which colour?");
 
@@ -214,7 +227,10 @@ describe("runs", () => {
   it("maps a gateway error answer to GatewayUnavailableError gateway_error:<code>", async () => {
     const error = await client.gateway
       .startRun({ agentId: "main", sessionKey: taskSessionKey("main", randomUUID()), message: "", idempotencyKey: randomUUID() })
-      .then(() => null, (e: unknown) => e);
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(error).toBeInstanceOf(GatewayUnavailableError);
     expect((error as GatewayUnavailableError).reason).toMatch(/^gateway_error:[A-Z_]+$/);
     expect(client.lines.some((l) => l.event === "gateway.request_failed" && l.method === "agent")).toBe(true);

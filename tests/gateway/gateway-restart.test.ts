@@ -37,7 +37,10 @@ describe("gateway down", () => {
     expect(client.lines).toContainEqual(expect.objectContaining({ event: "gateway.disconnected" }));
 
     const started = Date.now();
-    const error = await client.gateway.listAgents().then(() => null, (e: unknown) => e);
+    const error = await client.gateway.listAgents().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(GatewayUnavailableError);
     expect((error as GatewayUnavailableError).reason).toBe("gateway_disconnected");
     expect(Date.now() - started).toBeLessThan(100);
@@ -61,7 +64,10 @@ describe("gateway down", () => {
 
     await control.pause(); // SIGSTOP: the socket stays open, nothing answers
     const started = Date.now();
-    const timedOut = client.gateway.runUsage(sessionKey, run.runId).then(() => null, (e: unknown) => e);
+    const timedOut = client.gateway.runUsage(sessionKey, run.runId).then(
+      () => null,
+      (e: unknown) => e,
+    );
     const error = await timedOut;
     const elapsed = Date.now() - started;
     expect(error).toBeInstanceOf(GatewayUnavailableError);

@@ -16,7 +16,6 @@ import { type GatewayApp, PUBLIC_URL, startGatewayApp, until } from "#tests/supp
 const stub = stubControl(inject("stubUrl"));
 const control = gatewayControl(inject("gatewayControlUrl"));
 
-
 describe("Mission Control with a real OpenClaw gateway", () => {
   let app: GatewayApp;
   let db: SqlDatabase;
@@ -138,7 +137,11 @@ describe("Mission Control with a real OpenClaw gateway", () => {
     await admin.get(page);
     expect((await admin.post(page, { intent: "start-planning" })).status).toBe(302);
     const question = await until("the agent's question", async () => {
-      const rows = await query<{ id: string; question: string; options: string[] }>(db, "select id, question, options from planning_questions where task_id = $1", [task.id]);
+      const rows = await query<{ id: string; question: string; options: string[] }>(
+        db,
+        "select id, question, options from planning_questions where task_id = $1",
+        [task.id],
+      );
       return rows[0];
     });
     expect(question).toMatchObject({ question: "Which format?", options: ["PDF", "HTML"] });

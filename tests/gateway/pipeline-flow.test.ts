@@ -14,7 +14,6 @@ import { type GatewayApp, startGatewayApp, until } from "#tests/support/openclaw
 
 const stub = stubControl(inject("stubUrl"));
 
-
 describe("a pipeline task across three stages on a real OpenClaw gateway", () => {
   let app: GatewayApp;
   let db: SqlDatabase;
@@ -102,7 +101,11 @@ describe("a pipeline task across three stages on a real OpenClaw gateway", () =>
     expect(await assignee()).toBe(agents[1]!.id);
     await admin.get("/approvals");
     expect(admin.lastHtml).toContain("Advance to stage 3 (Stage 3)");
-    const [approval] = await query<{ id: string; digest: string }>(db, "select id, digest from approvals where task_id = $1 and action = 'task.stage_advance'", [taskId]);
+    const [approval] = await query<{ id: string; digest: string }>(
+      db,
+      "select id, digest from approvals where task_id = $1 and action = 'task.stage_advance'",
+      [taskId],
+    );
     const decided = await admin.post("/approvals", { intent: "approve", approval_id: approval!.id, digest: approval!.digest, comment: "" });
     expect(decided.status).toBeLessThan(400);
     expect(await assignee()).toBe(agents[2]!.id);
@@ -125,7 +128,11 @@ describe("a pipeline task across three stages on a real OpenClaw gateway", () =>
       [2, keyFor(2), "user"],
       [3, keyFor(3), "user"],
     ]);
-    const dispatches = await query<{ key: string }>(db, "select metadata->>'session_key' as key from task_activities where task_id = $1 and type = 'dispatched' order by created_at", [taskId]);
+    const dispatches = await query<{ key: string }>(
+      db,
+      "select metadata->>'session_key' as key from task_activities where task_id = $1 and type = 'dispatched' order by created_at",
+      [taskId],
+    );
     expect(dispatches.map((d) => d.key)).toEqual([keyFor(1), keyFor(2), keyFor(3)]);
     // Each stage's gateway usage is attributed to that stage.
     const timeline = await until("usage on every stage", async () => {

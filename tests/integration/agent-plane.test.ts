@@ -99,9 +99,20 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
       p_actor: SYSTEM,
     });
     expect(first).toMatchObject({ changed: true, status: "testing" });
-    const agentSays = await db().rpc<{ changed: boolean }>("agent_set_status", { p_agent_id: agent.id, p_task_id: task.id, p_status: "review", p_summary: "me too" });
+    const agentSays = await db().rpc<{ changed: boolean }>("agent_set_status", {
+      p_agent_id: agent.id,
+      p_task_id: task.id,
+      p_status: "review",
+      p_summary: "me too",
+    });
     expect(agentSays.changed).toBe(false);
-    const hook = await db().rpc<{ changed: boolean }>("apply_completion_webhook", { p_delivery_id: null, p_content_sha256: "c".repeat(64), p_task_id: task.id, p_summary: "and me", p_usage: null });
+    const hook = await db().rpc<{ changed: boolean }>("apply_completion_webhook", {
+      p_delivery_id: null,
+      p_content_sha256: "c".repeat(64),
+      p_task_id: task.id,
+      p_summary: "and me",
+      p_usage: null,
+    });
     expect(hook.changed).toBe(false);
     expect(await query(db(), "select 1 from task_activities where task_id = $1 and type = 'completed'", [task.id])).toHaveLength(1);
     expect((await row(task.id)).status).toBe("testing");
@@ -111,7 +122,13 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
     const task = await assigned();
     await query(db(), "update tasks set test_step = false where id = $1", [task.id]);
     await dispatch(task.id);
-    const result = await db().rpc<{ status: string }>("complete_task", { p_task_id: task.id, p_source: "agent_api", p_summary: "", p_run_id: null, p_actor: SYSTEM });
+    const result = await db().rpc<{ status: string }>("complete_task", {
+      p_task_id: task.id,
+      p_source: "agent_api",
+      p_summary: "",
+      p_run_id: null,
+      p_actor: SYSTEM,
+    });
     expect(result.status).toBe("review");
   });
 
@@ -120,7 +137,13 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
     const { runId } = await dispatch(task.id);
     const usage = { model: "m", input_tokens: 100, output_tokens: 50, cache_read_tokens: 10, cache_write_tokens: 5, cost_usd: 0.25 };
     const record = (source: string, key: string | null, run: string = runId) =>
-      db().rpc<{ recorded: boolean; counted?: boolean }>("record_usage", { p_task_id: task.id, p_source: source, p_dedupe_key: key, p_run_id: run, p_usage: usage });
+      db().rpc<{ recorded: boolean; counted?: boolean }>("record_usage", {
+        p_task_id: task.id,
+        p_source: source,
+        p_dedupe_key: key,
+        p_run_id: run,
+        p_usage: usage,
+      });
     expect(await record("agent_api", runId)).toMatchObject({ recorded: true, counted: true });
     expect((await record("agent_api", runId)).recorded).toBe(false);
     // A second self-report for the same run is kept as a claim, not added.
@@ -148,7 +171,9 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
     return task;
   };
   const claimTesting = async (holder: string, leaseSeconds = 60) =>
-    (await db().rpc<Array<{ id: string; deliverables: unknown[] }>>("claim_testing_tasks", { p_holder: holder, p_limit: 100, p_lease_seconds: leaseSeconds })).map((t) => t.id);
+    (
+      await db().rpc<Array<{ id: string; deliverables: unknown[] }>>("claim_testing_tasks", { p_holder: holder, p_limit: 100, p_lease_seconds: leaseSeconds })
+    ).map((t) => t.id);
 
   it("turns testing verdicts into review, rework or a human check, for the claim's holder only", async () => {
     const verdicts: Array<[string, string, string | null]> = [
@@ -162,7 +187,9 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
       expect(await claimTesting(`holder-${verdict}`)).toContain(task.id);
       const results = verdict === "fail" ? [{ deliverable_id: "d", ok: false, reason: "file_missing", message: "report.md is missing" }] : [];
       // Another run's verdict is refused and changes nothing.
-      expect((await db().rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: "pass", p_results: [], p_holder: "someone-else" })).changed).toBe(false);
+      expect(
+        (await db().rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: "pass", p_results: [], p_holder: "someone-else" })).changed,
+      ).toBe(false);
       expect(await row(task.id)).toMatchObject({ status: "testing" });
       await db().rpc("finish_testing", { p_task_id: task.id, p_verdict: verdict, p_results: results, p_holder: `holder-${verdict}` });
       expect(await row(task.id)).toMatchObject({ status, alert_reason: alert });
@@ -170,9 +197,14 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
         const [failed] = await query<{ message: string }>(db(), "select message from task_activities where task_id = $1 and type = 'check_failed'", [task.id]);
         expect(failed!.message).toBe("report.md is missing");
       }
-      expect((await db().rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: "pass", p_results: [], p_holder: `holder-${verdict}` })).changed).toBe(false);
+      expect(
+        (await db().rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: "pass", p_results: [], p_holder: `holder-${verdict}` }))
+          .changed,
+      ).toBe(false);
     }
-    expect((await appError(db().rpc("finish_testing", { p_task_id: (await toTesting()).id, p_verdict: "maybe", p_results: [], p_holder: "h" }))).code).toBe("invalid");
+    expect((await appError(db().rpc("finish_testing", { p_task_id: (await toTesting()).id, p_verdict: "maybe", p_results: [], p_holder: "h" }))).code).toBe(
+      "invalid",
+    );
   });
 
   it("claims each task in testing once until its claim is settled, handed back or lapsed", async () => {
@@ -185,7 +217,9 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
     // A lapsed claim (its holder died) is taken over, and the old holder's verdict no longer applies.
     await query(db(), "update testing_claims set expires_at = now() - interval '1 second' where task_id = $1", [task.id]);
     expect(await claimTesting("third")).toContain(task.id);
-    expect((await db().rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: "pass", p_results: [], p_holder: "second" })).changed).toBe(false);
+    expect((await db().rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: "pass", p_results: [], p_holder: "second" })).changed).toBe(
+      false,
+    );
     expect((await appError(db().rpc("claim_testing_tasks", { p_holder: "", p_limit: 1, p_lease_seconds: 60 }))).code).toBe("invalid");
   });
 
@@ -194,7 +228,9 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
     expect(await claimTesting("slow")).toContain(task.id);
     // The task leaves testing and comes back (a new stay) while the slow check still runs.
     for (const status of ["assigned", "in_progress", "testing"]) await query(db(), "update tasks set status = $2 where id = $1", [task.id, status]);
-    expect((await db().rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: "fail", p_results: [], p_holder: "slow" })).changed).toBe(false);
+    expect((await db().rpc<{ changed: boolean }>("finish_testing", { p_task_id: task.id, p_verdict: "fail", p_results: [], p_holder: "slow" })).changed).toBe(
+      false,
+    );
     expect(await row(task.id)).toMatchObject({ status: "testing" });
     expect(await claimTesting("fresh")).toContain(task.id);
   });
@@ -203,12 +239,21 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
     const task = await createTask(db(), ws.id, { status: "planning", assigned_agent_id: agent.id });
     const key = taskSessionKey("main", task.id);
     await db().rpc("record_planning_run", { p_task_id: task.id, p_run_id: "p1", p_session_key: key });
-    expect((await db().rpc<{ added: boolean }>("add_planning_question", { p_task_id: task.id, p_run_id: "old", p_question: "?", p_options: [] })).added).toBe(false);
-    const q = await db().rpc<{ added: boolean; id: string }>("add_planning_question", { p_task_id: task.id, p_run_id: "p1", p_question: "Which?", p_options: ["A", "B"] });
+    expect((await db().rpc<{ added: boolean }>("add_planning_question", { p_task_id: task.id, p_run_id: "old", p_question: "?", p_options: [] })).added).toBe(
+      false,
+    );
+    const q = await db().rpc<{ added: boolean; id: string }>("add_planning_question", {
+      p_task_id: task.id,
+      p_run_id: "p1",
+      p_question: "Which?",
+      p_options: ["A", "B"],
+    });
     expect(q.added).toBe(true);
     const user = { type: "user", name: "Op" };
     await db().rpc("answer_planning_question", { p_task_id: task.id, p_question_id: q.id, p_answer: "A", p_actor: user });
-    expect((await appError(db().rpc("answer_planning_question", { p_task_id: task.id, p_question_id: q.id, p_answer: "B", p_actor: user }))).code).toBe("conflict");
+    expect((await appError(db().rpc("answer_planning_question", { p_task_id: task.id, p_question_id: q.id, p_answer: "B", p_actor: user }))).code).toBe(
+      "conflict",
+    );
     await db().rpc("record_planning_run", { p_task_id: task.id, p_run_id: "p2", p_session_key: key });
     expect((await db().rpc<{ changed: boolean }>("finish_planning", { p_task_id: task.id, p_run_id: "p1", p_spec: { spec: "stale" } })).changed).toBe(false);
     expect((await db().rpc<{ changed: boolean }>("finish_planning", { p_task_id: task.id, p_run_id: "p2", p_spec: { spec: "S" } })).changed).toBe(true);
@@ -242,7 +287,13 @@ describe.each(RPC_TRANSPORTS)("agent plane on %s", (kind) => {
   it("shows dispatch state, usage and approvals on the task detail", async () => {
     const task = await assigned();
     const { runId, sessionKey } = await dispatch(task.id);
-    await db().rpc("record_usage", { p_task_id: task.id, p_source: "gateway", p_dedupe_key: runId, p_run_id: runId, p_usage: { model: "m", input_tokens: 1, output_tokens: 2 } });
+    await db().rpc("record_usage", {
+      p_task_id: task.id,
+      p_source: "gateway",
+      p_dedupe_key: runId,
+      p_run_id: runId,
+      p_usage: { model: "m", input_tokens: 1, output_tokens: 2 },
+    });
     const detail = await db().rpc<Record<string, unknown> & { usage: unknown[] }>("get_task_by_id", { p_task_id: task.id });
     expect(detail).toMatchObject({ session_key: sessionKey, run_id: runId, assignee_openclaw_id: "main", test_step: true });
     expect(detail.usage).toEqual([expect.objectContaining({ source: "gateway", input_tokens: 1, output_tokens: 2, provenance: "unpriced", cost_usd: null })]);

@@ -32,7 +32,18 @@ const moved = (from: string, to: string) => ({ from, to });
 
 async function usage(
   db: SqlDatabase,
-  row: { ws: string; task?: string | null; agent?: string | null; model: string; input: number; output?: number; cacheRead?: number; cost: number | null; provenance?: string; at: string },
+  row: {
+    ws: string;
+    task?: string | null;
+    agent?: string | null;
+    model: string;
+    input: number;
+    output?: number;
+    cacheRead?: number;
+    cost: number | null;
+    provenance?: string;
+    at: string;
+  },
 ) {
   await query(
     db,
@@ -90,9 +101,11 @@ describe.each(TRANSPORTS)("cost and agent analytics on %s", (kind) => {
     B = (await createAgent(db(), ws.id, { name: "Bravo", autonomy_level: "hotl" })).id;
     C = (await createAgent(db(), ws.id, { name: "Charlie", autonomy_level: "autonomous" })).id;
     await query(db(), "update agents set autonomy_level = 'autonomous' where id = $1", [C]);
-    const [approver] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, 'Appr', 'approver', 'h') returning id", [
-      `${kind}-analytics@a.test`,
-    ]);
+    const [approver] = await query<{ id: string }>(
+      db(),
+      "insert into users (email, name, role, password_hash) values ($1, 'Appr', 'approver', 'h') returning id",
+      [`${kind}-analytics@a.test`],
+    );
     const user = approver!.id;
 
     // Alpha: six tasks done in the period; cycle times 1, 2, 3, 4, 5 and 9 hours.
@@ -148,7 +161,8 @@ describe.each(TRANSPORTS)("cost and agent analytics on %s", (kind) => {
     for (const [i, w] of waits.entries()) {
       await approval(db(), { task: doneA[i]!, agent: A, mode: "hitl", status: "approved", created: at(`03-2${i}T10:00:00`), waitS: w, byUser: user });
     }
-    for (let i = 0; i < 4; i++) await approval(db(), { task: doneA[i]!, agent: A, mode: "hotl", status: "approved", created: at(`03-1${i}T12:00:00`), waitS: 600 });
+    for (let i = 0; i < 4; i++)
+      await approval(db(), { task: doneA[i]!, agent: A, mode: "hotl", status: "approved", created: at(`03-1${i}T12:00:00`), waitS: 600 });
     for (let i = 0; i < 2; i++) await approval(db(), { task: doneA[5]!, agent: null, mode: "policy", status: "approved", created: at(`03-1${i}T13:00:00`) });
     await approval(db(), { task: old, agent: A, mode: "hitl", status: "denied", created: at("01-10T10:00:00"), waitS: 50, byUser: user });
 
@@ -156,7 +170,8 @@ describe.each(TRANSPORTS)("cost and agent analytics on %s", (kind) => {
     for (let i = 0; i < 9; i++) await approval(db(), { task: b1, agent: B, mode: "hotl", status: "approved", created: at(`03-1${i}T09:00:00`), waitS: 600 });
     await approval(db(), { task: b1, agent: B, mode: "hotl", status: "denied", created: at("03-25T09:00:00"), waitS: 30, byUser: user });
     // Charlie: ten approved hitl actions, but already autonomous.
-    for (let i = 0; i < 10; i++) await approval(db(), { task: c1, agent: C, mode: "hitl", status: "approved", created: at(`03-1${i}T11:00:00`), waitS: 10, byUser: user });
+    for (let i = 0; i < 10; i++)
+      await approval(db(), { task: c1, agent: C, mode: "hitl", status: "approved", created: at(`03-1${i}T11:00:00`), waitS: 10, byUser: user });
   });
 
   const summary = (days: number) => db().rpc<Record<string, any>>("workspace_cost_summary", { p_workspace_id: ws.id, p_days: days, p_now: NOW });

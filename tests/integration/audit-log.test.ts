@@ -30,7 +30,10 @@ describe.each(TRANSPORTS)("audit log on %s", (kind) => {
     const [claimed] = await db().rpc<Array<{ session_key: string }>>("claim_tasks_for_dispatch", { p_limit: 1, p_claim_seconds: 60, p_task_id: task.id });
     await db().rpc("mark_task_dispatched", { p_task_id: task.id, p_run_id: "r1", p_session_key: claimed!.session_key, p_lease_seconds: 60 });
     await db().rpc("update_task", { p_task_id: task.id, p_fields: { status: "review" }, p_actor: { type: "user", name: "Op" } });
-    const [approver] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ('ap@a.test', 'Ap', 'approver', 'h') returning id");
+    const [approver] = await query<{ id: string }>(
+      db(),
+      "insert into users (email, name, role, password_hash) values ('ap@a.test', 'Ap', 'approver', 'h') returning id",
+    );
     const approval = await db().rpc<{ id: string; digest: string }>("agent_request_action", {
       p_agent_id: agent.id,
       p_task_id: task.id,
@@ -41,7 +44,13 @@ describe.each(TRANSPORTS)("audit log on %s", (kind) => {
       p_digest: "b".repeat(64),
       p_ttl_seconds: 60,
     });
-    await db().rpc("decide_approval", { p_approval_id: approval.id, p_decision: "approved", p_user_id: approver!.id, p_digest: approval.digest, p_comment: "ok" });
+    await db().rpc("decide_approval", {
+      p_approval_id: approval.id,
+      p_decision: "approved",
+      p_user_id: approver!.id,
+      p_digest: approval.digest,
+      p_comment: "ok",
+    });
     await query(db(), "update agents set autonomy_level = 'hotl' where id = $1", [agent.id]);
     expect(await kinds()).toEqual(["agent.created", "task.dispatched", "task.status_override", "approval.approved", "agent.autonomy_changed"]);
     expect(await verify()).toMatchObject({ ok: true, rows: 5 });
@@ -68,7 +77,7 @@ describe.each(TRANSPORTS)("audit log on %s", (kind) => {
     expect(altered).toMatchObject({ ok: false, reason: "row_altered" });
     await db().session(async (s) => {
       await s.exec("alter table audit_log disable trigger audit_log_append_only");
-      await s.query("update audit_log set data = '{\"action\":\"deploy\",\"digest\":\"" + "b".repeat(64) + "\",\"comment\":\"ok\"}' where kind = 'approval.approved'");
+      await s.query('update audit_log set data = \'{"action":"deploy","digest":"' + "b".repeat(64) + '","comment":"ok"}\' where kind = \'approval.approved\'');
       await s.query("delete from audit_log where kind = 'task.status_override'");
       await s.exec("alter table audit_log enable trigger audit_log_append_only");
     });

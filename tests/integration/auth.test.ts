@@ -6,7 +6,10 @@ import { appError, hash64, query, rowCounts } from "#tests/support/fixtures";
 type SessionUser = { id: string; email: string; name: string; role: string };
 
 async function insertUser(db: SqlDatabase, email: string, role = "operator"): Promise<string> {
-  const [row] = await query<{ id: string }>(db, "insert into users (email, name, role, password_hash) values ($1, 'User', $2, 'h') returning id", [email, role]);
+  const [row] = await query<{ id: string }>(db, "insert into users (email, name, role, password_hash) values ($1, 'User', $2, 'h') returning id", [
+    email,
+    role,
+  ]);
   return row!.id;
 }
 
@@ -43,7 +46,11 @@ describe.each(RPC_TRANSPORTS)("first-run set-up on %s", (kind) => {
   it("refuses to create the admin with a wrong or expired token", async () => {
     for (const hash of [hash64(), expired]) {
       const error = await appError(db().rpc("create_first_admin", { p_setup_token_hash: hash, ...admin }));
-      expect(error).toMatchObject({ code: "forbidden", status: 403, message: "This set-up link is not valid or has expired. Restart the server to print a new one." });
+      expect(error).toMatchObject({
+        code: "forbidden",
+        status: 403,
+        message: "This set-up link is not valid or has expired. Restart the server to print a new one.",
+      });
     }
     expect(await db().rpc("count_users")).toEqual({ users: 0 });
   });
@@ -157,7 +164,12 @@ describe.each(RPC_TRANSPORTS)("sign-in attempts on %s", (kind) => {
   const db = useTestDatabase(kind);
   const keys = (account: string, address = "10.0.0.1") => ({ p_account_key: `mc:login:account:${account}`, p_address_key: `mc:login:address:${address}` });
   const begin = (account: string, address?: string, max = 3) =>
-    db().rpc<{ allowed: boolean; retry_after_s?: number; remaining?: number }>("begin_login_attempt", { ...keys(account, address), p_account_max: max, p_address_max: max * 2, p_window_s: 900 });
+    db().rpc<{ allowed: boolean; retry_after_s?: number; remaining?: number }>("begin_login_attempt", {
+      ...keys(account, address),
+      p_account_max: max,
+      p_address_max: max * 2,
+      p_window_s: 900,
+    });
   const points = async (key: string) => (await query<{ points: number }>(db(), "select points from rate_limits where key = $1", [key]))[0]?.points;
 
   it("counts every attempt and refuses the account once its budget is spent, with the time left", async () => {

@@ -176,11 +176,9 @@ describe.each(TRANSPORTS)("the autonomy policy's mirror on %s", (kind: Transport
     );
     taskIds.push(...tasks.map((t) => t.id));
     const grants = CASES.flatMap((c, i) => (c.grant ? Object.values(GRANT_ACTION).flatMap((action) => (action ? [{ task_id: taskIds[i], action }] : [])) : []));
-    await query(
-      db(),
-      "insert into standing_grants (task_id, action) select (g->>'task_id')::uuid, g->>'action' from jsonb_array_elements($1::text::jsonb) g",
-      [JSON.stringify(grants)],
-    );
+    await query(db(), "insert into standing_grants (task_id, action) select (g->>'task_id')::uuid, g->>'action' from jsonb_array_elements($1::text::jsonb) g", [
+      JSON.stringify(grants),
+    ]);
   });
 
   it("builds every combination", () => {
@@ -226,14 +224,17 @@ describe.each(TRANSPORTS)("the autonomy policy's mirror on %s", (kind: Transport
     return rows.map((row) => {
       const { c, action } = probes[row.i - 1]!;
       const sql: Outcome =
-        row.gate === "allow" ? { gate: "allow", by: row.by ?? "" } : row.gate === "hotl" ? { gate: "hotl", veto_minutes: row.veto_minutes } : { gate: row.gate as "hitl" };
+        row.gate === "allow"
+          ? { gate: "allow", by: row.by ?? "" }
+          : row.gate === "hotl"
+            ? { gate: "hotl", veto_minutes: row.veto_minutes }
+            : { gate: row.gate as "hitl" };
       return { c, action, sql: { level: row.level, outcome: sql }, ts: mirror(c, action) };
     });
   }
 
   it("decides as the database for every combination and gated action", async () => {
-    const mismatches = (await decisions())
-      .filter(({ sql, ts }) => JSON.stringify(sql) !== JSON.stringify(ts));
+    const mismatches = (await decisions()).filter(({ sql, ts }) => JSON.stringify(sql) !== JSON.stringify(ts));
     expect(mismatches.slice(0, 5)).toEqual([]);
   });
 });

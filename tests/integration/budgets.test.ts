@@ -7,16 +7,26 @@ import { createLogger } from "#app/services/observability/logger.server";
 import { TRANSPORTS, createTestPostgres, useTestDatabase } from "#tests/support/databases";
 import { createAgentWithToken, createRunningTask, createTask, createWorkspace, query, taskRow } from "#tests/support/fixtures";
 
-
 // Budgets are checked before a dispatch: the expected cost is reserved under
 // row locks, a task that does not fit is refused and the gateway never called.
 
 const OPERATOR = { type: "user", id: null, name: "Operator" };
 
-function setBudget(db: SqlDatabase, scope: string, subject: string, limits: { daily?: number | null; total?: number | null; reserve?: number | null }, mayRaise = true) {
+function setBudget(
+  db: SqlDatabase,
+  scope: string,
+  subject: string,
+  limits: { daily?: number | null; total?: number | null; reserve?: number | null },
+  mayRaise = true,
+) {
   return db.rpc<Record<string, unknown>>("set_budget", {
-    p_scope: scope, p_subject_id: subject, p_daily: limits.daily ?? null, p_total: limits.total ?? null,
-    p_reserve: limits.reserve ?? null, p_may_raise: mayRaise, p_actor: OPERATOR,
+    p_scope: scope,
+    p_subject_id: subject,
+    p_daily: limits.daily ?? null,
+    p_total: limits.total ?? null,
+    p_reserve: limits.reserve ?? null,
+    p_may_raise: mayRaise,
+    p_actor: OPERATOR,
   });
 }
 
@@ -63,7 +73,9 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
     const refused = await taskRow(db(), second.id);
     expect(refused).toMatchObject({ status: "assigned", alert_reason: "budget_exceeded", claimed_until: null, next_dispatch_at: null });
     expect(refused.last_dispatch_error).toMatch(/Workspace ".*" total budget: \$0(\.00)? spent and \$0\.60 reserved of \$1(\.00)?; this run needs \$0\.60/);
-    const [activity] = await query<{ message: string }>(db(), "select message from task_activities where task_id = $1 and type = 'budget_exceeded'", [second.id]);
+    const [activity] = await query<{ message: string }>(db(), "select message from task_activities where task_id = $1 and type = 'budget_exceeded'", [
+      second.id,
+    ]);
     expect(activity!.message).toMatch(/^Not dispatched: Workspace/);
     // Parked: the heartbeat does not try again, and "Dispatch now" explains why without calling the gateway.
     expect(await dispatchReady(dispatchDeps(db(), gateway), 5)).toEqual([]);
@@ -85,16 +97,31 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
     await setBudget(db(), "agent", a.id, { daily: 10, reserve: 2 });
     const t1 = await createTask(db(), own.id, { status: "assigned", assigned_agent_id: a.id });
     expect(await claim(db(), t1.id)).toHaveLength(1);
-    const [open] = await query<{ amount_usd: string; basis: string; status: string }>(db(), "select amount_usd::text, basis, status from budget_reservations where task_id = $1", [t1.id]);
+    const [open] = await query<{ amount_usd: string; basis: string; status: string }>(
+      db(),
+      "select amount_usd::text, basis, status from budget_reservations where task_id = $1",
+      [t1.id],
+    );
     expect(open).toEqual({ amount_usd: "2.000000", basis: "budget_reserve", status: "open" });
     await db().rpc("mark_task_dispatched", { p_task_id: t1.id, p_run_id: "run-s1", p_session_key: `agent:main:mc-task-${t1.id}`, p_lease_seconds: 600 });
-    await db().rpc("record_usage", { p_task_id: t1.id, p_source: "gateway", p_dedupe_key: "run-s1", p_run_id: "run-s1", p_usage: { model: "x", input_tokens: 1, cost_usd: 0.25 } });
-    const status = (id: string) => query<{ status: string; close_reason: string }>(db(), "select status, close_reason from budget_reservations where task_id = $1 order by created_at", [id]);
+    await db().rpc("record_usage", {
+      p_task_id: t1.id,
+      p_source: "gateway",
+      p_dedupe_key: "run-s1",
+      p_run_id: "run-s1",
+      p_usage: { model: "x", input_tokens: 1, cost_usd: 0.25 },
+    });
+    const status = (id: string) =>
+      query<{ status: string; close_reason: string }>(db(), "select status, close_reason from budget_reservations where task_id = $1 order by created_at", [
+        id,
+      ]);
     expect(await status(t1.id)).toEqual([{ status: "settled", close_reason: "usage_recorded" }]);
     // Next reservation uses the agent's average run.
     const t2 = await createTask(db(), own.id, { status: "assigned", assigned_agent_id: a.id });
     expect(await claim(db(), t2.id)).toHaveLength(1);
-    const [avg] = await query<{ amount_usd: string; basis: string }>(db(), "select amount_usd::text, basis from budget_reservations where task_id = $1", [t2.id]);
+    const [avg] = await query<{ amount_usd: string; basis: string }>(db(), "select amount_usd::text, basis from budget_reservations where task_id = $1", [
+      t2.id,
+    ]);
     expect(avg).toEqual({ amount_usd: "0.250000", basis: "agent_average" });
     // A failed gateway call releases it; so does a failed run.
     await db().rpc("record_dispatch_failure", { p_task_id: t2.id, p_reason: "gateway_down", p_retry_seconds: 0, p_max_attempts: 5 });
@@ -112,9 +139,19 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
     await setBudget(db(), "task", task.id, { total: 1 });
     const spend = (key: string, cost: number) =>
       // One run each: a run has one figure.
-      db().rpc("record_usage", { p_task_id: task.id, p_source: "agent_api", p_dedupe_key: key, p_run_id: `${task.runId}-${key}`, p_usage: { model: "x", cost_usd: cost } });
+      db().rpc("record_usage", {
+        p_task_id: task.id,
+        p_source: "agent_api",
+        p_dedupe_key: key,
+        p_run_id: `${task.runId}-${key}`,
+        p_usage: { model: "x", cost_usd: cost },
+      });
     const warnings = async () =>
-      query<{ payload: { period: string; percent: number; scope: string } }>(db(), "select payload from events where type = 'budget.warning' and task_id = $1", [task.id]);
+      query<{ payload: { period: string; percent: number; scope: string } }>(
+        db(),
+        "select payload from events where type = 'budget.warning' and task_id = $1",
+        [task.id],
+      );
     await spend("w1", 0.5);
     expect(await warnings()).toEqual([]);
     await spend("w2", 0.35);
@@ -135,7 +172,9 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
     expect(raised).toMatchObject({ raised: true, daily_limit_usd: 6, kind: "budget.raised" });
     await setBudget(db(), "workspace", own.id, { daily: null, total: null }, true);
     const audit = await query<{ kind: string; data: { from: { daily_limit_usd: number } | null; to: { daily_limit_usd: number } | null } }>(
-      db(), "select kind, data from audit_log where subject->>'subject_id' = $1 order by seq", [own.id],
+      db(),
+      "select kind, data from audit_log where subject->>'subject_id' = $1 order by seq",
+      [own.id],
     );
     expect(audit.map((a) => a.kind)).toEqual(["budget.set", "budget.set", "budget.raised", "budget.removed"]);
     expect(audit[2]!.data).toMatchObject({ from: { daily_limit_usd: 4 }, to: { daily_limit_usd: 6 } });
@@ -163,13 +202,18 @@ describe("budget reservations under concurrent dispatch", () => {
       const claimed = results.flat().map((t) => t.id);
       expect(claimed).toHaveLength(3);
       expect(new Set(claimed).size).toBe(3);
-      const [open] = await query<{ n: number; total: string }>(pg.db, "select count(*)::int as n, sum(amount_usd)::text as total from budget_reservations where workspace_id = $1 and status = 'open'", [ws.id]);
+      const [open] = await query<{ n: number; total: string }>(
+        pg.db,
+        "select count(*)::int as n, sum(amount_usd)::text as total from budget_reservations where workspace_id = $1 and status = 'open'",
+        [ws.id],
+      );
       expect(open).toEqual({ n: 3, total: "3.000000" });
-      const [refused] = await query<{ n: number }>(pg.db, "select count(*)::int as n from tasks where workspace_id = $1 and alert_reason = 'budget_exceeded'", [ws.id]);
+      const [refused] = await query<{ n: number }>(pg.db, "select count(*)::int as n from tasks where workspace_id = $1 and alert_reason = 'budget_exceeded'", [
+        ws.id,
+      ]);
       expect(refused!.n).toBeGreaterThanOrEqual(1);
     } finally {
       await pg.drop();
     }
   });
 });
-

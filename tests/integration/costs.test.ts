@@ -49,7 +49,10 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
     await expect(
       db().rpc("add_model_price", { p_fields: { model: "test-mini", effective_from: "2025-08-01T00:00:00Z" }, p_actor: SYSTEM }),
     ).rejects.toMatchObject({ code: "invalid" });
-    const [audit] = await query<{ n: number }>(db(), "select count(*)::int as n from audit_log where kind = 'model_price.added' and subject->>'model' = 'test-mini'");
+    const [audit] = await query<{ n: number }>(
+      db(),
+      "select count(*)::int as n from audit_log where kind = 'model_price.added' and subject->>'model' = 'test-mini'",
+    );
     expect(audit!.n).toBe(1);
   });
 
@@ -58,13 +61,24 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
     const ws = await createWorkspace(db());
     const agent = await createAgentWithToken(db(), ws.id, { name: "Pricer" });
     await db().rpc("add_model_price", {
-      p_fields: { model, input_usd_per_mtok: 3, output_usd_per_mtok: 15, cache_read_usd_per_mtok: 0.3, cache_write_usd_per_mtok: 3.75, effective_from: "2025-01-01T00:00:00Z" },
+      p_fields: {
+        model,
+        input_usd_per_mtok: 3,
+        output_usd_per_mtok: 15,
+        cache_read_usd_per_mtok: 0.3,
+        cache_write_usd_per_mtok: 3.75,
+        effective_from: "2025-01-01T00:00:00Z",
+      },
       p_actor: SYSTEM,
     });
     const usage = { model: `anthropic/${model}`, input_tokens: 1000, output_tokens: 500, cache_read_tokens: 2000, cache_write_tokens: 100 };
     const first = await createRunningTask(db(), ws.id, agent.id);
     const before = await db().rpc<{ cost_usd: number; provenance: string; price_version: number }>("record_usage", {
-      p_task_id: first.id, p_source: "gateway", p_dedupe_key: first.runId, p_run_id: first.runId, p_usage: usage,
+      p_task_id: first.id,
+      p_source: "gateway",
+      p_dedupe_key: first.runId,
+      p_run_id: first.runId,
+      p_usage: usage,
     });
     await db().rpc("add_model_price", {
       p_fields: { model, input_usd_per_mtok: 2.5, output_usd_per_mtok: 12.5, cache_read_usd_per_mtok: 0.25, cache_write_usd_per_mtok: 3.125 },
@@ -72,14 +86,23 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
     });
     const second = await createRunningTask(db(), ws.id, agent.id);
     const after = await db().rpc<{ cost_usd: number; provenance: string; price_version: number }>("record_usage", {
-      p_task_id: second.id, p_source: "gateway", p_dedupe_key: second.runId, p_run_id: second.runId, p_usage: usage,
+      p_task_id: second.id,
+      p_source: "gateway",
+      p_dedupe_key: second.runId,
+      p_run_id: second.runId,
+      p_usage: usage,
     });
     expect(before).toMatchObject({ cost_usd: 0.011475, provenance: "estimated", price_version: 1 });
     expect(after).toMatchObject({ cost_usd: 0.009563, provenance: "estimated", price_version: 2 });
     const rows = await query<{ price_version: number; cost_usd: string }>(
-      db(), "select price_version, cost_usd::text from usage_records where task_id = any($1::uuid[]) order by created_at", [[first.id, second.id]],
+      db(),
+      "select price_version, cost_usd::text from usage_records where task_id = any($1::uuid[]) order by created_at",
+      [[first.id, second.id]],
     );
-    expect(rows).toEqual([{ price_version: 1, cost_usd: "0.011475" }, { price_version: 2, cost_usd: "0.009563" }]);
+    expect(rows).toEqual([
+      { price_version: 1, cost_usd: "0.011475" },
+      { price_version: 2, cost_usd: "0.009563" },
+    ]);
     expect(Number((await taskRow(db(), second.id)).estimated_cost)).toBeCloseTo(0.009563, 6);
     expect((await taskRow(db(), second.id)).cost_provenance).toBe("estimated");
   });
@@ -89,7 +112,10 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
     const agent = await createAgentWithToken(db(), ws.id, { name: "Subscriber" });
     const task = await createRunningTask(db(), ws.id, agent.id);
     const r = await db().rpc<{ cost_usd: number | null; provenance: string }>("record_usage", {
-      p_task_id: task.id, p_source: "gateway", p_dedupe_key: task.runId, p_run_id: task.runId,
+      p_task_id: task.id,
+      p_source: "gateway",
+      p_dedupe_key: task.runId,
+      p_run_id: task.runId,
       p_usage: { model: "test-sub", input_tokens: 700, output_tokens: 300, cost_usd: 2 },
     });
     expect(r).toMatchObject({ cost_usd: null, provenance: "included" });
@@ -105,16 +131,26 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
     const GATEWAY_COST = 0.000875;
     type Task = { id: string; runId: string };
     const gateway = (task: Task, report: Record<string, unknown> = usage) =>
-      db().rpc<Record<string, unknown>>("record_usage", { p_task_id: task.id, p_source: "gateway", p_dedupe_key: task.runId, p_run_id: task.runId, p_usage: report });
+      db().rpc<Record<string, unknown>>("record_usage", {
+        p_task_id: task.id,
+        p_source: "gateway",
+        p_dedupe_key: task.runId,
+        p_run_id: task.runId,
+        p_usage: report,
+      });
     const selfReport = (agentId: string, task: Task, report: Record<string, unknown>, key: string | null = null) =>
       db().rpc<Record<string, unknown>>("agent_record_usage", { p_agent_id: agentId, p_task_id: task.id, p_dedupe_key: key, p_usage: report });
     const figures = (taskId: string) =>
       query<{ id: string; source: string; tokens: number; cost: string | null }>(
-        db(), "select id, source, (input_tokens + output_tokens + cache_read_tokens + cache_write_tokens)::int as tokens, cost_usd::text as cost from usage_records where task_id = $1", [taskId],
+        db(),
+        "select id, source, (input_tokens + output_tokens + cache_read_tokens + cache_write_tokens)::int as tokens, cost_usd::text as cost from usage_records where task_id = $1",
+        [taskId],
       );
     const claims = (taskId: string) =>
       query<{ source: string; reason: string; tokens: number; cost: string | null }>(
-        db(), "select source, reason, (input_tokens + output_tokens + cache_read_tokens + cache_write_tokens)::int as tokens, cost_usd::text as cost from usage_claims where task_id = $1 order by created_at, id", [taskId],
+        db(),
+        "select source, reason, (input_tokens + output_tokens + cache_read_tokens + cache_write_tokens)::int as tokens, cost_usd::text as cost from usage_claims where task_id = $1 order by created_at, id",
+        [taskId],
       );
     const totals = async (taskId: string) => {
       const row = await taskRow(db(), taskId);
@@ -136,11 +172,18 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       expect(await totals(task.id)).toEqual({ tokens: 150, cost: GATEWAY_COST, provenance: "estimated" });
       // Budgets and analytics read the one figure too.
       expect(Number(await db().rpc("budget_spent", { p_scope: "task", p_subject_id: task.id, p_since: null }))).toBeCloseTo(GATEWAY_COST, 6);
-      const summary = await db().rpc<{ period: { records: number; tokens: number; cost_usd: number } }>("workspace_cost_summary", { p_workspace_id: ws.id, p_days: 30 });
+      const summary = await db().rpc<{ period: { records: number; tokens: number; cost_usd: number } }>("workspace_cost_summary", {
+        p_workspace_id: ws.id,
+        p_days: 30,
+      });
       expect(summary.period).toMatchObject({ records: 1, tokens: 150 });
       expect(Number(summary.period.cost_usd)).toBeCloseTo(GATEWAY_COST, 6);
       // The disagreement is on the task for an operator to see.
-      const [note] = await query<{ message: string; actor_name: string }>(db(), "select message, actor_name from task_activities where task_id = $1 and type = 'usage_claim'", [task.id]);
+      const [note] = await query<{ message: string; actor_name: string }>(
+        db(),
+        "select message, actor_name from task_activities where task_id = $1 and type = 'usage_claim'",
+        [task.id],
+      );
       expect(note).toEqual({
         actor_name: "ledger",
         message: `Usage for run ${task.runId}: the agent API reported 150 tokens ($0.500000); the gateway's figure, 150 tokens ($0.000875), is the one that counts.`,
@@ -154,7 +197,12 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       await db().rpc("set_budget", { p_scope: "task", p_subject_id: seeded.id, p_daily: null, p_total: 10, p_reserve: 1, p_may_raise: true, p_actor: SYSTEM });
       expect(await db().rpc<unknown[]>("claim_tasks_for_dispatch", { p_limit: 1, p_claim_seconds: 60, p_task_id: seeded.id })).toHaveLength(1);
       const task = { id: seeded.id, runId: `run-${unique("zero")}` };
-      await db().rpc("mark_task_dispatched", { p_task_id: task.id, p_run_id: task.runId, p_session_key: `agent:main:mc-task-${task.id}`, p_lease_seconds: 600 });
+      await db().rpc("mark_task_dispatched", {
+        p_task_id: task.id,
+        p_run_id: task.runId,
+        p_session_key: `agent:main:mc-task-${task.id}`,
+        p_lease_seconds: 600,
+      });
 
       const claimed = await selfReport(agent.id, task, { ...usage, cost_usd: 0 });
       expect(claimed).toMatchObject({ recorded: true, counted: true, cost_usd: 0, provenance: "reported" });
@@ -165,12 +213,18 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       expect(await figures(task.id)).toEqual([{ id: claimed.id, source: "gateway", tokens: 150, cost: "0.000875" }]);
       expect(await claims(task.id)).toEqual([{ source: "agent_api", reason: "superseded", tokens: 150, cost: "0.000000" }]);
       expect(await totals(task.id)).toEqual({ tokens: 150, cost: GATEWAY_COST, provenance: "estimated" });
-      const [reservation] = await query<{ status: string; usage_id: string }>(db(), "select status, usage_id from budget_reservations where task_id = $1", [task.id]);
+      const [reservation] = await query<{ status: string; usage_id: string }>(db(), "select status, usage_id from budget_reservations where task_id = $1", [
+        task.id,
+      ]);
       expect(reservation).toEqual({ status: "settled", usage_id: claimed.id });
       const budget = await db().rpc<{ spent_total_usd: number; reserved_usd: number }>("budget_status", { p_scope: "task", p_subject_id: task.id });
       expect(Number(budget.spent_total_usd)).toBeCloseTo(GATEWAY_COST, 6);
       expect(Number(budget.reserved_usd)).toBe(0);
-      const events = await query<{ payload: { replaced: string | null } }>(db(), "select payload from events where type = 'usage.recorded' and task_id = $1 order by seq", [task.id]);
+      const events = await query<{ payload: { replaced: string | null } }>(
+        db(),
+        "select payload from events where type = 'usage.recorded' and task_id = $1 order by seq",
+        [task.id],
+      );
       expect(events.map((e) => e.payload.replaced)).toEqual([null, "agent_api"]);
 
       // Repeats of either change nothing.
@@ -185,7 +239,11 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       const { agent, task } = await running("Schema");
       await gateway(task);
       await expect(
-        query(db(), "insert into usage_records (task_id, agent_id, run_id, source, dedupe_key, input_tokens, provenance) values ($1, $2, $3, 'agent_api', 'other', 1, 'unpriced')", [task.id, agent.id, task.runId]),
+        query(
+          db(),
+          "insert into usage_records (task_id, agent_id, run_id, source, dedupe_key, input_tokens, provenance) values ($1, $2, $3, 'agent_api', 'other', 1, 'unpriced')",
+          [task.id, agent.id, task.runId],
+        ),
       ).rejects.toThrow(/usage_records_one_per_run/);
     });
 
@@ -193,7 +251,14 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       const { agent, task } = await running("Repeater");
       const report = { model: "test-sonnet", input_tokens: 1000, output_tokens: 1000 }; // version 2: $0.015
       const deliveries = () => [
-        () => db().rpc("apply_completion_webhook", { p_delivery_id: `d-${task.id}`, p_content_sha256: "a".repeat(64), p_task_id: task.id, p_summary: "done", p_usage: report }),
+        () =>
+          db().rpc("apply_completion_webhook", {
+            p_delivery_id: `d-${task.id}`,
+            p_content_sha256: "a".repeat(64),
+            p_task_id: task.id,
+            p_summary: "done",
+            p_usage: report,
+          }),
         () => selfReport(agent.id, task, report),
         () => gateway(task, report),
       ];
@@ -214,9 +279,18 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       for (const status of ["done", "cancelled"] as const) {
         const { agent, task } = await running(`Closed ${status}`);
         await moveRunningTask(db(), task.id, status);
-        await expect(selfReport(agent.id, task, usage)).rejects.toMatchObject({ code: "conflict", message: `The task is ${status}: it takes no more usage reports from its agent.` });
+        await expect(selfReport(agent.id, task, usage)).rejects.toMatchObject({
+          code: "conflict",
+          message: `The task is ${status}: it takes no more usage reports from its agent.`,
+        });
         await expect(
-          db().rpc("apply_completion_webhook", { p_delivery_id: null, p_content_sha256: "b".repeat(64), p_task_id: task.id, p_summary: "late", p_usage: usage }),
+          db().rpc("apply_completion_webhook", {
+            p_delivery_id: null,
+            p_content_sha256: "b".repeat(64),
+            p_task_id: task.id,
+            p_summary: "late",
+            p_usage: usage,
+          }),
         ).rejects.toMatchObject({ code: "conflict" });
         expect(await query(db(), "select 1 from webhook_deliveries where task_id = $1", [task.id])).toEqual([]);
         expect(await gateway(task)).toMatchObject({ recorded: true, counted: true });

@@ -545,7 +545,12 @@ describe("HTML deliverables in headless Chromium", () => {
     const outcome = await rendering;
     const html = outcome.results.find((r) => r.kind === "html")!;
     expect(html).toMatchObject({ reason: "html_timeout", details: { browser_user: "nobody" } });
-    const nobody = Number((await readFile("/etc/passwd", "utf8")).split("\n").find((l) => l.startsWith("nobody:"))!.split(":")[2]);
+    const nobody = Number(
+      (await readFile("/etc/passwd", "utf8"))
+        .split("\n")
+        .find((l) => l.startsWith("nobody:"))!
+        .split(":")[2],
+    );
     const renderers = [...seen.values()].filter((p) => p.renderer);
     expect(renderers.length).toBeGreaterThan(0);
     for (const p of seen.values()) expect(p.uid).toBe(nobody);
@@ -594,7 +599,13 @@ describe("checkDeliverables", () => {
   });
 
   it("checks at most maxDeliverables and reports the rest unchecked (verdict partial)", async () => {
-    const items = [fileItem("report.md"), { id: "n", type: "artifact" as const, title: "no path", path: null, url: null }, fileItem("sub/dir/notes.txt"), fileItem("empty.txt"), fileItem("nope.txt")];
+    const items = [
+      fileItem("report.md"),
+      { id: "n", type: "artifact" as const, title: "no path", path: null, url: null },
+      fileItem("sub/dir/notes.txt"),
+      fileItem("empty.txt"),
+      fileItem("nope.txt"),
+    ];
     const outcome = await checkDeliverables(items, policy({ maxDeliverables: 2 }));
     expect(outcome).toMatchObject({ verdict: "partial", ok: true, checkable: 2, unchecked: 2 });
     expect(outcome.results.map((r) => [r.kind, r.ok, r.details?.unchecked ?? null])).toEqual([
@@ -606,7 +617,9 @@ describe("checkDeliverables", () => {
     ]);
     expect(outcome.results[3]!.message).toBe('"deliverable empty.txt" was not checked: at most 2 deliverables are checked per task.');
     // What was checked still decides a failure.
-    expect((await checkDeliverables([fileItem("empty.txt"), fileItem("report.md"), fileItem("nope.txt")], policy({ maxDeliverables: 2 }))).verdict).toBe("fail");
+    expect((await checkDeliverables([fileItem("empty.txt"), fileItem("report.md"), fileItem("nope.txt")], policy({ maxDeliverables: 2 }))).verdict).toBe(
+      "fail",
+    );
   });
 
   it("starts nothing after the task's deadline", async () => {
@@ -618,7 +631,11 @@ describe("checkDeliverables", () => {
   it.skipIf(!hasChromium)("cuts a render at the task's deadline, fails it, and leaves the rest unchecked", async () => {
     const outcome = await checkDeliverables([fileItem("spin.htm"), fileItem("report.md")], policy({ chromiumPath: CHROMIUM, deadline: Date.now() + 2500 }));
     expect(outcome).toMatchObject({ verdict: "fail", unchecked: 1 });
-    expect(outcome.results.find((r) => r.kind === "html")).toMatchObject({ ok: false, reason: "html_timeout", message: expect.stringMatching(/^Rendering timed out after [\d.]+ s\.$/) });
+    expect(outcome.results.find((r) => r.kind === "html")).toMatchObject({
+      ok: false,
+      reason: "html_timeout",
+      message: expect.stringMatching(/^Rendering timed out after [\d.]+ s\.$/),
+    });
     expect(outcome.results.at(-1)).toMatchObject({ kind: "skipped", details: { unchecked: "out_of_time" } });
     await allGone();
   });

@@ -77,9 +77,9 @@ describe("waking the event bus (PostgreSQL, two instances)", () => {
       const seen: BusEvent[] = [];
       c.subscribe((e) => seen.push(e));
       const task = await createTask(watched, ws.id, { title: "After the stream opened" });
-      await expect.poll(() => seen.map((e) => JSON.parse(e.json) as { task_id: string; task_title: string })).toEqual([
-        expect.objectContaining({ task_id: task.id, task_title: "After the stream opened" }),
-      ]);
+      await expect
+        .poll(() => seen.map((e) => JSON.parse(e.json) as { task_id: string; task_title: string }))
+        .toEqual([expect.objectContaining({ task_id: task.id, task_title: "After the stream opened" })]);
     } finally {
       await c.stop();
     }

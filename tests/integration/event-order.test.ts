@@ -32,7 +32,8 @@ describe("event order without a global lock (PostgreSQL)", () => {
     await pg.drop();
   });
 
-  const emit = async () => Number(await db.rpc("emit_event", { p_type: "task.updated", p_workspace_id: null, p_task_id: null, p_agent_id: null, p_actor: ACTOR }));
+  const emit = async () =>
+    Number(await db.rpc("emit_event", { p_type: "task.updated", p_workspace_id: null, p_task_id: null, p_agent_id: null, p_actor: ACTOR }));
 
   it("holds a later event back until an earlier, still open transaction commits, then delivers both in order", async () => {
     await pg.db.session(async (s) => {

@@ -61,8 +61,7 @@ const WRITES: Record<string, Write> = {
   log_task_activity: {
     type: "activity.created",
     setup: newTask,
-    run: (db, _ws, id) =>
-      db.rpc("log_task_activity", { p_task_id: id, p_type: "comment", p_message: "hi", p_metadata: {}, p_actor: SYSTEM }),
+    run: (db, _ws, id) => db.rpc("log_task_activity", { p_task_id: id, p_type: "comment", p_message: "hi", p_metadata: {}, p_actor: SYSTEM }),
   },
 };
 

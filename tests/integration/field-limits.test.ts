@@ -110,11 +110,11 @@ describe.each(TRANSPORTS)("field limits on %s", (kind: Transport) => {
       const pattern = check && /~ '((?:[^']|'')*)'::text/.exec(check.definition)?.[1]?.replaceAll("''", "'");
       expect(pattern, `${constraint} is not a pattern check`).toBeTypeOf("string");
       // 'a' is a valid character in every position of these patterns.
-      const [probe] = await query<{ fits: boolean; over: boolean }>(
-        db(),
-        "select repeat('a', $1::int) ~ $3 as fits, repeat('a', $2::int) ~ $3 as over",
-        [max, max! + 1, pattern],
-      );
+      const [probe] = await query<{ fits: boolean; over: boolean }>(db(), "select repeat('a', $1::int) ~ $3 as fits, repeat('a', $2::int) ~ $3 as over", [
+        max,
+        max! + 1,
+        pattern,
+      ]);
       expect(probe, `${constraint} against ${max} and ${max! + 1} characters`).toEqual({ fits: true, over: false });
     }
   });

@@ -39,12 +39,25 @@ describe.each(TRANSPORTS)("gates on %s", (kind) => {
     const claim = () => db().rpc<Array<{ id: string }>>("claim_tasks_for_dispatch", { p_limit: 10, p_claim_seconds: 60, p_task_id: task.id });
     expect(await claim()).toEqual([]);
     expect((await db().rpc<{ reason: string }>("explain_not_dispatchable", { p_task_id: task.id })).reason).toBe("needs_approval");
-    const requested = await db().rpc<Array<{ task_id: string; approval_id: string; mode: string }>>("request_gated_dispatches", { p_limit: 10, p_ttl_seconds: 600 });
+    const requested = await db().rpc<Array<{ task_id: string; approval_id: string; mode: string }>>("request_gated_dispatches", {
+      p_limit: 10,
+      p_ttl_seconds: 600,
+    });
     expect(requested).toEqual([expect.objectContaining({ task_id: task.id, mode: "hitl" })]);
     expect(await db().rpc("request_gated_dispatches", { p_limit: 10, p_ttl_seconds: 600 })).toEqual([]);
-    const [approver] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, 'Appr', 'approver', 'h') returning id", [`${kind}-appr@a.test`]);
+    const [approver] = await query<{ id: string }>(
+      db(),
+      "insert into users (email, name, role, password_hash) values ($1, 'Appr', 'approver', 'h') returning id",
+      [`${kind}-appr@a.test`],
+    );
     const [a] = await query<{ digest: string }>(db(), "select digest from approvals where id = $1", [requested[0]!.approval_id]);
-    await db().rpc("decide_approval", { p_approval_id: requested[0]!.approval_id, p_decision: "approved", p_user_id: approver!.id, p_digest: a!.digest, p_comment: "" });
+    await db().rpc("decide_approval", {
+      p_approval_id: requested[0]!.approval_id,
+      p_decision: "approved",
+      p_user_id: approver!.id,
+      p_digest: a!.digest,
+      p_comment: "",
+    });
     expect((await claim()).map((t) => t.id)).toEqual([task.id]);
   });
 
@@ -56,9 +69,19 @@ describe.each(TRANSPORTS)("gates on %s", (kind) => {
       code: "conflict",
       details: { needs_approval: "task.review_done" },
     });
-    const [op] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, 'Op', 'approver', 'h') returning id", [`${kind}-op@a.test`]);
-    const [other] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, 'Other', 'approver', 'h') returning id", [`${kind}-other@a.test`]);
-    const approval = await db().rpc<{ id: string; digest: string; status: string }>("request_done_approval", { p_task_id: task.id, p_user_id: op!.id, p_ttl_seconds: 600 });
+    const [op] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, 'Op', 'approver', 'h') returning id", [
+      `${kind}-op@a.test`,
+    ]);
+    const [other] = await query<{ id: string }>(
+      db(),
+      "insert into users (email, name, role, password_hash) values ($1, 'Other', 'approver', 'h') returning id",
+      [`${kind}-other@a.test`],
+    );
+    const approval = await db().rpc<{ id: string; digest: string; status: string }>("request_done_approval", {
+      p_task_id: task.id,
+      p_user_id: op!.id,
+      p_ttl_seconds: 600,
+    });
     expect(approval.status).toBe("pending");
     expect((await db().rpc<{ id: string }>("request_done_approval", { p_task_id: task.id, p_user_id: op!.id, p_ttl_seconds: 600 })).id).toBe(approval.id);
     await expect(
@@ -80,24 +103,36 @@ describe.each(TRANSPORTS)("gates on %s", (kind) => {
   });
 
   it("lets a standing grant carry a low-risk gated dispatch through rework, and not a medium-risk one", async () => {
-    const [low] = await query<{ id: string }>(db(),
-      "insert into task_types (key, name, risk, default_autonomy, gated_actions) values ('grant_low', 'Low gated', 'low', 'hitl', '{dispatch}') returning id");
+    const [low] = await query<{ id: string }>(
+      db(),
+      "insert into task_types (key, name, risk, default_autonomy, gated_actions) values ('grant_low', 'Low gated', 'low', 'hitl', '{dispatch}') returning id",
+    );
     const agent = await createAgent(db(), ws.id, { name: "Granted", openclaw_agent_id: "main" });
     const task = await createTask(db(), ws.id, { status: "assigned", assigned_agent_id: agent.id, task_type_id: low!.id });
-    const [approver] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, 'G', 'approver', 'h') returning id", [`${kind}-grant@a.test`]);
+    const [approver] = await query<{ id: string }>(
+      db(),
+      "insert into users (email, name, role, password_hash) values ($1, 'G', 'approver', 'h') returning id",
+      [`${kind}-grant@a.test`],
+    );
     const claim = () => db().rpc<Array<{ id: string }>>("claim_tasks_for_dispatch", { p_limit: 10, p_claim_seconds: 60, p_task_id: task.id });
     const requested = await db().rpc<Array<{ task_id: string; approval_id: string }>>("request_gated_dispatches", { p_limit: 10, p_ttl_seconds: 600 });
     const mine = requested.find((r) => r.task_id === task.id)!;
     const [a] = await query<{ digest: string }>(db(), "select digest from approvals where id = $1", [mine.approval_id]);
-    const decided = await db().rpc<{ status: string; grant: boolean }>("decide_approval_with_grant",
-      { p_approval_id: mine.approval_id, p_user_id: approver!.id, p_digest: a!.digest, p_comment: "" });
+    const decided = await db().rpc<{ status: string; grant: boolean }>("decide_approval_with_grant", {
+      p_approval_id: mine.approval_id,
+      p_user_id: approver!.id,
+      p_digest: a!.digest,
+      p_comment: "",
+    });
     expect(decided).toMatchObject({ status: "approved", grant: true });
     expect((await claim()).map((t) => t.id)).toEqual([task.id]);
 
     // Rework: back to assigned, a new status round. The grant still lets it go, no new request.
     await query(db(), "update tasks set status = 'in_progress', claimed_until = null where id = $1", [task.id]);
     await query(db(), "update tasks set status = 'assigned' where id = $1", [task.id]);
-    expect((await db().rpc<Array<{ task_id: string }>>("request_gated_dispatches", { p_limit: 10, p_ttl_seconds: 600 })).map((r) => r.task_id)).not.toContain(task.id);
+    expect((await db().rpc<Array<{ task_id: string }>>("request_gated_dispatches", { p_limit: 10, p_ttl_seconds: 600 })).map((r) => r.task_id)).not.toContain(
+      task.id,
+    );
     expect((await claim()).map((t) => t.id)).toEqual([task.id]);
 
     // The same grant pauses when the task's type is raised above low risk.
@@ -111,7 +146,11 @@ describe.each(TRANSPORTS)("gates on %s", (kind) => {
   describe("an agent's action request, decided in SQL", () => {
     let approver: string;
     beforeAll(async () => {
-      [{ id: approver }] = (await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, 'Req', 'approver', 'h') returning id", [`${kind}-req@a.test`])) as [{ id: string }];
+      [{ id: approver }] = (await query<{ id: string }>(
+        db(),
+        "insert into users (email, name, role, password_hash) values ($1, 'Req', 'approver', 'h') returning id",
+        [`${kind}-req@a.test`],
+      )) as [{ id: string }];
     });
 
     async function taskFor(level: string, typeKey: string | null, status = "in_progress") {
@@ -123,9 +162,19 @@ describe.each(TRANSPORTS)("gates on %s", (kind) => {
       return { agent, task };
     }
     const ask = (agentId: string, taskId: string, action = "deploy.web", digest = "c".repeat(64)) =>
-      db().rpc<{ id: string; status: string; mode: string; by: string | null; veto_until: string | null; existing: boolean; level: string }>("agent_request_action", {
-        p_agent_id: agentId, p_task_id: taskId, p_action: action, p_args: { env: "prod" }, p_target: "web-1", p_reason: "ship", p_digest: digest, p_ttl_seconds: 600,
-      });
+      db().rpc<{ id: string; status: string; mode: string; by: string | null; veto_until: string | null; existing: boolean; level: string }>(
+        "agent_request_action",
+        {
+          p_agent_id: agentId,
+          p_task_id: taskId,
+          p_action: action,
+          p_args: { env: "prod" },
+          p_target: "web-1",
+          p_reason: "ship",
+          p_digest: digest,
+          p_ttl_seconds: 600,
+        },
+      );
 
     it("follows task_gate for every agent level and task type, as every other gate does", async () => {
       for (const level of AUTONOMY_LEVELS) {
@@ -162,8 +211,17 @@ describe.each(TRANSPORTS)("gates on %s", (kind) => {
     it("takes no verdict from the caller: the old signature with a mode is gone", async () => {
       const { agent, task } = await taskFor("hitl", "deploy");
       const asPreApproved = db().rpc("agent_request_action", {
-        p_agent_id: agent.id, p_task_id: task.id, p_action: "deploy.web", p_args: {}, p_target: "", p_reason: "", p_digest: "e".repeat(64),
-        p_ttl_seconds: 600, p_mode: "policy", p_veto_seconds: 0, p_policy: "autonomous",
+        p_agent_id: agent.id,
+        p_task_id: task.id,
+        p_action: "deploy.web",
+        p_args: {},
+        p_target: "",
+        p_reason: "",
+        p_digest: "e".repeat(64),
+        p_ttl_seconds: 600,
+        p_mode: "policy",
+        p_veto_seconds: 0,
+        p_policy: "autonomous",
       });
       await expect(asPreApproved).rejects.toThrow();
       expect(await query(db(), "select 1 from approvals where task_id = $1", [task.id])).toEqual([]);
@@ -172,7 +230,10 @@ describe.each(TRANSPORTS)("gates on %s", (kind) => {
     it("refuses a request on a done or cancelled task (conflict) and records nothing", async () => {
       for (const status of ["done", "cancelled"]) {
         const { agent, task } = await taskFor("autonomous", "research", status);
-        await expect(ask(agent.id, task.id)).rejects.toMatchObject({ code: "conflict", message: `The task is ${status}: it takes no more action requests from its agent.` });
+        await expect(ask(agent.id, task.id)).rejects.toMatchObject({
+          code: "conflict",
+          message: `The task is ${status}: it takes no more action requests from its agent.`,
+        });
         expect(await query(db(), "select 1 from approvals where task_id = $1", [task.id])).toEqual([]);
       }
     });

@@ -1,7 +1,18 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import type { Workspace } from "#app/db/workspaces.server";
-import { SYSTEM, type TestUser, appError, approvalsOf as fixtureApprovalsOf, createAgent, createTask, createUser, createWorkspace, query, userActor } from "#tests/support/fixtures";
+import {
+  SYSTEM,
+  type TestUser,
+  appError,
+  approvalsOf as fixtureApprovalsOf,
+  createAgent,
+  createTask,
+  createUser,
+  createWorkspace,
+  query,
+  userActor,
+} from "#tests/support/fixtures";
 
 // Lowering what governs a task — its type, or its agent once work started —
 // is an approver's act: an operator is refused and nothing changes; an
@@ -19,11 +30,20 @@ describe.each(TRANSPORTS)("governance guard on %s", (kind) => {
   const update = (taskId: string, fields: Record<string, unknown>, actor: object) =>
     db().rpc<{ changed: string[] }>("update_task", { p_task_id: taskId, p_fields: fields, p_actor: actor });
   const taskRow = async (id: string) =>
-    (await query<{ status: string; task_type_id: string | null; assigned_agent_id: string | null }>(db(), "select status, task_type_id, assigned_agent_id from tasks where id = $1", [id]))[0]!;
+    (
+      await query<{ status: string; task_type_id: string | null; assigned_agent_id: string | null }>(
+        db(),
+        "select status, task_type_id, assigned_agent_id from tasks where id = $1",
+        [id],
+      )
+    )[0]!;
   const approvalsOf = (taskId: string) => fixtureApprovalsOf(db(), taskId);
   const auditOf = (taskId: string) =>
     query<{ kind: string; actor: { type: string; id?: string; name?: string; email?: string }; data: Record<string, unknown> }>(
-      db(), "select kind, actor, data from audit_log where subject->>'task_id' = $1 order by seq", [taskId]);
+      db(),
+      "select kind, actor, data from audit_log where subject->>'task_id' = $1 order by seq",
+      [taskId],
+    );
   const activityCount = async (taskId: string) =>
     (await query<{ n: number }>(db(), "select count(*)::int as n from task_activities where task_id = $1", [taskId]))[0]!.n;
   const claim = (taskId: string) => db().rpc<Array<{ id: string }>>("claim_tasks_for_dispatch", { p_limit: 10, p_claim_seconds: 60, p_task_id: taskId });
@@ -33,7 +53,11 @@ describe.each(TRANSPORTS)("governance guard on %s", (kind) => {
     const agent = await createAgent(db(), ws.id, { openclaw_agent_id: "main" });
     const task = await createTask(db(), ws.id, { status: "assigned", assigned_agent_id: agent.id, task_type_id: types.deploy });
     for (const status of ["in_progress", "review"]) await update(task.id, { status }, SYSTEM);
-    const approval = await db().rpc<{ id: string; status: string }>("request_done_approval", { p_task_id: task.id, p_user_id: operator.id, p_ttl_seconds: 600 });
+    const approval = await db().rpc<{ id: string; status: string }>("request_done_approval", {
+      p_task_id: task.id,
+      p_user_id: operator.id,
+      p_ttl_seconds: 600,
+    });
     expect(approval.status).toBe("pending");
     return { taskId: task.id, agentId: agent.id, approvalId: approval.id };
   };
@@ -70,7 +94,10 @@ describe.each(TRANSPORTS)("governance guard on %s", (kind) => {
     expect(await activityCount(taskId)).toBe(before.activities);
     expect(await auditOf(taskId)).toHaveLength(before.audit);
     // And the bypass itself stays closed.
-    expect(await appError(update(taskId, { status: "done" }, as(operator)))).toMatchObject({ code: "conflict", details: { needs_approval: "task.review_done" } });
+    expect(await appError(update(taskId, { status: "done" }, as(operator)))).toMatchObject({
+      code: "conflict",
+      details: { needs_approval: "task.review_done" },
+    });
   });
 
   it("takes the role from the users table, not from what the caller claims", async () => {
@@ -79,7 +106,11 @@ describe.each(TRANSPORTS)("governance guard on %s", (kind) => {
     expect(await appError(update(taskId, { task_type_id: types.research }, claimed))).toMatchObject({ code: "forbidden" });
     expect(await appError(update(taskId, { task_type_id: types.research }, SYSTEM))).toMatchObject({ code: "forbidden" });
     expect(await appError(update(taskId, { task_type_id: null }, { type: "user", name: "no id" }))).toMatchObject({ code: "forbidden" });
-    const [disabled] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash, disabled_at) values ($1, 'Gone', 'admin', 'h', now()) returning id", [`${kind}-gone@g.test`]);
+    const [disabled] = await query<{ id: string }>(
+      db(),
+      "insert into users (email, name, role, password_hash, disabled_at) values ($1, 'Gone', 'admin', 'h', now()) returning id",
+      [`${kind}-gone@g.test`],
+    );
     expect(await appError(update(taskId, { task_type_id: null }, { type: "user", id: disabled!.id, name: "Gone" }))).toMatchObject({ code: "forbidden" });
     expect((await taskRow(taskId)).task_type_id).toBe(types.deploy);
   });
@@ -91,7 +122,9 @@ describe.each(TRANSPORTS)("governance guard on %s", (kind) => {
     expect(approval).toMatchObject({ id: approvalId, status: "cancelled", decided_by: approver.id });
     expect(approval!.comment).toContain("No longer needed: Abe Approver changed what governs the task");
     // Nothing is left dangling in the inbox.
-    expect(await db().rpc<Array<{ id: string }>>("list_approvals", { p_status: "pending", p_limit: 200 })).not.toContainEqual(expect.objectContaining({ id: approvalId }));
+    expect(await db().rpc<Array<{ id: string }>>("list_approvals", { p_status: "pending", p_limit: 200 })).not.toContainEqual(
+      expect.objectContaining({ id: approvalId }),
+    );
     const audit = await auditOf(taskId);
     expect(audit.map((a) => a.kind)).toEqual(["approval.cancelled", "task.governance_changed"]);
     for (const a of audit) expect(a.actor).toMatchObject({ type: "user", id: approver.id, name: "Abe Approver", email: approver.email });
@@ -99,10 +132,17 @@ describe.each(TRANSPORTS)("governance guard on %s", (kind) => {
       field: "task_type_id",
       from: { task_type: "deploy", risk: "high", gates: { review_done: "hitl", dispatch: "hitl" } },
       to: { task_type: null, risk: "low", gates: { review_done: "allow", dispatch: "allow" } },
-      lowered: expect.arrayContaining([{ what: "review_done", from: "hitl", to: "allow" }, { what: "risk", from: "high", to: "low" }]),
+      lowered: expect.arrayContaining([
+        { what: "review_done", from: "hitl", to: "allow" },
+        { what: "risk", from: "high", to: "low" },
+      ]),
       cancelled_approvals: [{ id: approvalId, action: "task.review_done" }],
     });
-    const [activity] = await query<{ message: string; actor_name: string }>(db(), "select message, actor_name from task_activities where task_id = $1 and type = 'governance_changed'", [taskId]);
+    const [activity] = await query<{ message: string; actor_name: string }>(
+      db(),
+      "select message, actor_name from task_activities where task_id = $1 and type = 'governance_changed'",
+      [taskId],
+    );
     expect(activity).toEqual({ message: expect.stringContaining("1 pending approval(s) cancelled"), actor_name: "Abe Approver" });
     // The task is General now: done is no longer gated, by the approver's decision.
     await update(taskId, { status: "done" }, as(operator));
@@ -149,7 +189,11 @@ describe.each(TRANSPORTS)("governance guard on %s", (kind) => {
     await query(db(), "update agents set autonomy_level = 'hotl' where id = $1", [agent.id]);
     const task = await createTask(db(), ws.id, { status: "assigned", assigned_agent_id: agent.id, task_type_id: types.code_change });
     for (const status of ["in_progress", "review"]) await update(task.id, { status }, SYSTEM);
-    const veto = await db().rpc<{ id: string; mode: string; veto_until: string }>("request_done_approval", { p_task_id: task.id, p_user_id: operator.id, p_ttl_seconds: 600 });
+    const veto = await db().rpc<{ id: string; mode: string; veto_until: string }>("request_done_approval", {
+      p_task_id: task.id,
+      p_user_id: operator.id,
+      p_ttl_seconds: 600,
+    });
     expect(veto.mode).toBe("hotl");
     // The window has run out, but no heartbeat closed it yet.
     await query(db(), "update approvals set veto_until = now() - interval '1 second' where id = $1", [veto.id]);
@@ -187,15 +231,26 @@ describe.each(TRANSPORTS)("governance guard on %s", (kind) => {
   });
 
   it("settles waiting requests when an admin edits the task type itself", async () => {
-    const [type] = await query<{ id: string }>(db(),
-      "insert into task_types (key, name, risk, default_autonomy, gated_actions) values ($1, 'Gated low', 'low', 'hitl', '{review_done}') returning id", [`gl_${kind}`]);
+    const [type] = await query<{ id: string }>(
+      db(),
+      "insert into task_types (key, name, risk, default_autonomy, gated_actions) values ($1, 'Gated low', 'low', 'hitl', '{review_done}') returning id",
+      [`gl_${kind}`],
+    );
     const agent = await createAgent(db(), ws.id, { openclaw_agent_id: "main" });
     await query(db(), "update agents set autonomy_level = 'autonomous' where id = $1", [agent.id]);
     const task = await createTask(db(), ws.id, { status: "assigned", assigned_agent_id: agent.id, task_type_id: type!.id });
     for (const status of ["in_progress", "review"]) await update(task.id, { status }, SYSTEM);
     const approval = await db().rpc<{ id: string }>("request_done_approval", { p_task_id: task.id, p_user_id: operator.id, p_ttl_seconds: 600 });
-    const [admin] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash) values ($1, 'Ada Admin', 'admin', 'h') returning id", [`${kind}-ada@g.test`]);
-    await db().rpc("update_task_type", { p_id: type!.id, p_fields: { default_autonomy: "autonomous" }, p_actor: { type: "user", id: admin!.id, name: "Ada Admin" } });
+    const [admin] = await query<{ id: string }>(
+      db(),
+      "insert into users (email, name, role, password_hash) values ($1, 'Ada Admin', 'admin', 'h') returning id",
+      [`${kind}-ada@g.test`],
+    );
+    await db().rpc("update_task_type", {
+      p_id: type!.id,
+      p_fields: { default_autonomy: "autonomous" },
+      p_actor: { type: "user", id: admin!.id, name: "Ada Admin" },
+    });
     expect(await approvalsOf(task.id)).toEqual([expect.objectContaining({ id: approval.id, status: "cancelled", decided_by: admin!.id })]);
     expect((await auditOf(task.id)).map((a) => a.kind)).toEqual(["approval.cancelled", "task.governance_changed"]);
   });

@@ -50,7 +50,10 @@ describe.each(TRANSPORTS)("migrations on %s", (kind: Transport) => {
     const { db } = await open(true);
     expect(await migrate(db, schema)).toEqual({ applied: names, skipped: 0, functions: fileNames, adopted: false });
     expect(await migrate(db, schema)).toEqual({ applied: [], skipped: names.length, functions: [], adopted: false });
-    const rows = await query<{ version: string; name: string; statements: string[] }>(db, "select version, name, statements from supabase_migrations.schema_migrations order by version");
+    const rows = await query<{ version: string; name: string; statements: string[] }>(
+      db,
+      "select version, name, statements from supabase_migrations.schema_migrations order by version",
+    );
     expect(rows).toEqual(schema.migrations.map((m) => ({ version: m.version, name: m.label, statements: m.statements })));
     const files = await query<{ name: string; checksum: string }>(db, "select name, checksum from supabase_migrations.function_files order by name");
     expect(files).toEqual(schema.functions.map((f) => ({ name: f.name, checksum: f.checksum })));
@@ -129,7 +132,9 @@ describe.each(TRANSPORTS)("migrations on %s", (kind: Transport) => {
     const { db } = await open(false);
     const rows = await query<{ from_status: string; to_status: string }>(db, "select from_status, to_status from task_transitions");
     const inSql = rows.map((r) => `${r.from_status}→${r.to_status}`).sort();
-    const inTs = Object.entries(TRANSITIONS).flatMap(([from, tos]) => tos.map((to) => `${from}→${to}`)).sort();
+    const inTs = Object.entries(TRANSITIONS)
+      .flatMap(([from, tos]) => tos.map((to) => `${from}→${to}`))
+      .sort();
     expect(inSql).toEqual(inTs);
   });
 
@@ -143,7 +148,10 @@ describe.each(TRANSPORTS)("migrations on %s", (kind: Transport) => {
       expect([...ra.applied, ...rb.applied].sort()).toEqual(names);
       expect([...ra.functions, ...rb.functions].sort()).toEqual(fileNames);
       expect([ra.applied.length, rb.applied.length].sort()).toEqual([0, names.length]);
-      const rows = await query<{ version: string; n: number }>(a, "select version, count(*)::int as n from supabase_migrations.schema_migrations group by version order by version");
+      const rows = await query<{ version: string; n: number }>(
+        a,
+        "select version, count(*)::int as n from supabase_migrations.schema_migrations group by version order by version",
+      );
       expect(rows).toEqual(schema.migrations.map((m) => ({ version: m.version, n: 1 })));
     } finally {
       await Promise.all([a.close(), b.close()]);

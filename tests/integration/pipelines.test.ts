@@ -42,12 +42,22 @@ async function taskState(db: SqlDatabase, id: string) {
 
 /** What the dispatcher and the gateway would do for one stage: claim, start, finish into review. */
 async function workStage(db: SqlDatabase, taskId: string, usageTokens = 0) {
-  const [claimed] = await db.rpc<Array<{ id: string; session_key: string }>>("claim_tasks_for_dispatch", { p_limit: 1, p_claim_seconds: 60, p_task_id: taskId });
+  const [claimed] = await db.rpc<Array<{ id: string; session_key: string }>>("claim_tasks_for_dispatch", {
+    p_limit: 1,
+    p_claim_seconds: 60,
+    p_task_id: taskId,
+  });
   expect(claimed, "claimable").toBeDefined();
   const runId = `run-${unique("r")}`;
   await db.rpc("mark_task_dispatched", { p_task_id: taskId, p_run_id: runId, p_session_key: claimed!.session_key, p_lease_seconds: 600 });
   if (usageTokens) {
-    await db.rpc("record_usage", { p_task_id: taskId, p_source: "gateway", p_dedupe_key: runId, p_run_id: runId, p_usage: { input_tokens: usageTokens, cost_usd: 0.5 } });
+    await db.rpc("record_usage", {
+      p_task_id: taskId,
+      p_source: "gateway",
+      p_dedupe_key: runId,
+      p_run_id: runId,
+      p_usage: { input_tokens: usageTokens, cost_usd: 0.5 },
+    });
   }
   const done = await db.rpc<{ status: string }>("complete_task", { p_task_id: taskId, p_source: "gateway", p_summary: "ok", p_run_id: runId, p_actor: SYSTEM });
   expect(done.status).toBe("testing");
@@ -96,7 +106,10 @@ describe.each(TRANSPORTS)("pipelines on %s", (kind) => {
     const stranger = await createAgent(db(), other.id, {});
     await expect(
       db().rpc("add_pipeline_stage", { p_pipeline_id: p.id, p_fields: { name: "", agent_id: stranger.id, autonomy_level: "yolo" }, p_actor: SYSTEM }),
-    ).rejects.toMatchObject({ code: "invalid", details: { fields: { name: expect.any(String), agent_id: expect.any(String), autonomy_level: expect.any(String) } } });
+    ).rejects.toMatchObject({
+      code: "invalid",
+      details: { fields: { name: expect.any(String), agent_id: expect.any(String), autonomy_level: expect.any(String) } },
+    });
     await expect(db().rpc("add_pipeline_stage", { p_pipeline_id: p.id, p_fields: { name: "Draft" }, p_actor: SYSTEM })).rejects.toMatchObject({
       code: "invalid",
       details: { fields: { agent_id: expect.any(String) } },
@@ -110,11 +123,18 @@ describe.each(TRANSPORTS)("pipelines on %s", (kind) => {
     await expect(db().rpc("update_pipeline_stage", { p_stage_id: s1.id, p_fields: { gate_advance: "maybe" }, p_actor: SYSTEM })).rejects.toMatchObject({
       code: "invalid",
     });
-    await expect(db().rpc("create_pipeline_task", { p_workspace_id: other.id, p_pipeline_id: p.id, p_fields: { title: "x" }, p_actor: SYSTEM })).rejects.toMatchObject({
+    await expect(
+      db().rpc("create_pipeline_task", { p_workspace_id: other.id, p_pipeline_id: p.id, p_fields: { title: "x" }, p_actor: SYSTEM }),
+    ).rejects.toMatchObject({
       code: "invalid",
       details: { fields: { pipeline_id: expect.any(String) } },
     });
-    const task = await db().rpc<{ id: string }>("create_pipeline_task", { p_workspace_id: ws.id, p_pipeline_id: p.id, p_fields: { title: "x" }, p_actor: SYSTEM });
+    const task = await db().rpc<{ id: string }>("create_pipeline_task", {
+      p_workspace_id: ws.id,
+      p_pipeline_id: p.id,
+      p_fields: { title: "x" },
+      p_actor: SYSTEM,
+    });
     await expect(db().rpc("delete_pipeline_stage", { p_stage_id: s2.id, p_actor: SYSTEM })).rejects.toMatchObject({ code: "conflict" });
     await expect(db().rpc("delete_pipeline", { p_pipeline_id: p.id, p_actor: SYSTEM })).rejects.toMatchObject({ code: "conflict" });
     await query(db(), "delete from tasks where id = $1", [task.id]);
@@ -123,7 +143,11 @@ describe.each(TRANSPORTS)("pipelines on %s", (kind) => {
   });
 
   it("advances across three stages, one session and one run record per stage", async () => {
-    const p = await makePipeline(db(), ws, agents.map((agent) => ({ agent, gate_advance: false })));
+    const p = await makePipeline(
+      db(),
+      ws,
+      agents.map((agent) => ({ agent, gate_advance: false })),
+    );
     const task = await db().rpc<{ id: string; status: string }>("create_pipeline_task", {
       p_workspace_id: ws.id,
       p_pipeline_id: p.id,
@@ -140,7 +164,12 @@ describe.each(TRANSPORTS)("pipelines on %s", (kind) => {
       if (i < 2) {
         const [r] = await db().rpc<Array<{ advanced: boolean }>>("request_stage_advances", { p_limit: 10, p_ttl_seconds: 600 });
         expect(r).toMatchObject({ task_id: task.id, advanced: true, mode: "allow" });
-        expect(await taskState(db(), task.id)).toMatchObject({ status: "assigned", stage_id: p.stages[i + 1]!.id, assigned_agent_id: agents[i + 1], session_key: null });
+        expect(await taskState(db(), task.id)).toMatchObject({
+          status: "assigned",
+          stage_id: p.stages[i + 1]!.id,
+          assigned_agent_id: agents[i + 1],
+          session_key: null,
+        });
         // A late event on the finished stage's session finds nothing.
         expect(await db().rpc("find_task_by_session", { p_session_key: key })).toBeNull();
       }
@@ -163,7 +192,12 @@ describe.each(TRANSPORTS)("pipelines on %s", (kind) => {
 
   it("refuses done on an earlier stage, and advances when asked from review", async () => {
     const p = await makePipeline(db(), ws, [{ agent: agents[0]!, gate_advance: false }, { agent: agents[1]! }]);
-    const task = await db().rpc<{ id: string }>("create_pipeline_task", { p_workspace_id: ws.id, p_pipeline_id: p.id, p_fields: { title: "t" }, p_actor: SYSTEM });
+    const task = await db().rpc<{ id: string }>("create_pipeline_task", {
+      p_workspace_id: ws.id,
+      p_pipeline_id: p.id,
+      p_fields: { title: "t" },
+      p_actor: SYSTEM,
+    });
     await expect(db().rpc("advance_task_stage", { p_task_id: task.id, p_actor: SYSTEM })).rejects.toMatchObject({ code: "conflict" });
     await workStage(db(), task.id);
     await expect(db().rpc("update_task", { p_task_id: task.id, p_fields: { status: "done" }, p_actor: SYSTEM })).rejects.toMatchObject({
@@ -180,10 +214,18 @@ describe.each(TRANSPORTS)("pipelines on %s", (kind) => {
     );
     expect(run).toEqual({ advanced_by_type: "user", advanced_by_name: "Ann" });
     // Usage that arrives for stage 1's run after the advance still counts for stage 1.
-    const [dispatched] = await query<{ run_id: string }>(db(), "select metadata->>'run_id' as run_id from task_activities where task_id = $1 and type = 'dispatched'", [
-      task.id,
-    ]);
-    await db().rpc("record_usage", { p_task_id: task.id, p_source: "gateway", p_dedupe_key: dispatched!.run_id, p_run_id: dispatched!.run_id, p_usage: { input_tokens: 42 } });
+    const [dispatched] = await query<{ run_id: string }>(
+      db(),
+      "select metadata->>'run_id' as run_id from task_activities where task_id = $1 and type = 'dispatched'",
+      [task.id],
+    );
+    await db().rpc("record_usage", {
+      p_task_id: task.id,
+      p_source: "gateway",
+      p_dedupe_key: dispatched!.run_id,
+      p_run_id: dispatched!.run_id,
+      p_usage: { input_tokens: 42 },
+    });
     const timeline = await db().rpc<Array<{ position: number; tokens: number }>>("task_stage_timeline", { p_task_id: task.id });
     expect(timeline.map((r) => [r.position, r.tokens])).toEqual([
       [1, 42],
@@ -193,7 +235,12 @@ describe.each(TRANSPORTS)("pipelines on %s", (kind) => {
 
   it("hitl: the advance waits for an approver and runs once", async () => {
     const p = await makePipeline(db(), ws, [{ agent: agents[0]!, autonomy_level: "hitl" }, { agent: agents[1]! }, { agent: agents[2]! }]);
-    const task = await db().rpc<{ id: string }>("create_pipeline_task", { p_workspace_id: ws.id, p_pipeline_id: p.id, p_fields: { title: "t" }, p_actor: SYSTEM });
+    const task = await db().rpc<{ id: string }>("create_pipeline_task", {
+      p_workspace_id: ws.id,
+      p_pipeline_id: p.id,
+      p_fields: { title: "t" },
+      p_actor: SYSTEM,
+    });
     await workStage(db(), task.id);
     const [r] = await db().rpc<Array<{ advanced: boolean; mode: string; approval_id: string }>>("request_stage_advances", { p_limit: 10, p_ttl_seconds: 600 });
     expect(r).toMatchObject({ task_id: task.id, advanced: false, mode: "hitl" });
@@ -216,7 +263,12 @@ describe.each(TRANSPORTS)("pipelines on %s", (kind) => {
 
   it("hotl: the advance runs when the veto window closes", async () => {
     const p = await makePipeline(db(), ws, [{ agent: agents[0]!, autonomy_level: "hotl" }, { agent: agents[1]! }]);
-    const task = await db().rpc<{ id: string }>("create_pipeline_task", { p_workspace_id: ws.id, p_pipeline_id: p.id, p_fields: { title: "t" }, p_actor: SYSTEM });
+    const task = await db().rpc<{ id: string }>("create_pipeline_task", {
+      p_workspace_id: ws.id,
+      p_pipeline_id: p.id,
+      p_fields: { title: "t" },
+      p_actor: SYSTEM,
+    });
     await workStage(db(), task.id);
     const [r] = await db().rpc<Array<{ mode: string; approval_id: string }>>("request_stage_advances", { p_limit: 10, p_ttl_seconds: 600 });
     expect(r).toMatchObject({ advanced: false, mode: "hotl" });
@@ -225,13 +277,20 @@ describe.each(TRANSPORTS)("pipelines on %s", (kind) => {
     const closed = await db().rpc<Array<{ id: string }>>("close_veto_windows", { p_limit: 100 });
     expect(closed.map((c) => c.id)).toContain(r!.approval_id);
     expect(await taskState(db(), task.id)).toMatchObject({ status: "assigned", stage_id: p.stages[1]!.id });
-    const [run] = await query<{ advanced_by_name: string }>(db(), "select advanced_by_name from task_stage_runs where task_id = $1 and position = 1", [task.id]);
+    const [run] = await query<{ advanced_by_name: string }>(db(), "select advanced_by_name from task_stage_runs where task_id = $1 and position = 1", [
+      task.id,
+    ]);
     expect(run!.advanced_by_name).toBe("hotl_window");
   });
 
   it("autonomous advances at once, but a high-risk type is never autonomous", async () => {
     const p = await makePipeline(db(), ws, [{ agent: agents[0]!, autonomy_level: "autonomous" }, { agent: agents[1]! }]);
-    const low = await db().rpc<{ id: string }>("create_pipeline_task", { p_workspace_id: ws.id, p_pipeline_id: p.id, p_fields: { title: "low" }, p_actor: SYSTEM });
+    const low = await db().rpc<{ id: string }>("create_pipeline_task", {
+      p_workspace_id: ws.id,
+      p_pipeline_id: p.id,
+      p_fields: { title: "low" },
+      p_actor: SYSTEM,
+    });
     await workStage(db(), low.id);
     const lowR = await db().rpc<{ advanced: boolean; gate: string }>("request_stage_advance", { p_task_id: low.id, p_actor: SYSTEM, p_ttl_seconds: 600 });
     expect(lowR).toMatchObject({ advanced: true, gate: "allow" });
@@ -268,7 +327,10 @@ describe.each(TRANSPORTS)("pipelines on %s", (kind) => {
           p_actor: SYSTEM,
         });
         for (const risk of risks) {
-          await query(db(), "update task_types set risk = $2, default_autonomy = case when $2 = 'high' then 'hotl' else 'autonomous' end where id = $1", [type!.id, risk]);
+          await query(db(), "update task_types set risk = $2, default_autonomy = case when $2 = 'high' then 'hotl' else 'autonomous' end where id = $1", [
+            type!.id,
+            risk,
+          ]);
           for (const action of ["dispatch", "stage_advance", "review_done", "agent_action"] as const) {
             const gate = await db().rpc<{ gate: string }>("task_gate", { p_task_id: task.id, p_action: action });
             const gated = action === "stage_advance" ? (gateAdvance ? ["stage_advance" as const] : []) : (["dispatch", "review_done", "agent_action"] as const);

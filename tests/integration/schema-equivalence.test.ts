@@ -97,7 +97,10 @@ describe.each(TRANSPORTS)("the baseline and function files against the old migra
       adopted: true,
     });
     expect(await query(old.db, "select to_regclass('public.schema_migrations')::text as t")).toEqual([{ t: null }]);
-    const ledger = await query<{ version: string; name: string; statements: string[] }>(old.db, "select version, name, statements from supabase_migrations.schema_migrations order by version");
+    const ledger = await query<{ version: string; name: string; statements: string[] }>(
+      old.db,
+      "select version, name, statements from supabase_migrations.schema_migrations order by version",
+    );
     expect(ledger).toEqual(schema.migrations.map((m) => ({ version: m.version, name: m.label, statements: m.statements })));
     await migrate(fresh.db, schema);
     expect(differences(await schemaSnapshot(old.db), await schemaSnapshot(fresh.db))).toEqual([]);

@@ -21,7 +21,10 @@ const files = [...schema.migrations, ...schema.functions];
 
 /** The SQL outside dollar-quoted bodies and comments, where transaction control would act. */
 function topLevel(sql: string): string {
-  return sql.replace(/\$([a-z_]*)\$[\s\S]*?\$\1\$/gi, "$$$$").replace(/--[^\n]*/g, "").replace(/\/\*[\s\S]*?\*\//g, "");
+  return sql
+    .replace(/\$([a-z_]*)\$[\s\S]*?\$\1\$/gi, "$$$$")
+    .replace(/--[^\n]*/g, "")
+    .replace(/\/\*[\s\S]*?\*\//g, "");
 }
 
 async function applyLikeDbPush(db: SqlDatabase): Promise<void> {

@@ -121,11 +121,11 @@ describe("supabase transport", () => {
       const due = new Date("2026-12-31T10:00:00.000Z");
       const { id } = await http.rpc<{ id: string }>("create_task", {
         p_workspace_id: ws.id,
-        p_fields: { title: "It's \"quoted\"", description: null, due_at: due, tags: { nested: [1, true, null] } },
+        p_fields: { title: 'It\'s "quoted"', description: null, due_at: due, tags: { nested: [1, true, null] } },
         p_actor: { type: "system", name: "t", nested: { deep: [1, 2] } },
       });
       const task = await http.rpc<{ title: string; description: string; due_at: string }>("get_task_by_id", { p_task_id: id });
-      expect(task.title).toBe("It's \"quoted\"");
+      expect(task.title).toBe('It\'s "quoted"');
       expect(new Date(task.due_at).toISOString()).toBe(due.toISOString());
     });
 

@@ -3,7 +3,20 @@ import { AUTONOMY_LEVELS, canChangeSupervision, canSetAutonomy } from "#app/doma
 import type { Role } from "#app/domain/roles";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import type { Workspace } from "#app/db/workspaces.server";
-import { SYSTEM, type TestUser, appError, approvalsOf as fixtureApprovalsOf, createAgent, createTask, createUser, createWorkspace, maxSeq, query, unique, userActor } from "#tests/support/fixtures";
+import {
+  SYSTEM,
+  type TestUser,
+  appError,
+  approvalsOf as fixtureApprovalsOf,
+  createAgent,
+  createTask,
+  createUser,
+  createWorkspace,
+  maxSeq,
+  query,
+  unique,
+  userActor,
+} from "#tests/support/fixtures";
 
 // The settings a task inherits its gates from — its agent's autonomy, its
 // pipeline stage's level and advance gate — are lowered only by an approver
@@ -21,11 +34,15 @@ describe.each(TRANSPORTS)("supervision settings guard on %s", (kind) => {
   const as = userActor;
   const setAutonomy = (agentId: string, level: string, actor: object) =>
     db().rpc<{ autonomy_level: string }>("set_agent_autonomy", { p_agent_id: agentId, p_level: level, p_actor: actor });
-  const levelOf = async (agentId: string) => (await query<{ autonomy_level: string }>(db(), "select autonomy_level from agents where id = $1", [agentId]))[0]!.autonomy_level;
+  const levelOf = async (agentId: string) =>
+    (await query<{ autonomy_level: string }>(db(), "select autonomy_level from agents where id = $1", [agentId]))[0]!.autonomy_level;
   const approvalsOf = (taskId: string) => fixtureApprovalsOf(db(), taskId);
   const auditWhere = (key: string, id: string) =>
     query<{ kind: string; actor: { type: string; id?: string; name?: string; email?: string }; data: Record<string, unknown> }>(
-      db(), "select kind, actor, data from audit_log where subject->>$1 = $2 order by seq", [key, id]);
+      db(),
+      "select kind, actor, data from audit_log where subject->>$1 = $2 order by seq",
+      [key, id],
+    );
   const moveTo = async (taskId: string, statuses: string[]) => {
     for (const status of statuses) await db().rpc("update_task", { p_task_id: taskId, p_fields: { status }, p_actor: SYSTEM });
   };
@@ -36,7 +53,11 @@ describe.each(TRANSPORTS)("supervision settings guard on %s", (kind) => {
     await query(db(), "update agents set autonomy_level = $1 where id = $2", [level, agent.id]);
     const task = await createTask(db(), ws.id, { status: "assigned", assigned_agent_id: agent.id, task_type_id: taskTypeId });
     await moveTo(task.id, ["in_progress", "review"]);
-    const approval = await db().rpc<{ id: string; status: string; mode: string }>("request_done_approval", { p_task_id: task.id, p_user_id: users.operator.id, p_ttl_seconds: 600 });
+    const approval = await db().rpc<{ id: string; status: string; mode: string }>("request_done_approval", {
+      p_task_id: task.id,
+      p_user_id: users.operator.id,
+      p_ttl_seconds: 600,
+    });
     expect(approval.status).toBe("pending");
     return { agent, taskId: task.id, approval };
   };
@@ -47,27 +68,53 @@ describe.each(TRANSPORTS)("supervision settings guard on %s", (kind) => {
     await query(db(), "update agents set autonomy_level = 'autonomous' where id = $1", [agent.id]);
     const p = await db().rpc<{ id: string }>("create_pipeline", { p_workspace_id: ws.id, p_fields: { name: unique("pipe") }, p_actor: SYSTEM });
     const stage = await db().rpc<{ id: string; name: string }>("add_pipeline_stage", {
-      p_pipeline_id: p.id, p_fields: { name: unique("Draft"), agent_id: agent.id, autonomy_level: level, gate_advance: true }, p_actor: SYSTEM,
+      p_pipeline_id: p.id,
+      p_fields: { name: unique("Draft"), agent_id: agent.id, autonomy_level: level, gate_advance: true },
+      p_actor: SYSTEM,
     });
-    await db().rpc("add_pipeline_stage", { p_pipeline_id: p.id, p_fields: { name: "Check", agent_id: agent.id, autonomy_level: "autonomous" }, p_actor: SYSTEM });
-    const task = await db().rpc<{ id: string }>("create_pipeline_task", { p_workspace_id: ws.id, p_pipeline_id: p.id, p_fields: { title: "t" }, p_actor: SYSTEM });
+    await db().rpc("add_pipeline_stage", {
+      p_pipeline_id: p.id,
+      p_fields: { name: "Check", agent_id: agent.id, autonomy_level: "autonomous" },
+      p_actor: SYSTEM,
+    });
+    const task = await db().rpc<{ id: string }>("create_pipeline_task", {
+      p_workspace_id: ws.id,
+      p_pipeline_id: p.id,
+      p_fields: { title: "t" },
+      p_actor: SYSTEM,
+    });
     await moveTo(task.id, ["in_progress", "review"]);
     const asked = await db().rpc<{ advanced: boolean; gate: string; approval: { id: string; mode: string } }>("request_stage_advance", {
-      p_task_id: task.id, p_actor: SYSTEM, p_ttl_seconds: 600,
+      p_task_id: task.id,
+      p_actor: SYSTEM,
+      p_ttl_seconds: 600,
     });
     expect(asked).toMatchObject({ advanced: false, gate: level });
     return { stage, taskId: task.id, approvalId: asked.approval.id };
   };
   const updateStage = (stageId: string, fields: Record<string, unknown>, actor: object) =>
-    db().rpc<{ name: string; autonomy_level: string; gate_advance: boolean }>("update_pipeline_stage", { p_stage_id: stageId, p_fields: fields, p_actor: actor });
+    db().rpc<{ name: string; autonomy_level: string; gate_advance: boolean }>("update_pipeline_stage", {
+      p_stage_id: stageId,
+      p_fields: fields,
+      p_actor: actor,
+    });
   const stageRow = async (stageId: string) =>
-    (await query<{ name: string; autonomy_level: string; gate_advance: boolean }>(db(), "select name, autonomy_level, gate_advance from pipeline_stages where id = $1", [stageId]))[0]!;
+    (
+      await query<{ name: string; autonomy_level: string; gate_advance: boolean }>(
+        db(),
+        "select name, autonomy_level, gate_advance from pipeline_stages where id = $1",
+        [stageId],
+      )
+    )[0]!;
 
   beforeAll(async () => {
     ws = await createWorkspace(db());
     // Low risk, autonomous by default, "done" gated: the agent's level alone decides who approves it.
-    const [type] = await query<{ id: string }>(db(),
-      "insert into task_types (key, name, risk, default_autonomy, gated_actions) values ($1, 'Gated low', 'low', 'autonomous', '{review_done}') returning id", [`sg_${kind}`]);
+    const [type] = await query<{ id: string }>(
+      db(),
+      "insert into task_types (key, name, risk, default_autonomy, gated_actions) values ($1, 'Gated low', 'low', 'autonomous', '{review_done}') returning id",
+      [`sg_${kind}`],
+    );
     gatedLow = type!.id;
     users = {
       operator: await createUser(db(), "operator", "Opal Operator"),
@@ -79,7 +126,11 @@ describe.each(TRANSPORTS)("supervision settings guard on %s", (kind) => {
   describe("an agent's autonomy", () => {
     it("refuses an operator who lowers it, at every step, and changes nothing", async () => {
       const { agent, taskId, approval } = await agentWithWaitingDone("hitl", gatedLow);
-      const before = { agentAudit: (await auditWhere("agent_id", agent.id)).length, taskAudit: (await auditWhere("task_id", taskId)).length, seq: await maxSeq(db()) };
+      const before = {
+        agentAudit: (await auditWhere("agent_id", agent.id)).length,
+        taskAudit: (await auditWhere("task_id", taskId)).length,
+        seq: await maxSeq(db()),
+      };
       for (const to of ["hotl", "autonomous"]) {
         const refused = await appError(setAutonomy(agent.id, to, as(users.operator)));
         expect(refused).toMatchObject({ code: "forbidden", status: 403, details: { lowered: [{ what: "autonomy_level", from: "hitl", to }] } });
@@ -105,12 +156,19 @@ describe.each(TRANSPORTS)("supervision settings guard on %s", (kind) => {
     it("takes the role from the users table, not from what the caller claims", async () => {
       const agent = await createAgent(db(), ws.id, { openclaw_agent_id: "main" });
       const claimed = { type: "user", id: users.operator.id, name: "Abe Approver", role: "admin" };
-      const [disabled] = await query<{ id: string }>(db(), "insert into users (email, name, role, password_hash, disabled_at) values ($1, 'Gone', 'admin', 'h', now()) returning id", [`${kind}-gone@s.test`]);
+      const [disabled] = await query<{ id: string }>(
+        db(),
+        "insert into users (email, name, role, password_hash, disabled_at) values ($1, 'Gone', 'admin', 'h', now()) returning id",
+        [`${kind}-gone@s.test`],
+      );
       for (const actor of [claimed, SYSTEM, { type: "user", name: "no id" }, { type: "user", id: disabled!.id, name: "Gone" }]) {
         expect(await appError(setAutonomy(agent.id, "autonomous", actor)), JSON.stringify(actor)).toMatchObject({ code: "forbidden" });
       }
       expect(await levelOf(agent.id)).toBe("hitl");
-      expect(await appError(setAutonomy(agent.id, "yolo", as(users.admin)))).toMatchObject({ code: "invalid", fieldErrors: { autonomy_level: expect.any(String) } });
+      expect(await appError(setAutonomy(agent.id, "yolo", as(users.admin)))).toMatchObject({
+        code: "invalid",
+        fieldErrors: { autonomy_level: expect.any(String) },
+      });
     });
 
     it("lets an operator raise it, audited by name; a veto window that now needs an approver is taken away", async () => {
@@ -129,7 +187,10 @@ describe.each(TRANSPORTS)("supervision settings guard on %s", (kind) => {
       });
       const governance = (await auditWhere("task_id", taskId)).filter((a) => a.kind === "task.governance_changed");
       expect(governance).toEqual([
-        expect.objectContaining({ actor: expect.objectContaining({ name: "Opal Operator" }), data: expect.objectContaining({ field: "agent_autonomy", lowered: [], held_approvals: [{ id: approval.id, action: "task.review_done" }] }) }),
+        expect.objectContaining({
+          actor: expect.objectContaining({ name: "Opal Operator" }),
+          data: expect.objectContaining({ field: "agent_autonomy", lowered: [], held_approvals: [{ id: approval.id, action: "task.review_done" }] }),
+        }),
       ]);
       // Autonomous → on the loop is a raise too.
       await query(db(), "update agents set autonomy_level = 'autonomous' where id = $1", [agent.id]);
@@ -168,7 +229,10 @@ describe.each(TRANSPORTS)("supervision settings guard on %s", (kind) => {
         for (const from of AUTONOMY_LEVELS) {
           for (const to of AUTONOMY_LEVELS) {
             await query(db(), "update agents set autonomy_level = $1 where id = $2", [from, agent.id]);
-            const allowed = await setAutonomy(agent.id, to, as(users[role])).then(() => true, () => false);
+            const allowed = await setAutonomy(agent.id, to, as(users[role])).then(
+              () => true,
+              () => false,
+            );
             expect(allowed, `${role}: ${from} → ${to}`).toBe(canSetAutonomy(role, from, to));
             expect(await levelOf(agent.id)).toBe(allowed ? to : from);
           }
@@ -182,7 +246,11 @@ describe.each(TRANSPORTS)("supervision settings guard on %s", (kind) => {
       const { stage, taskId, approvalId } = await stageWithWaitingAdvance("hitl");
       const before = { audit: (await auditWhere("stage_id", stage.id)).length, seq: await maxSeq(db()) };
       const cases: Array<[Record<string, unknown>, Record<string, string>, string]> = [
-        [{ autonomy_level: "hotl" }, { autonomy_level: "Only an approver or admin can make this change" }, "its autonomy would go from human in the loop to human on the loop"],
+        [
+          { autonomy_level: "hotl" },
+          { autonomy_level: "Only an approver or admin can make this change" },
+          "its autonomy would go from human in the loop to human on the loop",
+        ],
         [{ gate_advance: false }, { gate_advance: "Only an approver or admin can make this change" }, "its advance to the next stage would no longer be gated"],
         [
           { name: "Renamed", autonomy_level: "autonomous", gate_advance: false },
@@ -193,7 +261,9 @@ describe.each(TRANSPORTS)("supervision settings guard on %s", (kind) => {
       for (const [fields, fieldErrors, what] of cases) {
         const refused = await appError(updateStage(stage.id, fields, as(users.operator)));
         expect(refused).toMatchObject({ code: "forbidden", status: 403 });
-        expect(refused.message).toBe(`Only an approver or admin can lower the supervision of stage ${stage.name}: ${what}. Nothing was changed; ask an approver.`);
+        expect(refused.message).toBe(
+          `Only an approver or admin can lower the supervision of stage ${stage.name}: ${what}. Nothing was changed; ask an approver.`,
+        );
         expect(refused.fieldErrors).toEqual(fieldErrors);
       }
       expect(await stageRow(stage.id)).toEqual({ name: stage.name, autonomy_level: "hitl", gate_advance: true });
@@ -216,7 +286,10 @@ describe.each(TRANSPORTS)("supervision settings guard on %s", (kind) => {
       });
       // An ungated autonomous stage may be gated again by anyone.
       await query(db(), "update pipeline_stages set autonomy_level = 'autonomous', gate_advance = false where id = $1", [stage.id]);
-      expect(await updateStage(stage.id, { autonomy_level: "hotl", gate_advance: true }, as(users.operator))).toMatchObject({ autonomy_level: "hotl", gate_advance: true });
+      expect(await updateStage(stage.id, { autonomy_level: "hotl", gate_advance: true }, as(users.operator))).toMatchObject({
+        autonomy_level: "hotl",
+        gate_advance: true,
+      });
     });
 
     it("lets an approver ungate the advance: the waiting request is cancelled, audited by name, and the task advances", async () => {
@@ -232,12 +305,21 @@ describe.each(TRANSPORTS)("supervision settings guard on %s", (kind) => {
       expect(governance).toEqual([
         expect.objectContaining({
           actor: expect.objectContaining({ name: "Abe Approver" }),
-          data: expect.objectContaining({ field: "pipeline_stage", lowered: [{ what: "stage_advance", from: "hitl", to: "allow" }], cancelled_approvals: [{ id: approvalId, action: "task.stage_advance" }] }),
+          data: expect.objectContaining({
+            field: "pipeline_stage",
+            lowered: [{ what: "stage_advance", from: "hitl", to: "allow" }],
+            cancelled_approvals: [{ id: approvalId, action: "task.stage_advance" }],
+          }),
         }),
       ]);
-      const [activity] = await query<{ message: string }>(db(), "select message from task_activities where task_id = $1 and type = 'governance_changed'", [taskId]);
+      const [activity] = await query<{ message: string }>(db(), "select message from task_activities where task_id = $1 and type = 'governance_changed'", [
+        taskId,
+      ]);
       expect(activity!.message).toBe("Governance lowered: advancing it to the next stage would no longer need approval; 1 pending approval(s) cancelled");
-      expect(await db().rpc("request_stage_advance", { p_task_id: taskId, p_actor: SYSTEM, p_ttl_seconds: 600 })).toMatchObject({ advanced: true, gate: "allow" });
+      expect(await db().rpc("request_stage_advance", { p_task_id: taskId, p_actor: SYSTEM, p_ttl_seconds: 600 })).toMatchObject({
+        advanced: true,
+        gate: "allow",
+      });
     });
 
     it("decides exactly as the page's mirror (canChangeSupervision) says, for every level and gate", async () => {
@@ -246,8 +328,15 @@ describe.each(TRANSPORTS)("supervision settings guard on %s", (kind) => {
       for (const role of ["operator", "approver"] satisfies Role[]) {
         for (const before of settings) {
           for (const after of settings) {
-            await query(db(), "update pipeline_stages set autonomy_level = $1, gate_advance = $2 where id = $3", [before.autonomy_level, before.gate_advance, stage.id]);
-            const allowed = await updateStage(stage.id, after, as(users[role])).then(() => true, () => false);
+            await query(db(), "update pipeline_stages set autonomy_level = $1, gate_advance = $2 where id = $3", [
+              before.autonomy_level,
+              before.gate_advance,
+              stage.id,
+            ]);
+            const allowed = await updateStage(stage.id, after, as(users[role])).then(
+              () => true,
+              () => false,
+            );
             expect(allowed, `${role}: ${JSON.stringify(before)} → ${JSON.stringify(after)}`).toBe(canChangeSupervision(role, before, after));
             expect(await stageRow(stage.id)).toMatchObject(allowed ? after : before);
           }

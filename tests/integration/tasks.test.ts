@@ -186,7 +186,10 @@ describe.each(RPC_TRANSPORTS)("tasks on %s", (kind) => {
       const task = await db().rpc<Record<string, unknown> & { activities: Array<Record<string, unknown>> }>("get_task_by_id", { p_task_id: id });
       expect(task).toMatchObject({ title: "New", priority: "urgent", description: "" });
       expect(task.activities.map((a) => a.type).sort()).toEqual(["created", "updated"]);
-      expect(task.activities.find((a) => a.type === "updated")).toMatchObject({ message: "Updated priority, title", metadata: { fields: ["priority", "title"] } });
+      expect(task.activities.find((a) => a.type === "updated")).toMatchObject({
+        message: "Updated priority, title",
+        metadata: { fields: ["priority", "title"] },
+      });
       expect((await eventsAfter(db(), seq)).map((e) => [e.type, e.payload.changed])).toEqual([["task.updated", ["priority", "title"]]]);
     });
 
@@ -225,9 +228,7 @@ describe.each(RPC_TRANSPORTS)("tasks on %s", (kind) => {
     expect(await db().rpc("delete_task", { p_task_id: id, p_actor: SYSTEM })).toEqual({ id, deleted: true });
     expect(await db().rpc("get_task_by_id", { p_task_id: id })).toBeNull();
     expect(await query(db(), "select count(*)::int as n from task_activities where task_id = $1", [id])).toEqual([{ n: 0 }]);
-    expect((await eventsAfter(db(), seq)).map((e) => [e.type, e.task_id, e.payload])).toEqual([
-      ["task.deleted", id, { title: "Doomed", status: "inbox" }],
-    ]);
+    expect((await eventsAfter(db(), seq)).map((e) => [e.type, e.task_id, e.payload])).toEqual([["task.deleted", id, { title: "Doomed", status: "inbox" }]]);
     expect(await appError(db().rpc("delete_task", { p_task_id: id, p_actor: SYSTEM }))).toMatchObject({ code: "not_found" });
   });
 
@@ -245,10 +246,9 @@ describe.each(RPC_TRANSPORTS)("tasks on %s", (kind) => {
          ($1, 'file', 'Newer', null, now())`,
       [id],
     );
-    const task = await db().rpc<{ activities: Array<Record<string, unknown>>; deliverables: Array<Record<string, unknown>> }>(
-      "get_task_by_id",
-      { p_task_id: id },
-    );
+    const task = await db().rpc<{ activities: Array<Record<string, unknown>>; deliverables: Array<Record<string, unknown>> }>("get_task_by_id", {
+      p_task_id: id,
+    });
     expect(task.activities.map((a) => a.type)).toEqual(expect.arrayContaining(["comment", "created"]));
     expect(task.activities.find((a) => a.type === "comment")).toMatchObject({ message: "First note", metadata: { n: 1 } });
     expect(task.deliverables.map((d) => [d.title, d.type, d.url])).toEqual([

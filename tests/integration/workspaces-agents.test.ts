@@ -180,9 +180,7 @@ describe.each(RPC_TRANSPORTS)("agents on %s", (kind) => {
     const seq = await maxSeq(db());
     const rotated = await db().rpc("rotate_agent_token", { p_agent_id: agent.id, p_token_hash: hash64(), p_token_hint: "mc_zz99", p_actor: SYSTEM });
     expect(rotated).toMatchObject({ id: agent.id, has_token: true, token_hint: "mc_zz99", token_created_at: expect.any(String) });
-    expect((await eventsAfter(db(), seq)).map((e) => [e.type, e.payload])).toEqual([
-      ["agent.updated", { name: agent.name, token_rotated: true }],
-    ]);
+    expect((await eventsAfter(db(), seq)).map((e) => [e.type, e.payload])).toEqual([["agent.updated", { name: agent.name, token_rotated: true }]]);
     const missing = db().rpc("rotate_agent_token", { p_agent_id: crypto.randomUUID(), p_token_hash: hash64(), p_token_hint: "x", p_actor: SYSTEM });
     expect(await appError(missing)).toMatchObject({ code: "not_found" });
   });

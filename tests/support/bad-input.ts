@@ -61,7 +61,13 @@ export function urlencoded(fields: Array<[string, string]>): Buffer {
 
 export function multipart(boundary: string, parts: Array<[string, string] | [string, string, string]>): Buffer {
   const chunks = parts.map(([name, value, filename]) =>
-    [`--${boundary}`, `Content-Disposition: form-data; name="${name}"${filename === undefined ? "" : `; filename="${filename}"`}`, filename === undefined ? "" : "Content-Type: application/octet-stream", "", value]
+    [
+      `--${boundary}`,
+      `Content-Disposition: form-data; name="${name}"${filename === undefined ? "" : `; filename="${filename}"`}`,
+      filename === undefined ? "" : "Content-Type: application/octet-stream",
+      "",
+      value,
+    ]
       .filter((line, i) => i !== 2 || line !== "")
       .join("\r\n"),
   );
@@ -126,10 +132,21 @@ function formActions(s: Seeded): FormAction[] {
     { path: t, intent: "update", fields: taskFields, bad: badTask },
     { path: t, intent: "move", fields: { status: "review" }, bad: { status: ["bogus", ""] } },
     { path: t, intent: "reassign", fields: { agent_id: s.agentId }, bad: { agent_id: uuid } },
-    { path: t, intent: "answer", fields: { question_id: UNKNOWN_UUID, choice: "a", other: "" }, bad: { question_id: ["nope"], choice: ["", LONG], other: [LONG] } },
+    {
+      path: t,
+      intent: "answer",
+      fields: { question_id: UNKNOWN_UUID, choice: "a", other: "" },
+      bad: { question_id: ["nope"], choice: ["", LONG], other: [LONG] },
+    },
     { path: t, intent: "revoke-grant", fields: { grant_id: UNKNOWN_UUID }, bad: { grant_id: uuid } },
     { path: t, intent: "budget", fields: budget, bad: badBudget },
-    ...["delete", "dispatch", "retry", "advance", "start-planning", "cancel-planning", "explode"].map((intent) => ({ path: t, intent, fields: {}, bad: {}, loose: true })),
+    ...["delete", "dispatch", "retry", "advance", "start-planning", "cancel-planning", "explode"].map((intent) => ({
+      path: t,
+      intent,
+      fields: {},
+      bad: {},
+      loose: true,
+    })),
     { path: `${w}?index`, intent: "move", fields: { taskId: s.taskId, status: "review" }, bad: { taskId: uuid, status: ["bogus"] } },
     { path: `${w}/agents`, intent: "create", fields: agentFields, bad: badAgent },
     { path: `${w}/agents`, intent: "import", fields: { name: "a", openclaw_agent_id: "main" }, bad: { name: text(80), openclaw_agent_id: ["bad id!"] } },
@@ -154,7 +171,12 @@ function formActions(s: Seeded): FormAction[] {
       fields: { stage_id: s.stageId, name: "s", agent_id: s.agentId, autonomy_level: "hitl" },
       bad: { stage_id: uuid, name: text(80), autonomy_level: ["reckless"] },
     },
-    { path: `${w}/pipelines/${s.pipelineId}`, intent: "move-stage", fields: { stage_id: s.stageId, direction: "up" }, bad: { stage_id: uuid, direction: ["sideways"] } },
+    {
+      path: `${w}/pipelines/${s.pipelineId}`,
+      intent: "move-stage",
+      fields: { stage_id: s.stageId, direction: "up" },
+      bad: { stage_id: uuid, direction: ["sideways"] },
+    },
     { path: `${w}/pipelines/${s.pipelineId}`, intent: "delete-stage", fields: { stage_id: s.stageId }, bad: { stage_id: uuid } },
     ...["delete", "explode"].map((intent) => ({ path: `${w}/pipelines/${s.pipelineId}`, intent, fields: {}, bad: {}, loose: true })),
     ...["approve", "deny", "approve_grant"].map((intent) => ({ path: "/approvals", intent, fields: decision, bad: badDecision, role: "approver" as const })),
@@ -167,18 +189,46 @@ function formActions(s: Seeded): FormAction[] {
       role: "admin",
     },
     { path: "/admin/users", intent: "role", fields: { user_id: s.userId, role: "operator" }, bad: { user_id: uuid, role: ["root"] }, role: "admin" },
-    ...["disable", "enable", "sign-out"].map((intent) => ({ path: "/admin/users", intent, fields: { user_id: s.userId }, bad: { user_id: uuid }, role: "admin" as const })),
-    { path: "/admin/users", intent: "password", fields: { user_id: s.userId, password: "a long enough password" }, bad: { user_id: uuid, password: ["short"] }, role: "admin" },
+    ...["disable", "enable", "sign-out"].map((intent) => ({
+      path: "/admin/users",
+      intent,
+      fields: { user_id: s.userId },
+      bad: { user_id: uuid },
+      role: "admin" as const,
+    })),
+    {
+      path: "/admin/users",
+      intent: "password",
+      fields: { user_id: s.userId, password: "a long enough password" },
+      bad: { user_id: uuid, password: ["short"] },
+      role: "admin",
+    },
     { path: "/admin/users", intent: "explode", fields: {}, bad: {}, loose: true },
     {
       path: "/admin/task-types",
       fields: { id: s.taskTypeId, name: "n", risk: "low", default_autonomy: "hitl", veto_minutes: "5", expiry_policy: "deny" },
-      bad: { id: uuid, name: text(80), risk: ["extreme"], default_autonomy: ["reckless"], gate: ["nuke"], veto_minutes: ["abc", "0", "99999"], expiry_policy: ["ignore"] },
+      bad: {
+        id: uuid,
+        name: text(80),
+        risk: ["extreme"],
+        default_autonomy: ["reckless"],
+        gate: ["nuke"],
+        veto_minutes: ["abc", "0", "99999"],
+        expiry_policy: ["ignore"],
+      },
       role: "admin",
     },
     {
       path: "/admin/prices",
-      fields: { model: "m", input_usd_per_mtok: "1", output_usd_per_mtok: "1", cache_read_usd_per_mtok: "", cache_write_usd_per_mtok: "", effective_from: "", note: "" },
+      fields: {
+        model: "m",
+        input_usd_per_mtok: "1",
+        output_usd_per_mtok: "1",
+        cache_read_usd_per_mtok: "",
+        cache_write_usd_per_mtok: "",
+        effective_from: "",
+        note: "",
+      },
       bad: { model: ["", "Bad Model!", LONG], input_usd_per_mtok: money, output_usd_per_mtok: money, effective_from: ["not a date"], note: [LONG] },
       role: "admin",
     },
@@ -191,7 +241,12 @@ function formActions(s: Seeded): FormAction[] {
       bad: { email: ["not-an-email", ""], password: ["", LONG], redirectTo: ["x".repeat(501), "//evil.example", "/\u2192"] },
       role: "anonymous",
     },
-    { path: "/setup", fields: { token: "t", name: "n", email: "a@example.test", password: "a long enough password", confirm: "a long enough password" }, bad: { token: ["", LONG], email: ["nope"], confirm: ["other"] }, role: "anonymous" },
+    {
+      path: "/setup",
+      fields: { token: "t", name: "n", email: "a@example.test", password: "a long enough password", confirm: "a long enough password" },
+      bad: { token: ["", LONG], email: ["nope"], confirm: ["other"] },
+      role: "anonymous",
+    },
   ];
 }
 
@@ -208,7 +263,15 @@ export function formProbes(s: Seeded, identities: Identity[]): Probe[] {
     transportDone.add(action.path);
     for (const id of identities) {
       const csrf: Array<[string, string]> = id.csrf ? [["csrf", id.csrf]] : [];
-      const post = (what: string, body: Buffer, headers: Record<string, string> = FORM, expect?: number[], path = action.path): Probe => ({ what, as: id.name, method: "POST", path, headers, body, expect });
+      const post = (what: string, body: Buffer, headers: Record<string, string> = FORM, expect?: number[], path = action.path): Probe => ({
+        what,
+        as: id.name,
+        method: "POST",
+        path,
+        headers,
+        body,
+        expect,
+      });
       if (transport) {
         const [pathname, query] = action.path.split("?");
         const data = `${dataPath(pathname!)}${query === undefined ? "" : `?${query}`}`;
@@ -226,7 +289,13 @@ export function formProbes(s: Seeded, identities: Identity[]): Probe[] {
             post(`${path}: text/plain`, urlencoded([...csrf, ...base]), { "content-type": "text/plain" }, [405, 415], path),
             post(`${path}: JSON`, Buffer.from(JSON.stringify(Object.fromEntries([...csrf, ...base]))), JSON_TYPE, [405, 415], path),
             post(`${path}: no content type`, urlencoded([...csrf, ...base]), {}, [405, 415], path),
-            post(`${path}: multipart without a boundary`, multipart("b0undary", [...csrf, ...base]), { "content-type": "multipart/form-data" }, [400, 405], path),
+            post(
+              `${path}: multipart without a boundary`,
+              multipart("b0undary", [...csrf, ...base]),
+              { "content-type": "multipart/form-data" },
+              [400, 405],
+              path,
+            ),
             post(`${path}: multipart, garbage body`, Buffer.from("this is not multipart at all\r\n--nope"), mp, [400, 405], path),
             post(`${path}: multipart, wrong boundary`, multipart("other", [...csrf, ...base]), mp, [400, 403, 405], path),
             post(`${path}: NUL in a value`, urlencoded([...csrf, ...base, ["note", `a${NUL}b`]]), FORM, [400, 405], path),
@@ -252,7 +321,12 @@ export function formProbes(s: Seeded, identities: Identity[]): Probe[] {
       probes.push(
         post(`${label}: an unknown field`, urlencoded([...csrf, ...base, ["updated_by", s.userId]]), FORM, REFUSED),
         post(`${label}: a field sent twice`, urlencoded([...csrf, ...base, ...base.slice(-1)]), FORM, REFUSED),
-        post(`${label}: a file part`, multipart("b0undary", [...csrf, ...base, ["attachment", "data", "evil.sh"]]), { "content-type": "multipart/form-data; boundary=b0undary" }, REFUSED),
+        post(
+          `${label}: a file part`,
+          multipart("b0undary", [...csrf, ...base, ["attachment", "data", "evil.sh"]]),
+          { "content-type": "multipart/form-data; boundary=b0undary" },
+          REFUSED,
+        ),
       );
     }
   }
@@ -326,7 +400,15 @@ export function pageProbes(s: Seeded, identities: Identity[]): Probe[] {
   for (const path of ["/", "/costs", "/admin/audit", `/w/${s.slug}/feed`, `/w/${s.slug}/costs`, `/w/${s.slug}/analytics`]) {
     for (const as of ["anonymous", "admin"]) {
       const id = identities.find((i) => i.name === as);
-      probes.push({ what: `POST ${path} (no action)`, as, method: "POST", path, headers: FORM, body: urlencoded(id?.csrf ? [["csrf", id.csrf]] : []), expect: [405] });
+      probes.push({
+        what: `POST ${path} (no action)`,
+        as,
+        method: "POST",
+        path,
+        headers: FORM,
+        body: urlencoded(id?.csrf ? [["csrf", id.csrf]] : []),
+        expect: [405],
+      });
     }
   }
   // Route discovery (the client's lazy manifest) and a form of five thousand fields.
@@ -335,7 +417,15 @@ export function pageProbes(s: Seeded, identities: Identity[]): Probe[] {
   }
   const admin = identities.find((i) => i.name === "admin");
   const many: Array<[string, string]> = Array.from({ length: 5000 }, (_, i) => [`f${i}`, "v"]);
-  probes.push({ what: "POST five thousand fields", as: "admin", method: "POST", path: `/w/${s.slug}/tasks/new`, headers: FORM, body: urlencoded([["csrf", admin?.csrf ?? ""], ["title", "t"], ...many]), expect: REFUSED });
+  probes.push({
+    what: "POST five thousand fields",
+    as: "admin",
+    method: "POST",
+    path: `/w/${s.slug}/tasks/new`,
+    headers: FORM,
+    body: urlencoded([["csrf", admin?.csrf ?? ""], ["title", "t"], ...many]),
+    expect: REFUSED,
+  });
   // Ids and slugs that name nothing, or are not ids at all.
   const w = `/w/${s.slug}`;
   const odd = [
@@ -379,8 +469,20 @@ export function fileProbes(s: Seeded, identities: Identity[]): Probe[] {
   const probes: Probe[] = [];
   for (const id of identities) {
     for (const p of paths) probes.push({ what: `GET files/${p.slice(0, 40)}`, as: id.name, method: "GET", path: `${base}${p}`, expect: [302, 400, 403, 404] });
-    probes.push({ what: "GET files with an unknown task", as: id.name, method: "GET", path: `/w/${s.slug}/tasks/${UNKNOWN_UUID}/files/report.txt`, expect: [302, 400, 403, 404] });
-    probes.push({ what: "GET files with another workspace's slug", as: id.name, method: "GET", path: `/w/unknown-workspace/tasks/${s.taskId}/files/report.txt`, expect: [302, 400, 403, 404] });
+    probes.push({
+      what: "GET files with an unknown task",
+      as: id.name,
+      method: "GET",
+      path: `/w/${s.slug}/tasks/${UNKNOWN_UUID}/files/report.txt`,
+      expect: [302, 400, 403, 404],
+    });
+    probes.push({
+      what: "GET files with another workspace's slug",
+      as: id.name,
+      method: "GET",
+      path: `/w/unknown-workspace/tasks/${s.taskId}/files/report.txt`,
+      expect: [302, 400, 403, 404],
+    });
   }
   return probes;
 }
@@ -416,7 +518,11 @@ export function cookieProbes(s: Seeded, identities: Identity[]): Probe[] {
       // The form itself is invalid (no title), so a cookie the server still
       // reads as the admin's session, with its token, is refused with 400 and
       // writes nothing, like every other probe.
-      body: urlencoded([["csrf", csrf.csrf!], ["title", ""], ["priority", "exploded"]]),
+      body: urlencoded([
+        ["csrf", csrf.csrf!],
+        ["title", ""],
+        ["priority", "exploded"],
+      ]),
       expect: [400, 403, 431],
     });
   }
@@ -427,12 +533,43 @@ export function cookieProbes(s: Seeded, identities: Identity[]): Probe[] {
 export function headerProbes(s: Seeded, identities: Identity[]): Probe[] {
   const admin = identities.find((i) => i.name === "admin")!;
   const probes: Probe[] = [];
-  const paths = ["/login", `/w/${s.slug}/tasks/${s.taskId}`, `/w/${s.slug}.data`, "/api/health", `/api/agent/tasks/${s.taskId}`, "/api/events/stream", "/favicon.svg"];
+  const paths = [
+    "/login",
+    `/w/${s.slug}/tasks/${s.taskId}`,
+    `/w/${s.slug}.data`,
+    "/api/health",
+    `/api/agent/tasks/${s.taskId}`,
+    "/api/events/stream",
+    "/favicon.svg",
+  ];
   for (const host of ["a b", "[::1", "mc.example.test:99999", "%00", "x:abc", "bad%zzhost"]) {
-    for (const path of paths) probes.push({ what: `GET ${path} with Host ${JSON.stringify(host)}`, as: "admin", method: "GET", path, headers: { host }, expect: path === "/favicon.svg" ? undefined : [400] });
-    probes.push({ what: `POST a form with Host ${JSON.stringify(host)}`, as: "admin", method: "POST", path: `/w/${s.slug}/tasks/new`, headers: { ...FORM, host }, body: urlencoded([["csrf", admin.csrf!], ["title", "t"]]), expect: [400] });
+    for (const path of paths)
+      probes.push({
+        what: `GET ${path} with Host ${JSON.stringify(host)}`,
+        as: "admin",
+        method: "GET",
+        path,
+        headers: { host },
+        expect: path === "/favicon.svg" ? undefined : [400],
+      });
+    probes.push({
+      what: `POST a form with Host ${JSON.stringify(host)}`,
+      as: "admin",
+      method: "POST",
+      path: `/w/${s.slug}/tasks/new`,
+      headers: { ...FORM, host },
+      body: urlencoded([
+        ["csrf", admin.csrf!],
+        ["title", "t"],
+      ]),
+      expect: [400],
+    });
   }
-  for (const [method, target] of [["OPTIONS", "*"], ["GET", "http://evil.example/login"], ["POST", "https://mc.example.test/api/webhooks/agent-completion"]]) {
+  for (const [method, target] of [
+    ["OPTIONS", "*"],
+    ["GET", "http://evil.example/login"],
+    ["POST", "https://mc.example.test/api/webhooks/agent-completion"],
+  ]) {
     probes.push({ what: `${method} ${target} (not a path)`, as: "anonymous", method: method!, path: target!, expect: [400] });
   }
   const odd: Array<Record<string, string>> = [
@@ -449,7 +586,8 @@ export function headerProbes(s: Seeded, identities: Identity[]): Probe[] {
     { cookie: "mc_session=%00" },
   ];
   for (const headers of odd) {
-    for (const path of paths) probes.push({ what: `GET ${path} with ${Object.keys(headers).join(", ")}`, as: "admin", method: "GET", path, headers: { ...headers } });
+    for (const path of paths)
+      probes.push({ what: `GET ${path} with ${Object.keys(headers).join(", ")}`, as: "admin", method: "GET", path, headers: { ...headers } });
   }
   return probes;
 }
@@ -483,7 +621,11 @@ function badJson(shape: Record<string, unknown>, textField: string, maxBytes: nu
     { why: "invalid UTF-8", body: Buffer.concat([Buffer.from('{"x":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]), status: [400] },
     { why: "UTF-16", body: Buffer.from(JSON.stringify(shape), "utf16le"), status: [400] },
     // Arrays nest in two bytes a level: 20,000 levels fit in 40 KB.
-    { why: "nested 20,000 deep", body: Buffer.from(JSON.stringify({ ...shape, [deepField]: { a: "DEEP" } }).replace('"DEEP"', `${"[".repeat(20_000)}${"]".repeat(20_000)}`)), status: [400] },
+    {
+      why: "nested 20,000 deep",
+      body: Buffer.from(JSON.stringify({ ...shape, [deepField]: { a: "DEEP" } }).replace('"DEEP"', `${"[".repeat(20_000)}${"]".repeat(20_000)}`)),
+      status: [400],
+    },
     { why: "nested 20,000 deep at the top", body: Buffer.from(`${"[".repeat(20_000)}${"]".repeat(20_000)}`), status: [400] },
     { why: "nested 33 deep", body: js({ ...shape, [deepField]: JSON.parse(deepJson(32)) }), status: [400] },
     { why: "NUL in a text field", body: withField(`a${NUL}b`), status: [400] },
@@ -496,7 +638,12 @@ function badJson(shape: Record<string, unknown>, textField: string, maxBytes: nu
     { why: "an unknown field", body: js({ ...shape, updated_by_agent_id: UNKNOWN_UUID }), status: [400] },
     { why: "text/plain", body: js(shape), contentType: "text/plain", status: wrongType },
     { why: "no content type", body: js(shape), contentType: null, status: wrongType },
-    { why: "form encoded", body: urlencoded(Object.entries(shape).map(([k, v]) => [k, String(v)])), contentType: FORM["content-type"], status: requiresJsonType ? [415] : [400] },
+    {
+      why: "form encoded",
+      body: urlencoded(Object.entries(shape).map(([k, v]) => [k, String(v)])),
+      contentType: FORM["content-type"],
+      status: requiresJsonType ? [415] : [400],
+    },
   ];
   return cases.map((c) => (c.body.length > maxBytes ? { ...c, status: [413] } : c));
 }
@@ -529,11 +676,29 @@ export function machineProbes(s: Seeded, identities: Identity[], tokens: Machine
   ];
   const taskIds = [s.taskId, s.otherTaskId, UNKNOWN_UUID, s.taskId.toUpperCase(), ...MALFORMED_IDS.slice(0, 4)];
   const writes: Array<{ path: (task: string) => string; method: string; shape: Record<string, unknown>; text: string; max: number }> = [
-    { path: (t) => `/api/agent/tasks/${t}/activities`, method: "POST", shape: { type: "progress", message: "m", metadata: {} }, text: "message", max: 64 * 1024 },
-    { path: (t) => `/api/agent/tasks/${t}/deliverables`, method: "POST", shape: { type: "url", title: "t", url: "https://example.test/x" }, text: "title", max: 64 * 1024 },
+    {
+      path: (t) => `/api/agent/tasks/${t}/activities`,
+      method: "POST",
+      shape: { type: "progress", message: "m", metadata: {} },
+      text: "message",
+      max: 64 * 1024,
+    },
+    {
+      path: (t) => `/api/agent/tasks/${t}/deliverables`,
+      method: "POST",
+      shape: { type: "url", title: "t", url: "https://example.test/x" },
+      text: "title",
+      max: 64 * 1024,
+    },
     { path: (t) => `/api/agent/tasks/${t}/usage`, method: "POST", shape: { model: "m", input_tokens: 1, output_tokens: 1 }, text: "model", max: 16 * 1024 },
     { path: (t) => `/api/agent/tasks/${t}`, method: "PATCH", shape: { status: "review", summary: "s" }, text: "summary", max: 64 * 1024 },
-    { path: () => "/api/agent/approvals", method: "POST", shape: { task_id: s.taskId, action: "deploy", args: {}, target: "", reason: "" }, text: "reason", max: 64 * 1024 },
+    {
+      path: () => "/api/agent/approvals",
+      method: "POST",
+      shape: { task_id: s.taskId, action: "deploy", args: {}, target: "", reason: "" },
+      text: "reason",
+      max: 64 * 1024,
+    },
   ];
   // The agent's own task gets every body from the agent, nobody and a bad token; the rest get a sample, to keep the run short.
   const sample = new Set(["not JSON", "nested 20,000 deep", "NUL in a text field", "a lone surrogate in a text field"]);
@@ -548,7 +713,15 @@ export function machineProbes(s: Seeded, identities: Identity[], tokens: Machine
           const everyBody = id === s.taskId && ["agent", "anonymous", "bad-bearer"].includes(who);
           if (!everyBody && !sample.has(bad.why)) continue;
           const expect = !wellFormed ? [404] : authenticated ? bad.status : [401];
-          probes.push({ what: `${write.method} ${path}: ${bad.why}`, as: who, method: write.method, path, headers: withType(bad, auth), body: bad.body, expect });
+          probes.push({
+            what: `${write.method} ${path}: ${bad.why}`,
+            as: who,
+            method: write.method,
+            path,
+            headers: withType(bad, auth),
+            body: bad.body,
+            expect,
+          });
         }
       }
     }
@@ -577,20 +750,45 @@ export function machineProbes(s: Seeded, identities: Identity[], tokens: Machine
       ["/api/agent/approvals", "POST", { task_id: s.taskId, action: "deploy", args: [] }],
     ];
     for (const [path, method, body] of fieldCases) {
-      probes.push({ what: `${method} ${path}: ${JSON.stringify(body).slice(0, 50)}`, as: who, method, path: own(path), headers: { ...JSON_TYPE, ...auth }, body: Buffer.from(JSON.stringify(body)), expect: REFUSED });
+      probes.push({
+        what: `${method} ${path}: ${JSON.stringify(body).slice(0, 50)}`,
+        as: who,
+        method,
+        path: own(path),
+        headers: { ...JSON_TYPE, ...auth },
+        body: Buffer.from(JSON.stringify(body)),
+        expect: REFUSED,
+      });
     }
     // Reads: unknown and malformed ids.
-    for (const t of taskIds.slice(1)) probes.push({ what: `GET /api/agent/tasks/${t.slice(0, 40)}`, as: who, method: "GET", path: `/api/agent/tasks/${t}`, expect: [401, 404] });
-    for (const a of [UNKNOWN_UUID, ...MALFORMED_IDS.slice(0, 4)]) probes.push({ what: `GET /api/agent/approvals/${a.slice(0, 40)}`, as: who, method: "GET", path: `/api/agent/approvals/${a}`, expect: [401, 404] });
+    for (const t of taskIds.slice(1))
+      probes.push({ what: `GET /api/agent/tasks/${t.slice(0, 40)}`, as: who, method: "GET", path: `/api/agent/tasks/${t}`, expect: [401, 404] });
+    for (const a of [UNKNOWN_UUID, ...MALFORMED_IDS.slice(0, 4)])
+      probes.push({ what: `GET /api/agent/approvals/${a.slice(0, 40)}`, as: who, method: "GET", path: `/api/agent/approvals/${a}`, expect: [401, 404] });
     probes.push({ what: "GET /api/agent/tasks", as: who, method: "GET", path: "/api/agent/tasks?x=%00&limit=-1" });
     // Uploads that are not one readable file.
     const upload = (why: string, body: Buffer, type: string, task = s.taskId) =>
-      probes.push({ what: `upload: ${why}`, as: who, method: "POST", path: `/api/agent/tasks/${task}/files`, headers: { "content-type": type, ...auth }, body, expect: REFUSED });
+      probes.push({
+        what: `upload: ${why}`,
+        as: who,
+        method: "POST",
+        path: `/api/agent/tasks/${task}/files`,
+        headers: { "content-type": type, ...auth },
+        body,
+        expect: REFUSED,
+      });
     upload("multipart without a boundary", multipart("b0undary", [["file", "data", "a.txt"]]), "multipart/form-data");
     upload("garbage multipart", Buffer.from("garbage"), "multipart/form-data; boundary=b0undary");
     upload("no file field", multipart("b0undary", [["notfile", "data"]]), "multipart/form-data; boundary=b0undary");
     upload("an empty file", multipart("b0undary", [["file", "", "empty.txt"]]), "multipart/form-data; boundary=b0undary");
-    upload("two files", multipart("b0undary", [["file", "a", "a.txt"], ["file", "b", "b.txt"]]), "multipart/form-data; boundary=b0undary");
+    upload(
+      "two files",
+      multipart("b0undary", [
+        ["file", "a", "a.txt"],
+        ["file", "b", "b.txt"],
+      ]),
+      "multipart/form-data; boundary=b0undary",
+    );
     upload("JSON", Buffer.from("{}"), "application/json");
     upload("someone else's task", multipart("b0undary", [["file", "data", "a.txt"]]), "multipart/form-data; boundary=b0undary", someoneElses);
     upload("an unknown task", multipart("b0undary", [["file", "data", "a.txt"]]), "multipart/form-data; boundary=b0undary", UNKNOWN_UUID);
@@ -662,7 +860,15 @@ export function machineProbes(s: Seeded, identities: Identity[], tokens: Machine
   for (const [why, q, headers] of badAuth) {
     probes.push({ what: `metrics with ${why}`, as: "machine", method: "GET", path: `/api/metrics${q}`, headers, expect: [401] });
     probes.push({ what: `heartbeat GET with ${why}`, as: "machine", method: "GET", path: `/api/heartbeat${q}`, headers, expect: [401] });
-    probes.push({ what: `heartbeat POST with ${why}`, as: "machine", method: "POST", path: `/api/heartbeat${q}`, headers: { ...JSON_TYPE, ...headers }, body: Buffer.from(deepJson(20_000)), expect: [401] });
+    probes.push({
+      what: `heartbeat POST with ${why}`,
+      as: "machine",
+      method: "POST",
+      path: `/api/heartbeat${q}`,
+      headers: { ...JSON_TYPE, ...headers },
+      body: Buffer.from(deepJson(20_000)),
+      expect: [401],
+    });
     if (why !== "a session") probes.push({ what: `events with ${why}`, as: "machine", method: "GET", path: `/api/events/stream${q}`, headers, expect: [401] });
     probes.push({ what: `health with ${why}`, as: "machine", method: "GET", path: `/api/health${q}&x=%00`.replace(/^(\/api\/health)&/, "$1?"), headers });
   }
@@ -671,11 +877,27 @@ export function machineProbes(s: Seeded, identities: Identity[], tokens: Machine
     ["a session", { cookie: identities.find((i) => i.name === "viewer")!.cookie! }],
   ] as const;
   for (const [who, headers] of signedIn) {
-    for (const q of ["?workspace=bad", "?workspace=%00", `?workspace=${"a".repeat(500)}`, "?last_event_id=-1", "?last_event_id=abc", "?last_event_id=1e400", "?last_event_id=99999999999999999999", "?last_event_id=1.5"]) {
+    for (const q of [
+      "?workspace=bad",
+      "?workspace=%00",
+      `?workspace=${"a".repeat(500)}`,
+      "?last_event_id=-1",
+      "?last_event_id=abc",
+      "?last_event_id=1e400",
+      "?last_event_id=99999999999999999999",
+      "?last_event_id=1.5",
+    ]) {
       probes.push({ what: `events ${q} as ${who}`, as: "machine", method: "GET", path: `/api/events/stream${q}`, headers, expect: [400] });
     }
     for (const lastId of ["-5", "nope", "1e400", "9".repeat(40)]) {
-      probes.push({ what: `events Last-Event-ID ${lastId} as ${who}`, as: "machine", method: "GET", path: "/api/events/stream", headers: { ...headers, "last-event-id": lastId }, expect: [400] });
+      probes.push({
+        what: `events Last-Event-ID ${lastId} as ${who}`,
+        as: "machine",
+        method: "GET",
+        path: "/api/events/stream",
+        headers: { ...headers, "last-event-id": lastId },
+        expect: [400],
+      });
     }
   }
   for (const path of ["/api/health", "/api/metrics", "/api/heartbeat", "/api/events/stream", "/admin/audit/export"]) {
@@ -737,7 +959,8 @@ export function problemsWith(probe: Probe, answer: Answer, secrets: string[]): s
   if (answer.status >= 500) problems.push(`answered ${answer.status}`);
   if (probe.expect && !probe.expect.includes(answer.status)) problems.push(`answered ${answer.status}, expected one of ${probe.expect.join(", ")}`);
   if (answer.status === 405 && !answer.headers.allow) problems.push("a 405 without an Allow header");
-  if (probe.method !== "GET" && probe.method !== "HEAD" && answer.status >= 200 && answer.status < 300) problems.push(`a write of bad input was accepted (${answer.status})`);
+  if (probe.method !== "GET" && probe.method !== "HEAD" && answer.status >= 200 && answer.status < 300)
+    problems.push(`a write of bad input was accepted (${answer.status})`);
   if (/\bat (?:async )?[\w.$<>[\] ]+ \(?(?:file:|node:|\/)[^)\s]*:\d+:\d+\)?/.test(answer.body)) problems.push("a stack trace in the body");
   for (const leak of ["node_modules", "file://", ...secrets]) {
     if (leak && answer.body.includes(leak)) problems.push(`the body names ${leak.length > 24 ? `${leak.slice(0, 24)}…` : leak}`);

@@ -101,10 +101,7 @@ export async function createTestSupabase(): Promise<TestSupabase> {
 }
 
 /** Opens a migrated database of any kind; `close` also drops PostgreSQL's. */
-export async function openTestDatabase(
-  kind: Transport,
-  options: { empty?: boolean } = {},
-): Promise<{ db: SqlDatabase; url?: string; close(): Promise<void> }> {
+export async function openTestDatabase(kind: Transport, options: { empty?: boolean } = {}): Promise<{ db: SqlDatabase; url?: string; close(): Promise<void> }> {
   if (kind === "supabase") {
     if (options.empty) throw new Error("the supabase transport cannot migrate: open an empty postgres database instead");
     const sb = await createTestSupabase();

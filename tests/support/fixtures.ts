@@ -105,7 +105,9 @@ export interface EventRow {
 }
 
 export async function eventsAfter(db: SqlDatabase, seq: number): Promise<EventRow[]> {
-  const rows = await query<EventRow>(db, "select seq, type, workspace_id, task_id, agent_id, actor_type, payload from events where seq > $1 order by seq", [seq]);
+  const rows = await query<EventRow>(db, "select seq, type, workspace_id, task_id, agent_id, actor_type, payload from events where seq > $1 order by seq", [
+    seq,
+  ]);
   return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
 }
 
@@ -129,7 +131,11 @@ export interface TestUser {
 /** A user with a role (no usable password): the actor SQL functions check by id. */
 export async function createUser(db: SqlDatabase, role: string, name: string): Promise<TestUser> {
   const email = `${unique(role)}@users.test`;
-  const [row] = await query<{ id: string }>(db, "insert into users (email, name, role, password_hash) values ($1, $2, $3, 'h') returning id", [email, name, role]);
+  const [row] = await query<{ id: string }>(db, "insert into users (email, name, role, password_hash) values ($1, $2, $3, 'h') returning id", [
+    email,
+    name,
+    role,
+  ]);
   return { id: row!.id, name, email };
 }
 

@@ -79,7 +79,9 @@ export async function setUpAdmin(base: string, setupUrl: string): Promise<FormCl
 export function signWebhook(body: string, options: { secret?: string; timestamp?: number; deliveryId?: string; unsignedDeliveryId?: boolean } = {}) {
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
   const signed = options.deliveryId && !options.unsignedDeliveryId ? `${timestamp}.${options.deliveryId}.${body}` : `${timestamp}.${body}`;
-  const signature = createHmac("sha256", options.secret ?? SECRETS.WEBHOOK_SECRET).update(signed).digest("hex");
+  const signature = createHmac("sha256", options.secret ?? SECRETS.WEBHOOK_SECRET)
+    .update(signed)
+    .digest("hex");
   return {
     "content-type": "application/json",
     "x-mc-timestamp": timestamp,

@@ -19,10 +19,14 @@ export interface LegacyFile {
 export function readLegacyMigrations(): LegacyFile[] {
   const tar = gunzipSync(readFileSync(LEGACY_TARBALL));
   const files: LegacyFile[] = [];
-  for (let at = 0; at + 512 <= tar.length; ) {
+  for (let at = 0; at + 512 <= tar.length;) {
     const header = tar.subarray(at, at + 512);
     if (header.every((b) => b === 0)) break;
-    const field = (from: number, length: number) => header.subarray(from, from + length).toString("utf8").replace(/\0.*$/s, "");
+    const field = (from: number, length: number) =>
+      header
+        .subarray(from, from + length)
+        .toString("utf8")
+        .replace(/\0.*$/s, "");
     const name = field(0, 100);
     const size = Number.parseInt(field(124, 12).trim() || "0", 8);
     const type = field(156, 1);
@@ -102,13 +106,13 @@ export async function schemaSnapshot(db: SqlDatabase): Promise<Map<string, strin
 /** The rows every table holds, without generated ids and timestamps: the seeds. */
 export async function seedRows(db: SqlDatabase): Promise<Record<string, string[]>> {
   const tables = await db.session((s) =>
-    s.query<{ t: string }>("select relname as t from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' and relname <> 'schema_migrations' order by 1"),
+    s.query<{ t: string }>(
+      "select relname as t from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' and relname <> 'schema_migrations' order by 1",
+    ),
   );
   const out: Record<string, string[]> = {};
   for (const { t } of tables) {
-    const rows = await db.session((s) =>
-      s.query<{ r: string }>(`select (to_jsonb(x) - 'id' - 'created_at' - 'updated_at')::text as r from ${t} x order by 1`),
-    );
+    const rows = await db.session((s) => s.query<{ r: string }>(`select (to_jsonb(x) - 'id' - 'created_at' - 'updated_at')::text as r from ${t} x order by 1`));
     if (rows.length > 0) out[t] = rows.map((r) => r.r);
   }
   return out;

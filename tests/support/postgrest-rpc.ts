@@ -87,9 +87,7 @@ export async function startPostgrestRpc(options: { databaseUrl: string; key: str
     const name = match[1]!;
     calls.push(name);
     const keys = Object.keys(args);
-    const fn = (await overloads(name)).find(
-      (f) => keys.every((k) => f.argNames.includes(k)) && f.argNames.slice(0, f.required).every((k) => keys.includes(k)),
-    );
+    const fn = (await overloads(name)).find((f) => keys.every((k) => f.argNames.includes(k)) && f.argNames.slice(0, f.required).every((k) => keys.includes(k)));
     if (!fn) {
       const sig = [...keys].sort().join(", ");
       return send(res, 404, {
@@ -99,7 +97,8 @@ export async function startPostgrestRpc(options: { databaseUrl: string; key: str
         hint: null,
       });
     }
-    if (fn.retset) return send(res, 501, { code: "PGRST000", message: "set-returning functions are not supported by this stand-in", details: null, hint: null });
+    if (fn.retset)
+      return send(res, 501, { code: "PGRST000", message: "set-returning functions are not supported by this stand-in", details: null, hint: null });
 
     // Every value goes as text and is cast to the declared type, as PostgREST does.
     const params: Array<string | null> = [];

@@ -72,7 +72,10 @@ export const webhookBodySchema = z.union([
   z
     .object({
       session_key: z.string().min(1).max(COLUMN_LIMITS.tasks.session_key),
-      message: z.string().max(COLUMN_LIMITS.task_activities.message).refine((m) => m.trimStart().startsWith("TASK_COMPLETE:"), "message must start with TASK_COMPLETE:"),
+      message: z
+        .string()
+        .max(COLUMN_LIMITS.task_activities.message)
+        .refine((m) => m.trimStart().startsWith("TASK_COMPLETE:"), "message must start with TASK_COMPLETE:"),
       usage: usageSchema.optional(),
     })
     .strict(),

@@ -8,9 +8,7 @@ const parse = (fields: Record<string, string> | [string, string][]) => parseForm
 
 describe("agentSchema", () => {
   it("parses a full form, trimming text", () => {
-    expect(
-      parse({ name: " Scout ", role: " Research ", emoji: " 🔭 ", model: " gpt-x ", openclaw_agent_id: " scout.v2_a-1 ", status: "working" }),
-    ).toEqual({
+    expect(parse({ name: " Scout ", role: " Research ", emoji: " 🔭 ", model: " gpt-x ", openclaw_agent_id: " scout.v2_a-1 ", status: "working" })).toEqual({
       ok: true,
       data: { name: "Scout", role: "Research", emoji: "🔭", model: "gpt-x", openclaw_agent_id: "scout.v2_a-1", status: "working" },
     });
@@ -47,6 +45,11 @@ describe("agentSchema", () => {
 
   it("rejects unknown and repeated fields (a token cannot be set through the form)", () => {
     expect(parse({ name: "Scout", api_token_hash: "x" })).toMatchObject({ ok: false, errors: { api_token_hash: "Unknown field" } });
-    expect(parse([["name", "A"], ["name", "B"]])).toMatchObject({ ok: false, errors: { name: "Sent more than once" } });
+    expect(
+      parse([
+        ["name", "A"],
+        ["name", "B"],
+      ]),
+    ).toMatchObject({ ok: false, errors: { name: "Sent more than once" } });
   });
 });

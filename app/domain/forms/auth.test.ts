@@ -37,7 +37,16 @@ describe("loginSchema", () => {
     expect(parseForm(formData({ email: "a@b.co", password: "p", role: "admin" }), loginSchema)).toMatchObject({
       errors: { role: "Unknown field" },
     });
-    expect(parseForm(formData([["email", "a@b.co"], ["password", "p"], ["password", "q"]]), loginSchema)).toMatchObject({
+    expect(
+      parseForm(
+        formData([
+          ["email", "a@b.co"],
+          ["password", "p"],
+          ["password", "q"],
+        ]),
+        loginSchema,
+      ),
+    ).toMatchObject({
       errors: { password: "Sent more than once" },
     });
   });

@@ -1,7 +1,11 @@
 import { z } from "zod";
 import { COLUMN_LIMITS as L, INPUT_LIMITS, atMost } from "../field-limits";
 
-const email = z.string().trim().toLowerCase().pipe(z.email({ error: "Enter a valid email address" }).max(L.users.email));
+const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ error: "Enter a valid email address" }).max(L.users.email));
 
 export const loginSchema = z
   .object({

@@ -33,7 +33,10 @@ export const modelPriceSchema = z
     output_usd_per_mtok: dollars("USD per million tokens").transform((v) => v ?? 0),
     cache_read_usd_per_mtok: dollars("USD per million tokens").transform((v) => v ?? 0),
     cache_write_usd_per_mtok: dollars("USD per million tokens").transform((v) => v ?? 0),
-    included: z.literal("on").optional().transform((v) => v === "on"),
+    included: z
+      .literal("on")
+      .optional()
+      .transform((v) => v === "on"),
     // A datetime-local input (read as UTC) or empty for "now".
     effective_from: z
       .string()

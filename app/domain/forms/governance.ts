@@ -14,7 +14,12 @@ export const taskTypeSchema = z
     gated_actions: z
       .string()
       .default("")
-      .transform((v) => v.split(",").map((x) => x.trim()).filter(Boolean))
+      .transform((v) =>
+        v
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.enum(GATED_ACTIONS, { error: "Unknown gated action" }))),
     veto_minutes: z.coerce.number({ error: "Minutes, please" }).int("Whole minutes").min(1, "At least 1 minute").max(1440, "At most 24 hours"),
     expiry_policy: z.enum(["deny", "escalate"], { error: "Choose deny or escalate" }),

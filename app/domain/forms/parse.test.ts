@@ -33,12 +33,26 @@ describe("parseForm", () => {
   });
 
   it("rejects a field sent more than once, even when each value is valid", () => {
-    const result = parseForm(formData([["name", "a"], ["name", "b"], ["note", ""]]), schema);
+    const result = parseForm(
+      formData([
+        ["name", "a"],
+        ["name", "b"],
+        ["note", ""],
+      ]),
+      schema,
+    );
     expect(result).toEqual({ ok: false, errors: { name: "Sent more than once" }, values: { name: "b", note: "" } });
   });
 
   it("rejects file parts", () => {
-    const result = parseForm(formData([["name", "a"], ["note", ""], ["upload", new Blob(["x"])]]), schema);
+    const result = parseForm(
+      formData([
+        ["name", "a"],
+        ["note", ""],
+        ["upload", new Blob(["x"])],
+      ]),
+      schema,
+    );
     expect(result).toMatchObject({ ok: false, errors: { upload: "Files are not accepted here" } });
   });
 
@@ -48,12 +62,22 @@ describe("parseForm", () => {
   });
 
   it("reports a repeated field ahead of its schema error", () => {
-    const result = parseForm(formData([["name", ""], ["name", ""], ["note", ""]]), schema);
+    const result = parseForm(
+      formData([
+        ["name", ""],
+        ["name", ""],
+        ["note", ""],
+      ]),
+      schema,
+    );
     expect(result).toMatchObject({ ok: false, errors: { name: "Sent more than once" } });
   });
 
   it("files an object-level refinement without a path under FORM_ERROR", () => {
-    const refined = z.object({ a: z.string() }).strict().refine((v) => v.a === "x", "Must be x");
+    const refined = z
+      .object({ a: z.string() })
+      .strict()
+      .refine((v) => v.a === "x", "Must be x");
     expect(FORM_ERROR).toBe("_form");
     expect(parseForm(formData({ a: "y" }), refined)).toEqual({ ok: false, errors: { [FORM_ERROR]: "Must be x" }, values: { a: "y" } });
   });

@@ -17,7 +17,16 @@ describe("taskCreateSchema", () => {
   it("parses a complete form, blanks becoming defaults", () => {
     expect(create({ title: "  Write the report  " })).toEqual({
       ok: true,
-      data: { title: "Write the report", description: "", priority: "normal", assigned_agent_id: null, due_at: null, task_type_id: null, status: "inbox", pipeline_id: null },
+      data: {
+        title: "Write the report",
+        description: "",
+        priority: "normal",
+        assigned_agent_id: null,
+        due_at: null,
+        task_type_id: null,
+        status: "inbox",
+        pipeline_id: null,
+      },
     });
   });
 
@@ -147,7 +156,15 @@ describe("taskMoveSchema", () => {
   it("rejects unknown statuses, repeats and extra fields", () => {
     expect(parseForm(formData({ status: "archived" }), taskMoveSchema)).toMatchObject({ errors: { status: "Choose a status" } });
     expect(parseForm(formData({ status: "" }), taskMoveSchema)).toMatchObject({ errors: { status: "Choose a status" } });
-    expect(parseForm(formData([["status", "done"], ["status", "inbox"]]), taskMoveSchema)).toMatchObject({
+    expect(
+      parseForm(
+        formData([
+          ["status", "done"],
+          ["status", "inbox"],
+        ]),
+        taskMoveSchema,
+      ),
+    ).toMatchObject({
       errors: { status: "Sent more than once" },
     });
     expect(parseForm(formData({ status: "done", title: "x" }), taskMoveSchema)).toMatchObject({ errors: { title: "Unknown field" } });

@@ -81,6 +81,4 @@ export function taskEditValues(
 export const taskMoveSchema = z.object({ status: z.enum(TASK_STATUSES, { error: "Choose a status" }) }).strict();
 
 /** The board's move form names the task; the task page takes it from the URL. */
-export const boardMoveSchema = z
-  .object({ taskId: z.uuid({ error: "Unknown task" }), status: z.enum(TASK_STATUSES, { error: "Choose a status" }) })
-  .strict();
+export const boardMoveSchema = z.object({ taskId: z.uuid({ error: "Unknown task" }), status: z.enum(TASK_STATUSES, { error: "Choose a status" }) }).strict();

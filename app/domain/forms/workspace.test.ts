@@ -36,7 +36,12 @@ describe("workspaceCreateSchema", () => {
 
   it("rejects unknown and repeated fields", () => {
     expect(create({ name: "Ops", id: "1" })).toMatchObject({ ok: false, errors: { id: "Unknown field" } });
-    expect(create([["name", "Ops"], ["name", "Dev"]])).toMatchObject({ ok: false, errors: { name: "Sent more than once" } });
+    expect(
+      create([
+        ["name", "Ops"],
+        ["name", "Dev"],
+      ]),
+    ).toMatchObject({ ok: false, errors: { name: "Sent more than once" } });
   });
 });
 

@@ -18,7 +18,8 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { rt, log, clientIp } = context.get(requestContext);
   return apiHandler(log, async () => {
     await withAuthBudget(rt, clientIp, async () => {
-      const authorised = hasApiToken(request, url, rt.secrets.MC_API_TOKEN) || (await getSessionUser({ db: rt.db, settings: rt.env, secrets: rt.secrets }, request)) !== null;
+      const authorised =
+        hasApiToken(request, url, rt.secrets.MC_API_TOKEN) || (await getSessionUser({ db: rt.db, settings: rt.env, secrets: rt.secrets }, request)) !== null;
       if (!authorised) throw new AppError("unauthorized", "Sign in, or pass the API token.");
     });
     if (rt.draining) return errorResponse(new AppError("unavailable", "The server is restarting."), { "Retry-After": "2" });
@@ -34,7 +35,15 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
       });
     }
     return sseResponse(request.signal, (write, abort) => {
-      const stop = openEventStream({ bus: rt.bus, log, write, abort, workspaceId: workspace?.toLowerCase() ?? null, lastId, pingMs: rt.env.SSE_PING_SECONDS * 1000 });
+      const stop = openEventStream({
+        bus: rt.bus,
+        log,
+        write,
+        abort,
+        workspaceId: workspace?.toLowerCase() ?? null,
+        lastId,
+        pingMs: rt.env.SSE_PING_SECONDS * 1000,
+      });
       return () => {
         stop();
         release();

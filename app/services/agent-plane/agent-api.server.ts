@@ -19,10 +19,7 @@ export interface AgentCall {
  * task-scoped token held to its task), the path's task id validated, and only
  * the methods the route takes (405 with Allow otherwise).
  */
-export function agentApi(
-  args: AgentArgs,
-  methods: Record<string, (call: AgentCall) => Promise<Response>>,
-): Promise<Response> {
+export function agentApi(args: AgentArgs, methods: Record<string, (call: AgentCall) => Promise<Response>>): Promise<Response> {
   return agentRequest(args, Object.keys(methods), async ({ rt, log, clientIp, method, taskId }) => {
     const agent = await withAuthBudget(rt, clientIp, () => authenticateAgent(rt.db, bearerTokenHash(args.request), taskId));
     if (method !== "GET") await rt.limits.consume("write", `agent:${agent.id}`);

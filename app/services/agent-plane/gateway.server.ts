@@ -49,7 +49,13 @@ export interface Gateway {
   onStatus(cb: (s: GatewayStatus) => void): () => void;
   listAgents(): Promise<Array<{ id: string; name: string | null; model: string | null }>>;
   /** Starts an agent run on exactly `sessionKey` (`agent:<agentId>:mc-task-<taskId>`). The run id is the idempotency key. */
-  startRun(input: { agentId: string; sessionKey: string; message: string; idempotencyKey: string; extraSystemPrompt?: string }): Promise<{ runId: string; sessionKey: string }>;
+  startRun(input: {
+    agentId: string;
+    sessionKey: string;
+    message: string;
+    idempotencyKey: string;
+    extraSystemPrompt?: string;
+  }): Promise<{ runId: string; sessionKey: string }>;
   /** Another turn on the same session (planning answers, stall nudges). */
   sendMessage(input: { agentId: string; sessionKey: string; message: string; idempotencyKey: string }): Promise<{ runId: string }>;
   /** `agent.wait`; when the gateway no longer knows a run it started for us (it restarted), the transcript answers. */
@@ -459,6 +465,14 @@ class GatewayService implements Gateway {
 }
 
 /** A gateway connection; status "disabled" when url or token is empty. Call start() to connect. */
-export function createGateway(opts: { url: string; token: string; dataDir: string; log: Logger; requestTimeoutMs?: number; scopes?: string[]; random?: () => number }): Gateway {
+export function createGateway(opts: {
+  url: string;
+  token: string;
+  dataDir: string;
+  log: Logger;
+  requestTimeoutMs?: number;
+  scopes?: string[];
+  random?: () => number;
+}): Gateway {
   return new GatewayService(opts);
 }

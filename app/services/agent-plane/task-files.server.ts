@@ -14,7 +14,10 @@ const SAFE = /[^A-Za-z0-9._-]+/g;
 
 export function safeFileName(name: string): string {
   const base = path.basename(name.replaceAll("\\", "/")).normalize("NFKC");
-  const cleaned = base.replace(SAFE, "_").replace(/^[._]+/, "").slice(0, 180);
+  const cleaned = base
+    .replace(SAFE, "_")
+    .replace(/^[._]+/, "")
+    .slice(0, 180);
   return cleaned || "upload";
 }
 

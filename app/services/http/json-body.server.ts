@@ -60,7 +60,9 @@ export function parseJsonBytes<S extends z.ZodType>(bytes: Uint8Array, schema: S
   }
   const problem = jsonTextProblem(value);
   if (problem) {
-    throw new AppError("invalid", `The body cannot be stored: ${problem.message}.`, { issues: [{ path: problem.path, message: problem.message, code: "unstorable_text" }] });
+    throw new AppError("invalid", `The body cannot be stored: ${problem.message}.`, {
+      issues: [{ path: problem.path, message: problem.message, code: "unstorable_text" }],
+    });
   }
   const result = schema.safeParse(value);
   if (!result.success) {

@@ -68,7 +68,9 @@ function refusal(error: AppError, page: boolean, allow?: string[]): RequestRefus
  * The refusal for a request (its method, its request target — path and
  * query — and its Host header), or null to let it through.
  */
-export function createRequestGate(manifest: Record<string, GateRoute | undefined>): (method: string, requestTarget: string, host: string | undefined) => RequestRefusal | null {
+export function createRequestGate(
+  manifest: Record<string, GateRoute | undefined>,
+): (method: string, requestTarget: string, host: string | undefined) => RequestRefusal | null {
   const match = createRouteMatcher(manifest);
   return (method, requestTarget, host) => {
     const q = requestTarget.indexOf("?");
@@ -90,7 +92,8 @@ export function createRequestGate(manifest: Record<string, GateRoute | undefined
     } else {
       // A post goes where React Router sends it: the index route with ?index,
       // else the deepest route that adds to the path (its getTargetMatch).
-      const postTarget = leaf.index && hasBareIndex(q < 0 ? "" : requestTarget.slice(q)) ? leaf : routes.filter((r, i) => i === 0 || (r.path ?? "") !== "").at(-1)!;
+      const postTarget =
+        leaf.index && hasBareIndex(q < 0 ? "" : requestTarget.slice(q)) ? leaf : routes.filter((r, i) => i === 0 || (r.path ?? "") !== "").at(-1)!;
       allow = fromExports(postTarget.module, true);
     }
     if (allow.includes(method.toUpperCase())) return null;

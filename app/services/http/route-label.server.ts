@@ -39,7 +39,12 @@ export function createRouteMatcher(manifest: Record<string, ManifestRoute | unde
   const nodes = new Map<string, RouteObject & { children?: RouteObject[] }>();
   const all = Object.values(manifest).filter((r): r is ManifestRoute => r !== undefined);
   for (const r of all) {
-    nodes.set(r.id, (r.index ? { id: r.id, path: r.path, index: true, caseSensitive: r.caseSensitive } : { id: r.id, path: r.path, caseSensitive: r.caseSensitive, children: [] }) as RouteObject);
+    nodes.set(
+      r.id,
+      (r.index
+        ? { id: r.id, path: r.path, index: true, caseSensitive: r.caseSensitive }
+        : { id: r.id, path: r.path, caseSensitive: r.caseSensitive, children: [] }) as RouteObject,
+    );
   }
   const roots: RouteObject[] = [];
   for (const r of all) {

@@ -31,7 +31,13 @@ export async function startErrorReporting(env: Pick<Env, "SENTRY_DSN" | "SENTRY_
     release: __APP_VERSION__,
     // Only integrations that patch nothing: filtering, error causes, dedupe, runtime context.
     defaultIntegrations: false,
-    integrations: [Sentry.eventFiltersIntegration(), Sentry.functionToStringIntegration(), Sentry.linkedErrorsIntegration(), Sentry.dedupeIntegration(), Sentry.nodeContextIntegration()],
+    integrations: [
+      Sentry.eventFiltersIntegration(),
+      Sentry.functionToStringIntegration(),
+      Sentry.linkedErrorsIntegration(),
+      Sentry.dedupeIntegration(),
+      Sentry.nodeContextIntegration(),
+    ],
     sendClientReports: false,
     beforeSend: (event) => scrubEvent(event),
     beforeBreadcrumb: () => null,

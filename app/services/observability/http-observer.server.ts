@@ -28,7 +28,10 @@ export function createHttpObserver(manifest: Record<string, ManifestRoute | unde
       let done = false;
       let failed = false;
       const span = tracingEnabled()
-        ? tracer().startSpan(verb, { kind: SpanKind.SERVER, attributes: { [ATTR_HTTP_REQUEST_METHOD]: verb, [ATTR_URL_PATH]: path, "mc.request_id": requestId } })
+        ? tracer().startSpan(verb, {
+            kind: SpanKind.SERVER,
+            attributes: { [ATTR_HTTP_REQUEST_METHOD]: verb, [ATTR_URL_PATH]: path, "mc.request_id": requestId },
+          })
         : null;
       const ctx = span ? trace.setSpan(context.active(), span) : null;
       return {

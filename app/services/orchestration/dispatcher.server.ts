@@ -65,7 +65,8 @@ export async function dispatchOne(deps: DispatchDeps, taskId: string): Promise<H
   if (!task) {
     const why = await explainNotDispatchable(db, taskId);
     if (!why) throw new AppError("not_found", "Task not found.");
-    const message = why.reason === "budget_exceeded" && why.message ? `Not dispatched: ${why.message} Raise the budget, then retry.` : NOT_DISPATCHABLE[why.reason];
+    const message =
+      why.reason === "budget_exceeded" && why.message ? `Not dispatched: ${why.message} Raise the budget, then retry.` : NOT_DISPATCHABLE[why.reason];
     throw new AppError("conflict", message ?? "The task cannot be dispatched now.", why);
   }
   const action = await dispatchClaimed(deps, gateway, task);

@@ -12,12 +12,7 @@ import type { Logger } from "../observability/logger.server";
 export const LEASE_SECONDS = 120;
 const RENEW_MS = (LEASE_SECONDS * 1000) / 3;
 
-export async function withHeartbeatLease<T>(
-  db: Database,
-  log: Logger,
-  instance: string,
-  fn: () => Promise<T>,
-): Promise<T | { skipped: "already_running" }> {
+export async function withHeartbeatLease<T>(db: Database, log: Logger, instance: string, fn: () => Promise<T>): Promise<T | { skipped: "already_running" }> {
   const holder = `${instance}:${randomUUID()}`;
   const lease = await acquireHeartbeatLease(db, holder, LEASE_SECONDS);
   if (!lease?.acquired) return { skipped: "already_running" };

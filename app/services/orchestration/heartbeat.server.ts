@@ -115,7 +115,8 @@ async function runHeartbeatOnce(deps: HeartbeatDeps, trigger: Trigger): Promise<
   log.info({ event: "heartbeat.run", run_id: id, trigger, actions: actions.length, duration_ms: duration, gateway_calls: counted.calls() }, "heartbeat run");
   for (const a of actions) {
     const to = HEARTBEAT_MOVES[a.action];
-    if (to && a.task_id) log.info({ event: "task.state_changed", task_id: a.task_id, to, via: "heartbeat", reason: a.reason ?? a.action }, "heartbeat moved a task");
+    if (to && a.task_id)
+      log.info({ event: "task.state_changed", task_id: a.task_id, to, via: "heartbeat", reason: a.reason ?? a.action }, "heartbeat moved a task");
   }
   return { run_id: id, started_at: started.toISOString(), duration_ms: duration, actions, gateway_calls: counted.calls() };
 }
@@ -157,7 +158,12 @@ async function orchestrate(deps: HeartbeatDeps): Promise<Orchestrated> {
   for (const a of vetoClosed) actions.push({ task_id: a.task_id, action: "approval_auto_approved", reason: "veto_window_closed", ok: true });
   const expired = await expireApprovals(db, 100);
   for (const a of expired) {
-    actions.push({ task_id: a.task_id, action: a.outcome === "escalated" ? "approval_escalated" : "approval_expired", reason: a.outcome === "escalated" ? "expiry_escalated" : "expired", ok: true });
+    actions.push({
+      task_id: a.task_id,
+      action: a.outcome === "escalated" ? "approval_escalated" : "approval_expired",
+      reason: a.outcome === "escalated" ? "expiry_escalated" : "expired",
+      ok: true,
+    });
   }
   // Last: a step failing after the claim would strand it until it lapses.
   const claim = await claimTestingTasks(deps, INSTANCE, budget);
@@ -165,7 +171,14 @@ async function orchestrate(deps: HeartbeatDeps): Promise<Orchestrated> {
 }
 
 /** Heartbeat actions that move a task, and where to (dispatches and completions log their own). */
-const HEARTBEAT_MOVES: Record<string, string> = { stage_advanced: "assigned", requeued: "assigned", checks_pass: "review", checks_fail: "assigned", checks_none_checkable: "review", checks_partial: "review" };
+const HEARTBEAT_MOVES: Record<string, string> = {
+  stage_advanced: "assigned",
+  requeued: "assigned",
+  checks_pass: "review",
+  checks_fail: "assigned",
+  checks_none_checkable: "review",
+  checks_partial: "review",
+};
 
 /** Expired leases: ask the gateway about the run first; only a dead run is requeued. */
 async function requeueExpiredLeases(deps: HeartbeatDeps, budget: number, actions: HeartbeatAction[]): Promise<number> {

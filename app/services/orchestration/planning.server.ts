@@ -21,7 +21,8 @@ export interface PlanningDeps {
 
 function requireGateway(gateway: Gateway | null): Gateway {
   if (!gateway) throw new AppError("unavailable", "No OpenClaw gateway is configured (set OPENCLAW_GATEWAY_URL).", { reason: "gateway_disabled" });
-  if (gateway.status !== "connected") throw new AppError("unavailable", "The OpenClaw gateway is not connected. Try again shortly.", { reason: "gateway_disconnected" });
+  if (gateway.status !== "connected")
+    throw new AppError("unavailable", "The OpenClaw gateway is not connected. Try again shortly.", { reason: "gateway_disconnected" });
   return gateway;
 }
 
@@ -30,7 +31,10 @@ export async function startPlanning({ db, gateway }: PlanningDeps, taskId: strin
   const state = await getPlanningState(db, taskId);
   if (!state) throw new AppError("not_found", "Task not found.");
   if (state.status !== "planning") throw new AppError("conflict", "Only a task in planning can be planned.");
-  if (!state.openclaw_agent_id) throw new AppError("invalid", "Assign an agent with an OpenClaw agent id before planning.", { fields: { assigned_agent_id: "Needs an agent with an OpenClaw id" } });
+  if (!state.openclaw_agent_id)
+    throw new AppError("invalid", "Assign an agent with an OpenClaw agent id before planning.", {
+      fields: { assigned_agent_id: "Needs an agent with an OpenClaw id" },
+    });
   const task = await getTask(db, taskId);
   if (!task) throw new AppError("not_found", "Task not found.");
   const sessionKey = taskSessionKey(state.openclaw_agent_id, taskId);

@@ -24,7 +24,11 @@ describe("agent API", () => {
   const call = (path: string, token: string | null, init: RequestInit = {}) =>
     fetch(`${app.url}${path}`, {
       ...init,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(typeof init.body === "string" ? { "content-type": "application/json" } : {}), ...init.headers },
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(typeof init.body === "string" ? { "content-type": "application/json" } : {}),
+        ...init.headers,
+      },
     });
   const post = (path: string, token: string, body: unknown, method = "POST") => call(path, token, { method, body: JSON.stringify(body) });
 
@@ -111,11 +115,15 @@ describe("agent API", () => {
     const refused = await report(carol.token);
     expect(refused.status).toBe(401);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
-    expect(await query(app.db, "select count(*)::int as n from task_activities where task_id = $1 and message = 'still going'", [carolTask.id])).toEqual([{ n: 2 }]);
+    expect(await query(app.db, "select count(*)::int as n from task_activities where task_id = $1 and message = 'still going'", [carolTask.id])).toEqual([
+      { n: 2 },
+    ]);
   });
 
   it("marks the task alive at most once a second, but always clears a stall", async () => {
-    await query(app.db, "update tasks set last_activity_at = now() + interval '1 hour', alert_reason = null, stall_flagged_at = null where id = $1", [aliceTask.id]);
+    await query(app.db, "update tasks set last_activity_at = now() + interval '1 hour', alert_reason = null, stall_flagged_at = null where id = $1", [
+      aliceTask.id,
+    ]);
     const ahead = (await taskRow(app.db, aliceTask.id)).last_activity_at;
     expect((await post(`/api/agent/tasks/${aliceTask.id}/activities`, alice.token, { message: "tick" })).status).toBe(201);
     expect((await taskRow(app.db, aliceTask.id)).last_activity_at).toEqual(ahead);
@@ -137,9 +145,15 @@ describe("agent API", () => {
       [{ method: "POST", body: JSON.stringify({ message: "hi", updated_by_agent_id: bob.id }), headers: { "content-type": "application/json" } }, 400],
       [{ method: "POST", body: JSON.stringify({ message: "" }), headers: { "content-type": "application/json" } }, 400],
       [{ method: "POST", body: JSON.stringify({ message: "x".repeat(70_000) }), headers: { "content-type": "application/json" } }, 413],
-      [{ method: "POST", body: new Uint8Array([0x7b, 0x22, 0x6d, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: { "content-type": "application/json" } }, 400],
+      [
+        { method: "POST", body: new Uint8Array([0x7b, 0x22, 0x6d, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: { "content-type": "application/json" } },
+        400,
+      ],
       [{ method: "POST", body: "[".repeat(50_000), headers: { "content-type": "application/json" } }, 400],
-      [{ method: "POST", body: JSON.stringify({ message: "<script>alert(1)</script>", type: "Bad Type" }), headers: { "content-type": "application/json" } }, 400],
+      [
+        { method: "POST", body: JSON.stringify({ message: "<script>alert(1)</script>", type: "Bad Type" }), headers: { "content-type": "application/json" } },
+        400,
+      ],
     ];
     for (const [init, status] of cases) {
       const res = await call(url, alice.token, init);
@@ -271,7 +285,9 @@ describe("agent API", () => {
     expect(approval.status).toBe("pending");
     for (const res of [await deliverable("A better report"), await upload()]) {
       expect(res.status).toBe(409);
-      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^The task is in review: its deliverables are what the reviewer sees/);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+        /^The task is in review: its deliverables are what the reviewer sees/,
+      );
     }
     expect(await query(app.db, "select title from task_deliverables where task_id = $1", [task.id])).toEqual([{ title: "The report" }]);
     expect(existsSync(path.join(app.server.dataDir, "files", task.id, "report.md"))).toBe(false);
@@ -331,7 +347,9 @@ describe("agent API", () => {
     expect(second.path).toBe("passwd-1");
     expect((await upload("big.bin", new Uint8Array(5000))).status).toBe(413);
     expect((await upload("empty.txt", "")).status).toBe(400);
-    expect((await call(`/api/agent/tasks/${bobTask.id}/files`, bob.token, { method: "POST", body: "{}", headers: { "content-type": "application/json" } })).status).toBe(415);
+    expect(
+      (await call(`/api/agent/tasks/${bobTask.id}/files`, bob.token, { method: "POST", body: "{}", headers: { "content-type": "application/json" } })).status,
+    ).toBe(415);
     expect((await call(`/api/agent/tasks/${aliceTask.id}/files`, bob.token, { method: "POST", body: new FormData() })).status).toBe(404);
   });
 });

@@ -20,18 +20,25 @@ describe("approval lifetime from APPROVAL_TTL_MINUTES", () => {
 
   /** Seconds between an approval's creation and its expiry, and its status. */
   const lifetime = async (approvalId: string) =>
-    (await query<{ seconds: number; status: string }>(app.db, "select extract(epoch from expires_at - created_at)::int as seconds, status from approvals where id = $1", [approvalId]))[0]!;
+    (
+      await query<{ seconds: number; status: string }>(
+        app.db,
+        "select extract(epoch from expires_at - created_at)::int as seconds, status from approvals where id = $1",
+        [approvalId],
+      )
+    )[0]!;
   const approvalOf = async (taskId: string, action: string) =>
-    (await query<{ id: string }>(app.db, "select id from approvals where task_id = $1 and action = $2 order by created_at desc limit 1", [taskId, action]))[0]?.id;
+    (await query<{ id: string }>(app.db, "select id from approvals where task_id = $1 and action = $2 order by created_at desc limit 1", [taskId, action]))[0]
+      ?.id;
   /** Moves an approval's clock back, as if that much time had passed since it was asked for. */
   const age = (approvalId: string, seconds: number) =>
-    query(app.db, "update approvals set created_at = created_at - make_interval(secs => $2), expires_at = expires_at - make_interval(secs => $2) where id = $1", [
-      approvalId,
-      seconds,
-    ]);
+    query(
+      app.db,
+      "update approvals set created_at = created_at - make_interval(secs => $2), expires_at = expires_at - make_interval(secs => $2) where id = $1",
+      [approvalId, seconds],
+    );
   const heartbeat = async () =>
-    ((await (await fetch(`${app.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`)).json()) as { actions: Array<{ task_id: string; action: string }> })
-      .actions;
+    ((await (await fetch(`${app.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`)).json()) as { actions: Array<{ task_id: string; action: string }> }).actions;
   /** Passes the approval's lifetime in two steps: still pending just before it ends, expired by the heartbeat just after. */
   const expectExpiryAfterTtl = async (approvalId: string, taskId: string) => {
     await age(approvalId, TTL_S - 30);

@@ -42,7 +42,10 @@ describe("approvals", () => {
 
   beforeAll(async () => {
     admin = await app.setUpAdmin();
-    await query(app.db, "insert into users (email, name, role, password_hash) select 'op@example.test', 'Op', 'operator', password_hash from users where role = 'admin'");
+    await query(
+      app.db,
+      "insert into users (email, name, role, password_hash) select 'op@example.test', 'Op', 'operator', password_hash from users where role = 'admin'",
+    );
     operatorClient = await login("op@example.test");
     ws = await createWorkspace(app.db);
     agent = await createAgentWithToken(app.db, ws.id, { name: "Asker" });
@@ -74,7 +77,9 @@ describe("approvals", () => {
     const res = await decide(admin, "approve", a.id, a.digest, "go ahead");
     expect(res.status).toBe(302);
     expect(await poll(a.id)).toMatchObject({ status: "approved", by: "operator", comment: "go ahead" });
-    const [activity] = await query<{ message: string }>(app.db, "select message from task_activities where task_id = $1 and type = 'approval_approved'", [taskId]);
+    const [activity] = await query<{ message: string }>(app.db, "select message from task_activities where task_id = $1 and type = 'approval_approved'", [
+      taskId,
+    ]);
     expect(activity!.message).toBe("Approved deploy: go ahead");
   });
 
@@ -99,7 +104,9 @@ describe("approvals", () => {
     expect([r1.status, r2.status].sort()).toEqual([302, 409]);
     const final = await poll(a.id);
     expect(["approved", "denied"]).toContain(final.status);
-    expect(await query(app.db, "select 1 from task_activities where metadata->>'approval_id' = $1 and type in ('approval_approved', 'approval_denied')", [a.id])).toHaveLength(1);
+    expect(
+      await query(app.db, "select 1 from task_activities where metadata->>'approval_id' = $1 and type in ('approval_approved', 'approval_denied')", [a.id]),
+    ).toHaveLength(1);
   });
 
   it("denies, and refuses deciding again or deciding an expired request", async () => {
@@ -128,9 +135,14 @@ describe("approvals", () => {
     await admin.get("/approvals");
     expect((await admin.post("/approvals", { intent: "approve", approval_id: "x", digest: "y" })).status).toBe(400);
     await admin.get("/approvals");
-    expect((await admin.post("/approvals", { intent: "approve", approval_id: "00000000-0000-4000-8000-000000000000", digest: "a".repeat(64) })).status).toBe(404);
+    expect((await admin.post("/approvals", { intent: "approve", approval_id: "00000000-0000-4000-8000-000000000000", digest: "a".repeat(64) })).status).toBe(
+      404,
+    );
     await admin.get("/approvals");
-    expect((await admin.post("/approvals", { intent: "approve", approval_id: "00000000-0000-4000-8000-000000000000", digest: "a".repeat(64), approved_by: "me" })).status).toBe(400);
+    expect(
+      (await admin.post("/approvals", { intent: "approve", approval_id: "00000000-0000-4000-8000-000000000000", digest: "a".repeat(64), approved_by: "me" }))
+        .status,
+    ).toBe(400);
   });
 
   it("shows the risk of each request, and offers a standing grant only for low-risk work", async () => {
@@ -187,8 +199,12 @@ describe("approvals", () => {
 
   it("refuses an approval that claims a standing grant nobody gave", async () => {
     await expect(
-      query(app.db, `insert into approvals (task_id, action, args, target, reason, digest, expires_at, mode, status, decided_by_policy, decided_at)
-                  values ($1, 'sneaky', '{}', '', '', repeat('a', 64), now() + interval '1 hour', 'policy', 'approved', 'standing_grant', now())`, [taskId]),
+      query(
+        app.db,
+        `insert into approvals (task_id, action, args, target, reason, digest, expires_at, mode, status, decided_by_policy, decided_at)
+                  values ($1, 'sneaky', '{}', '', '', repeat('a', 64), now() + interval '1 hour', 'policy', 'approved', 'standing_grant', now())`,
+        [taskId],
+      ),
     ).rejects.toThrow(/No standing grant/);
   });
 });

@@ -33,7 +33,8 @@ describe("audit log pages and tools", () => {
       timeout: 60_000,
     });
   const rowCount = async () => (await query<{ n: number }>(app.db, "select count(*)::int as n from audit_log"))[0]!.n;
-  const rowsAfter = (seq: number) => query<AuditRow>(app.db, "select seq::int as seq, kind, actor, subject, data from audit_log where seq > $1 order by seq", [seq]);
+  const rowsAfter = (seq: number) =>
+    query<AuditRow>(app.db, "select seq::int as seq, kind, actor, subject, data from audit_log where seq > $1 order by seq", [seq]);
   const lastSeq = async () => (await query<{ n: number }>(app.db, "select coalesce(max(seq), 0)::int as n from audit_log"))[0]!.n;
   const login = async (email: string, password: string) => {
     const client = new FormClient(app.url);
@@ -74,7 +75,10 @@ describe("audit log pages and tools", () => {
 
     // Users: created, promoted, password reset, signed out everywhere, disabled, enabled.
     await admin.get("/admin/users");
-    expect((await admin.post("/admin/users", { intent: "create", name: "Olive Operator", email: "olive@example.test", role: "operator", password: firstPassword })).status).toBe(302);
+    expect(
+      (await admin.post("/admin/users", { intent: "create", name: "Olive Operator", email: "olive@example.test", role: "operator", password: firstPassword }))
+        .status,
+    ).toBe(302);
     const [olive] = await query<{ id: string }>(app.db, "select id from users where email = 'olive@example.test'");
     const byOlive = { type: "user", id: olive!.id, name: "Olive Operator", email: "olive@example.test" };
     await admin.get("/admin/users");
@@ -171,7 +175,9 @@ describe("audit log pages and tools", () => {
     const [row] = await query<AuditRow>(app.db, "select kind, actor from audit_log where subject->>'approval_id' = $1", [approval.id]);
     expect(row).toMatchObject({ kind: "approval.approved", actor: { type: "user", name: TEST_ADMIN.name, email: TEST_ADMIN.email } });
     // The agent's own view keeps its contract: a person decided.
-    const polled = (await (await fetch(`${app.url}/api/agent/approvals/${approval.id}`, { headers: { authorization: `Bearer ${agent.token}` } })).json()) as { by: string };
+    const polled = (await (await fetch(`${app.url}/api/agent/approvals/${approval.id}`, { headers: { authorization: `Bearer ${agent.token}` } })).json()) as {
+      by: string;
+    };
     expect(polled.by).toBe("operator");
   });
 
@@ -179,7 +185,10 @@ describe("audit log pages and tools", () => {
     const res = await admin.request("/admin/audit/export");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toMatch(/^attachment; filename="mission-control-audit-\d{4}-\d{2}-\d{2}\.jsonl"$/);
-    const lines = (await res.text()).trim().split("\n").map((l) => JSON.parse(l) as { seq: number; prev_hash: string; hash: string });
+    const lines = (await res.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { seq: number; prev_hash: string; hash: string });
     expect(lines.map((l) => l.seq)).toEqual(lines.map((l) => l.seq).toSorted((a, b) => a - b));
     expect(lines[0]!.prev_hash).toBe("0".repeat(64));
     for (let i = 1; i < lines.length; i++) expect(lines[i]!.prev_hash).toBe(lines[i - 1]!.hash);
@@ -191,7 +200,7 @@ describe("audit log pages and tools", () => {
     expect(good.stdout).toContain(`Audit log intact: ${await rowCount()} entries`);
     await app.db.session(async (s) => {
       await s.exec("alter table audit_log disable trigger audit_log_append_only");
-      await s.query("update audit_log set actor = '{\"type\":\"user\",\"name\":\"someone else\"}' where kind = 'task.status_override'");
+      await s.query('update audit_log set actor = \'{"type":"user","name":"someone else"}\' where kind = \'task.status_override\'');
       await s.exec("alter table audit_log enable trigger audit_log_append_only");
     });
     const bad = verifyScript();

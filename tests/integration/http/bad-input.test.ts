@@ -58,7 +58,12 @@ async function seed(db: SqlDatabase): Promise<Seed> {
   const userIds = {} as Record<Role, string>;
   for (const role of ROLES) {
     const [user] = await db.session((s) =>
-      s.query<{ id: string }>("insert into users (email, name, role, password_hash) values ($1, $2, $3, $4) returning id", [`${role}@example.test`, `The ${role}`, role, passwordHash]),
+      s.query<{ id: string }>("insert into users (email, name, role, password_hash) values ($1, $2, $3, $4) returning id", [
+        `${role}@example.test`,
+        `The ${role}`,
+        role,
+        passwordHash,
+      ]),
     );
     userIds[role] = user!.id;
     sessions[role] = randomToken();
@@ -175,7 +180,9 @@ describe.each(TRANSPORTS)("bad input on %s", (kind) => {
     const secrets = [REPO_ROOT, dataDir, `${os.tmpdir()}/`, ...Object.values(SECRETS), seed_.agentToken, seed_.otherAgentToken];
     const failures = results.flatMap(({ probe, answer, error }) => {
       const problems = error ? [`no answer: ${(error as Error).message}`] : problemsWith(probe, answer!, secrets);
-      return problems.length === 0 ? [] : [`${probe.as} · ${probe.what} → ${problems.join("; ")}${answer ? ` · ${answer.body.slice(0, 160).replaceAll("\n", " ")}` : ""}`];
+      return problems.length === 0
+        ? []
+        : [`${probe.as} · ${probe.what} → ${problems.join("; ")}${answer ? ` · ${answer.body.slice(0, 160).replaceAll("\n", " ")}` : ""}`];
     });
     expect(failures).toEqual([]);
   });

@@ -24,7 +24,15 @@ describe("costs and budgets over HTTP", () => {
     const page = await admin.get("/admin/prices");
     expect(page.status).toBe(200);
     expect(admin.lastHtml).toContain("claude-sonnet-4");
-    const fields = { model: "Http-Model", input_usd_per_mtok: "1", output_usd_per_mtok: "2", cache_read_usd_per_mtok: "0.1", cache_write_usd_per_mtok: "", effective_from: "2025-01-01T00:00", note: "test" };
+    const fields = {
+      model: "Http-Model",
+      input_usd_per_mtok: "1",
+      output_usd_per_mtok: "2",
+      cache_read_usd_per_mtok: "0.1",
+      cache_write_usd_per_mtok: "",
+      effective_from: "2025-01-01T00:00",
+      note: "test",
+    };
     expect((await admin.post("/admin/prices", fields)).status).toBe(302);
     await admin.get("/admin/prices");
     expect((await admin.post("/admin/prices", { ...fields, input_usd_per_mtok: "1.5", effective_from: "" })).status).toBe(302);
@@ -33,10 +41,20 @@ describe("costs and budgets over HTTP", () => {
     const bad = await admin.post("/admin/prices", { ...fields, input_usd_per_mtok: "-1" });
     expect(bad.status).toBe(400);
     await admin.get("/admin/prices");
-    const sub = await admin.post("/admin/prices", { model: "http-sub", input_usd_per_mtok: "", output_usd_per_mtok: "", cache_read_usd_per_mtok: "", cache_write_usd_per_mtok: "", effective_from: "", note: "", included: "on" });
+    const sub = await admin.post("/admin/prices", {
+      model: "http-sub",
+      input_usd_per_mtok: "",
+      output_usd_per_mtok: "",
+      cache_read_usd_per_mtok: "",
+      cache_write_usd_per_mtok: "",
+      effective_from: "",
+      note: "",
+      included: "on",
+    });
     expect(sub.status).toBe(302);
     const rows = await query<{ model: string; version: number; input: string; included: boolean }>(
-      app.db, "select model, version, input_usd_per_mtok::text as input, included from model_prices where model like 'http-%' order by model, version",
+      app.db,
+      "select model, version, input_usd_per_mtok::text as input, included from model_prices where model like 'http-%' order by model, version",
     );
     expect(rows).toEqual([
       { model: "http-model", version: 1, input: "1.000000", included: false },
@@ -72,20 +90,34 @@ describe("costs and budgets over HTTP", () => {
     const task = await createTask(app.db, ws.id, { title: "Budgeted task" });
     await operator.get(`/w/${ws.slug}/agents/${agent.id}`);
     expect(operator.lastHtml).toContain("Agent budget");
-    expect((await operator.post(`/w/${ws.slug}/agents/${agent.id}`, { intent: "budget", daily_limit_usd: "2", total_limit_usd: "", reserve_usd: "" })).status).toBe(302);
+    expect(
+      (await operator.post(`/w/${ws.slug}/agents/${agent.id}`, { intent: "budget", daily_limit_usd: "2", total_limit_usd: "", reserve_usd: "" })).status,
+    ).toBe(302);
     await operator.get(`/w/${ws.slug}/tasks/${task.id}`);
     expect(operator.lastHtml).toContain("Task budget");
-    expect((await operator.post(`/w/${ws.slug}/tasks/${task.id}`, { intent: "budget", daily_limit_usd: "", total_limit_usd: "1.25", reserve_usd: "" })).status).toBe(302);
+    expect(
+      (await operator.post(`/w/${ws.slug}/tasks/${task.id}`, { intent: "budget", daily_limit_usd: "", total_limit_usd: "1.25", reserve_usd: "" })).status,
+    ).toBe(302);
     const budgets = await query<{ scope: string; daily: string | null; total: string | null }>(
-      app.db, "select scope, daily_limit_usd::text as daily, total_limit_usd::text as total from budgets where subject_id = any($1::uuid[]) order by scope", [[agent.id, task.id]],
+      app.db,
+      "select scope, daily_limit_usd::text as daily, total_limit_usd::text as total from budgets where subject_id = any($1::uuid[]) order by scope",
+      [[agent.id, task.id]],
     );
-    expect(budgets).toEqual([{ scope: "agent", daily: "2.000000", total: null }, { scope: "task", daily: null, total: "1.250000" }]);
+    expect(budgets).toEqual([
+      { scope: "agent", daily: "2.000000", total: null },
+      { scope: "task", daily: null, total: "1.250000" },
+    ]);
   });
 
   it("shows cost with its provenance on the card and the task page, and a budget refusal with the way forward", async () => {
     const agent = await createAgentWithToken(app.db, ws.id, { name: "Costly" });
     const task = await createRunningTask(app.db, ws.id, agent.id, { title: "Costed task" });
-    await recordUsage(app.db, task.id, { source: "gateway", dedupeKey: task.runId, runId: task.runId, usage: { model: "anthropic/claude-sonnet-4", input_tokens: 100_000, output_tokens: 10_000 } });
+    await recordUsage(app.db, task.id, {
+      source: "gateway",
+      dedupeKey: task.runId,
+      runId: task.runId,
+      usage: { model: "anthropic/claude-sonnet-4", input_tokens: 100_000, output_tokens: 10_000 },
+    });
     await operator.get(`/w/${ws.slug}`);
     expect(operator.lastHtml).toMatch(/data-testid="card-cost"[^>]*>~\$0\.45</);
     await operator.get(`/w/${ws.slug}/tasks/${task.id}`);

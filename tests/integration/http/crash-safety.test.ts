@@ -126,7 +126,9 @@ async function verify(query: Query, seeded: Seeded, outcome: Outcome) {
   expect(seq!.total).toBe(seq!.distinct_seq);
 
   for (const taskId of [...seeded.moveTasks, ...seeded.activityTasks]) {
-    const [task] = await query<{ status: TaskStatus; assigned_agent_id: string | null }>("select status, assigned_agent_id::text from tasks where id = $1", [taskId]);
+    const [task] = await query<{ status: TaskStatus; assigned_agent_id: string | null }>("select status, assigned_agent_id::text from tasks where id = $1", [
+      taskId,
+    ]);
     const changes = await query<{ from: TaskStatus; to: TaskStatus }>(
       // A dispatch moves assigned → in_progress with a "dispatched" activity of its own.
       `select case when type = 'dispatched' then 'assigned' else metadata->>'from' end as from,
@@ -153,7 +155,10 @@ async function verify(query: Query, seeded: Seeded, outcome: Outcome) {
     // 5. Every acknowledged move is in the history; at most the one in flight at the kill went further.
     const acked = outcome.ackedMoves.get(taskId);
     if (acked) {
-      expect(changes.slice(0, acked.length).map((c) => c.to), taskId).toEqual(acked);
+      expect(
+        changes.slice(0, acked.length).map((c) => c.to),
+        taskId,
+      ).toEqual(acked);
       expect(changes.length - acked.length, taskId).toBeLessThanOrEqual(1);
     }
   }
@@ -194,7 +199,8 @@ describe("crash safety: kill -9 mid-burst", () => {
       moveTasks: [],
     };
     for (let i = 0; i < 3; i++) seeded.activityTasks.push((await createRunningTask(pg.db, ws.id, agent.id, { title: `Busy ${i}` })).id);
-    for (let i = 0; i < 4; i++) seeded.moveTasks.push((await createTask(pg.db, ws.id, { title: `Mover ${i}`, status: "inbox", assigned_agent_id: agent.id })).id);
+    for (let i = 0; i < 4; i++)
+      seeded.moveTasks.push((await createTask(pg.db, ws.id, { title: `Mover ${i}`, status: "inbox", assigned_agent_id: agent.id })).id);
 
     const outcome = await burst(server, seeded, admin, await boardCsrf(admin, ws.slug));
     expect(server.process.signalCode).toBe("SIGKILL");
@@ -225,7 +231,15 @@ describe("crash safety: kill -9 mid-burst", () => {
     await admin.get("/");
     expect((await admin.post("/?index", { name: "Crash", icon: "💥", slug: "crash" })).status).toBe(302);
     await admin.get("/w/crash/agents");
-    const created = await admin.post("/w/crash/agents", { intent: "create", name: "Crasher", role: "", emoji: "", model: "", openclaw_agent_id: "main", status: "standby" });
+    const created = await admin.post("/w/crash/agents", {
+      intent: "create",
+      name: "Crasher",
+      role: "",
+      emoji: "",
+      model: "",
+      openclaw_agent_id: "main",
+      status: "standby",
+    });
     expect(created.status).toBe(201);
     const token = /mca_[A-Za-z0-9_-]{43}/.exec(admin.lastHtml)?.[0];
     expect(token).toBeDefined();

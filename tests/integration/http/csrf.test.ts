@@ -62,7 +62,11 @@ describe.each(["embedded", "postgres"] as const)("CSRF and origin checks (%s dat
       expect((await post(admin, "/?index", parts.type, parts.body)).status, parts.type).toBe(403);
       // The data request a browser with JavaScript sends, and another method.
       expect((await post(admin, "/_.data?index", urlencoded, new URLSearchParams(fields))).status, `.data ${urlencoded}`).toBe(403);
-      const put = await admin.request("/?index", { method: "PUT", headers: { "content-type": urlencoded, origin: app.url }, body: new URLSearchParams(fields) });
+      const put = await admin.request("/?index", {
+        method: "PUT",
+        headers: { "content-type": urlencoded, origin: app.url },
+        body: new URLSearchParams(fields),
+      });
       // Refused before any token is read: a page takes no PUT at all (405 with Allow).
       expect(put.status, `PUT ${urlencoded}`).toBe(405);
       expect(put.headers.get("allow"), `PUT ${urlencoded}`).toContain("POST");
@@ -109,7 +113,9 @@ describe.each(["embedded", "postgres"] as const)("CSRF and origin checks (%s dat
 
     // Our own origins: the public URL (behind a proxy), or the address the request came to.
     const viaProxy = `proxied-${kind}`;
-    const created = await post(client, "/?index", type, new URLSearchParams({ csrf: client.csrf(), name: viaProxy, icon: "", slug: viaProxy }), { origin: PUBLIC_URL });
+    const created = await post(client, "/?index", type, new URLSearchParams({ csrf: client.csrf(), name: viaProxy, icon: "", slug: viaProxy }), {
+      origin: PUBLIC_URL,
+    });
     expect(created.status).toBe(302);
     expect((await post(client, `/w/${slug}/tasks/${randomUUID()}/reveal`, type, new URLSearchParams({ csrf: client.csrf(), path: "x" }))).status).toBe(404);
     expect((await post(client, "/logout", type, form())).status).toBe(302);

@@ -23,7 +23,10 @@ async function readEvents(res: Response, until: (messages: SseMessage[]) => bool
     while (!until(messages)) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`timed out; got ${JSON.stringify(messages)}`);
-      const chunk = await Promise.race([reader.read(), new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out; got ${JSON.stringify(messages)}`)), remaining))]);
+      const chunk = await Promise.race([
+        reader.read(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out; got ${JSON.stringify(messages)}`)), remaining)),
+      ]);
       if (chunk.done) break;
       buffer += chunk.value;
       let end;
@@ -50,7 +53,10 @@ async function readEvents(res: Response, until: (messages: SseMessage[]) => bool
 describe("GET /api/events/stream", () => {
   const token = "t".repeat(40);
   // Two instances on one database: events written through one reach streams on the other.
-  const app = useTestServer({ instances: 2, env: { MC_API_TOKEN: token, WEBHOOK_SECRET: "w".repeat(40), SESSION_SECRET: "s".repeat(40), SSE_PING_SECONDS: "1" } });
+  const app = useTestServer({
+    instances: 2,
+    env: { MC_API_TOKEN: token, WEBHOOK_SECRET: "w".repeat(40), SESSION_SECRET: "s".repeat(40), SSE_PING_SECONDS: "1" },
+  });
   let a: RunningServer;
   let b: RunningServer;
   let workspaceId: string;

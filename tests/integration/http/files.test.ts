@@ -97,7 +97,9 @@ describe("task files over HTTP", () => {
     otherTask = await createRunningTask(app.db, ws.id, agent.id, { title: "Other work" });
     base = `/w/${ws.slug}/tasks/${task.id}`;
     await app.db.session((s) =>
-      s.query("insert into users (email, name, role, password_hash) values ('viewer@example.test', 'Vic Viewer', 'viewer', (select password_hash from users where role = 'admin'))"),
+      s.query(
+        "insert into users (email, name, role, password_hash) values ('viewer@example.test', 'Vic Viewer', 'viewer', (select password_hash from users where role = 'admin'))",
+      ),
     );
     viewer = await login(app.url, "viewer@example.test");
   });
@@ -179,7 +181,8 @@ describe("task files over HTTP", () => {
       expect(res.status, attempt).toBe(attempt === "%zz" ? 400 : 404);
       expect(res.headers["content-type"] ?? "", attempt).not.toContain("octet-stream");
       expect(res.headers["content-disposition"], attempt).toBeUndefined();
-      for (const leak of [OUTSIDE_SECRET, OTHER_TASK_SECRET, "root:x:0:0", "Quarterly report"]) expect(res.body, `${attempt} leaked ${leak}`).not.toContain(leak);
+      for (const leak of [OUTSIDE_SECRET, OTHER_TASK_SECRET, "root:x:0:0", "Quarterly report"])
+        expect(res.body, `${attempt} leaked ${leak}`).not.toContain(leak);
       expect(res.body, attempt).not.toMatch(/at .*\.[jt]s:\d+/);
     }
     // The other task's file is reachable through its own task only.
@@ -252,9 +255,13 @@ describe("task files over HTTP", () => {
       // Records its arguments literally (printf %s), then a newline per run.
       writeFileSync(path.join(bin, "xdg-open"), `#!/bin/sh\nfor arg in "$@"; do printf '%s\\0' "$arg"; done >> '${argvLog}'\nprintf '\\n' >> '${argvLog}'\n`);
       chmodSync(path.join(bin, "xdg-open"), 0o755);
-      revealServer = await startServer({ env: { DATABASE_URL: app.pg.url, ...SECRETS, FILES_DIR: filesDir, ENABLE_FILE_REVEAL: "1", PATH: `${bin}:${process.env.PATH}` } });
+      revealServer = await startServer({
+        env: { DATABASE_URL: app.pg.url, ...SECRETS, FILES_DIR: filesDir, ENABLE_FILE_REVEAL: "1", PATH: `${bin}:${process.env.PATH}` },
+      });
       await app.db.session((s) =>
-        s.query("insert into users (email, name, role, password_hash) values ('operator@example.test', 'Olga Operator', 'operator', (select password_hash from users where role = 'admin'))"),
+        s.query(
+          "insert into users (email, name, role, password_hash) values ('operator@example.test', 'Olga Operator', 'operator', (select password_hash from users where role = 'admin'))",
+        ),
       );
       operatorClient = await login(revealServer.url, "operator@example.test");
     });
@@ -289,7 +296,19 @@ describe("task files over HTTP", () => {
 
     it("resolves the path like downloads: traversal, symlinks out and other tasks are 404 and run nothing", async () => {
       rmSync(argvLog, { force: true });
-      for (const attempt of ["../../../../etc/passwd", `../${otherTask.id}/other.txt`, "..%2f..%2foutside.txt", "%252e%252e%252foutside.txt", "/etc/passwd", "report.txt\0", "escape.txt", "sibling/other.txt", "..\\outside.txt", "", "missing.txt"]) {
+      for (const attempt of [
+        "../../../../etc/passwd",
+        `../${otherTask.id}/other.txt`,
+        "..%2f..%2foutside.txt",
+        "%252e%252e%252foutside.txt",
+        "/etc/passwd",
+        "report.txt\0",
+        "escape.txt",
+        "sibling/other.txt",
+        "..\\outside.txt",
+        "",
+        "missing.txt",
+      ]) {
         const res = await reveal(operatorClient, attempt);
         // A NUL character is refused with the form, before the path is looked at.
         expect(res.status, JSON.stringify(attempt)).toBe(attempt.includes("\0") ? 400 : 404);

@@ -26,7 +26,10 @@ describe("governance", () => {
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
       body: JSON.stringify({ task_id: taskId, action: "send_email", args, target: "customer@example.test", reason: "follow-up" }),
     });
-    return { status: res.status, body: (await res.json()) as { id: string; status: string; by?: string; policy?: string; veto_until?: string; digest: string } };
+    return {
+      status: res.status,
+      body: (await res.json()) as { id: string; status: string; by?: string; policy?: string; veto_until?: string; digest: string },
+    };
   };
   const poll = async (token: string, id: string) =>
     (await (await fetch(`${app.url}/api/agent/approvals/${id}`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
@@ -36,15 +39,18 @@ describe("governance", () => {
     };
   /** A user with the admin's password, signed in. */
   const signInAs = async (email: string, name: string, role: string) => {
-    await query(app.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [email, name, role]);
+    await query(app.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [
+      email,
+      name,
+      role,
+    ]);
     const client = new FormClient(app.url);
     await client.get("/login");
     expect((await client.post("/login", { email, password: TEST_ADMIN.password, redirectTo: "/" })).status).toBe(302);
     return client;
   };
   const heartbeat = async () =>
-    ((await (await fetch(`${app.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`)).json()) as { actions: Array<{ task_id: string; action: string }> })
-      .actions;
+    ((await (await fetch(`${app.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`)).json()) as { actions: Array<{ task_id: string; action: string }> }).actions;
 
   beforeAll(async () => {
     admin = await app.setUpAdmin();
@@ -116,7 +122,10 @@ describe("governance", () => {
     await op.get(page);
     // Every level is offered; those this role may not choose are marked.
     expect(op.lastHtml).toContain("Human on the loop (veto window) (approver or admin)");
-    for (const [to, label] of [["hotl", "human on the loop"], ["autonomous", "autonomous"]] as const) {
+    for (const [to, label] of [
+      ["hotl", "human on the loop"],
+      ["autonomous", "autonomous"],
+    ] as const) {
       await op.get(page);
       const refused = await op.post(page, { intent: "autonomy", autonomy_level: to });
       expect(refused.status).toBe(403);
@@ -156,7 +165,13 @@ describe("governance", () => {
     const [op, approver] = [await signInAs("op4@example.test", "Olga", "operator"), await signInAs("appr4@example.test", "Pavel", "approver")];
     const page = `/w/${ws.slug}/pipelines/${pipeline.id}`;
     const stored = async () =>
-      (await query<{ name: string; autonomy_level: string; gate_advance: boolean }>(app.db, "select name, autonomy_level, gate_advance from pipeline_stages where id = $1", [stage.id]))[0];
+      (
+        await query<{ name: string; autonomy_level: string; gate_advance: boolean }>(
+          app.db,
+          "select name, autonomy_level, gate_advance from pipeline_stages where id = $1",
+          [stage.id],
+        )
+      )[0];
     const stageHtml = (html: string) => {
       const from = html.slice(html.indexOf(`id="stage-${stage.id}"`));
       return from.slice(0, from.indexOf("</li>"));
@@ -209,7 +224,10 @@ describe("governance", () => {
     body.append("gate", "review_done");
     const ok = await admin.request("/admin/task-types", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
     expect(ok.status).toBe(302);
-    const [row] = await query<{ veto_minutes: number; gated_actions: string[] }>(app.db, "select veto_minutes, gated_actions from task_types where key = 'code_change'");
+    const [row] = await query<{ veto_minutes: number; gated_actions: string[] }>(
+      app.db,
+      "select veto_minutes, gated_actions from task_types where key = 'code_change'",
+    );
     expect(row).toEqual({ veto_minutes: 5, gated_actions: ["agent_action", "review_done"] });
     expect(await query(app.db, "select 1 from audit_log where kind = 'task_type.changed'")).toHaveLength(1);
   });
@@ -228,8 +246,15 @@ describe("governance", () => {
     const agent = await createAgentWithToken(app.db, ws.id, { name: "Shipper" });
     const task = await createTask(app.db, ws.id, { title: "Ship v2", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.deploy });
     for (const status of ["in_progress", "review"]) await updateTask(app.db, task.id, { status });
-    for (const [email, name, role] of [["op3@example.test", "Otto", "operator"], ["appr3@example.test", "Petra", "approver"]]) {
-      await query(app.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [email, name, role]);
+    for (const [email, name, role] of [
+      ["op3@example.test", "Otto", "operator"],
+      ["appr3@example.test", "Petra", "approver"],
+    ]) {
+      await query(app.db, "insert into users (email, name, role, password_hash) select $1, $2, $3, password_hash from users where role = 'admin'", [
+        email,
+        name,
+        role,
+      ]);
     }
     const signIn = async (email: string) => {
       const client = new FormClient(app.url);
@@ -240,7 +265,14 @@ describe("governance", () => {
     const [op, approver] = [await signIn("op3@example.test"), await signIn("appr3@example.test")];
     const page = `/w/${ws.slug}/tasks/${task.id}`;
     const edit = (fields: Record<string, string>) => ({
-      intent: "update", title: "Ship v2", description: "", priority: "normal", assigned_agent_id: agent.id, due_at: "", task_type_id: types.deploy!, ...fields,
+      intent: "update",
+      title: "Ship v2",
+      description: "",
+      priority: "normal",
+      assigned_agent_id: agent.id,
+      due_at: "",
+      task_type_id: types.deploy!,
+      ...fields,
     });
     const moveToDone = async (client: FormClient) => {
       await client.get(page);
@@ -256,7 +288,9 @@ describe("governance", () => {
     expect(refused.status).toBe(403);
     const html = await refused.text();
     expect(html).toContain('data-testid="task-status"');
-    expect(html).toMatch(/<details class="edit" open="">[\s\S]*Only an approver or admin can lower this task.{1,8}s governance: dispatching it would no longer need approval; marking it done would no longer need approval/);
+    expect(html).toMatch(
+      /<details class="edit" open="">[\s\S]*Only an approver or admin can lower this task.{1,8}s governance: dispatching it would no longer need approval; marking it done would no longer need approval/,
+    );
     expect(html).toMatch(/<select[^>]*name="task_type_id"[^>]*aria-invalid="true"/);
     expect(html).toContain('value="Ship v2 now"');
     expect((await query<{ task_type_id: string; title: string }>(app.db, "select task_type_id, title from tasks where id = $1", [task.id]))[0]).toEqual({
@@ -270,7 +304,11 @@ describe("governance", () => {
     expect((await approver.post(page, edit({ task_type_id: "" }))).status).toBe(302);
     const [cancelled] = await query<{ status: string; comment: string }>(app.db, "select status, comment from approvals where id = $1", [pending!.id]);
     expect(cancelled).toEqual({ status: "cancelled", comment: "No longer needed: Petra changed what governs the task" });
-    const [audit] = await query<{ actor: { name: string; email: string } }>(app.db, "select actor from audit_log where kind = 'task.governance_changed' and subject->>'task_id' = $1", [task.id]);
+    const [audit] = await query<{ actor: { name: string; email: string } }>(
+      app.db,
+      "select actor from audit_log where kind = 'task.governance_changed' and subject->>'task_id' = $1",
+      [task.id],
+    );
     expect(audit!.actor).toMatchObject({ name: "Petra", email: "appr3@example.test" });
     await approver.get(page);
     expect(approver.lastHtml).toContain("Governance lowered: dispatching it would no longer need approval");
@@ -283,18 +321,28 @@ describe("governance", () => {
 
   it("turns a gated move to done into an approval request, applied once an approver says yes", async () => {
     const agent = await createAgentWithToken(app.db, ws.id, { name: "Reviewer" });
-    const task = await createTask(app.db, ws.id, { title: "Gated done", status: "assigned", assigned_agent_id: agent.id, task_type_id: types.outbound_message });
+    const task = await createTask(app.db, ws.id, {
+      title: "Gated done",
+      status: "assigned",
+      assigned_agent_id: agent.id,
+      task_type_id: types.outbound_message,
+    });
     for (const status of ["in_progress", "review"]) await updateTask(app.db, task.id, { status });
     await admin.get(`/w/${ws.slug}`);
     const res = await admin.post(`/w/${ws.slug}?index`, { intent: "move", taskId: task.id, status: "done" });
     expect(res.status).toBe(409);
     expect(await res.text()).toContain("needs an approver: a request is waiting in Approvals");
-    const [approval] = await query<{ id: string; digest: string; action: string }>(app.db, "select id, digest, action from approvals where task_id = $1", [task.id]);
+    const [approval] = await query<{ id: string; digest: string; action: string }>(app.db, "select id, digest, action from approvals where task_id = $1", [
+      task.id,
+    ]);
     expect(approval!.action).toBe("task.review_done");
     // The admin asked, so another approver must decide.
     await admin.get("/approvals");
     expect((await admin.post("/approvals", { intent: "approve", approval_id: approval!.id, digest: approval!.digest, comment: "" })).status).toBe(403);
-    await query(app.db, "insert into users (email, name, role, password_hash) select 'appr@example.test', 'Second', 'approver', password_hash from users where role = 'admin'");
+    await query(
+      app.db,
+      "insert into users (email, name, role, password_hash) select 'appr@example.test', 'Second', 'approver', password_hash from users where role = 'admin'",
+    );
     const second = new FormClient(app.url);
     await second.get("/login");
     await second.post("/login", { email: "appr@example.test", password: TEST_ADMIN.password, redirectTo: "/" });
@@ -304,8 +352,11 @@ describe("governance", () => {
     // The task page says who approved the move; the log has the decision, not a manual override.
     await admin.get(`/w/${ws.slug}/tasks/${task.id}`);
     expect(admin.lastHtml).toContain("Moved from review to done (approved by Second)");
-    const kinds = await query<{ kind: string; name: string }>(app.db,
-      "select kind, actor->>'name' as name from audit_log where subject->>'task_id' = $1 order by seq", [task.id]);
+    const kinds = await query<{ kind: string; name: string }>(
+      app.db,
+      "select kind, actor->>'name' as name from audit_log where subject->>'task_id' = $1 order by seq",
+      [task.id],
+    );
     expect(kinds).toEqual([{ kind: "approval.approved", name: "Second" }]);
   });
 });

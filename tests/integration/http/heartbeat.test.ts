@@ -32,8 +32,7 @@ describe("heartbeat", () => {
   let ws: { id: string };
   let agent: { id: string; token: string };
 
-  const beat = async (init: RequestInit & { query?: string } = {}) =>
-    fetch(`${app.url}/api/heartbeat${init.query ?? `?token=${SECRETS.MC_API_TOKEN}`}`, init);
+  const beat = async (init: RequestInit & { query?: string } = {}) => fetch(`${app.url}/api/heartbeat${init.query ?? `?token=${SECRETS.MC_API_TOKEN}`}`, init);
   const receipt = async () => (await (await beat()).json()) as Receipt;
 
   beforeAll(async () => {
@@ -139,13 +138,20 @@ describe("heartbeat", () => {
     return { taskId: task.id, approvalId: a!.id };
   };
   const checkFailures = (taskId: string) =>
-    query<{ message: string; metadata: { reason: string } }>(app.db, "select message, metadata from task_activities where task_id = $1 and type = 'check_failed' order by created_at", [taskId]);
+    query<{ message: string; metadata: { reason: string } }>(
+      app.db,
+      "select message, metadata from task_activities where task_id = $1 and type = 'check_failed' order by created_at",
+      [taskId],
+    );
 
   it("checks deliverables in testing: pass → review, fail → rework with reasons, nothing checkable → review with an alert", async () => {
     const good = await toTesting("good", [{ type: "file", title: "Report", path: "report.md" }]);
     mkdirSync(path.join(filesDir, good), { recursive: true });
     writeFileSync(path.join(filesDir, good, "report.md"), "# Findings\n");
-    const bad = await toTesting("bad", [{ type: "file", title: "Missing", path: "nowhere.md" }, { type: "file", title: "Escape", path: "../../etc/passwd" }]);
+    const bad = await toTesting("bad", [
+      { type: "file", title: "Missing", path: "nowhere.md" },
+      { type: "file", title: "Escape", path: "../../etc/passwd" },
+    ]);
     const none = await toTesting("none", []);
     const r = await receipt();
     expect(r.actions).toEqual(
@@ -158,7 +164,9 @@ describe("heartbeat", () => {
     expect(await taskRow(app.db, good)).toMatchObject({ status: "review", alert_reason: null });
     expect(await taskRow(app.db, bad)).toMatchObject({ status: "assigned", alert_reason: "checks_failed" });
     expect(await taskRow(app.db, none)).toMatchObject({ status: "review", alert_reason: "no_checkable_deliverable" });
-    const reasons = await query<{ metadata: { reason: string } }>(app.db, "select metadata from task_activities where task_id = $1 and type = 'check_failed'", [bad]);
+    const reasons = await query<{ metadata: { reason: string } }>(app.db, "select metadata from task_activities where task_id = $1 and type = 'check_failed'", [
+      bad,
+    ]);
     expect(reasons.map((x) => x.metadata.reason).sort()).toEqual(["file_missing", "path_outside_base"]);
   });
 
@@ -170,10 +178,15 @@ describe("heartbeat", () => {
   });
 
   it("renders a hostile page outside the lock: it fails on the task's time budget while another run still does its work", async () => {
-    const spin = await toTesting("spin", [{ type: "file", title: "Spinner", path: "spin.html" }], { "spin.html": "<!doctype html><script>while (true) {}</script>" });
+    const spin = await toTesting("spin", [{ type: "file", title: "Spinner", path: "spin.html" }], {
+      "spin.html": "<!doctype html><script>while (true) {}</script>",
+    });
     let firstSettled = false;
     const first = receipt().finally(() => (firstSettled = true));
-    await until("the spinning page's check to be claimed", async () => (await query(app.db, "select 1 from testing_claims where task_id = $1", [spin])).length > 0);
+    await until(
+      "the spinning page's check to be claimed",
+      async () => (await query(app.db, "select 1 from testing_claims where task_id = $1", [spin])).length > 0,
+    );
     const { taskId, approvalId } = await expiredApproval();
     // The first run leaves the lock once its quick steps are done; until then another run is skipped.
     const second = await until("a second run to go ahead", async () => {
@@ -226,7 +239,10 @@ describe("heartbeat", () => {
     expect(r.actions).toContainEqual({ task_id: task, action: "checks_fail", reason: expect.stringMatching(/html_console_errors/), ok: false });
     const failures = await checkFailures(task);
     expect(failures.map((f) => f.metadata.reason).sort()).toEqual(["file_missing", "html_console_errors"]);
-    const html = failures.find((f) => f.metadata.reason === "html_console_errors")! as unknown as { message: string; metadata: { details: { console_errors: string[] } } };
+    const html = failures.find((f) => f.metadata.reason === "html_console_errors")! as unknown as {
+      message: string;
+      metadata: { details: { console_errors: string[] } };
+    };
     expect(html.message).toMatch(/^The page logged 2 console errors; first: /);
     // Page URLs are shown relative to the task's folder.
     expect(html.metadata.details.console_errors).toHaveLength(2);

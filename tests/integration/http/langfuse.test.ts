@@ -50,7 +50,8 @@ function startLangfuse() {
     },
     /** Generations Langfuse accepted. */
     accepted: () => requests.filter((r) => r.answered === 207).flatMap((r) => r.events.filter((e) => e.type === "generation-create")),
-    listen: () => new Promise<string>((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`))),
+    listen: () =>
+      new Promise<string>((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`))),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -58,7 +59,12 @@ function startLangfuse() {
 describe("Langfuse export", () => {
   const langfuse = startLangfuse();
   const app = useTestServer({
-    env: async () => ({ LANGFUSE_HOST: await langfuse.listen(), LANGFUSE_PUBLIC_KEY: "pk-lf-test", LANGFUSE_SECRET_KEY: "sk-lf-test", LANGFUSE_FLUSH_INTERVAL_S: "0.2" }),
+    env: async () => ({
+      LANGFUSE_HOST: await langfuse.listen(),
+      LANGFUSE_PUBLIC_KEY: "pk-lf-test",
+      LANGFUSE_SECRET_KEY: "sk-lf-test",
+      LANGFUSE_FLUSH_INTERVAL_S: "0.2",
+    }),
     after: () => langfuse.close(),
   });
 
@@ -85,10 +91,19 @@ describe("Langfuse export", () => {
       });
     expect((await post()).status).toBe(201);
     expect((await post()).status).toBe(200);
-    const body = JSON.stringify({ task_id: viaWebhook.id, summary: "done", usage: { model: "claude", input_tokens: 10, output_tokens: 20, cache_read_tokens: 5 } });
+    const body = JSON.stringify({
+      task_id: viaWebhook.id,
+      summary: "done",
+      usage: { model: "claude", input_tokens: 10, output_tokens: 20, cache_read_tokens: 5 },
+    });
     const hook = await fetch(`${app.url}/api/webhooks/agent-completion`, { method: "POST", headers: signWebhook(body, { deliveryId: "lf-1" }), body });
     expect(hook.status).toBe(202);
-    await recordUsage(app.db, viaGateway.id, { source: "gateway", dedupeKey: viaGateway.runId, runId: viaGateway.runId, usage: { model: "stub", input_tokens: 7, output_tokens: 3 } });
+    await recordUsage(app.db, viaGateway.id, {
+      source: "gateway",
+      dedupeKey: viaGateway.runId,
+      runId: viaGateway.runId,
+      usage: { model: "stub", input_tokens: 7, output_tokens: 3 },
+    });
 
     await waitFor("three ledger rows", async () => (await pending()) === 3);
     await waitFor("a first, failed attempt", () => langfuse.requests.length > 0);
@@ -96,16 +111,24 @@ describe("Langfuse export", () => {
     langfuse.setMode("ok");
     await waitFor("the export", async () => (await pending()) === 0);
 
-    const ledger = await query<{ id: string; task_id: string; input_tokens: string; output_tokens: string; cache_read_tokens: string; cost_usd: string | null }>(
-      app.db,
-      "select id, task_id, input_tokens, output_tokens, cache_read_tokens, cost_usd from usage_records order by created_at",
-    );
+    const ledger = await query<{
+      id: string;
+      task_id: string;
+      input_tokens: string;
+      output_tokens: string;
+      cache_read_tokens: string;
+      cost_usd: string | null;
+    }>(app.db, "select id, task_id, input_tokens, output_tokens, cache_read_tokens, cost_usd from usage_records order by created_at");
     const accepted = langfuse.accepted();
     expect(accepted.map((g) => g.body.id).sort()).toEqual(ledger.map((r) => r.id).sort());
     for (const row of ledger) {
       const generation = accepted.find((g) => g.body.id === row.id)!;
       expect(generation.body.traceId).toBe(`mc-task-${row.task_id}`);
-      expect(generation.body.usageDetails).toMatchObject({ input: Number(row.input_tokens), output: Number(row.output_tokens), cache_read: Number(row.cache_read_tokens) });
+      expect(generation.body.usageDetails).toMatchObject({
+        input: Number(row.input_tokens),
+        output: Number(row.output_tokens),
+        cache_read: Number(row.cache_read_tokens),
+      });
       expect(generation.body.costDetails).toEqual(row.cost_usd === null ? undefined : { total: Number(row.cost_usd) });
     }
     expect(langfuse.requests.every((r) => r.auth === `Basic ${Buffer.from("pk-lf-test:sk-lf-test").toString("base64")}`)).toBe(true);

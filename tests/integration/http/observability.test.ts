@@ -155,12 +155,16 @@ describe("observability", () => {
     expect(sqlSpan.kind).toBe(3); // CLIENT
     expect(sqlSpan.name).toBe("db.rpc count_users");
 
-    const beatRequest = await waitFor("the heartbeat server span", () => exportedSpans(otlp).find((s) => s.name === "GET /api/heartbeat" && attr(s, "mc.request_id") === beatId));
+    const beatRequest = await waitFor("the heartbeat server span", () =>
+      exportedSpans(otlp).find((s) => s.name === "GET /api/heartbeat" && attr(s, "mc.request_id") === beatId),
+    );
     const run = await waitFor("the heartbeat.run span", () => exportedSpans(otlp).find((s) => s.name === "heartbeat.run" && s.traceId === beatRequest.traceId));
     expect(run.parentSpanId).toBe(beatRequest.spanId);
     expect(attr(run, "mc.heartbeat.trigger")).toBe("cron");
     expect(attr(run, "mc.heartbeat.result")).toBe("ok");
-    const inRun = exportedSpans(otlp).filter((s) => s.parentSpanId === run.spanId).map((s) => s.name);
+    const inRun = exportedSpans(otlp)
+      .filter((s) => s.parentSpanId === run.spanId)
+      .map((s) => s.name);
     expect(inRun).toEqual(expect.arrayContaining(["db.rpc list_expired_leases", "db.rpc record_heartbeat_run"]));
 
     const all = otlp.received.map((r) => r.body).join("\n");

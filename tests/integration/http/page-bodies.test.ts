@@ -23,7 +23,11 @@ function memory(pid: number): { rss: number; peak: number } {
  * Posts up to `total` bytes of form body (declared up front, or chunked) and
  * stops sending as soon as the server answers; resolves with that answer.
  */
-function flood(base: string, path: string, opts: { total: number; declare: boolean; type?: string; headers?: Record<string, string> }): Promise<{ status: number; sent: number }> {
+function flood(
+  base: string,
+  path: string,
+  opts: { total: number; declare: boolean; type?: string; headers?: Record<string, string> },
+): Promise<{ status: number; sent: number }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { "content-type": opts.type ?? "application/x-www-form-urlencoded", origin: base, ...opts.headers };
     if (opts.declare) headers["content-length"] = String(opts.total);

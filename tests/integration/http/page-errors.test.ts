@@ -18,10 +18,7 @@ import { until } from "#tests/support/until";
 // statement's parameters (the email typed into the form, the session's
 // hash); nothing may be printed raw on stdout or stderr.
 
-const DRIFT = [
-  "alter function get_login_user rename to get_login_user_gone",
-  "alter function touch_session rename to touch_session_gone",
-].join(";\n");
+const DRIFT = ["alter function get_login_user rename to get_login_user_gone", "alter function touch_session rename to touch_session_gone"].join(";\n");
 
 describe.each(["embedded", "postgres"] as const)("a page's server error (%s database)", (kind) => {
   let server: RunningServer;

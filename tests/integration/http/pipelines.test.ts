@@ -43,7 +43,9 @@ describe("pipeline pages", () => {
     expect(foreign.status).toBe(400);
     expect(await foreign.text()).toContain("Choose an agent of this workspace");
     for (const [i, agent] of agents.entries()) {
-      expect((await admin.post(page, { intent: "add-stage", name: `Step ${i + 1}`, agent_id: agent, autonomy_level: "hotl", gate_advance: "on" })).status).toBe(302);
+      expect((await admin.post(page, { intent: "add-stage", name: `Step ${i + 1}`, agent_id: agent, autonomy_level: "hotl", gate_advance: "on" })).status).toBe(
+        302,
+      );
     }
     await admin.get(page);
     expect(admin.lastHtml).toContain("Step 2");
@@ -51,7 +53,11 @@ describe("pipeline pages", () => {
     expect(stages.map((s) => s.gate_advance)).toEqual([true, true]);
     const edit = await admin.post(page, { intent: "edit-stage", stage_id: stages[0]!.id, name: "Draft", agent_id: agents[0]!, autonomy_level: "autonomous" });
     expect(edit.status).toBe(302);
-    const [edited] = await query<{ name: string; gate_advance: boolean; autonomy_level: string }>(app.db, "select name, gate_advance, autonomy_level from pipeline_stages where id = $1", [stages[0]!.id]);
+    const [edited] = await query<{ name: string; gate_advance: boolean; autonomy_level: string }>(
+      app.db,
+      "select name, gate_advance, autonomy_level from pipeline_stages where id = $1",
+      [stages[0]!.id],
+    );
     expect(edited).toEqual({ name: "Draft", gate_advance: false, autonomy_level: "autonomous" });
     await admin.get(page);
     expect((await admin.post(page, { intent: "move-stage", stage_id: stages[1]!.id, direction: "up" })).status).toBe(302);
@@ -63,7 +69,10 @@ describe("pipeline pages", () => {
     const [pipeline] = await query<{ id: string }>(app.db, "select id from pipelines");
     const task = await admin.post(`/w/${ws.slug}/tasks/new`, { title: "On the pipeline", pipeline_id: pipeline!.id, status: "inbox" });
     expect(task.status).toBe(302);
-    const [row] = await query<{ status: string; assigned_agent_id: string }>(app.db, "select status, assigned_agent_id from tasks where title = 'On the pipeline'");
+    const [row] = await query<{ status: string; assigned_agent_id: string }>(
+      app.db,
+      "select status, assigned_agent_id from tasks where title = 'On the pipeline'",
+    );
     expect(row).toEqual({ status: "assigned", assigned_agent_id: agents[1] });
     await admin.get(page);
     const refused = await admin.post(page, { intent: "delete-stage", stage_id: stages[1]!.id });

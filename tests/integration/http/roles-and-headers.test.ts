@@ -73,7 +73,11 @@ describe("roles × routes", () => {
   const forms = (): Array<[string, Record<string, string>, Role]> => [
     ["/?index", { name: "x", icon: "", slug: "" }, "operator"],
     [`/w/${slug}/tasks/new`, { title: "role test" }, "operator"],
-    [`/w/${slug}/tasks/${taskId}`, { intent: "update", title: "Matrix task", description: "", priority: "normal", assigned_agent_id: "", due_at: "" }, "operator"],
+    [
+      `/w/${slug}/tasks/${taskId}`,
+      { intent: "update", title: "Matrix task", description: "", priority: "normal", assigned_agent_id: "", due_at: "" },
+      "operator",
+    ],
     [`/w/${slug}/agents`, { intent: "create", name: "x" }, "operator"],
     [`/w/${slug}/agents/${agentId}`, { intent: "update", name: "Matrix" }, "operator"],
     [`/w/${slug}/settings`, { intent: "rename", name: slug, icon: "" }, "operator"],
@@ -87,7 +91,9 @@ describe("roles × routes", () => {
       for (const [path, fields, needed] of forms()) {
         if (rank(role) >= rank(needed)) continue;
         const page = path.replace("?index", "");
-        await clients[role].get(rank(role) >= rank("viewer") && page !== `/w/${slug}/tasks/new` && page !== `/w/${slug}/settings` && page !== "/admin/users" ? page : "/");
+        await clients[role].get(
+          rank(role) >= rank("viewer") && page !== `/w/${slug}/tasks/new` && page !== `/w/${slug}/settings` && page !== "/admin/users" ? page : "/",
+        );
         const before = await count();
         const res = await clients[role].post(path, fields);
         expect(res.status, `${role} POST ${path}`).toBe(403);
@@ -101,7 +107,10 @@ describe("roles × routes", () => {
       for (const [path, fields, needed] of forms()) {
         if (rank(role) < rank(needed)) continue;
         await clients[role].get(path.replace("?index", "") === "/" ? "/" : path.replace("?index", ""));
-        const res = await clients[role].post(path, { ...fields, ...(fields.name === "x" ? { name: `${role}-${Math.random().toString(36).slice(2, 8)}` } : {}) });
+        const res = await clients[role].post(path, {
+          ...fields,
+          ...(fields.name === "x" ? { name: `${role}-${Math.random().toString(36).slice(2, 8)}` } : {}),
+        });
         expect([200, 201, 302], `${role} POST ${path} → ${res.status}`).toContain(res.status);
         // Signing the viewer out everywhere ends their session: sign them back in.
         if (path === "/admin/users") {
@@ -143,16 +152,23 @@ describe("user management", () => {
     admin = await app.setUpAdmin();
   });
 
-  const userId = async (email: string) =>
-    (await app.db.session((s) => s.query<{ id: string }>("select id from users where email = $1", [email])))[0]!.id;
+  const userId = async (email: string) => (await app.db.session((s) => s.query<{ id: string }>("select id from users where email = $1", [email])))[0]!.id;
 
   it("adds users with roles, validates input, and refuses duplicates", async () => {
     await admin.get("/admin/users");
-    expect((await admin.post("/admin/users", { intent: "create", name: "Olive", email: "olive@example.test", role: "operator", password: "short" })).status).toBe(400);
+    expect(
+      (await admin.post("/admin/users", { intent: "create", name: "Olive", email: "olive@example.test", role: "operator", password: "short" })).status,
+    ).toBe(400);
     expect(admin.lastHtml).toContain("Use at least 12 characters");
-    expect((await admin.post("/admin/users", { intent: "create", name: "Olive", email: "olive@example.test", role: "operator", password: "long enough password" })).status).toBe(302);
+    expect(
+      (await admin.post("/admin/users", { intent: "create", name: "Olive", email: "olive@example.test", role: "operator", password: "long enough password" }))
+        .status,
+    ).toBe(302);
     await admin.get("/admin/users");
-    expect((await admin.post("/admin/users", { intent: "create", name: "Olive", email: "OLIVE@example.test", role: "viewer", password: "long enough password" })).status).toBe(409);
+    expect(
+      (await admin.post("/admin/users", { intent: "create", name: "Olive", email: "OLIVE@example.test", role: "viewer", password: "long enough password" }))
+        .status,
+    ).toBe(409);
     const olive = new FormClient(app.url);
     await olive.get("/login");
     expect((await olive.post("/login", { email: "olive@example.test", password: "long enough password", redirectTo: "/" })).status).toBe(302);

@@ -17,7 +17,15 @@ describe("routes on PostgreSQL", () => {
     await admin.get("/");
     expect((await admin.post("/?index", { name: "Routes", icon: "🧭", slug: "routes" })).status).toBe(302);
     await admin.get("/w/routes/agents");
-    const agent = await admin.post("/w/routes/agents", { intent: "create", name: "Rover", role: "", emoji: "", model: "", openclaw_agent_id: "main", status: "standby" });
+    const agent = await admin.post("/w/routes/agents", {
+      intent: "create",
+      name: "Rover",
+      role: "",
+      emoji: "",
+      model: "",
+      openclaw_agent_id: "main",
+      status: "standby",
+    });
     expect(agent.status).toBe(201);
     expect(admin.lastHtml).toMatch(/mca_[A-Za-z0-9_-]{43}/);
     agentId = (await app.db.session((s) => s.query<{ id: string }>("select id from agents")))[0]!.id;
@@ -31,7 +39,13 @@ describe("routes on PostgreSQL", () => {
   });
 
   it("answers 404 for unknown pages, workspaces, tasks and malformed ids", async () => {
-    for (const path of ["/nowhere", "/w/unknown", "/w/routes/tasks/not-a-uuid", "/w/routes/tasks/00000000-0000-4000-8000-000000000000", "/w/routes/agents/123"]) {
+    for (const path of [
+      "/nowhere",
+      "/w/unknown",
+      "/w/routes/tasks/not-a-uuid",
+      "/w/routes/tasks/00000000-0000-4000-8000-000000000000",
+      "/w/routes/agents/123",
+    ]) {
       const res = await admin.get(path);
       expect(res.status, path).toBe(404);
       expect(await res.text(), path).not.toMatch(/at .*\.js:\d+/);
@@ -75,7 +89,11 @@ describe("routes on PostgreSQL", () => {
       ["PATCH", "/w/routes/feed.data", "GET, HEAD"],
     ] as const) {
       const before = await count("events");
-      const res = await admin.request(path, { method, headers: { "content-type": "application/x-www-form-urlencoded" }, body: `csrf=${encodeURIComponent(admin.csrf())}&intent=delete` });
+      const res = await admin.request(path, {
+        method,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: `csrf=${encodeURIComponent(admin.csrf())}&intent=delete`,
+      });
       expect(res.status, `${method} ${path}`).toBe(405);
       expect(res.headers.get("allow"), `${method} ${path}`).toBe(allow);
       expect(await count("events")).toBe(before);
@@ -165,7 +183,9 @@ describe("routes on PostgreSQL", () => {
 
   it("refuses writes from a viewer and reads for nobody else's session", async () => {
     await app.db.session((s) =>
-      s.query("insert into users (email, name, role, password_hash) values ('viewer@example.test', 'Vic Viewer', 'viewer', (select password_hash from users where role = 'admin'))"),
+      s.query(
+        "insert into users (email, name, role, password_hash) values ('viewer@example.test', 'Vic Viewer', 'viewer', (select password_hash from users where role = 'admin'))",
+      ),
     );
     const viewer = new FormClient(app.url);
     await viewer.get("/login");

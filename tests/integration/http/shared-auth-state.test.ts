@@ -76,7 +76,13 @@ describe("two instances on one PostgreSQL database", () => {
     expect((await late.get("/login?setup=done")).status).toBe(200);
     expect(late.lastHtml).toContain("Set-up is already complete. Sign in instead.");
     const token = new URL(links[2]!).searchParams.get("token")!;
-    const res = await late.post("/setup", { token, name: "Eve", email: "eve@example.test", password: "another long password", confirm: "another long password" });
+    const res = await late.post("/setup", {
+      token,
+      name: "Eve",
+      email: "eve@example.test",
+      password: "another long password",
+      confirm: "another long password",
+    });
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("/login?setup=done");
     const users = await pg.db.session((s) => s.query<{ email: string }>("select email from users"));

@@ -48,7 +48,14 @@ describe("standalone bundle", () => {
     expect(created.status).toBe(302);
     expect(created.headers.get("location")).toBe("/w/standalone-ops");
     await client.get("/w/standalone-ops/tasks/new");
-    const task = await client.post("/w/standalone-ops/tasks/new", { title: "Ship the bundle", description: "", priority: "urgent", assigned_agent_id: "", due_at: "", status: "inbox" });
+    const task = await client.post("/w/standalone-ops/tasks/new", {
+      title: "Ship the bundle",
+      description: "",
+      priority: "urgent",
+      assigned_agent_id: "",
+      due_at: "",
+      status: "inbox",
+    });
     expect(task.status).toBe(302);
     expect(task.headers.get("location")).toMatch(/^\/w\/standalone-ops\/tasks\/[0-9a-f-]{36}$/);
     const board = await client.get("/w/standalone-ops");
@@ -57,9 +64,7 @@ describe("standalone bundle", () => {
   });
 
   it("refuses a second process on the same data dir, with a clear message", async () => {
-    await expect(startServer({ root: dir, dataDir: path.join(dir, "data"), timeoutMs: 20_000 })).rejects.toThrow(
-      /Another Mission Control process \(pid \d+/,
-    );
+    await expect(startServer({ root: dir, dataDir: path.join(dir, "data"), timeoutMs: 20_000 })).rejects.toThrow(/Another Mission Control process \(pid \d+/);
   });
 
   it("stops cleanly on SIGTERM and releases the lock", async () => {

@@ -50,7 +50,9 @@ describe("the server on Supabase over HTTP", () => {
     expect(events).toContain("db.migrations_external");
     expect(events).not.toContain("db.migrated");
     expect(app.server.logs.find((l) => l.event === "db.ready")).toMatchObject({ transport: "supabase" });
-    expect(app.supabase.rest.calls).toEqual(expect.arrayContaining(["ping", "get_event_bounds", "count_users", "add_setup_token", "create_first_admin", "create_session"]));
+    expect(app.supabase.rest.calls).toEqual(
+      expect.arrayContaining(["ping", "get_event_bounds", "count_users", "add_setup_token", "create_first_admin", "create_session"]),
+    );
   });
 
   it("creates a workspace and a task through forms, and the stream delivers the event by polling", async () => {

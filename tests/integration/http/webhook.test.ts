@@ -114,7 +114,8 @@ describe("completion webhook", () => {
 
   it("counts one usage figure per run even from different deliveries", async () => {
     const task = await running();
-    const report = (summary: string, cost: number) => JSON.stringify({ task_id: task.id, summary, usage: { model: "m", input_tokens: 100, output_tokens: 50, cost_usd: cost } });
+    const report = (summary: string, cost: number) =>
+      JSON.stringify({ task_id: task.id, summary, usage: { model: "m", input_tokens: 100, output_tokens: 50, cost_usd: cost } });
     const first = report("first", 0.5);
     expect((await send(app.server, first, signWebhook(first, { deliveryId: `d-${randomUUID()}` }))).status).toBe(202);
     const second = report("second, with more", 2);
@@ -123,7 +124,9 @@ describe("completion webhook", () => {
     expect(await res.json()).toMatchObject({ changed: false });
     const row = await taskRow(app.db, task.id);
     expect({ tokens: Number(row.token_usage), cost: Number(row.estimated_cost) }).toEqual({ tokens: 150, cost: 0.5 });
-    expect(await query(app.db, "select source, reason from usage_claims where task_id = $1", [task.id])).toEqual([{ source: "webhook", reason: "run_counted" }]);
+    expect(await query(app.db, "select source, reason from usage_claims where task_id = $1", [task.id])).toEqual([
+      { source: "webhook", reason: "run_counted" },
+    ]);
   });
 
   it("refuses a completion for a done or cancelled task with 409 and records nothing", async () => {
@@ -134,7 +137,9 @@ describe("completion webhook", () => {
       const res = await send(app.server, body, signWebhook(body, { deliveryId: `d-${randomUUID()}` }));
       expect(res.status).toBe(409);
       expect(await error(res)).toMatchObject({ code: "conflict", message: `The task is ${status}: it takes no more completion reports from its agent.` });
-      expect(await query(app.db, "select 1 from usage_records where task_id = $1 union all select 1 from webhook_deliveries where task_id = $1", [task.id])).toEqual([]);
+      expect(
+        await query(app.db, "select 1 from usage_records where task_id = $1 union all select 1 from webhook_deliveries where task_id = $1", [task.id]),
+      ).toEqual([]);
     }
   });
 

