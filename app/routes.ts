@@ -33,6 +33,8 @@ export default [
           route("settings", "routes/workspace-settings.tsx"),
         ]),
       ]),
+      // Unknown pages are a 404 inside the app's header (signed-out visitors sign in first).
+      route("*", "routes/not-found.tsx"),
     ]),
   ]),
   // Machine endpoints: token or session auth, JSON errors, no CSRF (no cookie forms).
@@ -51,5 +53,5 @@ export default [
     route("approvals/:approvalId", "routes/api/agent/approval.ts"),
   ]),
   route("api/events/stream", "routes/api/events-stream.ts"),
-  route("*", "routes/not-found.tsx"),
+  route("api/*", "routes/not-found.tsx", { id: "routes/api-not-found" }),
 ] satisfies RouteConfig;

@@ -20,7 +20,7 @@ export function describeRouteError(error: unknown): { status: number; title: str
 export function ErrorPage({ error }: { error: unknown }) {
   const { status, title, message } = describeRouteError(error);
   return (
-    <main className="error-page">
+    <main id="main" className="error-page">
       <p className="error-code">{status}</p>
       <h1>{title}</h1>
       <p>{message}</p>

@@ -17,7 +17,7 @@ export default function AdminAudit({ loaderData }: Route.ComponentProps) {
   const { verification, entries } = loaderData;
   const oldest = entries.at(-1)?.seq;
   return (
-    <main className="page">
+    <main id="main" className="page">
       <div className="page-head">
         <h1>Audit log</h1>
         <a className="btn btn-small" href="/admin/audit/export" download>

@@ -47,7 +47,7 @@ export default function AdminPrices({ loaderData, actionData: submitted }: Route
   const values = actionData?.values ?? {};
   const errors = actionData?.errors ?? {};
   return (
-    <main className="page">
+    <main id="main" className="page">
       <div className="page-head">
         <h1>Model prices</h1>
       </div>

@@ -49,7 +49,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 export default function AdminTaskTypes({ loaderData, actionData: submitted }: Route.ComponentProps) {
   const actionData = useActionResult(submitted);
   return (
-    <main className="page">
+    <main id="main" className="page">
       <div className="page-head">
         <h1>Task types</h1>
       </div>

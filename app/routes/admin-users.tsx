@@ -80,7 +80,7 @@ export default function AdminUsers({ loaderData, actionData: submitted }: Route.
   const { users, me } = loaderData;
   const createFailed = actionData?.intent === "create" ? actionData : null;
   return (
-    <main className="page">
+    <main id="main" className="page">
       <div className="page-head">
         <h1>Users</h1>
       </div>

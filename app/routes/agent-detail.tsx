@@ -22,6 +22,7 @@ import { pathId } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/agent-detail";
 
+export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.agent.name ?? "Agent"} · Mission Control` }];
 
 async function loadAgent(db: Parameters<typeof getAgent>[0], workspaceId: string, id: string | undefined) {
@@ -96,7 +97,7 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
   const failed = actionData && !actionData.ok ? actionData : null;
   const autonomyFailed = failed?.intent === "autonomy" ? failed : null;
   return (
-    <main className="page page-narrow">
+    <main id="main" className="page page-narrow">
       <p className="crumbs">
         <Link to={`/w/${workspace.slug}/agents`}>← Agents</Link>
       </p>

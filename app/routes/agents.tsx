@@ -80,7 +80,7 @@ export default function Agents({ loaderData, actionData: submitted }: Route.Comp
   const created = actionData?.ok ? actionData.created : null;
   const failed = actionData && !actionData.ok ? actionData : null;
   return (
-    <main className="page">
+    <main id="main" className="page">
       {created ? <TokenReveal token={created.token} agentName={created.name} /> : null}
       {agents.length === 0 ? <p className="empty">No agents yet.</p> : null}
       <ul className="agent-list">

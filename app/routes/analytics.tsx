@@ -7,6 +7,7 @@ import { type AgentFigures, LEVEL_LABEL, count, duration, parsePeriod, percent, 
 import { operator } from "#app/services/auth/operator.server";
 import type { Route } from "./+types/analytics";
 
+export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = () => [{ title: "Analytics · Mission Control" }];
 
 // Agent performance for a period: delivery and the human side, all from SQL aggregates.
@@ -29,7 +30,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
   const base = `/w/${workspace.slug}`;
   const agents = perf.agents;
   return (
-    <main className="page">
+    <main id="main" className="page">
       <div className="page-head">
         <h1>Agent analytics</h1>
         <PeriodForm days={perf.days} />

@@ -1,5 +1,6 @@
-import { Form, Link, NavLink, Outlet } from "react-router";
-import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { Outlet } from "react-router";
+import { AppHeader } from "#app/components/app-header";
+import { ErrorPage } from "#app/components/error-page";
 import { LiveEvents } from "#app/components/live-events";
 import { requestContext, userContext } from "#app/context.server";
 import { countPendingApprovals } from "#app/db/governance.server";
@@ -21,72 +22,28 @@ export async function loader({ context }: Route.LoaderArgs) {
 }
 
 export default function AppLayout({ loaderData }: Route.ComponentProps) {
-  const { user, workspaces, gateway, pending } = loaderData;
   return (
     <LiveEvents>
       <div className="shell">
-        <header className="topbar">
-          <Link to="/" className="brand">
-            <span aria-hidden="true">🛰️</span>
-            <span className="brand-name">Mission Control</span>
-          </Link>
-          <nav className="ws-nav" aria-label="Workspaces">
-            {workspaces.map((w) => (
-              <NavLink key={w.slug} to={`/w/${w.slug}`} className="ws-link">
-                <span aria-hidden="true">{w.icon}</span> {w.name}
-              </NavLink>
-            ))}
-          </nav>
-          <NavLink to="/heartbeat" className={`gw gw-${gateway}`} title={`OpenClaw gateway: ${gateway}`}>
-            <span className="gw-dot" aria-hidden="true" />
-            <span className="gw-label">Gateway {gateway}</span>
-          </NavLink>
-          <nav className="tools-nav" aria-label="Tools">
-            <NavLink to="/approvals" className="ws-link approvals-link">
-              Approvals
-              {pending > 0 ? (
-                <span className="count-badge" data-testid="pending-approvals">
-                  {pending}
-                </span>
-              ) : null}
-            </NavLink>
-            <NavLink to="/costs" className="ws-link">
-              Costs
-            </NavLink>
-            <NavLink to="/heartbeat" className="ws-link">
-              Heartbeat
-            </NavLink>
-            {user.role === "admin" ? (
-              <>
-                <NavLink to="/admin/users" className="ws-link">
-                  Users
-                </NavLink>
-                <NavLink to="/admin/audit" className="ws-link">
-                  Audit
-                </NavLink>
-                <NavLink to="/admin/task-types" className="ws-link">
-                  Task types
-                </NavLink>
-                <NavLink to="/admin/prices" className="ws-link">
-                  Prices
-                </NavLink>
-              </>
-            ) : null}
-          </nav>
-          <div className="topbar-user">
-            <span className="user-name" title={`${user.email} · ${user.role}`}>
-              {user.name} <span className="role-tag">{user.role}</span>
-            </span>
-            <Form method="post" action="/logout">
-              <AuthenticityTokenInput />
-              <button type="submit" className="btn btn-ghost btn-small">
-                Sign out
-              </button>
-            </Form>
-          </div>
-        </header>
+        <AppHeader data={loaderData} />
         <Outlet />
       </div>
     </LiveEvents>
+  );
+}
+
+/**
+ * A failing page (a refusal, a missing page, a server error) keeps the app's
+ * header, so the reader can go on from there, with or without JavaScript.
+ * When the failure came before this layout's data was read (an unknown
+ * workspace is refused by a middleware), the header has only the links that
+ * need no data.
+ */
+export function ErrorBoundary({ error, loaderData }: Route.ErrorBoundaryProps) {
+  return (
+    <div className="shell">
+      <AppHeader data={loaderData as Route.ComponentProps["loaderData"] | undefined} />
+      <ErrorPage error={error} />
+    </div>
   );
 }

@@ -26,6 +26,7 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
     items: show === "pending" ? items.filter((a) => a.status === "pending") : items.filter((a) => a.status !== "pending"),
     show,
     canDecide: roleAtLeast(user.role, "approver"),
+    role: user.role,
     userId: user.id,
     now: new Date().toISOString(),
   };
@@ -53,10 +54,10 @@ export async function action({ request, context }: Route.ActionArgs) {
 
 export default function Approvals({ loaderData, actionData: submitted }: Route.ComponentProps) {
   const actionData = useActionResult(submitted);
-  const { items, show, canDecide, userId } = loaderData;
+  const { items, show, canDecide, role, userId } = loaderData;
   const now = new Date(loaderData.now);
   return (
-    <main className="page">
+    <main id="main" className="page">
       <div className="page-head">
         <h1>Approvals</h1>
         <ConnectionBadge />
@@ -70,6 +71,11 @@ export default function Approvals({ loaderData, actionData: submitted }: Route.C
         </nav>
       </div>
       <FormError message={actionData?.formError} />
+      {!canDecide && show === "pending" && items.length > 0 ? (
+        <p className="read-only-note" data-testid="read-only-note">
+          Approving and denying needs the approver role; you are signed in as {role}.
+        </p>
+      ) : null}
       {items.length === 0 ? <p className="empty">{show === "pending" ? "Nothing waits for a decision." : "No decisions yet."}</p> : null}
       <ul className="approval-list">
         {items.map((a) => (

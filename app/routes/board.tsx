@@ -64,7 +64,7 @@ export default function BoardPage({ loaderData, actionData: submitted }: Route.C
   const dnd = useDragMove(canEdit);
   const moveError = dnd.error ?? actionData?.moveError?.message;
   return (
-    <main className="board-page">
+    <main id="main" className="board-page">
       <div className="board-toolbar">
         {canEdit ? (
           <Link to={`${base}/tasks/new`} className="btn btn-primary">

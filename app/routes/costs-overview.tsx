@@ -17,7 +17,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 export default function CostsOverview({ loaderData }: Route.ComponentProps) {
   const { overview } = loaderData;
   return (
-    <main className="page">
+    <main id="main" className="page">
       <div className="page-head">
         <h1>Costs across workspaces</h1>
       </div>

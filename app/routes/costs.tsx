@@ -7,6 +7,7 @@ import { count, parsePeriod, provenance, usd } from "#app/domain/analytics";
 import { operator } from "#app/services/auth/operator.server";
 import type { Route } from "./+types/costs";
 
+export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = () => [{ title: "Costs · Mission Control" }];
 
 // One workspace's spend from the usage ledger; viewers may read it.
@@ -21,7 +22,7 @@ export default function Costs({ loaderData }: Route.ComponentProps) {
   const { workspace, summary } = loaderData;
   const { period } = summary;
   return (
-    <main className="page">
+    <main id="main" className="page">
       <div className="page-head">
         <h1>Costs</h1>
         <PeriodForm days={summary.days} />

@@ -25,7 +25,7 @@ export default function Feed({ loaderData }: Route.ComponentProps) {
   const base = `/w/${workspace.slug}`;
   const oldest = events.at(-1)?.seq;
   return (
-    <main className="page">
+    <main id="main" className="page">
       <Form method="get" className="filters" aria-label="Filter the feed">
         <label htmlFor="kind">Show</label>
         <select id="kind" name="kind" defaultValue={kind ?? ""}>

@@ -35,7 +35,7 @@ export default function Heartbeat({ loaderData, actionData: submitted }: Route.C
   const actionData = useActionResult(submitted);
   const { runs, canRun, interval, gateway } = loaderData;
   return (
-    <main className="page">
+    <main id="main" className="page">
       <div className="page-head">
         <h1>Heartbeat</h1>
         {canRun ? (

@@ -60,7 +60,7 @@ export default function Login({ loaderData, actionData: submitted }: Route.Compo
   const actionData = useActionResult(submitted);
   const errors: Record<string, string | undefined> = actionData?.errors ?? {};
   return (
-    <main className="auth-page">
+    <main id="main" className="auth-page">
       <Form method="post" className="auth-card" noValidate>
         <h1>
           <span aria-hidden="true">🛰️</span> Mission Control

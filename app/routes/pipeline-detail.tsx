@@ -17,6 +17,7 @@ import type { Role } from "#app/domain/roles";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/pipeline-detail";
 
+export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.pipeline.name ?? "Pipeline"} · Mission Control` }];
 
 /** The pipeline named in the path, if it belongs to this request's workspace. */
@@ -149,7 +150,7 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
     </>
   );
   return (
-    <main className="page page-narrow">
+    <main id="main" className="page page-narrow">
       <p className="crumbs">
         <Link to={`/w/${workspace.slug}/pipelines`}>← Pipelines</Link>
       </p>

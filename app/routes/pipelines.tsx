@@ -50,7 +50,7 @@ export default function Pipelines({ loaderData, actionData: submitted }: Route.C
   const base = `/w/${workspace.slug}/pipelines`;
   // The stage where the oldest task waits is where work piles up.
   return (
-    <main className="page">
+    <main id="main" className="page">
       {pipelines.length === 0 ? <p className="empty">No pipelines yet.</p> : null}
       {pipelines.map((p) => {
         const oldest = p.load.reduce<string | null>((min, l) => (l.oldest_waiting_at && (!min || l.oldest_waiting_at < min) ? l.oldest_waiting_at : min), null);

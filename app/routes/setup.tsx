@@ -52,7 +52,7 @@ export default function Setup({ loaderData, actionData: submitted }: Route.Compo
   const errors = actionData?.errors ?? {};
   const values = actionData?.values ?? {};
   return (
-    <main className="auth-page">
+    <main id="main" className="auth-page">
       <Form method="post" className="auth-card" noValidate>
         <h1>
           <span aria-hidden="true">🛰️</span> Set up Mission Control

@@ -27,6 +27,7 @@ import { pathId } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/task-detail";
 
+export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.task.title ?? "Task"} · Mission Control` }];
 
 export async function loader({ request, context, params }: Route.LoaderArgs) {
@@ -73,7 +74,7 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
   const failed = actionData && !actionData.ok ? actionData : null;
   const editFailed = failed?.intent === "update";
   return (
-    <main className="page task-page">
+    <main id="main" className="page task-page">
       <p className="crumbs">
         <Link to={`/w/${workspace.slug}`}>← Board</Link>
       </p>

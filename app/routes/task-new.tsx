@@ -13,6 +13,7 @@ import { actionFailure, invalidForm } from "#app/services/http/page-errors.serve
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/task-new";
 
+export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = () => [{ title: "New task · Mission Control" }];
 
 export async function loader({ request, context, url }: Route.LoaderArgs) {
@@ -47,7 +48,7 @@ export default function NewTask({ loaderData, actionData: submitted }: Route.Com
   const actionData = useActionResult(submitted);
   const { workspace, agents, taskTypes, pipelines, status } = loaderData;
   return (
-    <main className="page page-narrow">
+    <main id="main" className="page page-narrow">
       <p className="crumbs">
         <Link to={`/w/${workspace.slug}`}>← Board</Link>
       </p>

@@ -1,4 +1,4 @@
-import { NavLink, Outlet } from "react-router";
+import { NavLink, Outlet, useMatches } from "react-router";
 import { ConnectionBadge } from "#app/components/live-events";
 import { ErrorPage } from "#app/components/error-page";
 import { workspaceContext } from "#app/context.server";
@@ -17,9 +17,12 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 }
 
 export default function WorkspaceLayout({ loaderData }: Route.ComponentProps) {
+  // A page with an h1 of its own exports `handle = { ownHeading: true }`: the
+  // workspace's name is then plain text, so every page has exactly one h1.
+  const ownHeading = useMatches().some((m) => (m.handle as { ownHeading?: boolean } | undefined)?.ownHeading);
   return (
     <>
-      <WorkspaceHead workspace={loaderData.workspace} />
+      <WorkspaceHead workspace={loaderData.workspace} heading={!ownHeading} canEdit={loaderData.canEdit} />
       <Outlet />
     </>
   );
@@ -34,22 +37,28 @@ export default function WorkspaceLayout({ loaderData }: Route.ComponentProps) {
  * layout loader above it has run.)
  */
 export function ErrorBoundary({ error, loaderData }: Route.ErrorBoundaryProps) {
-  const workspace = (loaderData as Route.ComponentProps["loaderData"] | undefined)?.workspace;
+  const layout = loaderData as Route.ComponentProps["loaderData"] | undefined;
   return (
     <>
-      {workspace ? <WorkspaceHead workspace={workspace} /> : null}
+      {layout ? <WorkspaceHead workspace={layout.workspace} heading={false} canEdit={layout.canEdit} /> : null}
       <ErrorPage error={error} />
     </>
   );
 }
 
-function WorkspaceHead({ workspace }: { workspace: Workspace }) {
+/**
+ * Viewers (read-only) get no Settings tab, which only changes things, and a
+ * note saying why the board has no controls; the server refuses their writes
+ * regardless.
+ */
+function WorkspaceHead({ workspace, heading, canEdit }: { workspace: Workspace; heading: boolean; canEdit: boolean }) {
   const base = `/w/${workspace.slug}`;
+  const Name = heading ? "h1" : "p";
   return (
     <div className="ws-head">
-      <h1 className="ws-name">
+      <Name className="ws-name">
         <span aria-hidden="true">{workspace.icon}</span> {workspace.name}
-      </h1>
+      </Name>
       <nav className="tabs" aria-label="Workspace">
         <NavLink to={base} end>
           Board
@@ -59,8 +68,13 @@ function WorkspaceHead({ workspace }: { workspace: Workspace }) {
         <NavLink to={`${base}/costs`}>Costs</NavLink>
         <NavLink to={`${base}/analytics`}>Analytics</NavLink>
         <NavLink to={`${base}/pipelines`}>Pipelines</NavLink>
-        <NavLink to={`${base}/settings`}>Settings</NavLink>
+        {canEdit ? <NavLink to={`${base}/settings`}>Settings</NavLink> : null}
       </nav>
+      {canEdit ? null : (
+        <span className="read-only-note" data-testid="read-only-note" title="The viewer role can look at everything here but change nothing.">
+          Read only (viewer)
+        </span>
+      )}
       <ConnectionBadge />
     </div>
   );

@@ -57,7 +57,7 @@ export default function WorkspaceSettings({ loaderData, actionData: submitted }:
   const renameFailed = actionData?.intent === "rename" ? actionData : null;
   const deleteFailed = actionData?.intent === "delete" ? actionData : null;
   return (
-    <main className="page page-narrow">
+    <main id="main" className="page page-narrow">
       <section className="panel">
         <h2>Rename</h2>
         <Form method="post" noValidate>

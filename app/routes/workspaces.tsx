@@ -41,7 +41,7 @@ export default function Workspaces({ loaderData, actionData: submitted }: Route.
   const errors = actionData?.errors ?? {};
   const busy = useNavigation().state === "submitting";
   return (
-    <main className="page">
+    <main id="main" className="page">
       <div className="page-head">
         <h1>Workspaces</h1>
       </div>
