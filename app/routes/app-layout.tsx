@@ -1,6 +1,8 @@
 import { Form, Link, NavLink, Outlet } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { LiveEvents } from "#app/components/live-events";
+import { TimeZoneContext } from "#app/components/time";
+import { zoneOr } from "#app/domain/time";
 import { requestContext, userContext } from "#app/context.server";
 import { countPendingApprovals } from "#app/db/governance.server";
 import { listWorkspaceNav } from "#app/db/workspaces.server";
@@ -23,6 +25,7 @@ export async function loader({ context }: Route.LoaderArgs) {
 export default function AppLayout({ loaderData }: Route.ComponentProps) {
   const { user, workspaces, gateway, pending } = loaderData;
   return (
+    <TimeZoneContext value={zoneOr(user.time_zone)}>
     <LiveEvents>
       <div className="shell">
         <header className="topbar">
@@ -74,9 +77,9 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
             ) : null}
           </nav>
           <div className="topbar-user">
-            <span className="user-name" title={`${user.email} · ${user.role}`}>
+            <Link to="/settings" className="user-name" title={`${user.email} · ${user.role} · your settings`}>
               {user.name} <span className="role-tag">{user.role}</span>
-            </span>
+            </Link>
             <Form method="post" action="/logout">
               <AuthenticityTokenInput />
               <button type="submit" className="btn btn-ghost btn-small">
@@ -88,5 +91,6 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
         <Outlet />
       </div>
     </LiveEvents>
+    </TimeZoneContext>
   );
 }
