@@ -3,13 +3,17 @@ import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { TaskCard as Card } from "#app/db/tasks.server";
 import { PRIORITY_LABELS } from "#app/domain/priority";
 import { STATUS_LABELS, allowedTransitions } from "#app/domain/task-status";
-import { formatAge, isOverdue } from "#app/domain/time";
+import { formatAge, formatDateTime, formatDue, isDueToday, isOverdue } from "#app/domain/time";
+import { useTimeZone } from "./time";
 import { formatCost } from "#app/domain/costs";
 import { StageChips } from "./stage-chips";
 
 /** A board card: what it is, who has it, how old, what is wrong, and a move form. */
 export function TaskCard({ task, base, canEdit, now }: { task: Card; base: string; canEdit: boolean; now: Date }) {
-  const overdue = task.status !== "done" && task.status !== "cancelled" && isOverdue(task.due_at, now);
+  const timeZone = useTimeZone();
+  const open = task.status !== "done" && task.status !== "cancelled";
+  const overdue = open && isOverdue(task.due_at, now, timeZone);
+  const dueToday = open && !overdue && isDueToday(task.due_at, now, timeZone);
   const cost = formatCost(task.estimated_cost, task.cost_provenance);
   return (
     <article className={`card prio-${task.priority}`} data-task-id={task.id} draggable={canEdit || undefined}>
@@ -27,12 +31,12 @@ export function TaskCard({ task, base, canEdit, now }: { task: Card; base: strin
         ) : (
           <span className="assignee muted">Unassigned</span>
         )}
-        <time className="age" dateTime={task.created_at} title={`Created ${new Date(task.created_at).toUTCString()}`}>
+        <time className="age" dateTime={task.created_at} title={`Created ${formatDateTime(task.created_at, timeZone)}`}>
           {formatAge(task.created_at, now)}
         </time>
         {task.due_at ? (
-          <span className={overdue ? "due overdue" : "due"} title="Due date">
-            due {task.due_at.slice(0, 10)}
+          <span className={overdue ? "due overdue" : dueToday ? "due due-today" : "due"} title={overdue ? "Overdue" : "Due date"}>
+            {dueToday ? "due today" : `due ${formatDue(task.due_at, timeZone)}`}
           </span>
         ) : null}
         {cost ? (

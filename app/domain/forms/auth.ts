@@ -17,7 +17,7 @@ const detectedZone = z
 /** The zone a user picks on their settings page. */
 export const timeZoneSchema = z
   .object({
-    time_zone: z.string().refine(isTimeZone, "Choose a time zone from the list"),
+    time_zone: z.string({ error: "Choose a time zone from the list" }).refine(isTimeZone, "Choose a time zone from the list"),
   })
   .strict();
 

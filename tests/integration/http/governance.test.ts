@@ -351,7 +351,7 @@ describe("governance", () => {
     expect((await query<{ status: string }>(app.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
     // The task page says who approved the move; the log has the decision, not a manual override.
     await admin.get(`/w/${ws.slug}/tasks/${task.id}`);
-    expect(admin.lastHtml).toContain("Moved from review to done (approved by Second)");
+    expect(admin.lastHtml).toContain("Moved from Review to Done (approved by Second)");
     const kinds = await query<{ kind: string; name: string }>(
       app.db,
       "select kind, actor->>'name' as name from audit_log where subject->>'task_id' = $1 order by seq",
