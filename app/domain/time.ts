@@ -6,6 +6,8 @@
  * end of that day in the reader's zone.
  */
 
+import { COLUMN_LIMITS } from "./field-limits";
+
 export const DEFAULT_TIME_ZONE = "UTC";
 
 let zones: ReadonlySet<string> | null = null;
@@ -22,7 +24,7 @@ function knownZones(): ReadonlySet<string> {
 
 /** Whether a name is a time zone Intl can render in; only these are stored. */
 export function isTimeZone(value: unknown): value is string {
-  return typeof value === "string" && value.length <= 64 && knownZones().has(value);
+  return typeof value === "string" && value.length <= COLUMN_LIMITS.users.time_zone && knownZones().has(value);
 }
 
 /** The zone to render in: the user's when it is a known one, UTC otherwise. */
@@ -43,9 +45,7 @@ export function localDay(at: Date, timeZone: string): string {
 export function dueDay(due: Date | string): string | null {
   const at = new Date(due);
   if (Number.isNaN(at.getTime())) return null;
-  return at.getUTCHours() === 0 && at.getUTCMinutes() === 0 && at.getUTCSeconds() === 0 && at.getUTCMilliseconds() === 0
-    ? at.toISOString().slice(0, 10)
-    : null;
+  return at.getUTCHours() === 0 && at.getUTCMinutes() === 0 && at.getUTCSeconds() === 0 && at.getUTCMilliseconds() === 0 ? at.toISOString().slice(0, 10) : null;
 }
 
 /**

@@ -26,71 +26,71 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
   const { user, workspaces, gateway, pending } = loaderData;
   return (
     <TimeZoneContext value={zoneOr(user.time_zone)}>
-    <LiveEvents>
-      <div className="shell">
-        <header className="topbar">
-          <Link to="/" className="brand">
-            <span aria-hidden="true">🛰️</span>
-            <span className="brand-name">Mission Control</span>
-          </Link>
-          <nav className="ws-nav" aria-label="Workspaces">
-            {workspaces.map((w) => (
-              <NavLink key={w.slug} to={`/w/${w.slug}`} className="ws-link">
-                <span aria-hidden="true">{w.icon}</span> {w.name}
-              </NavLink>
-            ))}
-          </nav>
-          <NavLink to="/heartbeat" className={`gw gw-${gateway}`} title={`OpenClaw gateway: ${gateway}`}>
-            <span className="gw-dot" aria-hidden="true" />
-            <span className="gw-label">Gateway {gateway}</span>
-          </NavLink>
-          <nav className="tools-nav" aria-label="Tools">
-            <NavLink to="/approvals" className="ws-link approvals-link">
-              Approvals
-              {pending > 0 ? (
-                <span className="count-badge" data-testid="pending-approvals">
-                  {pending}
-                </span>
-              ) : null}
-            </NavLink>
-            <NavLink to="/costs" className="ws-link">
-              Costs
-            </NavLink>
-            <NavLink to="/heartbeat" className="ws-link">
-              Heartbeat
-            </NavLink>
-            {user.role === "admin" ? (
-              <>
-                <NavLink to="/admin/users" className="ws-link">
-                  Users
-                </NavLink>
-                <NavLink to="/admin/audit" className="ws-link">
-                  Audit
-                </NavLink>
-                <NavLink to="/admin/task-types" className="ws-link">
-                  Task types
-                </NavLink>
-                <NavLink to="/admin/prices" className="ws-link">
-                  Prices
-                </NavLink>
-              </>
-            ) : null}
-          </nav>
-          <div className="topbar-user">
-            <Link to="/settings" className="user-name" title={`${user.email} · ${user.role} · your settings`}>
-              {user.name} <span className="role-tag">{user.role}</span>
+      <LiveEvents>
+        <div className="shell">
+          <header className="topbar">
+            <Link to="/" className="brand">
+              <span aria-hidden="true">🛰️</span>
+              <span className="brand-name">Mission Control</span>
             </Link>
-            <Form method="post" action="/logout">
-              <AuthenticityTokenInput />
-              <button type="submit" className="btn btn-ghost btn-small">
-                Sign out
-              </button>
-            </Form>
-          </div>
-        </header>
-        <Outlet />
-      </div>
-    </LiveEvents>
+            <nav className="ws-nav" aria-label="Workspaces">
+              {workspaces.map((w) => (
+                <NavLink key={w.slug} to={`/w/${w.slug}`} className="ws-link">
+                  <span aria-hidden="true">{w.icon}</span> {w.name}
+                </NavLink>
+              ))}
+            </nav>
+            <NavLink to="/heartbeat" className={`gw gw-${gateway}`} title={`OpenClaw gateway: ${gateway}`}>
+              <span className="gw-dot" aria-hidden="true" />
+              <span className="gw-label">Gateway {gateway}</span>
+            </NavLink>
+            <nav className="tools-nav" aria-label="Tools">
+              <NavLink to="/approvals" className="ws-link approvals-link">
+                Approvals
+                {pending > 0 ? (
+                  <span className="count-badge" data-testid="pending-approvals">
+                    {pending}
+                  </span>
+                ) : null}
+              </NavLink>
+              <NavLink to="/costs" className="ws-link">
+                Costs
+              </NavLink>
+              <NavLink to="/heartbeat" className="ws-link">
+                Heartbeat
+              </NavLink>
+              {user.role === "admin" ? (
+                <>
+                  <NavLink to="/admin/users" className="ws-link">
+                    Users
+                  </NavLink>
+                  <NavLink to="/admin/audit" className="ws-link">
+                    Audit
+                  </NavLink>
+                  <NavLink to="/admin/task-types" className="ws-link">
+                    Task types
+                  </NavLink>
+                  <NavLink to="/admin/prices" className="ws-link">
+                    Prices
+                  </NavLink>
+                </>
+              ) : null}
+            </nav>
+            <div className="topbar-user">
+              <Link to="/settings" className="user-name" title={`${user.email} · ${user.role} · your settings`}>
+                {user.name} <span className="role-tag">{user.role}</span>
+              </Link>
+              <Form method="post" action="/logout">
+                <AuthenticityTokenInput />
+                <button type="submit" className="btn btn-ghost btn-small">
+                  Sign out
+                </button>
+              </Form>
+            </div>
+          </header>
+          <Outlet />
+        </div>
+      </LiveEvents>
     </TimeZoneContext>
   );
 }

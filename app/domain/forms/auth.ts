@@ -10,7 +10,7 @@ const email = z
 
 const detectedZone = z
   .string()
-  .max(100)
+  .max(L.users.time_zone)
   .optional()
   .transform((v) => (isTimeZone(v) ? v : undefined));
 

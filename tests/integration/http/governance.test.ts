@@ -136,7 +136,7 @@ describe("governance", () => {
       );
       expect(panel).toMatch(/<select[^>]*name="autonomy_level"[^>]*aria-invalid="true"/);
       expect(panel).toContain('id="autonomy-level-error" class="field-error">Only an approver or admin can make this change</p>');
-      expect(html).toMatch(/autonomy (<!-- -->)?hitl/);
+      expect(html).toMatch(/ · (<!-- -->)?Human in the loop \(approve first\)(<!-- -->)? ·/);
       expect((await query<{ autonomy_level: string }>(app.db, "select autonomy_level from agents where id = $1", [agent.id]))[0]!.autonomy_level).toBe("hitl");
     }
     await admin.get(page);

@@ -70,7 +70,7 @@ describe("time zones over HTTP", () => {
     expect(client.lastHtml).toMatch(/role="status"[^>]*>Saved\. It is now .* GMT\+9/);
     expect(await zoneOf(email)).toBe("Asia/Tokyo");
 
-    for (const bad of [{ time_zone: "Mars/Base" }, { time_zone: "" }, {}]) {
+    for (const bad of [{ time_zone: "Mars/Base" }, { time_zone: "" }, {}] as Record<string, string>[]) {
       const refused = await client.post("/settings", bad);
       expect(refused.status).toBe(400);
       expect(client.lastHtml).toContain("Choose a time zone from the list");
@@ -95,9 +95,9 @@ describe("time zones over HTTP", () => {
 
     await client.get(`/w/${ws.slug}/tasks/${late.id}`);
     expect(client.lastHtml).toMatch(/data-testid="task-due"[^>]*>Due .*\(overdue\)/);
-    const [{ created_at }] = await query<{ created_at: Date }>(app.db, "select created_at from tasks where id = $1", [late.id]);
+    const [row] = await query<{ created_at: Date }>(app.db, "select created_at from tasks where id = $1", [late.id]);
     // The absolute time, in the reader's zone, is the title of the relative one.
-    expect(client.lastHtml).toContain(`title="${formatDateTime(created_at, "America/Los_Angeles")}"`);
+    expect(client.lastHtml).toContain(`title="${formatDateTime(row!.created_at, "America/Los_Angeles")}"`);
   });
 
   it("words moves with status labels, fields with their names, and lists an agent's move once in the feed", async () => {
