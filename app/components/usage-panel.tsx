@@ -63,7 +63,10 @@ export function UsagePanel({ task }: { task: Pick<TaskDetail, "usage" | "usage_r
                       {n(r.cache_read_tokens)} / {n(r.cache_write_tokens)}
                     </td>
                     <td>
-                      <Usd value={r.cost_usd} /> <span className="muted">{provenanceLabel(r.provenance, r.price_versions ?? [])}</span>
+                      <Usd value={r.cost_usd} />{" "}
+                      <span className="muted">
+                        {provenanceBreakdown(task.usage.filter((u) => u.run_id === r.run_id)) ?? provenanceLabel(r.provenance, r.price_versions ?? [])}
+                      </span>
                     </td>
                   </tr>
                 ))}

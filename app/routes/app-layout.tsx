@@ -59,6 +59,10 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
               <NavLink to="/heartbeat" className="ws-link">
                 Heartbeat
               </NavLink>
+              {/* On a phone the name (the desktop's way to these settings) is hidden. */}
+              <NavLink to="/settings" className="ws-link own-settings-link">
+                Your settings
+              </NavLink>
               {user.role === "admin" ? (
                 <>
                   <NavLink to="/admin/users" className="ws-link">

@@ -3,6 +3,7 @@ import { workspaceContext } from "#app/context.server";
 import { type FeedEvent, getWorkspaceFeed } from "#app/db/events.server";
 import { operator } from "#app/services/auth/operator.server";
 import { Time } from "#app/components/time";
+import { formatUsd } from "#app/domain/money";
 import { STATUS_LABELS, type TaskStatus } from "#app/domain/task-status";
 import type { Route } from "./+types/feed";
 
@@ -81,6 +82,13 @@ function describe(e: FeedEvent, base: string): React.ReactNode {
       return (
         <>
           on {task}: {p.message}
+        </>
+      );
+    case "usage.recorded":
+      return (
+        <>
+          reported usage on {task}: {Number(p.tokens ?? 0).toLocaleString("en-US")} tokens
+          {p.cost_usd === null || p.cost_usd === undefined ? "" : `, ${formatUsd(p.cost_usd)}`}
         </>
       );
     case "deliverable.created":

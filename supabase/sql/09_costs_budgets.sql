@@ -112,7 +112,13 @@ begin
   perform settle_budget_reservation(p_task_id, v_report.id, v_report.cost_usd);
   perform check_budget_warnings(v_task);
   perform emit_event('usage.recorded', v_task.workspace_id, v_task.id, v_task.assigned_agent_id,
-    jsonb_build_object('type', case when p_source = 'gateway' then 'system' else 'agent' end, 'name', p_source),
+    -- The actor by name: the reporting agent, or the system part that measured.
+    case when p_source = 'agent_api'
+         then coalesce((select jsonb_build_object('type', 'agent', 'id', a.id, 'name', a.name) from agents a where a.id = v_task.assigned_agent_id),
+                       '{"type":"agent","name":"agent"}'::jsonb)
+         else jsonb_build_object('type', case when p_source = 'gateway' then 'system' else 'agent' end,
+                                 'name', case p_source when 'webhook' then 'completion webhook' else p_source end)
+    end,
     jsonb_build_object('usage_id', v_report.id, 'source', p_source, 'tokens', usage_record_tokens(v_report), 'cost_usd', v_report.cost_usd,
                        'model', p_usage->>'model', 'provenance', v_report.provenance, 'price_version', v_report.price_version,
                        'replaced', v_claim.source));
