@@ -6,6 +6,7 @@ import {
   formatClock,
   formatDate,
   formatDateTime,
+  formatDayShort,
   formatDue,
   formatRelative,
   isDueToday,
@@ -130,6 +131,11 @@ describe("formats", () => {
     expect(formatDateTime("2026-12-02T13:05:00Z", "Europe/Paris")).toBe("2 Dec 2026, 14:05 CET");
     expect(formatDateTime("not a date")).toBe("");
     expect(formatClock("2026-12-02T13:05:09Z", "Europe/Paris")).toBe("14:05:09");
+  });
+
+  it("labels a chart's day briefly", () => {
+    expect(formatDayShort("2026-11-07")).toBe("7 Nov");
+    expect(formatDayShort("nonsense")).toBe("nonsense");
   });
 
   it("shows a due day as the same calendar day in every zone", () => {

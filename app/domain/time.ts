@@ -97,6 +97,12 @@ export function formatClock(value: Date | string, timeZone: string = DEFAULT_TIM
   return new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone }).format(at);
 }
 
+/** A calendar day (YYYY-MM-DD, such as a UTC day of a chart) as a short label: "7 Nov". */
+export function formatDayShort(day: string): string {
+  const at = new Date(`${day.slice(0, 10)}T00:00:00Z`);
+  return Number.isNaN(at.getTime()) ? day : new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" }).format(at);
+}
+
 /** How a due date reads: its day, or its day and time when it has one. */
 export function formatDue(due: Date | string, timeZone: string = DEFAULT_TIME_ZONE): string {
   const day = dueDay(due);
