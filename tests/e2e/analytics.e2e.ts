@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { AUTH_FILE, expect, server, test, unique } from "./fixtures";
+import { AUTH_FILE, expect, moveCard, server, test, unique } from "./fixtures";
 
 // The costs dashboard, the cross-workspace overview and agent analytics,
 // server-rendered with JavaScript off: the SVG charts are in the HTML.
@@ -46,9 +46,7 @@ test("costs and analytics render their charts without JavaScript", async ({ page
   // The builder's task goes all the way to done through the board's plain forms.
   for (const status of ["in_progress", "review", "done"]) {
     await page.goto(base);
-    const card = page.locator(`[data-task-id="${built}"]`);
-    await card.getByLabel(/Move .* to/).selectOption(status);
-    await card.getByRole("button", { name: "Move" }).click();
+    await moveCard(page, built, status);
     await expect(page.locator(`[data-status="${status}"] [data-task-id="${built}"]`)).toBeVisible();
   }
 
