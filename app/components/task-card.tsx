@@ -40,7 +40,7 @@ export function TaskCard({ task, base, canEdit, now }: { task: Card; base: strin
           </span>
         ) : null}
         {cost ? (
-          <span className="cost" data-testid="card-cost" title={cost.startsWith("~") ? "Estimated from the price table" : "Reported cost"}>
+          <span className="cost" data-testid="card-cost" title={cost.endsWith(" est.") ? "Estimated, at least in part, from the price table" : "Reported cost"}>
             {cost}
           </span>
         ) : task.cost_provenance === "included" ? (
