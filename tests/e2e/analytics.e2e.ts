@@ -58,7 +58,8 @@ test("costs and analytics render their charts without JavaScript", async ({ page
   const daily = page.getByTestId("daily-chart");
   await expect(daily.locator("svg[role=img] > title")).toHaveText(/Cost per day/);
   await expect(daily.locator("rect.chart-bar")).toHaveCount(30);
-  const today = new Date().toISOString().slice(5, 10);
+  // Chart days are UTC days, labelled like "7 Nov".
+  const today = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" }).format(new Date());
   await expect(daily.locator(`rect.chart-bar[data-label="${today}"]`)).toHaveAttribute("data-value", "0.75");
   const byAgent = page.getByTestId("by-agent").locator("rect.chart-bar");
   await expect(byAgent).toHaveCount(2);
