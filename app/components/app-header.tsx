@@ -50,6 +50,10 @@ export function AppHeader({ data }: { data: AppHeaderData | undefined }) {
         <NavLink to="/heartbeat" className="ws-link">
           Heartbeat
         </NavLink>
+        {/* On a phone the name (the desktop's way to these settings) is hidden. */}
+        <NavLink to="/settings" className="ws-link own-settings-link">
+          Your settings
+        </NavLink>
         {data?.user.role === "admin" ? (
           <>
             <NavLink to="/admin/users" className="ws-link">
@@ -69,9 +73,9 @@ export function AppHeader({ data }: { data: AppHeaderData | undefined }) {
       </nav>
       {data ? (
         <div className="topbar-user">
-          <span className="user-name" title={`${data.user.email} · ${data.user.role}`}>
+          <Link to="/settings" className="user-name" title={`${data.user.email} · ${data.user.role} · your settings`}>
             {data.user.name} <span className="role-tag">{data.user.role}</span>
-          </span>
+          </Link>
           <Form method="post" action="/logout">
             <AuthenticityTokenInput />
             <button type="submit" className="btn btn-ghost btn-small">

@@ -1,9 +1,10 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { BudgetStatus } from "#app/db/costs.server";
+import { formatUsd } from "#app/domain/money";
 import { FormError } from "./field";
 
-const usd = (v: number | null | undefined) => (v === null || v === undefined ? "—" : `$${Number(v).toFixed(2)}`);
+const usd = formatUsd;
 const input = (v: number | null | undefined) => (v === null || v === undefined ? "" : String(Number(v)));
 
 /**

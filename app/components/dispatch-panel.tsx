@@ -1,6 +1,7 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { TaskDetail } from "#app/db/tasks.server";
+import { Time } from "./time";
 
 /** Where the task stands with its agent, and the one-click recoveries. */
 export function DispatchPanel({
@@ -31,7 +32,9 @@ export function DispatchPanel({
         {task.dispatched_at ? (
           <>
             <dt>Dispatched</dt>
-            <dd>{task.dispatched_at.slice(0, 19).replace("T", " ")}</dd>
+            <dd>
+              <Time value={task.dispatched_at} absolute />
+            </dd>
           </>
         ) : null}
         {task.last_dispatch_error ? (

@@ -1,6 +1,7 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { StandingGrant } from "#app/db/governance.server";
+import { Time } from "./time";
 
 /** Actions an approver allowed on this task without asking again, each revocable. */
 export function GrantsPanel({ grants, canRevoke }: { grants: StandingGrant[]; canRevoke: boolean }) {
@@ -13,7 +14,7 @@ export function GrantsPanel({ grants, canRevoke }: { grants: StandingGrant[]; ca
           <li key={g.id} data-grant-id={g.id}>
             <code>{g.action}</code>
             <span className="muted">
-              by {g.granted_by ?? "a former user"} · {g.created_at.slice(0, 16).replace("T", " ")}
+              by {g.granted_by ?? "a former user"} · <Time value={g.created_at} absolute />
               {g.honoured ? "" : " · paused: this task is no longer low risk"}
             </span>
             {canRevoke ? (

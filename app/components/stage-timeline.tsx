@@ -2,8 +2,9 @@ import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { StageRun } from "#app/db/pipelines.server";
 import type { TaskPipeline } from "#app/db/tasks.server";
-import { formatAge } from "#app/domain/time";
 import { StageChips } from "./stage-chips";
+import { formatUsd } from "#app/domain/money";
+import { Time } from "./time";
 
 /** The task's way through its pipeline: one row per stage run, with its usage. */
 export function StageTimeline(props: { pipeline: TaskPipeline; runs: StageRun[]; canAdvance: boolean; now: Date; pipelineHref: string }) {
@@ -35,22 +36,12 @@ export function StageTimeline(props: { pipeline: TaskPipeline; runs: StageRun[];
                 </td>
                 <td>{r.agent?.name ?? "—"}</td>
                 <td>
-                  <time dateTime={r.started_at} title={r.started_at}>
-                    {formatAge(r.started_at, now)} ago
-                  </time>
+                  <Time value={r.started_at} now={now} />
                 </td>
-                <td>
-                  {r.finished_at ? (
-                    <time dateTime={r.finished_at} title={r.finished_at}>
-                      {formatAge(r.finished_at, now)} ago
-                    </time>
-                  ) : (
-                    "running"
-                  )}
-                </td>
+                <td>{r.finished_at ? <Time value={r.finished_at} now={now} /> : "running"}</td>
                 <td>{r.advanced_by ? `${r.advanced_by.name || r.advanced_by.type} (${r.advanced_by.type})` : "—"}</td>
                 <td>{r.tokens.toLocaleString("en")}</td>
-                <td>{r.cost_usd === null ? "—" : `$${Number(r.cost_usd).toFixed(4)}`}</td>
+                <td>{formatUsd(r.cost_usd)}</td>
               </tr>
             ))}
           </tbody>
@@ -63,7 +54,7 @@ export function StageTimeline(props: { pipeline: TaskPipeline; runs: StageRun[];
           <button type="submit" className="btn btn-primary">
             Advance to the next stage
           </button>
-          <span className="muted">Gated stages ask an approver (hitl) or open a veto window (hotl).</span>
+          <span className="muted">Gated stages ask an approver first (human in the loop) or open a veto window (human on the loop).</span>
         </Form>
       ) : null}
     </section>

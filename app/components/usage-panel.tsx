@@ -1,14 +1,21 @@
 import type { UsageRecord } from "#app/db/costs.server";
 import type { TaskDetail } from "#app/db/tasks.server";
-import { provenanceLabel } from "#app/domain/costs";
+import { provenanceBreakdown, provenanceLabel } from "#app/domain/costs";
+import { formatUsd, formatUsdExact } from "#app/domain/money";
 
 const SOURCE: Record<UsageRecord["source"], string> = { webhook: "webhook", agent_api: "agent", gateway: "gateway" };
 const n = (v: number) => Number(v).toLocaleString("en-US");
-const usd = (v: number | null) => (v === null ? "—" : `$${Number(v).toFixed(4)}`);
+function Usd({ value, testId }: { value: number | string | null; testId?: string }) {
+  return (
+    <span data-testid={testId} title={value === null ? undefined : formatUsdExact(value)}>
+      {formatUsd(value)}
+    </span>
+  );
+}
 
 /** Tokens and cost of the task, per run and per report, with where each figure came from. */
 export function UsagePanel({ task }: { task: Pick<TaskDetail, "usage" | "usage_runs" | "token_usage" | "estimated_cost" | "cost_provenance"> }) {
-  const versions = [...new Set(task.usage.flatMap((u) => (u.price_version === null ? [] : [u.price_version])))].sort((a, b) => a - b);
+  const source = provenanceBreakdown(task.usage) ?? (task.cost_provenance ? provenanceLabel(task.cost_provenance) : null);
   return (
     <section className="panel" aria-labelledby="usage-h">
       <h2 id="usage-h">Tokens and cost</h2>
@@ -17,12 +24,14 @@ export function UsagePanel({ task }: { task: Pick<TaskDetail, "usage" | "usage_r
         {task.cost_provenance === "included" ? (
           <strong data-testid="task-cost">no dollars</strong>
         ) : (
-          <strong data-testid="task-cost">${Number(task.estimated_cost).toFixed(4)}</strong>
+          <strong>
+            <Usd value={task.estimated_cost} testId="task-cost" />
+          </strong>
         )}
-        {task.cost_provenance ? (
+        {source ? (
           <span className="muted" data-testid="task-cost-provenance">
             {" "}
-            ({provenanceLabel(task.cost_provenance, versions)})
+            ({source})
           </span>
         ) : null}
       </p>
@@ -54,7 +63,10 @@ export function UsagePanel({ task }: { task: Pick<TaskDetail, "usage" | "usage_r
                       {n(r.cache_read_tokens)} / {n(r.cache_write_tokens)}
                     </td>
                     <td>
-                      {usd(r.cost_usd)} <span className="muted">{provenanceLabel(r.provenance, r.price_versions ?? [])}</span>
+                      <Usd value={r.cost_usd} />{" "}
+                      <span className="muted">
+                        {provenanceBreakdown(task.usage.filter((u) => u.run_id === r.run_id)) ?? provenanceLabel(r.provenance, r.price_versions ?? [])}
+                      </span>
                     </td>
                   </tr>
                 ))}
@@ -82,7 +94,8 @@ export function UsagePanel({ task }: { task: Pick<TaskDetail, "usage" | "usage_r
                       <td>{n(u.input_tokens)}</td>
                       <td>{n(u.output_tokens)}</td>
                       <td>
-                        {usd(u.cost_usd)} <span className="muted">{provenanceLabel(u.provenance, u.price_version === null ? [] : [u.price_version])}</span>
+                        <Usd value={u.cost_usd} />{" "}
+                        <span className="muted">{provenanceLabel(u.provenance, u.price_version === null ? [] : [u.price_version])}</span>
                       </td>
                     </tr>
                   ))}

@@ -10,6 +10,8 @@ export interface SessionUser {
   email: string;
   name: string;
   role: Role;
+  /** An IANA zone name, null until the browser reports one or the user picks one. */
+  time_zone: string | null;
 }
 
 /** A user as the login check needs it; the hash never leaves the server. */
@@ -70,6 +72,10 @@ export const beginLoginAttempt = (db: Database, keys: LoginAttemptKeys, limits: 
     p_address_max: limits.addressMax,
     p_window_s: limits.windowS,
   });
+
+/** Stores the zone the user reads times in; the caller has checked it with isTimeZone. */
+export const setUserTimeZone = (db: Database, userId: string, timeZone: string) =>
+  db.rpc<{ id: string; time_zone: string }>("set_user_time_zone", { p_user_id: userId, p_time_zone: timeZone });
 
 export const getLoginUser = (db: Database, email: string) => db.rpc<LoginUser | null>("get_login_user", { p_email: email });
 

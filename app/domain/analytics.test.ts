@@ -3,7 +3,7 @@ import { count, duration, parsePeriod, percent, provenance, usd } from "./analyt
 
 describe("analytics formatting", () => {
   it("formats money, counts, rates and durations", () => {
-    expect([usd(1.5), usd(0), usd(0.0042), usd(1234.5), usd(null)]).toEqual(["$1.50", "$0.00", "$0.0042", "$1,234.50", "—"]);
+    expect([usd(1.5), usd(0), usd(0.0042), usd(1234.5), usd(null)]).toEqual(["$1.50", "$0.00", "<$0.01", "$1,234.50", "—"]);
     expect([count(616.7), count(9200), count(12_345), count(2_500_000), count(null)]).toEqual(["616.7", "9,200", "12.3k", "2.5M", "—"]);
     expect([percent(0.6667), percent(1), percent(0), percent(null)]).toEqual(["66.7%", "100%", "0%", "—"]);
     expect([duration(30), duration(600), duration(12_600), duration(25_200), duration(172_800), duration(null)]).toEqual([

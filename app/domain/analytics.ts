@@ -1,3 +1,4 @@
+import { formatUsd } from "./money";
 // Shapes of the cost and analytics RPC answers (docs/ANALYTICS.md), the
 // period choices, and the formatting every figure on those pages shares.
 
@@ -96,12 +97,8 @@ export function parsePeriod(value: string | null, fallback: Period = 30): Period
   return (PERIODS as readonly number[]).includes(n) ? (n as Period) : fallback;
 }
 
-export function usd(value: number | null | undefined): string {
-  if (value === null || value === undefined) return "—";
-  const n = Number(value);
-  if (n !== 0 && Math.abs(n) < 0.01) return `$${n.toFixed(4)}`;
-  return `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-}
+/** The one money format (see money.ts), under the name the analytics pages use. */
+export const usd = (value: number | null | undefined): string => formatUsd(value);
 
 export function count(value: number | null | undefined): string {
   if (value === null || value === undefined) return "—";

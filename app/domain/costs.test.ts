@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { COST_CASES, TEST_PRICES } from "#tests/support/cost-cases";
-import { findPrice, formatCost, fromMicros, modelLookupNames, priceUsage, provenanceLabel, toMicros, usageCost } from "./costs";
+import { findPrice, formatCost, fromMicros, modelLookupNames, priceUsage, provenanceBreakdown, provenanceLabel, toMicros, usageCost } from "./costs";
 
 describe("priceUsage against the price table", () => {
   it.each(COST_CASES)("$name", ({ usage, at, expected }) => {
@@ -47,15 +47,28 @@ describe("exact decimal math", () => {
 describe("formatCost", () => {
   it("marks estimates and hides dollars for included models", () => {
     expect(formatCost(0.4213, "reported")).toBe("$0.42");
-    expect(formatCost("0.4213", "estimated")).toBe("~$0.42");
+    expect(formatCost("0.4213", "estimated")).toBe("$0.42 est.");
     expect(formatCost(0.004, "reported")).toBe("<$0.01");
-    expect(formatCost(0, "unpriced")).toBe("~$0.00");
+    expect(formatCost(0, "unpriced")).toBe("$0.00 est.");
     expect(formatCost(0, "included")).toBeNull();
     expect(formatCost(1, null)).toBeNull();
   });
 
   it("labels provenance with the price version", () => {
-    expect(provenanceLabel("estimated", [1, 2])).toBe("estimated (price v1, v2)");
+    expect(provenanceLabel("estimated", [1, 2])).toBe("estimated from price v1, v2");
     expect(provenanceLabel("included")).toBe("included in subscription");
+  });
+
+  it("breaks a mixed total down by source instead of calling it estimated", () => {
+    expect(provenanceBreakdown([])).toBeNull();
+    expect(provenanceBreakdown([{ provenance: "reported", cost_usd: 0.8, price_version: null }])).toBe("reported");
+    expect(
+      provenanceBreakdown([
+        { provenance: "reported", cost_usd: 0.5, price_version: null },
+        { provenance: "reported", cost_usd: "0.3", price_version: null },
+        { provenance: "estimated", cost_usd: 0.0315, price_version: 1 },
+        { provenance: "unpriced", cost_usd: null, price_version: null },
+      ]),
+    ).toBe("$0.80 reported · $0.03 estimated from price v1 · 1 report without a price");
   });
 });

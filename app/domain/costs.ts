@@ -9,6 +9,8 @@
 // with a provider prefix ("anthropic/claude-sonnet-4") is tried in full first,
 // then without everything up to its last "/".
 
+import { formatUsd } from "./money";
+
 export type Provenance = "reported" | "estimated" | "included" | "unpriced";
 
 export interface ModelPrice {
@@ -107,12 +109,14 @@ export function priceUsage(usage: UsageReport, prices: readonly ModelPrice[], at
   return { cost_usd: null, provenance: "unpriced", price_version: null };
 }
 
-/** A compact cost for cards: `$0.42`, `~$0.42` when any part is estimated or unpriced, null when there are no dollars. */
+/**
+ * A compact cost for cards in the one money format: `$0.42`, `$0.42 est.`
+ * when any part is estimated or unpriced, null when there are no dollars.
+ */
 export function formatCost(cost: number | string | null | undefined, provenance: Provenance | null | undefined): string | null {
   if (!provenance || provenance === "included") return null;
-  const value = Number(cost ?? 0);
-  const text = value > 0 && value < 0.01 ? "<$0.01" : `$${value.toFixed(2)}`;
-  return provenance === "reported" ? text : `~${text}`;
+  const text = formatUsd(Number(cost ?? 0));
+  return provenance === "reported" ? text : `${text} est.`;
 }
 
 /** Where a figure comes from, in words for the task page. */
@@ -121,10 +125,35 @@ export function provenanceLabel(provenance: Provenance, priceVersions: readonly 
     case "reported":
       return "reported";
     case "estimated":
-      return priceVersions.length > 0 ? `estimated (price v${priceVersions.join(", v")})` : "estimated";
+      return priceVersions.length > 0 ? `estimated from price v${priceVersions.join(", v")}` : "estimated";
     case "included":
       return "included in subscription";
     case "unpriced":
       return "no price known";
   }
+}
+
+/**
+ * Where a total comes from, part by part: "reported", or "$0.80 reported ·
+ * $0.03 estimated from price v1 · 1 report without a price" when it mixes
+ * sources, so a mostly reported cost is not labelled estimated.
+ */
+export function provenanceBreakdown(
+  records: readonly { provenance: Provenance; cost_usd: number | string | null; price_version: number | null }[],
+): string | null {
+  const kinds = [...new Set(records.map((r) => r.provenance))];
+  if (kinds.length === 0) return null;
+  const versions = (rs: typeof records) => [...new Set(rs.flatMap((r) => (r.price_version === null ? [] : [r.price_version])))].sort((a, b) => a - b);
+  if (kinds.length === 1) return provenanceLabel(kinds[0]!, versions(records));
+  const order: Provenance[] = ["reported", "estimated", "included", "unpriced"];
+  return order
+    .filter((k) => kinds.includes(k))
+    .map((k) => {
+      const part = records.filter((r) => r.provenance === k);
+      if (k === "unpriced") return `${part.length} ${part.length === 1 ? "report" : "reports"} without a price`;
+      if (k === "included") return `${part.length} included in subscription`;
+      const sum = part.reduce((total, r) => total + Number(r.cost_usd ?? 0), 0);
+      return `${formatUsd(sum)} ${provenanceLabel(k, versions(part))}`;
+    })
+    .join(" · ");
 }

@@ -13,7 +13,7 @@
  */
 export const COLUMN_LIMITS = {
   workspaces: { name: 80, icon: 8 },
-  users: { name: 80, email: 254 },
+  users: { name: 80, email: 254, time_zone: 64 },
   sessions: { user_agent: 400 },
   agents: { name: 80, role: 200, emoji: 8, model: 200 },
   tasks: { title: 500, description: 10_000, session_key: 200 },

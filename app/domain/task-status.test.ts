@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import {
   BOARD_COLUMNS,
   NEEDS_ASSIGNEE,
@@ -100,5 +101,14 @@ describe("isTaskStatus", () => {
 
   it("has a label for every status", () => {
     for (const s of TASK_STATUSES) expect(STATUS_LABELS[s]).toMatch(/^[A-Z][a-z ]+$/);
+  });
+});
+
+describe("status labels in SQL", () => {
+  it("status_label() writes each status as STATUS_LABELS names it", () => {
+    const sql = readFileSync(new URL("../../supabase/sql/01_base_helpers.sql", import.meta.url), "utf8");
+    const body = sql.slice(sql.indexOf("function status_label("), sql.indexOf("function task_field_label("));
+    const pairs = Object.fromEntries([...body.matchAll(/when '([a-z_]+)' then '([^']+)'/g)].map((m) => [m[1], m[2]]));
+    expect(pairs).toEqual(STATUS_LABELS);
   });
 });

@@ -1,6 +1,7 @@
 import { Link } from "react-router";
 import { listAuditLog, verifyAuditLog } from "#app/db/audit.server";
 import { operator } from "#app/services/auth/operator.server";
+import { Time } from "#app/components/time";
 import type { Route } from "./+types/admin-audit";
 
 export const meta: Route.MetaFunction = () => [{ title: "Audit log · Mission Control" }];
@@ -50,7 +51,7 @@ export default function AdminAudit({ loaderData }: Route.ComponentProps) {
               <tr key={e.seq} title={e.hash}>
                 <td>{e.seq}</td>
                 <td>
-                  <time dateTime={e.at}>{e.at.slice(0, 19).replace("T", " ")}</time>
+                  <Time value={e.at} absolute />
                 </td>
                 <td>{e.kind}</td>
                 <td title={e.actor.email}>{e.actor_name}</td>

@@ -9,6 +9,8 @@ import { FormError } from "#app/components/field";
 import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
+import { formatUsdExact } from "#app/domain/money";
+import { Time } from "#app/components/time";
 import type { Route } from "./+types/admin-prices";
 
 export const meta: Route.MetaFunction = () => [{ title: "Model prices · Mission Control" }];
@@ -34,7 +36,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   }
 }
 
-const usd = (v: number) => `$${Number(v)}`;
+const usd = formatUsdExact;
 const FIELDS = [
   ["input_usd_per_mtok", "Input"],
   ["output_usd_per_mtok", "Output"],
@@ -137,7 +139,9 @@ export default function AdminPrices({ loaderData, actionData: submitted }: Route
                       <td>{usd(p.cache_write_usd_per_mtok)}</td>
                     </>
                   )}
-                  <td title={p.note}>{p.effective_from.slice(0, 16).replace("T", " ")}</td>
+                  <td title={p.note}>
+                    <Time value={p.effective_from} absolute />
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -20,6 +20,7 @@ import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, found, invalidForm } from "#app/services/http/page-errors.server";
 import { pathId } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
+import { Time } from "#app/components/time";
 import type { Route } from "./+types/agent-detail";
 
 export const handle = { ownHeading: true };
@@ -105,8 +106,14 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
         <span aria-hidden="true">{agent.emoji}</span> {agent.name}
       </h1>
       <p className="muted">
-        {agent.status} · autonomy {agent.autonomy_level} ·{" "}
-        {agent.has_token ? `token ${agent.token_hint}… issued ${agent.token_created_at?.slice(0, 10)}` : "no token"}
+        {agent.status} · {AUTONOMY_LABELS[agent.autonomy_level]} ·{" "}
+        {agent.has_token ? (
+          <>
+            token {agent.token_hint}… issued {agent.token_created_at ? <Time value={agent.token_created_at} absolute /> : "at an unknown time"}
+          </>
+        ) : (
+          "no token"
+        )}
       </p>
       {token ? <TokenReveal token={token} agentName={agent.name} /> : null}
       {failed && !["update", "budget", "autonomy"].includes(failed.intent ?? "") ? <FormError message={failed.formError} /> : null}

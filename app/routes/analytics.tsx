@@ -5,6 +5,7 @@ import { BarList } from "#app/components/charts/bar-list";
 import { PeriodForm } from "#app/components/cost-figures";
 import { type AgentFigures, LEVEL_LABEL, count, duration, parsePeriod, percent, provenance, usd } from "#app/domain/analytics";
 import { operator } from "#app/services/auth/operator.server";
+import { formatDate } from "#app/domain/time";
 import type { Route } from "./+types/analytics";
 
 export const handle = { ownHeading: true };
@@ -36,7 +37,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
         <PeriodForm days={perf.days} />
       </div>
       <p className="figure-note">
-        Last {perf.days} days (UTC, since {perf.from.slice(0, 10)}). Tasks count for their current assignee. Definitions of success, rework and cycle time:
+        Last {perf.days} days (UTC, since {formatDate(perf.from)}). Tasks count for their current assignee. Definitions of success, rework and cycle time:
         docs/ANALYTICS.md.
       </p>
 
@@ -154,7 +155,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
               {agents.map((a) => (
                 <tr key={a.agent_id}>
                   <th scope="row">{name(a)}</th>
-                  <td>{a.autonomy_level}</td>
+                  <td>{LEVEL_LABEL[a.autonomy_level] ?? a.autonomy_level}</td>
                   <td>{a.approvals.requested}</td>
                   <td>{a.approvals.human_decided}</td>
                   <td>{duration(a.approvals.wait_p50_s)}</td>

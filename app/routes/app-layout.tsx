@@ -2,6 +2,8 @@ import { Outlet } from "react-router";
 import { AppHeader } from "#app/components/app-header";
 import { ErrorPage } from "#app/components/error-page";
 import { LiveEvents } from "#app/components/live-events";
+import { TimeZoneContext } from "#app/components/time";
+import { zoneOr } from "#app/domain/time";
 import { requestContext, userContext } from "#app/context.server";
 import { countPendingApprovals } from "#app/db/governance.server";
 import { listWorkspaceNav } from "#app/db/workspaces.server";
@@ -23,12 +25,14 @@ export async function loader({ context }: Route.LoaderArgs) {
 
 export default function AppLayout({ loaderData }: Route.ComponentProps) {
   return (
-    <LiveEvents>
-      <div className="shell">
-        <AppHeader data={loaderData} />
-        <Outlet />
-      </div>
-    </LiveEvents>
+    <TimeZoneContext value={zoneOr(loaderData.user.time_zone)}>
+      <LiveEvents>
+        <div className="shell">
+          <AppHeader data={loaderData} />
+          <Outlet />
+        </div>
+      </LiveEvents>
+    </TimeZoneContext>
   );
 }
 

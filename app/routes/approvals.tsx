@@ -6,12 +6,13 @@ import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { decisionSchema } from "#app/domain/forms/approvals";
 import { parseForm } from "#app/domain/forms/parse";
 import { roleAtLeast } from "#app/domain/roles";
-import { formatAge } from "#app/domain/time";
 import { FormError } from "#app/components/field";
 import { ConnectionBadge } from "#app/components/live-events";
 import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
+import { Time } from "#app/components/time";
+import { formatUsd } from "#app/domain/money";
 import type { Route } from "./+types/approvals";
 
 export const meta: Route.MetaFunction = () => [{ title: "Approvals · Mission Control" }];
@@ -91,12 +92,12 @@ export default function Approvals({ loaderData, actionData: submitted }: Route.C
               ) : null}
               <span className="muted">
                 {" "}
-                · asked by {a.requester} ({a.requester_type}) · {formatAge(a.created_at, now)} ago
+                · asked by {a.requester} ({a.requester_type}) · <Time value={a.created_at} now={now} />
               </span>
             </p>
             <p className="muted">
               Task <Link to={`/w/${a.workspace.slug}/tasks/${a.task.id}`}>{a.task.title}</Link> in {a.workspace.name}
-              {a.task_type ? ` · ${a.task_type}` : ""} · cost so far ${Number(a.task.estimated_cost).toFixed(4)}
+              {a.task_type ? ` · ${a.task_type}` : ""} · cost so far {formatUsd(a.task.estimated_cost)}
             </p>
             {a.reason ? <p className="approval-reason">“{a.reason}”</p> : null}
             <pre className="spec" aria-label="Exactly what will happen">

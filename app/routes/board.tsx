@@ -80,16 +80,39 @@ export default function BoardPage({ loaderData, actionData: submitted }: Route.C
           {moveError}
         </p>
       ) : null}
+      <NeedsYou tasks={needsYou} base={base} />
+      {/* On a narrow screen one lane shows at a time; these plain links scroll the board to a lane, with or without JavaScript. */}
+      <nav className="lane-switcher" aria-label="Lanes">
+        {columns.map((status) => (
+          <a key={status} href={`#lane-${status}`} className={board.counts[status] === 0 ? "lane-link is-empty" : "lane-link"}>
+            {STATUS_LABELS[status]} <span className="column-count">{board.counts[status]}</span>
+          </a>
+        ))}
+      </nav>
       <div className="board" role="list" aria-label="Task board">
-        <section className="column col-needs-you" role="listitem" aria-labelledby="col-needs-you" data-lane="needs-you">
-          <h2 id="col-needs-you" className="column-head">
-            <span>Needs you</span>
-            <span className="column-count">{needsYou.length}</span>
-          </h2>
-          <div className="column-body">
-            {needsYou.length === 0 ? <p className="column-empty">Nothing waits for a human</p> : null}
-            {needsYou.map((task) => (
-              <article key={task.id} className={`card prio-${task.priority}`} data-needs-you={task.id}>
+        {columns.map((status) => (
+          <Column key={status} status={status} cards={board.columns[status]} count={board.counts[status]} base={base} canEdit={canEdit} now={now} dnd={dnd} />
+        ))}
+      </div>
+    </main>
+  );
+}
+
+/** What waits for a human, as a strip above the lanes: one row, its count always in sight. */
+function NeedsYou({ tasks, base }: { tasks: Awaited<ReturnType<typeof getNeedsYou>>; base: string }) {
+  return (
+    <section className={tasks.length === 0 ? "needs-you is-empty" : "needs-you"} aria-labelledby="needs-you-h" data-lane="needs-you">
+      <h2 id="needs-you-h" className="needs-you-head">
+        <span>Needs you</span>
+        <span className="column-count">{tasks.length}</span>
+      </h2>
+      {tasks.length === 0 ? (
+        <p className="needs-you-empty">Nothing waits for a human</p>
+      ) : (
+        <ul className="needs-you-list">
+          {tasks.map((task) => (
+            <li key={task.id}>
+              <article className={`card prio-${task.priority}`} data-needs-you={task.id}>
                 <Link to={`${base}/tasks/${task.id}`} className="card-title">
                   {task.title}
                 </Link>
@@ -99,14 +122,11 @@ export default function BoardPage({ loaderData, actionData: submitted }: Route.C
                     : `⚠ ${task.alert_reason?.replaceAll("_", " ")}`}
                 </p>
               </article>
-            ))}
-          </div>
-        </section>
-        {columns.map((status) => (
-          <Column key={status} status={status} cards={board.columns[status]} count={board.counts[status]} base={base} canEdit={canEdit} now={now} dnd={dnd} />
-        ))}
-      </div>
-    </main>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
 
@@ -115,7 +135,8 @@ function Column(props: { status: TaskStatus; cards: Card[]; count: number; base:
   const hidden = count - cards.length;
   return (
     <section
-      className={`column col-${status}${dnd.over === status ? " drop-target" : ""}`}
+      id={`lane-${status}`}
+      className={`column col-${status}${count === 0 ? " lane-empty" : ""}${dnd.over === status ? " drop-target" : ""}`}
       role="listitem"
       aria-labelledby={`col-${status}`}
       data-status={status}

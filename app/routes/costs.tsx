@@ -5,6 +5,7 @@ import { ColumnChart } from "#app/components/charts/column-chart";
 import { PeriodForm, WindowStats } from "#app/components/cost-figures";
 import { count, parsePeriod, provenance, usd } from "#app/domain/analytics";
 import { operator } from "#app/services/auth/operator.server";
+import { formatDayShort } from "#app/domain/time";
 import type { Route } from "./+types/costs";
 
 export const handle = { ownHeading: true };
@@ -35,7 +36,7 @@ export default function Costs({ loaderData }: Route.ComponentProps) {
         </p>
         <ColumnChart
           title={`Cost per day in ${workspace.name}, last ${summary.days} days (UTC)`}
-          points={summary.daily.map((d) => ({ label: d.day.slice(5), value: Number(d.cost_usd) }))}
+          points={summary.daily.map((d) => ({ label: formatDayShort(d.day), value: Number(d.cost_usd) }))}
           format={usd}
           testId="daily-chart"
         />

@@ -2,6 +2,9 @@ import { Form, Link } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { type FeedEvent, getWorkspaceFeed } from "#app/db/events.server";
 import { operator } from "#app/services/auth/operator.server";
+import { Time } from "#app/components/time";
+import { formatUsd } from "#app/domain/money";
+import { STATUS_LABELS, type TaskStatus } from "#app/domain/task-status";
 import type { Route } from "./+types/feed";
 
 export const meta: Route.MetaFunction = () => [{ title: "Live feed · Mission Control" }];
@@ -22,6 +25,7 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
 
 export default function Feed({ loaderData }: Route.ComponentProps) {
   const { workspace, events, kind } = loaderData;
+  const now = new Date(loaderData.now);
   const base = `/w/${workspace.slug}`;
   const oldest = events.at(-1)?.seq;
   return (
@@ -41,7 +45,7 @@ export default function Feed({ loaderData }: Route.ComponentProps) {
       <ol className="feed" aria-live="polite">
         {events.map((e) => (
           <li key={e.seq} className={`feed-item feed-${e.type.split(".")[0]}`} data-seq={e.seq}>
-            <time dateTime={e.created_at}>{new Date(e.created_at).toISOString().slice(11, 19)}</time>
+            <Time value={e.created_at} now={now} />
             <span className="who">{e.actor.name || e.actor.type}</span>
             <span className="what">{describe(e, base)}</span>
           </li>
@@ -56,6 +60,8 @@ export default function Feed({ loaderData }: Route.ComponentProps) {
   );
 }
 
+const statusLabel = (s: string) => STATUS_LABELS[s as TaskStatus] ?? s.replaceAll("_", " ");
+
 function describe(e: FeedEvent, base: string): React.ReactNode {
   const task = e.task_id && e.task_title ? <Link to={`${base}/tasks/${e.task_id}`}>{e.task_title}</Link> : (e.task_title ?? "a task");
   const p = e.payload as Record<string, string | undefined>;
@@ -65,7 +71,7 @@ function describe(e: FeedEvent, base: string): React.ReactNode {
     case "task.updated":
       return p.from_status && p.status && p.from_status !== p.status ? (
         <>
-          moved {task} from {p.from_status.replace("_", " ")} to {p.status.replace("_", " ")}
+          moved {task} from {statusLabel(p.from_status)} to {statusLabel(p.status)}
         </>
       ) : (
         <>updated {task}</>
@@ -76,6 +82,13 @@ function describe(e: FeedEvent, base: string): React.ReactNode {
       return (
         <>
           on {task}: {p.message}
+        </>
+      );
+    case "usage.recorded":
+      return (
+        <>
+          reported usage on {task}: {Number(p.tokens ?? 0).toLocaleString("en-US")} tokens
+          {p.cost_usd === null || p.cost_usd === undefined ? "" : `, ${formatUsd(p.cost_usd)}`}
         </>
       );
     case "deliverable.created":

@@ -8,6 +8,7 @@ import { heartbeatDeps } from "#app/services/runtime.server";
 import { operator } from "#app/services/auth/operator.server";
 import { actionFailure } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
+import { Time } from "#app/components/time";
 import type { Route } from "./+types/heartbeat";
 
 export const meta: Route.MetaFunction = () => [{ title: "Heartbeat · Mission Control" }];
@@ -57,8 +58,8 @@ export default function Heartbeat({ loaderData, actionData: submitted }: Route.C
         {runs.map((run) => (
           <li key={run.run_id} className="panel run">
             <p className="run-head">
-              <time dateTime={run.started_at}>{run.started_at.slice(0, 19).replace("T", " ")}</time> · {run.trigger} · {run.duration_ms} ms ·{" "}
-              {run.gateway_calls} gateway call{run.gateway_calls === 1 ? "" : "s"} · <span className="muted">{run.instance}</span>
+              <Time value={run.started_at} absolute /> · {run.trigger} · {run.duration_ms} ms · {run.gateway_calls} gateway call
+              {run.gateway_calls === 1 ? "" : "s"} · <span className="muted">{run.instance}</span>
             </p>
             {run.actions.length === 0 ? (
               <p className="muted">Idle: nothing to do.</p>

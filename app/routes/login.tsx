@@ -1,7 +1,7 @@
 import { Form, data, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { requestContext, userContext } from "#app/context.server";
-import { countUsers } from "#app/db/auth.server";
+import { countUsers, setUserTimeZone } from "#app/db/auth.server";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { loginSchema } from "#app/domain/forms/auth";
 import { parseForm } from "#app/domain/forms/parse";
@@ -9,6 +9,7 @@ import { safeRedirect } from "#app/domain/safe-redirect";
 import { startSession, verifyLogin } from "#app/services/auth/sessions.server";
 import { invalidForm } from "#app/services/http/page-errors.server";
 import { Field } from "#app/components/field";
+import { DetectedTimeZoneInput } from "#app/components/time";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/login";
 
@@ -31,7 +32,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const { rt, log, clientIp } = context.get(requestContext);
   const parsed = parseForm(await request.formData(), loginSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, { email: parsed.values.email ?? "" });
-  const { email, password, redirectTo } = parsed.data;
+  const { email, password, redirectTo, time_zone } = parsed.data;
   const result = await verifyLogin({ db: rt.db, settings: rt.env }, email, password, clientIp);
   if (!result.ok) {
     log.warn({ event: "auth.login_failed", email, locked: Boolean(result.retryAfterS) }, "login failed");
@@ -51,6 +52,8 @@ export async function action({ request, context }: Route.ActionArgs) {
   // Where to go is settled before the session row is written: nothing after that write may fail.
   const to = safeRedirect(redirectTo);
   log.info({ event: "auth.login", user_id: result.user.id }, "signed in");
+  // The browser's zone is stored once; after that only the settings page changes it.
+  if (time_zone && result.user.time_zone === null) await setUserTimeZone(rt.db, result.user.id, time_zone);
   throw redirect(to, {
     headers: { "Set-Cookie": await startSession({ db: rt.db, settings: rt.env, secrets: rt.secrets }, result.user.id, request, clientIp) },
   });
@@ -74,6 +77,7 @@ export default function Login({ loaderData, actionData: submitted }: Route.Compo
         ) : null}
         <AuthenticityTokenInput />
         <input type="hidden" name="redirectTo" value={loaderData.redirectTo} />
+        <DetectedTimeZoneInput />
         <Field
           label="Email"
           name="email"

@@ -158,7 +158,7 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
       {pipeline.description ? <p className="muted">{pipeline.description}</p> : null}
       <p className="muted">
         Each stage is its own dispatch to its agent. A task that reaches review moves on to the next stage; a gated advance follows the strictest autonomy of
-        agent, task type and stage (hitl waits for an approver, hotl for the veto window).
+        agent, task type and stage (human in the loop waits for an approver, human on the loop for the veto window).
       </p>
       <ol className="stage-list">
         {pipeline.stages.map((s, i) => {

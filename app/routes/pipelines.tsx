@@ -7,11 +7,11 @@ import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { parseForm } from "#app/domain/forms/parse";
 import { pipelineSchema } from "#app/domain/forms/pipeline";
 import { STATUS_LABELS, type TaskStatus } from "#app/domain/task-status";
-import { formatAge } from "#app/domain/time";
 import { Field, FormError } from "#app/components/field";
 import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
+import { Time } from "#app/components/time";
 import type { Route } from "./+types/pipelines";
 
 export const meta: Route.MetaFunction = () => [{ title: "Pipelines · Mission Control" }];
@@ -87,7 +87,9 @@ export default function Pipelines({ loaderData, actionData: submitted }: Route.C
                       ))}
                     </div>
                     {load?.oldest_waiting_at ? (
-                      <div className={piled ? "alert-text" : "muted"}>oldest waiting {formatAge(load.oldest_waiting_at, now)}</div>
+                      <div className={piled ? "alert-text" : "muted"}>
+                        oldest arrived <Time value={load.oldest_waiting_at} now={now} />
+                      </div>
                     ) : null}
                   </li>
                 );

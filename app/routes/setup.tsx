@@ -1,7 +1,7 @@
 import { Form, data, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { requestContext } from "#app/context.server";
-import { checkSetupToken, countUsers, createFirstAdmin } from "#app/db/auth.server";
+import { checkSetupToken, countUsers, createFirstAdmin, setUserTimeZone } from "#app/db/auth.server";
 import { AppError } from "#app/domain/errors";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { setupSchema } from "#app/domain/forms/auth";
@@ -11,6 +11,7 @@ import { hashPassword, sha256Hex } from "#app/services/auth/crypto.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { Field } from "#app/components/field";
 import { useActionResult } from "#app/components/use-action-result";
+import { DetectedTimeZoneInput } from "#app/components/time";
 import type { Route } from "./+types/setup";
 
 export const meta: Route.MetaFunction = () => [{ title: "Set up · Mission Control" }];
@@ -31,7 +32,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const { rt, log, clientIp } = context.get(requestContext);
   const parsed = parseForm(await request.formData(), setupSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, { ...parsed.values, password: "", confirm: "" });
-  const { token, name, email, password } = parsed.data;
+  const { token, name, email, password, time_zone } = parsed.data;
   try {
     const user = await createFirstAdmin(rt.db, {
       setupTokenHash: sha256Hex(token),
@@ -40,6 +41,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       passwordHash: await hashPassword(password),
     });
     log.info({ event: "user.setup_admin", user_id: user.id }, "first admin created");
+    if (time_zone) await setUserTimeZone(rt.db, user.id, time_zone);
     throw redirect("/", { headers: { "Set-Cookie": await startSession({ db: rt.db, settings: rt.env, secrets: rt.secrets }, user.id, request, clientIp) } });
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, { name, email });
@@ -65,6 +67,7 @@ export default function Setup({ loaderData, actionData: submitted }: Route.Compo
         ) : null}
         <AuthenticityTokenInput />
         <input type="hidden" name="token" value={loaderData.token} />
+        <DetectedTimeZoneInput />
         <Field label="Your name" name="name" error={errors.name} defaultValue={values.name} autoComplete="name" maxLength={COLUMN_LIMITS.users.name} required />
         <Field
           label="Email"

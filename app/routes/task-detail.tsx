@@ -9,7 +9,7 @@ import { getTask } from "#app/db/tasks.server";
 import { PRIORITY_LABELS } from "#app/domain/priority";
 import { STATUS_LABELS } from "#app/domain/task-status";
 import { roleAtLeast } from "#app/domain/roles";
-import { dateInputValue, formatAge } from "#app/domain/time";
+import { formatDue, isOverdue } from "#app/domain/time";
 import { taskEditValues } from "#app/domain/forms/task";
 import { FormError } from "#app/components/field";
 import { TaskForm } from "#app/components/task-form";
@@ -25,6 +25,7 @@ import { found } from "#app/services/http/page-errors.server";
 import { taskAction } from "./task-detail.server";
 import { pathId } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
+import { Time, useTimeZone } from "#app/components/time";
 import type { Route } from "./+types/task-detail";
 
 export const handle = { ownHeading: true };
@@ -71,6 +72,8 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
   const pipeline = task.pipeline;
   const hasNextStage = Boolean(pipeline?.stages.some((s) => s.position > pipeline.position));
   const now = new Date(loaderData.now);
+  const timeZone = useTimeZone();
+  const overdue = task.status !== "done" && task.status !== "cancelled" && isOverdue(task.due_at, now, timeZone);
   const failed = actionData && !actionData.ok ? actionData : null;
   const editFailed = failed?.intent === "update";
   return (
@@ -87,8 +90,15 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
           <span className={`badge badge-${task.priority}`}>{PRIORITY_LABELS[task.priority]}</span>
           <span>{task.assignee ? `${task.assignee.emoji} ${task.assignee.name}` : "Unassigned"}</span>
           <span data-testid="task-type">{taskType ? `${taskType.name} · ${taskType.risk} risk` : "General · low risk"}</span>
-          {task.due_at ? <span data-testid="task-due">Due {dateInputValue(task.due_at)}</span> : null}
-          <span title={task.created_at}>Created {formatAge(task.created_at, now)} ago</span>
+          {task.due_at ? (
+            <span data-testid="task-due" className={overdue ? "overdue" : undefined}>
+              Due {formatDue(task.due_at, timeZone)}
+              {overdue ? " (overdue)" : ""}
+            </span>
+          ) : null}
+          <span>
+            Created <Time value={task.created_at} now={now} />
+          </span>
         </div>
         {task.alert_reason ? <p className="alert">⚠ {task.alert_reason.replaceAll("_", " ")}</p> : null}
         {task.alert_reason === "budget_exceeded" && task.last_dispatch_error ? (
@@ -171,9 +181,7 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
           <ol className="activity">
             {task.activities.map((a) => (
               <li key={a.id} className={`activity-${a.actor_type}`}>
-                <time dateTime={a.created_at} title={a.created_at}>
-                  {formatAge(a.created_at, now)}
-                </time>
+                <Time value={a.created_at} now={now} />
                 <span className="who">{a.actor_name || a.actor_type}</span>
                 <span className="what">{a.message}</span>
               </li>

@@ -87,6 +87,9 @@ language sql stable as $$
       and (p_kind is null
            or (p_kind = 'task' and (type like 'task.%' or type like 'activity.%' or type like 'deliverable.%'))
            or (p_kind = 'agent' and type like 'agent.%'))
+      -- A move is told by its task.updated event; the status_changed activity
+      -- logged beside it would list the same move twice.
+      and not (type = 'activity.created' and payload->>'type' = 'status_changed')
     order by seq desc
     limit least(greatest(p_limit, 1), 200)
   ) e

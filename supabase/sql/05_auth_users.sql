@@ -46,7 +46,8 @@ end $$;
 create or replace function get_login_user(p_email text) returns jsonb
 language sql stable as $$
   select jsonb_build_object('id', id, 'email', email, 'name', name, 'role', role,
-                            'password_hash', password_hash, 'disabled', disabled_at is not null)
+                            'password_hash', password_hash, 'disabled', disabled_at is not null,
+                            'time_zone', time_zone)
   from users where email = lower(p_email)
 $$;
 
@@ -70,7 +71,20 @@ begin
     update sessions set expires_at = now() + make_interval(secs => p_ttl_seconds), last_seen_at = now()
     where token_hash = p_token_hash;
   end if;
-  return jsonb_build_object('id', v_user.id, 'email', v_user.email, 'name', v_user.name, 'role', v_user.role);
+  return jsonb_build_object('id', v_user.id, 'email', v_user.email, 'name', v_user.name, 'role', v_user.role,
+                            'time_zone', v_user.time_zone);
+end $$;
+
+-- The zone a user reads times in; the app has checked the name. Not audited:
+-- it changes what the user sees, not what anyone may do.
+create or replace function set_user_time_zone(p_user_id uuid, p_time_zone text) returns jsonb
+language plpgsql as $$
+begin
+  update users set time_zone = p_time_zone, updated_at = now() where id = p_user_id;
+  if not found then
+    perform raise_app_error('not_found', 'User not found.');
+  end if;
+  return jsonb_build_object('id', p_user_id, 'time_zone', p_time_zone);
 end $$;
 
 create or replace function delete_session(p_token_hash text) returns jsonb

@@ -391,7 +391,7 @@ begin
       update tasks set status = 'done' where id = v_task.id;
       insert into task_activities (task_id, type, message, metadata, actor_type, actor_id, actor_name)
       values (v_task.id, 'status_changed',
-              'Moved from review to done' || case when v_user.id is not null then ' (approved by ' || v_user.name || ')' else ' (' || (v_actor->>'name') || ')' end,
+              'Moved from Review to Done' || case when v_user.id is not null then ' (approved by ' || v_user.name || ')' else ' (' || (v_actor->>'name') || ')' end,
               jsonb_build_object('from', 'review', 'to', 'done', 'approval_id', p_approval.id),
               v_actor->>'type', v_user.id, v_actor->>'name');
       perform emit_event('task.updated', v_task.workspace_id, v_task.id, v_task.assigned_agent_id, v_actor,

@@ -112,7 +112,13 @@ begin
   perform settle_budget_reservation(p_task_id, v_report.id, v_report.cost_usd);
   perform check_budget_warnings(v_task);
   perform emit_event('usage.recorded', v_task.workspace_id, v_task.id, v_task.assigned_agent_id,
-    jsonb_build_object('type', case when p_source = 'gateway' then 'system' else 'agent' end, 'name', p_source),
+    -- The actor by name: the reporting agent, or the system part that measured.
+    case when p_source = 'agent_api'
+         then coalesce((select jsonb_build_object('type', 'agent', 'id', a.id, 'name', a.name) from agents a where a.id = v_task.assigned_agent_id),
+                       '{"type":"agent","name":"agent"}'::jsonb)
+         else jsonb_build_object('type', case when p_source = 'gateway' then 'system' else 'agent' end,
+                                 'name', case p_source when 'webhook' then 'completion webhook' else p_source end)
+    end,
     jsonb_build_object('usage_id', v_report.id, 'source', p_source, 'tokens', usage_record_tokens(v_report), 'cost_usd', v_report.cost_usd,
                        'model', p_usage->>'model', 'provenance', v_report.provenance, 'price_version', v_report.price_version,
                        'replaced', v_claim.source));
@@ -320,9 +326,9 @@ begin
       continue when v_limit is null;
       v_spent := budget_spent(b.scope, b.subject_id, case v_period when 'daily' then utc_day_start() end);
       if v_spent + v_reserved + v_amount > v_limit or v_spent + v_reserved >= v_limit then
-        v_msg := format('%s %s budget: $%s spent and $%s reserved of $%s; this run needs $%s.',
+        v_msg := format('%s %s budget: %s spent and %s reserved of %s; this run needs %s.',
                         budget_label(b), case v_period when 'daily' then 'daily (UTC)' else 'total' end,
-                        round(v_spent, 2), round(v_reserved, 2), round(v_limit, 2), round(v_amount, 2));
+                        money_label(v_spent), money_label(v_reserved), money_label(v_limit), money_label(v_amount));
         -- A daily limit frees up at the next UTC midnight; a total one waits for an operator.
         update tasks set alert_reason = 'budget_exceeded', claimed_until = null, last_dispatch_error = v_msg,
                          next_dispatch_at = case v_period when 'daily' then utc_day_start() + interval '1 day' end
@@ -394,9 +400,9 @@ begin
         perform emit_event('budget.warning', b.workspace_id, p_task.id, p_task.assigned_agent_id, '{"type":"system","name":"budget"}'::jsonb,
           jsonb_build_object('budget_id', b.id, 'scope', b.scope, 'subject_id', b.subject_id, 'period', v_period,
                              'limit_usd', v_limit, 'spent_usd', v_spent, 'percent', round(100 * v_spent / v_limit),
-                             'message', format('%s %s budget is %s%% spent ($%s of $%s).', budget_label(b),
+                             'message', format('%s %s budget is %s%% spent (%s of %s).', budget_label(b),
                                                case v_period when 'daily' then 'daily (UTC)' else 'total' end,
-                                               round(100 * v_spent / v_limit), round(v_spent, 2), round(v_limit, 2))));
+                                               round(100 * v_spent / v_limit), money_label(v_spent), money_label(v_limit))));
       end if;
     end loop;
   end loop;
@@ -546,7 +552,7 @@ $$;
 
 create or replace function usage_figure_label(p_tokens bigint, p_cost numeric) returns text
 language sql immutable as $$
-  select format('%s tokens (%s)', p_tokens, coalesce('$' || p_cost::text, 'no cost'))
+  select format('%s tokens (%s)', to_char(p_tokens, 'FM999,999,999,999,990'), money_label(p_cost))
 $$;
 
 create or replace function usage_record_tokens(p usage_records) returns bigint

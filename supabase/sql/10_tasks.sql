@@ -227,13 +227,13 @@ begin
 
   if v_changed ? 'status' then
     insert into task_activities (task_id, type, message, metadata, actor_type, actor_id, actor_name)
-    values (p_task_id, 'status_changed', format('Moved from %s to %s', v_old.status, v_new.status),
+    values (p_task_id, 'status_changed', format('Moved from %s to %s', status_label(v_old.status), status_label(v_new.status)),
             jsonb_build_object('from', v_old.status, 'to', v_new.status),
             coalesce(p_actor->>'type', 'system'), (p_actor->>'id')::uuid, coalesce(p_actor->>'name', ''));
   end if;
   if v_changed - 'status' <> '{}'::jsonb then
     insert into task_activities (task_id, type, message, metadata, actor_type, actor_id, actor_name)
-    values (p_task_id, 'updated', 'Updated ' || (select string_agg(replace(k, '_', ' '), ', ' order by k)
+    values (p_task_id, 'updated', 'Updated ' || (select string_agg(task_field_label(k), ', ' order by k)
                                                   from jsonb_object_keys(v_changed - 'status') k),
             jsonb_build_object('fields', (select jsonb_agg(k order by k) from jsonb_object_keys(v_changed - 'status') k)),
             coalesce(p_actor->>'type', 'system'), (p_actor->>'id')::uuid, coalesce(p_actor->>'name', ''));

@@ -122,7 +122,7 @@ begin
   if v_task.status = 'assigned' and p_status = 'in_progress' then
     update tasks set status = 'in_progress', last_activity_at = now(), dispatched_at = coalesce(dispatched_at, now())
     where id = p_task_id returning * into v_task;
-    perform log_task_activity(p_task_id, 'status_changed', 'Moved from assigned to in_progress', jsonb_build_object('from', 'assigned', 'to', 'in_progress'), agent_actor(p_agent_id));
+    perform log_task_activity(p_task_id, 'status_changed', 'Moved from Assigned to In progress', jsonb_build_object('from', 'assigned', 'to', 'in_progress'), agent_actor(p_agent_id));
     perform emit_event('task.updated', v_task.workspace_id, v_task.id, p_agent_id, agent_actor(p_agent_id),
       jsonb_build_object('title', v_task.title, 'status', 'in_progress', 'from_status', 'assigned', 'changed', '["status"]'::jsonb));
     return jsonb_build_object('id', v_task.id, 'changed', true, 'status', 'in_progress');

@@ -36,7 +36,8 @@ begin
   insert into task_activities (task_id, type, message, metadata, actor_type, actor_id, actor_name)
   values (p_task_id, 'completed', coalesce(nullif(left(p_summary, 10000), ''), 'Work reported complete'),
           jsonb_build_object('source', p_source, 'run_id', p_run_id),
-          coalesce(p_actor->>'type', 'system'), (p_actor->>'id')::uuid, coalesce(p_actor->>'name', p_source));
+          coalesce(p_actor->>'type', 'system'), (p_actor->>'id')::uuid,
+          coalesce(p_actor->>'name', case p_source when 'agent_api' then 'agent API' when 'webhook' then 'completion webhook' else p_source end));
   -- The agent is free again unless it still runs another task.
   update agents set status = 'standby'
   where id = v_task.assigned_agent_id and status = 'working'

@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { AUTH_FILE, expect, server, test, unique } from "./fixtures";
+import { AUTH_FILE, expect, moveCard, server, test, unique } from "./fixtures";
 
 // The costs dashboard, the cross-workspace overview and agent analytics,
 // server-rendered with JavaScript off: the SVG charts are in the HTML.
@@ -46,9 +46,7 @@ test("costs and analytics render their charts without JavaScript", async ({ page
   // The builder's task goes all the way to done through the board's plain forms.
   for (const status of ["in_progress", "review", "done"]) {
     await page.goto(base);
-    const card = page.locator(`[data-task-id="${built}"]`);
-    await card.getByLabel(/Move .* to/).selectOption(status);
-    await card.getByRole("button", { name: "Move" }).click();
+    await moveCard(page, built, status);
     await expect(page.locator(`[data-status="${status}"] [data-task-id="${built}"]`)).toBeVisible();
   }
 
@@ -60,7 +58,8 @@ test("costs and analytics render their charts without JavaScript", async ({ page
   const daily = page.getByTestId("daily-chart");
   await expect(daily.locator("svg[role=img] > title")).toHaveText(/Cost per day/);
   await expect(daily.locator("rect.chart-bar")).toHaveCount(30);
-  const today = new Date().toISOString().slice(5, 10);
+  // Chart days are UTC days, labelled like "7 Nov".
+  const today = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" }).format(new Date());
   await expect(daily.locator(`rect.chart-bar[data-label="${today}"]`)).toHaveAttribute("data-value", "0.75");
   const byAgent = page.getByTestId("by-agent").locator("rect.chart-bar");
   await expect(byAgent).toHaveCount(2);

@@ -56,9 +56,9 @@ test("operator flow with live updates in a second browser", async ({ page, brows
   }
 
   // The activity log and the live feed tell the story.
-  await expect(page.getByText("Moved from review to done")).toBeVisible();
+  await expect(page.getByText("Moved from Review to Done")).toBeVisible();
   await watcher.goto(`${base}/feed`);
-  await expect(watcher.getByText(/moved .* from review to done/)).toBeVisible();
+  await expect(watcher.getByText(/moved .* from Review to Done/)).toBeVisible();
   await watcherContext.close();
 });
 

@@ -76,3 +76,10 @@ export async function createTask(page: import("@playwright/test").Page, base: st
   await expect(page.getByRole("heading", { name: title })).toBeVisible();
   return page.url().split("/").pop()!;
 }
+
+/** Moves a card through its menu on the board (a disclosure of plain submit buttons, so it works without JavaScript). */
+export async function moveCard(page: Page, taskId: string, status: string): Promise<void> {
+  const card = page.locator(`[data-task-id="${taskId}"]`);
+  await card.locator(".move-menu > summary").click();
+  await card.locator(`button[name="status"][value="${status}"]`).click();
+}

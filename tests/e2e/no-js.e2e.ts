@@ -1,4 +1,4 @@
-import { AUTH_FILE, expect, test, unique } from "./fixtures";
+import { AUTH_FILE, expect, moveCard, test, unique } from "./fixtures";
 
 // The same core flow with JavaScript disabled: every form is a plain post.
 test.use({ storageState: AUTH_FILE, javaScriptEnabled: false });
@@ -33,11 +33,7 @@ test("core flow without JavaScript", async ({ page }) => {
 
   // Assigning needs an agent: the refusal is explained.
   await page.goto(base);
-  const card = () => page.locator(`[data-task-id="${taskId}"]`);
-  await card()
-    .getByLabel(/Move .* to/)
-    .selectOption("assigned");
-  await card().getByRole("button", { name: "Move" }).click();
+  await moveCard(page, taskId, "assigned");
   await expect(page.getByText("Choose an agent before moving the task to Assigned.")).toBeVisible();
 
   // Edit through the task page's form (details/summary needs no script).
@@ -49,10 +45,7 @@ test("core flow without JavaScript", async ({ page }) => {
 
   for (const status of ["inbox", "assigned", "in_progress", "testing", "review", "done"]) {
     await page.goto(base);
-    await card()
-      .getByLabel(/Move .* to/)
-      .selectOption(status);
-    await card().getByRole("button", { name: "Move" }).click();
+    await moveCard(page, taskId, status);
     await expect(page.locator(`[data-status="${status}"] [data-task-id="${taskId}"]`)).toBeVisible();
   }
 

@@ -77,7 +77,7 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(facts).toContainText("🛠️ Builder");
       await expect(facts).toContainText("High");
       await expect(page.getByTestId("task-type")).toHaveText("Research · low risk");
-      await expect(page.getByTestId("task-due")).toHaveText("Due 2030-01-15");
+      await expect(page.getByTestId("task-due")).toHaveText("Due 15 Jan 2030");
       // Only the title changed: the activity log names nothing else.
       await expect(page.locator(".activity").getByText("Updated title", { exact: true })).toBeVisible();
 

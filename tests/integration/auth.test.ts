@@ -82,6 +82,7 @@ describe.each(RPC_TRANSPORTS)("first-run set-up on %s", (kind) => {
       role: "admin",
       password_hash: "$argon2id$fake",
       disabled: false,
+      time_zone: null,
     });
     expect(await db().rpc("get_login_user", { p_email: "nobody@example.com" })).toBeNull();
   });
@@ -109,6 +110,7 @@ describe.each(RPC_TRANSPORTS)("sessions on %s", (kind) => {
       email: "op@example.com",
       name: "User",
       role: "operator",
+      time_zone: null,
     });
   });
 

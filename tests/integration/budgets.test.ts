@@ -72,7 +72,7 @@ describe.each(TRANSPORTS)("budgets on %s", (kind) => {
     expect(started).toEqual([`agent:main:mc-task-${first.id}`]);
     const refused = await taskRow(db(), second.id);
     expect(refused).toMatchObject({ status: "assigned", alert_reason: "budget_exceeded", claimed_until: null, next_dispatch_at: null });
-    expect(refused.last_dispatch_error).toMatch(/Workspace ".*" total budget: \$0(\.00)? spent and \$0\.60 reserved of \$1(\.00)?; this run needs \$0\.60/);
+    expect(refused.last_dispatch_error).toMatch(/Workspace ".*" total budget: \$0\.00 spent and \$0\.60 reserved of \$1\.00; this run needs \$0\.60/);
     const [activity] = await query<{ message: string }>(db(), "select message from task_activities where task_id = $1 and type = 'budget_exceeded'", [
       second.id,
     ]);

@@ -186,7 +186,7 @@ describe.each(TRANSPORTS)("costs and the ledger on %s", (kind) => {
       );
       expect(note).toEqual({
         actor_name: "ledger",
-        message: `Usage for run ${task.runId}: the agent API reported 150 tokens ($0.500000); the gateway's figure, 150 tokens ($0.000875), is the one that counts.`,
+        message: `Usage for run ${task.runId}: the agent API reported 150 tokens ($0.50); the gateway's figure, 150 tokens (<$0.01), is the one that counts.`,
       });
     });
 

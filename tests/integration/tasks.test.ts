@@ -137,7 +137,7 @@ describe.each(RPC_TRANSPORTS)("tasks on %s", (kind) => {
       // Found by type, not position: PGlite's clock is coarse, so consecutive
       // activities can share created_at and then order by their random id.
       expect(task.activities.filter((a) => a.type === "status_changed")).toEqual([
-        expect.objectContaining({ message: "Moved from inbox to planning", metadata: { from: "inbox", to: "planning" } }),
+        expect.objectContaining({ message: "Moved from Inbox to Planning", metadata: { from: "inbox", to: "planning" } }),
       ]);
     });
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { COLUMN_LIMITS as L, INPUT_LIMITS, atMost } from "../field-limits";
+import { isTimeZone } from "../time";
 
 const email = z
   .string()
@@ -7,11 +8,26 @@ const email = z
   .toLowerCase()
   .pipe(z.email({ error: "Enter a valid email address" }).max(L.users.email));
 
+const detectedZone = z
+  .string()
+  .max(L.users.time_zone)
+  .optional()
+  .transform((v) => (isTimeZone(v) ? v : undefined));
+
+/** The zone a user picks on their settings page. */
+export const timeZoneSchema = z
+  .object({
+    time_zone: z.string({ error: "Choose a time zone from the list" }).refine(isTimeZone, "Choose a time zone from the list"),
+  })
+  .strict();
+
 export const loginSchema = z
   .object({
     email,
     password: z.string().min(1, "Enter your password").max(INPUT_LIMITS.password, atMost(INPUT_LIMITS.password)),
     redirectTo: z.string().max(INPUT_LIMITS.redirectTo).default("/"),
+    /** The browser's zone, filled by script; a name this server does not know is ignored, never a refusal. */
+    time_zone: detectedZone,
   })
   .strict();
 
@@ -22,6 +38,7 @@ export const setupSchema = z
     email,
     password: z.string().min(12, "Use at least 12 characters").max(INPUT_LIMITS.password, atMost(INPUT_LIMITS.password)),
     confirm: z.string(),
+    time_zone: detectedZone,
   })
   .strict()
   .refine((v) => v.password === v.confirm, { path: ["confirm"], message: "The passwords do not match" });

@@ -108,7 +108,7 @@ export async function verifyLogin({ db, settings }: LoginDeps, email: string, pa
     return { ok: false };
   }
   await loginSucceeded(db, keys);
-  return { ok: true, user: { id: user.id, email: user.email, name: user.name, role: user.role } };
+  return { ok: true, user: { id: user.id, email: user.email, name: user.name, role: user.role, time_zone: user.time_zone } };
 }
 
 /** Throws a redirect to the login page, or a 403, when the user may not act. */

@@ -136,7 +136,7 @@ describe("governance", () => {
       );
       expect(panel).toMatch(/<select[^>]*name="autonomy_level"[^>]*aria-invalid="true"/);
       expect(panel).toContain('id="autonomy-level-error" class="field-error">Only an approver or admin can make this change</p>');
-      expect(html).toMatch(/autonomy (<!-- -->)?hitl/);
+      expect(html).toMatch(/ · (<!-- -->)?Human in the loop \(approve first\)(<!-- -->)? ·/);
       expect((await query<{ autonomy_level: string }>(app.db, "select autonomy_level from agents where id = $1", [agent.id]))[0]!.autonomy_level).toBe("hitl");
     }
     await admin.get(page);
@@ -351,7 +351,7 @@ describe("governance", () => {
     expect((await query<{ status: string }>(app.db, "select status from tasks where id = $1", [task.id]))[0]!.status).toBe("done");
     // The task page says who approved the move; the log has the decision, not a manual override.
     await admin.get(`/w/${ws.slug}/tasks/${task.id}`);
-    expect(admin.lastHtml).toContain("Moved from review to done (approved by Second)");
+    expect(admin.lastHtml).toContain("Moved from Review to Done (approved by Second)");
     const kinds = await query<{ kind: string; name: string }>(
       app.db,
       "select kind, actor->>'name' as name from audit_log where subject->>'task_id' = $1 order by seq",

@@ -41,6 +41,7 @@ describe("page chrome", () => {
       "/heartbeat",
       "/admin/users",
       "/admin/audit",
+      "/settings",
       `/w/${slug}`,
       `/w/${slug}/feed`,
       `/w/${slug}/agents`,

@@ -173,11 +173,11 @@ describe("routes on PostgreSQL", () => {
       s.query<{ message: string }>("select message from task_activities where task_id = $1 and type = 'status_changed' order by created_at", [taskId]),
     );
     expect(history.map((h) => h.message)).toEqual([
-      "Moved from inbox to assigned",
-      "Moved from assigned to in_progress",
-      "Moved from in_progress to testing",
-      "Moved from testing to review",
-      "Moved from review to done",
+      "Moved from Inbox to Assigned",
+      "Moved from Assigned to In progress",
+      "Moved from In progress to Testing",
+      "Moved from Testing to Review",
+      "Moved from Review to Done",
     ]);
   });
 

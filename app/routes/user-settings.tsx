@@ -1,0 +1,64 @@
+import { Form, redirect } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { setUserTimeZone } from "#app/db/auth.server";
+import { timeZoneSchema } from "#app/domain/forms/auth";
+import { parseForm } from "#app/domain/forms/parse";
+import { formatDateTime, supportedTimeZones, zoneOr } from "#app/domain/time";
+import { FormError, SelectField } from "#app/components/field";
+import { useActionResult } from "#app/components/use-action-result";
+import { operator } from "#app/services/auth/operator.server";
+import { invalidForm } from "#app/services/http/page-errors.server";
+import type { Route } from "./+types/user-settings";
+
+export const meta: Route.MetaFunction = () => [{ title: "Your settings · Mission Control" }];
+
+export async function loader({ request, context, url }: Route.LoaderArgs) {
+  const { user } = operator(context, request, "viewer");
+  return { timeZone: user.time_zone, zones: supportedTimeZones(), saved: url.searchParams.get("saved") === "1", now: new Date().toISOString() };
+}
+
+export async function action({ request, context, url }: Route.ActionArgs) {
+  const { db, user } = operator(context, request, "viewer");
+  const parsed = parseForm(await request.formData(), timeZoneSchema);
+  if (!parsed.ok) return invalidForm(parsed.errors, parsed.values);
+  await setUserTimeZone(db, user.id, parsed.data.time_zone);
+  // Back to a plain GET that says it was saved, with or without JavaScript.
+  return redirect(`${url.pathname}?saved=1`);
+}
+
+export default function UserSettings({ loaderData, actionData: submitted }: Route.ComponentProps) {
+  const actionData = useActionResult(submitted);
+  const { timeZone, zones, saved, now } = loaderData;
+  const current = zoneOr(timeZone);
+  return (
+    <main id="main" className="page page-narrow">
+      <h1>Your settings</h1>
+      <section className="panel">
+        <h2>Time zone</h2>
+        <p className="muted">
+          Times on every page are shown in this zone, and a task due on a day is due at the end of that day here.
+          {timeZone === null ? " None is set yet, so times are in UTC." : null}
+        </p>
+        {saved ? (
+          <p className="notice" role="status">
+            Saved. It is now {formatDateTime(now, current)}.
+          </p>
+        ) : null}
+        <Form method="post" noValidate>
+          <AuthenticityTokenInput />
+          <FormError message={actionData?.formError} />
+          <SelectField
+            label="Time zone"
+            name="time_zone"
+            options={zones.map((z) => ({ value: z, label: z.replaceAll("_", " ") }))}
+            defaultValue={actionData?.values?.time_zone ?? current}
+            error={actionData?.errors.time_zone}
+          />
+          <button type="submit" className="btn btn-primary">
+            Save time zone
+          </button>
+        </Form>
+      </section>
+    </main>
+  );
+}
