@@ -32,10 +32,26 @@ export function zoneOr(value: string | null | undefined): string {
   return isTimeZone(value) ? value : DEFAULT_TIME_ZONE;
 }
 
+/**
+ * One formatter per locale, options and zone, made once: building an
+ * Intl.DateTimeFormat costs far more than formatting with it, and a board
+ * formats a few dates per card.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let made = formatters.get(key);
+  if (!made) {
+    made = new Intl.DateTimeFormat(locale, options);
+    formatters.set(key, made);
+  }
+  return made;
+}
+
 /** The calendar day (YYYY-MM-DD) an instant falls on in a zone. */
 export function localDay(at: Date, timeZone: string): string {
   // en-CA writes dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+  return formatter("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
 }
 
 /**
@@ -73,14 +89,14 @@ const DATE = { day: "numeric", month: "short", year: "numeric" } as const;
 export function formatDate(value: Date | string, timeZone: string = DEFAULT_TIME_ZONE): string {
   const at = new Date(value);
   if (Number.isNaN(at.getTime())) return "";
-  return new Intl.DateTimeFormat("en-GB", { ...DATE, timeZone }).format(at);
+  return formatter("en-GB", { ...DATE, timeZone }).format(at);
 }
 
 /** The one date-and-time format, with the zone named: "2 Dec 2026, 14:05 CET". */
 export function formatDateTime(value: Date | string, timeZone: string = DEFAULT_TIME_ZONE): string {
   const at = new Date(value);
   if (Number.isNaN(at.getTime())) return "";
-  return new Intl.DateTimeFormat("en-GB", {
+  return formatter("en-GB", {
     ...DATE,
     hour: "2-digit",
     minute: "2-digit",
@@ -94,13 +110,13 @@ export function formatDateTime(value: Date | string, timeZone: string = DEFAULT_
 export function formatClock(value: Date | string, timeZone: string = DEFAULT_TIME_ZONE): string {
   const at = new Date(value);
   if (Number.isNaN(at.getTime())) return "";
-  return new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone }).format(at);
+  return formatter("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZone }).format(at);
 }
 
 /** A calendar day (YYYY-MM-DD, such as a UTC day of a chart) as a short label: "7 Nov". */
 export function formatDayShort(day: string): string {
   const at = new Date(`${day.slice(0, 10)}T00:00:00Z`);
-  return Number.isNaN(at.getTime()) ? day : new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone: "UTC" }).format(at);
+  return Number.isNaN(at.getTime()) ? day : formatter("en-GB", { day: "numeric", month: "short", timeZone: "UTC" }).format(at);
 }
 
 /** How a due date reads: its day, or its day and time when it has one. */
