@@ -1,19 +1,12 @@
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { readRepoFile, repoPath, sourceFiles } from "#tests/support/source-files";
 
 // docs/SECURITY.md: never a shell string — execFile/spawn with argument arrays, and
 // no code built from strings at run time. This scans every source file under
 // app/, server/ and scripts/ and names each offending file:line.
 
-const ROOT = path.resolve(import.meta.dirname, "..");
 const DIRS = ["app", "server", "scripts"];
-const SKIP_DIRS = new Set(["node_modules", "build", ".react-router", "coverage"]);
-const SOURCE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
-const SELF = path
-  .relative(ROOT, import.meta.filename)
-  .split(path.sep)
-  .join("/");
+const SELF = repoPath(import.meta.filename);
 
 /**
  * Reviewed exceptions, by file and the exact offending line (trimmed). Each one
@@ -132,17 +125,6 @@ export function scanSource(file: string, source: string): Finding[] {
   return findings;
 }
 
-function sourceFiles(dir: string): string[] {
-  const files: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name.startsWith(".") || SKIP_DIRS.has(entry.name)) continue;
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...sourceFiles(full));
-    else if (entry.isFile() && SOURCE.test(entry.name)) files.push(full);
-  }
-  return files;
-}
-
 describe("no shell strings", () => {
   it("catches each forbidden construct and ignores the allowed ones", () => {
     // Built from pieces so this file's own source holds none of them.
@@ -172,12 +154,9 @@ describe("no shell strings", () => {
   });
 
   it("finds none in app/, server/ and scripts/ beyond the reviewed exceptions", () => {
-    const files = DIRS.flatMap((d) => sourceFiles(path.join(ROOT, d)));
+    const files = sourceFiles(DIRS);
     expect(files.length).toBeGreaterThan(20);
-    const findings = files
-      .map((full) => path.relative(ROOT, full).split(path.sep).join("/"))
-      .filter((file) => file !== SELF)
-      .flatMap((file) => scanSource(file, readFileSync(path.join(ROOT, file), "utf8")));
+    const findings = files.filter((file) => file !== SELF).flatMap((file) => scanSource(file, readRepoFile(file)));
     const unexpected = findings.filter((f) => !KNOWN.some((k) => k.file === f.file && k.line === f.text && k.rule === f.rule));
     expect(unexpected.map((f) => `${f.file}:${f.line} ${f.rule}: ${f.text}`)).toEqual([]);
     const stale = KNOWN.filter((k) => !findings.some((f) => k.file === f.file && k.line === f.text && k.rule === f.rule));

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { REPO_ROOT, readRepoFile, repoPath, sourceFiles } from "#tests/support/source-files";
 
 // SQL functions are called in one way only: through a small typed function in
 // the area module of app/db that owns them (`(db, input) => db.rpc<Row>("fn",
@@ -15,14 +16,9 @@ import { describe, expect, it } from "vitest";
 // the gateway and end-to-end suites, the shared test support, the bench) goes
 // through the typed modules like the app.
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
+const ROOT = REPO_ROOT;
 const SCANNED = ["app", "server", "scripts", "bench", "tests"];
-const SKIP_DIRS = new Set(["node_modules", "build", ".react-router", "coverage"]);
-const SOURCE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
-const SELF = path
-  .relative(ROOT, import.meta.filename)
-  .split(path.sep)
-  .join("/");
+const SELF = repoPath(import.meta.filename);
 
 /** The transports and the wrappers around them: they pass any call through, by the name they are given. */
 const TRANSPORTS = new Set([
@@ -193,20 +189,9 @@ export function namedCalls(source: string): NamedCall[] {
   return calls;
 }
 
-function sourceFiles(dir: string): string[] {
-  const files: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name.startsWith(".") || SKIP_DIRS.has(entry.name)) continue;
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...sourceFiles(full));
-    else if (entry.isFile() && SOURCE.test(entry.name)) files.push(full);
-  }
-  return files;
-}
+const repoFiles = () => sourceFiles(SCANNED);
 
-const repoFiles = () => SCANNED.flatMap((d) => sourceFiles(path.join(ROOT, d))).map((full) => path.relative(ROOT, full).split(path.sep).join("/"));
-
-const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
+const read = readRepoFile;
 
 describe("typed calls only", () => {
   it("finds each way of reaching rpc, and nothing in prose or strings", () => {
