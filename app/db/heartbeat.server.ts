@@ -11,6 +11,12 @@ export interface HeartbeatAction {
   ok: boolean;
 }
 
+/** An action as listed: with its task's title and workspace while the task exists. */
+export interface ListedHeartbeatAction extends HeartbeatAction {
+  task_title: string | null;
+  workspace_slug: string | null;
+}
+
 export interface HeartbeatRun {
   run_id: string;
   trigger: string;
@@ -18,7 +24,7 @@ export interface HeartbeatRun {
   started_at: string;
   duration_ms: number;
   gateway_calls: number;
-  actions: HeartbeatAction[];
+  actions: ListedHeartbeatAction[];
 }
 
 export interface HeartbeatReceiptInput {

@@ -1,4 +1,4 @@
-import { Form, redirect } from "react-router";
+import { Form, Link, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { listHeartbeatRuns } from "#app/db/heartbeat.server";
 import { AppError } from "#app/domain/errors";
@@ -68,7 +68,11 @@ export default function Heartbeat({ loaderData, actionData: submitted }: Route.C
                 {run.actions.map((a, i) => (
                   <li key={i} className={a.ok ? "ok" : "not-ok"}>
                     <strong>{a.action.replaceAll("_", " ")}</strong> {a.reason ? `(${a.reason.replaceAll("_", " ")})` : ""}{" "}
-                    {a.task_id ? <code>{a.task_id.slice(0, 8)}</code> : null}
+                    {a.task_title && a.workspace_slug ? (
+                      <Link to={`/w/${a.workspace_slug}/tasks/${a.task_id}`}>{a.task_title}</Link>
+                    ) : a.task_id ? (
+                      <span className="muted">a deleted task</span>
+                    ) : null}
                   </li>
                 ))}
               </ul>

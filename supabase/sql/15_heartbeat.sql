@@ -90,8 +90,15 @@ end $$;
 
 create or replace function list_heartbeat_runs(p_limit int) returns jsonb
 language sql stable as $$
+  -- Each action names its task by title and workspace (for a link), when the task still exists.
   select coalesce(jsonb_agg(jsonb_build_object('run_id', id, 'trigger', trigger, 'instance', instance, 'started_at', started_at,
-                                               'duration_ms', duration_ms, 'actions', actions, 'gateway_calls', gateway_calls)
+                                               'duration_ms', duration_ms, 'gateway_calls', gateway_calls,
+                                               'actions', (select coalesce(jsonb_agg(a.value || jsonb_build_object('task_title', t.title,
+                                                                                                                   'workspace_slug', w.slug)
+                                                                                     order by a.n), '[]'::jsonb)
+                                                           from jsonb_array_elements(r.actions) with ordinality a(value, n)
+                                                           left join tasks t on t.id = (a.value->>'task_id')::uuid
+                                                           left join workspaces w on w.id = t.workspace_id))
                             order by started_at desc), '[]'::jsonb)
   from (select * from heartbeat_runs order by started_at desc limit least(greatest(p_limit, 1), 200)) r
 $$;
