@@ -53,7 +53,10 @@ export interface AgentFigures {
   name: string;
   emoji: string;
   autonomy_level: "hitl" | "hotl" | "autonomous";
+  /** Tasks the agent reported complete that reached done in the period. */
   completed: number;
+  /** Its tasks a person moved to done without the agent's completion report. */
+  closed_by_people: number;
   first_time: number;
   success_rate: number | null;
   handed_in: number;
@@ -84,6 +87,8 @@ export interface AgentPerformance {
   from: string;
   promote_after: number;
   agents: AgentFigures[];
+  /** Done in the period: by the agents' own reports, and by people (with who, by name). */
+  completed: { by_agents: number; by_people: number; unassigned_by_people: number; people: Array<{ name: string; tasks: number }> };
   by_mode: ModeFigures[];
   promote: Array<{ agent_id: string; name: string; emoji: string; from: string; to: string }>;
 }
