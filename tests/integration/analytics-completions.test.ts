@@ -4,7 +4,7 @@ import { applyCompletionWebhook, completeTask } from "#app/db/completion.server"
 import { updateTask as updateTaskRow } from "#app/db/tasks.server";
 import type { Workspace } from "#app/db/workspaces.server";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import { type TestUser, createAgent, createRunningTask, createUser, createWorkspace, hash64, userActor } from "#tests/support/fixtures";
+import { type TestUser, createAgent, createRunningTask, createUser, createWorkspace, hash64 } from "#tests/support/fixtures";
 
 // Who finished the work, through the real write paths: an agent's completion
 // (agent API or signed webhook) then a person's review → done is the agent's;
@@ -16,7 +16,7 @@ describe.each(TRANSPORTS)("completed work credited on %s", (kind) => {
   let agentId: string;
   let ada: TestUser;
 
-  const move = (taskId: string, status: string) => updateTaskRow(db(), taskId, { status }, userActor(ada));
+  const move = (taskId: string, status: string) => updateTaskRow(db(), taskId, { status }, { type: "user", id: ada.id, name: ada.name });
   // A person takes a handed-in task (testing or review) on to done.
   const finish = async (taskId: string) => {
     await move(taskId, "review");

@@ -50,7 +50,12 @@ describe.each(TRANSPORTS)("the seeded price table on %s", (kind) => {
     const agent = await createAgent(db(), ws.id, { name: "Pricer" });
     for (const [model, input, output] of CURRENT) {
       const run = await createRunningTask(db(), ws.id, agent.id);
-      await recordUsage(db(), run.id, { source: "agent_api", dedupeKey: run.runId, runId: run.runId, usage: { model, input_tokens: 1_000_000, output_tokens: 1_000_000 } });
+      await recordUsage(db(), run.id, {
+        source: "agent_api",
+        dedupeKey: run.runId,
+        runId: run.runId,
+        usage: { model, input_tokens: 1_000_000, output_tokens: 1_000_000 },
+      });
       const [row] = await query<{ provenance: string; cost_usd: string }>(db(), "select provenance, cost_usd from usage_records where task_id = $1", [run.id]);
       expect({ model, provenance: row!.provenance, cost: Number(row!.cost_usd) }).toEqual({ model, provenance: "estimated", cost: input + output });
     }
