@@ -146,3 +146,58 @@ export const LEVEL_LABEL: Record<string, string> = {
   autonomous: "autonomous",
   policy: "allowed by policy",
 };
+
+export type RunOutcome = "completed" | "failed" | "lease_expired" | "superseded" | "moved" | "running" | "ended";
+
+/** One agent's work as its page shows it (agent_work in SQL). */
+export interface AgentWork {
+  counts: { open: number; done: number; cancelled: number };
+  tasks: Array<{
+    id: string;
+    title: string;
+    status: string;
+    priority: string;
+    open: boolean;
+    due_at: string | null;
+    status_changed_at: string;
+    alert_reason: string | null;
+  }>;
+  runs: Array<{
+    task_id: string;
+    title: string;
+    run_id: string | null;
+    started_at: string;
+    ended_at: string | null;
+    outcome: RunOutcome;
+    moved_to: string | null;
+    moved_by: string | null;
+    usage: UsageFigures;
+  }>;
+}
+
+/** How a run ended, in words. */
+export function runOutcomeLabel(run: Pick<AgentWork["runs"][number], "outcome" | "moved_to" | "moved_by">, statusLabel: (s: string) => string): string {
+  switch (run.outcome) {
+    case "completed":
+      return "Reported complete";
+    case "failed":
+      return "Failed";
+    case "lease_expired":
+      return "No result before the lease expired";
+    case "superseded":
+      return "Replaced by a new dispatch";
+    case "moved":
+      return `Moved to ${run.moved_to ? statusLabel(run.moved_to) : "another status"}${run.moved_by ? ` by ${run.moved_by}` : ""}`;
+    case "running":
+      return "Running";
+    default:
+      return "Ended";
+  }
+}
+
+/** What an autonomy level lets the agent do, in a sentence. */
+export const AUTONOMY_SENTENCE: Record<string, string> = {
+  hitl: "Gated actions wait for an approver before they run.",
+  hotl: "Gated actions run after a veto window unless someone vetoes them.",
+  autonomous: "Gated actions run at once, unless the task type or pipeline stage asks for more supervision; high-risk work always waits for a person.",
+};

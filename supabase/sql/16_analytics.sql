@@ -330,3 +330,59 @@ begin
   into v_result;
   return v_result;
 end $$;
+
+-- One agent's work for its page: its tasks (open ones first, then the latest
+-- closed, p_task_limit in all, with counts by open / done / cancelled) and its
+-- recent runs (p_run_limit dispatches, newest first). A run starts at its
+-- dispatch and ends at the first of: the agent's completion report, a failed
+-- run, an expired lease, a person's move, or the next dispatch of the task;
+-- its tokens and cost are the usage recorded for that run id.
+create or replace function agent_work(p_agent_id uuid, p_task_limit int default 50, p_run_limit int default 20)
+returns jsonb language sql stable as $$
+  with mine as (
+    select t.*, t.status not in ('done', 'cancelled') as open from tasks t where t.assigned_agent_id = p_agent_id
+  ), listed as (
+    select * from mine order by open desc, case when open then status_changed_at end desc nulls last, status_changed_at desc, id
+    limit least(greatest(coalesce(p_task_limit, 50), 1), 500)
+  ), runs as (
+    select d.task_id, d.created_at as started_at, d.metadata->>'run_id' as run_id, m.title, m.status, m.current_run_id
+    from task_activities d join mine m on m.id = d.task_id
+    where d.type = 'dispatched'
+    order by d.created_at desc
+    limit least(greatest(coalesce(p_run_limit, 20), 1), 200)
+  ), ended as (
+    select r.*, e.type as end_type, e.created_at as ended_at, e.metadata as end_metadata, e.actor_type as end_actor, e.actor_name as end_actor_name
+    from runs r
+    left join lateral (
+      select a.type, a.created_at, a.metadata, a.actor_type, a.actor_name from task_activities a
+      where a.task_id = r.task_id and a.created_at > r.started_at
+        and (a.type in ('completed', 'run_failed', 'lease_expired', 'dispatched')
+             or (a.type = 'status_changed' and a.actor_type = 'user'))
+      order by a.created_at limit 1) e on true
+  )
+  select jsonb_build_object(
+    'counts', (select jsonb_build_object('open', count(*) filter (where open), 'done', count(*) filter (where status = 'done'),
+                                         'cancelled', count(*) filter (where status = 'cancelled')) from mine),
+    'tasks', coalesce((select jsonb_agg(jsonb_build_object('id', l.id, 'title', l.title, 'status', l.status, 'priority', l.priority, 'open', l.open,
+                                                           'due_at', l.due_at, 'status_changed_at', l.status_changed_at, 'alert_reason', l.alert_reason)
+                                        order by l.open desc, case when l.open then l.status_changed_at end desc nulls last, l.status_changed_at desc, l.id)
+                       from listed l), '[]'::jsonb),
+    'runs', coalesce((select jsonb_agg(jsonb_build_object(
+        'task_id', e.task_id, 'title', e.title, 'run_id', e.run_id, 'started_at', e.started_at,
+        'ended_at', case when e.end_type is null then null else e.ended_at end,
+        'outcome', case e.end_type
+                     when 'completed' then 'completed'
+                     when 'run_failed' then 'failed'
+                     when 'lease_expired' then 'lease_expired'
+                     when 'dispatched' then 'superseded'
+                     when 'status_changed' then 'moved'
+                     else case when e.status = 'in_progress' and e.current_run_id is not distinct from e.run_id then 'running' else 'ended' end end,
+        'moved_to', case when e.end_type = 'status_changed' then e.end_metadata->>'to' end,
+        'moved_by', case when e.end_type = 'status_changed' then e.end_actor_name end,
+        'usage', (select usage_figures(count(u.id), sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_read_tokens), sum(u.cache_write_tokens),
+                                       sum(u.cost_usd) filter (where u.provenance = 'reported'), sum(u.cost_usd) filter (where u.provenance = 'estimated'),
+                                       count(u.cost_usd) filter (where u.provenance = 'reported'), count(u.cost_usd) filter (where u.provenance = 'estimated'),
+                                       count(u.id) filter (where u.cost_usd is null))
+                  from usage_records u where u.task_id = e.task_id and u.run_id = e.run_id))
+      order by e.started_at desc) from ended e), '[]'::jsonb))
+$$;

@@ -45,6 +45,7 @@ const FIXES: Record<string, string> = {
   "function audit_actor_key(jsonb)": "new: who acted, as the audit page's filter key",
   "function search_audit_log(jsonb,bigint,integer,text)": "new: the audit page's filtered, named read",
   "function audit_log_facets()": "new: the audit page's filter choices",
+  "function agent_work(uuid,integer,integer)": "new: an agent's tasks and recent runs, for its page",
   "function agent_performance(uuid,integer,timestamp with time zone,integer)":
     "only work an agent reported complete is its completion; people's completions apart",
 };
