@@ -1,3 +1,4 @@
+import { AUTONOMY_LABELS } from "./autonomy";
 import { formatUsd } from "./money";
 // Shapes of the cost and analytics RPC answers (docs/ANALYTICS.md), the
 // period choices, and the formatting every figure on those pages shares.
@@ -140,12 +141,21 @@ export function provenance(f: Pick<UsageFigures, "reported_usd" | "estimated_usd
   return parts.join(" · ");
 }
 
+/** Supervision levels and the policy mode, as the rest of the app names them (AUTONOMY_LABELS). */
 export const LEVEL_LABEL: Record<string, string> = {
-  hitl: "human in the loop",
-  hotl: "human on the loop",
-  autonomous: "autonomous",
-  policy: "allowed by policy",
+  ...AUTONOMY_LABELS,
+  policy: "Allowed by policy",
 };
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The period's completions in a sentence: what agents finished, and what people moved to done themselves. */
+export function completionSentence(c: AgentPerformance["completed"], days: number): string {
+  const agents = `In the last ${days} days agents finished ${plural(c.by_agents, "task")}`;
+  if (c.by_people === 0) return `${agents}; every task that reached done was reported complete by its agent.`;
+  const who = c.people.map((p) => `${p.name} ${p.tasks}`).join(", ");
+  return `${agents}. People moved ${plural(c.by_people, "more task")} to done without an agent reporting it complete (${who}); those count for no agent.`;
+}
 
 export type RunOutcome = "completed" | "failed" | "lease_expired" | "superseded" | "moved" | "running" | "ended";
 

@@ -333,10 +333,11 @@ end $$;
 
 -- One agent's work for its page: its tasks (open ones first, then the latest
 -- closed, p_task_limit in all, with counts by open / done / cancelled) and its
--- recent runs (p_run_limit dispatches, newest first). A run starts at its
--- dispatch and ends at the first of: the agent's completion report, a failed
--- run, an expired lease, a person's move, or the next dispatch of the task;
--- its tokens and cost are the usage recorded for that run id.
+-- recent runs (p_run_limit, newest first). A run starts at a dispatch, or when
+-- the agent itself starts its task through the API, and ends at the first of:
+-- the agent's completion report, a failed run, an expired lease, a person's
+-- move, or the next start. Its tokens and cost are the usage recorded for its
+-- run id, or (a run without one) the task's usage from its start to the next.
 create or replace function agent_work(p_agent_id uuid, p_task_limit int default 50, p_run_limit int default 20)
 returns jsonb language sql stable as $$
   with mine as (
@@ -344,20 +345,23 @@ returns jsonb language sql stable as $$
   ), listed as (
     select * from mine order by open desc, case when open then status_changed_at end desc nulls last, status_changed_at desc, id
     limit least(greatest(coalesce(p_task_limit, 50), 1), 500)
-  ), runs as (
-    select d.task_id, d.created_at as started_at, d.metadata->>'run_id' as run_id, m.title, m.status, m.current_run_id
+  ), starts as (
+    select d.task_id, d.created_at as started_at, d.metadata->>'run_id' as run_id, m.title, m.status, m.current_run_id,
+           lead(d.created_at) over (partition by d.task_id order by d.created_at) as next_start
     from task_activities d join mine m on m.id = d.task_id
     where d.type = 'dispatched'
-    order by d.created_at desc
-    limit least(greatest(coalesce(p_run_limit, 20), 1), 200)
+       or (d.type = 'status_changed' and d.actor_type = 'agent' and d.metadata->>'to' = 'in_progress')
+  ), runs as (
+    select * from starts order by started_at desc limit least(greatest(coalesce(p_run_limit, 20), 1), 200)
   ), ended as (
-    select r.*, e.type as end_type, e.created_at as ended_at, e.metadata as end_metadata, e.actor_type as end_actor, e.actor_name as end_actor_name
+    select r.*, e.type as end_type, e.created_at as ended_at, e.metadata as end_metadata, e.actor_name as end_actor_name
     from runs r
     left join lateral (
-      select a.type, a.created_at, a.metadata, a.actor_type, a.actor_name from task_activities a
+      select a.type, a.created_at, a.metadata, a.actor_name from task_activities a
       where a.task_id = r.task_id and a.created_at > r.started_at
         and (a.type in ('completed', 'run_failed', 'lease_expired', 'dispatched')
-             or (a.type = 'status_changed' and a.actor_type = 'user'))
+             or (a.type = 'status_changed' and a.actor_type = 'user')
+             or (a.type = 'status_changed' and a.actor_type = 'agent' and a.metadata->>'to' = 'in_progress'))
       order by a.created_at limit 1) e on true
   )
   select jsonb_build_object(
@@ -370,19 +374,23 @@ returns jsonb language sql stable as $$
     'runs', coalesce((select jsonb_agg(jsonb_build_object(
         'task_id', e.task_id, 'title', e.title, 'run_id', e.run_id, 'started_at', e.started_at,
         'ended_at', case when e.end_type is null then null else e.ended_at end,
-        'outcome', case e.end_type
-                     when 'completed' then 'completed'
-                     when 'run_failed' then 'failed'
-                     when 'lease_expired' then 'lease_expired'
-                     when 'dispatched' then 'superseded'
-                     when 'status_changed' then 'moved'
-                     else case when e.status = 'in_progress' and e.current_run_id is not distinct from e.run_id then 'running' else 'ended' end end,
+        'outcome', case
+                     when e.end_type = 'completed' then 'completed'
+                     when e.end_type = 'run_failed' then 'failed'
+                     when e.end_type = 'lease_expired' then 'lease_expired'
+                     when e.end_type = 'dispatched' or (e.end_type = 'status_changed' and e.end_metadata->>'to' = 'in_progress' and e.next_start = e.ended_at) then 'superseded'
+                     when e.end_type = 'status_changed' then 'moved'
+                     when e.status = 'in_progress' and e.current_run_id is not distinct from e.run_id then 'running'
+                     else 'ended' end,
         'moved_to', case when e.end_type = 'status_changed' then e.end_metadata->>'to' end,
         'moved_by', case when e.end_type = 'status_changed' then e.end_actor_name end,
         'usage', (select usage_figures(count(u.id), sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_read_tokens), sum(u.cache_write_tokens),
                                        sum(u.cost_usd) filter (where u.provenance = 'reported'), sum(u.cost_usd) filter (where u.provenance = 'estimated'),
                                        count(u.cost_usd) filter (where u.provenance = 'reported'), count(u.cost_usd) filter (where u.provenance = 'estimated'),
                                        count(u.id) filter (where u.cost_usd is null))
-                  from usage_records u where u.task_id = e.task_id and u.run_id = e.run_id))
+                  from usage_records u
+                  where u.task_id = e.task_id
+                    and (u.run_id = e.run_id
+                         or (e.run_id is null and u.run_id is null and u.created_at >= e.started_at and (e.next_start is null or u.created_at < e.next_start)))))
       order by e.started_at desc) from ended e), '[]'::jsonb))
 $$;
