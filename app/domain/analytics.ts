@@ -151,6 +151,7 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 
 /** The period's completions in a sentence: what agents finished, and what people moved to done themselves. */
 export function completionSentence(c: AgentPerformance["completed"], days: number): string {
+  if (c.by_agents === 0 && c.by_people === 0) return `In the last ${days} days no task reached done.`;
   const agents = `In the last ${days} days agents finished ${plural(c.by_agents, "task")}`;
   if (c.by_people === 0) return `${agents}; every task that reached done was reported complete by its agent.`;
   const who = c.people.map((p) => `${p.name} ${p.tasks}`).join(", ");

@@ -160,6 +160,9 @@ const KEY_LABELS: Record<string, string> = {
   version: "Version",
   note: "Note",
   status: "Status",
+  openclaw_agent_id: "OpenClaw agent",
+  token_hint: "Token starts with",
+  reason: "Reason",
 };
 
 /** Keys that only repeat ids the page links, or internals no reader needs. */
@@ -184,6 +187,7 @@ export function valueText(key: string, value: unknown): string {
     if (value in AUTONOMY_LABELS) return AUTONOMY_LABELS[value as AutonomyLevel];
     if (value in STATUS_LABELS) return STATUS_LABELS[value as TaskStatus];
     if (/^[0-9a-f]{40,}$/.test(value)) return `${value.slice(0, 12)}…`;
+    if (key === "reason" && /^[a-z_]+$/.test(value)) return sentence(words(value));
     return value;
   }
   if (Array.isArray(value)) return value.length === 0 ? "—" : value.map((v) => valueText(key, v)).join(", ");

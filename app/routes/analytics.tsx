@@ -101,7 +101,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
       <section className="panel" aria-labelledby="delivery-h">
         <h2 id="delivery-h">Delivery</h2>
         <div className="table-scroll">
-          <table className="table nowrap" data-testid="delivery-table">
+          <table className="table nowrap wrap-heads" data-testid="delivery-table">
             <thead>
               <tr>
                 <th>Agent</th>
@@ -145,15 +145,15 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
       <section className="panel" aria-labelledby="human-h">
         <h2 id="human-h">Where people stepped in</h2>
         <div className="table-scroll">
-          <table className="table nowrap" data-testid="human-table">
+          <table className="table nowrap wrap-heads" data-testid="human-table">
             <thead>
               <tr>
                 <th>Agent</th>
                 <th>Supervision</th>
-                <th>Actions that needed a decision</th>
+                <th>Needed a decision</th>
                 <th>Decided by a person</th>
                 <th>Typical wait</th>
-                <th>Longest tenth of waits</th>
+                <th>Longest waits (top tenth)</th>
                 <th>Approvals a task</th>
                 <th>Last {perf.promote_after} decisions</th>
               </tr>
@@ -179,7 +179,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
         <h3 className="stat-label">How often a person stepped in, by supervision</h3>
         {perf.by_mode.length === 0 ? <p className="muted">No action needed a decision in this period.</p> : null}
         <div className="table-scroll" hidden={perf.by_mode.length === 0}>
-          <table className="table nowrap" data-testid="mode-table">
+          <table className="table nowrap wrap-heads" data-testid="mode-table">
             <thead>
               <tr>
                 <th>Supervision</th>
