@@ -10,9 +10,10 @@
 -- model under github-copilot; an all-zero catalog price is no price and is
 -- not seeded.
 --
--- Rows are only added: a model already priced gets a new version (when the
--- price differs), taking effect no earlier than the version it follows, so
--- usage already priced keeps the version it refers to.
+-- Rows are only added: a model the earlier seed priced gets a new version
+-- (when the price differs), taking effect no earlier than the version it
+-- follows, so usage already priced keeps the version it refers to; a model
+-- whose latest price an admin set keeps it.
 insert into model_prices (model, version, input_usd_per_mtok, output_usd_per_mtok, cache_read_usd_per_mtok, cache_write_usd_per_mtok,
                           effective_from, note, created_by)
 select c.model, coalesce(l.version, 0) + 1, c.input, c.output, c.cache_read, c.cache_write,
@@ -84,5 +85,6 @@ from (values
 ) c(model, provider, input, output, cache_read, cache_write, why)
 left join lateral (select * from model_prices p where p.model = c.model order by p.version desc limit 1) l on true
 where l.id is null
-   or (l.input_usd_per_mtok, l.output_usd_per_mtok, l.cache_read_usd_per_mtok, l.cache_write_usd_per_mtok, l.included)
-      is distinct from (c.input::numeric, c.output::numeric, c.cache_read::numeric, c.cache_write::numeric, false);
+   or (l.created_by->>'name' = 'seed'
+       and (l.input_usd_per_mtok, l.output_usd_per_mtok, l.cache_read_usd_per_mtok, l.cache_write_usd_per_mtok, l.included)
+      is distinct from (c.input::numeric, c.output::numeric, c.cache_read::numeric, c.cache_write::numeric, false));
