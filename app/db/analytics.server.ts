@@ -1,4 +1,4 @@
-import type { AgentPerformance, CostOverview, CostSummary } from "#app/domain/analytics";
+import type { AgentPerformance, AgentWork, CostOverview, CostSummary } from "#app/domain/analytics";
 import type { Database } from "./types";
 
 // The cost and analytics aggregates: each one SQL function, one round trip.
@@ -10,3 +10,7 @@ export const getCostOverview = (db: Database) => db.rpc<CostOverview>("cost_over
 
 export const getAgentPerformance = (db: Database, workspaceId: string, days: number) =>
   db.rpc<AgentPerformance>("agent_performance", { p_workspace_id: workspaceId, p_days: days });
+
+/** One agent's tasks (open first) and recent runs with their usage, for its page. */
+export const getAgentWork = (db: Database, agentId: string, taskLimit = 50, runLimit = 20) =>
+  db.rpc<AgentWork>("agent_work", { p_agent_id: agentId, p_task_limit: taskLimit, p_run_limit: runLimit });

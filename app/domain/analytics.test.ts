@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { count, duration, parsePeriod, percent, provenance, usd } from "./analytics";
+import { LEVEL_LABEL, completionSentence, count, duration, parsePeriod, percent, provenance, runOutcomeLabel, usd } from "./analytics";
 
 describe("analytics formatting", () => {
   it("formats money, counts, rates and durations", () => {
@@ -26,5 +26,42 @@ describe("analytics formatting", () => {
 
   it("accepts only the offered periods", () => {
     expect([parsePeriod("7"), parsePeriod("90"), parsePeriod("13"), parsePeriod(null), parsePeriod("x", 7)]).toEqual([7, 90, 30, 30, 7]);
+  });
+});
+
+describe("completions in words", () => {
+  it("says what agents finished and what people closed themselves, by name", () => {
+    expect(completionSentence({ by_agents: 0, by_people: 0, unassigned_by_people: 0, people: [] }, 30)).toBe("In the last 30 days no task reached done.");
+    expect(completionSentence({ by_agents: 3, by_people: 0, unassigned_by_people: 0, people: [] }, 7)).toBe(
+      "In the last 7 days agents finished 3 tasks; every task that reached done was reported complete by its agent.",
+    );
+    expect(
+      completionSentence(
+        {
+          by_agents: 1,
+          by_people: 3,
+          unassigned_by_people: 0,
+          people: [
+            { name: "Ada", tasks: 2 },
+            { name: "Bo", tasks: 1 },
+          ],
+        },
+        7,
+      ),
+    ).toBe(
+      "In the last 7 days agents finished 1 task. People moved 3 more tasks to done without an agent reporting it complete (Ada 2, Bo 1); those count for no agent.",
+    );
+  });
+
+  it("names supervision levels as the rest of the app does", () => {
+    expect(LEVEL_LABEL.hitl).toBe("Human in the loop (approve first)");
+    expect(LEVEL_LABEL.hotl).toBe("Human on the loop (veto window)");
+    expect(LEVEL_LABEL.policy).toBe("Allowed by policy");
+  });
+
+  it("says how a run ended", () => {
+    const label = (s: string) => s.toUpperCase();
+    expect(runOutcomeLabel({ outcome: "moved", moved_to: "assigned", moved_by: "Ada" }, label)).toBe("Moved to ASSIGNED by Ada");
+    expect(runOutcomeLabel({ outcome: "lease_expired", moved_to: null, moved_by: null }, label)).toBe("No result before the lease expired");
   });
 });

@@ -1,3 +1,4 @@
+import { AUTONOMY_LABELS } from "./autonomy";
 import { formatUsd } from "./money";
 // Shapes of the cost and analytics RPC answers (docs/ANALYTICS.md), the
 // period choices, and the formatting every figure on those pages shares.
@@ -53,7 +54,10 @@ export interface AgentFigures {
   name: string;
   emoji: string;
   autonomy_level: "hitl" | "hotl" | "autonomous";
+  /** Tasks the agent reported complete that reached done in the period. */
   completed: number;
+  /** Its tasks a person moved to done without the agent's completion report. */
+  closed_by_people: number;
   first_time: number;
   success_rate: number | null;
   handed_in: number;
@@ -84,6 +88,8 @@ export interface AgentPerformance {
   from: string;
   promote_after: number;
   agents: AgentFigures[];
+  /** Done in the period: by the agents' own reports, and by people (with who, by name). */
+  completed: { by_agents: number; by_people: number; unassigned_by_people: number; people: Array<{ name: string; tasks: number }> };
   by_mode: ModeFigures[];
   promote: Array<{ agent_id: string; name: string; emoji: string; from: string; to: string }>;
 }
@@ -135,9 +141,74 @@ export function provenance(f: Pick<UsageFigures, "reported_usd" | "estimated_usd
   return parts.join(" · ");
 }
 
+/** Supervision levels and the policy mode, as the rest of the app names them (AUTONOMY_LABELS). */
 export const LEVEL_LABEL: Record<string, string> = {
-  hitl: "human in the loop",
-  hotl: "human on the loop",
-  autonomous: "autonomous",
-  policy: "allowed by policy",
+  ...AUTONOMY_LABELS,
+  policy: "Allowed by policy",
+};
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The period's completions in a sentence: what agents finished, and what people moved to done themselves. */
+export function completionSentence(c: AgentPerformance["completed"], days: number): string {
+  if (c.by_agents === 0 && c.by_people === 0) return `In the last ${days} days no task reached done.`;
+  const agents = `In the last ${days} days agents finished ${plural(c.by_agents, "task")}`;
+  if (c.by_people === 0) return `${agents}; every task that reached done was reported complete by its agent.`;
+  const who = c.people.map((p) => `${p.name} ${p.tasks}`).join(", ");
+  return `${agents}. People moved ${plural(c.by_people, "more task")} to done without an agent reporting it complete (${who}); those count for no agent.`;
+}
+
+export type RunOutcome = "completed" | "failed" | "lease_expired" | "superseded" | "moved" | "running" | "ended";
+
+/** One agent's work as its page shows it (agent_work in SQL). */
+export interface AgentWork {
+  counts: { open: number; done: number; cancelled: number };
+  tasks: Array<{
+    id: string;
+    title: string;
+    status: string;
+    priority: string;
+    open: boolean;
+    due_at: string | null;
+    status_changed_at: string;
+    alert_reason: string | null;
+  }>;
+  runs: Array<{
+    task_id: string;
+    title: string;
+    run_id: string | null;
+    started_at: string;
+    ended_at: string | null;
+    outcome: RunOutcome;
+    moved_to: string | null;
+    moved_by: string | null;
+    usage: UsageFigures;
+  }>;
+}
+
+/** How a run ended, in words. */
+export function runOutcomeLabel(run: Pick<AgentWork["runs"][number], "outcome" | "moved_to" | "moved_by">, statusLabel: (s: string) => string): string {
+  switch (run.outcome) {
+    case "completed":
+      return "Reported complete";
+    case "failed":
+      return "Failed";
+    case "lease_expired":
+      return "No result before the lease expired";
+    case "superseded":
+      return "Replaced by a new dispatch";
+    case "moved":
+      return `Moved to ${run.moved_to ? statusLabel(run.moved_to) : "another status"}${run.moved_by ? ` by ${run.moved_by}` : ""}`;
+    case "running":
+      return "Running";
+    default:
+      return "Ended";
+  }
+}
+
+/** What an autonomy level lets the agent do, in a sentence. */
+export const AUTONOMY_SENTENCE: Record<string, string> = {
+  hitl: "Gated actions wait for an approver before they run.",
+  hotl: "Gated actions run after a veto window unless someone vetoes them.",
+  autonomous: "Gated actions run at once, unless the task type or pipeline stage asks for more supervision; high-risk work always waits for a person.",
 };

@@ -87,7 +87,7 @@ export default function AdminUsers({ loaderData, actionData: submitted }: Route.
       {actionData && actionData.intent !== "create" ? <FormError message={actionData.formError} /> : null}
       <ul className="user-list">
         {users.map((u) => (
-          <li key={u.id} className="panel user-row" data-user={u.email}>
+          <li key={u.id} id={`user-${u.id}`} className="panel user-row" data-user={u.email}>
             <p className="user-head">
               <strong>{u.name}</strong> <span className="muted">{u.email}</span> <span className="role-tag">{u.role}</span>
               {u.disabled ? <span className="badge badge-urgent">disabled</span> : null}

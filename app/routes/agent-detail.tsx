@@ -3,6 +3,11 @@ import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { deleteAgent, getAgent, rotateAgentToken, updateAgent } from "#app/db/agents.server";
 import { getBudget } from "#app/db/costs.server";
+import { getAgentWork } from "#app/db/analytics.server";
+import { AUTONOMY_SENTENCE, count, runOutcomeLabel } from "#app/domain/analytics";
+import { formatUsd } from "#app/domain/money";
+import { STATUS_LABELS, type TaskStatus } from "#app/domain/task-status";
+import { formatDue } from "#app/domain/time";
 import { setAgentAutonomy } from "#app/db/governance.server";
 import { AppError } from "#app/domain/errors";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS, canSetAutonomy } from "#app/domain/autonomy";
@@ -20,7 +25,7 @@ import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, found, invalidForm } from "#app/services/http/page-errors.server";
 import { pathId } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
-import { Time } from "#app/components/time";
+import { Time, useTimeZone } from "#app/components/time";
 import type { Route } from "./+types/agent-detail";
 
 export const handle = { ownHeading: true };
@@ -40,10 +45,13 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
   const workspace = context.get(workspaceContext);
   const agent = await loadAgent(db, workspace.id, params.agentId);
+  const [budget, work] = await Promise.all([getBudget(db, "agent", agent.id), getAgentWork(db, agent.id)]);
   return {
     workspace,
     agent,
-    budget: await getBudget(db, "agent", agent.id),
+    budget,
+    work,
+    now: new Date().toISOString(),
     role: user.role,
     canEdit: user.role !== "viewer",
     canRaise: roleAtLeast(user.role, "approver"),
@@ -93,7 +101,7 @@ export async function action({ request, context, params, url }: Route.ActionArgs
 
 export default function AgentDetail({ loaderData, actionData: submitted }: Route.ComponentProps) {
   const actionData = useActionResult(submitted);
-  const { workspace, agent, canEdit, budget, canRaise, role } = loaderData;
+  const { workspace, agent, canEdit, budget, canRaise, role, work, now } = loaderData;
   const token = actionData?.ok ? actionData.token : null;
   const failed = actionData && !actionData.ok ? actionData : null;
   const autonomyFailed = failed?.intent === "autonomy" ? failed : null;
@@ -105,18 +113,38 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
       <h1>
         <span aria-hidden="true">{agent.emoji}</span> {agent.name}
       </h1>
-      <p className="muted">
-        {agent.status} · {AUTONOMY_LABELS[agent.autonomy_level]} ·{" "}
-        {agent.has_token ? (
-          <>
-            token {agent.token_hint}… issued {agent.token_created_at ? <Time value={agent.token_created_at} absolute /> : "at an unknown time"}
-          </>
-        ) : (
-          "no token"
-        )}
-      </p>
+      <dl className="agent-summary" data-testid="agent-summary">
+        <div>
+          <dt>Status</dt>
+          <dd>{STATUS_WORDS[agent.status] ?? agent.status}</dd>
+        </div>
+        <div>
+          <dt>Autonomy</dt>
+          <dd data-testid="agent-autonomy">
+            {AUTONOMY_LABELS[agent.autonomy_level]}. {AUTONOMY_SENTENCE[agent.autonomy_level]}
+          </dd>
+        </div>
+        <div>
+          <dt>Budget</dt>
+          <dd data-testid="agent-budget">{budgetWords(budget)}</dd>
+        </div>
+        <div>
+          <dt>API token</dt>
+          <dd>
+            {agent.has_token ? (
+              <>
+                {agent.token_hint}… issued {agent.token_created_at ? <Time value={agent.token_created_at} absolute /> : "at an unknown time"}
+              </>
+            ) : (
+              "None issued"
+            )}
+          </dd>
+        </div>
+      </dl>
       {token ? <TokenReveal token={token} agentName={agent.name} /> : null}
       {failed && !["update", "budget", "autonomy"].includes(failed.intent ?? "") ? <FormError message={failed.formError} /> : null}
+      <AgentTasks work={work} base={`/w/${workspace.slug}`} now={now} />
+      <AgentRuns work={work} base={`/w/${workspace.slug}`} />
       <BudgetPanel budget={budget} title="Agent budget" canEdit={canEdit} canRaise={canRaise} failed={failed?.intent === "budget" ? failed : null} />
       {canEdit ? (
         <>
@@ -137,7 +165,7 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
               loop → on the loop → autonomous) is an approver's or admin's change.
             </p>
             <FormError message={autonomyFailed?.formError} />
-            <Form method="post" className="inline-form">
+            <Form method="post" className="inline-form autonomy-form">
               <AuthenticityTokenInput />
               <input type="hidden" name="intent" value="autonomy" />
               <label className="sr-only" htmlFor="autonomy-level">
@@ -192,5 +220,93 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
         </>
       ) : null}
     </main>
+  );
+}
+
+const STATUS_WORDS: Record<string, string> = { standby: "Standing by", working: "Working", offline: "Offline" };
+
+function budgetWords(b: Route.ComponentProps["loaderData"]["budget"]): string {
+  if (b.daily_limit_usd === null && b.total_limit_usd === null)
+    return `No budget set; ${formatUsd(b.spent_today_usd)} spent today (UTC), ${formatUsd(b.spent_total_usd)} in total.`;
+  const parts: string[] = [];
+  if (b.daily_limit_usd !== null) parts.push(`${formatUsd(b.spent_today_usd)} of ${formatUsd(b.daily_limit_usd)} spent today (UTC)`);
+  if (b.total_limit_usd !== null) parts.push(`${formatUsd(b.spent_total_usd)} of ${formatUsd(b.total_limit_usd)} in total`);
+  return `${parts.join("; ")}.`;
+}
+
+const statusLabel = (s: string) => STATUS_LABELS[s as TaskStatus] ?? s;
+
+type Work = Route.ComponentProps["loaderData"]["work"];
+
+function AgentTasks({ work, base, now }: { work: Work; base: string; now: string }) {
+  const timeZone = useTimeZone();
+  const { counts } = work;
+  return (
+    <section className="panel" aria-labelledby="agent-tasks-h" data-testid="agent-tasks">
+      <h2 id="agent-tasks-h">Tasks</h2>
+      <p className="muted">
+        {counts.open} open · {counts.done} done · {counts.cancelled} cancelled
+      </p>
+      {work.tasks.length === 0 ? (
+        <p className="empty">No tasks are assigned to this agent.</p>
+      ) : (
+        <ul className="agent-task-list">
+          {work.tasks.map((t) => (
+            <li key={t.id} data-open={t.open ? "true" : "false"}>
+              <Link to={`${base}/tasks/${t.id}`}>{t.title}</Link>
+              <span className={`chip status-${t.status}`}>{statusLabel(t.status)}</span>
+              <span className="muted">
+                {t.priority !== "normal" ? `${t.priority} priority · ` : ""}
+                {t.due_at ? `due ${formatDue(t.due_at, timeZone)} · ` : ""}
+                {t.open ? "since " : ""}
+                <Time value={t.status_changed_at} now={now} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function AgentRuns({ work, base }: { work: Work; base: string }) {
+  return (
+    <section className="panel" aria-labelledby="agent-runs-h" data-testid="agent-runs">
+      <h2 id="agent-runs-h">Recent runs</h2>
+      {work.runs.length === 0 ? (
+        <p className="empty">No runs yet: a run starts when a task is dispatched to the agent.</p>
+      ) : (
+        <ol className="agent-run-list">
+          {work.runs.map((r) => (
+            <li key={`${r.task_id}-${r.run_id ?? r.started_at}`} data-outcome={r.outcome}>
+              <div className="run-head">
+                <Link to={`${base}/tasks/${r.task_id}`}>{r.title}</Link>
+                <span className={`chip run-${r.outcome}`}>{runOutcomeLabel(r, statusLabel)}</span>
+              </div>
+              <dl className="run-facts">
+                <div>
+                  <dt>Started</dt>
+                  <dd>
+                    <Time value={r.started_at} absolute />
+                  </dd>
+                </div>
+                <div>
+                  <dt>Ended</dt>
+                  <dd>{r.ended_at ? <Time value={r.ended_at} absolute /> : "—"}</dd>
+                </div>
+                <div>
+                  <dt>Tokens</dt>
+                  <dd>{r.usage.records === 0 ? "none recorded" : count(r.usage.tokens)}</dd>
+                </div>
+                <div>
+                  <dt>Cost</dt>
+                  <dd>{r.usage.records === 0 ? "—" : r.usage.unknown_cost_records === r.usage.records ? "without cost" : formatUsd(r.usage.cost_usd)}</dd>
+                </div>
+              </dl>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
   );
 }

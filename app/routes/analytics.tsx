@@ -3,7 +3,7 @@ import { workspaceContext } from "#app/context.server";
 import { getAgentPerformance } from "#app/db/analytics.server";
 import { BarList } from "#app/components/charts/bar-list";
 import { PeriodForm } from "#app/components/cost-figures";
-import { type AgentFigures, LEVEL_LABEL, count, duration, parsePeriod, percent, provenance, usd } from "#app/domain/analytics";
+import { type AgentFigures, LEVEL_LABEL, completionSentence, count, duration, parsePeriod, percent, provenance, usd } from "#app/domain/analytics";
 import { operator } from "#app/services/auth/operator.server";
 import { formatDate } from "#app/domain/time";
 import type { Route } from "./+types/analytics";
@@ -37,8 +37,11 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
         <PeriodForm days={perf.days} />
       </div>
       <p className="figure-note">
-        Last {perf.days} days (UTC, since {formatDate(perf.from)}). Tasks count for their current assignee. Definitions of success, rework and cycle time:
-        docs/ANALYTICS.md.
+        Last {perf.days} days (UTC days, since {formatDate(perf.from)}). A task counts for the agent it is assigned to now, and only when the agent itself
+        reported the work complete. How each figure is worked out: docs/ANALYTICS.md.
+      </p>
+      <p className="analytics-lead" data-testid="completion-sentence">
+        {completionSentence(perf.completed, perf.days)}
       </p>
 
       {perf.promote.length > 0 ? (
@@ -50,7 +53,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
                 <Link to={`${base}/agents/${p.agent_id}`}>
                   <span aria-hidden="true">{p.emoji}</span> {p.name}
                 </Link>
-                : the last {perf.promote_after} gated actions were all approved unchanged (none denied, vetoed or expired). Consider moving it from{" "}
+                : its last {perf.promote_after} actions that needed a person were all approved (none denied, vetoed or expired). Consider moving it from{" "}
                 {LEVEL_LABEL[p.from]} to {LEVEL_LABEL[p.to]}.
               </li>
             ))}
@@ -62,24 +65,24 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
 
       <div className="analytics-grid">
         <section className="panel" aria-labelledby="completed-h">
-          <h2 id="completed-h">Completed tasks</h2>
+          <h2 id="completed-h">Tasks the agents finished</h2>
           <BarList
-            title="Completed tasks by agent"
+            title="Tasks each agent finished"
             testId="completed-chart"
-            format={(v) => `${v} done`}
+            format={(v) => `${v} finished`}
             items={agents.map((a) => ({
               key: a.agent_id,
               name: a.name,
               label: name(a),
               value: a.completed,
-              note: `${a.first_time} without rework · success ${percent(a.success_rate)}`,
+              note: `${a.first_time} right the first time (${percent(a.success_rate)})${a.closed_by_people > 0 ? ` · ${a.closed_by_people} more moved to done by people` : ""}`,
             }))}
           />
         </section>
         <section className="panel" aria-labelledby="cpt-h">
-          <h2 id="cpt-h">Cost per completed task</h2>
+          <h2 id="cpt-h">Cost per finished task</h2>
           <BarList
-            title="Cost per completed task by agent"
+            title="Cost per finished task, by agent"
             testId="cost-per-task-chart"
             format={usd}
             items={agents
@@ -89,7 +92,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
                 name: a.name,
                 label: name(a),
                 value: Number(a.cost_per_task ?? 0),
-                note: `${count(a.tokens_per_task)} tokens per task · ${provenance(a.usage)}`,
+                note: `${count(a.tokens_per_task)} tokens a task · ${provenance(a.usage)}`,
               }))}
           />
         </section>
@@ -98,17 +101,18 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
       <section className="panel" aria-labelledby="delivery-h">
         <h2 id="delivery-h">Delivery</h2>
         <div className="table-scroll">
-          <table className="table nowrap" data-testid="delivery-table">
+          <table className="table nowrap wrap-heads" data-testid="delivery-table">
             <thead>
               <tr>
                 <th>Agent</th>
-                <th>Done</th>
-                <th>Success</th>
-                <th>Rework</th>
-                <th>Cycle p50</th>
-                <th>Cycle p90</th>
-                <th>Cost / task</th>
-                <th>Tokens / task</th>
+                <th>Finished</th>
+                <th>Moved to done by people</th>
+                <th>Right the first time</th>
+                <th>Sent back</th>
+                <th>Typical time to done</th>
+                <th>Slowest tenth</th>
+                <th>Cost a task</th>
+                <th>Tokens a task</th>
               </tr>
             </thead>
             <tbody>
@@ -118,7 +122,8 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
                     <Link to={`${base}/agents/${a.agent_id}`}>{name(a)}</Link>
                   </th>
                   <td>{a.completed}</td>
-                  <td title={`${a.first_time} of ${a.completed} done without rework`}>{percent(a.success_rate)}</td>
+                  <td>{a.closed_by_people}</td>
+                  <td title={`${a.first_time} of ${a.completed} finished without rework`}>{percent(a.success_rate)}</td>
                   <td title={`${a.reworked} of ${a.handed_in} handed-in tasks sent back (${a.rework_events} times)`}>{percent(a.rework_rate)}</td>
                   <td>{duration(a.cycle_p50_s)}</td>
                   <td>{duration(a.cycle_p90_s)}</td>
@@ -130,25 +135,27 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
           </table>
         </div>
         <p className="figure-note">
-          Success: done without going back for rework. Rework: handed-in tasks sent back (failed checks, or testing/review → assigned/in progress). Cycle: first
-          dispatch → done. Cost per task: the completed tasks' whole usage ({provenance(sumUsage(agents))}).
+          Right the first time: finished without going back for rework. Sent back: handed-in tasks returned for rework (failed checks, or moved from testing or
+          review back to work). Typical time to done: the median from first dispatch to done; slowest tenth: the 90th percentile. Cost a task: the finished
+          tasks&apos; whole usage ({provenance(sumUsage(agents))}). Moved to done by people: the agent&apos;s tasks a person moved to done without the agent
+          reporting them complete; they are not counted as the agent&apos;s work.
         </p>
       </section>
 
       <section className="panel" aria-labelledby="human-h">
-        <h2 id="human-h">Human side</h2>
+        <h2 id="human-h">Where people stepped in</h2>
         <div className="table-scroll">
-          <table className="table nowrap" data-testid="human-table">
+          <table className="table nowrap wrap-heads" data-testid="human-table">
             <thead>
               <tr>
                 <th>Agent</th>
-                <th>Level</th>
-                <th>Gated actions</th>
-                <th>Needed a human</th>
-                <th>Wait p50</th>
-                <th>Wait p90</th>
-                <th>Approvals / task</th>
-                <th>Last {perf.promote_after}</th>
+                <th>Supervision</th>
+                <th>Needed a decision</th>
+                <th>Decided by a person</th>
+                <th>Typical wait</th>
+                <th>Longest waits (top tenth)</th>
+                <th>Approvals a task</th>
+                <th>Last {perf.promote_after} decisions</th>
               </tr>
             </thead>
             <tbody>
@@ -161,25 +168,27 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
                   <td>{duration(a.approvals.wait_p50_s)}</td>
                   <td>{duration(a.approvals.wait_p90_s)}</td>
                   <td>{count(a.approvals.per_task)}</td>
-                  <td>{a.promote.suggest ? `all approved → ${a.promote.to}` : `${a.promote.approved}/${a.promote.considered} approved`}</td>
+                  <td>
+                    {a.promote.suggest ? `all approved; ready for ${LEVEL_LABEL[a.promote.to]}` : `${a.promote.approved} of ${a.promote.considered} approved`}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
-        <h3 className="stat-label">Interventions by mode</h3>
-        {perf.by_mode.length === 0 ? <p className="muted">No gated actions in this period.</p> : null}
+        <h3 className="stat-label">How often a person stepped in, by supervision</h3>
+        {perf.by_mode.length === 0 ? <p className="muted">No action needed a decision in this period.</p> : null}
         <div className="table-scroll" hidden={perf.by_mode.length === 0}>
-          <table className="table nowrap" data-testid="mode-table">
+          <table className="table nowrap wrap-heads" data-testid="mode-table">
             <thead>
               <tr>
-                <th>Mode</th>
-                <th>Gated</th>
-                <th>Human decided</th>
-                <th>Denied / vetoed</th>
+                <th>Supervision</th>
+                <th>Actions</th>
+                <th>Decided by a person</th>
+                <th>Denied or vetoed</th>
                 <th>Expired</th>
-                <th>Pending</th>
-                <th>Intervention</th>
+                <th>Waiting</th>
+                <th>A person stepped in</th>
               </tr>
             </thead>
             <tbody>
@@ -198,8 +207,8 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
           </table>
         </div>
         <p className="figure-note">
-          From the approvals table: requests created in the period, by the mode the gate resolved to. Wait: request → a person's decision. Approvals per task:
-          every request on the tasks completed in the period.
+          Every approval request made in the period, by the supervision that applied to it. Wait: from the request to a person&apos;s decision. Approvals a
+          task: every request on the tasks finished in the period.
         </p>
       </section>
     </main>

@@ -130,3 +130,98 @@ language sql stable as $$
   from (select 1) one
   left join users u on p_actor->>'type' = 'user' and u.id::text = p_actor->>'id'
 $$;
+
+-- Which workspace an entry concerns: the one its subject names, else the one
+-- its task, agent or pipeline belongs to (display and filtering only).
+create or replace function audit_entry_workspace(p_subject jsonb) returns uuid
+language sql stable as $$
+  select coalesce(
+    case when p_subject->>'workspace_id' ~ '^[0-9a-f-]{36}$' then (p_subject->>'workspace_id')::uuid end,
+    (select t.workspace_id from tasks t where p_subject->>'task_id' ~ '^[0-9a-f-]{36}$' and t.id = (p_subject->>'task_id')::uuid),
+    (select a.workspace_id from agents a where p_subject->>'agent_id' ~ '^[0-9a-f-]{36}$' and a.id = (p_subject->>'agent_id')::uuid),
+    (select p.workspace_id from pipelines p where p_subject->>'pipeline_id' ~ '^[0-9a-f-]{36}$' and p.id = (p_subject->>'pipeline_id')::uuid))
+$$;
+
+-- Who acted, as a filter key: "user:<id>", "agent:<id>", "system:<name>" or "anonymous".
+create or replace function audit_actor_key(p_actor jsonb) returns text
+language sql immutable as $$
+  select case p_actor->>'type'
+           when 'user' then 'user:' || coalesce(p_actor->>'id', '')
+           when 'agent' then 'agent:' || coalesce(p_actor->>'id', '')
+           when 'anonymous' then 'anonymous'
+           else 'system:' || coalesce(p_actor->>'name', '') end
+$$;
+
+-- The audit log as the page reads it: newest first, before seq p_before,
+-- filtered by p_filters (actor key, action — a kind, or an area such as
+-- "task" for every task.* kind —, workspace id, from/to calendar days in
+-- p_time_zone, and text found in the kind, the actor, the details or the
+-- current name of the task or agent concerned), with
+-- the names of who acted and of what the entry concerns as they are now (the
+-- stored rows and their hashes stay as written). next_before is set when
+-- older entries match too.
+create or replace function search_audit_log(p_filters jsonb, p_before bigint, p_limit int, p_time_zone text default 'UTC')
+returns jsonb language sql stable as $$
+  with f as (
+    select nullif(p_filters->>'actor', '') as actor, nullif(p_filters->>'action', '') as action,
+           nullif(p_filters->>'workspace_id', '')::uuid as workspace_id,
+           (nullif(p_filters->>'from', '')::date)::timestamp at time zone coalesce(p_time_zone, 'UTC') as from_at,
+           ((nullif(p_filters->>'to', '')::date) + 1)::timestamp at time zone coalesce(p_time_zone, 'UTC') as to_at,
+           nullif(btrim(p_filters->>'q'), '') as q,
+           least(greatest(coalesce(p_limit, 50), 1), 5000) as n
+  ), hits as (
+    select a.*, audit_entry_workspace(a.subject) as ws_id
+    from audit_log a, f
+    where (p_before is null or a.seq < p_before)
+      and (f.actor is null or audit_actor_key(a.actor) = f.actor)
+      and (f.action is null or a.kind = f.action or a.kind like f.action || '.%')
+      and (f.from_at is null or a.at >= f.from_at)
+      and (f.to_at is null or a.at < f.to_at)
+      and (f.workspace_id is null or audit_entry_workspace(a.subject) = f.workspace_id)
+      and (f.q is null or strpos(lower(a.kind || ' ' || a.actor::text || ' ' || a.subject::text || ' ' || a.data::text), lower(f.q)) > 0
+           or exists (select 1 from users u where a.actor->>'type' = 'user' and u.id::text = a.actor->>'id' and strpos(lower(u.name), lower(f.q)) > 0)
+           or exists (select 1 from agents g where a.actor->>'type' = 'agent' and g.id::text = a.actor->>'id' and strpos(lower(g.name), lower(f.q)) > 0)
+           or exists (select 1 from tasks t where t.id::text = a.subject->>'task_id' and strpos(lower(t.title), lower(f.q)) > 0)
+           or exists (select 1 from agents g where g.id::text = a.subject->>'agent_id' and strpos(lower(g.name), lower(f.q)) > 0))
+    order by a.seq desc
+    limit (select n + 1 from f)
+  ), page as (
+    select * from hits order by seq desc limit (select n from f)
+  )
+  select jsonb_build_object(
+    'entries', coalesce((select jsonb_agg(jsonb_build_object(
+        'seq', p.seq, 'at', p.at, 'kind', p.kind, 'actor', p.actor, 'subject', p.subject, 'data', p.data,
+        'prev_hash', p.prev_hash, 'hash', p.hash,
+        'actor_name', coalesce(u.name, g.name, p.actor->>'name', p.actor->>'email', p.actor->>'type'),
+        'refs', jsonb_strip_nulls(jsonb_build_object(
+          'workspace', (select jsonb_build_object('id', w.id, 'slug', w.slug, 'name', w.name) from workspaces w where w.id = p.ws_id),
+          'actor_agent', case when g.id is not null then jsonb_build_object('id', g.id, 'name', g.name) end,
+          'task', (select jsonb_build_object('id', t.id, 'title', t.title) from tasks t
+                    where p.subject->>'task_id' ~ '^[0-9a-f-]{36}$' and t.id = (p.subject->>'task_id')::uuid),
+          'agent', (select jsonb_build_object('id', x.id, 'name', x.name) from agents x
+                     where p.subject->>'agent_id' ~ '^[0-9a-f-]{36}$' and x.id = (p.subject->>'agent_id')::uuid),
+          'pipeline', (select jsonb_build_object('id', pl.id, 'name', pl.name) from pipelines pl
+                        where p.subject->>'pipeline_id' ~ '^[0-9a-f-]{36}$' and pl.id = (p.subject->>'pipeline_id')::uuid),
+          'user', (select jsonb_build_object('id', su.id, 'name', su.name) from users su
+                    where p.subject->>'user_id' ~ '^[0-9a-f-]{36}$' and su.id = (p.subject->>'user_id')::uuid))))
+      order by p.seq desc)
+      from page p
+      left join users u on p.actor->>'type' = 'user' and u.id::text = p.actor->>'id'
+      left join agents g on p.actor->>'type' = 'agent' and g.id::text = p.actor->>'id'), '[]'::jsonb),
+    'next_before', case when (select count(*) from hits) > (select n from f) then (select min(seq) from page) end)
+$$;
+
+-- The choices the audit filters offer: every action and every actor in the log, and the workspaces.
+create or replace function audit_log_facets() returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'kinds', coalesce((select jsonb_agg(kind order by kind) from (select distinct kind from audit_log) k), '[]'::jsonb),
+    'actors', coalesce((select jsonb_agg(jsonb_build_object('key', x.key, 'type', x.type, 'name', x.name) order by x.type, x.name, x.key)
+                        from (select distinct on (audit_actor_key(a.actor)) audit_actor_key(a.actor) as key, a.actor->>'type' as type,
+                                     coalesce(u.name, g.name, a.actor->>'name', a.actor->>'type') as name
+                              from audit_log a
+                              left join users u on a.actor->>'type' = 'user' and u.id::text = a.actor->>'id'
+                              left join agents g on a.actor->>'type' = 'agent' and g.id::text = a.actor->>'id'
+                              order by audit_actor_key(a.actor), a.seq desc) x), '[]'::jsonb),
+    'workspaces', coalesce((select jsonb_agg(jsonb_build_object('id', w.id, 'slug', w.slug, 'name', w.name) order by w.name) from workspaces w), '[]'::jsonb))
+$$;

@@ -9,7 +9,9 @@
 -- (today and the p_days - 1 before): delivery (completed, success, rework,
 -- cycle time, cost per task) and the human side (approval wait,
 -- interventions by autonomy mode, a promote suggestion). Tasks and approvals
--- count for the task's current assignee.
+-- count for the task's current assignee; only work the agent reported
+-- complete is its completion, and tasks people moved to done are counted
+-- apart (docs/decisions/033).
 --
 -- Applied by the runner after supabase/migrations, in file order, whenever
 -- this file changes (app/db/migrations.server.ts); every statement is
@@ -166,20 +168,46 @@ begin
     perform raise_app_error('not_found', 'Workspace not found.');
   end if;
   v_from := utc_day_start(v_now) - make_interval(days => v_days - 1);
-  with done as (
-    -- Tasks that entered done in the period (and are still done), with their
-    -- first dispatch and how often they went back for rework before done.
+  with closed as (
+    -- Tasks that entered done in the period (and are still done), and who
+    -- finished the work. An agent finished it when its own completion report
+    -- (the agent API, the signed webhook or the gateway's run result, each a
+    -- 'completed' activity) is the task's last hand-in: no dispatch or move
+    -- back to work came after it. A task a person moved to done without such a
+    -- report (dragged there, or handed in by a move) is a person's completion,
+    -- whoever it is assigned to.
     select t.id, t.assigned_agent_id as agent_id, t.status_changed_at as done_at,
+           coalesce((select max(c.created_at) from task_activities c
+                      where c.task_id = t.id and c.type = 'completed' and c.created_at <= t.status_changed_at)
+                    >= coalesce((select max(r.created_at) from task_activities r
+                                  where r.task_id = t.id and r.created_at <= t.status_changed_at
+                                    and r.type in ('dispatched', 'status_changed')
+                                    and (r.type = 'dispatched' or r.metadata->>'to' in ('planning', 'inbox', 'assigned', 'in_progress'))),
+                                '-infinity'::timestamptz), false) as by_agent,
+           (select jsonb_build_object('type', m.actor_type, 'id', m.actor_id, 'name', m.actor_name) from task_activities m
+             where m.task_id = t.id and m.type = 'status_changed' and m.metadata->>'to' = 'done'
+             order by m.created_at desc limit 1) as closer
+    from tasks t
+    where t.workspace_id = p_workspace_id and t.status = 'done'
+      and t.status_changed_at >= v_from and t.status_changed_at <= v_now
+  ), by_people as (
+    select c.agent_id, count(*) as n from closed c where not c.by_agent group by c.agent_id
+  ), closers as (
+    select coalesce(nullif(c.closer->>'name', ''), 'Someone') as name, count(*) as n
+    from closed c where not c.by_agent group by 1
+  ), done as (
+    -- The agents' completions, with their first dispatch and how often they
+    -- went back for rework before done.
+    select c.id, c.agent_id, c.done_at,
            (select min(a.created_at) from task_activities a
-             where a.task_id = t.id and a.created_at <= t.status_changed_at
+             where a.task_id = c.id and a.created_at <= c.done_at
                and a.type in ('dispatched', 'status_changed')
                and (a.type = 'dispatched' or a.metadata->>'to' = 'in_progress')) as first_dispatch_at,
            (select count(*) from task_activities a
-             where a.task_id = t.id and a.created_at <= t.status_changed_at
+             where a.task_id = c.id and a.created_at <= c.done_at
                and a.type in ('status_changed', 'checks_fail') and is_rework_activity(a.type, a.metadata)) as rework_events
-    from tasks t
-    where t.workspace_id = p_workspace_id and t.status = 'done' and t.assigned_agent_id is not null
-      and t.status_changed_at >= v_from and t.status_changed_at <= v_now
+    from closed c
+    where c.by_agent and c.agent_id is not null
   ), done_usage as (
     select d.agent_id,
            usage_figures(count(u.id), sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_read_tokens), sum(u.cache_write_tokens),
@@ -253,6 +281,7 @@ begin
            jsonb_build_object(
              'agent_id', ag.id, 'name', ag.name, 'emoji', ag.emoji, 'autonomy_level', ag.autonomy_level,
              'completed', coalesce(dl.completed, 0),
+             'closed_by_people', coalesce(bp.n, 0),
              'first_time', coalesce(dl.first_time, 0),
              'success_rate', round(dl.first_time::numeric / nullif(dl.completed, 0), 4),
              'handed_in', coalesce(rw.handed_in, 0),
@@ -283,11 +312,17 @@ begin
     left join human hu on hu.agent_id = ag.id
     left join per_task pt on pt.agent_id = ag.id
     left join promote pr on pr.agent_id = ag.id
+    left join by_people bp on bp.agent_id = ag.id
     where ag.workspace_id = p_workspace_id
   )
   select jsonb_build_object(
     'workspace_id', p_workspace_id, 'now', v_now, 'days', v_days, 'from', v_from, 'promote_after', v_n,
     'agents', (select coalesce(jsonb_agg(figures order by name, id), '[]'::jsonb) from per_agent),
+    'completed', jsonb_build_object(
+      'by_agents', (select count(*) from done),
+      'by_people', (select count(*) from closed where not by_agent),
+      'unassigned_by_people', (select count(*) from closed where not by_agent and agent_id is null),
+      'people', (select coalesce(jsonb_agg(jsonb_build_object('name', name, 'tasks', n) order by n desc, name), '[]'::jsonb) from closers)),
     'by_mode', (select coalesce(jsonb_agg(m.figures order by m.mode), '[]'::jsonb) from modes m where m.overall),
     'promote', (select coalesce(jsonb_agg(jsonb_build_object('agent_id', id, 'name', name, 'emoji', emoji, 'from', autonomy_level,
                                                             'to', figures->'promote'->>'to') order by name, id), '[]'::jsonb)
@@ -295,3 +330,67 @@ begin
   into v_result;
   return v_result;
 end $$;
+
+-- One agent's work for its page: its tasks (open ones first, then the latest
+-- closed, p_task_limit in all, with counts by open / done / cancelled) and its
+-- recent runs (p_run_limit, newest first). A run starts at a dispatch, or when
+-- the agent itself starts its task through the API, and ends at the first of:
+-- the agent's completion report, a failed run, an expired lease, a person's
+-- move, or the next start. Its tokens and cost are the usage recorded for its
+-- run id, or (a run without one) the task's usage from its start to the next.
+create or replace function agent_work(p_agent_id uuid, p_task_limit int default 50, p_run_limit int default 20)
+returns jsonb language sql stable as $$
+  with mine as (
+    select t.*, t.status not in ('done', 'cancelled') as open from tasks t where t.assigned_agent_id = p_agent_id
+  ), listed as (
+    select * from mine order by open desc, case when open then status_changed_at end desc nulls last, status_changed_at desc, id
+    limit least(greatest(coalesce(p_task_limit, 50), 1), 500)
+  ), starts as (
+    select d.task_id, d.created_at as started_at, d.metadata->>'run_id' as run_id, m.title, m.status, m.current_run_id,
+           lead(d.created_at) over (partition by d.task_id order by d.created_at) as next_start
+    from task_activities d join mine m on m.id = d.task_id
+    where d.type = 'dispatched'
+       or (d.type = 'status_changed' and d.actor_type = 'agent' and d.metadata->>'to' = 'in_progress')
+  ), runs as (
+    select * from starts order by started_at desc limit least(greatest(coalesce(p_run_limit, 20), 1), 200)
+  ), ended as (
+    select r.*, e.type as end_type, e.created_at as ended_at, e.metadata as end_metadata, e.actor_name as end_actor_name
+    from runs r
+    left join lateral (
+      select a.type, a.created_at, a.metadata, a.actor_name from task_activities a
+      where a.task_id = r.task_id and a.created_at > r.started_at
+        and (a.type in ('completed', 'run_failed', 'lease_expired', 'dispatched')
+             or (a.type = 'status_changed' and a.actor_type = 'user')
+             or (a.type = 'status_changed' and a.actor_type = 'agent' and a.metadata->>'to' = 'in_progress'))
+      order by a.created_at limit 1) e on true
+  )
+  select jsonb_build_object(
+    'counts', (select jsonb_build_object('open', count(*) filter (where open), 'done', count(*) filter (where status = 'done'),
+                                         'cancelled', count(*) filter (where status = 'cancelled')) from mine),
+    'tasks', coalesce((select jsonb_agg(jsonb_build_object('id', l.id, 'title', l.title, 'status', l.status, 'priority', l.priority, 'open', l.open,
+                                                           'due_at', l.due_at, 'status_changed_at', l.status_changed_at, 'alert_reason', l.alert_reason)
+                                        order by l.open desc, case when l.open then l.status_changed_at end desc nulls last, l.status_changed_at desc, l.id)
+                       from listed l), '[]'::jsonb),
+    'runs', coalesce((select jsonb_agg(jsonb_build_object(
+        'task_id', e.task_id, 'title', e.title, 'run_id', e.run_id, 'started_at', e.started_at,
+        'ended_at', case when e.end_type is null then null else e.ended_at end,
+        'outcome', case
+                     when e.end_type = 'completed' then 'completed'
+                     when e.end_type = 'run_failed' then 'failed'
+                     when e.end_type = 'lease_expired' then 'lease_expired'
+                     when e.end_type = 'dispatched' or (e.end_type = 'status_changed' and e.end_metadata->>'to' = 'in_progress' and e.next_start = e.ended_at) then 'superseded'
+                     when e.end_type = 'status_changed' then 'moved'
+                     when e.status = 'in_progress' and e.current_run_id is not distinct from e.run_id then 'running'
+                     else 'ended' end,
+        'moved_to', case when e.end_type = 'status_changed' then e.end_metadata->>'to' end,
+        'moved_by', case when e.end_type = 'status_changed' then e.end_actor_name end,
+        'usage', (select usage_figures(count(u.id), sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_read_tokens), sum(u.cache_write_tokens),
+                                       sum(u.cost_usd) filter (where u.provenance = 'reported'), sum(u.cost_usd) filter (where u.provenance = 'estimated'),
+                                       count(u.cost_usd) filter (where u.provenance = 'reported'), count(u.cost_usd) filter (where u.provenance = 'estimated'),
+                                       count(u.id) filter (where u.cost_usd is null))
+                  from usage_records u
+                  where u.task_id = e.task_id
+                    and (u.run_id = e.run_id
+                         or (e.run_id is null and u.run_id is null and u.created_at >= e.started_at and (e.next_start is null or u.created_at < e.next_start)))))
+      order by e.started_at desc) from ended e), '[]'::jsonb))
+$$;

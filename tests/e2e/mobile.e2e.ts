@@ -122,6 +122,7 @@ test("no page is wider than the screen, on a phone and a desktop, with a realist
     "/admin/users",
     "/admin/task-types",
     "/admin/audit",
+    "/admin/audit?action=agent&q=Builder",
     "/admin/prices",
   ];
   // At 1440 px every lane is on screen, and "Needs you" is one row above them.

@@ -42,6 +42,13 @@ const FIXES: Record<string, string> = {
   "function update_task(uuid,jsonb,jsonb)": "messages in words: status and field labels, one money format",
   "function get_workspace_feed(uuid,text,bigint,integer)": "a move is listed once",
   "function list_heartbeat_runs(integer)": "each action names its task by title and workspace",
+  "function audit_entry_workspace(jsonb)": "new: the workspace an audit entry concerns, for the audit page's filter and links",
+  "function audit_actor_key(jsonb)": "new: who acted, as the audit page's filter key",
+  "function search_audit_log(jsonb,bigint,integer,text)": "new: the audit page's filtered, named read",
+  "function audit_log_facets()": "new: the audit page's filter choices",
+  "function agent_work(uuid,integer,integer)": "new: an agent's tasks and recent runs, for its page",
+  "function agent_performance(uuid,integer,timestamp with time zone,integer)":
+    "only work an agent reported complete is its completion; people's completions apart",
 };
 /** An object's type and name without its arguments, lower case, as a FIXES key and a pg_dump header both reduce to. */
 const objectOf = (key: string) => key.toLowerCase().replace(/\(.*$/, "");

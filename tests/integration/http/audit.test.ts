@@ -194,6 +194,52 @@ describe("audit log pages and tools", () => {
     for (let i = 1; i < lines.length; i++) expect(lines[i]!.prev_hash).toBe(lines[i - 1]!.hash);
   });
 
+  it("shows entries in words with links, filtered by the URL, and refuses bad filters with a 400", async () => {
+    await admin.get(`/admin/audit?action=task.status_override`);
+    const html = admin.lastHtml;
+    expect(html).toContain("Moved a task by hand");
+    expect(html).toContain(`>${TEST_ADMIN.name}<`);
+    expect(html).toMatch(new RegExp(`href="/w/${ws.slug}/tasks/[0-9a-f-]{36}"[^>]*>Audited task<`));
+    expect(html).toContain(`href="/w/${ws.slug}"`);
+    // Details are labelled values, not JSON, with the raw entry behind a disclosure.
+    expect(html).toContain("<div><dt>From</dt><dd>Inbox</dd></div><div><dt>To</dt><dd>Planning</dd></div>");
+    expect(html).toContain("<summary>Raw entry</summary>");
+    expect(html.match(/data-testid="audit-entry"/g)).toHaveLength(1);
+    // An area filter keeps every kind of it; the filter is kept in the form.
+    await admin.get("/admin/audit?action=agent");
+    expect(admin.lastHtml).toContain("Changed an agent&#x27;s autonomy");
+    expect(admin.lastHtml).not.toContain("Moved a task by hand</span>");
+    for (const bad of [
+      "actor=bob",
+      "action=DROP%20TABLE",
+      "workspace=nope",
+      "from=2026-13-40",
+      "from=2026-05-02&to=2026-05-01",
+      "before=-1",
+      "color=red",
+      "q=" + "x".repeat(201),
+    ]) {
+      const res = await admin.request(`/admin/audit?${bad}`);
+      expect(res.status, bad).toBe(400);
+      const body = await res.text();
+      expect(body, bad).toContain("Correct the filters to see entries.");
+      expect((await admin.request(`/admin/audit/export?${bad}`)).status, bad).toBe(400);
+    }
+  });
+
+  it("exports only the entries the filters select", async () => {
+    const res = await admin.request("/admin/audit/export?action=auth.signed_in");
+    expect(res.status).toBe(200);
+    const lines = (await res.text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { seq: number; kind: string; actor_name: string });
+    const [signIns] = await query<{ n: number }>(app.db, "select count(*)::int as n from audit_log where kind = 'auth.signed_in'");
+    expect(lines).toHaveLength(signIns!.n);
+    expect(lines.every((l) => l.kind === "auth.signed_in")).toBe(true);
+    expect(lines.map((l) => l.seq)).toEqual(lines.map((l) => l.seq).toSorted((a, b) => a - b));
+  });
+
   it("npm run audit:verify passes, then fails after tampering, and the page says so", async () => {
     const good = verifyScript();
     expect(good.status, good.stderr).toBe(0);
