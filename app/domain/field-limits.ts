@@ -29,6 +29,15 @@ export const COLUMN_LIMITS = {
   model_prices: { model: 200, note: 500 },
 } as const satisfies Record<string, Record<string, number>>;
 
+/**
+ * A task's labels (tasks.labels, a text array): how many a task carries and
+ * how long each is. The SQL function task_labels() refuses the same.
+ */
+export const LABEL_LIMITS = { perTask: 10, length: 32 } as const;
+
+/** A saved view's name (saved_views.name) and the query string it keeps (saved_views.query). */
+export const SAVED_VIEW_LIMITS = { name: 60, query: 2000, perUser: 30 } as const;
+
 /** Limits on input that is never stored as it was sent (hashed, looked up, or a key inside JSON). */
 export const INPUT_LIMITS = {
   /** Hashed before it is stored; the limit bounds the work of hashing. */
