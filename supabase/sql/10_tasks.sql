@@ -52,18 +52,24 @@ language sql immutable as $$
               else (p_due at time zone p_zone)::date end
 $$;
 
--- Whether a task passes the board's filter (app/domain/board-filter.ts):
--- q (words in the title or description, ILIKE: a substring in any language,
--- no stemming), assignee (an agent id or 'none'), priority, type (a task
--- type id or 'general'), label, due ('overdue', 'today', 'week', 'none',
--- in the reader's zone, tz), status. An absent key does not filter.
-create or replace function task_matches(t tasks, p_filter jsonb) returns boolean
+-- The search text as ILIKE patterns, one a word (split on spaces), with
+-- % _ and \ taken literally; null for no search.
+create or replace function search_patterns(p_q text) returns text[]
+language sql immutable as $$
+  select nullif(array(select '%' || replace(replace(replace(w, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+                      from regexp_split_to_table(btrim(coalesce(p_q, '')), '\s+') w where w <> ''), '{}')
+$$;
+
+-- Whether a task passes the board's filter (app/domain/board-query.ts):
+-- q (every word in the title or the description, ILIKE: a substring in any
+-- language, no stemming; p_patterns is search_patterns(q)), assignee (an
+-- agent id or 'none'), priority, type (a task type id or 'general'), label,
+-- due ('overdue', 'today', 'week', 'none', in the reader's zone tz: p_today
+-- is that zone's today), status. An absent key does not filter. One plain
+-- expression, so the planner inlines it into the query that calls it.
+create or replace function task_matches(t tasks, p_filter jsonb, p_patterns text[], p_today date) returns boolean
 language sql stable as $$
-  select (p_filter->>'q' is null
-          or not exists (select 1 from regexp_split_to_table(btrim(p_filter->>'q'), '\s+') w
-                         where w <> ''
-                           and t.title not ilike '%' || replace(replace(replace(w, '\', '\\'), '%', '\%'), '_', '\_') || '%'
-                           and t.description not ilike '%' || replace(replace(replace(w, '\', '\\'), '%', '\%'), '_', '\_') || '%'))
+  select (p_patterns is null or (t.title || E'\n' || t.description) ilike all (p_patterns))
      and (p_filter->>'assignee' is null
           or (p_filter->>'assignee' = 'none' and t.assigned_agent_id is null)
           or t.assigned_agent_id::text = p_filter->>'assignee')
@@ -78,13 +84,17 @@ language sql stable as $$
                when 'none' then t.due_at is null
                when 'overdue' then t.status not in ('done', 'cancelled')
                                    and case when (t.due_at at time zone 'UTC')::time = '00:00'
-                                            then due_day(t.due_at, coalesce(p_filter->>'tz', 'UTC')) < (now() at time zone coalesce(p_filter->>'tz', 'UTC'))::date
+                                            then (t.due_at at time zone 'UTC')::date < p_today
                                             else t.due_at < now() end
-               when 'today' then due_day(t.due_at, coalesce(p_filter->>'tz', 'UTC')) = (now() at time zone coalesce(p_filter->>'tz', 'UTC'))::date
-               when 'week' then due_day(t.due_at, coalesce(p_filter->>'tz', 'UTC'))
-                                  between (now() at time zone coalesce(p_filter->>'tz', 'UTC'))::date
-                                      and (now() at time zone coalesce(p_filter->>'tz', 'UTC'))::date + 6
+               when 'today' then due_day(t.due_at, coalesce(p_filter->>'tz', 'UTC')) = p_today
+               when 'week' then due_day(t.due_at, coalesce(p_filter->>'tz', 'UTC')) between p_today and p_today + 6
                else false end)
+$$;
+
+-- The reader's today, for the due filters.
+create or replace function filter_today(p_filter jsonb) returns date
+language sql stable as $$
+  select (now() at time zone coalesce(p_filter->>'tz', 'UTC'))::date
 $$;
 
 -- One workspace's board: counts for every status and the first cards of each
@@ -99,10 +109,11 @@ language sql stable as $$
     values ('planning', 1), ('inbox', 2), ('assigned', 3), ('in_progress', 4), ('testing', 5),
            ('review', 6), ('done', 7), ('cancelled', 8)
   ),
+  f as materialized (select p_filter = '{}'::jsonb as open, search_patterns(p_filter->>'q') as patterns, filter_today(p_filter) as today),
   counts as (
-    select status, count(*)::int as n from tasks t
-    where workspace_id = p_workspace_id and (p_filter = '{}'::jsonb or task_matches(t, p_filter))
-    group by status
+    select t.status, count(*)::int as n from tasks t, f
+    where t.workspace_id = p_workspace_id and (f.open or task_matches(t, p_filter, f.patterns, f.today))
+    group by t.status
   ),
   lanes as (
     select s.status as lane, t0.id, t0.n,
@@ -113,9 +124,9 @@ language sql stable as $$
       select t1.id,
              row_number() over (order by case when t1.status in ('done', 'cancelled') then 0 else t1.rank end,
                                          t1.updated_at desc, t1.id) as n
-      from tasks t1
+      from tasks t1, f
       where t1.workspace_id = p_workspace_id and t1.status = s.status
-        and (p_filter = '{}'::jsonb or task_matches(t1, p_filter))
+        and (f.open or task_matches(t1, p_filter, f.patterns, f.today))
       order by case when t1.status in ('done', 'cancelled') then 0 else t1.rank end, t1.updated_at desc, t1.id
       limit greatest(0, least(1000, coalesce((p_limits->>s.status)::int,
                                              case when s.status in ('done', 'cancelled') then 20 else 50 end))) + 2
@@ -447,12 +458,14 @@ $$;
 create or replace function list_tasks(p_workspace_id uuid, p_filter jsonb, p_sort text, p_dir text, p_limit int, p_offset int)
 returns jsonb
 language sql stable as $$
-  with matching as (
+  with f as materialized (select search_patterns(p_filter->>'q') as patterns, filter_today(p_filter) as today),
+  matching as (
     select t.*, a.name as agent_name, tt.name as type_name, tt.id as type_id
     from tasks t
+    cross join f
     left join agents a on a.id = t.assigned_agent_id
     left join task_types tt on tt.id = t.task_type_id
-    where t.workspace_id = p_workspace_id and (p_filter = '{}'::jsonb or task_matches(t, p_filter))
+    where t.workspace_id = p_workspace_id and task_matches(t, p_filter, f.patterns, f.today)
   ),
   page as (
     select m.*, row_number() over (order by
