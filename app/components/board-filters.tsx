@@ -1,17 +1,7 @@
 import { Form, Link } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { SavedView } from "#app/db/tasks.server";
-import {
-  type BoardQuery,
-  DUE_FILTERS,
-  DUE_LABELS,
-  FILTER_KEYS,
-  QUERY_MAX,
-  filterChips,
-  hasFilter,
-  queryString,
-  viewQuery,
-} from "#app/domain/board-query";
+import { type BoardQuery, DUE_FILTERS, DUE_LABELS, FILTER_KEYS, QUERY_MAX, filterChips, hasFilter, queryString, viewQuery } from "#app/domain/board-query";
 import { SAVED_VIEW_LIMITS } from "#app/domain/field-limits";
 import { PRIORITIES, PRIORITY_LABELS } from "#app/domain/priority";
 import { STATUS_LABELS, TASK_STATUSES } from "#app/domain/task-status";
@@ -206,7 +196,13 @@ export function FilterBar(props: { base: string; query: BoardQuery; view: Filter
   );
 }
 
-function FilterSelect(props: { name: string; label: string; value: string | undefined; any: string; options: ReadonlyArray<{ value: string; label: string }> }) {
+function FilterSelect(props: {
+  name: string;
+  label: string;
+  value: string | undefined;
+  any: string;
+  options: ReadonlyArray<{ value: string; label: string }>;
+}) {
   const { name, label, value, any, options } = props;
   const id = `filter-${name}`;
   return (

@@ -1,6 +1,6 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { COLUMN_LIMITS, LABEL_LIMITS } from "#app/domain/field-limits";
+import { COLUMN_LIMITS, INPUT_LIMITS, LABEL_LIMITS } from "#app/domain/field-limits";
 import type { TaskFormValues } from "#app/domain/forms/task";
 import { PRIORITIES, PRIORITY_LABELS } from "#app/domain/priority";
 import { Field, FormError, SelectField } from "./field";
@@ -62,7 +62,7 @@ export function TaskForm(props: {
           name="labels"
           error={errors.labels}
           defaultValue={values.labels}
-          maxLength={1000}
+          maxLength={INPUT_LIMITS.labelsField}
           hint={`Comma-separated, up to ${LABEL_LIMITS.perTask}`}
           placeholder="bug, frontend"
         />

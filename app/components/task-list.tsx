@@ -52,7 +52,9 @@ export function TaskList(props: { base: string; query: BoardQuery; list: List; p
               {COLUMNS.map((c) => (
                 <th key={c.label} scope="col" aria-sort={c.sort && c.sort === sort ? (dir === "asc" ? "ascending" : "descending") : undefined}>
                   {c.sort ? (
-                    <Link to={`${base}${queryString(query, { sort: c.sort, dir: c.sort === sort ? (dir === "asc" ? "desc" : "asc") : undefined, page: undefined })}`}>
+                    <Link
+                      to={`${base}${queryString(query, { sort: c.sort, dir: c.sort === sort ? (dir === "asc" ? "desc" : "asc") : undefined, page: undefined })}`}
+                    >
                       {c.label}
                       {c.sort === sort ? <span aria-hidden="true">{dir === "asc" ? " ▲" : " ▼"}</span> : null}
                     </Link>

@@ -201,7 +201,9 @@ function Column(props: {
         {hidden > 0 ? (
           <Form method="get" className="more">
             {/* Keeps the filters: the rest of the view rides along in the query string. */}
-            {Object.entries(viewParams).map(([key, value]) => (key === "more" || key === "n" ? null : <input key={key} type="hidden" name={key} value={value} />))}
+            {Object.entries(viewParams).map(([key, value]) =>
+              key === "more" || key === "n" ? null : <input key={key} type="hidden" name={key} value={value} />,
+            )}
             <input type="hidden" name="more" value={status} />
             <input type="hidden" name="n" value={cards.length + BOARD_PAGE * 2} />
             <button type="submit" className="btn btn-ghost btn-small">

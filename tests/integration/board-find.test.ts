@@ -47,7 +47,11 @@ describe.each(TRANSPORTS)("the board's order on %s", (kind) => {
   it("places a moved card before the card named, or at the end of the lane, and keeps the place on other moves", async () => {
     const w = await createWorkspace(db());
     const a = await createAgent(db(), w.id);
-    const [c, b, x] = [await createTask(db(), w.id, { title: "c" }), await createTask(db(), w.id, { title: "b" }), await createTask(db(), w.id, { title: "x" })];
+    const [c, b, x] = [
+      await createTask(db(), w.id, { title: "c" }),
+      await createTask(db(), w.id, { title: "b" }),
+      await createTask(db(), w.id, { title: "x" }),
+    ];
     // inbox: x, b, c. Reorder: c before b.
     await updateTask(db(), c.id, { before: b.id });
     expect(await lane(db(), w.id, "inbox")).toEqual(["x", "c", "b"]);
@@ -114,7 +118,12 @@ describe.each(TRANSPORTS)("board filters on %s", (kind) => {
   beforeAll(async () => {
     ws = await createWorkspace(db());
     ada = await createAgent(db(), ws.id, { name: "Ada" });
-    [{ id: typeId }] = await query<{ id: string }>(db(), "insert into task_types (key, name, risk, default_autonomy) values ($1, 'Deploy', 'high', 'hitl') returning id", [`deploy_${ws.id.slice(0, 8)}`]);
+    const [type] = await query<{ id: string }>(
+      db(),
+      "insert into task_types (key, name, risk, default_autonomy) values ($1, 'Deploy', 'high', 'hitl') returning id",
+      [`deploy_${ws.id.slice(0, 8)}`],
+    );
+    typeId = type!.id;
     await createTask(db(), ws.id, { title: "Fix login page", description: "The 100% broken form", priority: "urgent", labels: ["Bug", "frontend"] });
     await createTask(db(), ws.id, { title: "Write docs", description: "explain the login flow", assigned_agent_id: ada.id, labels: ["docs"] });
     await createTask(db(), ws.id, { title: "Deploy v2", task_type_id: typeId, status: "planning", due_at: dueIn(0, zone) });
@@ -125,7 +134,13 @@ describe.each(TRANSPORTS)("board filters on %s", (kind) => {
 
   const all = async (filter: Record<string, string>) => {
     const board = await getBoard(db(), ws.id, {}, filter);
-    return { names: Object.values(board.columns).flat().map((c) => c.title).sort(), counts: board.counts };
+    return {
+      names: Object.values(board.columns)
+        .flat()
+        .map((c) => c.title)
+        .sort(),
+      counts: board.counts,
+    };
   };
 
   it("searches title and description as words, case-insensitive, with % and _ taken literally", async () => {
@@ -235,7 +250,8 @@ describe.each(TRANSPORTS)("the board at 5,000 tasks on %s", (kind) => {
     const limits = { inbox: 25, planning: 25, review: 25, done: 20, cancelled: 0 };
     await getBoard(db(), ws.id, limits, { q: "needle" });
     const timings: Record<string, number> = {};
-    for (const [name, filter] of Object.entries({ none: {}, search: { q: "needle" }, label: { label: "bug", priority: "high" } })) {
+    const filters: Record<string, Record<string, string>> = { none: {}, search: { q: "needle" }, label: { label: "bug", priority: "high" } };
+    for (const [name, filter] of Object.entries(filters)) {
       const started = performance.now();
       const board = await getBoard(db(), ws.id, limits, filter);
       timings[name] = performance.now() - started;

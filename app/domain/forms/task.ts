@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { COLUMN_LIMITS as L, atMost } from "../field-limits";
+import { COLUMN_LIMITS as L, INPUT_LIMITS, atMost } from "../field-limits";
 import { PRIORITIES } from "../priority";
 import { TASK_STATUSES } from "../task-status";
 import { dateInputValue } from "../time";
@@ -43,7 +43,7 @@ const fields = {
   /** Comma-separated in the form; stored normalised (app/domain/labels.ts). */
   labels: z
     .string()
-    .max(1000, atMost(1000))
+    .max(INPUT_LIMITS.labelsField, atMost(INPUT_LIMITS.labelsField))
     .default("")
     .transform((value, ctx) => {
       const parsed = parseLabels(value);
