@@ -107,7 +107,7 @@ function BoardLanes(props: {
             canEdit={canEdit}
             now={now}
             dnd={dnd}
-            quickAdd={quickAdd?.status === status ? quickAdd : undefined}
+            quickAdd={quickAddRefusalFor(status, quickAdd)}
           />
         ))}
       </div>
@@ -218,6 +218,13 @@ function Column(props: {
 
 /** The lanes a task may be created straight into from the board: where a new task may start without an agent. */
 const QUICK_ADD_LANES: readonly TaskStatus[] = ["planning", "inbox"];
+
+/** Where a refused quick add shows its reason: the lane it was for, or Inbox when that lane takes none. */
+function quickAddRefusalFor(status: TaskStatus, refused: BoardActionResult["quickAdd"]) {
+  if (!refused) return undefined;
+  const lane = (QUICK_ADD_LANES as readonly string[]).includes(refused.status) ? refused.status : "inbox";
+  return lane === status ? refused : undefined;
+}
 
 /** A one-line create at the top of a lane: a plain post, back to the same view. */
 function QuickAdd({ status, refused }: { status: TaskStatus; refused: BoardActionResult["quickAdd"] }) {
