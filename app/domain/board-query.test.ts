@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { filterChips, hasEmptyKnownValue, hasFilter, listSort, parseBoardQuery, queryString, sqlFilter, viewQuery } from "./board-query";
+import { filterChips, hasEmptyKnownValue, hasFilter, listSort, queryString, sqlFilter, viewQuery } from "./board-query";
+import { parseBoardQuery } from "./forms/board-query";
 
 const parse = (qs: string) => parseBoardQuery(new URLSearchParams(qs));
 const ok = (qs: string) => {

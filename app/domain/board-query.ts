@@ -1,12 +1,11 @@
-import { z } from "zod";
-import { labelProblem, normaliseLabel } from "./labels";
-import { PRIORITIES, PRIORITY_LABELS } from "./priority";
-import { STATUS_LABELS, TASK_STATUSES, isTaskStatus } from "./task-status";
+import { PRIORITY_LABELS, type Priority } from "./priority";
+import { STATUS_LABELS, type TaskStatus, isTaskStatus } from "./task-status";
 
 /**
  * The board's and the list's state, all of it in the query string so a link
  * is the whole view: search, filters, board or list, the list's sort and
- * page, and the board's "show more". Parsed once here; the SQL filter
+ * page, and the board's "show more". Parsed by app/domain/forms/board-query.ts
+ * (zod, server side only); the SQL filter
  * (task_matches in supabase/sql/10_tasks.sql) reads the same keys.
  */
 
@@ -28,65 +27,32 @@ export const QUERY_MAX = 200;
 export const FILTER_KEYS = ["q", "status", "assignee", "priority", "type", "label", "due"] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
-const blank = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blank, schema.optional());
-const uuidOr = (word: string, message: string) => z.union([z.literal(word), z.uuid()], { error: message });
-const wholeNumber = (min: number, max: number, message: string) =>
-  z
-    .string()
-    .regex(/^\d{1,6}$/, message)
-    .transform(Number)
-    .pipe(z.number().int().min(min, message).max(max, message));
+/** Every key of the view, in the order a link writes them. */
+export const VIEW_KEYS = ["q", "status", "assignee", "priority", "type", "label", "due", "view", "sort", "dir", "page", "more", "n", "cancelled"] as const;
+export type ViewKey = (typeof VIEW_KEYS)[number];
+const isViewKey = (key: string): key is ViewKey => (VIEW_KEYS as readonly string[]).includes(key);
 
-const schema = z.object({
-  q: optional(z.string().trim().max(QUERY_MAX, `Search for at most ${QUERY_MAX} characters`)),
-  status: optional(z.enum(TASK_STATUSES, { error: "Unknown status" })),
-  assignee: optional(uuidOr("none", "Unknown assignee: use an agent from the list, or none")),
-  priority: optional(z.enum(PRIORITIES, { error: `Unknown priority: use ${PRIORITIES.join(", ")}` })),
-  type: optional(uuidOr("general", "Unknown task type: use a type from the list, or general")),
-  label: optional(
-    z
-      .string()
-      .transform(normaliseLabel)
-      .refine((l) => labelProblem(l) === null, "Unknown label: a label is 1 to 32 characters, without commas"),
-  ),
-  due: optional(z.enum(DUE_FILTERS, { error: `Unknown due filter: use ${DUE_FILTERS.join(", ")}` })),
-  view: optional(z.enum(["board", "list"], { error: "Unknown view: use board or list" })),
-  sort: optional(z.enum(LIST_SORTS, { error: `Unknown sort: use ${LIST_SORTS.join(", ")}` })),
-  dir: optional(z.enum(["asc", "desc"], { error: "Unknown sort direction: use asc or desc" })),
-  page: optional(wholeNumber(1, 100_000, "The page is a whole number from 1")),
-  more: optional(z.enum(TASK_STATUSES, { error: "Unknown lane to show more of" })),
-  n: optional(wholeNumber(1, 1000, "Show between 1 and 1,000 cards")),
-  cancelled: optional(z.literal("1", { error: "cancelled is 1 or absent" })),
-});
-
-export type BoardQuery = z.output<typeof schema>;
-export type BoardQueryResult = { ok: true; query: BoardQuery } | { ok: false; message: string };
-
-/**
- * Reads the query string. A malformed value is refused with a message that
- * names it (the page answers 400 with a link to the unfiltered board); a key
- * sent twice is refused too, since only one value per filter is kept.
- * Unknown keys are left alone: they belong to the transport, not the view.
- */
-export function parseBoardQuery(params: URLSearchParams): BoardQueryResult {
-  const values: Record<string, string> = {};
-  for (const [key, value] of params) {
-    if (!(key in schema.shape)) continue;
-    if (key in values) return { ok: false, message: `"${key}" is given more than once; keep one value.` };
-    values[key] = value;
-  }
-  const parsed = schema.safeParse(values);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, message: `${issue.message} (${String(issue.path[0])}).` };
-  }
-  return { ok: true, query: parsed.data };
+/** The view as parsed (app/domain/forms/board-query.ts): each key once, already checked. */
+export interface BoardQuery {
+  q?: string;
+  status?: TaskStatus;
+  assignee?: string;
+  priority?: Priority;
+  type?: string;
+  label?: string;
+  due?: DueFilter;
+  view?: "board" | "list";
+  sort?: ListSort;
+  dir?: "asc" | "desc";
+  page?: number;
+  more?: TaskStatus;
+  n?: number;
+  cancelled?: "1";
 }
 
 /** Whether the query string holds a view key with an empty value (what a GET form sends for "Any"). */
 export function hasEmptyKnownValue(params: URLSearchParams): boolean {
-  for (const [key, value] of params) if (key in schema.shape && value.trim() === "") return true;
+  for (const [key, value] of params) if (isViewKey(key) && value.trim() === "") return true;
   return false;
 }
 
@@ -113,7 +79,7 @@ export function hasFilter(query: BoardQuery): boolean {
 export function queryString(query: BoardQuery, changes: Partial<Record<keyof BoardQuery, string | number | undefined>> = {}): string {
   const merged: Record<string, unknown> = { ...query, ...changes };
   const params = new URLSearchParams();
-  for (const key of Object.keys(schema.shape)) {
+  for (const key of VIEW_KEYS) {
     const value = merged[key];
     if (value !== undefined && value !== "") params.set(key, String(value));
   }
