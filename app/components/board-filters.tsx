@@ -108,39 +108,46 @@ export function FilterBar(props: { base: string; query: BoardQuery; view: Filter
           defaultValue={query.q ?? ""}
           maxLength={QUERY_MAX}
         />
-        <FilterSelect
-          name="status"
-          label="Status"
-          value={query.status}
-          any="Any status"
-          options={TASK_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] }))}
-        />
-        <FilterSelect
-          name="assignee"
-          label="Assignee"
-          value={query.assignee}
-          any="Anyone"
-          options={[{ value: "none", label: "Unassigned" }, ...view.agents.map((a) => ({ value: a.id, label: `${a.emoji} ${a.name}` }))]}
-        />
-        <FilterSelect
-          name="priority"
-          label="Priority"
-          value={query.priority}
-          any="Any priority"
-          options={PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABELS[p] }))}
-        />
-        <FilterSelect
-          name="type"
-          label="Task type"
-          value={query.type}
-          any="Any type"
-          options={[{ value: "general", label: "General" }, ...view.taskTypes.map((t) => ({ value: t.id, label: t.name }))]}
-        />
-        <FilterSelect name="label" label="Label" value={query.label} any="Any label" options={labels.map((l) => ({ value: l, label: l }))} />
-        <FilterSelect name="due" label="Due" value={query.due} any="Any due date" options={DUE_FILTERS.map((d) => ({ value: d, label: DUE_LABELS[d] }))} />
-        <button type="submit" className="btn btn-small">
-          Filter
-        </button>
+        <details className="filter-more">
+          <summary className="btn btn-ghost btn-small">
+            Filters{chips.filter((c) => c.key !== "q").length > 0 ? ` (${chips.filter((c) => c.key !== "q").length})` : ""}
+          </summary>
+          <div className="filter-fields">
+            <FilterSelect
+              name="status"
+              label="Status"
+              value={query.status}
+              any="Any status"
+              options={TASK_STATUSES.map((s) => ({ value: s, label: STATUS_LABELS[s] }))}
+            />
+            <FilterSelect
+              name="assignee"
+              label="Assignee"
+              value={query.assignee}
+              any="Anyone"
+              options={[{ value: "none", label: "Unassigned" }, ...view.agents.map((a) => ({ value: a.id, label: `${a.emoji} ${a.name}` }))]}
+            />
+            <FilterSelect
+              name="priority"
+              label="Priority"
+              value={query.priority}
+              any="Any priority"
+              options={PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABELS[p] }))}
+            />
+            <FilterSelect
+              name="type"
+              label="Task type"
+              value={query.type}
+              any="Any type"
+              options={[{ value: "general", label: "General" }, ...view.taskTypes.map((t) => ({ value: t.id, label: t.name }))]}
+            />
+            <FilterSelect name="label" label="Label" value={query.label} any="Any label" options={labels.map((l) => ({ value: l, label: l }))} />
+            <FilterSelect name="due" label="Due" value={query.due} any="Any due date" options={DUE_FILTERS.map((d) => ({ value: d, label: DUE_LABELS[d] }))} />
+            <button type="submit" className="btn btn-small">
+              Filter
+            </button>
+          </div>
+        </details>
       </Form>
       {chips.length > 0 || view.views.length > 0 || hasFilter(query) ? (
         <div className="filter-chips">

@@ -52,13 +52,20 @@ for (const javaScriptEnabled of [true, false]) {
         // Search through the form: the URL holds it; a chip removes it.
         await page.goto(base);
         await page.locator("#board-search").fill("bravo");
-        await page.getByRole("button", { name: "Filter", exact: true }).click();
+        await page.locator("#board-search").press("Enter");
         await expect(page).toHaveURL(new RegExp(`${base}\\?q=bravo$`));
         await expect.poll(() => inboxTitles(page)).toEqual(["Bravo task"]);
         await expect(page.locator("#lane-inbox .column-count")).toHaveText("1");
         await page.locator('.filter-chip[data-filter="q"]').click();
         await expect(page).toHaveURL(new RegExp(`${base}$`));
         await expect.poll(() => inboxTitles(page)).toEqual(["Charlie quick", "Bravo task", "Alpha task"]);
+
+        // The other filters sit behind "Filters"; one chosen there goes into the URL too.
+        await page.locator(".filter-more > summary").click();
+        await page.getByRole("combobox", { name: "Priority" }).selectOption("urgent");
+        await page.getByRole("button", { name: "Filter", exact: true }).click();
+        await expect(page).toHaveURL(new RegExp(`${base}\\?priority=urgent$`));
+        await expect.poll(() => inboxTitles(page)).toEqual(["Bravo task"]);
 
         // A label filter straight from a link.
         await page.goto(`${base}?label=bug`);

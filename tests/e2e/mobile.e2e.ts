@@ -214,6 +214,11 @@ test("at 1440 px empty lanes fold to a narrow column and a card's move menu is o
   await card.locator(".move-menu > summary").click();
   await card.getByRole("button", { name: "Planning" }).click();
   await expect(page.locator(`[data-status="planning"] [data-task-id="${taskId}"]`)).toBeVisible();
-  await expect(page.locator("#lane-inbox")).toHaveClass(/lane-empty/);
+  // Inbox stays open when empty, for its quick add (decision 028); an emptied lane otherwise folds.
+  await expect(page.locator("#lane-inbox")).not.toHaveClass(/lane-empty/);
+  await expect(page.locator("#lane-inbox .quick-add")).toBeVisible();
+  await card.locator(".move-menu > summary").click();
+  await card.getByRole("button", { name: "Cancelled" }).click();
+  await expect(page.locator("#lane-planning")).toHaveClass(/lane-empty/);
   await context.close();
 });
