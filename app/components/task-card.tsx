@@ -8,8 +8,14 @@ import { useTimeZone } from "./time";
 import { formatCost } from "#app/domain/costs";
 import { StageChips } from "./stage-chips";
 
-/** A board card: what it is, who has it, how old, what is wrong, and a small move menu. */
-export function TaskCard({ task, base, canEdit, now }: { task: Card; base: string; canEdit: boolean; now: Date }) {
+/**
+ * A board card: what it is, who has it, how old, what is wrong, and a small
+ * move menu. `up` and `down` are the `before` values that move the card one
+ * place up or down its lane (null: to the end); absent, that button is not
+ * offered.
+ */
+export function TaskCard(props: { task: Card; base: string; canEdit: boolean; now: Date; up?: string; down?: string | null }) {
+  const { task, base, canEdit, now, up, down } = props;
   const timeZone = useTimeZone();
   const open = task.status !== "done" && task.status !== "cancelled";
   const overdue = open && isOverdue(task.due_at, now, timeZone);
@@ -64,9 +70,28 @@ export function TaskCard({ task, base, canEdit, now }: { task: Card; base: strin
                 </button>
               ))}
             </Form>
+            {up !== undefined || down !== undefined ? (
+              <Form method="post" className="move-options move-order" aria-label={`Reorder ${task.title}`}>
+                <AuthenticityTokenInput />
+                <input type="hidden" name="intent" value="move" />
+                <input type="hidden" name="taskId" value={task.id} />
+                <input type="hidden" name="status" value={task.status} />
+                {up !== undefined ? (
+                  <button type="submit" name="before" value={up} className="btn btn-small btn-ghost">
+                    ↑ Move up
+                  </button>
+                ) : null}
+                {down !== undefined ? (
+                  <button type="submit" name="before" value={down ?? ""} className="btn btn-small btn-ghost">
+                    ↓ Move down
+                  </button>
+                ) : null}
+              </Form>
+            ) : null}
           </details>
         ) : null}
       </div>
+      {task.labels?.length ? <LabelChips labels={task.labels} /> : null}
       {task.pipeline ? <StageChips pipeline={task.pipeline} /> : null}
       {task.alert_reason ? (
         <p className="alert" role="note">
@@ -74,5 +99,18 @@ export function TaskCard({ task, base, canEdit, now }: { task: Card; base: strin
         </p>
       ) : null}
     </article>
+  );
+}
+
+/** A task's labels as small chips (cards, the list view, the task page). */
+export function LabelChips({ labels }: { labels: readonly string[] }) {
+  return (
+    <ul className="label-chips" aria-label="Labels">
+      {labels.map((label) => (
+        <li key={label} className="label-chip">
+          {label}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -1,6 +1,6 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { COLUMN_LIMITS } from "#app/domain/field-limits";
+import { COLUMN_LIMITS, INPUT_LIMITS, LABEL_LIMITS } from "#app/domain/field-limits";
 import type { TaskFormValues } from "#app/domain/forms/task";
 import { PRIORITIES, PRIORITY_LABELS } from "#app/domain/priority";
 import { Field, FormError, SelectField } from "./field";
@@ -56,6 +56,15 @@ export function TaskForm(props: {
           defaultValue={values.task_type_id ?? ""}
           error={errors.task_type_id}
           options={[{ value: "", label: "General (low risk)" }, ...taskTypes.map((t) => ({ value: t.id, label: `${t.name} (${t.risk} risk)` }))]}
+        />
+        <Field
+          label="Labels"
+          name="labels"
+          error={errors.labels}
+          defaultValue={values.labels}
+          maxLength={INPUT_LIMITS.labelsField}
+          hint={`Comma-separated, up to ${LABEL_LIMITS.perTask}`}
+          placeholder="bug, frontend"
         />
         {pipelines && pipelines.length > 0 ? (
           <SelectField

@@ -27,6 +27,8 @@ export interface TaskCard {
   assignee: { id: string; name: string; emoji: string; status: string } | null;
   /** The task's pipeline and current stage, null outside a pipeline. */
   pipeline: TaskPipeline | null;
+  /** Normalised lower-case labels (app/domain/labels.ts). */
+  labels: string[];
 }
 
 export interface TaskPipeline {
@@ -40,6 +42,23 @@ export interface TaskPipeline {
 export interface Board {
   counts: Record<TaskStatus, number>;
   columns: Record<TaskStatus, TaskCard[]>;
+  /** Per lane, the ids of the (up to two) cards just past the ones sent: where "Move down" goes from the last cards shown. */
+  beyond: Record<TaskStatus, string[]>;
+}
+
+/** A row of the list view: a card with its task type. */
+export type TaskRow = TaskCard & { task_type: { id: string; name: string } | null };
+
+export interface TaskList {
+  total: number;
+  rows: TaskRow[];
+}
+
+export interface SavedView {
+  id: string;
+  name: string;
+  /** The query string, with its leading "?" (app/domain/board-query.ts writes it). */
+  query: string;
 }
 
 /** A card on the board's "needs you" strip. */
@@ -95,8 +114,37 @@ export interface SessionTask {
   current_run_id: string | null;
 }
 
-export const getBoard = (db: Database, workspaceId: string, limits: Record<string, number> = {}) =>
-  db.rpc<Board>("get_board", { p_workspace_id: workspaceId, p_limits: limits });
+/** The board, of the tasks that pass the filter (app/domain/board-query.ts sqlFilter; empty: all). */
+export const getBoard = (db: Database, workspaceId: string, limits: Record<string, number> = {}, filter: Record<string, string> = {}) =>
+  db.rpc<Board>("get_board", { p_workspace_id: workspaceId, p_limits: limits, p_filter: filter });
+
+export interface ListPage {
+  filter: Record<string, string>;
+  /** A column of the list, or "board" for the board's order. */
+  sort: string;
+  dir: "asc" | "desc";
+  limit: number;
+  offset: number;
+}
+
+export const listTasks = (db: Database, workspaceId: string, page: ListPage) =>
+  db.rpc<TaskList>("list_tasks", {
+    p_workspace_id: workspaceId,
+    p_filter: page.filter,
+    p_sort: page.sort,
+    p_dir: page.dir,
+    p_limit: page.limit,
+    p_offset: page.offset,
+  });
+
+export const listSavedViews = (db: Database, workspaceId: string, userId: string) =>
+  db.rpc<SavedView[]>("list_saved_views", { p_workspace_id: workspaceId, p_user_id: userId });
+
+export const saveView = (db: Database, workspaceId: string, userId: string, name: string, query: string) =>
+  db.rpc<SavedView>("save_view", { p_workspace_id: workspaceId, p_user_id: userId, p_name: name, p_query: query });
+
+export const deleteSavedView = (db: Database, workspaceId: string, userId: string, viewId: string) =>
+  db.rpc<{ id: string; deleted: true }>("delete_saved_view", { p_workspace_id: workspaceId, p_user_id: userId, p_view_id: viewId });
 
 export const getNeedsYou = (db: Database, workspaceId: string, limit: number) =>
   db.rpc<NeedsYouCard[]>("get_needs_you", { p_workspace_id: workspaceId, p_limit: limit });
@@ -128,3 +176,6 @@ export const logTaskActivity = (db: Database, taskId: string, activity: TaskActi
     p_metadata: activity.metadata,
     p_actor: activity.actor,
   });
+
+/** The labels in use in a workspace (the most used 200), alphabetical. */
+export const listTaskLabels = (db: Database, workspaceId: string) => db.rpc<string[]>("list_task_labels", { p_workspace_id: workspaceId });

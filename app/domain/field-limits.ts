@@ -27,7 +27,17 @@ export const COLUMN_LIMITS = {
   pipeline_stages: { name: 80 },
   task_types: { name: 80 },
   model_prices: { model: 200, note: 500 },
+  saved_views: { name: 60, query: 2000 },
 } as const satisfies Record<string, Record<string, number>>;
+
+/**
+ * A task's labels (tasks.labels, a text array): how many a task carries and
+ * how long each is. The SQL function task_labels() refuses the same.
+ */
+export const LABEL_LIMITS = { perTask: 10, length: 32 } as const;
+
+/** A saved view's name (saved_views.name) and the query string it keeps (saved_views.query). */
+export const SAVED_VIEW_LIMITS = { ...COLUMN_LIMITS.saved_views, perUser: 30 } as const;
 
 /** Limits on input that is never stored as it was sent (hashed, looked up, or a key inside JSON). */
 export const INPUT_LIMITS = {
@@ -43,6 +53,8 @@ export const INPUT_LIMITS = {
   usageRunId: 200,
   /** A key of an activity's metadata object. */
   metadataKey: 100,
+  /** The task form's labels field as typed: up to 10 labels of 32 characters, comma-separated. */
+  labelsField: 400,
   /** A key of an approval request's arguments. */
   actionArgKey: 200,
 } as const;

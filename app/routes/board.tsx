@@ -1,85 +1,91 @@
 import { useState } from "react";
 import { workspaceContext } from "#app/context.server";
-import { Form, Link, data, redirect, useFetcher } from "react-router";
-import { useAuthenticityToken } from "remix-utils/csrf/react";
-import { type TaskCard as Card, getBoard, getNeedsYou } from "#app/db/tasks.server";
-import { AppError } from "#app/domain/errors";
-import { boardMoveSchema } from "#app/domain/forms/task";
-import { parseForm } from "#app/domain/forms/parse";
-import { BOARD_COLUMNS, STATUS_LABELS, TASK_STATUSES, type TaskStatus, allowedTransitions, isTaskStatus } from "#app/domain/task-status";
+import { Form, Link, redirect, useFetcher, useLocation } from "react-router";
+import { AuthenticityTokenInput, useAuthenticityToken } from "remix-utils/csrf/react";
+import type { TaskCard as Card, getNeedsYou } from "#app/db/tasks.server";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
+import { BOARD_COLUMNS, STATUS_LABELS, type TaskStatus, allowedTransitions, isTaskStatus } from "#app/domain/task-status";
+import { zoneOr } from "#app/domain/time";
 import { TaskCard } from "#app/components/task-card";
+import { BoardToolbar, FilterBar } from "#app/components/board-filters";
+import { TaskList } from "#app/components/task-list";
 import { operator } from "#app/services/auth/operator.server";
-import { moveTask } from "#app/services/governance/task-moves.server";
 import { useActionResult } from "#app/components/use-action-result";
+import { BOARD_PAGE, hasEmptyKnownValue, queryString } from "#app/domain/board-query";
+import { type BoardActionResult, boardAction, loadBoard, readBoardQuery } from "./board.server";
 import type { Route } from "./+types/board";
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.workspace.name ?? "Board"} · Mission Control` }];
 
-const PAGE = 50;
-const FIRST = 25;
-
 export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
   const workspace = context.get(workspaceContext);
-  // ?more=done&n=100 shows more of one long column without loading the rest.
-  const more = url.searchParams.get("more");
-  const n = Math.min(Math.max(Number(url.searchParams.get("n")) || PAGE * 2, PAGE), 1000);
-  const showCancelled = url.searchParams.get("cancelled") === "1";
-  // The first screen: FIRST cards per open column, the newest done, no
-  // cancelled cards while that column is hidden. Each card is rendered and
-  // sent twice (HTML and hydration data), so this bounds the page.
-  const limits: Record<string, number> = Object.fromEntries(
-    TASK_STATUSES.map((s) => [s, s === "done" ? 20 : s === "cancelled" ? (showCancelled ? 20 : 0) : FIRST]),
-  );
-  if (isTaskStatus(more)) limits[more] = n;
-  const [board, needsYou] = await Promise.all([getBoard(db, workspace.id, limits), getNeedsYou(db, workspace.id, 20)]);
-  return { workspace, board, needsYou, canEdit: user.role !== "viewer", showCancelled, now: new Date().toISOString() };
+  const query = readBoardQuery(url);
+  // A filter form sends its empty fields too; the link to share is the short one.
+  const canonical = queryString(query);
+  if (hasEmptyKnownValue(url.searchParams)) throw redirect(`/w/${workspace.slug}${canonical}`);
+  const view = await loadBoard(db, workspace.id, user.id, query, zoneOr(user.time_zone));
+  return { workspace, query, view, canEdit: user.role !== "viewer", now: new Date().toISOString() };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
-  const { db, rt, actor, log } = operator(context, request);
+  // Saved views are the reader's own: a viewer may keep them too; every other write needs an operator.
+  const intent = (await request.clone().formData()).get("intent");
+  const { db, rt, actor, log, user } = operator(context, request, intent === "save-view" || intent === "delete-view" ? "viewer" : "operator");
   const workspace = context.get(workspaceContext);
-  const form = await request.formData();
-  if (form.get("intent") !== "move") return data({ moveError: { taskId: null, message: "Unknown action." } }, { status: 400 });
-  const parsed = parseForm(form, boardMoveSchema);
-  if (!parsed.ok) {
-    return data({ moveError: { taskId: parsed.values.taskId ?? null, message: Object.values(parsed.errors)[0] ?? "Invalid move." } }, { status: 400 });
-  }
-  try {
-    await moveTask({ db, log, settings: rt.env }, parsed.data.taskId, parsed.data.status, actor, workspace.id);
-    // Post/redirect/get keeps a reload from repeating the move (no-JS browsers).
-    return redirect(`/w/${workspace.slug}`);
-  } catch (error) {
-    if (error instanceof AppError) return data({ moveError: { taskId: parsed.data.taskId, message: error.message } }, { status: error.status });
-    throw error;
-  }
+  return boardAction({ db, log, settings: rt.env }, request, workspace, actor, user.id);
 }
 
 export default function BoardPage({ loaderData, actionData: submitted }: Route.ComponentProps) {
-  const actionData = useActionResult(submitted);
-  const { workspace, board, canEdit, showCancelled, needsYou } = loaderData;
+  const actionData = useActionResult<BoardActionResult>(submitted);
+  const { workspace, view, canEdit, query } = loaderData;
   const now = new Date(loaderData.now);
   const base = `/w/${workspace.slug}`;
-  const columns: TaskStatus[] = showCancelled ? [...BOARD_COLUMNS, "cancelled"] : [...BOARD_COLUMNS];
   const dnd = useDragMove(canEdit);
   const moveError = dnd.error ?? actionData?.moveError?.message;
   return (
     <main id="main" className="board-page">
-      <div className="board-toolbar">
-        {canEdit ? (
-          <Link to={`${base}/tasks/new`} className="btn btn-primary">
-            + New task
-          </Link>
-        ) : null}
-        <Link to={showCancelled ? base : `${base}?cancelled=1`} className="btn btn-ghost btn-small">
-          {showCancelled ? "Hide cancelled" : `Cancelled (${board.counts.cancelled})`}
-        </Link>
-      </div>
+      <BoardToolbar base={base} query={query} view={view} canEdit={canEdit} />
+      <FilterBar base={base} query={query} view={view} viewError={actionData?.viewError} canSave={canEdit} />
       {moveError ? (
         <p className="form-error" role="alert">
           {moveError}
         </p>
       ) : null}
+      {view.kind === "list" ? (
+        <TaskList base={base} query={query} list={view.list} page={view.page} sort={view.sort} dir={view.dir} now={now} />
+      ) : (
+        <BoardLanes
+          base={base}
+          board={view.board}
+          needsYou={view.needsYou}
+          showCancelled={view.showCancelled}
+          canEdit={canEdit}
+          now={now}
+          dnd={dnd}
+          quickAdd={actionData?.quickAdd}
+        />
+      )}
+    </main>
+  );
+}
+
+type BoardView = Extract<Route.ComponentProps["loaderData"]["view"], { kind: "board" }>;
+
+function BoardLanes(props: {
+  base: string;
+  board: BoardView["board"];
+  needsYou: BoardView["needsYou"];
+  showCancelled: boolean;
+  canEdit: boolean;
+  now: Date;
+  dnd: ReturnType<typeof useDragMove>;
+  quickAdd: BoardActionResult["quickAdd"];
+}) {
+  const { base, board, needsYou, showCancelled, canEdit, now, dnd, quickAdd } = props;
+  const columns: TaskStatus[] = showCancelled ? [...BOARD_COLUMNS, "cancelled"] : [...BOARD_COLUMNS];
+  return (
+    <>
       <NeedsYou tasks={needsYou} base={base} />
       {/* On a narrow screen one lane shows at a time; these plain links scroll the board to a lane, with or without JavaScript. */}
       <nav className="lane-switcher" aria-label="Lanes">
@@ -91,10 +97,21 @@ export default function BoardPage({ loaderData, actionData: submitted }: Route.C
       </nav>
       <div className="board" role="list" aria-label="Task board">
         {columns.map((status) => (
-          <Column key={status} status={status} cards={board.columns[status]} count={board.counts[status]} base={base} canEdit={canEdit} now={now} dnd={dnd} />
+          <Column
+            key={status}
+            status={status}
+            cards={board.columns[status]}
+            beyond={board.beyond?.[status] ?? []}
+            count={board.counts[status]}
+            base={base}
+            canEdit={canEdit}
+            now={now}
+            dnd={dnd}
+            quickAdd={quickAddRefusalFor(status, quickAdd)}
+          />
         ))}
       </div>
-    </main>
+    </>
   );
 }
 
@@ -130,13 +147,28 @@ function NeedsYou({ tasks, base }: { tasks: Awaited<ReturnType<typeof getNeedsYo
   );
 }
 
-function Column(props: { status: TaskStatus; cards: Card[]; count: number; base: string; canEdit: boolean; now: Date; dnd: ReturnType<typeof useDragMove> }) {
-  const { status, cards, count, base, canEdit, now, dnd } = props;
+function Column(props: {
+  status: TaskStatus;
+  cards: Card[];
+  beyond: string[];
+  count: number;
+  base: string;
+  canEdit: boolean;
+  now: Date;
+  dnd: ReturnType<typeof useDragMove>;
+  quickAdd: BoardActionResult["quickAdd"];
+}) {
+  const { status, cards, beyond, count, base, canEdit, now, dnd, quickAdd } = props;
   const hidden = count - cards.length;
+  // Done and cancelled read newest first: their order is history, not a plan, so they have no up and down.
+  const ordered = status !== "done" && status !== "cancelled";
+  // Inbox stays open even when empty, for its quick add; an empty Planning lane folds like the others.
+  const quickAddHere = canEdit && QUICK_ADD_LANES.includes(status);
+  const viewParams = useViewParams();
   return (
     <section
       id={`lane-${status}`}
-      className={`column col-${status}${count === 0 ? " lane-empty" : ""}${dnd.over === status ? " drop-target" : ""}`}
+      className={`column col-${status}${count === 0 && !(quickAddHere && status === "inbox") ? " lane-empty" : ""}${dnd.over === status ? " drop-target" : ""}`}
       role="listitem"
       aria-labelledby={`col-${status}`}
       data-status={status}
@@ -149,14 +181,31 @@ function Column(props: { status: TaskStatus; cards: Card[]; count: number; base:
         <span className="column-count">{count}</span>
       </h2>
       <div className="column-body" onDragStart={dnd.onDragStart}>
+        {quickAddHere ? <QuickAdd status={status} refused={quickAdd} /> : null}
         {cards.length === 0 ? <p className="column-empty">Nothing here</p> : null}
-        {cards.map((task) => (
-          <TaskCard key={task.id} task={task} base={base} canEdit={canEdit} now={now} />
-        ))}
+        {cards.map((task, i) => {
+          const next = cards[i + 1]?.id ?? beyond[0];
+          const afterNext = cards[i + 2]?.id ?? beyond[i + 2 - cards.length] ?? null;
+          return (
+            <TaskCard
+              key={task.id}
+              task={task}
+              base={base}
+              canEdit={canEdit}
+              now={now}
+              up={ordered && i > 0 ? cards[i - 1]!.id : undefined}
+              down={ordered && next ? afterNext : undefined}
+            />
+          );
+        })}
         {hidden > 0 ? (
           <Form method="get" className="more">
+            {/* Keeps the filters: the rest of the view rides along in the query string. */}
+            {Object.entries(viewParams).map(([key, value]) =>
+              key === "more" || key === "n" ? null : <input key={key} type="hidden" name={key} value={value} />,
+            )}
             <input type="hidden" name="more" value={status} />
-            <input type="hidden" name="n" value={cards.length + PAGE * 2} />
+            <input type="hidden" name="n" value={cards.length + BOARD_PAGE * 2} />
             <button type="submit" className="btn btn-ghost btn-small">
               Show more ({hidden} hidden)
             </button>
@@ -165,6 +214,59 @@ function Column(props: { status: TaskStatus; cards: Card[]; count: number; base:
       </div>
     </section>
   );
+}
+
+/** The lanes a task may be created straight into from the board: where a new task may start without an agent. */
+const QUICK_ADD_LANES: readonly TaskStatus[] = ["planning", "inbox"];
+
+/** Where a refused quick add shows its reason: the lane it was for, or Inbox when that lane takes none. */
+function quickAddRefusalFor(status: TaskStatus, refused: BoardActionResult["quickAdd"]) {
+  if (!refused) return undefined;
+  const lane = (QUICK_ADD_LANES as readonly string[]).includes(refused.status) ? refused.status : "inbox";
+  return lane === status ? refused : undefined;
+}
+
+/** A one-line create at the top of a lane: a plain post, back to the same view. */
+function QuickAdd({ status, refused }: { status: TaskStatus; refused: BoardActionResult["quickAdd"] }) {
+  const id = `quick-add-${status}`;
+  return (
+    <Form method="post" className="quick-add" aria-label={`Add a task to ${STATUS_LABELS[status]}`}>
+      <AuthenticityTokenInput />
+      <input type="hidden" name="intent" value="quick-add" />
+      <input type="hidden" name="status" value={status} />
+      <label htmlFor={id} className="sr-only">
+        New task title in {STATUS_LABELS[status]}
+      </label>
+      <div className="quick-add-row">
+        <input
+          id={id}
+          name="title"
+          type="text"
+          placeholder="Add a task…"
+          maxLength={COLUMN_LIMITS.tasks.title}
+          required
+          defaultValue={refused?.title}
+          aria-invalid={refused ? true : undefined}
+          aria-describedby={refused ? `${id}-error` : undefined}
+          autoComplete="off"
+        />
+        <button type="submit" className="btn btn-small">
+          Add<span className="sr-only"> to {STATUS_LABELS[status]}</span>
+        </button>
+      </div>
+      {refused ? (
+        <p id={`${id}-error`} className="field-error" role="alert">
+          {refused.message}
+        </p>
+      ) : null}
+    </Form>
+  );
+}
+
+/** The current query string as pairs, for forms that must carry the view along. */
+function useViewParams(): Record<string, string> {
+  const { search } = useLocation();
+  return Object.fromEntries(new URLSearchParams(search));
 }
 
 /** Drag and drop, when JavaScript runs: it submits the same move the card's form does. */

@@ -29,21 +29,108 @@ language sql stable as $$
     'due_at', t.due_at, 'alert_reason', t.alert_reason, 'created_at', t.created_at,
     'updated_at', t.updated_at, 'status_changed_at', t.status_changed_at,
     'token_usage', t.token_usage, 'estimated_cost', t.estimated_cost, 'cost_provenance', t.cost_provenance,
+    'labels', to_jsonb(t.labels),
     'assignee', case when a.id is null then null
                      else jsonb_build_object('id', a.id, 'name', a.name, 'emoji', a.emoji, 'status', a.status) end,
     'pipeline', task_pipeline_json(t))
 $$;
 
+-- Where a status sits in the board's order of lanes.
+create or replace function status_position(p_status text) returns int
+language sql immutable as $$
+  select case p_status when 'planning' then 1 when 'inbox' then 2 when 'assigned' then 3 when 'in_progress' then 4
+                       when 'testing' then 5 when 'review' then 6 when 'done' then 7 when 'cancelled' then 8 end
+$$;
+
+-- The calendar day a due date falls on for a reader in p_zone: a due day
+-- (stored as midnight UTC) is that day everywhere, a due date-time is the
+-- day it falls on in the reader's zone (app/domain/time.ts reads it the same).
+create or replace function due_day(p_due timestamptz, p_zone text) returns date
+language sql immutable as $$
+  select case when p_due is null then null
+              when (p_due at time zone 'UTC')::time = '00:00' then (p_due at time zone 'UTC')::date
+              else (p_due at time zone p_zone)::date end
+$$;
+
+-- The search text as ILIKE patterns, one a word (split on spaces), with
+-- % _ and \ taken literally; null for no search.
+create or replace function search_patterns(p_q text) returns text[]
+language sql immutable as $$
+  select nullif(array(select '%' || replace(replace(replace(w, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+                      from regexp_split_to_table(btrim(coalesce(p_q, '')), '\s+') w where w <> ''), '{}')
+$$;
+
+-- Whether a task passes the board's filter (app/domain/board-query.ts):
+-- q (every word in the title or the description, ILIKE: a substring in any
+-- language, no stemming; p_patterns is search_patterns(q)), assignee (an
+-- agent id or 'none'), priority, type (a task type id or 'general'), label,
+-- due ('overdue', 'today', 'week', 'none', in the reader's zone tz: p_today
+-- is that zone's today), status. An absent key does not filter. One plain
+-- expression, so the planner inlines it into the query that calls it.
+create or replace function task_matches(t tasks, p_filter jsonb, p_patterns text[], p_today date) returns boolean
+language sql stable as $$
+  select (p_patterns is null or (t.title || E'\n' || t.description) ilike all (p_patterns))
+     and (p_filter->>'assignee' is null
+          or (p_filter->>'assignee' = 'none' and t.assigned_agent_id is null)
+          or t.assigned_agent_id::text = p_filter->>'assignee')
+     and (p_filter->>'priority' is null or t.priority = p_filter->>'priority')
+     and (p_filter->>'type' is null
+          or (p_filter->>'type' = 'general' and t.task_type_id is null)
+          or t.task_type_id::text = p_filter->>'type')
+     and (p_filter->>'label' is null or t.labels @> array[p_filter->>'label'])
+     and (p_filter->>'status' is null or t.status = p_filter->>'status')
+     and (p_filter->>'due' is null
+          or case p_filter->>'due'
+               when 'none' then t.due_at is null
+               when 'overdue' then t.status not in ('done', 'cancelled')
+                                   and case when (t.due_at at time zone 'UTC')::time = '00:00'
+                                            then (t.due_at at time zone 'UTC')::date < p_today
+                                            else t.due_at < now() end
+               when 'today' then due_day(t.due_at, coalesce(p_filter->>'tz', 'UTC')) = p_today
+               when 'week' then due_day(t.due_at, coalesce(p_filter->>'tz', 'UTC')) between p_today and p_today + 6
+               else false end)
+$$;
+
+-- The reader's today, for the due filters.
+create or replace function filter_today(p_filter jsonb) returns date
+language sql stable as $$
+  select (now() at time zone coalesce(p_filter->>'tz', 'UTC'))::date
+$$;
+
 -- One workspace's board: counts for every status and the first cards of each
--- column. p_limits maps a status to how many cards to send (default 50, done 20).
-create or replace function get_board(p_workspace_id uuid, p_limits jsonb default '{}'::jsonb) returns jsonb
+-- column, of the tasks that pass p_filter. p_limits maps a status to how many
+-- cards to send (default 50, done 20). Open lanes are in rank order, done and
+-- cancelled newest first. 'beyond' names, per lane, the first two cards past
+-- the ones sent, so the last cards shown can still be moved down.
+create or replace function get_board(p_workspace_id uuid, p_limits jsonb default '{}'::jsonb, p_filter jsonb default '{}'::jsonb)
+returns jsonb
 language sql stable as $$
   with statuses(status, ord) as (
     values ('planning', 1), ('inbox', 2), ('assigned', 3), ('in_progress', 4), ('testing', 5),
            ('review', 6), ('done', 7), ('cancelled', 8)
   ),
+  f as materialized (select p_filter = '{}'::jsonb as open, search_patterns(p_filter->>'q') as patterns, filter_today(p_filter) as today),
   counts as (
-    select status, count(*)::int as n from tasks where workspace_id = p_workspace_id group by status
+    select t.status, count(*)::int as n from tasks t, f
+    where t.workspace_id = p_workspace_id and (f.open or task_matches(t, p_filter, f.patterns, f.today))
+    group by t.status
+  ),
+  lanes as (
+    select s.status as lane, t0.id, t0.n,
+           greatest(0, least(1000, coalesce((p_limits->>s.status)::int,
+                                            case when s.status in ('done', 'cancelled') then 20 else 50 end))) as lim
+    from statuses s
+    cross join lateral (
+      select t1.id,
+             row_number() over (order by case when t1.status in ('done', 'cancelled') then 0 else t1.rank end,
+                                         t1.updated_at desc, t1.id) as n
+      from tasks t1, f
+      where t1.workspace_id = p_workspace_id and t1.status = s.status
+        and (f.open or task_matches(t1, p_filter, f.patterns, f.today))
+      order by case when t1.status in ('done', 'cancelled') then 0 else t1.rank end, t1.updated_at desc, t1.id
+      limit greatest(0, least(1000, coalesce((p_limits->>s.status)::int,
+                                             case when s.status in ('done', 'cancelled') then 20 else 50 end))) + 2
+    ) t0
   )
   select jsonb_build_object(
     'counts', (select coalesce(jsonb_object_agg(s.status, coalesce(c.n, 0)), '{}'::jsonb)
@@ -51,19 +138,17 @@ language sql stable as $$
     'columns', (select jsonb_object_agg(s.status, coalesce(cards.list, '[]'::jsonb))
                 from statuses s
                 left join lateral (
-                  select jsonb_agg(task_card_json(t, a) order by
-                           case when s.status in ('done', 'cancelled') then 0 else t.priority_rank end,
-                           t.updated_at desc, t.id) as list
-                  from (
-                    select * from tasks t0
-                    where t0.workspace_id = p_workspace_id and t0.status = s.status
-                    order by case when t0.status in ('done', 'cancelled') then 0 else t0.priority_rank end,
-                             t0.updated_at desc, t0.id
-                    limit greatest(0, least(1000, coalesce((p_limits->>s.status)::int,
-                                   case when s.status in ('done', 'cancelled') then 20 else 50 end)))
-                  ) t
+                  select jsonb_agg(task_card_json(t, a) order by l.n) as list
+                  from lanes l
+                  join tasks t on t.id = l.id
                   left join agents a on a.id = t.assigned_agent_id
-                ) cards on true)
+                  where l.lane = s.status and l.n <= l.lim
+                ) cards on true),
+    'beyond', (select jsonb_object_agg(s.status, coalesce(b.ids, '[]'::jsonb))
+               from statuses s
+               left join lateral (
+                 select jsonb_agg(l.id order by l.n) as ids from lanes l where l.lane = s.status and l.n > l.lim
+               ) b on true)
   )
 $$;
 
@@ -143,6 +228,70 @@ begin
   end if;
 end $$;
 
+-- A task's labels from a JSON array of strings, as app/domain/labels.ts
+-- writes them: trimmed, inner spaces single, lower case, each once, in the
+-- order given; at most 10, each 1 to 32 characters with no comma. Anything
+-- else is refused rather than trimmed to fit.
+create or replace function task_labels(p_labels jsonb) returns text[]
+language plpgsql immutable as $$
+declare
+  v_out text[] := '{}';
+  v_label text;
+begin
+  if p_labels is null or jsonb_typeof(p_labels) = 'null' then
+    return v_out;
+  end if;
+  if jsonb_typeof(p_labels) <> 'array' then
+    perform raise_app_error('invalid', 'Labels are a list of words.',
+      jsonb_build_object('fields', jsonb_build_object('labels', 'Labels are a list of words')));
+  end if;
+  for v_label in select lower(regexp_replace(btrim(x), '\s+', ' ', 'g')) from jsonb_array_elements_text(p_labels) x loop
+    if v_label !~ '^[^,[:cntrl:]]{1,32}$' then
+      perform raise_app_error('invalid', 'A label is 1 to 32 characters, without commas.',
+        jsonb_build_object('fields', jsonb_build_object('labels', 'Each label is 1 to 32 characters, without commas')));
+    end if;
+    if not v_label = any (v_out) then
+      v_out := v_out || v_label;
+    end if;
+  end loop;
+  if cardinality(v_out) > 10 then
+    perform raise_app_error('invalid', 'A task has at most 10 labels.',
+      jsonb_build_object('fields', jsonb_build_object('labels', 'At most 10 labels')));
+  end if;
+  return v_out;
+end $$;
+
+-- The rank that places a task in p_status's lane just before p_before (the
+-- midpoint between that card and the one above it), or at the end of the
+-- lane when p_before is null. p_task is the task being placed, left out of
+-- its own neighbours. A p_before that is not in that lane is refused: the
+-- board it was chosen on is out of date.
+create or replace function lane_rank(p_workspace_id uuid, p_status text, p_before uuid, p_task uuid) returns numeric
+language plpgsql stable as $$
+declare
+  v_next numeric;
+  v_prev numeric;
+begin
+  if p_before is null then
+    select max(rank) + 1 into v_next from tasks
+    where workspace_id = p_workspace_id and status = p_status and id <> p_task;
+    return coalesce(v_next, (select min(rank) from tasks where workspace_id = p_workspace_id), 0);
+  end if;
+  if p_before = p_task then
+    perform raise_app_error('invalid', 'A card cannot be placed before itself.');
+  end if;
+  select rank into v_next from tasks where id = p_before and workspace_id = p_workspace_id and status = p_status;
+  if not found then
+    perform raise_app_error('conflict', 'The card it was placed next to is no longer in that lane; reload the board and try again.',
+      jsonb_build_object('before', p_before, 'status', p_status));
+  end if;
+  select max(rank) into v_prev from tasks
+  where workspace_id = p_workspace_id and status = p_status and id <> p_task
+    and rank < v_next;
+  -- Exact: numeric keeps every digit of a product, so the midpoint lies strictly between.
+  return case when v_prev is null then v_next - 1 else (v_prev + v_next) * 0.5 end;
+end $$;
+
 create or replace function create_task(p_workspace_id uuid, p_fields jsonb, p_actor jsonb) returns jsonb
 language plpgsql as $$
 declare
@@ -162,11 +311,14 @@ begin
     perform raise_app_error('invalid', 'Choose an agent before assigning the task.',
       jsonb_build_object('fields', jsonb_build_object('assigned_agent_id', 'Required when the status is assigned')));
   end if;
-  insert into tasks (workspace_id, title, description, status, priority, assigned_agent_id, due_at, created_by, task_type_id)
+  -- A new task goes to the top of its lane, as in Linear: above the workspace's first card.
+  insert into tasks (workspace_id, title, description, status, priority, assigned_agent_id, due_at, created_by, task_type_id,
+                     labels, rank)
   values (p_workspace_id, btrim(p_fields->>'title'), coalesce(p_fields->>'description', ''), v_status,
           coalesce(p_fields->>'priority', 'normal'), (p_fields->>'assigned_agent_id')::uuid,
           (p_fields->>'due_at')::timestamptz, case when p_actor->>'type' = 'user' then (p_actor->>'id')::uuid end,
-          (p_fields->>'task_type_id')::uuid)
+          (p_fields->>'task_type_id')::uuid, task_labels(p_fields->'labels'),
+          coalesce((select min(rank) - 1 from tasks where workspace_id = p_workspace_id), 0))
   returning * into v_task;
   insert into task_activities (task_id, type, message, actor_type, actor_id, actor_name)
   values (v_task.id, 'created', 'Task created', coalesce(p_actor->>'type', 'system'),
@@ -184,10 +336,17 @@ declare
   v_new tasks;
   v_changed jsonb;
   v_governance jsonb;
+  v_rank numeric;
 begin
   select * into v_old from tasks where id = p_task_id for update;
   if not found then
     perform raise_app_error('not_found', 'Task not found.');
+  end if;
+  -- 'before' places the card in its (new) lane: before that card, or at the
+  -- end of the lane when it is null. Without it a task keeps its rank.
+  if p_fields ? 'before' then
+    v_rank := lane_rank(v_old.workspace_id, coalesce(p_fields->>'status', v_old.status),
+                        (p_fields->>'before')::uuid, p_task_id);
   end if;
   if p_fields ? 'assigned_agent_id' then
     perform check_assignee(v_old.workspace_id, (p_fields->>'assigned_agent_id')::uuid);
@@ -209,13 +368,15 @@ begin
     assigned_agent_id = case when p_fields ? 'assigned_agent_id' then (p_fields->>'assigned_agent_id')::uuid else assigned_agent_id end,
     due_at = case when p_fields ? 'due_at' then (p_fields->>'due_at')::timestamptz else due_at end,
     status = case when p_fields ? 'status' then p_fields->>'status' else status end,
-    task_type_id = case when p_fields ? 'task_type_id' then (p_fields->>'task_type_id')::uuid else task_type_id end
+    task_type_id = case when p_fields ? 'task_type_id' then (p_fields->>'task_type_id')::uuid else task_type_id end,
+    labels = case when p_fields ? 'labels' then task_labels(p_fields->'labels') else labels end,
+    rank = coalesce(v_rank, rank)
   where id = p_task_id
   returning * into v_new;
 
   select coalesce(jsonb_object_agg(key, value), '{}'::jsonb) into v_changed
   from jsonb_each(to_jsonb(v_new)) n
-  where key in ('title', 'description', 'priority', 'assigned_agent_id', 'due_at', 'status', 'task_type_id')
+  where key in ('title', 'description', 'priority', 'assigned_agent_id', 'due_at', 'status', 'task_type_id', 'labels', 'rank')
     and n.value is distinct from to_jsonb(v_old)->key;
   if v_changed = '{}'::jsonb then
     return jsonb_build_object('id', v_new.id, 'status', v_new.status, 'changed', '[]'::jsonb);
@@ -231,11 +392,12 @@ begin
             jsonb_build_object('from', v_old.status, 'to', v_new.status),
             coalesce(p_actor->>'type', 'system'), (p_actor->>'id')::uuid, coalesce(p_actor->>'name', ''));
   end if;
-  if v_changed - 'status' <> '{}'::jsonb then
+  -- A new place in the lane is not news for the feed: only the task.updated event below tells other boards.
+  if v_changed - 'status' - 'rank' <> '{}'::jsonb then
     insert into task_activities (task_id, type, message, metadata, actor_type, actor_id, actor_name)
     values (p_task_id, 'updated', 'Updated ' || (select string_agg(task_field_label(k), ', ' order by k)
-                                                  from jsonb_object_keys(v_changed - 'status') k),
-            jsonb_build_object('fields', (select jsonb_agg(k order by k) from jsonb_object_keys(v_changed - 'status') k)),
+                                                  from jsonb_object_keys(v_changed - 'status' - 'rank') k),
+            jsonb_build_object('fields', (select jsonb_agg(k order by k) from jsonb_object_keys(v_changed - 'status' - 'rank') k)),
             coalesce(p_actor->>'type', 'system'), (p_actor->>'id')::uuid, coalesce(p_actor->>'name', ''));
   end if;
   perform emit_event('task.updated', v_new.workspace_id, v_new.id, v_new.assigned_agent_id, p_actor,
@@ -288,4 +450,101 @@ language sql stable as $$
   ) t
   left join agents ag on ag.id = t.assigned_agent_id
   left join lateral (select count(*)::int as n from approvals ap where ap.task_id = t.id and ap.status = 'pending' and ap.expires_at > now()) p on true
+$$;
+
+-- The list view: the tasks that pass p_filter, one page, sorted by a column
+-- (title, status, priority, assignee, type, due, updated, cost; anything else
+-- is the board's order: lane, then rank), with the total for the pager.
+create or replace function list_tasks(p_workspace_id uuid, p_filter jsonb, p_sort text, p_dir text, p_limit int, p_offset int)
+returns jsonb
+language sql stable as $$
+  with f as materialized (select search_patterns(p_filter->>'q') as patterns, filter_today(p_filter) as today),
+  matching as (
+    select t.*, a.name as agent_name, tt.name as type_name, tt.id as type_id
+    from tasks t
+    cross join f
+    left join agents a on a.id = t.assigned_agent_id
+    left join task_types tt on tt.id = t.task_type_id
+    where t.workspace_id = p_workspace_id and task_matches(t, p_filter, f.patterns, f.today)
+  ),
+  page as (
+    select m.*, row_number() over (order by
+      case when p_dir = 'asc' then case p_sort when 'title' then lower(m.title) when 'assignee' then lower(m.agent_name)
+                                               when 'type' then lower(coalesce(m.type_name, '')) end end asc nulls last,
+      case when p_dir = 'desc' then case p_sort when 'title' then lower(m.title) when 'assignee' then lower(m.agent_name)
+                                                when 'type' then lower(coalesce(m.type_name, '')) end end desc nulls last,
+      case when p_dir = 'asc' then case p_sort when 'status' then status_position(m.status) when 'priority' then m.priority_rank end end asc,
+      case when p_dir = 'desc' then case p_sort when 'status' then status_position(m.status) when 'priority' then m.priority_rank end end desc,
+      case when p_dir = 'asc' then case p_sort when 'due' then m.due_at when 'updated' then m.updated_at end end asc nulls last,
+      case when p_dir = 'desc' then case p_sort when 'due' then m.due_at when 'updated' then m.updated_at end end desc nulls last,
+      case when p_dir = 'asc' and p_sort = 'cost' then m.estimated_cost end asc,
+      case when p_dir = 'desc' and p_sort = 'cost' then m.estimated_cost end desc,
+      status_position(m.status), m.rank, m.updated_at desc, m.id) as n
+    from matching m
+  )
+  select jsonb_build_object(
+    'total', (select count(*)::int from matching),
+    'rows', (select coalesce(jsonb_agg(task_card_json(t, a) || jsonb_build_object(
+                      'task_type', case when p.type_id is null then null else jsonb_build_object('id', p.type_id, 'name', p.type_name) end)
+                    order by p.n), '[]'::jsonb)
+             from page p
+             join tasks t on t.id = p.id
+             left join agents a on a.id = t.assigned_agent_id
+             where p.n > greatest(p_offset, 0) and p.n <= greatest(p_offset, 0) + least(greatest(p_limit, 1), 200)))
+$$;
+
+-- Saved views: a user's named board queries in one workspace.
+create or replace function list_saved_views(p_workspace_id uuid, p_user_id uuid) returns jsonb
+language sql stable as $$
+  select coalesce(jsonb_agg(jsonb_build_object('id', v.id, 'name', v.name, 'query', v.query) order by lower(v.name), v.id), '[]'::jsonb)
+  from saved_views v where v.workspace_id = p_workspace_id and v.user_id = p_user_id
+$$;
+
+-- Saving under a name the user already has in this workspace replaces its
+-- query; at most 30 views a user a workspace.
+create or replace function save_view(p_workspace_id uuid, p_user_id uuid, p_name text, p_query text) returns jsonb
+language plpgsql as $$
+declare
+  v_view saved_views;
+begin
+  if not exists (select 1 from workspaces where id = p_workspace_id) then
+    perform raise_app_error('not_found', 'Workspace not found.');
+  end if;
+  if p_name is null or char_length(btrim(p_name)) not between 1 and 60 then
+    perform raise_app_error('invalid', 'A view needs a name of 1 to 60 characters.',
+      jsonb_build_object('fields', jsonb_build_object('name', 'A name of 1 to 60 characters')));
+  end if;
+  if p_query is null or char_length(p_query) > 2000 then
+    perform raise_app_error('invalid', 'That view is too long to save.');
+  end if;
+  -- One writer at a time per user and workspace, so the limit holds under concurrent saves.
+  perform pg_advisory_xact_lock(hashtextextended(p_workspace_id::text || p_user_id::text, 0));
+  if not exists (select 1 from saved_views where workspace_id = p_workspace_id and user_id = p_user_id and name = btrim(p_name))
+     and (select count(*) from saved_views where workspace_id = p_workspace_id and user_id = p_user_id) >= 30 then
+    perform raise_app_error('conflict', 'You have 30 saved views here; delete one first.');
+  end if;
+  insert into saved_views (workspace_id, user_id, name, query)
+  values (p_workspace_id, p_user_id, btrim(p_name), p_query)
+  on conflict (workspace_id, user_id, name) do update set query = excluded.query, updated_at = now()
+  returning * into v_view;
+  return jsonb_build_object('id', v_view.id, 'name', v_view.name, 'query', v_view.query);
+end $$;
+
+-- Only its owner deletes a view; another user's, or one in another workspace, is not found.
+create or replace function delete_saved_view(p_workspace_id uuid, p_user_id uuid, p_view_id uuid) returns jsonb
+language plpgsql as $$
+begin
+  delete from saved_views where id = p_view_id and workspace_id = p_workspace_id and user_id = p_user_id;
+  if not found then
+    perform raise_app_error('not_found', 'Saved view not found.');
+  end if;
+  return jsonb_build_object('id', p_view_id, 'deleted', true);
+end $$;
+
+-- The labels in use in a workspace, for the filter's choices: the 200 most used.
+create or replace function list_task_labels(p_workspace_id uuid) returns jsonb
+language sql stable as $$
+  select coalesce(jsonb_agg(label order by label), '[]'::jsonb)
+  from (select l as label from tasks t, unnest(t.labels) l
+        where t.workspace_id = p_workspace_id group by l order by count(*) desc, l limit 200) x
 $$;

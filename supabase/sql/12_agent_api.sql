@@ -34,7 +34,7 @@ create or replace function agent_list_tasks(p_agent_id uuid) returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(jsonb_build_object(
     'id', t.id, 'title', t.title, 'status', t.status, 'priority', t.priority, 'due_at', t.due_at,
-    'updated_at', t.updated_at, 'session_key', t.session_key) order by t.priority_rank, t.created_at), '[]'::jsonb)
+    'updated_at', t.updated_at, 'session_key', t.session_key, 'labels', to_jsonb(t.labels)) order by t.priority_rank, t.created_at), '[]'::jsonb)
   from tasks t
   where t.assigned_agent_id = p_agent_id and t.status not in ('done', 'cancelled')
 $$;
@@ -47,7 +47,7 @@ begin
   v_task := agent_owned_task(p_agent_id, p_task_id);
   return jsonb_build_object(
     'id', v_task.id, 'title', v_task.title, 'description', v_task.description, 'status', v_task.status,
-    'priority', v_task.priority, 'due_at', v_task.due_at, 'planning_spec', v_task.planning_spec,
+    'priority', v_task.priority, 'due_at', v_task.due_at, 'labels', to_jsonb(v_task.labels), 'planning_spec', v_task.planning_spec,
     'session_key', v_task.session_key, 'run_id', v_task.current_run_id, 'lease_expires_at', v_task.lease_expires_at,
     'workspace', (select jsonb_build_object('id', w.id, 'slug', w.slug, 'name', w.name) from workspaces w where w.id = v_task.workspace_id),
     'allowed_statuses', case v_task.status when 'assigned' then '["in_progress"]'::jsonb

@@ -60,9 +60,9 @@ describe.each(RPC_TRANSPORTS)("get_board on %s", (kind) => {
     expect(board.columns.planning).toEqual([]);
   });
 
-  it("orders open columns by priority, then most recently updated", async () => {
+  it("orders open columns by rank: the newest task on top, whatever its priority", async () => {
     const board = await db().rpc<Board>("get_board", { p_workspace_id: ws.id });
-    expect(board.columns.inbox!.map((c) => c.title)).toEqual(["urgent-old", "normal-new", "normal-old", "low-new"]);
+    expect(board.columns.inbox!.map((c) => c.title)).toEqual(["normal-old", "normal-new", "urgent-old", "low-new"]);
   });
 
   it("orders done by most recently updated, ignoring priority", async () => {
@@ -75,12 +75,12 @@ describe.each(RPC_TRANSPORTS)("get_board on %s", (kind) => {
     expect(board.columns.assigned).toEqual([
       expect.objectContaining({ title: "assigned-1", status: "assigned", assignee: { id: agent.id, name: "Ada", emoji: "🤖", status: "standby" } }),
     ]);
-    expect(board.columns.inbox![0]).toMatchObject({ id: titles["urgent-old"], assignee: null, token_usage: 0 });
+    expect(board.columns.inbox![0]).toMatchObject({ id: titles["normal-old"], assignee: null, token_usage: 0, labels: [] });
   });
 
   it("limits each column but still counts all", async () => {
     const board = await db().rpc<Board>("get_board", { p_workspace_id: ws.id, p_limits: { inbox: 2, done: 1 } });
-    expect(board.columns.inbox!.map((c) => c.title)).toEqual(["urgent-old", "normal-new"]);
+    expect(board.columns.inbox!.map((c) => c.title)).toEqual(["normal-old", "normal-new"]);
     expect(board.columns.done!.map((c) => c.title)).toEqual(["done-0"]);
     expect(board.counts).toMatchObject({ inbox: 4, done: 3 });
     expect(board.columns.assigned).toHaveLength(1);

@@ -39,7 +39,6 @@ const FIXES: Record<string, string> = {
   "function complete_task(uuid,text,text,text,jsonb)": "messages in words: status and field labels, one money format",
   "function record_usage(uuid,text,text,text,jsonb)": "messages in words: status and field labels, one money format",
   "function reserve_dispatch_budget(uuid)": "messages in words: status and field labels, one money format",
-  "function update_task(uuid,jsonb,jsonb)": "messages in words: status and field labels, one money format",
   "function get_workspace_feed(uuid,text,bigint,integer)": "a move is listed once",
   "function list_heartbeat_runs(integer)": "each action names its task by title and workspace",
   "function audit_entry_workspace(jsonb)": "new: the workspace an audit entry concerns, for the audit page's filter and links",
@@ -49,9 +48,51 @@ const FIXES: Record<string, string> = {
   "function agent_work(uuid,integer,integer)": "new: an agent's tasks and recent runs, for its page",
   "function agent_performance(uuid,integer,timestamp with time zone,integer)":
     "only work an agent reported complete is its completion; people's completions apart",
+  // The board: a manual order, filters, labels, the list view and saved views.
+  "table tasks": "a manual order (rank) and labels",
+  "constraint tasks.tasks_labels_check": "labels: at most 10, none null",
+  "index tasks_board_rank_idx": "open lanes read in rank order",
+  "index tasks_rank_idx": "a new task goes above the workspace's first card",
+  "index tasks_labels_idx": "the label filter",
+  "table saved_views": "new: each user's saved views",
+  "constraint saved_views.saved_views_name_check": "new: each user's saved views",
+  "constraint saved_views.saved_views_name_key": "new: each user's saved views",
+  "constraint saved_views.saved_views_pkey": "new: each user's saved views",
+  "constraint saved_views.saved_views_query_check": "new: each user's saved views",
+  "constraint saved_views.saved_views_user_id_fkey": "new: each user's saved views",
+  "constraint saved_views.saved_views_workspace_id_fkey": "new: each user's saved views",
+  "index saved_views_name_key": "new: each user's saved views",
+  "index saved_views_pkey": "new: each user's saved views",
+  "function get_board(uuid,jsonb)": "gone: replaced by get_board(uuid,jsonb,jsonb)",
+  "function get_board(uuid,jsonb,jsonb)": "takes a filter; open lanes in rank order; names the cards past each lane",
+  "function task_card_json(tasks,agents)": "a card has its labels",
+  "function create_task(uuid,jsonb,jsonb)": "labels; a new task goes to the top of its lane",
+  "function update_task(uuid,jsonb,jsonb)": "messages in words: status and field labels, one money format; labels; a place in the lane (before)",
+  "function agent_get_task(uuid,uuid)": "the agent reads the task's labels",
+  "function agent_list_tasks(uuid)": "the agent reads the task's labels",
+  "function lane_rank(uuid,text,uuid,uuid)": "new: the rank that places a card in a lane",
+  "function task_labels(jsonb)": "new: labels normalised and checked",
+  "function status_position(text)": "new: a status's place in the board's order",
+  "function due_day(timestamp with time zone,text)": "new: a due date's day for a reader",
+  "function search_patterns(text)": "new: the board's search as ILIKE patterns",
+  "function task_matches(tasks,jsonb,text[],date)": "new: the board's filter",
+  "function filter_today(jsonb)": "new: the reader's today for the due filters",
+  "function list_tasks(uuid,jsonb,text,text,integer,integer)": "new: the list view",
+  "function list_task_labels(uuid)": "new: the labels in use, for the filter",
+  "function list_saved_views(uuid,uuid)": "new: each user's saved views",
+  "function save_view(uuid,uuid,text,text)": "new: each user's saved views",
+  "function delete_saved_view(uuid,uuid,uuid)": "new: each user's saved views",
 };
 /** An object's type and name without its arguments, lower case, as a FIXES key and a pg_dump header both reduce to. */
-const objectOf = (key: string) => key.toLowerCase().replace(/\(.*$/, "");
+const objectOf = (key: string) =>
+  key
+    .toLowerCase()
+    .replace(/\(.*$/, "")
+    // pg_dump names a table's constraint "CONSTRAINT t c" (a foreign key "FK CONSTRAINT t c"), the catalog list "constraint t.c".
+    .replace(/^fk constraint /, "constraint ")
+    // A table's row-level security is part of its catalog entry.
+    .replace(/^row security /, "table ")
+    .replace(/^(constraint [^ .]+)\./, "$1 ");
 const FIXED_OBJECTS = new Set(Object.keys(FIXES).map(objectOf));
 
 const legacy = readLegacyMigrations();

@@ -81,9 +81,10 @@ export async function schemaSnapshot(db: SqlDatabase): Promise<Map<string, strin
         from pg_class c
        where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p') and c.relname <> 'schema_migrations'
       union all
+      -- Not-null constraints (contype 'n', catalogued from PostgreSQL 18 on) are already in the table's columns.
       select 'constraint ' || c.relname || '.' || k.conname, pg_get_constraintdef(k.oid)
         from pg_constraint k join pg_class c on c.oid = k.conrelid
-       where c.relnamespace = 'public'::regnamespace and c.relname <> 'schema_migrations'
+       where c.relnamespace = 'public'::regnamespace and c.relname <> 'schema_migrations' and k.contype::text <> 'n'
       union all
       select 'index ' || i.relname, pg_get_indexdef(i.oid)
         from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class c on c.oid = x.indrelid

@@ -24,6 +24,7 @@ describe("taskCreateSchema", () => {
         assigned_agent_id: null,
         due_at: null,
         task_type_id: null,
+        labels: [],
         status: "inbox",
         pipeline_id: null,
       },
@@ -33,7 +34,17 @@ describe("taskCreateSchema", () => {
   it("fills defaults for fields a client leaves out", () => {
     expect(parseForm(formData({ title: "x" }), taskCreateSchema)).toEqual({
       ok: true,
-      data: { title: "x", description: "", priority: "normal", assigned_agent_id: null, due_at: null, task_type_id: null, status: "inbox", pipeline_id: null },
+      data: {
+        title: "x",
+        description: "",
+        priority: "normal",
+        assigned_agent_id: null,
+        due_at: null,
+        task_type_id: null,
+        labels: [],
+        status: "inbox",
+        pipeline_id: null,
+      },
     });
   });
 
@@ -120,7 +131,7 @@ describe("taskUpdateSchema", () => {
     const form = { title: "New", description: "d", priority: "high", assigned_agent_id: AGENT, due_at: "2027-01-01" };
     expect(parseForm(formData(form), taskUpdateSchema)).toEqual({
       ok: true,
-      data: { title: "New", description: "d", priority: "high", assigned_agent_id: AGENT, due_at: "2027-01-01T00:00:00.000Z", task_type_id: null },
+      data: { title: "New", description: "d", priority: "high", assigned_agent_id: AGENT, due_at: "2027-01-01T00:00:00.000Z", task_type_id: null, labels: [] },
     });
   });
 
@@ -180,6 +191,16 @@ describe("taskMoveSchema", () => {
   });
 });
 
+describe("labels in the task form", () => {
+  it("are normalised, and a bad one is refused next to the field", () => {
+    expect(parseForm(formData({ title: "t", labels: "Bug, UI , bug" }), taskUpdateSchema)).toMatchObject({ ok: true, data: { labels: ["bug", "ui"] } });
+    expect(parseForm(formData({ title: "t", labels: "x".repeat(40) }), taskUpdateSchema)).toMatchObject({
+      ok: false,
+      errors: { labels: expect.stringContaining("at most 32 characters") },
+    });
+  });
+});
+
 describe("taskEditValues", () => {
   const TYPE = "5d1c7e2a-3b4f-4a6e-9c8d-7f0e1a2b3c4d";
   const task = {
@@ -188,6 +209,7 @@ describe("taskEditValues", () => {
     priority: "high",
     due_at: "2030-01-15T00:00:00+00:00",
     assignee: { id: AGENT },
+    labels: ["bug", "needs review"],
   };
 
   it("starts from every value the task has, in the form's own formats", () => {
@@ -198,6 +220,7 @@ describe("taskEditValues", () => {
       assigned_agent_id: AGENT,
       due_at: "2030-01-15",
       task_type_id: TYPE,
+      labels: "bug, needs review",
     });
   });
 
@@ -212,6 +235,7 @@ describe("taskEditValues", () => {
         assigned_agent_id: AGENT,
         due_at: "2030-01-15T00:00:00.000Z",
         task_type_id: TYPE,
+        labels: ["bug", "needs review"],
       },
     });
   });

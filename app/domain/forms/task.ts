@@ -1,8 +1,9 @@
 import { z } from "zod";
-import { COLUMN_LIMITS as L, atMost } from "../field-limits";
+import { COLUMN_LIMITS as L, INPUT_LIMITS, atMost } from "../field-limits";
 import { PRIORITIES } from "../priority";
 import { TASK_STATUSES } from "../task-status";
 import { dateInputValue } from "../time";
+import { labelsInputValue, parseLabels } from "../labels";
 import { emptyToNull } from "./parse";
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -39,6 +40,17 @@ const fields = {
   assigned_agent_id: z.preprocess(emptyToNull, z.uuid({ error: "Choose an agent from the list" }).nullable()).default(null),
   due_at: dueAt.default(null),
   task_type_id: z.preprocess(emptyToNull, z.uuid({ error: "Choose a task type from the list" }).nullable()).default(null),
+  /** Comma-separated in the form; stored normalised (app/domain/labels.ts). */
+  labels: z
+    .string()
+    .max(INPUT_LIMITS.labelsField, atMost(INPUT_LIMITS.labelsField))
+    .default("")
+    .transform((value, ctx) => {
+      const parsed = parseLabels(value);
+      if (parsed.ok) return parsed.labels;
+      ctx.issues.push({ code: "custom", message: parsed.message, input: value });
+      return z.NEVER;
+    }),
 };
 
 export const taskCreateSchema = z
@@ -65,7 +77,7 @@ export type TaskFormValues = Partial<Record<keyof typeof fields | "status" | "pi
  * blank (an unassigned agent, no task type) when only the title was changed.
  */
 export function taskEditValues(
-  task: { title: string; description: string; priority: string; due_at: string | null; assignee: { id: string } | null },
+  task: { title: string; description: string; priority: string; due_at: string | null; assignee: { id: string } | null; labels?: readonly string[] },
   taskTypeId: string | null,
 ): Record<keyof typeof fields, string> {
   return {
@@ -75,10 +87,30 @@ export function taskEditValues(
     assigned_agent_id: task.assignee?.id ?? "",
     due_at: dateInputValue(task.due_at),
     task_type_id: taskTypeId ?? "",
+    labels: labelsInputValue(task.labels ?? []),
   };
 }
 
 export const taskMoveSchema = z.object({ status: z.enum(TASK_STATUSES, { error: "Choose a status" }) }).strict();
 
 /** The board's move form names the task; the task page takes it from the URL. */
-export const boardMoveSchema = z.object({ taskId: z.uuid({ error: "Unknown task" }), status: z.enum(TASK_STATUSES, { error: "Choose a status" }) }).strict();
+/**
+ * The board's move: the task, its lane, and optionally the card it goes
+ * before in that lane (absent or empty: the end of the lane). The same status
+ * with a `before` reorders the lane. Drag and drop posts these same fields.
+ */
+export const boardMoveSchema = z
+  .object({
+    taskId: z.uuid({ error: "Unknown task" }),
+    status: z.enum(TASK_STATUSES, { error: "Choose a status" }),
+    before: z.preprocess(emptyToNull, z.uuid({ error: "Unknown card to place it before" }).nullable()).default(null),
+  })
+  .strict();
+
+/** Quick add in a lane: a title, straight into a lane a task may start in. */
+export const quickAddSchema = z
+  .object({
+    title: fields.title,
+    status: z.enum(["planning", "inbox"], { error: "Quick add creates tasks in Planning or Inbox" }).default("inbox"),
+  })
+  .strict();

@@ -20,10 +20,24 @@ export interface TaskMoveDeps {
  * refusal before the write, and the SQL trigger enforces the same rule inside
  * the transaction, so a race can still only end in a legal state.
  */
-export async function moveTask(deps: TaskMoveDeps, taskId: string, to: TaskStatus, actor: Actor, workspaceId?: string) {
+/**
+ * Where the board places the card: before that card of the target lane, or
+ * at its end (null). Absent (the task page's move), the task keeps its place
+ * in the workspace's order.
+ */
+export interface Placement {
+  before: string | null;
+}
+
+export async function moveTask(deps: TaskMoveDeps, taskId: string, to: TaskStatus, actor: Actor, workspaceId?: string, placement?: Placement) {
   const { db, log, settings } = deps;
   const task = await getTask(db, taskId);
   if (!task || (workspaceId && task.workspace_id !== workspaceId)) throw new AppError("not_found", "Task not found.");
+  // The same lane with a place: a reorder, not a status change (no feed line, one task.updated event).
+  if (placement && to === task.status) {
+    const result = await updateTask(db, taskId, { before: placement.before }, actor);
+    return { task, result };
+  }
   // On a pipeline, "done" before the last stage means: on to the next stage.
   if (to === "done" && task.status === "review" && hasNextStage(task.pipeline)) {
     return { task, result: await advanceStage(deps, taskId, actor) };
@@ -37,7 +51,7 @@ export async function moveTask(deps: TaskMoveDeps, taskId: string, to: TaskStatu
     });
   }
   try {
-    const result = await updateTask(db, taskId, { status: to }, actor);
+    const result = await updateTask(db, taskId, placement ? { status: to, before: placement.before } : { status: to }, actor);
     log.info({ event: "task.state_changed", task_id: taskId, from: task.status, to, actor: actor.type }, "task moved");
     return { task, result };
   } catch (error) {
