@@ -82,3 +82,28 @@ export const taskMoveSchema = z.object({ status: z.enum(TASK_STATUSES, { error: 
 
 /** The board's move form names the task; the task page takes it from the URL. */
 export const boardMoveSchema = z.object({ taskId: z.uuid({ error: "Unknown task" }), status: z.enum(TASK_STATUSES, { error: "Choose a status" }) }).strict();
+
+/** The task page's in-place edits: the name in `?edit=` and the one form field it saves. */
+export const INLINE_FIELDS = {
+  title: "title",
+  description: "description",
+  assignee: "assigned_agent_id",
+  priority: "priority",
+  due: "due_at",
+  type: "task_type_id",
+} as const;
+
+export type InlineField = keyof typeof INLINE_FIELDS;
+
+export function isInlineField(value: unknown): value is InlineField {
+  return typeof value === "string" && Object.hasOwn(INLINE_FIELDS, value);
+}
+
+/**
+ * One field's form: exactly that field, nothing else, so a save changes only
+ * it (a field absent from the update keeps its value in SQL).
+ */
+export function inlineFieldSchema(field: InlineField) {
+  const name = INLINE_FIELDS[field];
+  return z.object({ [name]: fields[name] } as Pick<typeof fields, typeof name>).strict();
+}
