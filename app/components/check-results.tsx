@@ -38,7 +38,7 @@ export function CheckResults({ checks, now, settingsHref }: { checks: TaskChecks
                 <span className="check-fix" data-testid="allowlist-fix">
                   {" "}
                   The testing stage fetches only hosts on the workspace&apos;s allowed hosts list, which starts empty.{" "}
-                  <Link to={settingsHref}>Add the host in workspace settings</Link>, then send the task to testing again.
+                  <Link to={settingsHref}>Allow the host in workspace settings</Link> (an admin can), then move the task to testing again.
                 </span>
               ) : null}
             </li>
