@@ -196,7 +196,7 @@
 --   set_user_password(uuid, text, uuid): supabase/sql/05_auth_users.sql
 --   set_user_role(uuid, text, uuid): supabase/sql/05_auth_users.sql
 --   set_user_time_zone(uuid, text): supabase/sql/05_auth_users.sql
---   set_workspace_url_allowlist(uuid, text[], uuid): supabase/sql/03_workspaces.sql
+--   set_workspace_url_allowlist(uuid, jsonb, uuid): supabase/sql/03_workspaces.sql
 --   settle_budget_reservation(uuid, uuid, numeric): supabase/sql/09_costs_budgets.sql
 --   settle_governance_change(uuid, jsonb, jsonb, text): supabase/sql/07_governance.sql
 --   standing_grant_for(uuid, text): supabase/sql/07_governance.sql

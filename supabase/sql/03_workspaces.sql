@@ -96,9 +96,9 @@ language sql stable as $$
 $$;
 
 -- The hosts this workspace's URL deliverables may be fetched from by the
--- testing stage. Admins only (the server fetches them); each host is
--- lower case, a name or "*." and a name, never an address with a port or path.
-create or replace function set_workspace_url_allowlist(p_workspace_id uuid, p_hosts text[], p_user_id uuid) returns jsonb
+-- testing stage (a JSON array of names). Admins only (the server fetches
+-- them); each host is lower case, a name or "*." and a name, never an address with a port or path.
+create or replace function set_workspace_url_allowlist(p_workspace_id uuid, p_hosts jsonb, p_user_id uuid) returns jsonb
 language plpgsql as $$
 declare
   v_user users;
@@ -112,7 +112,7 @@ begin
     perform raise_app_error('forbidden', 'Only admins change which hosts the testing stage may fetch.');
   end if;
   select coalesce(array_agg(distinct lower(btrim(h)) order by lower(btrim(h))), '{}') into v_hosts
-  from unnest(coalesce(p_hosts, '{}')) h where btrim(h) <> '';
+  from jsonb_array_elements_text(case when jsonb_typeof(p_hosts) = 'array' then p_hosts else '[]'::jsonb end) h where btrim(h) <> '';
   if cardinality(v_hosts) > 100 then
     perform raise_app_error('invalid', 'At most 100 hosts.', jsonb_build_object('fields', jsonb_build_object('hosts', 'At most 100 hosts')));
   end if;

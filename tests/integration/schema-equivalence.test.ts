@@ -62,7 +62,7 @@ const FIXES: Record<string, string> = {
   "function list_task_approvals(uuid)": "new: the task page shows the requests waiting on the task",
   "table workspaces": "a workspace's own allowed hosts for URL deliverables (url_allowlist)",
   "constraint workspaces.workspaces_url_allowlist_check": "a workspace's own allowed hosts for URL deliverables (url_allowlist)",
-  "function set_workspace_url_allowlist(uuid,text[],uuid)": "new: an admin sets a workspace's allowed hosts (audited)",
+  "function set_workspace_url_allowlist(uuid,jsonb,uuid)": "new: an admin sets a workspace's allowed hosts (audited)",
   "function workspace_url_allowlist(uuid)": "new: a workspace's allowed hosts",
   "function claim_testing_tasks(text,integer,integer)": "hands the testing stage each task's workspace allowed hosts",
   "function finish_testing(uuid,text,jsonb,text)": "the bounce-back activity says which checks failed and why",
