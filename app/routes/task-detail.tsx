@@ -105,8 +105,12 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
   const failedField = failed?.intent?.startsWith("edit-") ? failed.intent.slice("edit-".length) : null;
   const editing: InlineField | null = failedField && isInlineField(failedField) ? failedField : loaderData.editing;
   const pathname = taskBase;
-  const fieldError = (name: string) =>
-    failedField === editing ? (failed?.errors[name] ?? (failed?.formError && editing ? failed.formError : undefined)) : undefined;
+  // The database's refusal says it in words; the form's own rules name the field.
+  const fieldError = (name: string) => {
+    if (failedField !== editing || !failed) return undefined;
+    const specific = failed.formError && failed.formError !== GENERIC_REFUSAL ? failed.formError : undefined;
+    return specific ?? failed.errors[name] ?? failed.formError;
+  };
   const typed = (name: string, current: string) => (failedField === editing && failed?.values ? (failed.values[name] ?? current) : current);
   const row = (field: InlineField, label: string, value: ReactNode, editor: ReactNode, block = false) => (
     <InlineFieldRow
@@ -371,6 +375,9 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
     </main>
   );
 }
+
+/** invalidForm's words when only field errors say what is wrong. */
+const GENERIC_REFUSAL = "Please correct the highlighted fields.";
 
 /** The form field each in-place edit posts. */
 const inputName: Record<InlineField, string> = {
