@@ -39,7 +39,7 @@ test("core flow without JavaScript", async ({ page }) => {
   // Edit the assignee in place on the task page (a plain link opens its form).
   await page.goto(`${base}/tasks/${taskId}`);
   await page.getByTestId("edit-assignee").click();
-  await page.getByLabel("Assignee").selectOption({ label: "🤖 Builder" });
+  await page.getByRole("combobox", { name: "Assignee" }).selectOption({ label: "🤖 Builder" });
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByTestId("task-assignee")).toHaveText("🤖 Builder");
 
