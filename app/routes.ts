@@ -49,6 +49,7 @@ export default [
     route("tasks/:taskId/activities", "routes/api/agent/activities.ts"),
     route("tasks/:taskId/deliverables", "routes/api/agent/deliverables.ts"),
     route("tasks/:taskId/files", "routes/api/agent/files.ts"),
+    route("tasks/:taskId/files/*", "routes/api/agent/file.ts"),
     route("tasks/:taskId/usage", "routes/api/agent/usage.ts"),
     route("approvals", "routes/api/agent/approvals.ts"),
     route("approvals/:approvalId", "routes/api/agent/approval.ts"),

@@ -16,7 +16,7 @@ import { getRuntime, stopRuntime } from "#app/services/runtime.server";
 import { BASE_SECURITY_HEADERS } from "#app/services/http/security-headers.server";
 import { startTelemetry, stopTelemetry } from "#app/services/observability/telemetry.server";
 import { compressResponse } from "./compression";
-import { PAGE_BODY_MAX_BYTES, guardPageRequest, isPageRequest } from "./page-requests";
+import { bodyCapFor, guardPageRequest, isPageRequest } from "./page-requests";
 import { createStaticHandler } from "./static-files";
 
 // The production entry: `node build/server/index.js` (or `… migrate`).
@@ -67,7 +67,9 @@ async function main(argv: string[]): Promise<void> {
   const handle = createRequestListener(
     // Two parameters: the listener then awaits each request (a one-parameter handler is fire-and-forget).
     (request: Request, _client: ClientAddress) =>
-      isPageRequest(new URL(request.url)) ? guardPageRequest(request, { publicOrigin, maxBytes: PAGE_BODY_MAX_BYTES }, handleRouted) : handleRouted(request),
+      isPageRequest(new URL(request.url))
+        ? guardPageRequest(request, { publicOrigin, maxBytes: bodyCapFor(request, env.UPLOAD_MAX_BYTES) }, handleRouted)
+        : handleRouted(request),
     { onError: (error) => void rt.log.error({ event: "error", err: error }, "request failed") },
   );
   const observer = createHttpObserver(build.routes);

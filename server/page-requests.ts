@@ -12,10 +12,24 @@
 // API routes authenticate with tokens and cap their own bodies (JSON,
 // uploads up to UPLOAD_MAX_BYTES).
 
-/** Forms are small; pages take no uploads (agents upload through the API). */
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Forms are small; the one page that takes a file is a task's (its attach form), capped by bodyCapFor. */
 export const PAGE_BODY_MAX_BYTES = 1024 * 1024;
 
-const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+const TASK_PAGE = /^\/w\/[^/]+\/tasks\/[0-9a-f-]{36}(?:\.data)?\/?$/i;
+
+/**
+ * The body cap of a page request: a multipart post to a task page (the attach
+ * form) may carry one upload of `uploadMaxBytes` and the form's few fields;
+ * the upload itself is then held to `uploadMaxBytes` as it streams to disk.
+ */
+export function bodyCapFor(request: Request, uploadMaxBytes: number): number {
+  if (SAFE.has(request.method.toUpperCase())) return PAGE_BODY_MAX_BYTES;
+  const multipart = (request.headers.get("content-type") ?? "").toLowerCase().startsWith("multipart/form-data");
+  if (multipart && TASK_PAGE.test(new URL(request.url).pathname)) return Math.max(PAGE_BODY_MAX_BYTES, uploadMaxBytes + 64 * 1024);
+  return PAGE_BODY_MAX_BYTES;
+}
 
 export function isPageRequest(url: URL): boolean {
   // Route matching ignores case, so must this.

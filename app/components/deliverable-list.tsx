@@ -1,4 +1,6 @@
 import type { Deliverable } from "#app/db/tasks.server";
+import type { FilePreview } from "#app/domain/file-preview";
+import { FilePreviewBox } from "./file-preview";
 
 /** The download address of a file deliverable: each path segment percent-encoded. */
 export function deliverableFileHref(base: string, filePath: string): string {
@@ -8,13 +10,29 @@ export function deliverableFileHref(base: string, filePath: string): string {
 /**
  * A task's deliverables. URL deliverables open in a new tab without a referrer
  * or an opener; file deliverables link to the task's download route, which
- * always answers as an attachment.
+ * always answers as an attachment, with a preview under them when they have
+ * one. With none, the panel is one muted line.
  */
-export function DeliverableList({ deliverables, base }: { deliverables: Deliverable[]; /** "/w/<slug>/tasks/<id>" */ base: string }) {
+export function DeliverableList({
+  deliverables,
+  base,
+  previews = {},
+}: {
+  deliverables: Deliverable[];
+  /** "/w/<slug>/tasks/<id>" */
+  base: string;
+  previews?: Record<string, FilePreview>;
+}) {
+  if (deliverables.length === 0) {
+    return (
+      <p className="panel-empty muted" data-testid="no-deliverables">
+        No deliverables yet.
+      </p>
+    );
+  }
   return (
-    <section className="panel">
-      <h2>Deliverables</h2>
-      {deliverables.length === 0 ? <p className="muted">No deliverables yet.</p> : null}
+    <section className="panel" aria-labelledby="deliverables-heading">
+      <h2 id="deliverables-heading">Deliverables</h2>
       <ul className="deliverables">
         {deliverables.map((d) => (
           <li key={d.id}>
@@ -35,6 +53,7 @@ export function DeliverableList({ deliverables, base }: { deliverables: Delivera
               </>
             ) : null}
             {d.description ? <p className="muted">{d.description}</p> : null}
+            {d.type === "file" && d.path ? <FilePreviewBox preview={previews[d.path]} title={d.title} /> : null}
           </li>
         ))}
       </ul>

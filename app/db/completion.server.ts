@@ -11,6 +11,8 @@ import type { Database } from "./types";
 export interface TestingTask {
   id: string;
   deliverables: Array<Pick<Deliverable, "id" | "type" | "title" | "path" | "url">>;
+  /** The hosts the task's workspace lets the URL checks fetch, beside the instance's. */
+  url_allowlist: string[];
 }
 
 export const recordRunFailure = (db: Database, taskId: string, runId: string, reason: string) =>

@@ -48,6 +48,9 @@ export interface ApprovalInboxItem extends Approval {
   task_type: string | null;
 }
 
+/** A request waiting on one task, with who asked and the task type's risk. */
+export type TaskApproval = Approval & Pick<ApprovalInboxItem, "requester" | "requester_type" | "requested_by_user_id" | "risk" | "task_type">;
+
 export interface StandingGrant {
   id: string;
   action: string;
@@ -90,6 +93,8 @@ export const requestDoneApproval = (db: Database, taskId: string, userId: string
 
 export const listApprovals = (db: Database, status: "pending" | null, limit: number) =>
   db.rpc<ApprovalInboxItem[]>("list_approvals", { p_status: status, p_limit: limit });
+
+export const listTaskApprovals = (db: Database, taskId: string) => db.rpc<TaskApproval[]>("list_task_approvals", { p_task_id: taskId });
 
 export const countPendingApprovals = (db: Database) => db.rpc<{ pending: number }>("count_pending_approvals");
 

@@ -179,3 +179,45 @@ export const logTaskActivity = (db: Database, taskId: string, activity: TaskActi
 
 /** The labels in use in a workspace (the most used 200), alphabetical. */
 export const listTaskLabels = (db: Database, workspaceId: string) => db.rpc<string[]>("list_task_labels", { p_workspace_id: workspaceId });
+/** A file an operator attached to a task for its agent, stored in the task's folder under `path`. */
+export interface TaskUpload {
+  id: string;
+  task_id: string;
+  path: string;
+  size_bytes: number;
+  sha256: string;
+  uploaded_by: string | null;
+  uploaded_by_name: string;
+  created_at: string;
+}
+
+export const listTaskUploads = (db: Database, taskId: string) => db.rpc<TaskUpload[]>("list_task_uploads", { p_task_id: taskId });
+
+export const addTaskUpload = (db: Database, taskId: string, file: { path: string; size: number; sha256: string }, userId: string) =>
+  db.rpc<TaskUpload>("add_task_upload", { p_task_id: taskId, p_path: file.path, p_size: file.size, p_sha256: file.sha256, p_user_id: userId });
+
+export const deleteTaskUpload = (db: Database, uploadId: string, taskId: string, userId: string) =>
+  db.rpc<TaskUpload>("delete_task_upload", { p_upload_id: uploadId, p_task_id: taskId, p_user_id: userId });
+
+/** One deliverable check's result as the testing stage recorded it, with the deliverable it judged. */
+export interface TaskCheckResult {
+  deliverable_id: string;
+  kind: "file" | "url" | "html" | "skipped";
+  ok: boolean;
+  reason: string | null;
+  message: string;
+  details?: Record<string, unknown>;
+  /** The deliverable's title, address and path now (null if it is gone). */
+  title: string | null;
+  url: string | null;
+  path: string | null;
+}
+
+/** The task's latest deliverable checks. */
+export interface TaskChecks {
+  verdict: "pass" | "fail" | "partial" | "none_checkable";
+  checked_at: string;
+  results: TaskCheckResult[];
+}
+
+export const getTaskChecks = (db: Database, taskId: string) => db.rpc<TaskChecks | null>("get_task_checks", { p_task_id: taskId });

@@ -37,3 +37,10 @@ export const updateWorkspace = (db: Database, id: string, input: { name: string;
   db.rpc<Workspace>("update_workspace", { p_workspace_id: id, p_name: input.name, p_icon: input.icon, p_actor: actor });
 
 export const deleteWorkspace = (db: Database, id: string, actor: Actor) => db.rpc("delete_workspace", { p_workspace_id: id, p_actor: actor });
+
+/** The hosts the testing stage may fetch for this workspace's URL deliverables (admins set them). */
+export const getWorkspaceUrlAllowlist = (db: Database, workspaceId: string) =>
+  db.rpc<string[] | null>("workspace_url_allowlist", { p_workspace_id: workspaceId });
+
+export const setWorkspaceUrlAllowlist = (db: Database, workspaceId: string, hosts: string[], userId: string) =>
+  db.rpc<{ id: string; url_allowlist: string[] }>("set_workspace_url_allowlist", { p_workspace_id: workspaceId, p_hosts: hosts, p_user_id: userId });

@@ -34,4 +34,11 @@ describe("the dispatch message", () => {
     };
     expect(buildDispatchMessage(onStage, ctx)).toContain("Pipeline: Release, stage 2 of 3 (Review).");
   });
+
+  it("lists the files an operator attached, each with its download address", () => {
+    const message = buildDispatchMessage({ ...task, uploads: [{ path: "brief v2.pdf", size_bytes: 2048, uploaded_by_name: "Ada" }] }, ctx);
+    expect(message).toContain("Files attached by the operator");
+    expect(message).toContain("- brief v2.pdf (2048 bytes, from Ada): GET http://127.0.0.1:4000/api/agent/tasks/t1/files/brief%20v2.pdf");
+    expect(buildDispatchMessage({ ...task, uploads: [] }, ctx)).not.toContain("Files attached");
+  });
 });

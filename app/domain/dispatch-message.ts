@@ -11,6 +11,8 @@ export interface DispatchTask {
   planning_spec: unknown;
   /** The pipeline and current stage, for a task on one. */
   pipeline?: { name: string; position: number; stages: Array<{ position: number; name: string }> } | null;
+  /** Files an operator attached to the task, in its folder. */
+  uploads?: Array<{ path: string; size_bytes: number; uploaded_by_name: string }>;
 }
 
 export interface DispatchContext {
@@ -58,6 +60,14 @@ export function buildDispatchMessage(task: DispatchTask, ctx: DispatchContext): 
       `Pipeline: ${name}, stage ${position} of ${stages.length}${stage ? ` (${stage.name})` : ""}.`,
       `Do this stage's part only; Mission Control hands the task to the next stage when you finish.`,
     );
+  }
+  if (task.uploads && task.uploads.length > 0) {
+    lines.push(``, `Files attached by the operator (download each with the Authorization header below):`);
+    for (const u of task.uploads) {
+      lines.push(
+        `- ${u.path} (${u.size_bytes} bytes${u.uploaded_by_name ? `, from ${u.uploaded_by_name}` : ""}): GET ${urls.files}/${encodeURIComponent(u.path)}`,
+      );
+    }
   }
   if (task.planning_spec) {
     lines.push(``, `Agreed spec from planning:`, JSON.stringify(task.planning_spec, null, 2));

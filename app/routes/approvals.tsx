@@ -1,14 +1,13 @@
 import { Form, Link, redirect } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { type ApprovalInboxItem as InboxItem, decideApproval, decideApprovalWithGrant, listApprovals } from "#app/db/governance.server";
+import { type ApprovalInboxItem as InboxItem, listApprovals } from "#app/db/governance.server";
 import { AppError } from "#app/domain/errors";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
-import { decisionSchema } from "#app/domain/forms/approvals";
-import { parseForm } from "#app/domain/forms/parse";
 import { roleAtLeast } from "#app/domain/roles";
 import { FormError } from "#app/components/field";
 import { ConnectionBadge } from "#app/components/live-events";
 import { operator } from "#app/services/auth/operator.server";
+import { decideFromForm, isDecisionIntent } from "#app/services/governance/approval-decisions.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import { Time } from "#app/components/time";
@@ -16,8 +15,6 @@ import { formatUsd } from "#app/domain/money";
 import type { Route } from "./+types/approvals";
 
 export const meta: Route.MetaFunction = () => [{ title: "Approvals · Mission Control" }];
-
-const INTENTS = { approve: "approved", deny: "denied", approve_grant: "approved" } as const;
 
 export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
@@ -37,15 +34,10 @@ export async function action({ request, context }: Route.ActionArgs) {
   const { db, user, log } = operator(context, request, "approver");
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
-  if (!Object.hasOwn(INTENTS, intent)) return invalidForm({}, undefined, intent);
-  const parsed = parseForm(form, decisionSchema);
-  if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-  const decision = { approvalId: parsed.data.approval_id, userId: user.id, digest: parsed.data.digest, comment: parsed.data.comment };
+  if (!isDecisionIntent(intent)) return invalidForm({}, undefined, intent);
   try {
-    // "Approve & allow for this task" also leaves a standing grant (low risk only, enforced in SQL).
-    if (intent === "approve_grant") await decideApprovalWithGrant(db, decision);
-    else await decideApproval(db, decision, INTENTS[intent as keyof typeof INTENTS]);
-    log.info({ event: "approval.decided", approval_id: parsed.data.approval_id, decision: intent, by: user.id }, "approval decided");
+    const decided = await decideFromForm({ db, log }, user, intent, form);
+    if (!decided.ok) return invalidForm(decided.errors, undefined, intent);
     return redirect("/approvals");
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, undefined, intent);

@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import { Form, Link } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
@@ -6,14 +7,18 @@ import { listStandingGrants, listTaskTypes, taskTypeOf } from "#app/db/governanc
 import { stageTimeline } from "#app/db/pipelines.server";
 import { getPlanningState } from "#app/db/planning.server";
 import { getTask } from "#app/db/tasks.server";
-import { PRIORITY_LABELS } from "#app/domain/priority";
+import { PRIORITIES, PRIORITY_LABELS } from "#app/domain/priority";
 import { STATUS_LABELS } from "#app/domain/task-status";
 import { roleAtLeast } from "#app/domain/roles";
-import { formatDue, isOverdue } from "#app/domain/time";
-import { taskEditValues } from "#app/domain/forms/task";
+import { dateInputValue, formatDue, isOverdue } from "#app/domain/time";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
+import { type InlineField, isInlineField } from "#app/domain/forms/task";
 import { FormError } from "#app/components/field";
-import { TaskForm } from "#app/components/task-form";
 import { DeliverableList } from "#app/components/deliverable-list";
+import { InlineFieldRow } from "#app/components/inline-field";
+import { TaskApprovals } from "#app/components/task-approvals";
+import { CheckResults } from "#app/components/check-results";
+import { TaskUploads } from "#app/components/task-uploads";
 import { DispatchPanel } from "#app/components/dispatch-panel";
 import { GrantsPanel } from "#app/components/grants-panel";
 import { PlanningPanel } from "#app/components/planning-panel";
@@ -22,7 +27,9 @@ import { UsagePanel } from "#app/components/usage-panel";
 import { BudgetPanel } from "#app/components/budget-panel";
 import { operator } from "#app/services/auth/operator.server";
 import { found } from "#app/services/http/page-errors.server";
-import { taskAction } from "./task-detail.server";
+import { taskAction, taskUpload } from "./task-detail.server";
+import { taskPageData } from "./task-detail-data.server";
+import { mediaType } from "#app/services/http/csrf.server";
 import { pathId } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
 import { Time, useTimeZone } from "#app/components/time";
@@ -32,18 +39,23 @@ import { LabelChips } from "#app/components/task-card";
 export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.task.title ?? "Task"} · Mission Control` }];
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
+export async function loader({ request, context, params, url }: Route.LoaderArgs) {
   const { db, rt, user } = operator(context, request, "viewer");
   const workspace = context.get(workspaceContext);
   const task = await getTask(db, pathId(params.taskId, "Task"));
   if (task?.workspace_id !== workspace.id) found(null, "Task");
-  const [planning, taskType, taskTypes, grants, stageRuns] = await Promise.all([
+  const taskBase = `/w/${workspace.slug}/tasks/${task!.id}`;
+  const [planning, taskType, taskTypes, grants, stageRuns, extras] = await Promise.all([
     task!.status === "planning" ? getPlanningState(db, task!.id) : null,
     taskTypeOf(db, task!.id),
     listTaskTypes(db),
     listStandingGrants(db, task!.id),
     task!.pipeline ? stageTimeline(db, task!.id) : [],
+    taskPageData(db, rt.env.filesDir, task!, taskBase),
   ]);
+  const canEdit = user.role !== "viewer";
+  const edit = url.searchParams.get("edit");
+  const saved = url.searchParams.get("saved");
   return {
     workspace,
     task: task!,
@@ -53,8 +65,18 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
     grants,
     stageRuns,
     gateway: rt.gateway?.status ?? "disabled",
+    ...extras,
+    taskBase,
     agents: await listAgents(db, workspace.id),
-    canEdit: user.role !== "viewer",
+    canEdit,
+    /** The field whose form is open (`?edit=`), for those who may edit. */
+    editing: canEdit && isInlineField(edit) ? edit : null,
+    /** What the last save confirmed (`?saved=`). */
+    saved: isInlineField(saved) || saved === "upload" ? saved : null,
+    userId: user.id,
+    role: user.role,
+    isAdmin: user.role === "admin",
+    uploadMaxBytes: rt.env.UPLOAD_MAX_BYTES,
     // Approvers and admins raise budgets and revoke standing grants.
     isApprover: roleAtLeast(user.role, "approver"),
     now: new Date().toISOString(),
@@ -64,47 +86,156 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
 export async function action({ request, context, params, url }: Route.ActionArgs) {
   const { rt, actor, log, user } = operator(context, request);
   const workspace = context.get(workspaceContext);
-  return taskAction({ rt, log, actor, user, workspace, taskId: pathId(params.taskId, "Task"), pathname: url.pathname }, await request.formData());
+  const ctx = { rt, log, actor, user, workspace, taskId: pathId(params.taskId, "Task"), pathname: url.pathname };
+  // The attach form is the page's one multipart form: its file streams to disk instead of being read whole.
+  if (mediaType(request.headers.get("content-type")) === "multipart/form-data") return taskUpload(ctx, request);
+  return taskAction(ctx, await request.formData());
 }
 
 export default function TaskDetailPage({ loaderData, actionData: submitted }: Route.ComponentProps) {
   const actionData = useActionResult(submitted);
   const { workspace, task, agents, canEdit, isApprover, planning, gateway, taskType, taskTypes, grants, stageRuns } = loaderData;
+  const { approvals, checks, uploads, previews, descriptionHtml, activityHtml, taskBase, saved, userId, role, isAdmin } = loaderData;
   const pipeline = task.pipeline;
   const hasNextStage = Boolean(pipeline?.stages.some((s) => s.position > pipeline.position));
   const now = new Date(loaderData.now);
   const timeZone = useTimeZone();
   const overdue = task.status !== "done" && task.status !== "cancelled" && isOverdue(task.due_at, now, timeZone);
   const failed = actionData && !actionData.ok ? actionData : null;
-  const editFailed = failed?.intent === "update";
+  // A refused in-place edit keeps its field's form open, with what was typed and why.
+  const failedField = failed?.intent?.startsWith("edit-") ? failed.intent.slice("edit-".length) : null;
+  const editing: InlineField | null = failedField && isInlineField(failedField) ? failedField : loaderData.editing;
+  const pathname = taskBase;
+  // The database's refusal says it in words; the form's own rules name the field.
+  const fieldError = (name: string) => {
+    if (failedField !== editing || !failed) return undefined;
+    const specific = failed.formError && failed.formError !== GENERIC_REFUSAL ? failed.formError : undefined;
+    return specific ?? failed.errors[name] ?? failed.formError;
+  };
+  const typed = (name: string, current: string) => (failedField === editing && failed?.values ? (failed.values[name] ?? current) : current);
+  const row = (field: InlineField, label: string, value: ReactNode, editor: ReactNode, block = false) => (
+    <InlineFieldRow
+      key={field}
+      field={field}
+      label={label}
+      value={value}
+      editor={editor}
+      canEdit={canEdit}
+      editing={editing === field}
+      saved={saved === field}
+      error={editing === field ? fieldError(inputName[field]) : undefined}
+      pathname={pathname}
+      block={block}
+    />
+  );
+  const pageFailure = failed && !failedField && !["budget", "upload", "approve", "deny", "approve_grant"].includes(failed.intent ?? "") ? failed : null;
+  const decisionFailure = failed && ["approve", "deny", "approve_grant"].includes(failed.intent ?? "") ? failed : null;
   return (
     <main id="main" className="page task-page">
       <p className="crumbs">
         <Link to={`/w/${workspace.slug}`}>← Board</Link>
       </p>
       <header className="task-head">
-        <h1>{task.title}</h1>
+        {row(
+          "title",
+          "Title",
+          <h1>{task.title}</h1>,
+          <input
+            name="title"
+            aria-label="Title"
+            defaultValue={typed("title", task.title)}
+            maxLength={COLUMN_LIMITS.tasks.title}
+            required
+            autoFocus
+            aria-invalid={fieldError("title") ? true : undefined}
+          />,
+          true,
+        )}
         <div className="task-facts">
-          <span className={`status status-${task.status}`} data-testid="task-status">
-            {STATUS_LABELS[task.status]}
-          </span>
-          <span className={`badge badge-${task.priority}`}>{PRIORITY_LABELS[task.priority]}</span>
-          <span>{task.assignee ? `${task.assignee.emoji} ${task.assignee.name}` : "Unassigned"}</span>
-          <span data-testid="task-type">{taskType ? `${taskType.name} · ${taskType.risk} risk` : "General · low risk"}</span>
-          {task.due_at ? (
-            <span data-testid="task-due" className={overdue ? "overdue" : undefined}>
-              Due {formatDue(task.due_at, timeZone)}
-              {overdue ? " (overdue)" : ""}
+          <div className="inline-field">
+            <span className="inline-field-label">Status</span>
+            <span className="inline-field-value">
+              <span className={`status status-${task.status}`} data-testid="task-status">
+                {STATUS_LABELS[task.status]}
+              </span>
             </span>
-          ) : null}
-          <span>
-            Created <Time value={task.created_at} now={now} />
-          </span>
+          </div>
+          {row(
+            "assignee",
+            "Assignee",
+            <span data-testid="task-assignee">{task.assignee ? `${task.assignee.emoji} ${task.assignee.name}` : "Unassigned"}</span>,
+            <select name="assigned_agent_id" aria-label="Assignee" defaultValue={typed("assigned_agent_id", task.assignee?.id ?? "")} autoFocus>
+              <option value="">Unassigned</option>
+              {agents.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {`${a.emoji} ${a.name}`}
+                </option>
+              ))}
+            </select>,
+          )}
+          {row(
+            "priority",
+            "Priority",
+            <span className={`badge badge-${task.priority}`} data-testid="task-priority">
+              {PRIORITY_LABELS[task.priority]}
+            </span>,
+            <select name="priority" aria-label="Priority" defaultValue={typed("priority", task.priority)} autoFocus>
+              {PRIORITIES.map((p) => (
+                <option key={p} value={p}>
+                  {PRIORITY_LABELS[p]}
+                </option>
+              ))}
+            </select>,
+          )}
+          {row(
+            "due",
+            "Due",
+            task.due_at ? (
+              <span data-testid="task-due" className={overdue ? "overdue" : undefined}>
+                {formatDue(task.due_at, timeZone)}
+                {overdue ? " (overdue)" : ""}
+              </span>
+            ) : (
+              <span className="muted" data-testid="task-due">
+                No due date
+              </span>
+            ),
+            <input
+              type="date"
+              name="due_at"
+              aria-label="Due date"
+              defaultValue={typed("due_at", dateInputValue(task.due_at))}
+              autoFocus
+              aria-describedby="due-hint"
+            />,
+          )}
+          {row(
+            "type",
+            "Type",
+            <span data-testid="task-type">{taskType ? `${taskType.name} · ${taskType.risk} risk` : "General · low risk"}</span>,
+            <select name="task_type_id" aria-label="Task type" defaultValue={typed("task_type_id", taskType?.id ?? "")} autoFocus>
+              <option value="">General (low risk)</option>
+              {taskTypes.map((t) => (
+                <option key={t.id} value={t.id}>{`${t.name} (${t.risk} risk)`}</option>
+              ))}
+            </select>,
+          )}
+          <div className="inline-field">
+            <span className="inline-field-label">Created</span>
+            <span className="inline-field-value">
+              <Time value={task.created_at} now={now} />
+            </span>
+          </div>
         </div>
         {task.labels.length > 0 ? (
           <div className="task-labels" data-testid="task-labels">
             <LabelChips labels={task.labels} />
           </div>
+        ) : null}
+        {editing === "due" ? (
+          <p className="muted" id="due-hint">
+            Leave it empty for no due date.
+          </p>
         ) : null}
         {task.alert_reason ? <p className="alert">⚠ {task.alert_reason.replaceAll("_", " ")}</p> : null}
         {task.alert_reason === "budget_exceeded" && task.last_dispatch_error ? (
@@ -114,7 +245,7 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
         ) : null}
       </header>
 
-      {failed && !editFailed && failed.intent !== "budget" ? <FormError message={failed.formError} /> : null}
+      {pageFailure ? <FormError message={pageFailure.formError} /> : null}
 
       {canEdit && task.allowed_statuses.length > 0 ? (
         <Form method="post" className="move-bar" aria-label="Move task">
@@ -130,15 +261,7 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
       ) : null}
 
       <div className="task-grid">
-        {pipeline ? (
-          <StageTimeline
-            pipeline={pipeline}
-            runs={stageRuns}
-            canAdvance={canEdit && task.status === "review" && hasNextStage}
-            now={now}
-            pipelineHref={`/w/${workspace.slug}/pipelines/${pipeline.id}`}
-          />
-        ) : null}
+        <TaskApprovals approvals={approvals} canDecide={isApprover} userId={userId} role={role} now={now} formError={decisionFailure?.formError} />
         {canEdit && planning ? (
           <PlanningPanel
             questions={planning.questions}
@@ -148,32 +271,72 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
             errors={failed?.intent === "answer" ? failed.errors : {}}
           />
         ) : null}
+        <section className="panel description-panel" aria-labelledby="field-description-label">
+          {row(
+            "description",
+            "Description",
+            descriptionHtml ? (
+              // Safe HTML: the output of the server's Markdown module (raw HTML off, links vetted).
+              <div className="markdown" data-testid="task-description" dangerouslySetInnerHTML={{ __html: descriptionHtml }} />
+            ) : (
+              <span className="muted" data-testid="task-description">
+                No description.
+              </span>
+            ),
+            <>
+              <textarea
+                name="description"
+                aria-label="Description"
+                rows={8}
+                defaultValue={typed("description", task.description)}
+                maxLength={COLUMN_LIMITS.tasks.description}
+                autoFocus
+                aria-describedby="description-hint"
+              />
+              <span className="muted" id="description-hint">
+                Markdown: **bold**, lists, `code`, [links](https://example.com); plain addresses become links.
+              </span>
+            </>,
+            true,
+          )}
+        </section>
+
+        <CheckResults checks={checks} now={now} settingsHref={`/w/${workspace.slug}/settings#url-allowlist`} />
+
+        <DeliverableList deliverables={task.deliverables} base={taskBase} previews={previews} />
+
+        <TaskUploads
+          uploads={uploads}
+          base={taskBase}
+          previews={previews}
+          canUpload={canEdit && task.status !== "done" && task.status !== "cancelled"}
+          canRemove={(u) => canEdit && (isAdmin || u.uploaded_by === userId)}
+          maxBytes={loaderData.uploadMaxBytes}
+          saved={saved === "upload"}
+          error={failed?.intent === "upload" || failed?.intent === "delete-upload" ? failed.formError : undefined}
+          now={now}
+        />
+
+        {pipeline ? (
+          <StageTimeline
+            pipeline={pipeline}
+            runs={stageRuns}
+            canAdvance={canEdit && task.status === "review" && hasNextStage}
+            now={now}
+            pipelineHref={`/w/${workspace.slug}/pipelines/${pipeline.id}`}
+          />
+        ) : null}
         {canEdit && ["assigned", "in_progress", "testing", "review"].includes(task.status) ? (
           <DispatchPanel task={task} agents={agents} gateway={gateway} />
         ) : null}
-        <section className="panel">
-          <h2>Description</h2>
-          {task.description ? <p className="prose">{task.description}</p> : <p className="muted">No description.</p>}
-          {canEdit ? (
-            <details className="edit" open={Boolean(editFailed)}>
-              <summary>Edit task</summary>
-              <TaskForm
-                agents={agents}
-                taskTypes={taskTypes}
-                values={editFailed && failed?.values ? failed.values : taskEditValues(task, taskType?.id ?? null)}
-                errors={editFailed ? (failed?.errors ?? {}) : {}}
-                formError={editFailed ? failed?.formError : undefined}
-                submitLabel="Save changes"
-                intent="update"
-              />
-            </details>
-          ) : null}
-        </section>
-
-        <DeliverableList deliverables={task.deliverables} base={`/w/${workspace.slug}/tasks/${task.id}`} />
-
         <GrantsPanel grants={grants} canRevoke={isApprover} />
-        <UsagePanel task={task} />
+        {task.usage.length === 0 && Number(task.token_usage) === 0 ? (
+          <p className="panel-empty muted" data-testid="no-usage">
+            No tokens used yet.
+          </p>
+        ) : (
+          <UsagePanel task={task} />
+        )}
         <BudgetPanel budget={task.budget} title="Task budget" canEdit={canEdit} canRaise={isApprover} failed={failed?.intent === "budget" ? failed : null} />
         {task.planning_spec ? (
           <section className="panel">
@@ -182,14 +345,20 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
           </section>
         ) : null}
 
-        <section className="panel panel-wide">
-          <h2>Activity</h2>
+        <section className="panel panel-wide" aria-labelledby="activity-heading">
+          <h2 id="activity-heading">Activity</h2>
+          {task.activities.length === 0 ? <p className="muted">Nothing has happened yet.</p> : null}
           <ol className="activity">
             {task.activities.map((a) => (
               <li key={a.id} className={`activity-${a.actor_type}`}>
                 <Time value={a.created_at} now={now} />
                 <span className="who">{a.actor_name || a.actor_type}</span>
-                <span className="what">{a.message}</span>
+                {activityHtml[a.id] !== undefined ? (
+                  // Safe HTML: the output of the server's Markdown module.
+                  <span className="what markdown-inline" dangerouslySetInnerHTML={{ __html: activityHtml[a.id]! }} />
+                ) : (
+                  <span className="what">{a.message}</span>
+                )}
               </li>
             ))}
           </ol>
@@ -212,3 +381,16 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
     </main>
   );
 }
+
+/** invalidForm's words when only field errors say what is wrong. */
+const GENERIC_REFUSAL = "Please correct the highlighted fields.";
+
+/** The form field each in-place edit posts. */
+const inputName: Record<InlineField, string> = {
+  title: "title",
+  description: "description",
+  assignee: "assigned_agent_id",
+  priority: "priority",
+  due: "due_at",
+  type: "task_type_id",
+};

@@ -2,13 +2,14 @@ import { Form, redirect } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { getBudget } from "#app/db/costs.server";
-import { deleteWorkspace, updateWorkspace } from "#app/db/workspaces.server";
+import { deleteWorkspace, getWorkspaceUrlAllowlist, setWorkspaceUrlAllowlist, updateWorkspace } from "#app/db/workspaces.server";
 import { AppError } from "#app/domain/errors";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
-import { workspaceUpdateSchema } from "#app/domain/forms/workspace";
+import { urlAllowlistSchema, workspaceUpdateSchema } from "#app/domain/forms/workspace";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { Field, FormError } from "#app/components/field";
 import { BudgetPanel } from "#app/components/budget-panel";
+import { UrlAllowlistPanel } from "#app/components/url-allowlist-panel";
 import { roleAtLeast } from "#app/domain/roles";
 import { saveBudget } from "#app/services/costs/budgets.server";
 import { operator } from "#app/services/auth/operator.server";
@@ -18,10 +19,19 @@ import type { Route } from "./+types/workspace-settings";
 
 export const meta: Route.MetaFunction = () => [{ title: "Workspace settings · Mission Control" }];
 
-export async function loader({ request, context }: Route.LoaderArgs) {
-  const { db, user } = operator(context, request);
+export async function loader({ request, context, url }: Route.LoaderArgs) {
+  const { db, rt, user } = operator(context, request);
   const workspace = context.get(workspaceContext);
-  return { workspace, budget: await getBudget(db, "workspace", workspace.id), canRaise: roleAtLeast(user.role, "approver") };
+  const [budget, hosts] = await Promise.all([getBudget(db, "workspace", workspace.id), getWorkspaceUrlAllowlist(db, workspace.id)]);
+  return {
+    workspace,
+    budget,
+    canRaise: roleAtLeast(user.role, "approver"),
+    urlAllowlist: hosts ?? [],
+    instanceHosts: rt.env.TESTING_URL_ALLOWLIST,
+    isAdmin: user.role === "admin",
+    saved: url.searchParams.get("saved"),
+  };
 }
 
 export async function action({ request, context, url }: Route.ActionArgs) {
@@ -36,6 +46,13 @@ export async function action({ request, context, url }: Route.ActionArgs) {
       await updateWorkspace(db, workspace.id, parsed.data, actor);
       return redirect(url.pathname);
     }
+    if (intent === "url-allowlist") {
+      const parsed = parseForm(form, urlAllowlistSchema);
+      if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
+      // Admins only: checked in SQL.
+      await setWorkspaceUrlAllowlist(db, workspace.id, parsed.data.hosts, user.id);
+      return redirect(`${url.pathname}?saved=url-allowlist#url-allowlist`);
+    }
     if (intent === "budget") {
       return (await saveBudget(db, user, actor, "workspace", workspace.id, form)) ?? redirect(url.pathname);
     }
@@ -46,7 +63,7 @@ export async function action({ request, context, url }: Route.ActionArgs) {
     }
     return invalidForm({}, undefined, intent);
   } catch (error) {
-    if (error instanceof AppError) return actionFailure(error, intent === "rename" ? submittedValues(form) : undefined, intent);
+    if (error instanceof AppError) return actionFailure(error, intent === "rename" || intent === "url-allowlist" ? submittedValues(form) : undefined, intent);
     throw error;
   }
 }
@@ -85,6 +102,13 @@ export default function WorkspaceSettings({ loaderData, actionData: submitted }:
         </Form>
       </section>
       <BudgetPanel budget={budget} title="Workspace budget" canEdit canRaise={canRaise} failed={actionData?.intent === "budget" ? actionData : null} />
+      <UrlAllowlistPanel
+        hosts={loaderData.urlAllowlist}
+        instanceHosts={loaderData.instanceHosts}
+        canEdit={loaderData.isAdmin}
+        saved={loaderData.saved === "url-allowlist"}
+        failed={actionData?.intent === "url-allowlist" ? actionData : null}
+      />
       <section className="panel danger-zone">
         <h2>Delete workspace</h2>
         <p>Only an empty workspace can be deleted: remove its tasks and agents first.</p>

@@ -94,3 +94,45 @@ language sql stable as $$
   select coalesce(jsonb_agg(jsonb_build_object('slug', slug, 'name', name, 'icon', icon) order by name, id), '[]'::jsonb)
   from workspaces
 $$;
+
+-- The hosts this workspace's URL deliverables may be fetched from by the
+-- testing stage (a JSON array of names). Admins only (the server fetches
+-- them); each host is lower case, a name or "*." and a name, never an address with a port or path.
+create or replace function set_workspace_url_allowlist(p_workspace_id uuid, p_hosts jsonb, p_user_id uuid) returns jsonb
+language plpgsql as $$
+declare
+  v_user users;
+  v_ws workspaces;
+  v_old text[];
+  v_hosts text[];
+  v_actor jsonb;
+begin
+  select * into v_user from users where id = p_user_id and disabled_at is null;
+  if not found or v_user.role <> 'admin' then
+    perform raise_app_error('forbidden', 'Only admins change which hosts the testing stage may fetch.');
+  end if;
+  select coalesce(array_agg(distinct lower(btrim(h)) order by lower(btrim(h))), '{}') into v_hosts
+  from jsonb_array_elements_text(case when jsonb_typeof(p_hosts) = 'array' then p_hosts else '[]'::jsonb end) h where btrim(h) <> '';
+  if cardinality(v_hosts) > 100 then
+    perform raise_app_error('invalid', 'At most 100 hosts.', jsonb_build_object('fields', jsonb_build_object('hosts', 'At most 100 hosts')));
+  end if;
+  if exists (select 1 from unnest(v_hosts) h where char_length(h) > 253 or h !~ '^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$') then
+    perform raise_app_error('invalid', 'Each host is a name like example.com or *.example.com.',
+      jsonb_build_object('fields', jsonb_build_object('hosts', 'Each host is a name like example.com or *.example.com')));
+  end if;
+  select url_allowlist into v_old from workspaces where id = p_workspace_id for update;
+  update workspaces set url_allowlist = v_hosts where id = p_workspace_id returning * into v_ws;
+  if not found then
+    perform raise_app_error('not_found', 'Workspace not found.');
+  end if;
+  v_actor := jsonb_build_object('type', 'user', 'id', v_user.id, 'name', v_user.name);
+  perform append_audit('workspace.url_allowlist_changed', v_actor, jsonb_build_object('workspace_id', v_ws.id),
+                       jsonb_build_object('from', to_jsonb(v_old), 'to', to_jsonb(v_hosts)));
+  perform emit_event('workspace.updated', v_ws.id, null, null, v_actor, jsonb_build_object('name', v_ws.name, 'icon', v_ws.icon));
+  return jsonb_build_object('id', v_ws.id, 'url_allowlist', to_jsonb(v_hosts));
+end $$;
+
+create or replace function workspace_url_allowlist(p_workspace_id uuid) returns jsonb
+language sql stable as $$
+  select to_jsonb(url_allowlist) from workspaces where id = p_workspace_id
+$$;

@@ -121,6 +121,24 @@ language sql stable as $$
   left join users d on d.id = a.decided_by
 $$;
 
+-- The requests waiting on one task, soonest expiry first, in the inbox's shape.
+create or replace function list_task_approvals(p_task_id uuid) returns jsonb
+language sql stable as $$
+  select coalesce(jsonb_agg(approval_json(a) || jsonb_build_object(
+           'requester', coalesce(ag.name, u.name, 'unknown'),
+           'requester_type', case when a.requested_by_agent_id is not null then 'agent' else 'user' end,
+           'requested_by_user_id', a.requested_by_user_id,
+           'risk', coalesce(ty.risk, 'low'),
+           'task_type', ty.name)
+         order by a.expires_at, a.id), '[]'::jsonb)
+  from approvals a
+  join tasks t on t.id = a.task_id
+  left join task_types ty on ty.id = t.task_type_id
+  left join agents ag on ag.id = a.requested_by_agent_id
+  left join users u on u.id = a.requested_by_user_id
+  where a.task_id = p_task_id and a.status = 'pending' and a.expires_at > now()
+$$;
+
 create or replace function count_pending_approvals() returns jsonb
 language sql stable as $$
   select jsonb_build_object('pending', count(*)::int) from approvals where status = 'pending' and expires_at > now()

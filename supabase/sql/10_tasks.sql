@@ -548,3 +548,102 @@ language sql stable as $$
   from (select l as label from tasks t, unnest(t.labels) l
         where t.workspace_id = p_workspace_id group by l order by count(*) desc, l limit 200) x
 $$;
+
+-- ---------------------------------------------------------------------------
+-- Operator uploads: files an operator attaches to a task for its agent
+-- ---------------------------------------------------------------------------
+
+create or replace function task_upload_json(u task_uploads) returns jsonb
+language sql stable as $$
+  select jsonb_build_object('id', u.id, 'task_id', u.task_id, 'path', u.path, 'size_bytes', u.size_bytes, 'sha256', u.sha256,
+                            'uploaded_by', u.uploaded_by, 'uploaded_by_name', u.uploaded_by_name, 'created_at', u.created_at)
+$$;
+
+create or replace function list_task_uploads(p_task_id uuid) returns jsonb
+language sql stable as $$
+  select coalesce(jsonb_agg(task_upload_json(u) order by u.created_at, u.path), '[]'::jsonb)
+  from task_uploads u where u.task_id = p_task_id
+$$;
+
+-- Records a file already stored in the task's folder. Operators and up; not
+-- once the task is done or cancelled (its agent no longer reads them).
+create or replace function add_task_upload(p_task_id uuid, p_path text, p_size bigint, p_sha256 text, p_user_id uuid) returns jsonb
+language plpgsql as $$
+declare
+  v_user users;
+  v_task tasks;
+  v_row task_uploads;
+  v_actor jsonb;
+begin
+  select * into v_user from users where id = p_user_id and disabled_at is null;
+  if not found or v_user.role not in ('operator', 'approver', 'admin') then
+    perform raise_app_error('forbidden', 'Attaching files needs the operator role.');
+  end if;
+  select * into v_task from tasks where id = p_task_id for update;
+  if not found then
+    perform raise_app_error('not_found', 'Task not found.');
+  end if;
+  if v_task.status in ('done', 'cancelled') then
+    perform raise_app_error('conflict', format('The task is %s: files can no longer be attached.', lower(status_label(v_task.status))));
+  end if;
+  v_actor := jsonb_build_object('type', 'user', 'id', v_user.id, 'name', v_user.name);
+  insert into task_uploads (task_id, path, size_bytes, sha256, uploaded_by, uploaded_by_name)
+  values (p_task_id, p_path, p_size, p_sha256, v_user.id, v_user.name)
+  returning * into v_row;
+  insert into task_activities (task_id, type, message, metadata, actor_type, actor_id, actor_name)
+  values (p_task_id, 'file_uploaded', format('Attached %s', p_path), jsonb_build_object('upload_id', v_row.id, 'path', p_path, 'size_bytes', p_size),
+          'user', v_user.id, v_user.name);
+  perform append_audit('task.file_uploaded', v_actor, jsonb_build_object('task_id', p_task_id, 'workspace_id', v_task.workspace_id),
+                       jsonb_build_object('upload_id', v_row.id, 'path', p_path, 'size_bytes', p_size, 'sha256', p_sha256));
+  perform emit_event('task.updated', v_task.workspace_id, v_task.id, v_task.assigned_agent_id, v_actor,
+    jsonb_build_object('title', v_task.title, 'status', v_task.status, 'from_status', v_task.status, 'changed', '["uploads"]'::jsonb));
+  return task_upload_json(v_row);
+end $$;
+
+-- Removes an upload's record (the caller then removes the file): its
+-- uploader, or an admin.
+create or replace function delete_task_upload(p_upload_id uuid, p_task_id uuid, p_user_id uuid) returns jsonb
+language plpgsql as $$
+declare
+  v_user users;
+  v_row task_uploads;
+  v_task tasks;
+  v_actor jsonb;
+begin
+  select * into v_user from users where id = p_user_id and disabled_at is null;
+  if not found or v_user.role not in ('operator', 'approver', 'admin') then
+    perform raise_app_error('forbidden', 'Removing files needs the operator role.');
+  end if;
+  select * into v_row from task_uploads where id = p_upload_id and task_id = p_task_id for update;
+  if not found then
+    perform raise_app_error('not_found', 'That file is not attached to this task.');
+  end if;
+  if v_row.uploaded_by is distinct from v_user.id and v_user.role <> 'admin' then
+    perform raise_app_error('forbidden', 'Only the person who attached a file, or an admin, removes it.');
+  end if;
+  delete from task_uploads where id = p_upload_id;
+  select * into v_task from tasks where id = p_task_id;
+  v_actor := jsonb_build_object('type', 'user', 'id', v_user.id, 'name', v_user.name);
+  insert into task_activities (task_id, type, message, metadata, actor_type, actor_id, actor_name)
+  values (p_task_id, 'file_removed', format('Removed %s', v_row.path), jsonb_build_object('path', v_row.path), 'user', v_user.id, v_user.name);
+  perform append_audit('task.file_removed', v_actor, jsonb_build_object('task_id', p_task_id, 'workspace_id', v_task.workspace_id),
+                       jsonb_build_object('upload_id', v_row.id, 'path', v_row.path, 'uploaded_by', v_row.uploaded_by_name));
+  perform emit_event('task.updated', v_task.workspace_id, v_task.id, v_task.assigned_agent_id, v_actor,
+    jsonb_build_object('title', v_task.title, 'status', v_task.status, 'from_status', v_task.status, 'changed', '["uploads"]'::jsonb));
+  return task_upload_json(v_row);
+end $$;
+
+-- The outcome of the task's latest deliverable checks, each result with its
+-- deliverable's title: what the testing stage recorded when it sent the task
+-- on (or back). Null before any check ran.
+create or replace function get_task_checks(p_task_id uuid) returns jsonb
+language sql stable as $$
+  select jsonb_build_object('verdict', substr(a.type, 8), 'checked_at', a.created_at,
+    'results', coalesce((select jsonb_agg(r || jsonb_build_object('title', d.title, 'url', d.url, 'path', d.path) order by ord)
+                         from jsonb_array_elements(a.metadata->'results') with ordinality as x(r, ord)
+                         left join task_deliverables d on d.id::text = r->>'deliverable_id' and d.task_id = p_task_id), '[]'::jsonb))
+  from task_activities a
+  where a.task_id = p_task_id and a.type in ('checks_pass', 'checks_fail', 'checks_partial', 'checks_none_checkable')
+  order by a.created_at desc
+  limit 1
+$$;

@@ -241,5 +241,8 @@ $$;
 -- The claimed task carries its pipeline, so the dispatch message can name the stage.
 create or replace function dispatch_extras(p_task tasks) returns jsonb
 language sql stable as $$
-  select jsonb_build_object('pipeline', task_pipeline_json(p_task))
+  select jsonb_build_object('pipeline', task_pipeline_json(p_task),
+                            'uploads', (select coalesce(jsonb_agg(jsonb_build_object('path', u.path, 'size_bytes', u.size_bytes,
+                                                                                     'uploaded_by_name', u.uploaded_by_name) order by u.created_at, u.path), '[]'::jsonb)
+                                        from task_uploads u where u.task_id = p_task.id))
 $$;

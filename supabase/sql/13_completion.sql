@@ -141,7 +141,9 @@ begin
   select coalesce(jsonb_agg(jsonb_build_object('id', p.id, 'deliverables',
            (select coalesce(jsonb_agg(jsonb_build_object('id', d.id, 'type', d.type, 'title', d.title, 'path', d.path, 'url', d.url)
                                       order by d.created_at, d.id), '[]'::jsonb)
-            from task_deliverables d where d.task_id = p.id)) order by p.status_changed_at, p.id), '[]'::jsonb)
+            from task_deliverables d where d.task_id = p.id),
+           'url_allowlist', (select to_jsonb(w.url_allowlist) from tasks t join workspaces w on w.id = t.workspace_id where t.id = p.id))
+         order by p.status_changed_at, p.id), '[]'::jsonb)
   into v_rows
   from picked p join claimed k on k.task_id = p.id;
   return v_rows;
@@ -196,7 +198,10 @@ begin
   insert into task_activities (task_id, type, message, metadata, actor_type, actor_name)
   values (p_task_id, 'checks_' || p_verdict,
           case p_verdict when 'pass' then 'All deliverable checks passed.'
-                         when 'fail' then 'Deliverable checks failed; sent back for rework.'
+                         when 'fail' then 'Deliverable checks failed; sent back for rework: '
+                                          || coalesce((select string_agg(r2->>'message', ' ' order by ord)
+                                                       from jsonb_array_elements(coalesce(p_results, '[]'::jsonb)) with ordinality as x(r2, ord)
+                                                       where (r2->>'ok')::boolean is false), 'see the failed checks.')
                          when 'partial' then 'The deliverables that were checked passed; some were not checked automatically and need a human review.'
                          else 'No deliverable could be checked automatically; needs a human review.' end,
           jsonb_build_object('results', coalesce(p_results, '[]'::jsonb)), 'system', 'testing');

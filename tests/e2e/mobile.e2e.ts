@@ -1,5 +1,6 @@
 import type { Browser, Page } from "@playwright/test";
 import { AUTH_FILE, createTask, createWorkspace, expect, server, test, unique } from "./fixtures";
+import { richTask } from "./task-page-support";
 
 test.use({ storageState: AUTH_FILE });
 
@@ -80,6 +81,18 @@ async function seedBoard(page: Page) {
   return { base, task: `${base}/tasks/${used}`, agent: agentPath! };
 }
 
+async function richTaskPage(page: Page): Promise<string> {
+  const t = await richTask(page, "Wide task");
+  await t.ask({ env: "prod", note: `${"long-".repeat(40)}value`, nested: { regions: ["eu-west-1", "us-east-1"], canary: true } });
+  await page.goto(t.url);
+  await page
+    .getByLabel("File to attach")
+    .setInputFiles({ name: `${"very-long-name-".repeat(8)}.txt`, mimeType: "text/plain", buffer: Buffer.from("x".repeat(400)) });
+  await page.getByRole("button", { name: "Attach file", exact: true }).click();
+  await expect(page.locator("#files").getByRole("status")).toBeVisible();
+  return t.url;
+}
+
 async function documentWidth(browser: Browser, viewport: { width: number; height: number }, javaScriptEnabled: boolean, paths: string[]) {
   const phone = viewport.width < 640;
   const context = await browser.newContext({ storageState: AUTH_FILE, viewport, isMobile: phone, hasTouch: phone, javaScriptEnabled });
@@ -98,6 +111,8 @@ async function documentWidth(browser: Browser, viewport: { width: number; height
 test("no page is wider than the screen, on a phone and a desktop, with a realistic board", async ({ page, browser }) => {
   test.setTimeout(240_000);
   const { base, task, agent } = await seedBoard(page);
+  // A task page with everything on it: approvals waiting, checks, previews of every kind, attached files.
+  const rich = await richTaskPage(page);
   await page.goto(base);
   await expect(page.locator('[data-status="done"] .card').first()).toBeVisible();
   await expect(page.locator('[data-status="review"] .card').first()).toBeVisible();
@@ -110,6 +125,10 @@ test("no page is wider than the screen, on a phone and a desktop, with a realist
     `${base}?view=list`,
     `${base}?view=list&sort=title&dir=desc&page=2`,
     task,
+    `${task}?edit=title`,
+    `${task}?edit=description`,
+    `${task}?edit=assignee`,
+    rich,
     agent,
     `${base}/tasks/new`,
     `${base}/agents`,

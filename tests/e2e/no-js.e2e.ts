@@ -36,12 +36,12 @@ test("core flow without JavaScript", async ({ page }) => {
   await moveCard(page, taskId, "assigned");
   await expect(page.getByText("Choose an agent before moving the task to Assigned.")).toBeVisible();
 
-  // Edit through the task page's form (details/summary needs no script).
+  // Edit the assignee in place on the task page (a plain link opens its form).
   await page.goto(`${base}/tasks/${taskId}`);
-  await page.getByText("Edit task").click();
-  await page.getByLabel("Assignee").selectOption({ label: "🤖 Builder" });
-  await page.getByRole("button", { name: "Save changes" }).click();
-  await expect(page.getByText("🤖 Builder").first()).toBeVisible();
+  await page.getByTestId("edit-assignee").click();
+  await page.getByRole("combobox", { name: "Assignee" }).selectOption({ label: "🤖 Builder" });
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByTestId("task-assignee")).toHaveText("🤖 Builder");
 
   for (const status of ["inbox", "assigned", "in_progress", "testing", "review", "done"]) {
     await page.goto(base);

@@ -24,6 +24,10 @@ const SERVER_WRITTEN: Record<string, string> = {
   "standing_grants.action": "copied from an approval's action",
   // Rate-limit buckets are named by the server ("login:<ip>", …), never by input.
   "rate_limits.key": "a bucket name the server builds",
+  // An attached file's stored name: made safe and cut to 180 characters by safeFileName before it exists.
+  "task_uploads.path": "a stored file's name the server chose",
+  // Copied by SQL from the uploader's users.name.
+  "task_uploads.uploaded_by_name": "copied from users.name",
 };
 
 /**

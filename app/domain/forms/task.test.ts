@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formData } from "#tests/support/form-data";
 import { parseForm } from "./parse";
-import { taskCreateSchema, taskEditValues, taskMoveSchema, taskUpdateSchema } from "./task";
+import { inlineFieldSchema, isInlineField, taskCreateSchema, taskEditValues, taskMoveSchema, taskUpdateSchema } from "./task";
 
 const AGENT = "0b6f4c9e-8d1a-4f3b-9c2e-5a7d8e9f0a1b";
 const valid = { title: "Write the report", description: "", priority: "normal", assigned_agent_id: "", due_at: "", status: "inbox" };
@@ -242,5 +242,30 @@ describe("taskEditValues", () => {
 
   it("leaves the selects on their blank choice only when the task has none", () => {
     expect(taskEditValues({ ...task, assignee: null, due_at: null }, null)).toMatchObject({ assigned_agent_id: "", due_at: "", task_type_id: "" });
+  });
+});
+
+describe("inlineFieldSchema", () => {
+  it("takes exactly the one field it edits", () => {
+    expect(parseForm(formData({ title: " New " }), inlineFieldSchema("title"))).toEqual({ ok: true, data: { title: "New" } });
+    expect(parseForm(formData({ assigned_agent_id: "" }), inlineFieldSchema("assignee"))).toEqual({ ok: true, data: { assigned_agent_id: null } });
+    expect(parseForm(formData({ assigned_agent_id: AGENT }), inlineFieldSchema("assignee"))).toEqual({ ok: true, data: { assigned_agent_id: AGENT } });
+    expect(parseForm(formData({ due_at: "2026-12-31" }), inlineFieldSchema("due"))).toEqual({ ok: true, data: { due_at: "2026-12-31T00:00:00.000Z" } });
+  });
+
+  it("refuses another field posted with it, and bad values", () => {
+    const extra = parseForm(formData({ title: "x", assigned_agent_id: "" }), inlineFieldSchema("title"));
+    expect(extra.ok).toBe(false);
+    expect(extra.ok ? {} : extra.errors).toMatchObject({ assigned_agent_id: "Unknown field" });
+    const blank = parseForm(formData({ title: "  " }), inlineFieldSchema("title"));
+    expect(blank.ok ? {} : blank.errors).toEqual({ title: "A title is required" });
+    const priority = parseForm(formData({ priority: "asap" }), inlineFieldSchema("priority"));
+    expect(priority.ok ? {} : priority.errors).toEqual({ priority: "Choose a priority" });
+  });
+
+  it("knows its field names", () => {
+    expect(isInlineField("assignee")).toBe(true);
+    expect(isInlineField("assigned_agent_id")).toBe(false);
+    expect(isInlineField("toString")).toBe(false);
   });
 });

@@ -114,3 +114,28 @@ export const quickAddSchema = z
     status: z.enum(["planning", "inbox"], { error: "Quick add creates tasks in Planning or Inbox" }).default("inbox"),
   })
   .strict();
+
+/** The task page's in-place edits: the name in `?edit=` and the one form field it saves. */
+export const INLINE_FIELDS = {
+  title: "title",
+  description: "description",
+  assignee: "assigned_agent_id",
+  priority: "priority",
+  due: "due_at",
+  type: "task_type_id",
+} as const;
+
+export type InlineField = keyof typeof INLINE_FIELDS;
+
+export function isInlineField(value: unknown): value is InlineField {
+  return typeof value === "string" && Object.hasOwn(INLINE_FIELDS, value);
+}
+
+/**
+ * One field's form: exactly that field, nothing else, so a save changes only
+ * it (a field absent from the update keeps its value in SQL).
+ */
+export function inlineFieldSchema(field: InlineField) {
+  const name = INLINE_FIELDS[field];
+  return z.object({ [name]: fields[name] } as Pick<typeof fields, typeof name>).strict();
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formData } from "#tests/support/form-data";
 import { parseForm } from "./parse";
-import { workspaceCreateSchema, workspaceUpdateSchema } from "./workspace";
+import { urlAllowlistSchema, workspaceCreateSchema, workspaceUpdateSchema } from "./workspace";
 
 const create = (fields: Record<string, string> | [string, string][]) => parseForm(formData(fields), workspaceCreateSchema);
 
@@ -59,5 +59,18 @@ describe("workspaceUpdateSchema", () => {
 
   it("validates the name as create does", () => {
     expect(parseForm(formData({ name: "" }), workspaceUpdateSchema)).toMatchObject({ errors: { name: "Give the workspace a name" } });
+  });
+});
+
+describe("urlAllowlistSchema", () => {
+  const hosts = (value: string) => parseForm(formData({ hosts: value }), urlAllowlistSchema);
+  it("reads one host a line or comma-separated, lower case, once each", () => {
+    expect(hosts(" Example.com\n*.docs.example.org, example.com\n\n")).toEqual({ ok: true, data: { hosts: ["example.com", "*.docs.example.org"] } });
+    expect(hosts("")).toEqual({ ok: true, data: { hosts: [] } });
+  });
+  it.each(["https://example.com", "example.com/path", "example.com:8080", "*", "*.", "exa_mple.com", "-bad.example"])("refuses %j", (value) => {
+    const result = hosts(value);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? {} : result.errors).toEqual({ hosts: "Each host is a name like example.com or *.example.com, without https:// or a path" });
   });
 });

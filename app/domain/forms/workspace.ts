@@ -19,3 +19,31 @@ export const workspaceCreateSchema = z
   .strict();
 
 export const workspaceUpdateSchema = z.object({ name, icon }).strict();
+
+const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/;
+
+/**
+ * The workspace's allowed hosts, one a line (or comma-separated): names like
+ * example.com, or *.example.com for its subdomains; no scheme, port or path.
+ */
+export const urlAllowlistSchema = z
+  .object({
+    hosts: z
+      .string()
+      .max(100 * 254, "At most 100 hosts")
+      .default("")
+      .transform((v) => [
+        ...new Set(
+          v
+            .split(/[\s,]+/)
+            .map((h) => h.trim().toLowerCase())
+            .filter(Boolean),
+        ),
+      ])
+      .refine((hosts) => hosts.length <= 100, "At most 100 hosts")
+      .refine(
+        (hosts) => hosts.every((h) => h.length <= 253 && HOST.test(h)),
+        "Each host is a name like example.com or *.example.com, without https:// or a path",
+      ),
+  })
+  .strict();

@@ -112,7 +112,8 @@ export async function checkClaimedTasks({ db, log, settings, draining }: Testing
         filesDir: settings.filesDir,
         dataDir: settings.dataDir,
         taskId: task.id,
-        allowedHosts: settings.TESTING_URL_ALLOWLIST,
+        // The instance's hosts and the task's workspace's.
+        allowedHosts: [...settings.TESTING_URL_ALLOWLIST, ...(task.url_allowlist ?? [])],
         chromiumPath: chromium,
         browserUser: settings.CHROMIUM_USER,
         // Outside the files folder: an agent must not be able to offer a check's own screenshot as a deliverable.

@@ -1,0 +1,87 @@
+import { Form } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import type { TaskApproval } from "#app/db/governance.server";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
+import { ApprovalArgs } from "./approval-args";
+import { FormError } from "./field";
+import { Time } from "./time";
+
+/** Words for the actions an approval can hold back. */
+const ACTION_WORDS: Record<string, string> = {
+  "task.review_done": "Mark the reviewed task done",
+  "task.dispatch": "Send the task to its agent",
+  "task.stage_advance": "Hand the task to the next pipeline stage",
+};
+
+export function actionWords(action: string): string {
+  return ACTION_WORDS[action] ?? action;
+}
+
+/**
+ * The requests waiting on this task, each in words (what, who asked, when,
+ * until when) with its arguments as a list; approvers decide them here with
+ * the same form and rules as the approvals inbox.
+ */
+export function TaskApprovals(props: { approvals: TaskApproval[]; canDecide: boolean; userId: string; role: string; now: Date; formError?: string }) {
+  const { approvals, canDecide, userId, role, now, formError } = props;
+  if (approvals.length === 0) return null;
+  return (
+    <section className="panel panel-wide approvals-here" id="approvals" aria-labelledby="approvals-heading">
+      <h2 id="approvals-heading">
+        Waiting for approval <span className="count">{approvals.length}</span>
+      </h2>
+      <FormError message={formError} />
+      {!canDecide ? (
+        <p className="muted" data-testid="approvals-read-only">
+          Approving and denying needs the approver role; you are signed in as {role}.
+        </p>
+      ) : null}
+      <ul className="task-approvals">
+        {approvals.map((a) => (
+          <li key={a.id} className="task-approval" data-approval-id={a.id}>
+            <p className="approval-head">
+              <span className={`risk risk-${a.risk}`}>{`${a.risk} risk`}</span> <strong>{actionWords(a.action)}</strong>
+              {a.target ? (
+                <>
+                  {" "}
+                  on <code>{a.target}</code>
+                </>
+              ) : null}
+            </p>
+            <p className="muted">
+              Asked by {a.requester} ({a.requester_type === "agent" ? "agent" : "person"}) <Time value={a.created_at} now={now} />
+              {" · "}
+              {a.mode === "hotl" && a.veto_until ? (
+                <>
+                  goes ahead unless vetoed <Time value={a.veto_until} now={now} />
+                  {" · "}
+                </>
+              ) : null}
+              expires <Time value={a.expires_at} now={now} />
+            </p>
+            {a.reason ? <p className="approval-reason">“{a.reason}”</p> : null}
+            <ApprovalArgs args={a.args} />
+            {canDecide && a.requested_by_user_id === userId ? <p className="muted">You asked for this, so someone else decides it.</p> : null}
+            {canDecide && a.requested_by_user_id !== userId ? (
+              <Form method="post" className="decision-form" preventScrollReset>
+                <AuthenticityTokenInput />
+                <input type="hidden" name="approval_id" value={a.id} />
+                <input type="hidden" name="digest" value={a.digest} />
+                <label className="sr-only" htmlFor={`comment-${a.id}`}>
+                  Comment
+                </label>
+                <input id={`comment-${a.id}`} name="comment" placeholder="Comment (optional)" maxLength={COLUMN_LIMITS.approvals.comment} />
+                <button type="submit" name="intent" value="approve" className="btn btn-primary">
+                  Approve
+                </button>
+                <button type="submit" name="intent" value="deny" className="btn btn-danger">
+                  {a.mode === "hotl" ? "Veto" : "Deny"}
+                </button>
+              </Form>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,43 @@
+import { decideApproval, decideApprovalWithGrant } from "#app/db/governance.server";
+import type { Database } from "#app/db/types";
+import { AppError } from "#app/domain/errors";
+import { decisionSchema } from "#app/domain/forms/approvals";
+import { parseForm } from "#app/domain/forms/parse";
+import type { Logger } from "../observability/logger.server";
+
+// An approver's decision, from whichever page it is taken (the approvals
+// inbox, a task's page). The rules are the database's: the approver role,
+// separation of duties (nobody decides their own request), the digest of the
+// action the approver saw, expiry; a refusal is an AppError.
+
+export const DECISION_INTENTS = { approve: "approved", deny: "denied", approve_grant: "approved" } as const;
+export type DecisionIntent = keyof typeof DECISION_INTENTS;
+
+export function isDecisionIntent(intent: string): intent is DecisionIntent {
+  return Object.hasOwn(DECISION_INTENTS, intent);
+}
+
+export type DecisionInput = { ok: true; approvalId: string } | { ok: false; errors: Record<string, string> };
+
+/**
+ * Decides the approval the form names. Returns the field errors of a form
+ * that does not parse (nothing decided); throws the database's refusal.
+ * `belongs` lets a page limit decisions to the approvals it shows.
+ */
+export async function decideFromForm(
+  deps: { db: Database; log: Logger },
+  user: { id: string },
+  intent: DecisionIntent,
+  form: FormData,
+  belongs: (approvalId: string) => boolean = () => true,
+): Promise<DecisionInput> {
+  const parsed = parseForm(form, decisionSchema);
+  if (!parsed.ok) return { ok: false, errors: parsed.errors };
+  if (!belongs(parsed.data.approval_id)) throw new AppError("not_found", "That request is not waiting on this task.");
+  const decision = { approvalId: parsed.data.approval_id, userId: user.id, digest: parsed.data.digest, comment: parsed.data.comment };
+  // "Approve & allow for this task" also leaves a standing grant (low risk only, enforced in SQL).
+  if (intent === "approve_grant") await decideApprovalWithGrant(deps.db, decision);
+  else await decideApproval(deps.db, decision, DECISION_INTENTS[intent]);
+  deps.log.info({ event: "approval.decided", approval_id: parsed.data.approval_id, decision: intent, by: user.id }, "approval decided");
+  return { ok: true, approvalId: parsed.data.approval_id };
+}
