@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { agentGetTask, agentListTasks } from "#app/db/agent-api.server";
 import type { Agent } from "#app/db/agents.server";
 import { deleteSavedView, getBoard, listSavedViews, listTaskLabels, listTasks, saveView } from "#app/db/tasks.server";
 import type { SqlDatabase } from "#app/db/types";
@@ -183,6 +184,12 @@ describe.each(TRANSPORTS)("board filters on %s", (kind) => {
     expect((await appError(updateTask(db(), t.id, { labels: ["x".repeat(33)] }))).code).toBe("invalid");
     expect((await query<{ labels: string[] }>(db(), "select labels from tasks where id = $1", [t.id]))[0]!.labels).toEqual(["needs review", "ui"]);
     expect(await listTaskLabels(db(), ws.id)).toEqual(expect.arrayContaining(["bug", "docs", "frontend", "needs review", "ui"]));
+  });
+
+  it("gives the agent its task's labels", async () => {
+    const [docs] = await query<{ id: string }>(db(), "select id from tasks where workspace_id = $1 and title = 'Write docs'", [ws.id]);
+    expect(await agentGetTask(db(), ada.id, docs!.id)).toMatchObject({ labels: ["docs"] });
+    expect(await agentListTasks(db(), ada.id)).toEqual([expect.objectContaining({ id: docs!.id, labels: ["docs"] })]);
   });
 
   it("lists one sorted page with the total", async () => {
