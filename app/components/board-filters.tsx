@@ -149,28 +149,6 @@ export function FilterBar(props: { base: string; query: BoardQuery; view: Filter
           </div>
         </details>
       </Form>
-      {chips.length > 0 || view.views.length > 0 || hasFilter(query) ? (
-        <div className="filter-chips">
-          {chips.length > 0 ? (
-            <ul className="chip-list" aria-label="Active filters">
-              {chips.map((chip) => (
-                <li key={chip.key}>
-                  <Link to={`${base}${queryString(query, { [chip.key]: undefined, page: undefined })}`} className="filter-chip" data-filter={chip.key}>
-                    {chip.label}
-                    <span aria-hidden="true"> ×</span>
-                    <span className="sr-only"> (remove this filter)</span>
-                  </Link>
-                </li>
-              ))}
-            </ul>
-          ) : null}
-          {hasFilter(query) ? (
-            <Link to={`${base}${queryString(query, { ...clearFilters, page: undefined })}`} className="filter-clear">
-              Clear
-            </Link>
-          ) : null}
-        </div>
-      ) : null}
       <details className="save-view" open={viewError ? true : undefined}>
         <summary className="btn btn-ghost btn-small">Save view…</summary>
         <Form method="post" className="save-view-form">
@@ -199,6 +177,28 @@ export function FilterBar(props: { base: string; query: BoardQuery; view: Filter
           ) : null}
         </Form>
       </details>
+      {chips.length > 0 || hasFilter(query) ? (
+        <div className="filter-chips">
+          {chips.length > 0 ? (
+            <ul className="chip-list" aria-label="Active filters">
+              {chips.map((chip) => (
+                <li key={chip.key}>
+                  <Link to={`${base}${queryString(query, { [chip.key]: undefined, page: undefined })}`} className="filter-chip" data-filter={chip.key}>
+                    {chip.label}
+                    <span aria-hidden="true"> ×</span>
+                    <span className="sr-only"> (remove this filter)</span>
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          {hasFilter(query) ? (
+            <Link to={`${base}${queryString(query, { ...clearFilters, page: undefined })}`} className="filter-clear">
+              Clear
+            </Link>
+          ) : null}
+        </div>
+      ) : null}
     </section>
   );
 }

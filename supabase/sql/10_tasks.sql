@@ -110,10 +110,17 @@ language sql stable as $$
            ('review', 6), ('done', 7), ('cancelled', 8)
   ),
   f as materialized (select p_filter = '{}'::jsonb as open, search_patterns(p_filter->>'q') as patterns, filter_today(p_filter) as today),
+  -- With a filter, each task is tested once: counts and lanes read this list.
+  matching as materialized (
+    select t.id, t.status, t.rank, t.updated_at from tasks t, f
+    where t.workspace_id = p_workspace_id and task_matches(t, p_filter, f.patterns, f.today)
+  ),
   counts as (
     select t.status, count(*)::int as n from tasks t, f
-    where t.workspace_id = p_workspace_id and (f.open or task_matches(t, p_filter, f.patterns, f.today))
+    where f.open and t.workspace_id = p_workspace_id
     group by t.status
+    union all
+    select m.status, count(*)::int from matching m, f where not f.open group by m.status
   ),
   lanes as (
     select s.status as lane, t0.id, t0.n,
@@ -121,12 +128,15 @@ language sql stable as $$
                                             case when s.status in ('done', 'cancelled') then 20 else 50 end))) as lim
     from statuses s
     cross join lateral (
+      -- Unfiltered: a short range scan of the board's index; filtered: the matching list.
       select t1.id,
              row_number() over (order by case when t1.status in ('done', 'cancelled') then 0 else t1.rank end,
                                          t1.updated_at desc, t1.id) as n
-      from tasks t1, f
-      where t1.workspace_id = p_workspace_id and t1.status = s.status
-        and (f.open or task_matches(t1, p_filter, f.patterns, f.today))
+      from (select t2.id, t2.status, t2.rank, t2.updated_at from tasks t2, f
+            where f.open and t2.workspace_id = p_workspace_id and t2.status = s.status
+            union all
+            select m.id, m.status, m.rank, m.updated_at from matching m, f
+            where not f.open and m.status = s.status) t1
       order by case when t1.status in ('done', 'cancelled') then 0 else t1.rank end, t1.updated_at desc, t1.id
       limit greatest(0, least(1000, coalesce((p_limits->>s.status)::int,
                                              case when s.status in ('done', 'cancelled') then 20 else 50 end))) + 2
