@@ -1,17 +1,30 @@
-import { useState } from "react";
 import { workspaceContext } from "#app/context.server";
-import { Form, Link, data, redirect, useFetcher } from "react-router";
-import { useAuthenticityToken } from "remix-utils/csrf/react";
+import { Form, Link, data, redirect } from "react-router";
 import { type TaskCard as Card, getBoard, getNeedsYou } from "#app/db/tasks.server";
 import { AppError } from "#app/domain/errors";
 import { boardMoveSchema } from "#app/domain/forms/task";
 import { parseForm } from "#app/domain/forms/parse";
-import { BOARD_COLUMNS, STATUS_LABELS, TASK_STATUSES, type TaskStatus, allowedTransitions, isTaskStatus } from "#app/domain/task-status";
+import { BOARD_COLUMNS, STATUS_LABELS, TASK_STATUSES, type TaskStatus, isTaskStatus } from "#app/domain/task-status";
 import { TaskCard } from "#app/components/task-card";
 import { operator } from "#app/services/auth/operator.server";
 import { moveTask } from "#app/services/governance/task-moves.server";
 import { useActionResult } from "#app/components/use-action-result";
+import type { PageHandle } from "#app/root";
 import type { Route } from "./+types/board";
+
+// The board is served as HTML and does not hydrate: React, React DOM and
+// React Router stay off this page, and app/islands/board-island.ts adds drag
+// and drop, posts without reloads, live updates and the keyboard (decision 029).
+export const handle: PageHandle = { hydrate: false, island: "board" };
+
+/**
+ * Links from hydrated pages load the board as a document (reloadDocument);
+ * should a navigation inside React reach it anyway, it becomes one here.
+ */
+export function clientLoader({ request }: Route.ClientLoaderArgs): Promise<never> {
+  window.location.assign(request.url);
+  return new Promise<never>(() => {});
+}
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.workspace.name ?? "Board"} · Mission Control` }];
 
@@ -26,8 +39,8 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
   const n = Math.min(Math.max(Number(url.searchParams.get("n")) || PAGE * 2, PAGE), 1000);
   const showCancelled = url.searchParams.get("cancelled") === "1";
   // The first screen: FIRST cards per open column, the newest done, no
-  // cancelled cards while that column is hidden. Each card is rendered and
-  // sent twice (HTML and hydration data), so this bounds the page.
+  // cancelled cards while that column is hidden. This bounds the page
+  // (the board does not hydrate, so each card is sent once, as HTML).
   const limits: Record<string, number> = Object.fromEntries(
     TASK_STATUSES.map((s) => [s, s === "done" ? 20 : s === "cancelled" ? (showCancelled ? 20 : 0) : FIRST]),
   );
@@ -61,10 +74,9 @@ export default function BoardPage({ loaderData, actionData: submitted }: Route.C
   const now = new Date(loaderData.now);
   const base = `/w/${workspace.slug}`;
   const columns: TaskStatus[] = showCancelled ? [...BOARD_COLUMNS, "cancelled"] : [...BOARD_COLUMNS];
-  const dnd = useDragMove(canEdit);
-  const moveError = dnd.error ?? actionData?.moveError?.message;
+  const moveError = actionData?.moveError?.message;
   return (
-    <main id="main" className="board-page">
+    <main id="main" className="board-page" data-island-region="board">
       <div className="board-toolbar">
         {canEdit ? (
           <Link to={`${base}/tasks/new`} className="btn btn-primary">
@@ -91,7 +103,7 @@ export default function BoardPage({ loaderData, actionData: submitted }: Route.C
       </nav>
       <div className="board" role="list" aria-label="Task board">
         {columns.map((status) => (
-          <Column key={status} status={status} cards={board.columns[status]} count={board.counts[status]} base={base} canEdit={canEdit} now={now} dnd={dnd} />
+          <Column key={status} status={status} cards={board.columns[status]} count={board.counts[status]} base={base} canEdit={canEdit} now={now} />
         ))}
       </div>
     </main>
@@ -130,25 +142,22 @@ function NeedsYou({ tasks, base }: { tasks: Awaited<ReturnType<typeof getNeedsYo
   );
 }
 
-function Column(props: { status: TaskStatus; cards: Card[]; count: number; base: string; canEdit: boolean; now: Date; dnd: ReturnType<typeof useDragMove> }) {
-  const { status, cards, count, base, canEdit, now, dnd } = props;
+function Column(props: { status: TaskStatus; cards: Card[]; count: number; base: string; canEdit: boolean; now: Date }) {
+  const { status, cards, count, base, canEdit, now } = props;
   const hidden = count - cards.length;
   return (
     <section
       id={`lane-${status}`}
-      className={`column col-${status}${count === 0 ? " lane-empty" : ""}${dnd.over === status ? " drop-target" : ""}`}
+      className={`column col-${status}${count === 0 ? " lane-empty" : ""}`}
       role="listitem"
       aria-labelledby={`col-${status}`}
       data-status={status}
-      onDragOver={(e) => dnd.onDragOver(e, status)}
-      onDragLeave={() => dnd.onDragLeave(status)}
-      onDrop={(e) => dnd.onDrop(e, status)}
     >
       <h2 id={`col-${status}`} className="column-head">
         <span>{STATUS_LABELS[status]}</span>
         <span className="column-count">{count}</span>
       </h2>
-      <div className="column-body" onDragStart={dnd.onDragStart}>
+      <div className="column-body">
         {cards.length === 0 ? <p className="column-empty">Nothing here</p> : null}
         {cards.map((task) => (
           <TaskCard key={task.id} task={task} base={base} canEdit={canEdit} now={now} />
@@ -165,40 +174,4 @@ function Column(props: { status: TaskStatus; cards: Card[]; count: number; base:
       </div>
     </section>
   );
-}
-
-/** Drag and drop, when JavaScript runs: it submits the same move the card's form does. */
-function useDragMove(enabled: boolean) {
-  const fetcher = useFetcher<typeof action>();
-  const csrf = useAuthenticityToken();
-  const [over, setOver] = useState<TaskStatus | null>(null);
-  const [dragging, setDragging] = useState<{ id: string; from: TaskStatus } | null>(null);
-  const error = fetcher.data?.moveError?.message ?? null;
-  return {
-    over,
-    error,
-    onDragStart(e: React.DragEvent) {
-      const card = (e.target as HTMLElement).closest<HTMLElement>("[data-task-id]");
-      const from = card?.closest<HTMLElement>("[data-status]")?.dataset.status;
-      if (!enabled || !card?.dataset.taskId || !isTaskStatus(from)) return;
-      e.dataTransfer.setData("text/plain", card.dataset.taskId);
-      e.dataTransfer.effectAllowed = "move";
-      setDragging({ id: card.dataset.taskId, from });
-    },
-    onDragOver(e: React.DragEvent, status: TaskStatus) {
-      if (!dragging || !allowedTransitions(dragging.from).includes(status)) return;
-      e.preventDefault();
-      setOver(status);
-    },
-    onDragLeave(status: TaskStatus) {
-      if (over === status) setOver(null);
-    },
-    onDrop(e: React.DragEvent, status: TaskStatus) {
-      e.preventDefault();
-      setOver(null);
-      if (!dragging) return;
-      void fetcher.submit({ intent: "move", taskId: dragging.id, status, csrf }, { method: "post" });
-      setDragging(null);
-    },
-  };
 }
