@@ -41,6 +41,7 @@ const FIXES: Record<string, string> = {
   "function reserve_dispatch_budget(uuid)": "messages in words: status and field labels, one money format",
   "function update_task(uuid,jsonb,jsonb)": "messages in words: status and field labels, one money format",
   "function get_workspace_feed(uuid,text,bigint,integer)": "a move is listed once",
+  "function search_tasks(uuid,text,integer)": "new: the command palette's task search by title",
 };
 /** An object's type and name without its arguments, lower case, as a FIXES key and a pg_dump header both reduce to. */
 const objectOf = (key: string) => key.toLowerCase().replace(/\(.*$/, "");
