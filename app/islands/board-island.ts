@@ -422,13 +422,13 @@ function startKeyboard(): void {
     if (active?.closest(".board details[open]") && event.key !== "m") return;
     const action = boardAction(event, onCard);
     if (!action) return;
-    const current = cardOf(active) ?? document.querySelector<HTMLElement>('.board [data-task-id][tabindex="0"]');
+    const current = cardOf(active);
     const all = lanes();
     const counts = all.map((l) => cardsOf(l).length);
     if (!current) {
+      // From outside the cards, the first key of a move lands on the card the board remembers (or the first).
       if (action === "down" || action === "up" || action === "left" || action === "right") {
-        const first = all.find((l) => cardsOf(l).length > 0);
-        const card = first ? cardsOf(first)[0] : undefined;
+        const card = document.querySelector<HTMLElement>('.board [data-task-id][tabindex="0"]') ?? document.querySelector<HTMLElement>(".board [data-task-id]");
         if (card) {
           event.preventDefault();
           focusCard(card);

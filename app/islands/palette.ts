@@ -28,47 +28,53 @@ let afterGTimer: ReturnType<typeof setTimeout> | undefined;
 
 const slug = () => workspaceSlug(location.pathname);
 
-document.addEventListener("keydown", (event) => {
-  if (event.defaultPrevented || event.isComposing) return;
-  const action = globalAction(event, afterG);
-  if (action?.kind === "palette") {
+// On window, in the capture phase: React holds back key presses that reach a
+// page it has not finished hydrating, and the shortcuts must work from the start.
+addEventListener(
+  "keydown",
+  (event) => {
+    if (event.defaultPrevented || event.isComposing) return;
+    const action = globalAction(event, afterG);
+    if (action?.kind === "palette") {
+      event.preventDefault();
+      if (palette?.open) palette.close();
+      else openPalette();
+      return;
+    }
+    if (isTyping(document) || document.querySelector("dialog[open]")) return;
+    clearTimeout(afterGTimer);
+    const wasG = afterG;
+    afterG = false;
+    if (!action) return;
     event.preventDefault();
-    if (palette?.open) palette.close();
-    else openPalette();
-    return;
-  }
-  if (isTyping(document) || document.querySelector("dialog[open]")) return;
-  clearTimeout(afterGTimer);
-  const wasG = afterG;
-  afterG = false;
-  if (!action) return;
-  event.preventDefault();
-  switch (action.kind) {
-    case "go-prefix":
-      afterG = true;
-      afterGTimer = setTimeout(() => (afterG = false), 1500);
-      break;
-    case "go":
-      if (wasG) location.assign(goPath(action.target, slug()));
-      break;
-    case "help":
-      openHelp();
-      break;
-    case "search": {
-      const search = document.getElementById("board-search");
-      if (search instanceof HTMLInputElement) {
-        search.focus();
-        search.select();
+    switch (action.kind) {
+      case "go-prefix":
+        afterG = true;
+        afterGTimer = setTimeout(() => (afterG = false), 1500);
+        break;
+      case "go":
+        if (wasG) location.assign(goPath(action.target, slug()));
+        break;
+      case "help":
+        openHelp();
+        break;
+      case "search": {
+        const search = document.getElementById("board-search");
+        if (search instanceof HTMLInputElement) {
+          search.focus();
+          search.select();
+        }
+        break;
       }
-      break;
+      case "new-task": {
+        const current = slug();
+        location.assign(current ? `/w/${encodeURIComponent(current)}/tasks/new` : "/");
+        break;
+      }
     }
-    case "new-task": {
-      const current = slug();
-      location.assign(current ? `/w/${encodeURIComponent(current)}/tasks/new` : "/");
-      break;
-    }
-  }
-});
+  },
+  true,
+);
 
 document.addEventListener("click", (event) => {
   const opener = (event.target as Element | null)?.closest("[data-palette-open]");
