@@ -151,7 +151,7 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
           <h2>Description</h2>
           {task.description ? <p className="prose">{task.description}</p> : <p className="muted">No description.</p>}
           {canEdit ? (
-            <details className="edit" open={Boolean(editFailed)}>
+            <details className="edit" id="edit" open={Boolean(editFailed)}>
               <summary>Edit task</summary>
               <TaskForm
                 agents={agents}

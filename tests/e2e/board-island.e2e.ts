@@ -151,6 +151,15 @@ test("the keyboard moves between cards and lanes, moves a card through its menu,
   await lane(page, "inbox").locator(`[data-task-id="${next}"]`).focus();
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(new RegExp(`/tasks/${next}$`));
+
+  // e opens the card's edit form.
+  await page.goto(base);
+  await islandReady(page);
+  await lane(page, "inbox").locator(`[data-task-id="${next}"]`).focus();
+  await page.keyboard.press("e");
+  await expect(page).toHaveURL(new RegExp(`/tasks/${next}#edit$`));
+  await expect(page.locator("#edit")).toHaveAttribute("open", "");
+  await expect(page.getByLabel("Title")).toBeFocused();
 });
 
 test("the command palette opens with Ctrl+K on the board and on a hydrated page, finds a task by title and opens it", async ({ page }) => {
