@@ -474,5 +474,6 @@ function startKeyboard(): void {
   });
 }
 
-// Last, once every binding above exists.
-if (document.querySelector(".board")) start();
+// Last, once every binding above exists. The board's page in any of its views
+// (lanes, or a list) is its region; without it the script does nothing.
+if (document.querySelector('[data-island-region="board"]')) start();
