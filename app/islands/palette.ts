@@ -93,7 +93,6 @@ document.addEventListener("click", (event) => {
 if (location.hash === "#edit") {
   const edit = document.getElementById("edit");
   if (edit instanceof HTMLDetailsElement) edit.open = true;
-  edit?.querySelector<HTMLElement>("input, textarea, select")?.focus();
 }
 
 // ---------------------------------------------------------------- palette
