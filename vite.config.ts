@@ -21,6 +21,7 @@ function buildVersion(): string {
 
 export default defineConfig(({ command }) => ({
   plugins: [reactRouter()],
+  worker: { format: "es" },
   define: {
     __APP_VERSION__: JSON.stringify(buildVersion()),
     ...(command === "build" ? { "process.env.NODE_ENV": '"production"' } : {}),

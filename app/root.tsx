@@ -1,9 +1,13 @@
-import { Links, Meta, Outlet, Scripts, ScrollRestoration } from "react-router";
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, useMatches } from "react-router";
 import { AppHeader } from "./components/app-header";
 import { ErrorPage, describeRouteError } from "./components/error-page";
 import type { Route } from "./+types/root";
 import { requestMiddleware } from "./services/http/request-context.server";
 import "./styles/app.css";
+// Each script is bundled on its own, with what it imports, into a hashed file
+// under /assets (Vite's ?worker&url gives its final address; decision 029).
+import boardIsland from "./islands/board-island.ts?worker&url";
+import paletteScript from "./islands/palette.ts?worker&url";
 
 export const middleware: Route.MiddlewareFunction[] = [requestMiddleware];
 
@@ -12,7 +16,23 @@ export const meta: Route.MetaFunction = ({ error }) => [{ title: error ? `${desc
 
 export const links: Route.LinksFunction = () => [{ rel: "icon", href: "/favicon.svg", type: "image/svg+xml" }];
 
+/**
+ * What a route can say about its page in its `handle`: `ownHeading` (its own
+ * h1, workspace-layout.tsx), `hydrate: false` (served as HTML without React's
+ * scripts) and `island` (the small script that enhances such a page).
+ */
+export interface PageHandle {
+  ownHeading?: boolean;
+  hydrate?: boolean;
+  island?: keyof typeof ISLANDS;
+}
+
+const ISLANDS = { board: boardIsland };
+
 export function Layout({ children }: { children: React.ReactNode }) {
+  const handles = useMatches().map((m) => (m.handle ?? {}) as PageHandle);
+  const hydrate = !handles.some((h) => h.hydrate === false);
+  const island = handles.find((h) => h.island)?.island;
   return (
     <html lang="en">
       <head>
@@ -29,8 +49,14 @@ export function Layout({ children }: { children: React.ReactNode }) {
           Skip to main content
         </a>
         {children}
-        <ScrollRestoration />
-        <Scripts />
+        {hydrate ? (
+          <>
+            <ScrollRestoration />
+            <Scripts />
+          </>
+        ) : null}
+        {island ? <script type="module" src={ISLANDS[island]} /> : null}
+        <script type="module" src={paletteScript} />
       </body>
     </html>
   );

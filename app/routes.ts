@@ -20,6 +20,7 @@ export default [
       ...prefix("w/:slug", [
         layout("routes/workspace-layout.tsx", [
           index("routes/board.tsx"),
+          route("search.json", "routes/task-search.ts"),
           route("tasks/new", "routes/task-new.tsx"),
           route("tasks/:taskId", "routes/task-detail.tsx"),
           route("tasks/:taskId/files/*", "routes/task-file.ts"),

@@ -15,7 +15,7 @@ export interface AppHeaderData {
  */
 export function AppHeader({ data }: { data: AppHeaderData | undefined }) {
   return (
-    <header className="topbar">
+    <header className="topbar" data-island-region="header">
       <Link to="/" className="brand">
         <span aria-hidden="true">🛰️</span>
         <span className="brand-name">Mission Control</span>
@@ -24,7 +24,7 @@ export function AppHeader({ data }: { data: AppHeaderData | undefined }) {
         <>
           <nav className="ws-nav" aria-label="Workspaces">
             {data.workspaces.map((w) => (
-              <NavLink key={w.slug} to={`/w/${w.slug}`} className="ws-link">
+              <NavLink key={w.slug} to={`/w/${w.slug}`} className="ws-link" reloadDocument>
                 <span aria-hidden="true">{w.icon}</span> {w.name}
               </NavLink>
             ))}
@@ -35,6 +35,10 @@ export function AppHeader({ data }: { data: AppHeaderData | undefined }) {
           </NavLink>
         </>
       ) : null}
+      {/* Opens the command palette (app/islands/palette.ts); hidden until that script runs. */}
+      <button type="button" className="btn btn-ghost btn-small palette-button" data-palette-open aria-keyshortcuts="Control+K Meta+K">
+        Search <kbd>Ctrl K</kbd>
+      </button>
       <nav className="tools-nav" aria-label="Tools">
         <NavLink to="/approvals" className="ws-link approvals-link">
           Approvals

@@ -149,6 +149,16 @@ export const deleteSavedView = (db: Database, workspaceId: string, userId: strin
 export const getNeedsYou = (db: Database, workspaceId: string, limit: number) =>
   db.rpc<NeedsYouCard[]>("get_needs_you", { p_workspace_id: workspaceId, p_limit: limit });
 
+/** A task found by the command palette's search. */
+export interface TaskHit {
+  id: string;
+  title: string;
+  status: TaskStatus;
+}
+
+export const searchTasks = (db: Database, workspaceId: string, query: string, limit: number) =>
+  db.rpc<TaskHit[]>("search_tasks", { p_workspace_id: workspaceId, p_query: query, p_limit: limit });
+
 export const getTask = (db: Database, taskId: string) => db.rpc<TaskDetail | null>("get_task_by_id", { p_task_id: taskId });
 
 export const findTaskBySession = (db: Database, sessionKey: string) => db.rpc<SessionTask | null>("find_task_by_session", { p_session_key: sessionKey });

@@ -1,10 +1,9 @@
-import { useState } from "react";
 import { workspaceContext } from "#app/context.server";
-import { Form, Link, redirect, useFetcher, useLocation } from "react-router";
-import { AuthenticityTokenInput, useAuthenticityToken } from "remix-utils/csrf/react";
+import { Form, Link, redirect, useLocation } from "react-router";
+import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { TaskCard as Card, getNeedsYou } from "#app/db/tasks.server";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
-import { BOARD_COLUMNS, STATUS_LABELS, type TaskStatus, allowedTransitions, isTaskStatus } from "#app/domain/task-status";
+import { BOARD_COLUMNS, STATUS_LABELS, type TaskStatus } from "#app/domain/task-status";
 import { zoneOr } from "#app/domain/time";
 import { TaskCard } from "#app/components/task-card";
 import { BoardToolbar, FilterBar } from "#app/components/board-filters";
@@ -13,7 +12,22 @@ import { operator } from "#app/services/auth/operator.server";
 import { useActionResult } from "#app/components/use-action-result";
 import { BOARD_PAGE, hasEmptyKnownValue, queryString } from "#app/domain/board-query";
 import { type BoardActionResult, boardAction, loadBoard, readBoardQuery } from "./board.server";
+import type { PageHandle } from "#app/root";
 import type { Route } from "./+types/board";
+
+// The board is served as HTML and does not hydrate: React, React DOM and
+// React Router stay off this page, and app/islands/board-island.ts adds drag
+// and drop, posts without reloads, live updates and the keyboard (decision 029).
+export const handle: PageHandle = { hydrate: false, island: "board" };
+
+/**
+ * Links from hydrated pages load the board as a document (reloadDocument);
+ * should a navigation inside React reach it anyway, it becomes one here.
+ */
+export function clientLoader({ request }: Route.ClientLoaderArgs): Promise<never> {
+  window.location.assign(request.url);
+  return new Promise<never>(() => {});
+}
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.workspace.name ?? "Board"} · Mission Control` }];
 
@@ -41,10 +55,9 @@ export default function BoardPage({ loaderData, actionData: submitted }: Route.C
   const { workspace, view, canEdit, query } = loaderData;
   const now = new Date(loaderData.now);
   const base = `/w/${workspace.slug}`;
-  const dnd = useDragMove(canEdit);
-  const moveError = dnd.error ?? actionData?.moveError?.message;
+  const moveError = actionData?.moveError?.message;
   return (
-    <main id="main" className="board-page">
+    <main id="main" className="board-page" data-island-region="board">
       <BoardToolbar base={base} query={query} view={view} canEdit={canEdit} />
       <FilterBar base={base} query={query} view={view} viewError={actionData?.viewError} canSave={canEdit} />
       {moveError ? (
@@ -62,7 +75,6 @@ export default function BoardPage({ loaderData, actionData: submitted }: Route.C
           showCancelled={view.showCancelled}
           canEdit={canEdit}
           now={now}
-          dnd={dnd}
           quickAdd={actionData?.quickAdd}
         />
       )}
@@ -79,10 +91,9 @@ function BoardLanes(props: {
   showCancelled: boolean;
   canEdit: boolean;
   now: Date;
-  dnd: ReturnType<typeof useDragMove>;
   quickAdd: BoardActionResult["quickAdd"];
 }) {
-  const { base, board, needsYou, showCancelled, canEdit, now, dnd, quickAdd } = props;
+  const { base, board, needsYou, showCancelled, canEdit, now, quickAdd } = props;
   const columns: TaskStatus[] = showCancelled ? [...BOARD_COLUMNS, "cancelled"] : [...BOARD_COLUMNS];
   return (
     <>
@@ -106,8 +117,7 @@ function BoardLanes(props: {
             base={base}
             canEdit={canEdit}
             now={now}
-            dnd={dnd}
-            quickAdd={quickAddRefusalFor(status, quickAdd)}
+              quickAdd={quickAddRefusalFor(status, quickAdd)}
           />
         ))}
       </div>
@@ -155,10 +165,9 @@ function Column(props: {
   base: string;
   canEdit: boolean;
   now: Date;
-  dnd: ReturnType<typeof useDragMove>;
   quickAdd: BoardActionResult["quickAdd"];
 }) {
-  const { status, cards, beyond, count, base, canEdit, now, dnd, quickAdd } = props;
+  const { status, cards, beyond, count, base, canEdit, now, quickAdd } = props;
   const hidden = count - cards.length;
   // Done and cancelled read newest first: their order is history, not a plan, so they have no up and down.
   const ordered = status !== "done" && status !== "cancelled";
@@ -168,19 +177,16 @@ function Column(props: {
   return (
     <section
       id={`lane-${status}`}
-      className={`column col-${status}${count === 0 && !(quickAddHere && status === "inbox") ? " lane-empty" : ""}${dnd.over === status ? " drop-target" : ""}`}
+      className={`column col-${status}${count === 0 && !(quickAddHere && status === "inbox") ? " lane-empty" : ""}`}
       role="listitem"
       aria-labelledby={`col-${status}`}
       data-status={status}
-      onDragOver={(e) => dnd.onDragOver(e, status)}
-      onDragLeave={() => dnd.onDragLeave(status)}
-      onDrop={(e) => dnd.onDrop(e, status)}
     >
       <h2 id={`col-${status}`} className="column-head">
         <span>{STATUS_LABELS[status]}</span>
         <span className="column-count">{count}</span>
       </h2>
-      <div className="column-body" onDragStart={dnd.onDragStart}>
+      <div className="column-body">
         {quickAddHere ? <QuickAdd status={status} refused={quickAdd} /> : null}
         {cards.length === 0 ? <p className="column-empty">Nothing here</p> : null}
         {cards.map((task, i) => {
@@ -267,40 +273,4 @@ function QuickAdd({ status, refused }: { status: TaskStatus; refused: BoardActio
 function useViewParams(): Record<string, string> {
   const { search } = useLocation();
   return Object.fromEntries(new URLSearchParams(search));
-}
-
-/** Drag and drop, when JavaScript runs: it submits the same move the card's form does. */
-function useDragMove(enabled: boolean) {
-  const fetcher = useFetcher<typeof action>();
-  const csrf = useAuthenticityToken();
-  const [over, setOver] = useState<TaskStatus | null>(null);
-  const [dragging, setDragging] = useState<{ id: string; from: TaskStatus } | null>(null);
-  const error = fetcher.data?.moveError?.message ?? null;
-  return {
-    over,
-    error,
-    onDragStart(e: React.DragEvent) {
-      const card = (e.target as HTMLElement).closest<HTMLElement>("[data-task-id]");
-      const from = card?.closest<HTMLElement>("[data-status]")?.dataset.status;
-      if (!enabled || !card?.dataset.taskId || !isTaskStatus(from)) return;
-      e.dataTransfer.setData("text/plain", card.dataset.taskId);
-      e.dataTransfer.effectAllowed = "move";
-      setDragging({ id: card.dataset.taskId, from });
-    },
-    onDragOver(e: React.DragEvent, status: TaskStatus) {
-      if (!dragging || !allowedTransitions(dragging.from).includes(status)) return;
-      e.preventDefault();
-      setOver(status);
-    },
-    onDragLeave(status: TaskStatus) {
-      if (over === status) setOver(null);
-    },
-    onDrop(e: React.DragEvent, status: TaskStatus) {
-      e.preventDefault();
-      setOver(null);
-      if (!dragging) return;
-      void fetcher.submit({ intent: "move", taskId: dragging.id, status, csrf }, { method: "post" });
-      setDragging(null);
-    },
-  };
 }

@@ -1,7 +1,7 @@
 import { cancelPlanning } from "#app/db/planning.server";
 import { revokeStandingGrant } from "#app/db/governance.server";
 import { retryDispatch } from "#app/db/dispatch.server";
-import { redirect } from "react-router";
+import { redirect, redirectDocument } from "react-router";
 import { z } from "zod";
 import { addTaskUpload, deleteTask, deleteTaskUpload, getTask, updateTask } from "#app/db/tasks.server";
 import { listTaskApprovals } from "#app/db/governance.server";
@@ -72,7 +72,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
       case "delete":
         await deleteTask(db, taskId, actor);
         log.info({ event: "task.deleted", task_id: taskId }, "task deleted");
-        return redirect(`/w/${workspace.slug}`);
+        return redirectDocument(`/w/${workspace.slug}`);
       case "dispatch":
         await dispatchOne(dispatchDeps, taskId);
         break;

@@ -133,7 +133,9 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
   return (
     <main id="main" className="page task-page">
       <p className="crumbs">
-        <Link to={`/w/${workspace.slug}`}>← Board</Link>
+        <Link to={`/w/${workspace.slug}`} reloadDocument>
+          ← Board
+        </Link>
       </p>
       <header className="task-head">
         {row(

@@ -50,7 +50,9 @@ export default function NewTask({ loaderData, actionData: submitted }: Route.Com
   return (
     <main id="main" className="page page-narrow">
       <p className="crumbs">
-        <Link to={`/w/${workspace.slug}`}>← Board</Link>
+        <Link to={`/w/${workspace.slug}`} reloadDocument>
+          ← Board
+        </Link>
       </p>
       <h1>New task</h1>
       <TaskForm

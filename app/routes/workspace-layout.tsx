@@ -55,12 +55,13 @@ function WorkspaceHead({ workspace, heading, canEdit }: { workspace: Workspace; 
   const base = `/w/${workspace.slug}`;
   const Name = heading ? "h1" : "p";
   return (
-    <div className="ws-head">
+    <div className="ws-head" data-island-region="workspace-head">
       <Name className="ws-name">
         <span aria-hidden="true">{workspace.icon}</span> {workspace.name}
       </Name>
       <nav className="tabs" aria-label="Workspace">
-        <NavLink to={base} end>
+        {/* The board does not hydrate: it loads as a document (decision 029). */}
+        <NavLink to={base} end reloadDocument>
           Board
         </NavLink>
         <NavLink to={`${base}/feed`}>Live feed</NavLink>

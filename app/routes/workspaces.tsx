@@ -1,4 +1,4 @@
-import { Form, Link, redirect, useNavigation } from "react-router";
+import { Form, Link, redirectDocument, useNavigation } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { createWorkspace, listWorkspaces } from "#app/db/workspaces.server";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
@@ -28,7 +28,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   try {
     const ws = await createWorkspace(db, { name, icon, slug: slug || slugify(name) }, actor);
     log.info({ event: "workspace.created", workspace_id: ws.id }, "workspace created");
-    return redirect(`/w/${ws.slug}`);
+    return redirectDocument(`/w/${ws.slug}`);
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, parsed.data);
     throw error;
@@ -49,7 +49,7 @@ export default function Workspaces({ loaderData, actionData: submitted }: Route.
       <ul className="ws-grid">
         {workspaces.map((w) => (
           <li key={w.id} className="ws-card">
-            <Link to={`/w/${w.slug}`} className="ws-card-link">
+            <Link to={`/w/${w.slug}`} className="ws-card-link" reloadDocument>
               <span className="ws-icon" aria-hidden="true">
                 {w.icon}
               </span>

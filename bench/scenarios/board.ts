@@ -63,7 +63,8 @@ async function measure(fx: Fixture<Base>, kind: Kind, size: number): Promise<num
     target: { op: "<=", value: kind === "postgres" ? 50 : 150 },
   });
 
-  // What the page transfers: the document and every asset it links, as served.
+  // What the page transfers: the document and every asset it links, as served; its JavaScript is
+  // every script file and module preload it references.
   const doc = await get(url, { cookie });
   const html = decode(doc).toString("utf8");
   const cards = (html.match(/class="card[ "]/g) ?? []).length;
@@ -79,7 +80,8 @@ async function measure(fx: Fixture<Base>, kind: Kind, size: number): Promise<num
       jsWire += res.wireBytes;
     }
   }
-  // Inline scripts: the route manifest and the hydration data (the loader's JSON again).
+  // Inline scripts: on a hydrated page the route manifest and the hydration data (the loader's JSON
+  // again); the board does not hydrate (decision 029), so it has none.
   const inline = [...html.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]!).join("");
   record({ scenario: S, db: kind, metric: `${label}: inline script data (gzip)`, unit: "KB", value: gzipSize(Buffer.from(inline)) / 1024 });
   record({ scenario: S, db: kind, metric: `${label}: document size (uncompressed)`, unit: "KB", value: Buffer.byteLength(html) / 1024 });

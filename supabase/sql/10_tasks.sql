@@ -657,3 +657,18 @@ language sql stable as $$
   order by a.created_at desc
   limit 1
 $$;
+
+-- The command palette's task search: tasks of one workspace whose title
+-- contains the text (any case; % and _ match themselves), the most recently
+-- changed first, at most p_limit (1-50).
+create or replace function search_tasks(p_workspace_id uuid, p_query text, p_limit int) returns jsonb
+language sql stable as $$
+  select coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'title', t.title, 'status', t.status) order by t.updated_at desc, t.id), '[]'::jsonb)
+  from (
+    select id, title, status, updated_at from tasks
+    where workspace_id = p_workspace_id
+      and title ilike '%' || replace(replace(replace(p_query, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+    order by updated_at desc, id
+    limit least(greatest(p_limit, 1), 50)
+  ) t
+$$;

@@ -107,6 +107,7 @@ const FIXES: Record<string, string> = {
   "function workspace_url_allowlist(uuid)": "new: a workspace's allowed hosts",
   "function claim_testing_tasks(text,integer,integer)": "hands the testing stage each task's workspace allowed hosts",
   "function finish_testing(uuid,text,jsonb,text)": "the bounce-back activity says which checks failed and why",
+  "function search_tasks(uuid,text,integer)": "new: the command palette's task search by title",
 };
 /** Seed rows added since the restructuring, by table: which rows they are, and why. */
 const SEED_ADDITIONS: Record<string, { reason: string; added: (row: string) => boolean }> = {
