@@ -166,7 +166,13 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
             "assignee",
             "Assignee",
             <span data-testid="task-assignee">{task.assignee ? `${task.assignee.emoji} ${task.assignee.name}` : "Unassigned"}</span>,
-            <select name="assigned_agent_id" aria-label="Assignee" defaultValue={typed("assigned_agent_id", task.assignee?.id ?? "")} autoFocus>
+            <select
+              name="assigned_agent_id"
+              aria-invalid={fieldError("assigned_agent_id") ? true : undefined}
+              aria-label="Assignee"
+              defaultValue={typed("assigned_agent_id", task.assignee?.id ?? "")}
+              autoFocus
+            >
               <option value="">Unassigned</option>
               {agents.map((a) => (
                 <option key={a.id} value={a.id}>
@@ -181,7 +187,13 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
             <span className={`badge badge-${task.priority}`} data-testid="task-priority">
               {PRIORITY_LABELS[task.priority]}
             </span>,
-            <select name="priority" aria-label="Priority" defaultValue={typed("priority", task.priority)} autoFocus>
+            <select
+              name="priority"
+              aria-invalid={fieldError("priority") ? true : undefined}
+              aria-label="Priority"
+              defaultValue={typed("priority", task.priority)}
+              autoFocus
+            >
               {PRIORITIES.map((p) => (
                 <option key={p} value={p}>
                   {PRIORITY_LABELS[p]}
@@ -205,6 +217,7 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
             <input
               type="date"
               name="due_at"
+              aria-invalid={fieldError("due_at") ? true : undefined}
               aria-label="Due date"
               defaultValue={typed("due_at", dateInputValue(task.due_at))}
               autoFocus
@@ -215,7 +228,13 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
             "type",
             "Type",
             <span data-testid="task-type">{taskType ? `${taskType.name} · ${taskType.risk} risk` : "General · low risk"}</span>,
-            <select name="task_type_id" aria-label="Task type" defaultValue={typed("task_type_id", taskType?.id ?? "")} autoFocus>
+            <select
+              name="task_type_id"
+              aria-invalid={fieldError("task_type_id") ? true : undefined}
+              aria-label="Task type"
+              defaultValue={typed("task_type_id", taskType?.id ?? "")}
+              autoFocus
+            >
               <option value="">General (low risk)</option>
               {taskTypes.map((t) => (
                 <option key={t.id} value={t.id}>{`${t.name} (${t.risk} risk)`}</option>
@@ -288,6 +307,7 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
             <>
               <textarea
                 name="description"
+                aria-invalid={fieldError("description") ? true : undefined}
                 aria-label="Description"
                 rows={8}
                 defaultValue={typed("description", task.description)}

@@ -109,7 +109,7 @@ async function documentWidth(browser: Browser, viewport: { width: number; height
 }
 
 test("no page is wider than the screen, on a phone and a desktop, with a realistic board", async ({ page, browser }) => {
-  test.setTimeout(420_000);
+  test.setTimeout(480_000);
   const { base, task, agent } = await seedBoard(page);
   // A task page with everything on it: approvals waiting, checks, previews of every kind, attached files.
   const rich = await richTaskPage(page);
