@@ -7,16 +7,22 @@ import { formatAge, formatDateTime, formatDue, isDueToday, isOverdue } from "#ap
 import { useTimeZone } from "./time";
 import { formatCost } from "#app/domain/costs";
 import { StageChips } from "./stage-chips";
+import { SubmitButton } from "./submit-button";
 
 /** A board card: what it is, who has it, how old, what is wrong, and a small move menu. */
-export function TaskCard({ task, base, canEdit, now }: { task: Card; base: string; canEdit: boolean; now: Date }) {
+export function TaskCard({ task, base, canEdit, now, refusal }: { task: Card; base: string; canEdit: boolean; now: Date; refusal?: string }) {
   const timeZone = useTimeZone();
   const open = task.status !== "done" && task.status !== "cancelled";
   const overdue = open && isOverdue(task.due_at, now, timeZone);
   const dueToday = open && !overdue && isDueToday(task.due_at, now, timeZone);
   const cost = formatCost(task.estimated_cost, task.cost_provenance);
   return (
-    <article className={`card prio-${task.priority}`} data-task-id={task.id} draggable={canEdit || undefined}>
+    <article
+      id={`task-${task.id}`}
+      className={`card prio-${task.priority}${refusal ? " is-refused" : ""}`}
+      data-task-id={task.id}
+      draggable={canEdit || undefined}
+    >
       <Link to={`${base}/tasks/${task.id}`} className="card-title">
         {task.title}
       </Link>
@@ -59,14 +65,19 @@ export function TaskCard({ task, base, canEdit, now }: { task: Card; base: strin
               <input type="hidden" name="intent" value="move" />
               <input type="hidden" name="taskId" value={task.id} />
               {allowedTransitions(task.status).map((s) => (
-                <button key={s} type="submit" name="status" value={s} className="btn btn-small">
+                <SubmitButton key={s} name="status" value={s} className="btn btn-small">
                   {STATUS_LABELS[s]}
-                </button>
+                </SubmitButton>
               ))}
             </Form>
           </details>
         ) : null}
       </div>
+      {refusal ? (
+        <p className="card-refusal" role="alert" data-testid="card-refusal">
+          {refusal}
+        </p>
+      ) : null}
       {task.pipeline ? <StageChips pipeline={task.pipeline} /> : null}
       {task.alert_reason ? (
         <p className="alert" role="note">

@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { workspaceContext } from "#app/context.server";
-import { Form, Link, data, redirect, useFetcher } from "react-router";
+import { Form, Link, data, useFetcher } from "react-router";
 import { useAuthenticityToken } from "remix-utils/csrf/react";
 import { type TaskCard as Card, getBoard, getNeedsYou } from "#app/db/tasks.server";
 import { AppError } from "#app/domain/errors";
@@ -11,6 +11,9 @@ import { TaskCard } from "#app/components/task-card";
 import { operator } from "#app/services/auth/operator.server";
 import { moveTask } from "#app/services/governance/task-moves.server";
 import { useActionResult } from "#app/components/use-action-result";
+import { usePageToast } from "#app/components/toasts";
+import { moveToast, refusedMoveMessage } from "#app/domain/toast";
+import { redirectWithToast, toastNow } from "#app/services/http/toast.server";
 import type { Route } from "./+types/board";
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.workspace.name ?? "Board"} · Mission Control` }];
@@ -36,7 +39,7 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
   return { workspace, board, needsYou, canEdit: user.role !== "viewer", showCancelled, now: new Date().toISOString() };
 }
 
-export async function action({ request, context }: Route.ActionArgs) {
+export async function action({ request, context, url }: Route.ActionArgs) {
   const { db, rt, actor, log } = operator(context, request);
   const workspace = context.get(workspaceContext);
   const form = await request.formData();
@@ -45,14 +48,38 @@ export async function action({ request, context }: Route.ActionArgs) {
   if (!parsed.ok) {
     return data({ moveError: { taskId: parsed.values.taskId ?? null, message: Object.values(parsed.errors)[0] ?? "Invalid move." } }, { status: 400 });
   }
+  const { taskId, status, undo } = parsed.data;
+  const board = boardUrl(url);
   try {
-    await moveTask({ db, log, settings: rt.env }, parsed.data.taskId, parsed.data.status, actor, workspace.id);
-    // Post/redirect/get keeps a reload from repeating the move (no-JS browsers).
-    return redirect(`/w/${workspace.slug}`);
+    const { task, result } = await moveTask({ db, log, settings: rt.env }, taskId, status, actor, workspace.id);
+    // Post/redirect/get keeps a reload from repeating the move (no-JS browsers); the board keeps its query.
+    return redirectWithToast(
+      board.page,
+      moveToast({
+        title: task.title,
+        from: task.status,
+        to: status,
+        undoAction: board.action,
+        fields: { taskId },
+        wasUndo: undo === "1",
+        nextStage: result.changed.includes("stage"),
+      }),
+    );
   } catch (error) {
-    if (error instanceof AppError) return data({ moveError: { taskId: parsed.data.taskId, message: error.message } }, { status: error.status });
-    throw error;
+    if (!(error instanceof AppError)) throw error;
+    // The refusal shows on the card (and, without JavaScript, in the toast region, always in sight).
+    const message = refusedMoveMessage(error.message, undo === "1");
+    toastNow(context, { kind: "error", message, taskId });
+    return data({ moveError: { taskId, message } }, { status: error.status });
   }
+}
+
+/** The board's own address with its query (filters, "show more"), and the same for its form posts. */
+function boardUrl(url: URL) {
+  const query = new URLSearchParams(url.search);
+  query.delete("index");
+  const rest = query.toString();
+  return { page: url.pathname + (rest ? `?${rest}` : ""), action: `${url.pathname}?index${rest ? `&${rest}` : ""}` };
 }
 
 export default function BoardPage({ loaderData, actionData: submitted }: Route.ComponentProps) {
@@ -62,7 +89,10 @@ export default function BoardPage({ loaderData, actionData: submitted }: Route.C
   const base = `/w/${workspace.slug}`;
   const columns: TaskStatus[] = showCancelled ? [...BOARD_COLUMNS, "cancelled"] : [...BOARD_COLUMNS];
   const dnd = useDragMove(canEdit);
-  const moveError = dnd.error ?? actionData?.moveError?.message;
+  const toast = usePageToast();
+  // A refused move shows on its card: from a drag (the fetcher), a form post (the action) or the flash.
+  const refusal = dnd.error ?? actionData?.moveError ?? (toast?.kind === "error" && toast.taskId ? { taskId: toast.taskId, message: toast.message } : null);
+  const moveError = refusal && !refusal.taskId ? refusal.message : null;
   return (
     <main id="main" className="board-page">
       <div className="board-toolbar">
@@ -91,7 +121,17 @@ export default function BoardPage({ loaderData, actionData: submitted }: Route.C
       </nav>
       <div className="board" role="list" aria-label="Task board">
         {columns.map((status) => (
-          <Column key={status} status={status} cards={board.columns[status]} count={board.counts[status]} base={base} canEdit={canEdit} now={now} dnd={dnd} />
+          <Column
+            key={status}
+            status={status}
+            cards={board.columns[status]}
+            count={board.counts[status]}
+            base={base}
+            canEdit={canEdit}
+            now={now}
+            dnd={dnd}
+            refusal={refusal?.taskId ? refusal : null}
+          />
         ))}
       </div>
     </main>
@@ -130,8 +170,17 @@ function NeedsYou({ tasks, base }: { tasks: Awaited<ReturnType<typeof getNeedsYo
   );
 }
 
-function Column(props: { status: TaskStatus; cards: Card[]; count: number; base: string; canEdit: boolean; now: Date; dnd: ReturnType<typeof useDragMove> }) {
-  const { status, cards, count, base, canEdit, now, dnd } = props;
+function Column(props: {
+  status: TaskStatus;
+  cards: Card[];
+  count: number;
+  base: string;
+  canEdit: boolean;
+  now: Date;
+  dnd: ReturnType<typeof useDragMove>;
+  refusal: { taskId: string | null; message: string } | null;
+}) {
+  const { status, cards, count, base, canEdit, now, dnd, refusal } = props;
   const hidden = count - cards.length;
   return (
     <section
@@ -151,7 +200,7 @@ function Column(props: { status: TaskStatus; cards: Card[]; count: number; base:
       <div className="column-body" onDragStart={dnd.onDragStart}>
         {cards.length === 0 ? <p className="column-empty">Nothing here</p> : null}
         {cards.map((task) => (
-          <TaskCard key={task.id} task={task} base={base} canEdit={canEdit} now={now} />
+          <TaskCard key={task.id} task={task} base={base} canEdit={canEdit} now={now} refusal={refusal?.taskId === task.id ? refusal.message : undefined} />
         ))}
         {hidden > 0 ? (
           <Form method="get" className="more">
@@ -173,7 +222,8 @@ function useDragMove(enabled: boolean) {
   const csrf = useAuthenticityToken();
   const [over, setOver] = useState<TaskStatus | null>(null);
   const [dragging, setDragging] = useState<{ id: string; from: TaskStatus } | null>(null);
-  const error = fetcher.data?.moveError?.message ?? null;
+  // A refusal from the last drag, on its card; a drag that moved clears it.
+  const error = fetcher.state === "idle" && fetcher.data?.moveError ? fetcher.data.moveError : null;
   return {
     over,
     error,
