@@ -12,6 +12,8 @@ import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/admin-users";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { quoted } from "#app/domain/toast";
 
 export const meta: Route.MetaFunction = () => [{ title: "Users · Mission Control" }];
 
@@ -24,6 +26,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const { db, user, log } = operator(context, request, "admin");
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
+  let message = "Saved.";
   try {
     switch (intent) {
       case "create": {
@@ -31,12 +34,14 @@ export async function action({ request, context }: Route.ActionArgs) {
         if (!parsed.ok) return invalidForm(parsed.errors, { ...parsed.values, password: "" }, intent);
         const { name, email, role, password } = parsed.data;
         await createUser(db, { email, name, role, passwordHash: await hashPassword(password) }, user.id);
+        message = `${quoted(name)} can now sign in as ${role}.`;
         break;
       }
       case "role": {
         const parsed = parseForm(form, userRoleSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         await setUserRole(db, parsed.data.user_id, parsed.data.role, user.id);
+        message = `Role changed to ${parsed.data.role}.`;
         break;
       }
       case "disable":
@@ -44,6 +49,7 @@ export async function action({ request, context }: Route.ActionArgs) {
         const parsed = parseForm(form, userIdSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         await setUserDisabled(db, parsed.data.user_id, intent === "disable", user.id);
+        message = intent === "disable" ? "Account disabled: its sessions are ended." : "Account enabled.";
         break;
       }
       case "sign-out": {
@@ -52,6 +58,7 @@ export async function action({ request, context }: Route.ActionArgs) {
         await endUserSessions(db, parsed.data.user_id, user.id);
         // Signing yourself out everywhere includes this browser.
         if (parsed.data.user_id === user.id) return redirect("/login");
+        message = "Signed out everywhere.";
         break;
       }
       case "password": {
@@ -59,13 +66,14 @@ export async function action({ request, context }: Route.ActionArgs) {
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         await setUserPassword(db, parsed.data.user_id, await hashPassword(parsed.data.password), user.id);
         if (parsed.data.user_id === user.id) return redirect("/login");
+        message = "Password changed.";
         break;
       }
       default:
         return invalidForm({}, undefined, intent);
     }
     log.info({ event: "user.admin_change", intent, by: user.id }, "user management change");
-    return redirect("/admin/users");
+    return redirectWithToast("/admin/users", { kind: "success", message });
   } catch (error) {
     // A refused new user (an email already taken) keeps what was typed, never the password.
     if (error instanceof AppError) return actionFailure(error, intent === "create" ? { ...submittedValues(form), password: "" } : undefined, intent);

@@ -1,4 +1,4 @@
-import { Form, Link, data, redirect } from "react-router";
+import { Form, Link, data } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { deleteAgent, getAgent, rotateAgentToken, updateAgent } from "#app/db/agents.server";
@@ -13,7 +13,7 @@ import { AgentForm } from "#app/components/agent-form";
 import { FormError } from "#app/components/field";
 import { BudgetPanel } from "#app/components/budget-panel";
 import { roleAtLeast } from "#app/domain/roles";
-import { saveBudget } from "#app/services/costs/budgets.server";
+import { budgetToast, saveBudget } from "#app/services/costs/budgets.server";
 import { TokenReveal } from "#app/components/token-reveal";
 import { newAgentToken } from "#app/services/auth/agent-tokens.server";
 import { operator } from "#app/services/auth/operator.server";
@@ -22,6 +22,8 @@ import { pathId } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
 import { Time } from "#app/components/time";
 import type { Route } from "./+types/agent-detail";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { quoted } from "#app/domain/toast";
 
 export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.agent.name ?? "Agent"} · Mission Control` }];
@@ -61,10 +63,10 @@ export async function action({ request, context, params, url }: Route.ActionArgs
       const parsed = parseForm(form, agentSchema);
       if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
       await updateAgent(db, agent.id, parsed.data, actor);
-      return redirect(url.pathname);
+      return redirectWithToast(url.pathname, { kind: "success", message: `Saved ${quoted(parsed.data.name)}.` });
     }
     if (intent === "budget") {
-      return (await saveBudget(db, user, actor, "agent", agent.id, form)) ?? redirect(url.pathname);
+      return (await saveBudget(db, user, actor, "agent", agent.id, form)) ?? redirectWithToast(url.pathname, { kind: "success", message: budgetToast(form) });
     }
     if (intent === "autonomy") {
       const parsed = parseForm(form, autonomySchema);
@@ -72,7 +74,10 @@ export async function action({ request, context, params, url }: Route.ActionArgs
       // Whether this role may lower the agent's supervision is decided in SQL, by the actor's id.
       await setAgentAutonomy(db, agent.id, parsed.data.autonomy_level, actor);
       log.info({ event: "agent.autonomy_changed", agent_id: agent.id, to: parsed.data.autonomy_level }, "autonomy changed");
-      return redirect(url.pathname);
+      return redirectWithToast(url.pathname, {
+        kind: "success",
+        message: `${quoted(agent.name)} now works at: ${AUTONOMY_LABELS[parsed.data.autonomy_level]}.`,
+      });
     }
     if (intent === "rotate-token") {
       const token = newAgentToken();
@@ -82,7 +87,7 @@ export async function action({ request, context, params, url }: Route.ActionArgs
     }
     if (intent === "delete") {
       await deleteAgent(db, agent.id, actor);
-      return redirect(`/w/${workspace.slug}/agents`);
+      return redirectWithToast(`/w/${workspace.slug}/agents`, { kind: "success", message: `Agent ${quoted(agent.name)} deleted.` });
     }
     return invalidForm({}, undefined, intent);
   } catch (error) {

@@ -1,4 +1,4 @@
-import { Form, Link, redirect } from "react-router";
+import { Form, Link } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { type ApprovalInboxItem as InboxItem, decideApproval, decideApprovalWithGrant, listApprovals } from "#app/db/governance.server";
 import { AppError } from "#app/domain/errors";
@@ -14,6 +14,7 @@ import { useActionResult } from "#app/components/use-action-result";
 import { Time } from "#app/components/time";
 import { formatUsd } from "#app/domain/money";
 import type { Route } from "./+types/approvals";
+import { redirectWithToast } from "#app/services/http/toast.server";
 
 export const meta: Route.MetaFunction = () => [{ title: "Approvals · Mission Control" }];
 
@@ -46,7 +47,10 @@ export async function action({ request, context }: Route.ActionArgs) {
     if (intent === "approve_grant") await decideApprovalWithGrant(db, decision);
     else await decideApproval(db, decision, INTENTS[intent as keyof typeof INTENTS]);
     log.info({ event: "approval.decided", approval_id: parsed.data.approval_id, decision: intent, by: user.id }, "approval decided");
-    return redirect("/approvals");
+    return redirectWithToast("/approvals", {
+      kind: "success",
+      message: intent === "approve_grant" ? "Approved, and allowed for the rest of this task." : intent === "approve" ? "Approved." : "Denied.",
+    });
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, undefined, intent);
     throw error;

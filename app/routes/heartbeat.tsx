@@ -1,4 +1,4 @@
-import { Form, redirect } from "react-router";
+import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { listHeartbeatRuns } from "#app/db/heartbeat.server";
 import { AppError } from "#app/domain/errors";
@@ -10,6 +10,7 @@ import { actionFailure } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import { Time } from "#app/components/time";
 import type { Route } from "./+types/heartbeat";
+import { redirectWithToast } from "#app/services/http/toast.server";
 
 export const meta: Route.MetaFunction = () => [{ title: "Heartbeat · Mission Control" }];
 
@@ -26,7 +27,11 @@ export async function action({ request, context }: Route.ActionArgs) {
   try {
     const result = await runHeartbeat(heartbeatDeps(rt), "manual");
     if ("skipped" in result) throw new AppError("conflict", "A heartbeat run is already under way.");
-    return redirect("/heartbeat");
+    const moved = result.actions.length;
+    return redirectWithToast("/heartbeat", {
+      kind: "success",
+      message: moved === 0 ? "Heartbeat ran: nothing to do." : `Heartbeat ran: ${moved} action${moved === 1 ? "" : "s"}.`,
+    });
   } catch (error) {
     return actionFailure(error);
   }

@@ -1,4 +1,4 @@
-import { Form, Link, redirect } from "react-router";
+import { Form, Link } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { listAgents } from "#app/db/agents.server";
@@ -16,6 +16,8 @@ import { pathId } from "#app/services/workspace.server";
 import type { Role } from "#app/domain/roles";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/pipeline-detail";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { quoted } from "#app/domain/toast";
 
 export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.pipeline.name ?? "Pipeline"} · Mission Control` }];
@@ -39,6 +41,8 @@ export async function action({ request, context, params }: Route.ActionArgs) {
   const { workspace, pipeline } = await load(db, context.get(workspaceContext), params.pipelineId);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
+  let message = "Pipeline saved.";
+  const stageName = (id: string | undefined) => quoted(pipeline.stages.find((s) => s.id === id)?.name ?? "stage");
   const own = (stageId: string) => {
     if (!pipeline.stages.some((s) => s.id === stageId)) throw new AppError("not_found", "Stage not found.");
   };
@@ -48,6 +52,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
         const parsed = parseForm(form, pipelineSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
         await updatePipeline(db, pipeline.id, parsed.data, actor);
+        message = `Pipeline ${quoted(parsed.data.name)} saved.`;
         break;
       }
       case "add-stage":
@@ -60,6 +65,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
           own(stage_id ?? "");
           await updateStage(db, stage_id!, fields, actor);
         }
+        message = `Stage ${quoted(fields.name)} ${intent === "add-stage" ? "added" : "saved"}.`;
         break;
       }
       case "move-stage":
@@ -69,12 +75,16 @@ export async function action({ request, context, params }: Route.ActionArgs) {
         own(parsed.data.stage_id);
         if (intent === "delete-stage") await deleteStage(db, parsed.data.stage_id, actor);
         else await moveStage(db, parsed.data.stage_id, parsed.data.direction === "up" ? -1 : 1, actor);
+        message =
+          intent === "delete-stage"
+            ? `Stage ${stageName(parsed.data.stage_id)} deleted.`
+            : `Stage ${stageName(parsed.data.stage_id)} moved ${parsed.data.direction === "up" ? "up" : "down"}.`;
         break;
       }
       case "delete": {
         await deletePipeline(db, pipeline.id, actor);
         log.info({ event: "pipeline.deleted", pipeline_id: pipeline.id }, "pipeline deleted");
-        return redirect(`/w/${workspace.slug}/pipelines`);
+        return redirectWithToast(`/w/${workspace.slug}/pipelines`, { kind: "success", message: `Pipeline ${quoted(pipeline.name)} deleted.` });
       }
       default:
         return invalidForm({ _form: "Unknown action." }, undefined, intent);
@@ -85,7 +95,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
     throw error;
   }
   log.info({ event: "pipeline.changed", pipeline_id: pipeline.id, intent }, "pipeline changed");
-  return redirect(`/w/${workspace.slug}/pipelines/${pipeline.id}`);
+  return redirectWithToast(`/w/${workspace.slug}/pipelines/${pipeline.id}`, { kind: "success", message });
 }
 
 interface StageValues {

@@ -4,7 +4,7 @@ import { retryDispatch } from "#app/db/dispatch.server";
 import { deleteTask, getTask, restoreTask, updateTask } from "#app/db/tasks.server";
 import type { Actor } from "#app/db/actor";
 import type { Role } from "#app/domain/roles";
-import { saveBudget } from "#app/services/costs/budgets.server";
+import { budgetToast, saveBudget } from "#app/services/costs/budgets.server";
 import { AppError } from "#app/domain/errors";
 import { grantRevokeSchema } from "#app/domain/forms/approvals";
 import { planningAnswerSchema, reassignSchema } from "#app/domain/forms/dispatch";
@@ -17,8 +17,7 @@ import type { Runtime } from "#app/services/runtime.server";
 import { advanceStage, moveTask } from "#app/services/governance/task-moves.server";
 import { actionFailure, found, invalidForm } from "#app/services/http/page-errors.server";
 import { redirectWithToast } from "#app/services/http/toast.server";
-import { type ToastInput, budgetSavedMessage, moveToast, quoted, refusedMoveMessage } from "#app/domain/toast";
-import { budgetSchema } from "#app/domain/forms/costs";
+import { type ToastInput, moveToast, quoted, refusedMoveMessage } from "#app/domain/toast";
 import { STATUS_LABELS } from "#app/domain/task-status";
 
 // The task page's forms, one intent each. Every one re-reads the task, so a
@@ -139,12 +138,6 @@ export async function taskAction(ctx: Ctx, form: FormData) {
     // A refused edit comes back with what was typed, not blank fields.
     return actionFailure(error, intent === "update" ? submittedValues(form) : undefined, intent);
   }
-}
-
-/** The budget form's limits as saved, in words (the form was already checked by saveBudget). */
-export function budgetToast(form: FormData): string {
-  const parsed = parseForm(form, budgetSchema);
-  return parsed.ok ? budgetSavedMessage(parsed.data.daily_limit_usd, parsed.data.total_limit_usd) : "Budget saved.";
 }
 
 /** The toast's Undo after a delete: brings the task back, exactly as it was, within the undo window. */

@@ -1,4 +1,4 @@
-import { Form, redirect } from "react-router";
+import { Form } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { getBudget } from "#app/db/costs.server";
@@ -10,11 +10,13 @@ import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { Field, FormError } from "#app/components/field";
 import { BudgetPanel } from "#app/components/budget-panel";
 import { roleAtLeast } from "#app/domain/roles";
-import { saveBudget } from "#app/services/costs/budgets.server";
+import { budgetToast, saveBudget } from "#app/services/costs/budgets.server";
 import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/workspace-settings";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { quoted } from "#app/domain/toast";
 
 export const meta: Route.MetaFunction = () => [{ title: "Workspace settings · Mission Control" }];
 
@@ -34,15 +36,17 @@ export async function action({ request, context, url }: Route.ActionArgs) {
       const parsed = parseForm(form, workspaceUpdateSchema);
       if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
       await updateWorkspace(db, workspace.id, parsed.data, actor);
-      return redirect(url.pathname);
+      return redirectWithToast(url.pathname, { kind: "success", message: `Workspace ${quoted(parsed.data.name)} saved.` });
     }
     if (intent === "budget") {
-      return (await saveBudget(db, user, actor, "workspace", workspace.id, form)) ?? redirect(url.pathname);
+      return (
+        (await saveBudget(db, user, actor, "workspace", workspace.id, form)) ?? redirectWithToast(url.pathname, { kind: "success", message: budgetToast(form) })
+      );
     }
     if (intent === "delete") {
       await deleteWorkspace(db, workspace.id, actor);
       log.info({ event: "workspace.deleted", workspace_id: workspace.id }, "workspace deleted");
-      return redirect("/");
+      return redirectWithToast("/", { kind: "success", message: `Workspace ${quoted(workspace.name)} deleted.` });
     }
     return invalidForm({}, undefined, intent);
   } catch (error) {

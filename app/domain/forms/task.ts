@@ -84,4 +84,6 @@ const undoFlag = z.literal("1").optional();
 export const taskMoveSchema = z.object({ status: z.enum(TASK_STATUSES, { error: "Choose a status" }), undo: undoFlag }).strict();
 
 /** The board's move form names the task; the task page takes it from the URL. */
-export const boardMoveSchema = z.object({ taskId: z.uuid({ error: "Unknown task" }), status: z.enum(TASK_STATUSES, { error: "Choose a status" }), undo: undoFlag }).strict();
+export const boardMoveSchema = z
+  .object({ taskId: z.uuid({ error: "Unknown task" }), status: z.enum(TASK_STATUSES, { error: "Choose a status" }), undo: undoFlag })
+  .strict();
