@@ -171,7 +171,7 @@ describe.each(["embedded", "postgres"] as const)("feedback on the %s database", 
   it("refuses bad input with a 4xx that changes nothing and leaves no flash", async () => {
     const taskId = await newTask("Stay put");
     await admin.get(`/w/${slug}`);
-    for (const fields of [
+    for (const fields of <Array<Record<string, string>>>[
       { intent: "move", taskId, status: "nowhere" },
       { intent: "move", taskId, status: "assigned", undo: "yes" },
       { intent: "move", taskId: "not-a-uuid", status: "assigned" },
