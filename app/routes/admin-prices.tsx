@@ -14,6 +14,7 @@ import { Time } from "#app/components/time";
 import type { Route } from "./+types/admin-prices";
 import { redirectWithToast } from "#app/services/http/toast.server";
 import { quoted } from "#app/domain/toast";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Model prices · Mission Control" }];
 
@@ -103,9 +104,9 @@ export default function AdminPrices({ loaderData, actionData: submitted }: Route
               {k === "_form" ? m : `${k}: ${m}`}
             </p>
           ))}
-          <button type="submit" className="btn btn-primary btn-small">
+          <SubmitButton className="btn btn-primary btn-small" pendingLabel="Adding…">
             Add price
-          </button>
+          </SubmitButton>
         </Form>
       </section>
       <section className="panel" aria-labelledby="price-list-h">

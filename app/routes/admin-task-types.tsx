@@ -13,6 +13,7 @@ import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/admin-task-types";
 import { redirectWithToast } from "#app/services/http/toast.server";
 import { quoted } from "#app/domain/toast";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Task types · Mission Control" }];
 
@@ -109,9 +110,9 @@ export default function AdminTaskTypes({ loaderData, actionData: submitted }: Ro
                   </label>
                 ))}
               </fieldset>
-              <button type="submit" className="btn btn-small">
+              <SubmitButton className="btn btn-small" pendingLabel="Saving…">
                 Save {t.name}
-              </button>
+              </SubmitButton>
             </Form>
           </section>
         );

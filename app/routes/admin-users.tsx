@@ -14,6 +14,8 @@ import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/admin-users";
 import { redirectWithToast } from "#app/services/http/toast.server";
 import { quoted } from "#app/domain/toast";
+import { ConfirmAction } from "#app/components/confirm-action";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Users · Mission Control" }];
 
@@ -120,27 +122,34 @@ export default function AdminUsers({ loaderData, actionData: submitted }: Route.
                     </option>
                   ))}
                 </select>
-                <button type="submit" className="btn btn-small">
-                  Set role
-                </button>
+                <SubmitButton className="btn btn-small">Set role</SubmitButton>
               </Form>
-              <Form method="post">
-                <AuthenticityTokenInput />
-                <input type="hidden" name="intent" value="sign-out" />
-                <input type="hidden" name="user_id" value={u.id} />
-                <button type="submit" className="btn btn-small">
-                  Sign out everywhere
-                </button>
-              </Form>
+              <ConfirmAction
+                small
+                label="Sign out everywhere…"
+                warning={u.id === me ? "Every session of yours ends, this one included." : `Every session of ${u.name} ends; they sign in again.`}
+                confirmLabel="Sign out everywhere"
+                intent="sign-out"
+                fields={{ user_id: u.id }}
+              />
               {u.id !== me ? (
-                <Form method="post">
-                  <AuthenticityTokenInput />
-                  <input type="hidden" name="intent" value={u.disabled ? "enable" : "disable"} />
-                  <input type="hidden" name="user_id" value={u.id} />
-                  <button type="submit" className={u.disabled ? "btn btn-small" : "btn btn-small btn-danger"}>
-                    {u.disabled ? "Enable" : "Disable"}
-                  </button>
-                </Form>
+                u.disabled ? (
+                  <Form method="post">
+                    <AuthenticityTokenInput />
+                    <input type="hidden" name="intent" value="enable" />
+                    <input type="hidden" name="user_id" value={u.id} />
+                    <SubmitButton className="btn btn-small">Enable</SubmitButton>
+                  </Form>
+                ) : (
+                  <ConfirmAction
+                    small
+                    label="Disable…"
+                    warning={`${u.name} can no longer sign in, and their sessions end. You can enable them again.`}
+                    confirmLabel={`Disable ${u.name}`}
+                    intent="disable"
+                    fields={{ user_id: u.id }}
+                  />
+                )
               ) : null}
             </div>
             <details>
@@ -153,9 +162,7 @@ export default function AdminUsers({ loaderData, actionData: submitted }: Route.
                   New password for {u.name}
                 </label>
                 <input id={`pw-${u.id}`} type="password" name="password" autoComplete="new-password" minLength={12} />
-                <button type="submit" className="btn btn-small">
-                  Save password
-                </button>
+                <SubmitButton className="btn btn-small">Save password</SubmitButton>
               </Form>
             </details>
           </li>
@@ -194,9 +201,7 @@ export default function AdminUsers({ loaderData, actionData: submitted }: Route.
             />
             <Field label="Temporary password" name="password" type="password" error={createFailed?.errors.password} hint="At least 12 characters." required />
           </div>
-          <button type="submit" className="btn btn-primary">
-            Add user
-          </button>
+          <SubmitButton className="btn btn-primary">Add user</SubmitButton>
         </Form>
       </section>
     </main>

@@ -24,6 +24,8 @@ import { Time } from "#app/components/time";
 import type { Route } from "./+types/agent-detail";
 import { redirectWithToast } from "#app/services/http/toast.server";
 import { quoted } from "#app/domain/toast";
+import { ConfirmAction } from "#app/components/confirm-action";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.agent.name ?? "Agent"} · Mission Control` }];
@@ -162,9 +164,9 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
                   </option>
                 ))}
               </select>
-              <button type="submit" className="btn btn-small">
+              <SubmitButton className="btn btn-small" pendingLabel="Saving…">
                 Set autonomy
-              </button>
+              </SubmitButton>
             </Form>
             {autonomyFailed?.errors.autonomy_level ? (
               <p id="autonomy-level-error" className="field-error">
@@ -175,25 +177,31 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
           <section className="panel">
             <h2>API token</h2>
             <p className="muted">Issuing a new token revokes the current one at once.</p>
-            <Form method="post">
-              <AuthenticityTokenInput />
-              <input type="hidden" name="intent" value="rotate-token" />
-              <button type="submit" className="btn">
-                {agent.has_token ? "Issue a new token" : "Issue a token"}
-              </button>
-            </Form>
+            {agent.has_token ? (
+              <ConfirmAction
+                label="Issue a new token…"
+                warning="The current token stops working at once: the agent needs the new one before its next call."
+                confirmLabel="Issue a new token"
+                intent="rotate-token"
+              />
+            ) : (
+              <Form method="post">
+                <AuthenticityTokenInput />
+                <input type="hidden" name="intent" value="rotate-token" />
+                <SubmitButton className="btn" pendingLabel="Issuing…">
+                  Issue a token
+                </SubmitButton>
+              </Form>
+            )}
           </section>
-          <details className="danger-zone">
-            <summary>Delete agent…</summary>
-            <Form method="post">
-              <AuthenticityTokenInput />
-              <input type="hidden" name="intent" value="delete" />
-              <p>Tasks it finished keep their history; it must hold no assigned or running task.</p>
-              <button type="submit" className="btn btn-danger">
-                Delete agent
-              </button>
-            </Form>
-          </details>
+          <ConfirmAction
+            className="danger-zone"
+            label="Delete agent…"
+            warning="Tasks it finished keep their history; it must hold no assigned or running task. This cannot be undone."
+            confirmLabel="Delete agent"
+            intent="delete"
+            error={actionData && "intent" in actionData && actionData.intent === "delete" ? actionData.formError : undefined}
+          />
         </>
       ) : null}
     </main>

@@ -15,6 +15,7 @@ import { Time } from "#app/components/time";
 import { formatUsd } from "#app/domain/money";
 import type { Route } from "./+types/approvals";
 import { redirectWithToast } from "#app/services/http/toast.server";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Approvals · Mission Control" }];
 
@@ -130,23 +131,17 @@ export default function Approvals({ loaderData, actionData: submitted }: Route.C
                   Comment
                 </label>
                 <input id={`comment-${a.id}`} name="comment" placeholder="Comment (optional)" maxLength={COLUMN_LIMITS.approvals.comment} />
-                <button type="submit" name="intent" value="approve" className="btn btn-primary">
+                <SubmitButton name="intent" value="approve" className="btn btn-primary">
                   Approve
-                </button>
+                </SubmitButton>
                 {a.risk === "low" ? (
-                  <button
-                    type="submit"
-                    name="intent"
-                    value="approve_grant"
-                    className="btn"
-                    title="Approve, and let this action run on this task without asking again"
-                  >
+                  <SubmitButton name="intent" value="approve_grant" className="btn" title="Approve, and let this action run on this task without asking again">
                     Approve &amp; allow for this task
-                  </button>
+                  </SubmitButton>
                 ) : null}
-                <button type="submit" name="intent" value="deny" className="btn btn-danger">
+                <SubmitButton name="intent" value="deny" className="btn btn-danger">
                   {a.mode === "hotl" ? "Veto" : "Deny"}
-                </button>
+                </SubmitButton>
               </Form>
             ) : null}
           </li>

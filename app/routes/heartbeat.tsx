@@ -11,6 +11,7 @@ import { useActionResult } from "#app/components/use-action-result";
 import { Time } from "#app/components/time";
 import type { Route } from "./+types/heartbeat";
 import { redirectWithToast } from "#app/services/http/toast.server";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Heartbeat · Mission Control" }];
 
@@ -47,9 +48,9 @@ export default function Heartbeat({ loaderData, actionData: submitted }: Route.C
         {canRun ? (
           <Form method="post">
             <AuthenticityTokenInput />
-            <button type="submit" className="btn btn-primary">
+            <SubmitButton className="btn btn-primary" pendingLabel="Running…">
               Run now
-            </button>
+            </SubmitButton>
           </Form>
         ) : null}
       </div>

@@ -18,6 +18,8 @@ import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/pipeline-detail";
 import { redirectWithToast } from "#app/services/http/toast.server";
 import { quoted } from "#app/domain/toast";
+import { ConfirmAction } from "#app/components/confirm-action";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.pipeline.name ?? "Pipeline"} · Mission Control` }];
@@ -199,9 +201,9 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
                       role={role}
                     />
                     <div className="button-row">
-                      <button type="submit" className="btn btn-small">
+                      <SubmitButton className="btn btn-small" pendingLabel="Saving…">
                         Save stage
-                      </button>
+                      </SubmitButton>
                     </div>
                   </Form>
                   <div className="button-row">
@@ -209,28 +211,27 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
                       <Form method="post" className="inline-form">
                         {hidden("move-stage", s.id)}
                         <input type="hidden" name="direction" value="up" />
-                        <button type="submit" className="btn btn-small btn-ghost">
-                          Move up
-                        </button>
+                        <SubmitButton className="btn btn-small btn-ghost">Move up</SubmitButton>
                       </Form>
                     ) : null}
                     {i < pipeline.stages.length - 1 ? (
                       <Form method="post" className="inline-form">
                         {hidden("move-stage", s.id)}
                         <input type="hidden" name="direction" value="down" />
-                        <button type="submit" className="btn btn-small btn-ghost">
-                          Move down
-                        </button>
+                        <SubmitButton className="btn btn-small btn-ghost">Move down</SubmitButton>
                       </Form>
                     ) : null}
-                    <Form method="post" className="inline-form">
-                      {hidden("delete-stage", s.id)}
-                      <button type="submit" className="btn btn-small btn-danger">
-                        Delete stage
-                      </button>
-                    </Form>
                   </div>
-                  <FormError message={formErrorFor(`delete-stage${s.id}`) ?? formErrorFor(`move-stage${s.id}`)} />
+                  <FormError message={formErrorFor(`move-stage${s.id}`)} />
+                  <ConfirmAction
+                    small
+                    label="Delete stage…"
+                    warning={`The stage “${s.name}” leaves this pipeline; tasks at it must move on first.`}
+                    confirmLabel="Delete stage"
+                    intent="delete-stage"
+                    fields={{ stage_id: s.id }}
+                    error={formErrorFor(`delete-stage${s.id}`)}
+                  />
                 </>
               ) : null}
             </li>
@@ -251,9 +252,9 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
                 agents={agents}
                 role={role}
               />
-              <button type="submit" className="btn btn-primary">
+              <SubmitButton className="btn btn-primary" pendingLabel="Adding…">
                 Add stage
-              </button>
+              </SubmitButton>
             </Form>
           </section>
           <section className="panel" aria-labelledby="rename">
@@ -271,22 +272,19 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
                 rows={2}
                 maxLength={COLUMN_LIMITS.pipelines.description}
               />
-              <button type="submit" className="btn">
+              <SubmitButton className="btn" pendingLabel="Saving…">
                 Save
-              </button>
+              </SubmitButton>
             </Form>
           </section>
-          <details className="danger-zone">
-            <summary>Delete this pipeline</summary>
-            <Form method="post">
-              {hidden("delete")}
-              <FormError message={formErrorFor("delete")} />
-              <p className="muted">Only a pipeline no task uses can be deleted.</p>
-              <button type="submit" className="btn btn-danger">
-                Delete pipeline
-              </button>
-            </Form>
-          </details>
+          <ConfirmAction
+            className="danger-zone"
+            label="Delete this pipeline…"
+            warning="The pipeline and its stages go for good. Only a pipeline no task uses can be deleted."
+            confirmLabel="Delete pipeline"
+            intent="delete"
+            error={formErrorFor("delete")}
+          />
         </>
       ) : null}
     </main>

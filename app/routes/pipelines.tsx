@@ -15,6 +15,7 @@ import { Time } from "#app/components/time";
 import type { Route } from "./+types/pipelines";
 import { redirectWithToast } from "#app/services/http/toast.server";
 import { quoted } from "#app/domain/toast";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Pipelines · Mission Control" }];
 
@@ -124,9 +125,9 @@ export default function Pipelines({ loaderData, actionData: submitted }: Route.C
               rows={2}
               maxLength={COLUMN_LIMITS.pipelines.description}
             />
-            <button type="submit" className="btn btn-primary">
+            <SubmitButton className="btn btn-primary" pendingLabel="Creating…">
               Create pipeline
-            </button>
+            </SubmitButton>
           </Form>
         </section>
       ) : null}

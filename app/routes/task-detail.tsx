@@ -12,6 +12,9 @@ import { roleAtLeast } from "#app/domain/roles";
 import { formatDue, isOverdue } from "#app/domain/time";
 import { taskEditValues } from "#app/domain/forms/task";
 import { FormError } from "#app/components/field";
+import { ConfirmAction } from "#app/components/confirm-action";
+import { SubmitButton } from "#app/components/submit-button";
+import { DELETED_TASK_UNDO_S } from "#app/domain/toast";
 import { TaskForm } from "#app/components/task-form";
 import { DeliverableList } from "#app/components/deliverable-list";
 import { DispatchPanel } from "#app/components/dispatch-panel";
@@ -108,7 +111,7 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
         ) : null}
       </header>
 
-      {failed && !editFailed && failed.intent !== "budget" ? <FormError message={failed.formError} /> : null}
+      {failed && !editFailed && !["budget", "move", "delete"].includes(failed.intent ?? "") ? <FormError message={failed.formError} /> : null}
 
       {canEdit && task.allowed_statuses.length > 0 ? (
         <Form method="post" className="move-bar" aria-label="Move task">
@@ -116,10 +119,12 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
           <input type="hidden" name="intent" value="move" />
           <span className="muted">Move to</span>
           {task.allowed_statuses.map((s) => (
-            <button key={s} type="submit" name="status" value={s} className="btn btn-small">
+            <SubmitButton key={s} name="status" value={s} className="btn btn-small">
               {STATUS_LABELS[s]}
-            </button>
+            </SubmitButton>
           ))}
+          {/* A refused move (a gate, a rule) shows here, beside the buttons that caused it. */}
+          {failed?.intent === "move" ? <FormError message={failed.formError} /> : null}
         </Form>
       ) : null}
 
@@ -191,17 +196,14 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
       </div>
 
       {canEdit ? (
-        <details className="danger-zone">
-          <summary>Delete task…</summary>
-          <Form method="post">
-            <AuthenticityTokenInput />
-            <input type="hidden" name="intent" value="delete" />
-            <p>This removes the task, its activity and deliverables. It cannot be undone.</p>
-            <button type="submit" className="btn btn-danger">
-              Delete task
-            </button>
-          </Form>
-        </details>
+        <ConfirmAction
+          className="danger-zone"
+          label="Delete task…"
+          warning={`The task leaves the board with its activity and deliverables; its spend still counts. You can undo this for ${DELETED_TASK_UNDO_S / 60} minutes.`}
+          confirmLabel="Delete task"
+          intent="delete"
+          error={failed?.intent === "delete" ? failed.formError : undefined}
+        />
       ) : null}
     </main>
   );

@@ -10,6 +10,7 @@ import { operator } from "#app/services/auth/operator.server";
 import { invalidForm } from "#app/services/http/page-errors.server";
 import type { Route } from "./+types/user-settings";
 import { redirectWithToast } from "#app/services/http/toast.server";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Your settings · Mission Control" }];
 
@@ -55,9 +56,9 @@ export default function UserSettings({ loaderData, actionData: submitted }: Rout
             defaultValue={actionData?.values?.time_zone ?? current}
             error={actionData?.errors.time_zone}
           />
-          <button type="submit" className="btn btn-primary">
+          <SubmitButton className="btn btn-primary" pendingLabel="Saving…">
             Save time zone
-          </button>
+          </SubmitButton>
         </Form>
       </section>
     </main>

@@ -17,6 +17,8 @@ import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/workspace-settings";
 import { redirectWithToast } from "#app/services/http/toast.server";
 import { quoted } from "#app/domain/toast";
+import { ConfirmAction } from "#app/components/confirm-action";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Workspace settings · Mission Control" }];
 
@@ -83,23 +85,22 @@ export default function WorkspaceSettings({ loaderData, actionData: submitted }:
             defaultValue={renameFailed?.values?.icon ?? workspace.icon}
             maxLength={COLUMN_LIMITS.workspaces.icon}
           />
-          <button type="submit" className="btn btn-primary">
+          <SubmitButton className="btn btn-primary" pendingLabel="Saving…">
             Save
-          </button>
+          </SubmitButton>
         </Form>
       </section>
       <BudgetPanel budget={budget} title="Workspace budget" canEdit canRaise={canRaise} failed={actionData?.intent === "budget" ? actionData : null} />
       <section className="panel danger-zone">
         <h2>Delete workspace</h2>
         <p>Only an empty workspace can be deleted: remove its tasks and agents first.</p>
-        <FormError message={deleteFailed?.formError} />
-        <Form method="post">
-          <AuthenticityTokenInput />
-          <input type="hidden" name="intent" value="delete" />
-          <button type="submit" className="btn btn-danger">
-            Delete {workspace.name}
-          </button>
-        </Form>
+        <ConfirmAction
+          label="Delete workspace…"
+          warning={`${workspace.name} and its settings go for good; this cannot be undone.`}
+          confirmLabel={`Delete ${workspace.name}`}
+          intent="delete"
+          error={deleteFailed?.formError}
+        />
       </section>
     </main>
   );
