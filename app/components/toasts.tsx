@@ -20,13 +20,17 @@ export function usePageToast(): Toast | null {
  */
 export function Toasts({ toast }: { toast: Toast | null }) {
   const { pathname, search } = useLocation();
-  const [hidden, setHidden] = useState<string | null>(null);
-  const visible = toast && hidden !== toast.id ? toast : null;
+  // Toasts already shown and gone: the page's data may bring the same one again (a revalidation).
+  const [gone, setGone] = useState<ReadonlySet<string>>(() => new Set());
+  const visible = toast && !gone.has(toast.id) ? toast : null;
+  const hide = (id: string) => setGone((ids) => new Set(ids).add(id));
+  const visibleId = visible?.id;
+  const timeout = visible ? toastTimeoutMs(visible) : 0;
   useEffect(() => {
-    if (!visible) return;
-    const timer = setTimeout(() => setHidden(visible.id), toastTimeoutMs(visible));
+    if (!visibleId) return;
+    const timer = setTimeout(() => hide(visibleId), timeout);
     return () => clearTimeout(timer);
-  }, [visible]);
+  }, [visibleId, timeout]);
   return (
     <div id="toasts" data-island-region="toasts" className="toasts" aria-live="polite">
       {visible ? (
@@ -57,7 +61,7 @@ export function Toasts({ toast }: { toast: Toast | null }) {
             aria-label="Dismiss"
             onClick={(e) => {
               e.preventDefault();
-              setHidden(visible.id);
+              hide(visible.id);
             }}
           >
             ×

@@ -24,7 +24,8 @@ for (const javaScriptEnabled of [true, false]) {
         await expect(toast(page)).toHaveText(/Workspace “Toasts .*” created\./);
         const title = unique("Tell me");
         const taskId = await createTask(page, base, title);
-        await expect(page.getByRole("status")).toContainText(`Task “${title}” created.`);
+        await expect(toast(page)).toHaveAttribute("role", "status");
+        await expect(toast(page)).toContainText(`Task “${title}” created.`);
 
         // A save says so.
         await page.getByText("Edit task").click();
@@ -96,14 +97,22 @@ for (const javaScriptEnabled of [true, false]) {
         await expect(toast(page)).toContainText("Stage “Draft” deleted.");
         await expect(page.getByText("No stages yet.")).toBeVisible();
 
+        // A workspace that still holds an agent is refused inside the confirmation, which stays open.
         await page.goto(`${base}/settings`);
-        const confirm = page.getByRole("button", { name: `Delete ${name}`, exact: true });
+        await page.getByText("Delete workspace…").click();
+        await page.getByRole("button", { name: `Delete ${name}`, exact: true }).click();
+        await expect(page.locator(".confirm-action[open]").getByRole("alert")).toContainText("still has 0 task(s) and 1 agent(s)");
+
+        const empty = unique("Empty");
+        const emptyBase = await createWorkspace(page, empty);
+        await page.goto(`${emptyBase}/settings`);
+        const confirm = page.getByRole("button", { name: `Delete ${empty}`, exact: true });
         await expect(confirm).toBeHidden();
         await page.getByText("Delete workspace…").click();
         await expect(page.getByText(/cannot be undone/)).toBeVisible();
         await confirm.click();
         await expect(page.getByRole("heading", { name: "Workspaces" })).toBeVisible();
-        await expect(toast(page)).toContainText(`Workspace “${name}” deleted.`);
+        await expect(toast(page)).toContainText(`Workspace “${empty}” deleted.`);
       });
     });
   }

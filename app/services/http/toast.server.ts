@@ -7,7 +7,7 @@ import type { Secrets } from "../auth/secrets.server";
 // The flash: an action that redirects names what it did, and the next page
 // shows it once. The message travels in a short-lived cookie signed with the
 // session secret (a forged or altered cookie is ignored), set on the redirect
-// and cleared by the page that shows it, so it works the same with
+// and cleared by the page load that shows it, so it works the same with
 // JavaScript off (a 302, then a GET) and on (a data request after the action).
 //
 // Actions call redirectWithToast(url, toast), which needs no secret: it marks
@@ -124,8 +124,17 @@ export async function handleToasts(
     if (toast) return withCookie(stripMark(response), await toastCookie(deps).serialize(JSON.stringify(toast)));
     return stripMark(response);
   }
-  if (state.shown) return withCookie(response, await toastCookie(deps).serialize("", { maxAge: 0 }));
+  // A page load clears the flash it showed. A script's data request does not:
+  // a live update may revalidate the page while the loads after a submission
+  // are under way, and the router drops whichever answer it cancelled, so the
+  // flash stays (a minute at most) and the page shows each toast id once.
+  if (state.shown && !isDataRequest(request)) return withCookie(response, await toastCookie(deps).serialize("", { maxAge: 0 }));
   return response;
+}
+
+/** React Router's data requests (a script's loads and submissions) end in ".data". */
+function isDataRequest(request: Request): boolean {
+  return new URL(request.url).pathname.endsWith(".data");
 }
 
 function stripMark(response: Response): Response {
