@@ -34,7 +34,8 @@ test("core flow without JavaScript", async ({ page }) => {
   // Assigning needs an agent: the refusal is explained.
   await page.goto(base);
   await moveCard(page, taskId, "assigned");
-  await expect(page.getByText("Choose an agent before moving the task to Assigned.")).toBeVisible();
+  // The refusal shows on the card that was moved (and in the toast region).
+  await expect(page.locator(`[data-task-id="${taskId}"]`).getByTestId("card-refusal")).toHaveText("Choose an agent before moving the task to Assigned.");
 
   // Edit through the task page's form (details/summary needs no script).
   await page.goto(`${base}/tasks/${taskId}`);
