@@ -78,8 +78,12 @@ const FIXES: Record<string, string> = {
   "table tasks": "deleted_at: a deleted task is restorable for the undo window",
   "trigger tasks.tasks_updated_at": "a delete and its undo leave updated_at as it was",
 };
-/** An object's type and name without its arguments, lower case, as a FIXES key and a pg_dump header both reduce to. */
-const objectOf = (key: string) => key.toLowerCase().replace(/\(.*$/, "");
+/** An object's type and name without its arguments, lower case, as a FIXES key and a pg_dump header both reduce to ("trigger table.name" is pg_dump's "TRIGGER table name"). */
+const objectOf = (key: string) =>
+  key
+    .toLowerCase()
+    .replace(/\(.*$/, "")
+    .replace(/^trigger (\S+)\./, "trigger $1 ");
 const FIXED_OBJECTS = new Set(Object.keys(FIXES).map(objectOf));
 
 const legacy = readLegacyMigrations();
