@@ -4,6 +4,7 @@ import type { Agent } from "#app/db/agents.server";
 import { AGENT_STATUSES } from "#app/domain/agent-status";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { Field, FormError, SelectField } from "./field";
+import { SubmitButton } from "./submit-button";
 
 export function AgentForm(props: {
   values: Partial<Agent> | Record<string, string>;
@@ -41,9 +42,9 @@ export function AgentForm(props: {
           options={AGENT_STATUSES.map((s) => ({ value: s, label: s[0]!.toUpperCase() + s.slice(1) }))}
         />
       </div>
-      <button type="submit" className="btn btn-primary">
+      <SubmitButton className="btn btn-primary" pendingLabel="Saving…">
         {submitLabel}
-      </button>
+      </SubmitButton>
     </Form>
   );
 }

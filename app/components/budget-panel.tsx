@@ -3,6 +3,7 @@ import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { BudgetStatus } from "#app/db/costs.server";
 import { formatUsd } from "#app/domain/money";
 import { FormError } from "./field";
+import { SubmitButton } from "./submit-button";
 
 const usd = formatUsd;
 const input = (v: number | null | undefined) => (v === null || v === undefined ? "" : String(Number(v)));
@@ -85,9 +86,9 @@ export function BudgetPanel({
             Leave both limits empty to remove the budget. The reserve is held per dispatch when the agent has no cost history yet.
             {canRaise ? "" : " You may set or lower a budget; raising or removing one needs an approver."}
           </p>
-          <button type="submit" className="btn btn-small">
+          <SubmitButton className="btn btn-small" pendingLabel="Saving…">
             Save budget
-          </button>
+          </SubmitButton>
         </Form>
       ) : null}
     </section>

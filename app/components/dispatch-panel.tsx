@@ -2,6 +2,7 @@ import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { TaskDetail } from "#app/db/tasks.server";
 import { Time } from "./time";
+import { SubmitButton } from "./submit-button";
 
 /** Where the task stands with its agent, and the one-click recoveries. */
 export function DispatchPanel({
@@ -51,9 +52,9 @@ export function DispatchPanel({
           <Form method="post">
             <AuthenticityTokenInput />
             <input type="hidden" name="intent" value={parked ? "retry" : "dispatch"} />
-            <button type="submit" className="btn btn-primary">
+            <SubmitButton className="btn btn-primary" pendingLabel="Dispatching…">
               {parked ? "Retry dispatch" : "Dispatch now"}
-            </button>
+            </SubmitButton>
           </Form>
           <Form method="post" className="inline-form">
             <AuthenticityTokenInput />
@@ -71,9 +72,9 @@ export function DispatchPanel({
                   <option key={a.id} value={a.id}>{`${a.emoji} ${a.name}`}</option>
                 ))}
             </select>
-            <button type="submit" className="btn">
+            <SubmitButton className="btn" pendingLabel="Dispatching…">
               Reassign and dispatch
-            </button>
+            </SubmitButton>
           </Form>
         </div>
       ) : null}

@@ -1,6 +1,5 @@
-import { Form } from "react-router";
-import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { StandingGrant } from "#app/db/governance.server";
+import { ConfirmAction } from "./confirm-action";
 import { Time } from "./time";
 
 /** Actions an approver allowed on this task without asking again, each revocable. */
@@ -18,13 +17,14 @@ export function GrantsPanel({ grants, canRevoke }: { grants: StandingGrant[]; ca
               {g.honoured ? "" : " · paused: this task is no longer low risk"}
             </span>
             {canRevoke ? (
-              <Form method="post">
-                <AuthenticityTokenInput />
-                <input type="hidden" name="grant_id" value={g.id} />
-                <button type="submit" name="intent" value="revoke-grant" className="btn btn-small btn-danger">
-                  Revoke
-                </button>
-              </Form>
+              <ConfirmAction
+                small
+                label="Revoke…"
+                warning="The agent asks an approver again the next time it needs this."
+                confirmLabel="Revoke"
+                intent="revoke-grant"
+                fields={{ grant_id: g.id }}
+              />
             ) : null}
           </li>
         ))}

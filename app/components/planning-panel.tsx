@@ -2,6 +2,7 @@ import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { OTHER } from "#app/domain/planning";
+import { SubmitButton } from "./submit-button";
 
 interface Question {
   id: string;
@@ -24,9 +25,9 @@ export function PlanningPanel(props: { questions: Question[]; spec: unknown; has
           <p className="muted">
             {hasAgent ? "The assigned agent will ask you questions until it can write a spec." : "Assign an agent with an OpenClaw id first."}
           </p>
-          <button type="submit" className="btn btn-primary" disabled={!hasAgent}>
+          <SubmitButton className="btn btn-primary" disabled={!hasAgent}>
             Start planning
-          </button>
+          </SubmitButton>
         </Form>
       ) : null}
       <ol className="qa">
@@ -62,9 +63,7 @@ export function PlanningPanel(props: { questions: Question[]; spec: unknown; has
             />
             {errors.other ? <p className="field-error">{errors.other}</p> : null}
           </fieldset>
-          <button type="submit" className="btn btn-primary">
-            Send answer
-          </button>
+          <SubmitButton className="btn btn-primary">Send answer</SubmitButton>
         </Form>
       ) : running && questions.length > 0 ? (
         <p className="muted">Waiting for the agent…</p>
@@ -73,9 +72,7 @@ export function PlanningPanel(props: { questions: Question[]; spec: unknown; has
       <Form method="post">
         <AuthenticityTokenInput />
         <input type="hidden" name="intent" value="cancel-planning" />
-        <button type="submit" className="btn btn-ghost btn-small">
-          Cancel planning (back to inbox)
-        </button>
+        <SubmitButton className="btn btn-ghost btn-small">Cancel planning (back to inbox)</SubmitButton>
       </Form>
     </section>
   );

@@ -5,6 +5,7 @@ import type { TaskPipeline } from "#app/db/tasks.server";
 import { StageChips } from "./stage-chips";
 import { formatUsd } from "#app/domain/money";
 import { Time } from "./time";
+import { SubmitButton } from "./submit-button";
 
 /** The task's way through its pipeline: one row per stage run, with its usage. */
 export function StageTimeline(props: { pipeline: TaskPipeline; runs: StageRun[]; canAdvance: boolean; now: Date; pipelineHref: string }) {
@@ -51,9 +52,7 @@ export function StageTimeline(props: { pipeline: TaskPipeline; runs: StageRun[];
         <Form method="post" className="button-row">
           <AuthenticityTokenInput />
           <input type="hidden" name="intent" value="advance" />
-          <button type="submit" className="btn btn-primary">
-            Advance to the next stage
-          </button>
+          <SubmitButton className="btn btn-primary">Advance to the next stage</SubmitButton>
           <span className="muted">Gated stages ask an approver first (human in the loop) or open a veto window (human on the loop).</span>
         </Form>
       ) : null}

@@ -7,6 +7,7 @@ import { formatAge, formatDateTime, formatDue, isDueToday, isOverdue } from "#ap
 import { useTimeZone } from "./time";
 import { formatCost } from "#app/domain/costs";
 import { StageChips } from "./stage-chips";
+import { SubmitButton } from "./submit-button";
 
 /**
  * A board card: what it is, who has it, how old, what is wrong, and a small
@@ -14,15 +15,20 @@ import { StageChips } from "./stage-chips";
  * place up or down its lane (null: to the end); absent, that button is not
  * offered.
  */
-export function TaskCard(props: { task: Card; base: string; canEdit: boolean; now: Date; up?: string; down?: string | null }) {
-  const { task, base, canEdit, now, up, down } = props;
+export function TaskCard(props: { task: Card; base: string; canEdit: boolean; now: Date; up?: string; down?: string | null; refusal?: string }) {
+  const { task, base, canEdit, now, up, down, refusal } = props;
   const timeZone = useTimeZone();
   const open = task.status !== "done" && task.status !== "cancelled";
   const overdue = open && isOverdue(task.due_at, now, timeZone);
   const dueToday = open && !overdue && isDueToday(task.due_at, now, timeZone);
   const cost = formatCost(task.estimated_cost, task.cost_provenance);
   return (
-    <article className={`card prio-${task.priority}`} data-task-id={task.id} draggable={canEdit || undefined}>
+    <article
+      id={`task-${task.id}`}
+      className={`card prio-${task.priority}${refusal ? " is-refused" : ""}`}
+      data-task-id={task.id}
+      draggable={canEdit || undefined}
+    >
       <Link to={`${base}/tasks/${task.id}`} className="card-title">
         {task.title}
       </Link>
@@ -65,9 +71,9 @@ export function TaskCard(props: { task: Card; base: string; canEdit: boolean; no
               <input type="hidden" name="intent" value="move" />
               <input type="hidden" name="taskId" value={task.id} />
               {allowedTransitions(task.status).map((s) => (
-                <button key={s} type="submit" name="status" value={s} className="btn btn-small">
+                <SubmitButton key={s} name="status" value={s} className="btn btn-small">
                   {STATUS_LABELS[s]}
-                </button>
+                </SubmitButton>
               ))}
             </Form>
             {up !== undefined || down !== undefined ? (
@@ -92,6 +98,11 @@ export function TaskCard(props: { task: Card; base: string; canEdit: boolean; no
         ) : null}
       </div>
       {task.labels?.length ? <LabelChips labels={task.labels} /> : null}
+      {refusal ? (
+        <p className="card-refusal" role="alert" data-testid="card-refusal">
+          {refusal}
+        </p>
+      ) : null}
       {task.pipeline ? <StageChips pipeline={task.pipeline} /> : null}
       {task.alert_reason ? (
         <p className="alert" role="note">

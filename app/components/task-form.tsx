@@ -4,6 +4,7 @@ import { COLUMN_LIMITS, INPUT_LIMITS, LABEL_LIMITS } from "#app/domain/field-lim
 import type { TaskFormValues } from "#app/domain/forms/task";
 import { PRIORITIES, PRIORITY_LABELS } from "#app/domain/priority";
 import { Field, FormError, SelectField } from "./field";
+import { SubmitButton } from "./submit-button";
 
 /** The create and edit form: same fields, same server-side errors next to each. */
 export function TaskForm(props: {
@@ -92,9 +93,9 @@ export function TaskForm(props: {
           />
         ) : null}
       </div>
-      <button type="submit" className="btn btn-primary">
+      <SubmitButton className="btn btn-primary" pendingLabel="Saving…">
         {submitLabel}
-      </button>
+      </SubmitButton>
     </Form>
   );
 }

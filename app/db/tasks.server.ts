@@ -169,7 +169,17 @@ export const createTask = (db: Database, workspaceId: string, fields: Record<str
 export const updateTask = (db: Database, taskId: string, fields: Record<string, unknown>, actor: Actor) =>
   db.rpc<{ id: string; status: string; changed: string[] }>("update_task", { p_task_id: taskId, p_fields: fields, p_actor: actor });
 
-export const deleteTask = (db: Database, taskId: string, actor: Actor) => db.rpc("delete_task", { p_task_id: taskId, p_actor: actor });
+/** Hides the task for the undo window; purgeDeletedTasks removes it after. */
+export const deleteTask = (db: Database, taskId: string, actor: Actor) =>
+  db.rpc<{ id: string; deleted: true; deleted_at: string }>("delete_task", { p_task_id: taskId, p_actor: actor });
+
+/** The undo of a delete, within the window: the task comes back as it was. */
+export const restoreTask = (db: Database, taskId: string, workspaceId: string, actor: Actor) =>
+  db.rpc<{ id: string; title: string; status: string }>("restore_task", { p_task_id: taskId, p_workspace_id: workspaceId, p_actor: actor });
+
+/** Removes for good the tasks deleted longer ago than the undo window; answers how many. */
+export const purgeDeletedTasks = (db: Database, olderThanS: number, limit = 100) =>
+  db.rpc<number>("purge_deleted_tasks", { p_older_than_s: olderThanS, p_limit: limit });
 
 export interface TaskActivityInput {
   type: string;

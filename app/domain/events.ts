@@ -22,7 +22,8 @@ export interface EventDefinition {
 export const EVENTS = {
   "task.created": { meaning: "A task was created.", reach: "workspace" },
   "task.updated": { meaning: "A task changed: its fields, status, assignee, dispatch state, cost or alert.", reach: "workspace" },
-  "task.deleted": { meaning: "A task was deleted.", reach: "workspace" },
+  "task.deleted": { meaning: "A task was deleted (it can be restored for a while).", reach: "workspace" },
+  "task.restored": { meaning: "A deleted task was restored by the undo of its delete.", reach: "workspace" },
   "activity.created": { meaning: "A line was added to a task's activity log.", reach: "workspace" },
   "deliverable.created": { meaning: "A deliverable was attached to a task.", reach: "workspace" },
   "agent.created": { meaning: "An agent was added to a workspace.", reach: "workspace" },

@@ -1,4 +1,4 @@
-import { Form, redirect } from "react-router";
+import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { addModelPrice, listModelPrices } from "#app/db/costs.server";
 import { AppError } from "#app/domain/errors";
@@ -12,6 +12,9 @@ import { useActionResult } from "#app/components/use-action-result";
 import { formatUsdExact } from "#app/domain/money";
 import { Time } from "#app/components/time";
 import type { Route } from "./+types/admin-prices";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { quoted } from "#app/domain/toast";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Model prices · Mission Control" }];
 
@@ -29,7 +32,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   if (!parsed.ok) return invalidForm(parsed.errors, parsed.values);
   try {
     await addModelPrice(db, parsed.data, actor);
-    return redirect("/admin/prices");
+    return redirectWithToast("/admin/prices", { kind: "success", message: `Price added for ${quoted(parsed.data.model)}.` });
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, submittedValues(form));
     throw error;
@@ -101,9 +104,9 @@ export default function AdminPrices({ loaderData, actionData: submitted }: Route
               {k === "_form" ? m : `${k}: ${m}`}
             </p>
           ))}
-          <button type="submit" className="btn btn-primary btn-small">
+          <SubmitButton className="btn btn-primary btn-small" pendingLabel="Adding…">
             Add price
-          </button>
+          </SubmitButton>
         </Form>
       </section>
       <section className="panel" aria-labelledby="price-list-h">

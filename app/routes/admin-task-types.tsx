@@ -1,4 +1,4 @@
-import { Form, redirect } from "react-router";
+import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { listTaskTypes, updateTaskType } from "#app/db/governance.server";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS, GATED_ACTIONS, RISKS } from "#app/domain/autonomy";
@@ -11,6 +11,9 @@ import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/admin-task-types";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { quoted } from "#app/domain/toast";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Task types · Mission Control" }];
 
@@ -39,7 +42,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   try {
     const { id, ...fields } = parsed.data;
     await updateTaskType(db, id, fields, actor);
-    return redirect("/admin/task-types");
+    return redirectWithToast("/admin/task-types", { kind: "success", message: `Task type ${quoted(fields.name)} saved.` });
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, undefined, parsed.data.id);
     throw error;
@@ -107,9 +110,9 @@ export default function AdminTaskTypes({ loaderData, actionData: submitted }: Ro
                   </label>
                 ))}
               </fieldset>
-              <button type="submit" className="btn btn-small">
+              <SubmitButton className="btn btn-small" pendingLabel="Saving…">
                 Save {t.name}
-              </button>
+              </SubmitButton>
             </Form>
           </section>
         );

@@ -12,6 +12,10 @@ import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/admin-users";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { quoted } from "#app/domain/toast";
+import { ConfirmAction } from "#app/components/confirm-action";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Users · Mission Control" }];
 
@@ -24,6 +28,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const { db, user, log } = operator(context, request, "admin");
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
+  let message = "Saved.";
   try {
     switch (intent) {
       case "create": {
@@ -31,12 +36,14 @@ export async function action({ request, context }: Route.ActionArgs) {
         if (!parsed.ok) return invalidForm(parsed.errors, { ...parsed.values, password: "" }, intent);
         const { name, email, role, password } = parsed.data;
         await createUser(db, { email, name, role, passwordHash: await hashPassword(password) }, user.id);
+        message = `${quoted(name)} can now sign in as ${role}.`;
         break;
       }
       case "role": {
         const parsed = parseForm(form, userRoleSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         await setUserRole(db, parsed.data.user_id, parsed.data.role, user.id);
+        message = `Role changed to ${parsed.data.role}.`;
         break;
       }
       case "disable":
@@ -44,6 +51,7 @@ export async function action({ request, context }: Route.ActionArgs) {
         const parsed = parseForm(form, userIdSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         await setUserDisabled(db, parsed.data.user_id, intent === "disable", user.id);
+        message = intent === "disable" ? "Account disabled: its sessions are ended." : "Account enabled.";
         break;
       }
       case "sign-out": {
@@ -52,6 +60,7 @@ export async function action({ request, context }: Route.ActionArgs) {
         await endUserSessions(db, parsed.data.user_id, user.id);
         // Signing yourself out everywhere includes this browser.
         if (parsed.data.user_id === user.id) return redirect("/login");
+        message = "Signed out everywhere.";
         break;
       }
       case "password": {
@@ -59,13 +68,14 @@ export async function action({ request, context }: Route.ActionArgs) {
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         await setUserPassword(db, parsed.data.user_id, await hashPassword(parsed.data.password), user.id);
         if (parsed.data.user_id === user.id) return redirect("/login");
+        message = "Password changed.";
         break;
       }
       default:
         return invalidForm({}, undefined, intent);
     }
     log.info({ event: "user.admin_change", intent, by: user.id }, "user management change");
-    return redirect("/admin/users");
+    return redirectWithToast("/admin/users", { kind: "success", message });
   } catch (error) {
     // A refused new user (an email already taken) keeps what was typed, never the password.
     if (error instanceof AppError) return actionFailure(error, intent === "create" ? { ...submittedValues(form), password: "" } : undefined, intent);
@@ -112,27 +122,34 @@ export default function AdminUsers({ loaderData, actionData: submitted }: Route.
                     </option>
                   ))}
                 </select>
-                <button type="submit" className="btn btn-small">
-                  Set role
-                </button>
+                <SubmitButton className="btn btn-small">Set role</SubmitButton>
               </Form>
-              <Form method="post">
-                <AuthenticityTokenInput />
-                <input type="hidden" name="intent" value="sign-out" />
-                <input type="hidden" name="user_id" value={u.id} />
-                <button type="submit" className="btn btn-small">
-                  Sign out everywhere
-                </button>
-              </Form>
+              <ConfirmAction
+                small
+                label="Sign out everywhere…"
+                warning={u.id === me ? "Every session of yours ends, this one included." : `Every session of ${u.name} ends; they sign in again.`}
+                confirmLabel="Sign out everywhere"
+                intent="sign-out"
+                fields={{ user_id: u.id }}
+              />
               {u.id !== me ? (
-                <Form method="post">
-                  <AuthenticityTokenInput />
-                  <input type="hidden" name="intent" value={u.disabled ? "enable" : "disable"} />
-                  <input type="hidden" name="user_id" value={u.id} />
-                  <button type="submit" className={u.disabled ? "btn btn-small" : "btn btn-small btn-danger"}>
-                    {u.disabled ? "Enable" : "Disable"}
-                  </button>
-                </Form>
+                u.disabled ? (
+                  <Form method="post">
+                    <AuthenticityTokenInput />
+                    <input type="hidden" name="intent" value="enable" />
+                    <input type="hidden" name="user_id" value={u.id} />
+                    <SubmitButton className="btn btn-small">Enable</SubmitButton>
+                  </Form>
+                ) : (
+                  <ConfirmAction
+                    small
+                    label="Disable…"
+                    warning={`${u.name} can no longer sign in, and their sessions end. You can enable them again.`}
+                    confirmLabel={`Disable ${u.name}`}
+                    intent="disable"
+                    fields={{ user_id: u.id }}
+                  />
+                )
               ) : null}
             </div>
             <details>
@@ -145,9 +162,7 @@ export default function AdminUsers({ loaderData, actionData: submitted }: Route.
                   New password for {u.name}
                 </label>
                 <input id={`pw-${u.id}`} type="password" name="password" autoComplete="new-password" minLength={12} />
-                <button type="submit" className="btn btn-small">
-                  Save password
-                </button>
+                <SubmitButton className="btn btn-small">Save password</SubmitButton>
               </Form>
             </details>
           </li>
@@ -186,9 +201,7 @@ export default function AdminUsers({ loaderData, actionData: submitted }: Route.
             />
             <Field label="Temporary password" name="password" type="password" error={createFailed?.errors.password} hint="At least 12 characters." required />
           </div>
-          <button type="submit" className="btn btn-primary">
-            Add user
-          </button>
+          <SubmitButton className="btn btn-primary">Add user</SubmitButton>
         </Form>
       </section>
     </main>

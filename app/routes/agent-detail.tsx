@@ -1,4 +1,4 @@
-import { Form, Link, data, redirect } from "react-router";
+import { Form, Link, data } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { deleteAgent, getAgent, rotateAgentToken, updateAgent } from "#app/db/agents.server";
@@ -18,7 +18,7 @@ import { AgentForm } from "#app/components/agent-form";
 import { FormError } from "#app/components/field";
 import { BudgetPanel } from "#app/components/budget-panel";
 import { roleAtLeast } from "#app/domain/roles";
-import { saveBudget } from "#app/services/costs/budgets.server";
+import { budgetToast, saveBudget } from "#app/services/costs/budgets.server";
 import { TokenReveal } from "#app/components/token-reveal";
 import { newAgentToken } from "#app/services/auth/agent-tokens.server";
 import { operator } from "#app/services/auth/operator.server";
@@ -27,6 +27,10 @@ import { pathId } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
 import { Time, useTimeZone } from "#app/components/time";
 import type { Route } from "./+types/agent-detail";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { quoted } from "#app/domain/toast";
+import { ConfirmAction } from "#app/components/confirm-action";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.agent.name ?? "Agent"} · Mission Control` }];
@@ -69,10 +73,10 @@ export async function action({ request, context, params, url }: Route.ActionArgs
       const parsed = parseForm(form, agentSchema);
       if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
       await updateAgent(db, agent.id, parsed.data, actor);
-      return redirect(url.pathname);
+      return redirectWithToast(url.pathname, { kind: "success", message: `Saved ${quoted(parsed.data.name)}.` });
     }
     if (intent === "budget") {
-      return (await saveBudget(db, user, actor, "agent", agent.id, form)) ?? redirect(url.pathname);
+      return (await saveBudget(db, user, actor, "agent", agent.id, form)) ?? redirectWithToast(url.pathname, { kind: "success", message: budgetToast(form) });
     }
     if (intent === "autonomy") {
       const parsed = parseForm(form, autonomySchema);
@@ -80,7 +84,10 @@ export async function action({ request, context, params, url }: Route.ActionArgs
       // Whether this role may lower the agent's supervision is decided in SQL, by the actor's id.
       await setAgentAutonomy(db, agent.id, parsed.data.autonomy_level, actor);
       log.info({ event: "agent.autonomy_changed", agent_id: agent.id, to: parsed.data.autonomy_level }, "autonomy changed");
-      return redirect(url.pathname);
+      return redirectWithToast(url.pathname, {
+        kind: "success",
+        message: `${quoted(agent.name)} now works at: ${AUTONOMY_LABELS[parsed.data.autonomy_level]}.`,
+      });
     }
     if (intent === "rotate-token") {
       const token = newAgentToken();
@@ -90,7 +97,7 @@ export async function action({ request, context, params, url }: Route.ActionArgs
     }
     if (intent === "delete") {
       await deleteAgent(db, agent.id, actor);
-      return redirect(`/w/${workspace.slug}/agents`);
+      return redirectWithToast(`/w/${workspace.slug}/agents`, { kind: "success", message: `Agent ${quoted(agent.name)} deleted.` });
     }
     return invalidForm({}, undefined, intent);
   } catch (error) {
@@ -185,9 +192,9 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
                   </option>
                 ))}
               </select>
-              <button type="submit" className="btn btn-small">
+              <SubmitButton className="btn btn-small" pendingLabel="Saving…">
                 Set autonomy
-              </button>
+              </SubmitButton>
             </Form>
             {autonomyFailed?.errors.autonomy_level ? (
               <p id="autonomy-level-error" className="field-error">
@@ -198,25 +205,31 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
           <section className="panel">
             <h2>API token</h2>
             <p className="muted">Issuing a new token revokes the current one at once.</p>
-            <Form method="post">
-              <AuthenticityTokenInput />
-              <input type="hidden" name="intent" value="rotate-token" />
-              <button type="submit" className="btn">
-                {agent.has_token ? "Issue a new token" : "Issue a token"}
-              </button>
-            </Form>
+            {agent.has_token ? (
+              <ConfirmAction
+                label="Issue a new token…"
+                warning="The current token stops working at once: the agent needs the new one before its next call."
+                confirmLabel="Issue a new token"
+                intent="rotate-token"
+              />
+            ) : (
+              <Form method="post">
+                <AuthenticityTokenInput />
+                <input type="hidden" name="intent" value="rotate-token" />
+                <SubmitButton className="btn" pendingLabel="Issuing…">
+                  Issue a token
+                </SubmitButton>
+              </Form>
+            )}
           </section>
-          <details className="danger-zone">
-            <summary>Delete agent…</summary>
-            <Form method="post">
-              <AuthenticityTokenInput />
-              <input type="hidden" name="intent" value="delete" />
-              <p>Tasks it finished keep their history; it must hold no assigned or running task.</p>
-              <button type="submit" className="btn btn-danger">
-                Delete agent
-              </button>
-            </Form>
-          </details>
+          <ConfirmAction
+            className="danger-zone"
+            label="Delete agent…"
+            warning="Tasks it finished keep their history; it must hold no assigned or running task. This cannot be undone."
+            confirmLabel="Delete agent"
+            intent="delete"
+            error={actionData && "intent" in actionData && actionData.intent === "delete" ? actionData.formError : undefined}
+          />
         </>
       ) : null}
     </main>

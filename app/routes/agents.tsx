@@ -13,6 +13,7 @@ import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/agents";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Agents · Mission Control" }];
 
@@ -128,9 +129,7 @@ export default function Agents({ loaderData, actionData: submitted }: Route.Comp
                     <span>
                       <strong>{a.name ?? a.id}</strong> <code>{a.id}</code> {a.model ? <span className="muted">{a.model}</span> : null}
                     </span>
-                    <button type="submit" className="btn btn-small">
-                      Import
-                    </button>
+                    <SubmitButton className="btn btn-small">Import</SubmitButton>
                   </Form>
                 </li>
               ))}

@@ -1,4 +1,4 @@
-import { Form, Link, redirect } from "react-router";
+import { Form, Link } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { type ApprovalInboxItem as InboxItem, listApprovals } from "#app/db/governance.server";
 import { AppError } from "#app/domain/errors";
@@ -7,12 +7,14 @@ import { roleAtLeast } from "#app/domain/roles";
 import { FormError } from "#app/components/field";
 import { ConnectionBadge } from "#app/components/live-events";
 import { operator } from "#app/services/auth/operator.server";
-import { decideFromForm, isDecisionIntent } from "#app/services/governance/approval-decisions.server";
+import { decideFromForm, decisionMessage, isDecisionIntent } from "#app/services/governance/approval-decisions.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import { Time } from "#app/components/time";
 import { formatUsd } from "#app/domain/money";
 import type { Route } from "./+types/approvals";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Approvals · Mission Control" }];
 
@@ -38,7 +40,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   try {
     const decided = await decideFromForm({ db, log }, user, intent, form);
     if (!decided.ok) return invalidForm(decided.errors, undefined, intent);
-    return redirect("/approvals");
+    return redirectWithToast("/approvals", { kind: "success", message: decisionMessage(intent) });
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, undefined, intent);
     throw error;
@@ -118,23 +120,17 @@ export default function Approvals({ loaderData, actionData: submitted }: Route.C
                   Comment
                 </label>
                 <input id={`comment-${a.id}`} name="comment" placeholder="Comment (optional)" maxLength={COLUMN_LIMITS.approvals.comment} />
-                <button type="submit" name="intent" value="approve" className="btn btn-primary">
+                <SubmitButton name="intent" value="approve" className="btn btn-primary">
                   Approve
-                </button>
+                </SubmitButton>
                 {a.risk === "low" ? (
-                  <button
-                    type="submit"
-                    name="intent"
-                    value="approve_grant"
-                    className="btn"
-                    title="Approve, and let this action run on this task without asking again"
-                  >
+                  <SubmitButton name="intent" value="approve_grant" className="btn" title="Approve, and let this action run on this task without asking again">
                     Approve &amp; allow for this task
-                  </button>
+                  </SubmitButton>
                 ) : null}
-                <button type="submit" name="intent" value="deny" className="btn btn-danger">
+                <SubmitButton name="intent" value="deny" className="btn btn-danger">
                   {a.mode === "hotl" ? "Veto" : "Deny"}
-                </button>
+                </SubmitButton>
               </Form>
             ) : null}
           </li>

@@ -1,4 +1,4 @@
-import { data, redirect } from "react-router";
+import { type RouterContextProvider, data } from "react-router";
 import { listAgents } from "#app/db/agents.server";
 import type { Actor } from "#app/db/actor";
 import { listTaskTypes } from "#app/db/governance.server";
@@ -14,6 +14,9 @@ import { TASK_STATUSES } from "#app/domain/task-status";
 import type { Logger } from "#app/services/observability/logger.server";
 import { type TaskMoveDeps, moveTask } from "#app/services/governance/task-moves.server";
 import { z } from "zod";
+import { moveToast, quoted, refusedMoveMessage } from "#app/domain/toast";
+import { redirectWithToast, toastNow } from "#app/services/http/toast.server";
+import { STATUS_LABELS } from "#app/domain/task-status";
 
 /** Cards per open lane on the first screen. */
 const FIRST = 25;
@@ -84,10 +87,20 @@ const deleteViewSchema = z.object({ viewId: z.uuid({ error: "Unknown view" }) })
  * (post/redirect/get: a reload never repeats it), or by the refusal next to
  * the form that caused it.
  */
-export async function boardAction(deps: BoardActionDeps, request: Request, workspace: { id: string; slug: string }, actor: Actor, userId: string) {
+export async function boardAction(
+  deps: BoardActionDeps,
+  context: Readonly<RouterContextProvider>,
+  request: Request,
+  workspace: { id: string; slug: string },
+  actor: Actor,
+  userId: string,
+) {
   const url = new URL(request.url);
   const query = readBoardQuery(url);
-  const back = `/w/${workspace.slug}${viewQuery(query)}`;
+  const q = viewQuery(query);
+  const back = `/w/${workspace.slug}${q}`;
+  // The toast's Undo posts to the board's action (the index route) with the same view.
+  const undoAction = `/w/${workspace.slug}?index${q ? `&${q.slice(1)}` : ""}`;
   const form = await request.formData();
   const intent = form.get("intent");
   if (intent === "move") {
@@ -95,13 +108,32 @@ export async function boardAction(deps: BoardActionDeps, request: Request, works
     if (!parsed.ok) {
       return refused({ moveError: { taskId: parsed.values.taskId ?? null, message: Object.values(parsed.errors)[0] ?? "Invalid move." } }, 400);
     }
+    const { taskId, status, before, undo } = parsed.data;
     try {
       // The board always places the card: before the card named, or at the end of the lane.
-      await moveTask(deps, parsed.data.taskId, parsed.data.status, actor, workspace.id, { before: parsed.data.before });
-      return redirect(back);
+      const { task, result } = await moveTask(deps, taskId, status, actor, workspace.id, { before });
+      if (task.status === status) {
+        return redirectWithToast(back, { kind: "success", message: `Reordered ${quoted(task.title)} in ${STATUS_LABELS[status]}.` });
+      }
+      // Post/redirect/get keeps a reload from repeating the move (no-JS browsers); the board keeps its query.
+      return redirectWithToast(
+        back,
+        moveToast({
+          title: task.title,
+          from: task.status,
+          to: status,
+          undoAction,
+          fields: { taskId },
+          wasUndo: undo === "1",
+          nextStage: result.changed.includes("stage"),
+        }),
+      );
     } catch (error) {
-      if (error instanceof AppError) return refused({ moveError: { taskId: parsed.data.taskId, message: error.message } }, error.status);
-      throw error;
+      if (!(error instanceof AppError)) throw error;
+      // The refusal shows on the card (and, without JavaScript, in the toast region, always in sight).
+      const message = refusedMoveMessage(error.message, undo === "1");
+      toastNow(context, { kind: "error", message, taskId });
+      return refused({ moveError: { taskId, message } }, error.status);
     }
   }
   if (intent === "quick-add") {
@@ -113,7 +145,7 @@ export async function boardAction(deps: BoardActionDeps, request: Request, works
     try {
       const task = await createTask(deps.db, workspace.id, { title: parsed.data.title, status: parsed.data.status }, actor);
       deps.log.info({ event: "task.created", task_id: task.id, status: task.status }, "task created");
-      return redirect(back);
+      return redirectWithToast(back, { kind: "success", message: `Added ${quoted(parsed.data.title)} to ${STATUS_LABELS[parsed.data.status]}.` });
     } catch (error) {
       if (error instanceof AppError) return refused({ quickAdd: { status, message: error.message, title: parsed.data.title } }, error.status);
       throw error;
@@ -123,8 +155,8 @@ export async function boardAction(deps: BoardActionDeps, request: Request, works
     const parsed = parseForm(form, saveViewSchema);
     if (!parsed.ok) return refused({ viewError: Object.values(parsed.errors)[0] ?? "Invalid view." }, 400);
     try {
-      await saveView(deps.db, workspace.id, userId, parsed.data.name, viewQuery(query));
-      return redirect(back);
+      await saveView(deps.db, workspace.id, userId, parsed.data.name, q);
+      return redirectWithToast(back, { kind: "success", message: `View ${quoted(parsed.data.name)} saved.` });
     } catch (error) {
       if (error instanceof AppError) return refused({ viewError: error.message }, error.status);
       throw error;
@@ -135,7 +167,7 @@ export async function boardAction(deps: BoardActionDeps, request: Request, works
     if (!parsed.ok) return refused({ viewError: Object.values(parsed.errors)[0] ?? "Unknown view." }, 400);
     try {
       await deleteSavedView(deps.db, workspace.id, userId, parsed.data.viewId);
-      return redirect(back);
+      return redirectWithToast(back, { kind: "success", message: "View deleted." });
     } catch (error) {
       if (error instanceof AppError) return refused({ viewError: error.message }, error.status);
       throw error;

@@ -13,6 +13,7 @@ import { useActionResult } from "#app/components/use-action-result";
 import { BOARD_PAGE, hasEmptyKnownValue, queryString } from "#app/domain/board-query";
 import { type BoardActionResult, boardAction, loadBoard, readBoardQuery } from "./board.server";
 import type { PageHandle } from "#app/root";
+import { usePageToast } from "#app/components/toasts";
 import type { Route } from "./+types/board";
 
 // The board is served as HTML and does not hydrate: React, React DOM and
@@ -47,7 +48,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const intent = (await request.clone().formData()).get("intent");
   const { db, rt, actor, log, user } = operator(context, request, intent === "save-view" || intent === "delete-view" ? "viewer" : "operator");
   const workspace = context.get(workspaceContext);
-  return boardAction({ db, log, settings: rt.env }, request, workspace, actor, user.id);
+  return boardAction({ db, log, settings: rt.env }, context, request, workspace, actor, user.id);
 }
 
 export default function BoardPage({ loaderData, actionData: submitted }: Route.ComponentProps) {
@@ -55,7 +56,10 @@ export default function BoardPage({ loaderData, actionData: submitted }: Route.C
   const { workspace, view, canEdit, query } = loaderData;
   const now = new Date(loaderData.now);
   const base = `/w/${workspace.slug}`;
-  const moveError = actionData?.moveError?.message;
+  const toast = usePageToast();
+  // A refused move shows on its card: from the action's answer (the island swaps it in) or, after a redirect, the flash.
+  const refusal = actionData?.moveError ?? (toast?.kind === "error" && toast.taskId ? { taskId: toast.taskId, message: toast.message } : null);
+  const moveError = refusal && !refusal.taskId ? refusal.message : null;
   return (
     <main id="main" className="board-page" data-island-region="board">
       <BoardToolbar base={base} query={query} view={view} canEdit={canEdit} />
@@ -76,6 +80,7 @@ export default function BoardPage({ loaderData, actionData: submitted }: Route.C
           canEdit={canEdit}
           now={now}
           quickAdd={actionData?.quickAdd}
+          refusal={refusal?.taskId ? refusal : null}
         />
       )}
     </main>
@@ -92,8 +97,9 @@ function BoardLanes(props: {
   canEdit: boolean;
   now: Date;
   quickAdd: BoardActionResult["quickAdd"];
+  refusal: { taskId: string | null; message: string } | null;
 }) {
-  const { base, board, needsYou, showCancelled, canEdit, now, quickAdd } = props;
+  const { base, board, needsYou, showCancelled, canEdit, now, quickAdd, refusal } = props;
   const columns: TaskStatus[] = showCancelled ? [...BOARD_COLUMNS, "cancelled"] : [...BOARD_COLUMNS];
   return (
     <>
@@ -117,7 +123,8 @@ function BoardLanes(props: {
             base={base}
             canEdit={canEdit}
             now={now}
-              quickAdd={quickAddRefusalFor(status, quickAdd)}
+            quickAdd={quickAddRefusalFor(status, quickAdd)}
+            refusal={refusal}
           />
         ))}
       </div>
@@ -166,8 +173,9 @@ function Column(props: {
   canEdit: boolean;
   now: Date;
   quickAdd: BoardActionResult["quickAdd"];
+  refusal: { taskId: string | null; message: string } | null;
 }) {
-  const { status, cards, beyond, count, base, canEdit, now, quickAdd } = props;
+  const { status, cards, beyond, count, base, canEdit, now, quickAdd, refusal } = props;
   const hidden = count - cards.length;
   // Done and cancelled read newest first: their order is history, not a plan, so they have no up and down.
   const ordered = status !== "done" && status !== "cancelled";
@@ -201,6 +209,7 @@ function Column(props: {
               now={now}
               up={ordered && i > 0 ? cards[i - 1]!.id : undefined}
               down={ordered && next ? afterNext : undefined}
+              refusal={refusal?.taskId === task.id ? refusal.message : undefined}
             />
           );
         })}

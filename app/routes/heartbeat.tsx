@@ -1,4 +1,4 @@
-import { Form, Link, redirect } from "react-router";
+import { Form, Link } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { listHeartbeatRuns } from "#app/db/heartbeat.server";
 import { AppError } from "#app/domain/errors";
@@ -10,6 +10,8 @@ import { actionFailure } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import { Time } from "#app/components/time";
 import type { Route } from "./+types/heartbeat";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Heartbeat · Mission Control" }];
 
@@ -26,7 +28,11 @@ export async function action({ request, context }: Route.ActionArgs) {
   try {
     const result = await runHeartbeat(heartbeatDeps(rt), "manual");
     if ("skipped" in result) throw new AppError("conflict", "A heartbeat run is already under way.");
-    return redirect("/heartbeat");
+    const moved = result.actions.length;
+    return redirectWithToast("/heartbeat", {
+      kind: "success",
+      message: moved === 0 ? "Heartbeat ran: nothing to do." : `Heartbeat ran: ${moved} action${moved === 1 ? "" : "s"}.`,
+    });
   } catch (error) {
     return actionFailure(error);
   }
@@ -42,9 +48,9 @@ export default function Heartbeat({ loaderData, actionData: submitted }: Route.C
         {canRun ? (
           <Form method="post">
             <AuthenticityTokenInput />
-            <button type="submit" className="btn btn-primary">
+            <SubmitButton className="btn btn-primary" pendingLabel="Running…">
               Run now
-            </button>
+            </SubmitButton>
           </Form>
         ) : null}
       </div>

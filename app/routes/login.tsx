@@ -12,6 +12,7 @@ import { Field } from "#app/components/field";
 import { DetectedTimeZoneInput } from "#app/components/time";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/login";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Sign in · Mission Control" }];
 
@@ -89,9 +90,9 @@ export default function Login({ loaderData, actionData: submitted }: Route.Compo
           required
         />
         <Field label="Password" name="password" type="password" error={errors.password} autoComplete="current-password" required />
-        <button type="submit" className="btn btn-primary">
+        <SubmitButton className="btn btn-primary" pendingLabel="Signing in…">
           Sign in
-        </button>
+        </SubmitButton>
       </Form>
     </main>
   );

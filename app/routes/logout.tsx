@@ -1,6 +1,7 @@
 import { redirect } from "react-router";
 import { requestContext } from "#app/context.server";
 import { endSession } from "#app/services/auth/sessions.server";
+import { redirectWithToast } from "#app/services/http/toast.server";
 import type { Route } from "./+types/logout";
 
 export async function loader() {
@@ -9,5 +10,9 @@ export async function loader() {
 
 export async function action({ request, context }: Route.ActionArgs) {
   const { rt } = context.get(requestContext);
-  return redirect("/login", { headers: { "Set-Cookie": await endSession({ db: rt.db, settings: rt.env, secrets: rt.secrets }, request) } });
+  return redirectWithToast(
+    "/login",
+    { kind: "info", message: "Signed out." },
+    { headers: { "Set-Cookie": await endSession({ db: rt.db, settings: rt.env, secrets: rt.secrets }, request) } },
+  );
 }

@@ -1,4 +1,4 @@
-import { Form, Link, redirect } from "react-router";
+import { Form, Link } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { listAgents } from "#app/db/agents.server";
@@ -16,6 +16,10 @@ import { pathId } from "#app/services/workspace.server";
 import type { Role } from "#app/domain/roles";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/pipeline-detail";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { quoted } from "#app/domain/toast";
+import { ConfirmAction } from "#app/components/confirm-action";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.pipeline.name ?? "Pipeline"} · Mission Control` }];
@@ -39,6 +43,8 @@ export async function action({ request, context, params }: Route.ActionArgs) {
   const { workspace, pipeline } = await load(db, context.get(workspaceContext), params.pipelineId);
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
+  let message = "Pipeline saved.";
+  const stageName = (id: string | undefined) => quoted(pipeline.stages.find((s) => s.id === id)?.name ?? "stage");
   const own = (stageId: string) => {
     if (!pipeline.stages.some((s) => s.id === stageId)) throw new AppError("not_found", "Stage not found.");
   };
@@ -48,6 +54,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
         const parsed = parseForm(form, pipelineSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
         await updatePipeline(db, pipeline.id, parsed.data, actor);
+        message = `Pipeline ${quoted(parsed.data.name)} saved.`;
         break;
       }
       case "add-stage":
@@ -60,6 +67,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
           own(stage_id ?? "");
           await updateStage(db, stage_id!, fields, actor);
         }
+        message = `Stage ${quoted(fields.name)} ${intent === "add-stage" ? "added" : "saved"}.`;
         break;
       }
       case "move-stage":
@@ -69,12 +77,16 @@ export async function action({ request, context, params }: Route.ActionArgs) {
         own(parsed.data.stage_id);
         if (intent === "delete-stage") await deleteStage(db, parsed.data.stage_id, actor);
         else await moveStage(db, parsed.data.stage_id, parsed.data.direction === "up" ? -1 : 1, actor);
+        message =
+          intent === "delete-stage"
+            ? `Stage ${stageName(parsed.data.stage_id)} deleted.`
+            : `Stage ${stageName(parsed.data.stage_id)} moved ${parsed.data.direction === "up" ? "up" : "down"}.`;
         break;
       }
       case "delete": {
         await deletePipeline(db, pipeline.id, actor);
         log.info({ event: "pipeline.deleted", pipeline_id: pipeline.id }, "pipeline deleted");
-        return redirect(`/w/${workspace.slug}/pipelines`);
+        return redirectWithToast(`/w/${workspace.slug}/pipelines`, { kind: "success", message: `Pipeline ${quoted(pipeline.name)} deleted.` });
       }
       default:
         return invalidForm({ _form: "Unknown action." }, undefined, intent);
@@ -85,7 +97,7 @@ export async function action({ request, context, params }: Route.ActionArgs) {
     throw error;
   }
   log.info({ event: "pipeline.changed", pipeline_id: pipeline.id, intent }, "pipeline changed");
-  return redirect(`/w/${workspace.slug}/pipelines/${pipeline.id}`);
+  return redirectWithToast(`/w/${workspace.slug}/pipelines/${pipeline.id}`, { kind: "success", message });
 }
 
 interface StageValues {
@@ -189,9 +201,9 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
                       role={role}
                     />
                     <div className="button-row">
-                      <button type="submit" className="btn btn-small">
+                      <SubmitButton className="btn btn-small" pendingLabel="Saving…">
                         Save stage
-                      </button>
+                      </SubmitButton>
                     </div>
                   </Form>
                   <div className="button-row">
@@ -199,28 +211,27 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
                       <Form method="post" className="inline-form">
                         {hidden("move-stage", s.id)}
                         <input type="hidden" name="direction" value="up" />
-                        <button type="submit" className="btn btn-small btn-ghost">
-                          Move up
-                        </button>
+                        <SubmitButton className="btn btn-small btn-ghost">Move up</SubmitButton>
                       </Form>
                     ) : null}
                     {i < pipeline.stages.length - 1 ? (
                       <Form method="post" className="inline-form">
                         {hidden("move-stage", s.id)}
                         <input type="hidden" name="direction" value="down" />
-                        <button type="submit" className="btn btn-small btn-ghost">
-                          Move down
-                        </button>
+                        <SubmitButton className="btn btn-small btn-ghost">Move down</SubmitButton>
                       </Form>
                     ) : null}
-                    <Form method="post" className="inline-form">
-                      {hidden("delete-stage", s.id)}
-                      <button type="submit" className="btn btn-small btn-danger">
-                        Delete stage
-                      </button>
-                    </Form>
                   </div>
-                  <FormError message={formErrorFor(`delete-stage${s.id}`) ?? formErrorFor(`move-stage${s.id}`)} />
+                  <FormError message={formErrorFor(`move-stage${s.id}`)} />
+                  <ConfirmAction
+                    small
+                    label="Delete stage…"
+                    warning={`The stage “${s.name}” leaves this pipeline; tasks at it must move on first.`}
+                    confirmLabel="Delete stage"
+                    intent="delete-stage"
+                    fields={{ stage_id: s.id }}
+                    error={formErrorFor(`delete-stage${s.id}`)}
+                  />
                 </>
               ) : null}
             </li>
@@ -241,9 +252,9 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
                 agents={agents}
                 role={role}
               />
-              <button type="submit" className="btn btn-primary">
+              <SubmitButton className="btn btn-primary" pendingLabel="Adding…">
                 Add stage
-              </button>
+              </SubmitButton>
             </Form>
           </section>
           <section className="panel" aria-labelledby="rename">
@@ -261,22 +272,19 @@ export default function PipelineDetail({ loaderData, actionData: submitted }: Ro
                 rows={2}
                 maxLength={COLUMN_LIMITS.pipelines.description}
               />
-              <button type="submit" className="btn">
+              <SubmitButton className="btn" pendingLabel="Saving…">
                 Save
-              </button>
+              </SubmitButton>
             </Form>
           </section>
-          <details className="danger-zone">
-            <summary>Delete this pipeline</summary>
-            <Form method="post">
-              {hidden("delete")}
-              <FormError message={formErrorFor("delete")} />
-              <p className="muted">Only a pipeline no task uses can be deleted.</p>
-              <button type="submit" className="btn btn-danger">
-                Delete pipeline
-              </button>
-            </Form>
-          </details>
+          <ConfirmAction
+            className="danger-zone"
+            label="Delete this pipeline…"
+            warning="The pipeline and its stages go for good. Only a pipeline no task uses can be deleted."
+            confirmLabel="Delete pipeline"
+            intent="delete"
+            error={formErrorFor("delete")}
+          />
         </>
       ) : null}
     </main>

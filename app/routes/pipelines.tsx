@@ -1,4 +1,4 @@
-import { Form, Link, redirect } from "react-router";
+import { Form, Link } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { createPipeline, listPipelines } from "#app/db/pipelines.server";
@@ -13,6 +13,9 @@ import { actionFailure, invalidForm } from "#app/services/http/page-errors.serve
 import { useActionResult } from "#app/components/use-action-result";
 import { Time } from "#app/components/time";
 import type { Route } from "./+types/pipelines";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { quoted } from "#app/domain/toast";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Pipelines · Mission Control" }];
 
@@ -34,7 +37,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   try {
     const pipeline = await createPipeline(db, workspace.id, parsed.data, actor);
     log.info({ event: "pipeline.created", pipeline_id: pipeline.id }, "pipeline created");
-    return redirect(`/w/${workspace.slug}/pipelines/${pipeline.id}`);
+    return redirectWithToast(`/w/${workspace.slug}/pipelines/${pipeline.id}`, { kind: "success", message: `Pipeline ${quoted(parsed.data.name)} created.` });
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, { name: parsed.data.name, description: parsed.data.description }, "create");
     throw error;
@@ -122,9 +125,9 @@ export default function Pipelines({ loaderData, actionData: submitted }: Route.C
               rows={2}
               maxLength={COLUMN_LIMITS.pipelines.description}
             />
-            <button type="submit" className="btn btn-primary">
+            <SubmitButton className="btn btn-primary" pendingLabel="Creating…">
               Create pipeline
-            </button>
+            </SubmitButton>
           </Form>
         </section>
       ) : null}

@@ -13,6 +13,7 @@ import { Field } from "#app/components/field";
 import { useActionResult } from "#app/components/use-action-result";
 import { DetectedTimeZoneInput } from "#app/components/time";
 import type { Route } from "./+types/setup";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Set up · Mission Control" }];
 
@@ -81,9 +82,9 @@ export default function Setup({ loaderData, actionData: submitted }: Route.Compo
         />
         <Field label="Password" name="password" type="password" error={errors.password} autoComplete="new-password" hint="At least 12 characters." required />
         <Field label="Repeat password" name="confirm" type="password" error={errors.confirm} autoComplete="new-password" required />
-        <button type="submit" className="btn btn-primary">
+        <SubmitButton className="btn btn-primary" pendingLabel="Creating…">
           Create admin and sign in
-        </button>
+        </SubmitButton>
       </Form>
     </main>
   );

@@ -1,13 +1,12 @@
 import { cancelPlanning } from "#app/db/planning.server";
 import { revokeStandingGrant } from "#app/db/governance.server";
 import { retryDispatch } from "#app/db/dispatch.server";
-import { redirect, redirectDocument } from "react-router";
 import { z } from "zod";
-import { addTaskUpload, deleteTask, deleteTaskUpload, getTask, updateTask } from "#app/db/tasks.server";
+import { addTaskUpload, deleteTask, deleteTaskUpload, getTask, restoreTask, updateTask } from "#app/db/tasks.server";
 import { listTaskApprovals } from "#app/db/governance.server";
 import type { Actor } from "#app/db/actor";
 import { type Role, roleAtLeast } from "#app/domain/roles";
-import { saveBudget } from "#app/services/costs/budgets.server";
+import { budgetToast, saveBudget } from "#app/services/costs/budgets.server";
 import { AppError } from "#app/domain/errors";
 import { grantRevokeSchema } from "#app/domain/forms/approvals";
 import { planningAnswerSchema, reassignSchema } from "#app/domain/forms/dispatch";
@@ -19,8 +18,11 @@ import { answerPlanningQuestion, startPlanning } from "#app/services/orchestrati
 import type { Runtime } from "#app/services/runtime.server";
 import { advanceStage, moveTask } from "#app/services/governance/task-moves.server";
 import { actionFailure, found, invalidForm } from "#app/services/http/page-errors.server";
-import { decideFromForm, isDecisionIntent } from "#app/services/governance/approval-decisions.server";
+import { decideFromForm, decisionMessage, isDecisionIntent } from "#app/services/governance/approval-decisions.server";
 import { removeTaskFile, storeUpload, taskDir } from "#app/services/agent-plane/task-files.server";
+import { redirectDocumentWithToast, redirectWithToast } from "#app/services/http/toast.server";
+import { type ToastInput, moveToast, quoted, refusedMoveMessage } from "#app/domain/toast";
+import { STATUS_LABELS } from "#app/domain/task-status";
 
 // The task page's forms, one intent each. Every one re-reads the task, so a
 // stale page cannot act on a task that moved or left the workspace.
@@ -40,24 +42,39 @@ export async function taskAction(ctx: Ctx, form: FormData) {
   const { rt, log, actor, workspace, taskId } = ctx;
   const db = rt.db;
   const dispatchDeps = { db, log, gateway: rt.gateway, settings: rt.env };
+  if (intent === "restore") return restore(ctx);
+  let undoingMove = false;
   try {
     const task = found(await getTask(db, taskId), "Task");
     if (task.workspace_id !== workspace.id) found(null, "Task");
+    const title = quoted(task.title);
+    let toast: ToastInput = { kind: "success", message: `Saved ${title}.` };
     switch (intent) {
       case "move": {
         const parsed = parseForm(form, taskMoveSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-        await moveTask({ db, log, settings: rt.env }, taskId, parsed.data.status, actor, workspace.id);
+        undoingMove = parsed.data.undo === "1";
+        const { result } = await moveTask({ db, log, settings: rt.env }, taskId, parsed.data.status, actor, workspace.id);
+        toast = moveToast({
+          title: task.title,
+          from: task.status,
+          to: parsed.data.status,
+          undoAction: ctx.pathname,
+          wasUndo: undoingMove,
+          nextStage: result.changed.includes("stage"),
+        });
         break;
       }
       case "advance":
         await advanceStage({ db, log, settings: rt.env }, taskId, actor);
+        toast = { kind: "success", message: `Moved ${title} on to its next stage.` };
         break;
       case "update": {
         const parsed = parseForm(form, taskUpdateSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
         // A refusal (e.g. lowering the task's governance without the role) keeps what was typed: see the catch below.
-        await updateTask(db, taskId, parsed.data, actor);
+        const saved = await updateTask(db, taskId, parsed.data, actor);
+        toast = { kind: "success", message: saved.changed.length === 0 ? `Nothing to change in ${title}.` : `Saved ${title}.` };
         break;
       }
       case "delete-upload": {
@@ -67,14 +84,21 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         const removed = await deleteTaskUpload(db, parsed.data.upload_id, taskId, ctx.user.id);
         await removeTaskFile(rt.env.filesDir, taskId, removed.path);
         log.info({ event: "task.file_removed", task_id: taskId, path: removed.path }, "operator removed an attached file");
+        toast = { kind: "success", message: `Removed ${quoted(removed.path)}.` };
         break;
       }
       case "delete":
+        // Deleted tasks stay restorable for the undo window (decision 031).
         await deleteTask(db, taskId, actor);
         log.info({ event: "task.deleted", task_id: taskId }, "task deleted");
-        return redirectDocument(`/w/${workspace.slug}`);
+        return redirectDocumentWithToast(`/w/${workspace.slug}`, {
+          kind: "success",
+          message: `Deleted ${title}.`,
+          undo: { action: ctx.pathname, fields: { intent: "restore" } },
+        });
       case "dispatch":
         await dispatchOne(dispatchDeps, taskId);
+        toast = { kind: "success", message: `Dispatched ${title} to ${task.assignee?.name ?? "its agent"}.` };
         break;
       case "retry":
       case "reassign": {
@@ -86,15 +110,18 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         }
         await retryDispatch(db, taskId, agentId, actor);
         await dispatchOne(dispatchDeps, taskId);
+        toast = { kind: "success", message: intent === "retry" ? `Dispatched ${title} again.` : `Reassigned and dispatched ${title}.` };
         break;
       }
       case "start-planning":
         await startPlanning({ db, gateway: rt.gateway }, taskId);
+        toast = { kind: "success", message: `Planning started for ${title}.` };
         break;
       case "answer": {
         const parsed = parseForm(form, planningAnswerSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         await answerPlanningQuestion({ db, gateway: rt.gateway }, taskId, parsed.data.question_id, parsed.data.answer, actor);
+        toast = { kind: "success", message: "Answer sent to the planner." };
         break;
       }
       case "revoke-grant": {
@@ -102,15 +129,18 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         // Approver role and the grant belonging to a live grant are checked in SQL.
         await revokeStandingGrant(db, parsed.data.grant_id, actor.id ?? null);
+        toast = { kind: "success", message: "Standing grant revoked." };
         break;
       }
       case "budget": {
         const refused = await saveBudget(db, ctx.user, actor, "task", taskId, form);
         if (refused) return refused;
+        toast = { kind: "success", message: budgetToast(form) };
         break;
       }
       case "cancel-planning":
         await cancelPlanning(db, taskId, actor);
+        toast = { kind: "success", message: `Planning cancelled: ${title} is back in ${STATUS_LABELS.inbox}.` };
         break;
       default: {
         if (intent.startsWith("edit-")) {
@@ -120,24 +150,25 @@ export async function taskAction(ctx: Ctx, form: FormData) {
           const parsed = parseForm(form, inlineFieldSchema(field));
           if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
           await updateTask(db, taskId, parsed.data as Record<string, unknown>, actor);
-          return redirect(`${ctx.pathname}?saved=${field}`);
+          return redirectWithToast(`${ctx.pathname}?saved=${field}`, { kind: "success", message: `Saved the ${field} of ${title}.` });
         }
         if (isDecisionIntent(intent)) {
           if (!roleAtLeast(ctx.user.role, "approver")) throw new AppError("forbidden", "Approving and denying needs the approver role.");
           const waiting = new Set((await listTaskApprovals(db, taskId)).map((a) => a.id));
           const decided = await decideFromForm({ db, log }, ctx.user, intent, form, (id) => waiting.has(id));
           if (!decided.ok) return invalidForm(decided.errors, undefined, intent);
-          return redirect(`${ctx.pathname}#approvals`);
+          return redirectWithToast(`${ctx.pathname}#approvals`, { kind: "success", message: decisionMessage(intent) });
         }
         return invalidForm({}, undefined, intent);
       }
     }
-    return redirect(ctx.pathname);
+    return redirectWithToast(ctx.pathname, toast);
   } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    if (undoingMove) error.message = refusedMoveMessage(error.message, true);
     // A refused edit comes back with what was typed, not blank fields.
     const keepsValues = intent === "update" || intent.startsWith("edit-");
-    if (error instanceof AppError) return actionFailure(error, keepsValues ? submittedValues(form) : undefined, intent);
-    throw error;
+    return actionFailure(error, keepsValues ? submittedValues(form) : undefined, intent);
   }
 }
 
@@ -165,9 +196,22 @@ export async function taskUpload(ctx: Ctx, request: Request) {
       throw error;
     });
     log.info({ event: "task.file_uploaded", task_id: taskId, path: file.path, size: file.size }, "operator attached a file");
-    return redirect(`${ctx.pathname}?saved=upload#files`);
+    return redirectWithToast(`${ctx.pathname}?saved=upload#files`, { kind: "success", message: `Attached ${quoted(file.path)}.` });
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, undefined, intent);
+    throw error;
+  }
+}
+
+/** The toast's Undo after a delete: brings the task back, exactly as it was, within the undo window. */
+async function restore(ctx: Ctx) {
+  const { rt, actor, log, workspace, taskId } = ctx;
+  try {
+    const restored = await restoreTask(rt.db, taskId, workspace.id, actor);
+    log.info({ event: "task.restored", task_id: taskId }, "task restored");
+    return redirectWithToast(ctx.pathname, { kind: "info", message: `Restored ${quoted(restored.title)}.` });
+  } catch (error) {
+    if (error instanceof AppError) return actionFailure(error, undefined, "restore");
     throw error;
   }
 }

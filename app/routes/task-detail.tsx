@@ -14,6 +14,9 @@ import { dateInputValue, formatDue, isOverdue } from "#app/domain/time";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { type InlineField, isInlineField } from "#app/domain/forms/task";
 import { FormError } from "#app/components/field";
+import { ConfirmAction } from "#app/components/confirm-action";
+import { SubmitButton } from "#app/components/submit-button";
+import { DELETED_TASK_UNDO_S } from "#app/domain/toast";
 import { DeliverableList } from "#app/components/deliverable-list";
 import { InlineFieldRow } from "#app/components/inline-field";
 import { TaskApprovals } from "#app/components/task-approvals";
@@ -128,7 +131,8 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
       block={block}
     />
   );
-  const pageFailure = failed && !failedField && !["budget", "upload", "approve", "deny", "approve_grant"].includes(failed.intent ?? "") ? failed : null;
+  const pageFailure =
+    failed && !failedField && !["budget", "upload", "approve", "deny", "approve_grant", "move", "delete"].includes(failed.intent ?? "") ? failed : null;
   const decisionFailure = failed && ["approve", "deny", "approve_grant"].includes(failed.intent ?? "") ? failed : null;
   return (
     <main id="main" className="page task-page">
@@ -274,10 +278,12 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
           <input type="hidden" name="intent" value="move" />
           <span className="muted">Move to</span>
           {task.allowed_statuses.map((s) => (
-            <button key={s} type="submit" name="status" value={s} className="btn btn-small">
+            <SubmitButton key={s} name="status" value={s} className="btn btn-small">
               {STATUS_LABELS[s]}
-            </button>
+            </SubmitButton>
           ))}
+          {/* A refused move (a gate, a rule) shows here, beside the buttons that caused it. */}
+          {failed?.intent === "move" ? <FormError message={failed.formError} /> : null}
         </Form>
       ) : null}
 
@@ -388,17 +394,14 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
       </div>
 
       {canEdit ? (
-        <details className="danger-zone">
-          <summary>Delete task…</summary>
-          <Form method="post">
-            <AuthenticityTokenInput />
-            <input type="hidden" name="intent" value="delete" />
-            <p>This removes the task, its activity and deliverables. It cannot be undone.</p>
-            <button type="submit" className="btn btn-danger">
-              Delete task
-            </button>
-          </Form>
-        </details>
+        <ConfirmAction
+          className="danger-zone"
+          label="Delete task…"
+          warning={`The task leaves the board with its activity and deliverables; its spend still counts. You can undo this for ${DELETED_TASK_UNDO_S / 60} minutes.`}
+          confirmLabel="Delete task"
+          intent="delete"
+          error={failed?.intent === "delete" ? failed.formError : undefined}
+        />
       ) : null}
     </main>
   );

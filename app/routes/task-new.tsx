@@ -1,4 +1,4 @@
-import { Link, redirect } from "react-router";
+import { Link } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { listAgents } from "#app/db/agents.server";
 import { listTaskTypes } from "#app/db/governance.server";
@@ -12,6 +12,8 @@ import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/task-new";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { quoted } from "#app/domain/toast";
 
 export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = () => [{ title: "New task · Mission Control" }];
@@ -37,7 +39,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       ? await createPipelineTask(db, workspace.id, pipeline_id, { ...fields, status: fields.status === "planning" ? "planning" : "assigned" }, actor)
       : await createTask(db, workspace.id, fields, actor);
     log.info({ event: "task.created", task_id: task.id, status: task.status }, "task created");
-    return redirect(`/w/${workspace.slug}/tasks/${task.id}`);
+    return redirectWithToast(`/w/${workspace.slug}/tasks/${task.id}`, { kind: "success", message: `Task ${quoted(fields.title)} created.` });
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, submittedValues(form));
     throw error;

@@ -5,6 +5,8 @@ import { getSessionUser } from "#app/services/auth/sessions.server";
 import { csrfMiddleware, getCsrfToken } from "#app/services/http/csrf.server";
 import { pageInputMiddleware } from "#app/services/http/page-input.server";
 import { AppError } from "#app/domain/errors";
+import { handleToasts, takeToast } from "#app/services/http/toast.server";
+import { Toasts } from "#app/components/toasts";
 import type { Route } from "./+types/ui-layout";
 
 async function sessionMiddleware({ request, context }: Parameters<Route.MiddlewareFunction>[0]) {
@@ -30,16 +32,23 @@ const writeLimit: Route.MiddlewareFunction = async ({ request, context }, next) 
   return next();
 };
 
-export const middleware: Route.MiddlewareFunction[] = [writeLimit, pageInputMiddleware, csrfMiddleware, sessionMiddleware];
+/** The flash: read before the page, set by a redirect that carries a toast, cleared once shown. */
+const toastMiddleware: Route.MiddlewareFunction = async ({ request, context }, next) => {
+  const { rt } = context.get(requestContext);
+  return handleToasts({ settings: rt.env, secrets: rt.secrets }, request, context, next as () => Promise<Response>);
+};
+
+export const middleware: Route.MiddlewareFunction[] = [toastMiddleware, writeLimit, pageInputMiddleware, csrfMiddleware, sessionMiddleware];
 
 export function loader({ context }: Route.LoaderArgs) {
-  return { csrfToken: getCsrfToken(context), user: context.get(userContext) };
+  return { csrfToken: getCsrfToken(context), user: context.get(userContext), toast: takeToast(context) };
 }
 
 export default function UiLayout({ loaderData }: Route.ComponentProps) {
   return (
     <AuthenticityTokenProvider token={loaderData.csrfToken}>
       <Outlet />
+      <Toasts toast={loaderData.toast} />
     </AuthenticityTokenProvider>
   );
 }

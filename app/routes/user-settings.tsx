@@ -1,4 +1,4 @@
-import { Form, redirect } from "react-router";
+import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { setUserTimeZone } from "#app/db/auth.server";
 import { timeZoneSchema } from "#app/domain/forms/auth";
@@ -9,6 +9,8 @@ import { useActionResult } from "#app/components/use-action-result";
 import { operator } from "#app/services/auth/operator.server";
 import { invalidForm } from "#app/services/http/page-errors.server";
 import type { Route } from "./+types/user-settings";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Your settings · Mission Control" }];
 
@@ -23,7 +25,7 @@ export async function action({ request, context, url }: Route.ActionArgs) {
   if (!parsed.ok) return invalidForm(parsed.errors, parsed.values);
   await setUserTimeZone(db, user.id, parsed.data.time_zone);
   // Back to a plain GET that says it was saved, with or without JavaScript.
-  return redirect(`${url.pathname}?saved=1`);
+  return redirectWithToast(`${url.pathname}?saved=1`, { kind: "success", message: `Time zone saved: ${parsed.data.time_zone}.` });
 }
 
 export default function UserSettings({ loaderData, actionData: submitted }: Route.ComponentProps) {
@@ -54,9 +56,9 @@ export default function UserSettings({ loaderData, actionData: submitted }: Rout
             defaultValue={actionData?.values?.time_zone ?? current}
             error={actionData?.errors.time_zone}
           />
-          <button type="submit" className="btn btn-primary">
+          <SubmitButton className="btn btn-primary" pendingLabel="Saving…">
             Save time zone
-          </button>
+          </SubmitButton>
         </Form>
       </section>
     </main>

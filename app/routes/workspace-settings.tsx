@@ -1,4 +1,4 @@
-import { Form, redirect } from "react-router";
+import { Form } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { getBudget } from "#app/db/costs.server";
@@ -11,11 +11,15 @@ import { Field, FormError } from "#app/components/field";
 import { BudgetPanel } from "#app/components/budget-panel";
 import { UrlAllowlistPanel } from "#app/components/url-allowlist-panel";
 import { roleAtLeast } from "#app/domain/roles";
-import { saveBudget } from "#app/services/costs/budgets.server";
+import { budgetToast, saveBudget } from "#app/services/costs/budgets.server";
 import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/workspace-settings";
+import { redirectWithToast } from "#app/services/http/toast.server";
+import { quoted } from "#app/domain/toast";
+import { ConfirmAction } from "#app/components/confirm-action";
+import { SubmitButton } from "#app/components/submit-button";
 
 export const meta: Route.MetaFunction = () => [{ title: "Workspace settings · Mission Control" }];
 
@@ -44,22 +48,24 @@ export async function action({ request, context, url }: Route.ActionArgs) {
       const parsed = parseForm(form, workspaceUpdateSchema);
       if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
       await updateWorkspace(db, workspace.id, parsed.data, actor);
-      return redirect(url.pathname);
+      return redirectWithToast(url.pathname, { kind: "success", message: `Workspace ${quoted(parsed.data.name)} saved.` });
     }
     if (intent === "url-allowlist") {
       const parsed = parseForm(form, urlAllowlistSchema);
       if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
       // Admins only: checked in SQL.
       await setWorkspaceUrlAllowlist(db, workspace.id, parsed.data.hosts, user.id);
-      return redirect(`${url.pathname}?saved=url-allowlist#url-allowlist`);
+      return redirectWithToast(`${url.pathname}?saved=url-allowlist#url-allowlist`, { kind: "success", message: "Allowed hosts saved." });
     }
     if (intent === "budget") {
-      return (await saveBudget(db, user, actor, "workspace", workspace.id, form)) ?? redirect(url.pathname);
+      return (
+        (await saveBudget(db, user, actor, "workspace", workspace.id, form)) ?? redirectWithToast(url.pathname, { kind: "success", message: budgetToast(form) })
+      );
     }
     if (intent === "delete") {
       await deleteWorkspace(db, workspace.id, actor);
       log.info({ event: "workspace.deleted", workspace_id: workspace.id }, "workspace deleted");
-      return redirect("/");
+      return redirectWithToast("/", { kind: "success", message: `Workspace ${quoted(workspace.name)} deleted.` });
     }
     return invalidForm({}, undefined, intent);
   } catch (error) {
@@ -96,9 +102,9 @@ export default function WorkspaceSettings({ loaderData, actionData: submitted }:
             defaultValue={renameFailed?.values?.icon ?? workspace.icon}
             maxLength={COLUMN_LIMITS.workspaces.icon}
           />
-          <button type="submit" className="btn btn-primary">
+          <SubmitButton className="btn btn-primary" pendingLabel="Saving…">
             Save
-          </button>
+          </SubmitButton>
         </Form>
       </section>
       <BudgetPanel budget={budget} title="Workspace budget" canEdit canRaise={canRaise} failed={actionData?.intent === "budget" ? actionData : null} />
@@ -112,14 +118,13 @@ export default function WorkspaceSettings({ loaderData, actionData: submitted }:
       <section className="panel danger-zone">
         <h2>Delete workspace</h2>
         <p>Only an empty workspace can be deleted: remove its tasks and agents first.</p>
-        <FormError message={deleteFailed?.formError} />
-        <Form method="post">
-          <AuthenticityTokenInput />
-          <input type="hidden" name="intent" value="delete" />
-          <button type="submit" className="btn btn-danger">
-            Delete {workspace.name}
-          </button>
-        </Form>
+        <ConfirmAction
+          label="Delete workspace…"
+          warning={`${workspace.name} and its settings go for good; this cannot be undone.`}
+          confirmLabel={`Delete ${workspace.name}`}
+          intent="delete"
+          error={deleteFailed?.formError}
+        />
       </section>
     </main>
   );

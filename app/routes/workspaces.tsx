@@ -1,4 +1,4 @@
-import { Form, Link, redirectDocument, useNavigation } from "react-router";
+import { Form, Link, useNavigation } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { createWorkspace, listWorkspaces } from "#app/db/workspaces.server";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
@@ -12,6 +12,8 @@ import { actionFailure, invalidForm } from "#app/services/http/page-errors.serve
 import { AppError } from "#app/domain/errors";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/workspaces";
+import { redirectDocumentWithToast } from "#app/services/http/toast.server";
+import { quoted } from "#app/domain/toast";
 
 export const meta: Route.MetaFunction = () => [{ title: "Workspaces · Mission Control" }];
 
@@ -28,7 +30,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   try {
     const ws = await createWorkspace(db, { name, icon, slug: slug || slugify(name) }, actor);
     log.info({ event: "workspace.created", workspace_id: ws.id }, "workspace created");
-    return redirectDocument(`/w/${ws.slug}`);
+    return redirectDocumentWithToast(`/w/${ws.slug}`, { kind: "success", message: `Workspace ${quoted(name)} created.` });
   } catch (error) {
     if (error instanceof AppError) return actionFailure(error, parsed.data);
     throw error;

@@ -17,7 +17,7 @@ language sql stable as $$
     from workspaces ws
     left join lateral (
       select jsonb_object_agg(status, n) as counts, sum(n)::int as total
-      from (select status, count(*)::int as n from tasks where workspace_id = ws.id group by status) s
+      from (select status, count(*)::int as n from tasks where workspace_id = ws.id and deleted_at is null group by status) s
     ) tc on true
     left join lateral (select count(*)::int as n from agents where workspace_id = ws.id) ac on true
   ) w
@@ -72,13 +72,15 @@ begin
   if not found then
     perform raise_app_error('not_found', 'Workspace not found.');
   end if;
-  select count(*) into v_tasks from tasks where workspace_id = p_workspace_id;
+  select count(*) into v_tasks from tasks where workspace_id = p_workspace_id and deleted_at is null;
   select count(*) into v_agents from agents where workspace_id = p_workspace_id;
   if v_tasks > 0 or v_agents > 0 then
     perform raise_app_error('conflict',
       format('This workspace still has %s task(s) and %s agent(s). Delete or move them first.', v_tasks, v_agents),
       jsonb_build_object('tasks', v_tasks, 'agents', v_agents));
   end if;
+  -- Tasks deleted but still in their undo window go with their workspace.
+  delete from tasks where workspace_id = p_workspace_id and deleted_at is not null;
   delete from workspaces where id = p_workspace_id;
   perform append_audit('workspace.deleted', p_actor, jsonb_build_object('workspace_id', p_workspace_id),
     jsonb_build_object('name', v_ws.name, 'slug', v_ws.slug));

@@ -23,7 +23,7 @@ language sql stable as $$
   from agents a
   left join lateral (
     select count(*)::int as n from tasks
-    where assigned_agent_id = a.id and status in ('assigned', 'in_progress', 'testing', 'review')
+    where assigned_agent_id = a.id and status in ('assigned', 'in_progress', 'testing', 'review') and deleted_at is null
   ) t on true
   where a.workspace_id = p_workspace_id
 $$;
@@ -121,7 +121,7 @@ begin
   if not found then
     perform raise_app_error('not_found', 'Agent not found.');
   end if;
-  select count(*) into v_active from tasks where assigned_agent_id = p_agent_id and status in ('assigned', 'in_progress');
+  select count(*) into v_active from tasks where assigned_agent_id = p_agent_id and status in ('assigned', 'in_progress') and deleted_at is null;
   if v_active > 0 then
     perform raise_app_error('conflict',
       format('%s has %s assigned or running task(s). Reassign them first.', v_agent.name, v_active),

@@ -29,7 +29,7 @@ begin
   with due as (
     select a.id, coalesce(ty.expiry_policy, 'deny') as policy, a.escalated_at
     from approvals a join tasks t on t.id = a.task_id left join task_types ty on ty.id = t.task_type_id
-    where a.status = 'pending' and a.expires_at <= now()
+    where a.status = 'pending' and a.expires_at <= now() and t.deleted_at is null
     order by a.expires_at limit greatest(p_limit, 0) for update of a skip locked
   ), escalated as (
     update approvals a set escalated_at = now(), expires_at = now() + (a.expires_at - a.created_at)
@@ -111,6 +111,7 @@ language sql stable as $$
          order by case when a.status = 'pending' then a.expires_at end asc nulls last, a.decided_at desc nulls last), '[]'::jsonb)
   from (select * from approvals
         where (p_status is null or status = p_status)
+          and not exists (select 1 from tasks dt where dt.id = approvals.task_id and dt.deleted_at is not null)
         order by case when status = 'pending' then 0 else 1 end, coalesce(decided_at, created_at) desc
         limit least(greatest(p_limit, 1), 200)) a
   join tasks t on t.id = a.task_id
@@ -141,7 +142,9 @@ $$;
 
 create or replace function count_pending_approvals() returns jsonb
 language sql stable as $$
-  select jsonb_build_object('pending', count(*)::int) from approvals where status = 'pending' and expires_at > now()
+  select jsonb_build_object('pending', count(*)::int) from approvals
+  where status = 'pending' and expires_at > now()
+    and not exists (select 1 from tasks dt where dt.id = approvals.task_id and dt.deleted_at is not null)
 $$;
 
 create or replace function list_task_types() returns jsonb
@@ -204,6 +207,7 @@ declare
 begin
   with due as (
     select id from approvals where status = 'pending' and veto_until is not null and veto_until <= now()
+      and not exists (select 1 from tasks dt where dt.id = approvals.task_id and dt.deleted_at is not null)
     order by veto_until limit greatest(p_limit, 0) for update skip locked
   ), approved as (
     update approvals a set status = 'approved', decided_at = now(), decided_by_policy = 'hotl_window'

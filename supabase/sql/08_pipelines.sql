@@ -33,16 +33,16 @@ $$;
 create or replace function list_pipelines(p_workspace_id uuid) returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(pipeline_json(p) || jsonb_build_object(
-    'done', (select count(*)::int from tasks t where t.pipeline_id = p.id and t.status = 'done'),
-    'open', (select count(*)::int from tasks t where t.pipeline_id = p.id and t.status not in ('done', 'cancelled')),
+    'done', (select count(*)::int from tasks t where t.pipeline_id = p.id and t.status = 'done' and t.deleted_at is null),
+    'open', (select count(*)::int from tasks t where t.pipeline_id = p.id and t.status not in ('done', 'cancelled') and t.deleted_at is null),
     'load', (select coalesce(jsonb_agg(jsonb_build_object(
                 'stage_id', s.id, 'position', s.position,
                 'by_status', (select coalesce(jsonb_object_agg(x.status, x.n), '{}'::jsonb)
                               from (select t.status, count(*)::int as n from tasks t
-                                    where t.stage_id = s.id and t.status not in ('done', 'cancelled') group by t.status) x),
-                'open', (select count(*)::int from tasks t where t.stage_id = s.id and t.status not in ('done', 'cancelled')),
+                                    where t.stage_id = s.id and t.status not in ('done', 'cancelled') and t.deleted_at is null group by t.status) x),
+                'open', (select count(*)::int from tasks t where t.stage_id = s.id and t.status not in ('done', 'cancelled') and t.deleted_at is null),
                 'oldest_waiting_at', (select min(t.status_changed_at) from tasks t
-                                      where t.stage_id = s.id and t.status in ('planning', 'inbox', 'assigned', 'testing', 'review')))
+                                      where t.stage_id = s.id and t.status in ('planning', 'inbox', 'assigned', 'testing', 'review') and t.deleted_at is null))
               order by s.position), '[]'::jsonb)
              from pipeline_stages s where s.pipeline_id = p.id))
     order by p.name), '[]'::jsonb)
@@ -112,6 +112,8 @@ begin
   if not found then
     perform raise_app_error('not_found', 'Pipeline not found.');
   end if;
+  -- Deleted tasks in their undo window do not hold a pipeline back: they go with it.
+  delete from tasks where pipeline_id = p_pipeline_id and deleted_at is not null;
   if exists (select 1 from tasks where pipeline_id = p_pipeline_id) then
     perform raise_app_error('conflict', 'Tasks use this pipeline; it cannot be deleted while they exist.');
   end if;
@@ -241,6 +243,7 @@ begin
   if not found then
     perform raise_app_error('not_found', 'Stage not found.');
   end if;
+  delete from tasks where stage_id = p_stage_id and deleted_at is not null;
   if exists (select 1 from tasks where stage_id = p_stage_id) then
     perform raise_app_error('conflict', 'Tasks are at this stage; move them on before deleting it.');
   end if;
@@ -479,7 +482,7 @@ declare
 begin
   for v_id in
     select t.id from tasks t
-    where t.status = 'review' and t.stage_id is not null and (next_stage(t)).id is not null
+    where t.status = 'review' and t.stage_id is not null and t.deleted_at is null and (next_stage(t)).id is not null
       and (next_stage(t)).agent_id is not null
       and not exists (select 1 from approvals ap where ap.task_id = t.id and ap.action = 'task.stage_advance'
                       and ap.created_at >= t.status_changed_at)

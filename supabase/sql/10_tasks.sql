@@ -113,11 +113,11 @@ language sql stable as $$
   -- With a filter, each task is tested once: counts and lanes read this list.
   matching as materialized (
     select t.id, t.status, t.rank, t.updated_at from tasks t, f
-    where t.workspace_id = p_workspace_id and task_matches(t, p_filter, f.patterns, f.today)
+    where t.workspace_id = p_workspace_id and t.deleted_at is null and task_matches(t, p_filter, f.patterns, f.today)
   ),
   counts as (
     select t.status, count(*)::int as n from tasks t, f
-    where f.open and t.workspace_id = p_workspace_id
+    where f.open and t.workspace_id = p_workspace_id and t.deleted_at is null
     group by t.status
     union all
     select m.status, count(*)::int from matching m, f where not f.open group by m.status
@@ -133,7 +133,7 @@ language sql stable as $$
              row_number() over (order by case when t1.status in ('done', 'cancelled') then 0 else t1.rank end,
                                          t1.updated_at desc, t1.id) as n
       from (select t2.id, t2.status, t2.rank, t2.updated_at from tasks t2, f
-            where f.open and t2.workspace_id = p_workspace_id and t2.status = s.status
+            where f.open and t2.workspace_id = p_workspace_id and t2.status = s.status and t2.deleted_at is null
             union all
             select m.id, m.status, m.rank, m.updated_at from matching m, f
             where not f.open and m.status = s.status) t1
@@ -207,7 +207,7 @@ language sql stable as $$
   from tasks t
   join workspaces w on w.id = t.workspace_id
   left join agents a on a.id = t.assigned_agent_id
-  where t.id = p_task_id
+  where t.id = p_task_id and t.deleted_at is null
 $$;
 
 create or replace function log_task_activity(p_task_id uuid, p_type text, p_message text, p_metadata jsonb, p_actor jsonb)
@@ -348,7 +348,7 @@ declare
   v_governance jsonb;
   v_rank numeric;
 begin
-  select * into v_old from tasks where id = p_task_id for update;
+  select * into v_old from tasks where id = p_task_id and deleted_at is null for update;
   if not found then
     perform raise_app_error('not_found', 'Task not found.');
   end if;
@@ -417,29 +417,74 @@ begin
                             'changed', (select jsonb_agg(k order by k) from jsonb_object_keys(v_changed) k));
 end $$;
 
--- Deleting a task also drops its requests from the inbox: the row says how many were pending.
+-- Deleting a task hides it everywhere (board, task page, agent API, dispatch,
+-- heartbeat, approvals) for an undo window, then purge_deleted_tasks removes
+-- it for good. Its usage stays in the ledger and keeps counting toward spend.
+-- The row says how many requests it takes out of the inbox.
 create or replace function delete_task(p_task_id uuid, p_actor jsonb) returns jsonb
 language plpgsql as $$
 declare
   v_task tasks;
   v_pending int;
 begin
-  select count(*) into v_pending from approvals where task_id = p_task_id and status = 'pending';
-  delete from tasks where id = p_task_id returning * into v_task;
+  update tasks set deleted_at = now()
+  where id = p_task_id and deleted_at is null returning * into v_task;
   if not found then
     perform raise_app_error('not_found', 'Task not found.');
   end if;
+  select count(*) into v_pending from approvals where task_id = p_task_id and status = 'pending';
   perform append_audit('task.deleted', p_actor, jsonb_build_object('task_id', v_task.id, 'workspace_id', v_task.workspace_id),
     jsonb_build_object('title', v_task.title, 'status', v_task.status, 'task_type_id', v_task.task_type_id, 'pending_approvals', v_pending));
   perform emit_event('task.deleted', v_task.workspace_id, v_task.id, null, p_actor,
     jsonb_build_object('title', v_task.title, 'status', v_task.status));
-  return jsonb_build_object('id', v_task.id, 'deleted', true);
+  return jsonb_build_object('id', v_task.id, 'deleted', true, 'deleted_at', v_task.deleted_at);
+end $$;
+
+-- The undo of a delete: the task comes back exactly as it was (nothing was
+-- removed), as long as the purge has not run yet.
+create or replace function restore_task(p_task_id uuid, p_workspace_id uuid, p_actor jsonb) returns jsonb
+language plpgsql as $$
+declare
+  v_task tasks;
+begin
+  update tasks set deleted_at = null
+  where id = p_task_id and workspace_id = p_workspace_id and deleted_at is not null returning * into v_task;
+  if not found then
+    if exists (select 1 from tasks where id = p_task_id and workspace_id = p_workspace_id) then
+      perform raise_app_error('conflict', 'This task is not deleted.');
+    end if;
+    perform raise_app_error('not_found', 'This task can no longer be restored: its undo window has passed.');
+  end if;
+  perform append_audit('task.restored', p_actor, jsonb_build_object('task_id', v_task.id, 'workspace_id', v_task.workspace_id),
+    jsonb_build_object('title', v_task.title, 'status', v_task.status));
+  perform emit_event('task.restored', v_task.workspace_id, v_task.id, v_task.assigned_agent_id, p_actor,
+    jsonb_build_object('title', v_task.title, 'status', v_task.status));
+  return jsonb_build_object('id', v_task.id, 'title', v_task.title, 'status', v_task.status);
+end $$;
+
+-- The end of the undo window: deleted tasks older than it go for good, with
+-- their activity and deliverables; usage records keep their spend (task_id
+-- becomes null). The deletion itself was audited when it happened.
+create or replace function purge_deleted_tasks(p_older_than_s int, p_limit int default 100) returns int
+language plpgsql as $$
+declare
+  v_n int;
+begin
+  with gone as (
+    delete from tasks where id in (
+      select id from tasks
+      where deleted_at is not null and deleted_at < now() - make_interval(secs => greatest(p_older_than_s, 0))
+      order by deleted_at limit greatest(p_limit, 1)
+    ) returning 1
+  )
+  select count(*)::int into v_n from gone;
+  return v_n;
 end $$;
 
 create or replace function find_task_by_session(p_session_key text) returns jsonb
 language sql stable as $$
   select jsonb_build_object('id', id, 'status', status, 'current_run_id', current_run_id, 'workspace_id', workspace_id)
-  from tasks where session_key = p_session_key
+  from tasks where session_key = p_session_key and deleted_at is null
 $$;
 
 -- A task refused for its budget needs a human (raise the budget, retry).
@@ -449,7 +494,7 @@ language sql stable as $$
                             order by t.priority_rank, t.updated_at desc), '[]'::jsonb)
   from (
     select t0.* from tasks t0
-    where t0.workspace_id = p_workspace_id
+    where t0.workspace_id = p_workspace_id and t0.deleted_at is null
       and t0.id in (select t1.id from tasks t1
                     where t1.workspace_id = p_workspace_id and t1.alert_reason is not null
                       and t1.alert_reason in ('dispatch_failed', 'stalled', 'checks_failed', 'no_checkable_deliverable', 'run_failed', 'lease_expired', 'budget_exceeded')
@@ -475,7 +520,7 @@ language sql stable as $$
     cross join f
     left join agents a on a.id = t.assigned_agent_id
     left join task_types tt on tt.id = t.task_type_id
-    where t.workspace_id = p_workspace_id and task_matches(t, p_filter, f.patterns, f.today)
+    where t.workspace_id = p_workspace_id and t.deleted_at is null and task_matches(t, p_filter, f.patterns, f.today)
   ),
   page as (
     select m.*, row_number() over (order by
@@ -556,7 +601,7 @@ create or replace function list_task_labels(p_workspace_id uuid) returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(label order by label), '[]'::jsonb)
   from (select l as label from tasks t, unnest(t.labels) l
-        where t.workspace_id = p_workspace_id group by l order by count(*) desc, l limit 200) x
+        where t.workspace_id = p_workspace_id and t.deleted_at is null group by l order by count(*) desc, l limit 200) x
 $$;
 
 -- ---------------------------------------------------------------------------
@@ -589,7 +634,7 @@ begin
   if not found or v_user.role not in ('operator', 'approver', 'admin') then
     perform raise_app_error('forbidden', 'Attaching files needs the operator role.');
   end if;
-  select * into v_task from tasks where id = p_task_id for update;
+  select * into v_task from tasks where id = p_task_id and deleted_at is null for update;
   if not found then
     perform raise_app_error('not_found', 'Task not found.');
   end if;
@@ -666,7 +711,7 @@ language sql stable as $$
   select coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'title', t.title, 'status', t.status) order by t.updated_at desc, t.id), '[]'::jsonb)
   from (
     select id, title, status, updated_at from tasks
-    where workspace_id = p_workspace_id
+    where workspace_id = p_workspace_id and deleted_at is null
       and title ilike '%' || replace(replace(replace(p_query, '\', '\\'), '%', '\%'), '_', '\_') || '%'
     order by updated_at desc, id
     limit least(greatest(p_limit, 1), 50)

@@ -32,7 +32,7 @@ begin
     select t.id, t.priority_rank, t.created_at
     from tasks t
     join agents a on a.id = t.assigned_agent_id
-    where t.status = 'assigned'
+    where t.status = 'assigned' and t.deleted_at is null
       and (p_task_id is null or t.id = p_task_id)
       and (p_task_id is not null or t.next_dispatch_at is null or t.next_dispatch_at <= now())
       and (p_task_id is not null or t.alert_reason is distinct from 'dispatch_failed')
@@ -100,7 +100,7 @@ language sql stable as $$
       else 'unknown' end,
     'message', case when t.alert_reason = 'budget_exceeded' then t.last_dispatch_error end)
   from tasks t left join agents a on a.id = t.assigned_agent_id
-  where t.id = p_task_id
+  where t.id = p_task_id and t.deleted_at is null
 $$;
 
 create or replace function mark_task_dispatched(p_task_id uuid, p_run_id text, p_session_key text, p_lease_seconds int)
@@ -165,7 +165,7 @@ declare
   v_governance jsonb;
   v_reassigned boolean;
 begin
-  select * into v_task from tasks where id = p_task_id for update;
+  select * into v_task from tasks where id = p_task_id and deleted_at is null for update;
   if not found then
     perform raise_app_error('not_found', 'Task not found.');
   end if;
@@ -197,7 +197,7 @@ create or replace function count_dispatchable() returns jsonb
 language sql stable as $$
   select jsonb_build_object('ready', count(*)::int)
   from tasks t join agents a on a.id = t.assigned_agent_id
-  where t.status = 'assigned' and (t.next_dispatch_at is null or t.next_dispatch_at <= now())
+  where t.status = 'assigned' and t.deleted_at is null and (t.next_dispatch_at is null or t.next_dispatch_at <= now())
     and t.alert_reason is distinct from 'dispatch_failed'
     and (t.alert_reason is distinct from 'budget_exceeded' or t.next_dispatch_at is not null)
     and (t.claimed_until is null or t.claimed_until < now())
@@ -217,7 +217,7 @@ begin
     -- Only due tasks whose type gates dispatch: the gate itself is evaluated for those alone.
     select t.* from tasks t join agents a on a.id = t.assigned_agent_id
     join task_types ty on ty.id = t.task_type_id and 'dispatch' = any(ty.gated_actions)
-    where t.status = 'assigned' and a.openclaw_agent_id is not null and a.status <> 'offline'
+    where t.status = 'assigned' and t.deleted_at is null and a.openclaw_agent_id is not null and a.status <> 'offline'
       and (t.next_dispatch_at is null or t.next_dispatch_at <= now())
       and not dispatch_allowed(t)
       and not exists (select 1 from approvals ap where ap.task_id = t.id and ap.action = 'task.dispatch'

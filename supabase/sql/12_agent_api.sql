@@ -15,7 +15,7 @@ language sql stable as $$
     (select agent_json(a) || jsonb_build_object('scope_task_id', null) from agents a where a.api_token_hash = p_token_hash),
     (select agent_json(a) || jsonb_build_object('scope_task_id', k.task_id)
        from task_tokens k join agents a on a.id = k.agent_id join tasks t on t.id = k.task_id
-      where k.token_hash = p_token_hash and k.expires_at > now() and t.assigned_agent_id = k.agent_id))
+      where k.token_hash = p_token_hash and k.expires_at > now() and t.assigned_agent_id = k.agent_id and t.deleted_at is null))
 $$;
 
 create or replace function agent_owned_task(p_agent_id uuid, p_task_id uuid) returns tasks
@@ -23,7 +23,7 @@ language plpgsql as $$
 declare
   v_task tasks;
 begin
-  select * into v_task from tasks where id = p_task_id and assigned_agent_id = p_agent_id;
+  select * into v_task from tasks where id = p_task_id and assigned_agent_id = p_agent_id and deleted_at is null;
   if not found then
     perform raise_app_error('not_found', 'No task with that id is assigned to you.');
   end if;
@@ -36,7 +36,7 @@ language sql stable as $$
     'id', t.id, 'title', t.title, 'status', t.status, 'priority', t.priority, 'due_at', t.due_at,
     'updated_at', t.updated_at, 'session_key', t.session_key, 'labels', to_jsonb(t.labels)) order by t.priority_rank, t.created_at), '[]'::jsonb)
   from tasks t
-  where t.assigned_agent_id = p_agent_id and t.status not in ('done', 'cancelled')
+  where t.assigned_agent_id = p_agent_id and t.status not in ('done', 'cancelled') and t.deleted_at is null
 $$;
 
 create or replace function agent_get_task(p_agent_id uuid, p_task_id uuid) returns jsonb

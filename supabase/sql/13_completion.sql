@@ -125,7 +125,7 @@ begin
   with picked as (
     select t.id, t.status_changed_at
     from tasks t
-    where t.status = 'testing'
+    where t.status = 'testing' and t.deleted_at is null
       and not exists (select 1 from testing_claims c where c.task_id = t.id and c.expires_at > now())
     order by t.status_changed_at, t.id
     limit greatest(coalesce(p_limit, 0), 0)

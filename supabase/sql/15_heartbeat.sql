@@ -10,7 +10,7 @@ create or replace function list_expired_leases(p_limit int) returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'run_id', t.current_run_id, 'session_key', t.session_key,
                                                'lease_expires_at', t.lease_expires_at) order by t.lease_expires_at), '[]'::jsonb)
-  from (select * from tasks where status = 'in_progress' and lease_expires_at < now() order by lease_expires_at limit greatest(p_limit, 0)) t
+  from (select * from tasks where status = 'in_progress' and deleted_at is null and lease_expires_at < now() order by lease_expires_at limit greatest(p_limit, 0)) t
 $$;
 
 create or replace function extend_lease(p_task_id uuid, p_lease_seconds int) returns jsonb
@@ -27,7 +27,7 @@ language plpgsql as $$
 declare
   v_task tasks;
 begin
-  select * into v_task from tasks where id = p_task_id and status = 'in_progress' and lease_expires_at < now() for update;
+  select * into v_task from tasks where id = p_task_id and status = 'in_progress' and deleted_at is null and lease_expires_at < now() for update;
   if not found then
     return jsonb_build_object('id', p_task_id, 'changed', false);
   end if;
@@ -48,7 +48,7 @@ language sql stable as $$
   select coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'session_key', t.session_key, 'last_activity_at', t.last_activity_at,
                                                'openclaw_agent_id', a.openclaw_agent_id, 'title', t.title) order by t.last_activity_at), '[]'::jsonb)
   from (select * from tasks
-        where status = 'in_progress' and stall_flagged_at is null and last_activity_at < now() - make_interval(mins => p_minutes)
+        where status = 'in_progress' and deleted_at is null and stall_flagged_at is null and last_activity_at < now() - make_interval(mins => p_minutes)
         order by last_activity_at limit greatest(p_limit, 0)) t
   left join agents a on a.id = t.assigned_agent_id
 $$;
@@ -60,7 +60,7 @@ declare
   v_task tasks;
 begin
   select * into v_task from tasks
-  where id = p_task_id and status = 'in_progress' and stall_flagged_at is null
+  where id = p_task_id and status = 'in_progress' and deleted_at is null and stall_flagged_at is null
     and last_activity_at < now() - make_interval(mins => p_minutes)
   for update;
   if not found then

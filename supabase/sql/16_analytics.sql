@@ -341,7 +341,7 @@ end $$;
 create or replace function agent_work(p_agent_id uuid, p_task_limit int default 50, p_run_limit int default 20)
 returns jsonb language sql stable as $$
   with mine as (
-    select t.*, t.status not in ('done', 'cancelled') as open from tasks t where t.assigned_agent_id = p_agent_id
+    select t.*, t.status not in ('done', 'cancelled') as open from tasks t where t.assigned_agent_id = p_agent_id and t.deleted_at is null
   ), listed as (
     select * from mine order by open desc, case when open then status_changed_at end desc nulls last, status_changed_at desc, id
     limit least(greatest(coalesce(p_task_limit, 50), 1), 500)

@@ -39,8 +39,9 @@ create or replace trigger tasks_done_gate before update of status on tasks
 create or replace trigger tasks_transition before update of status on tasks
   for each row execute function enforce_task_transition();
 
+-- Deleting a task and undoing it leave its updated_at (and so its place in its lane) as it was.
 create or replace trigger tasks_updated_at before update on tasks
-  for each row execute function set_updated_at();
+  for each row when (old.deleted_at is not distinct from new.deleted_at) execute function set_updated_at();
 
 create or replace trigger tasks_audit after update of status on tasks
   for each row execute function audit_task_change();

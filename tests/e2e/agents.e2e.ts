@@ -92,7 +92,8 @@ test.describe("with JavaScript", () => {
     await expect(page.getByRole("heading", { name: "Builder" })).toBeVisible();
     await expect(page.locator(".conn")).toHaveText("Live");
 
-    await page.getByRole("button", { name: "Issue a new token" }).click();
+    await page.getByText("Issue a new token…").click();
+    await page.getByRole("button", { name: "Issue a new token", exact: true }).click();
     const token = page.getByTestId("agent-token");
     await expect(token).toHaveText(TOKEN);
     const issued = await token.innerText();
@@ -127,7 +128,8 @@ test.describe("without JavaScript", () => {
     await expect(page.getByRole("button", { name: "Copy" })).toHaveCount(0);
 
     await page.getByRole("link", { name: "Builder" }).click();
-    await page.getByRole("button", { name: "Issue a new token" }).click();
+    await page.getByText("Issue a new token…").click();
+    await page.getByRole("button", { name: "Issue a new token", exact: true }).click();
     await expect(token).toHaveText(TOKEN);
     const issued = await token.innerText();
     expect(issued).not.toBe(first);

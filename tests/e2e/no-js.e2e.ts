@@ -34,7 +34,8 @@ test("core flow without JavaScript", async ({ page }) => {
   // Assigning needs an agent: the refusal is explained.
   await page.goto(base);
   await moveCard(page, taskId, "assigned");
-  await expect(page.getByText("Choose an agent before moving the task to Assigned.")).toBeVisible();
+  // The refusal shows on the card that was moved (and in the toast region).
+  await expect(page.locator(`[data-task-id="${taskId}"]`).getByTestId("card-refusal")).toHaveText("Choose an agent before moving the task to Assigned.");
 
   // Edit the assignee in place on the task page (a plain link opens its form).
   await page.goto(`${base}/tasks/${taskId}`);
@@ -62,7 +63,8 @@ test("core flow without JavaScript", async ({ page }) => {
 
   // A workspace that still holds work cannot be deleted.
   await page.goto(`${base}/settings`);
-  await page.getByRole("button", { name: `Delete ${name}` }).click();
+  await page.getByText("Delete workspace…").click();
+  await page.getByRole("button", { name: `Delete ${name}`, exact: true }).click();
   await expect(page.getByText(/still has 1 task\(s\) and 1 agent\(s\)/)).toBeVisible();
 
   // Delete the task, then the agent, then the workspace.
@@ -75,7 +77,8 @@ test("core flow without JavaScript", async ({ page }) => {
   await page.getByText("Delete agent…").click();
   await page.getByRole("button", { name: "Delete agent" }).click();
   await page.goto(`${base}/settings`);
-  await page.getByRole("button", { name: `Delete ${name}` }).click();
+  await page.getByText("Delete workspace…").click();
+  await page.getByRole("button", { name: `Delete ${name}`, exact: true }).click();
   await expect(page.getByRole("heading", { name: "Workspaces" })).toBeVisible();
   await expect(page.getByRole("link", { name })).toHaveCount(0);
 });
@@ -107,6 +110,7 @@ test("a missing page inside a workspace keeps the workspace's navigation, withou
   await expect(page.getByRole("navigation", { name: "Workspace", exact: true })).toHaveCount(0);
 
   await page.goto(`${base}/settings`);
-  await page.getByRole("button", { name: `Delete ${name}` }).click();
+  await page.getByText("Delete workspace…").click();
+  await page.getByRole("button", { name: `Delete ${name}`, exact: true }).click();
   await expect(page.getByRole("heading", { name: "Workspaces" })).toBeVisible();
 });

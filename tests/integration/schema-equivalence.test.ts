@@ -49,7 +49,7 @@ const FIXES: Record<string, string> = {
   "function agent_performance(uuid,integer,timestamp with time zone,integer)":
     "only work an agent reported complete is its completion; people's completions apart",
   // The board: a manual order, filters, labels, the list view and saved views.
-  "table tasks": "a manual order (rank) and labels",
+  "table tasks": "a manual order (rank) and labels; deleted_at: a deleted task is restorable for the undo window",
   "constraint tasks.tasks_labels_check": "labels: at most 10, none null",
   "index tasks_board_rank_idx": "open lanes read in rank order",
   "index tasks_rank_idx": "a new task goes above the workspace's first card",
@@ -64,12 +64,12 @@ const FIXES: Record<string, string> = {
   "index saved_views_name_key": "new: each user's saved views",
   "index saved_views_pkey": "new: each user's saved views",
   "function get_board(uuid,jsonb)": "gone: replaced by get_board(uuid,jsonb,jsonb)",
-  "function get_board(uuid,jsonb,jsonb)": "takes a filter; open lanes in rank order; names the cards past each lane",
+  "function get_board(uuid,jsonb,jsonb)": "takes a filter; open lanes in rank order; names the cards past each lane; hides deleted tasks",
   "function task_card_json(tasks,agents)": "a card has its labels",
   "function create_task(uuid,jsonb,jsonb)": "labels; a new task goes to the top of its lane",
   "function update_task(uuid,jsonb,jsonb)": "messages in words: status and field labels, one money format; labels; a place in the lane (before)",
   "function agent_get_task(uuid,uuid)": "the agent reads the task's labels",
-  "function agent_list_tasks(uuid)": "the agent reads the task's labels",
+  "function agent_list_tasks(uuid)": "the agent reads the task's labels; a deleted task is hidden until it is purged (deleted_at)",
   "function lane_rank(uuid,text,uuid,uuid)": "new: the rank that places a card in a lane",
   "function task_labels(jsonb)": "new: labels normalised and checked",
   "function status_position(text)": "new: a status's place in the board's order",
@@ -105,9 +105,42 @@ const FIXES: Record<string, string> = {
   "constraint workspaces.workspaces_url_allowlist_check": "a workspace's own allowed hosts for URL deliverables (url_allowlist)",
   "function set_workspace_url_allowlist(uuid,jsonb,uuid)": "new: an admin sets a workspace's allowed hosts (audited)",
   "function workspace_url_allowlist(uuid)": "new: a workspace's allowed hosts",
-  "function claim_testing_tasks(text,integer,integer)": "hands the testing stage each task's workspace allowed hosts",
+  "function claim_testing_tasks(text,integer,integer)":
+    "hands the testing stage each task's workspace allowed hosts; a deleted task is hidden until it is purged (deleted_at)",
   "function finish_testing(uuid,text,jsonb,text)": "the bounce-back activity says which checks failed and why",
   "function search_tasks(uuid,text,integer)": "new: the command palette's task search by title",
+  // Deleting a task is undoable: it is hidden while deleted_at is set, then purged.
+  "function agent_owned_task(uuid,uuid)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function authenticate_agent(text)": "a deleted task's token opens nothing",
+  "function claim_tasks_for_dispatch(integer,integer,uuid)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function close_veto_windows(integer)": "a deleted task's veto window waits for its restore or purge",
+  "function count_dispatchable()": "a deleted task is hidden until it is purged (deleted_at)",
+  "function count_pending_approvals()": "a deleted task is hidden until it is purged (deleted_at)",
+  "function delete_agent(uuid,jsonb)": "deleted tasks do not hold an agent back",
+  "function delete_pipeline(uuid,jsonb)": "deleted tasks go with their pipeline instead of holding it back",
+  "function delete_pipeline_stage(uuid,jsonb)": "deleted tasks go with their stage instead of holding it back",
+  "function delete_task(uuid,jsonb)": "a delete hides the task for the undo window (decision 031)",
+  "function delete_workspace(uuid,jsonb)": "deleted tasks go with their workspace instead of holding it back",
+  "function expire_approvals(integer)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function explain_not_dispatchable(uuid)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function find_task_by_session(text)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function flag_stall(uuid,integer)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function get_needs_you(uuid,integer)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function get_task_by_id(uuid)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function list_agents(uuid)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function list_approvals(text,integer)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function list_expired_leases(integer)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function list_pipelines(uuid)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function list_stalled_tasks(integer,integer)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function list_workspaces()": "a deleted task is hidden until it is purged (deleted_at)",
+  "function purge_deleted_tasks(integer,integer)": "new: the end of a deleted task's undo window",
+  "function request_gated_dispatches(integer,integer)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function request_stage_advances(integer,integer)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function requeue_expired_task(uuid)": "a deleted task is hidden until it is purged (deleted_at)",
+  "function restore_task(uuid,uuid,jsonb)": "new: the undo of a delete",
+  "function retry_dispatch(uuid,uuid,jsonb)": "a deleted task is hidden until it is purged (deleted_at)",
+  "index tasks_deleted_at_idx": "deleted tasks, for the purge",
+  "trigger tasks.tasks_updated_at": "a delete and its undo leave updated_at as it was",
 };
 /** Seed rows added since the restructuring, by table: which rows they are, and why. */
 const SEED_ADDITIONS: Record<string, { reason: string; added: (row: string) => boolean }> = {
@@ -125,7 +158,9 @@ const objectOf = (key: string) =>
     .replace(/^fk constraint /, "constraint ")
     // A table's row-level security is part of its catalog entry.
     .replace(/^row security /, "table ")
-    .replace(/^(constraint [^ .]+)\./, "$1 ");
+    .replace(/^(constraint [^ .]+)\./, "$1 ")
+    // pg_dump names a trigger "TRIGGER table name", the catalog list "trigger table.name".
+    .replace(/^trigger (\S+)\./, "trigger $1 ");
 const FIXED_OBJECTS = new Set(Object.keys(FIXES).map(objectOf));
 /** A column's NOT NULL is part of its table's entry; PostgreSQL 18 also lists it as a constraint of its own, PGlite does not. */
 const notNullConstraint = (key: string) => /^constraint [^.]+\.[^ ]+_not_null$/.test(key);

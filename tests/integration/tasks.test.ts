@@ -222,14 +222,16 @@ describe.each(RPC_TRANSPORTS)("tasks on %s", (kind) => {
     });
   });
 
-  it("deletes a task with its activities and emits task.deleted", async () => {
+  it("deletes a task (hidden, its activities kept for the undo), emits task.deleted, and purges it after the window", async () => {
     const { id } = await createTask(db(), ws.id, { title: "Doomed" });
     const seq = await maxSeq(db());
-    expect(await db().rpc("delete_task", { p_task_id: id, p_actor: SYSTEM })).toEqual({ id, deleted: true });
+    expect(await db().rpc("delete_task", { p_task_id: id, p_actor: SYSTEM })).toMatchObject({ id, deleted: true });
     expect(await db().rpc("get_task_by_id", { p_task_id: id })).toBeNull();
-    expect(await query(db(), "select count(*)::int as n from task_activities where task_id = $1", [id])).toEqual([{ n: 0 }]);
+    expect(await query(db(), "select count(*)::int as n from task_activities where task_id = $1", [id])).toEqual([{ n: 1 }]);
     expect((await eventsAfter(db(), seq)).map((e) => [e.type, e.task_id, e.payload])).toEqual([["task.deleted", id, { title: "Doomed", status: "inbox" }]]);
     expect(await appError(db().rpc("delete_task", { p_task_id: id, p_actor: SYSTEM }))).toMatchObject({ code: "not_found" });
+    await db().rpc("purge_deleted_tasks", { p_older_than_s: 0 });
+    expect(await query(db(), "select count(*)::int as n from task_activities where task_id = $1", [id])).toEqual([{ n: 0 }]);
   });
 
   it("returns null for an unknown task id", async () => {

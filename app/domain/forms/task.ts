@@ -91,7 +91,10 @@ export function taskEditValues(
   };
 }
 
-export const taskMoveSchema = z.object({ status: z.enum(TASK_STATUSES, { error: "Choose a status" }) }).strict();
+/** `undo` marks a move that takes back the one before it (the toast's Undo), so its answer reads as one. */
+const undoFlag = z.literal("1").optional();
+
+export const taskMoveSchema = z.object({ status: z.enum(TASK_STATUSES, { error: "Choose a status" }), undo: undoFlag }).strict();
 
 /** The board's move form names the task; the task page takes it from the URL. */
 /**
@@ -104,6 +107,7 @@ export const boardMoveSchema = z
     taskId: z.uuid({ error: "Unknown task" }),
     status: z.enum(TASK_STATUSES, { error: "Choose a status" }),
     before: z.preprocess(emptyToNull, z.uuid({ error: "Unknown card to place it before" }).nullable()).default(null),
+    undo: undoFlag,
   })
   .strict();
 

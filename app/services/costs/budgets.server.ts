@@ -4,6 +4,7 @@ import type { Database } from "#app/db/types";
 import { budgetSchema } from "#app/domain/forms/costs";
 import { parseForm } from "#app/domain/forms/parse";
 import { type Role, roleAtLeast } from "#app/domain/roles";
+import { budgetSavedMessage } from "#app/domain/toast";
 import { invalidForm } from "../http/page-errors.server";
 
 // The budget form on the workspace settings, agent and task pages. Who may
@@ -27,4 +28,10 @@ export async function saveBudget(db: Database, user: { role: Role }, actor: Acto
     actor,
   );
   return null;
+}
+
+/** The budget form's limits as saved, in words, for the toast (the form was already checked by saveBudget). */
+export function budgetToast(form: FormData): string {
+  const parsed = parseForm(form, budgetSchema);
+  return parsed.ok ? budgetSavedMessage(parsed.data.daily_limit_usd, parsed.data.total_limit_usd) : "Budget saved.";
 }

@@ -13,6 +13,11 @@ import type { Logger } from "../observability/logger.server";
 export const DECISION_INTENTS = { approve: "approved", deny: "denied", approve_grant: "approved" } as const;
 export type DecisionIntent = keyof typeof DECISION_INTENTS;
 
+/** What the toast says after a decision. */
+export function decisionMessage(intent: DecisionIntent): string {
+  return intent === "approve_grant" ? "Approved, and allowed for the rest of this task." : intent === "approve" ? "Approved." : "Denied.";
+}
+
 export function isDecisionIntent(intent: string): intent is DecisionIntent {
   return Object.hasOwn(DECISION_INTENTS, intent);
 }

@@ -1,6 +1,8 @@
 import { hostname } from "node:os";
 import { requestGatedDispatches } from "#app/db/dispatch.server";
 import { closeVetoWindows, expireApprovals } from "#app/db/governance.server";
+import { purgeDeletedTasks } from "#app/db/tasks.server";
+import { DELETED_TASK_UNDO_S } from "#app/domain/toast";
 import {
   type HeartbeatAction,
   extendLease,
@@ -165,6 +167,9 @@ async function orchestrate(deps: HeartbeatDeps): Promise<Orchestrated> {
       ok: true,
     });
   }
+  // Deleted tasks whose undo window has passed go for good (their usage stays in the ledger).
+  const purged = await purgeDeletedTasks(db, DELETED_TASK_UNDO_S);
+  if (purged > 0) actions.push({ task_id: null, action: "deleted_tasks_purged", reason: `${purged} past the undo window`, ok: true });
   // Last: a step failing after the claim would strand it until it lapses.
   const claim = await claimTestingTasks(deps, INSTANCE, budget);
   return { actions, claim };
