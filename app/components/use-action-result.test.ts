@@ -26,7 +26,7 @@ describe("action results on pages", () => {
     // The component may take the prop only under another name, to pass it to the hook.
     const props = /function \w+\(\{([^}]*)\}: Route\.ComponentProps\)/.exec(text)?.[1] ?? "";
     expect(props).not.toMatch(/\bactionData\b(?!\s*:)/);
-    expect(text).toMatch(/useActionResult\(\w+\)/);
+    expect(text).toMatch(/useActionResult(<\w+>)?\(\w+\)/);
     expect(text).not.toMatch(/\bprops\.actionData\b/);
   });
 

@@ -57,6 +57,11 @@ export const INPUT_LIMITS = {
   labelsField: 400,
   /** A key of an approval request's arguments. */
   actionArgKey: 200,
+  /** The command palette's task search text. */
+  taskSearch: 200,
+  /** A workspace's allowed hosts for URL deliverables: how many, and a host name's longest form. */
+  allowedHosts: 100,
+  hostName: 254,
 } as const;
 
 /** The form message for text over its limit: "At most 2,000 characters". */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { COLUMN_LIMITS as L, atMost } from "../field-limits";
+import { COLUMN_LIMITS as L, INPUT_LIMITS, atMost } from "../field-limits";
 import { SLUG_PATTERN } from "../slug";
 
 const name = z.string().trim().min(1, "Give the workspace a name").max(L.workspaces.name, atMost(L.workspaces.name));
@@ -30,7 +30,7 @@ export const urlAllowlistSchema = z
   .object({
     hosts: z
       .string()
-      .max(100 * 254, "At most 100 hosts")
+      .max(INPUT_LIMITS.allowedHosts * INPUT_LIMITS.hostName, `At most ${INPUT_LIMITS.allowedHosts} hosts`)
       .default("")
       .transform((v) => [
         ...new Set(
@@ -40,7 +40,7 @@ export const urlAllowlistSchema = z
             .filter(Boolean),
         ),
       ])
-      .refine((hosts) => hosts.length <= 100, "At most 100 hosts")
+      .refine((hosts) => hosts.length <= INPUT_LIMITS.allowedHosts, `At most ${INPUT_LIMITS.allowedHosts} hosts`)
       .refine(
         (hosts) => hosts.every((h) => h.length <= 253 && HOST.test(h)),
         "Each host is a name like example.com or *.example.com, without https:// or a path",
