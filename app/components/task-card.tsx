@@ -7,6 +7,7 @@ import { formatAge, formatDateTime, formatDue, isDueToday, isOverdue } from "#ap
 import { useTimeZone } from "./time";
 import { formatCost } from "#app/domain/costs";
 import { StageChips } from "./stage-chips";
+import { Icon } from "./icon";
 
 /** A board card: what it is, who has it, how old, what is wrong, and a small move menu. */
 export function TaskCard({ task, base, canEdit, now }: { task: Card; base: string; canEdit: boolean; now: Date }) {
@@ -70,7 +71,8 @@ export function TaskCard({ task, base, canEdit, now }: { task: Card; base: strin
       {task.pipeline ? <StageChips pipeline={task.pipeline} /> : null}
       {task.alert_reason ? (
         <p className="alert" role="note">
-          ⚠ {task.alert_reason.replaceAll("_", " ")}
+          <Icon name="alert" size={14} />
+          {task.alert_reason.replaceAll("_", " ")}
         </p>
       ) : null}
     </article>

@@ -12,6 +12,7 @@ import { operator } from "#app/services/auth/operator.server";
 import { moveTask } from "#app/services/governance/task-moves.server";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/board";
+import { Icon } from "#app/components/icon";
 
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.workspace.name ?? "Board"} · Mission Control` }];
 
@@ -117,9 +118,10 @@ function NeedsYou({ tasks, base }: { tasks: Awaited<ReturnType<typeof getNeedsYo
                   {task.title}
                 </Link>
                 <p className="alert" role="note">
+                  <Icon name={task.pending_approvals > 0 ? "approvals" : "alert"} size={14} />
                   {task.pending_approvals > 0
-                    ? `⚖ ${task.pending_approvals} approval${task.pending_approvals === 1 ? "" : "s"} waiting`
-                    : `⚠ ${task.alert_reason?.replaceAll("_", " ")}`}
+                    ? `${task.pending_approvals} approval${task.pending_approvals === 1 ? "" : "s"} waiting`
+                    : task.alert_reason?.replaceAll("_", " ")}
                 </p>
               </article>
             </li>
