@@ -35,7 +35,7 @@ export default function AdminAudit({ loaderData }: Route.ComponentProps) {
           Tampering detected at entry {verification.broken_at} ({verification.reason?.replaceAll("_", " ")}).
         </p>
       )}
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0}>
         <table className="table audit">
           <thead>
             <tr>

@@ -97,7 +97,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
 
       <section className="panel" aria-labelledby="delivery-h">
         <h2 id="delivery-h">Delivery</h2>
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0}>
           <table className="table nowrap" data-testid="delivery-table">
             <thead>
               <tr>
@@ -137,7 +137,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
 
       <section className="panel" aria-labelledby="human-h">
         <h2 id="human-h">Human side</h2>
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0}>
           <table className="table nowrap" data-testid="human-table">
             <thead>
               <tr>
@@ -169,7 +169,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
         </div>
         <h3 className="stat-label">Interventions by mode</h3>
         {perf.by_mode.length === 0 ? <p className="muted">No gated actions in this period.</p> : null}
-        <div className="table-scroll" hidden={perf.by_mode.length === 0}>
+        <div className="table-scroll" tabIndex={0} hidden={perf.by_mode.length === 0}>
           <table className="table nowrap" data-testid="mode-table">
             <thead>
               <tr>

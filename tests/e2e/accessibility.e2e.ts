@@ -36,23 +36,31 @@ async function themedContext(browser: Browser, viewport: { width: number; height
   return context;
 }
 
-test("every page has no accessibility violation, in both themes, on a desktop and a phone", async ({ page, browser }) => {
-  test.setTimeout(600_000);
-  const seed = await seedBoard(page, 24);
+test.describe.configure({ mode: "serial" });
+
+let seed: Awaited<ReturnType<typeof seedBoard>>;
+
+test.beforeAll(async ({ browser }) => {
+  test.setTimeout(300_000);
+  const context = await browser.newContext({ storageState: AUTH_FILE });
+  const page = await context.newPage();
+  seed = await seedBoard(page, 24);
   // An approval waiting, so the inbox, the header's count and the task's panel have one.
-  const taskId = seed.task.split("/").pop()!;
   const ask = await page.request.post(`${server().url}/api/agent/approvals`, {
     headers: { authorization: `Bearer ${seed.token}` },
-    data: { task_id: taskId, action: "deploy", args: { env: "prod" }, target: "web-1", reason: "release 1.2" },
+    data: { task_id: seed.task.split("/").pop(), action: "deploy", args: { env: "prod" }, target: "web-1", reason: "release 1.2" },
   });
   expect([200, 201]).toContain(ask.status());
-  const paths = appPages(seed);
+  await context.close();
+});
 
-  for (const viewport of VIEWPORTS) {
-    for (const theme of THEMES) {
+for (const viewport of VIEWPORTS) {
+  for (const theme of THEMES) {
+    test(`every page has no accessibility violation at ${viewport.width} px in the ${theme} theme`, async ({ browser }) => {
+      test.setTimeout(600_000);
       const context = await themedContext(browser, viewport, theme, true);
       const tab = await context.newPage();
-      for (const path of paths) {
+      for (const path of appPages(seed)) {
         await tab.goto(path);
         await expect(tab.locator("html")).toHaveAttribute("data-theme", theme);
         await expect(tab.locator("main").first()).toBeVisible();
@@ -73,6 +81,6 @@ test("every page has no accessibility violation, in both themes, on a desktop an
       await expect(login.getByRole("button", { name: "Sign in" })).toBeVisible();
       expect.soft(await violations(login), `/login at ${viewport.width} px, ${theme}`).toEqual([]);
       await outside.close();
-    }
+    });
   }
-});
+}
