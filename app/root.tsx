@@ -1,8 +1,10 @@
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, useMatches } from "react-router";
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, useMatches, useRouteLoaderData } from "react-router";
 import { AppHeader } from "./components/app-header";
 import { ErrorPage, describeRouteError } from "./components/error-page";
 import type { Route } from "./+types/root";
 import { requestMiddleware } from "./services/http/request-context.server";
+import { themeHead } from "./domain/theme";
+import { readTheme } from "./services/look/theme.server";
 import "./styles/app.css";
 // Each script is bundled on its own, with what it imports, into a hashed file
 // under /assets (Vite's ?worker&url gives its final address; decision 029).
@@ -29,17 +31,26 @@ export interface PageHandle {
 
 const ISLANDS = { board: boardIsland };
 
+// The chosen look is read on the server, so the first paint already has it: no flash of the other theme.
+export async function loader({ request }: Route.LoaderArgs) {
+  return { theme: await readTheme(request) };
+}
+
 export function Layout({ children }: { children: React.ReactNode }) {
+  const theme = useRouteLoaderData<typeof loader>("root")?.theme ?? "system";
+  const head = themeHead(theme);
   const handles = useMatches().map((m) => (m.handle ?? {}) as PageHandle);
   const hydrate = !handles.some((h) => h.hydrate === false);
   const island = handles.find((h) => h.island)?.island;
   return (
-    <html lang="en">
+    <html lang="en" data-theme={theme}>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
-        <meta name="color-scheme" content="dark" />
-        <meta name="theme-color" content="#0b1018" />
+        <meta name="color-scheme" content={head.colorScheme} />
+        {head.themeColors.map((c) => (
+          <meta key={c.color} name="theme-color" content={c.color} media={c.media} />
+        ))}
         <Meta />
         <Links />
       </head>

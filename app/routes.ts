@@ -6,6 +6,7 @@ export default [
     route("setup", "routes/setup.tsx"),
     route("login", "routes/login.tsx"),
     route("logout", "routes/logout.tsx"),
+    route("theme", "routes/theme.tsx"),
     layout("routes/app-layout.tsx", [
       index("routes/workspaces.tsx"),
       route("heartbeat", "routes/heartbeat.tsx"),

@@ -1,6 +1,7 @@
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { TaskDetail } from "#app/db/tasks.server";
+import { gatewayRefusal } from "#app/domain/first-run";
 import { Time } from "./time";
 import { SubmitButton } from "./submit-button";
 
@@ -16,6 +17,8 @@ export function DispatchPanel({
 }) {
   // Parked tasks (dispatch failed, or refused for a budget) need the retry, which clears the alert first.
   const parked = task.alert_reason === "dispatch_failed" || task.alert_reason === "budget_exceeded";
+  // Dispatching needs the gateway: without it the button says why instead.
+  const refusal = gatewayRefusal(gateway);
   return (
     <section className="panel" aria-labelledby="dispatch-h">
       <h2 id="dispatch-h">Agent run</h2>
@@ -47,12 +50,22 @@ export function DispatchPanel({
           </>
         ) : null}
       </dl>
+      {task.status === "assigned" && refusal ? (
+        <p className="muted" id="dispatch-refusal" data-testid="dispatch-refusal">
+          {refusal}
+        </p>
+      ) : null}
       {task.status === "assigned" ? (
         <div className="button-row">
           <Form method="post">
             <AuthenticityTokenInput />
             <input type="hidden" name="intent" value={parked ? "retry" : "dispatch"} />
-            <SubmitButton className="btn btn-primary" pendingLabel="Dispatching…">
+            <SubmitButton
+              className="btn btn-primary"
+              pendingLabel="Dispatching…"
+              disabled={refusal !== null}
+              aria-describedby={refusal ? "dispatch-refusal" : undefined}
+            >
               {parked ? "Retry dispatch" : "Dispatch now"}
             </SubmitButton>
           </Form>

@@ -16,7 +16,7 @@ export function StageTimeline(props: { pipeline: TaskPipeline; runs: StageRun[];
         Pipeline <a href={pipelineHref}>{pipeline.name}</a>
       </h2>
       <StageChips pipeline={pipeline} />
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0}>
         <table className="table stage-runs">
           <thead>
             <tr>

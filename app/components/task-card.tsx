@@ -8,6 +8,7 @@ import { useTimeZone } from "./time";
 import { formatCost } from "#app/domain/costs";
 import { StageChips } from "./stage-chips";
 import { SubmitButton } from "./submit-button";
+import { Icon } from "./icon";
 
 /**
  * A board card: what it is, who has it, how old, what is wrong, and a small
@@ -106,7 +107,8 @@ export function TaskCard(props: { task: Card; base: string; canEdit: boolean; no
       {task.pipeline ? <StageChips pipeline={task.pipeline} /> : null}
       {task.alert_reason ? (
         <p className="alert" role="note">
-          ⚠ {task.alert_reason.replaceAll("_", " ")}
+          <Icon name="alert" size={14} />
+          {task.alert_reason.replaceAll("_", " ")}
         </p>
       ) : null}
     </article>

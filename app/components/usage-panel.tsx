@@ -40,7 +40,7 @@ export function UsagePanel({ task }: { task: Pick<TaskDetail, "usage" | "usage_r
       ) : (
         <>
           <h3>Per run</h3>
-          <div className="table-scroll">
+          <div className="table-scroll" tabIndex={0}>
             <table className="table" data-testid="usage-runs">
               <thead>
                 <tr>
@@ -75,7 +75,7 @@ export function UsagePanel({ task }: { task: Pick<TaskDetail, "usage" | "usage_r
           </div>
           <details>
             <summary>Every report ({task.usage.length})</summary>
-            <div className="table-scroll">
+            <div className="table-scroll" tabIndex={0}>
               <table className="table">
                 <thead>
                   <tr>

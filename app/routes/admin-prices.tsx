@@ -111,7 +111,7 @@ export default function AdminPrices({ loaderData, actionData: submitted }: Route
       </section>
       <section className="panel" aria-labelledby="price-list-h">
         <h2 id="price-list-h">Price table</h2>
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0}>
           <table className="table" data-testid="price-table">
             <thead>
               <tr>

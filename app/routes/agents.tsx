@@ -14,6 +14,7 @@ import { actionFailure, invalidForm } from "#app/services/http/page-errors.serve
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/agents";
 import { SubmitButton } from "#app/components/submit-button";
+import { gatewayRefusal } from "#app/domain/first-run";
 
 export const meta: Route.MetaFunction = () => [{ title: "Agents · Mission Control" }];
 
@@ -109,9 +110,15 @@ export default function Agents({ loaderData, actionData: submitted }: Route.Comp
         <section className="panel" aria-labelledby="import-h">
           <h2 id="import-h">From the OpenClaw gateway</h2>
           {importable === null ? (
-            <p>
-              <Link to="?import=1">List the gateway's agents</Link> <span className="muted">(gateway {gateway})</span>
-            </p>
+            gatewayRefusal(gateway) ? (
+              <p className="muted" data-testid="import-unavailable">
+                {gatewayRefusal(gateway)}
+              </p>
+            ) : (
+              <p>
+                <Link to="?import=1">List the gateway's agents</Link> <span className="muted">(gateway {gateway})</span>
+              </p>
+            )
           ) : importable.error ? (
             <p className="form-error">{importable.error}</p>
           ) : importable.agents.length === 0 ? (

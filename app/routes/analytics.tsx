@@ -100,7 +100,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
 
       <section className="panel" aria-labelledby="delivery-h">
         <h2 id="delivery-h">Delivery</h2>
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0}>
           <table className="table nowrap wrap-heads" data-testid="delivery-table">
             <thead>
               <tr>
@@ -144,7 +144,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
 
       <section className="panel" aria-labelledby="human-h">
         <h2 id="human-h">Where people stepped in</h2>
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0}>
           <table className="table nowrap wrap-heads" data-testid="human-table">
             <thead>
               <tr>
@@ -178,7 +178,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
         </div>
         <h3 className="stat-label">How often a person stepped in, by supervision</h3>
         {perf.by_mode.length === 0 ? <p className="muted">No action needed a decision in this period.</p> : null}
-        <div className="table-scroll" hidden={perf.by_mode.length === 0}>
+        <div className="table-scroll" tabIndex={0} hidden={perf.by_mode.length === 0}>
           <table className="table nowrap wrap-heads" data-testid="mode-table">
             <thead>
               <tr>

@@ -15,6 +15,7 @@ import { type BoardActionResult, boardAction, loadBoard, readBoardQuery } from "
 import type { PageHandle } from "#app/root";
 import { usePageToast } from "#app/components/toasts";
 import type { Route } from "./+types/board";
+import { Icon } from "#app/components/icon";
 
 // The board is served as HTML and does not hydrate: React, React DOM and
 // React Router stay off this page, and app/islands/board-island.ts adds drag
@@ -151,9 +152,10 @@ function NeedsYou({ tasks, base }: { tasks: Awaited<ReturnType<typeof getNeedsYo
                   {task.title}
                 </Link>
                 <p className="alert" role="note">
+                  <Icon name={task.pending_approvals > 0 ? "approvals" : "alert"} size={14} />
                   {task.pending_approvals > 0
-                    ? `⚖ ${task.pending_approvals} approval${task.pending_approvals === 1 ? "" : "s"} waiting`
-                    : `⚠ ${task.alert_reason?.replaceAll("_", " ")}`}
+                    ? `${task.pending_approvals} approval${task.pending_approvals === 1 ? "" : "s"} waiting`
+                    : task.alert_reason?.replaceAll("_", " ")}
                 </p>
               </article>
             </li>

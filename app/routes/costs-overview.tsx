@@ -43,7 +43,7 @@ export default function CostsOverview({ loaderData }: Route.ComponentProps) {
       </section>
       <section className="panel" aria-labelledby="ws-table-h">
         <h2 id="ws-table-h">Totals</h2>
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0}>
           <table className="table nowrap" data-testid="overview-table">
             <thead>
               <tr>

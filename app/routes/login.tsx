@@ -13,6 +13,7 @@ import { DetectedTimeZoneInput } from "#app/components/time";
 import { useActionResult } from "#app/components/use-action-result";
 import type { Route } from "./+types/login";
 import { SubmitButton } from "#app/components/submit-button";
+import { Icon } from "#app/components/icon";
 
 export const meta: Route.MetaFunction = () => [{ title: "Sign in · Mission Control" }];
 
@@ -67,7 +68,7 @@ export default function Login({ loaderData, actionData: submitted }: Route.Compo
     <main id="main" className="auth-page">
       <Form method="post" className="auth-card" noValidate>
         <h1>
-          <span aria-hidden="true">🛰️</span> Mission Control
+          <Icon name="brand" size={22} className="brand-mark" /> Mission Control
         </h1>
         {loaderData.needsSetup ? <p className="notice">No administrator exists yet. Use the set-up link printed in the server log.</p> : null}
         {loaderData.setupDone ? <p className="notice">Set-up is already complete. Sign in instead.</p> : null}

@@ -14,6 +14,7 @@ import { useActionResult } from "#app/components/use-action-result";
 import { DetectedTimeZoneInput } from "#app/components/time";
 import type { Route } from "./+types/setup";
 import { SubmitButton } from "#app/components/submit-button";
+import { Icon } from "#app/components/icon";
 
 export const meta: Route.MetaFunction = () => [{ title: "Set up · Mission Control" }];
 
@@ -58,7 +59,7 @@ export default function Setup({ loaderData, actionData: submitted }: Route.Compo
     <main id="main" className="auth-page">
       <Form method="post" className="auth-card" noValidate>
         <h1>
-          <span aria-hidden="true">🛰️</span> Set up Mission Control
+          <Icon name="brand" size={22} className="brand-mark" /> Set up Mission Control
         </h1>
         <p className="muted">Create the first administrator. This link works once.</p>
         {actionData?.formError ? (

@@ -38,6 +38,7 @@ import { useActionResult } from "#app/components/use-action-result";
 import { Time, useTimeZone } from "#app/components/time";
 import type { Route } from "./+types/task-detail";
 import { LabelChips } from "#app/components/task-card";
+import { Icon } from "#app/components/icon";
 
 export const handle = { ownHeading: true };
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.task.title ?? "Task"} · Mission Control` }];
@@ -262,7 +263,12 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
             Leave it empty for no due date.
           </p>
         ) : null}
-        {task.alert_reason ? <p className="alert">⚠ {task.alert_reason.replaceAll("_", " ")}</p> : null}
+        {task.alert_reason ? (
+          <p className="alert">
+            <Icon name="alert" size={14} />
+            {task.alert_reason.replaceAll("_", " ")}
+          </p>
+        ) : null}
         {task.alert_reason === "budget_exceeded" && task.last_dispatch_error ? (
           <p className="alert-text" data-testid="budget-refusal">
             {task.last_dispatch_error} Raise that budget (workspace settings, the agent's page or below), then retry the dispatch.

@@ -5,6 +5,7 @@ import { timeZoneSchema } from "#app/domain/forms/auth";
 import { parseForm } from "#app/domain/forms/parse";
 import { formatDateTime, supportedTimeZones, zoneOr } from "#app/domain/time";
 import { FormError, SelectField } from "#app/components/field";
+import { ThemeSwitch } from "#app/components/theme-switch";
 import { useActionResult } from "#app/components/use-action-result";
 import { operator } from "#app/services/auth/operator.server";
 import { invalidForm } from "#app/services/http/page-errors.server";
@@ -60,6 +61,11 @@ export default function UserSettings({ loaderData, actionData: submitted }: Rout
             Save time zone
           </SubmitButton>
         </Form>
+      </section>
+      <section className="panel">
+        <h2>Appearance</h2>
+        <p className="muted">System follows this device's light or dark setting. The choice is kept in this browser.</p>
+        <ThemeSwitch id="settings-theme-label" />
       </section>
     </main>
   );

@@ -1,4 +1,4 @@
-import { Form, Link, useNavigation } from "react-router";
+import { Form, Link, data, redirect, useNavigation } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { createWorkspace, listWorkspaces } from "#app/db/workspaces.server";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
@@ -11,6 +11,9 @@ import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { AppError } from "#app/domain/errors";
 import { useActionResult } from "#app/components/use-action-result";
+import { FirstRun } from "#app/components/first-run";
+import { firstRunSteps, showFirstRun } from "#app/domain/first-run";
+import { dismissFirstRun, firstRunDismissed, testGateway } from "#app/services/look/first-run.server";
 import type { Route } from "./+types/workspaces";
 import { redirectDocumentWithToast } from "#app/services/http/toast.server";
 import { quoted } from "#app/domain/toast";
@@ -18,13 +21,27 @@ import { quoted } from "#app/domain/toast";
 export const meta: Route.MetaFunction = () => [{ title: "Workspaces · Mission Control" }];
 
 export async function loader({ request, context }: Route.LoaderArgs) {
-  const { db, user } = operator(context, request, "viewer");
-  return { workspaces: await listWorkspaces(db), canEdit: user.role !== "viewer" };
+  const { db, user, rt } = operator(context, request, "viewer");
+  const workspaces = await listWorkspaces(db);
+  const steps = firstRunSteps({
+    workspaces: workspaces.length,
+    gateway: rt.gateway?.status ?? "disabled",
+    agents: workspaces.reduce((n, w) => n + w.agent_count, 0),
+    tasks: workspaces.reduce((n, w) => n + w.task_total, 0),
+  });
+  const firstRun = user.role !== "viewer" && showFirstRun(steps, await firstRunDismissed(request, user.id)) ? steps : null;
+  return { workspaces, canEdit: user.role !== "viewer", firstRun };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
-  const { db, actor, log } = operator(context, request);
-  const parsed = parseForm(await request.formData(), workspaceCreateSchema);
+  const { db, actor, log, rt, user } = operator(context, request);
+  const form = await request.formData();
+  const intent = form.get("intent");
+  // The first-run checklist's two buttons.
+  if (intent === "test-gateway") return { gatewayTest: await testGateway(rt.gateway) };
+  if (intent === "dismiss-first-run") return redirect("/", { headers: { "Set-Cookie": await dismissFirstRun(request, user.id, rt.env.cookieSecure) } });
+  if (intent !== null) throw data({ message: "Unknown action." }, { status: 400 });
+  const parsed = parseForm(form, workspaceCreateSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, parsed.values);
   const { name, icon, slug } = parsed.data;
   try {
@@ -38,15 +55,18 @@ export async function action({ request, context }: Route.ActionArgs) {
 }
 
 export default function Workspaces({ loaderData, actionData: submitted }: Route.ComponentProps) {
-  const actionData = useActionResult(submitted);
-  const { workspaces, canEdit } = loaderData;
+  const result = useActionResult(submitted);
+  const actionData = result && "errors" in result ? result : undefined;
+  const { workspaces, canEdit, firstRun } = loaderData;
   const errors = actionData?.errors ?? {};
+  const gatewayTest = submitted && "gatewayTest" in submitted ? submitted.gatewayTest : undefined;
   const busy = useNavigation().state === "submitting";
   return (
     <main id="main" className="page">
       <div className="page-head">
         <h1>Workspaces</h1>
       </div>
+      {firstRun ? <FirstRun steps={firstRun} gatewayTest={gatewayTest} firstWorkspace={workspaces[0]?.slug ?? null} /> : null}
       {workspaces.length === 0 ? <p className="empty">No workspaces yet. Create the first one below.</p> : null}
       <ul className="ws-grid">
         {workspaces.map((w) => (

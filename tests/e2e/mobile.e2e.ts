@@ -1,85 +1,9 @@
 import type { Browser, Page } from "@playwright/test";
-import { AUTH_FILE, createTask, createWorkspace, expect, server, test, unique } from "./fixtures";
+import { AUTH_FILE, createTask, createWorkspace, expect, test, unique } from "./fixtures";
+import { appPages, seedBoard } from "./pages";
 import { richTask } from "./task-page-support";
 
 test.use({ storageState: AUTH_FILE });
-
-// A board as people have it after a few weeks: hundreds of cards in every
-// status, long titles (one with a word that cannot wrap), usage on a task.
-const TOTAL = 240;
-const PATHS: Record<string, string[]> = {
-  planning: [],
-  inbox: [],
-  assigned: [],
-  in_progress: ["in_progress"],
-  testing: ["in_progress", "testing"],
-  review: ["in_progress", "review"],
-  done: ["in_progress", "review", "done"],
-  cancelled: ["cancelled"],
-};
-const STATUSES = Object.keys(PATHS);
-
-function title(i: number): string {
-  if (i % 17 === 0) return `Fetch https://example.test/reports/quarterly/${"x".repeat(60)}/summary.pdf and file it`;
-  if (i % 3 === 0) return `Task ${i}: reconcile the supplier invoices against the purchase orders and flag every mismatch for the finance team`;
-  return `Task ${i}: short one`;
-}
-
-async function csrfOf(page: Page, path: string): Promise<string> {
-  await page.goto(path);
-  return page.locator('input[name="csrf"]').first().inputValue();
-}
-
-async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<void>) {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
-}
-
-async function seedBoard(page: Page) {
-  const base = await createWorkspace(page, unique("Wide"));
-  await page.goto(`${base}/agents`);
-  await page.getByLabel("Name").fill("Builder");
-  await page.getByRole("button", { name: "Create agent" }).click();
-  const token = (await page.getByTestId("agent-token").innerText()).trim();
-
-  await page.goto(`${base}/tasks/new`);
-  const agentId = await page.getByLabel("Assignee").locator("option", { hasText: "Builder" }).getAttribute("value");
-  const csrf = await page.locator('input[name="csrf"]').first().inputValue();
-  const tasks: Array<{ id: string; status: string }> = [];
-  await inBatches(
-    Array.from({ length: TOTAL }, (_, i) => i),
-    8,
-    async (i) => {
-      const status = STATUSES[i % STATUSES.length]!;
-      const start = status === "planning" || status === "inbox" ? status : "assigned";
-      const res = await page.request.post(`${base}/tasks/new`, {
-        form: { csrf, title: title(i), priority: ["low", "normal", "high", "urgent"][i % 4]!, assigned_agent_id: agentId ?? "", status: start },
-        maxRedirects: 0,
-      });
-      expect(res.status(), await res.text()).toBe(302);
-      tasks.push({ id: res.headers().location!.split("/").pop()!, status });
-    },
-  );
-  const moveCsrf = await csrfOf(page, base);
-  await inBatches(tasks, 8, async (task) => {
-    for (const to of PATHS[task.status] ?? []) {
-      const res = await page.request.post(`${base}?index`, { form: { csrf: moveCsrf, intent: "move", taskId: task.id, status: to }, maxRedirects: 0 });
-      expect(res.status(), await res.text()).toBe(302);
-    }
-  });
-
-  // A task with a long per-run usage table.
-  const used = tasks.find((t) => t.status === "in_progress")!.id;
-  for (let i = 0; i < 6; i++) {
-    const res = await page.request.post(`${server().url}/api/agent/tasks/${used}/usage`, {
-      headers: { authorization: `Bearer ${token}` },
-      data: { model: `provider/some-rather-long-model-name-${i}`, input_tokens: 123456 * (i + 1), output_tokens: 65432, cost_usd: 1.2345 },
-    });
-    expect(res.status()).toBe(201);
-  }
-  await page.goto(`${base}/agents`);
-  const agentPath = await page.getByRole("link", { name: "Builder" }).getAttribute("href");
-  return { base, task: `${base}/tasks/${used}`, agent: agentPath! };
-}
 
 async function richTaskPage(page: Page): Promise<string> {
   const t = await richTask(page, "Wide task");
@@ -110,43 +34,14 @@ async function documentWidth(browser: Browser, viewport: { width: number; height
 
 test("no page is wider than the screen, on a phone and a desktop, with a realistic board", async ({ page, browser }) => {
   test.setTimeout(480_000);
-  const { base, task, agent } = await seedBoard(page);
+  const { base, task, agent } = await seedBoard(page, 240);
   // A task page with everything on it: approvals waiting, checks, previews of every kind, attached files.
   const rich = await richTaskPage(page);
   await page.goto(base);
   await expect(page.locator('[data-status="done"] .card').first()).toBeVisible();
   await expect(page.locator('[data-status="review"] .card').first()).toBeVisible();
 
-  const paths = [
-    base,
-    `${base}?cancelled=1`,
-    `${base}?more=done&n=200`,
-    `${base}?q=Task&priority=urgent&due=none`,
-    `${base}?view=list`,
-    `${base}?view=list&sort=title&dir=desc&page=2`,
-    task,
-    `${task}?edit=title`,
-    `${task}?edit=description`,
-    `${task}?edit=assignee`,
-    rich,
-    agent,
-    `${base}/tasks/new`,
-    `${base}/agents`,
-    `${base}/feed`,
-    `${base}/costs`,
-    `${base}/analytics`,
-    `${base}/pipelines`,
-    `${base}/settings`,
-    "/",
-    "/approvals",
-    "/heartbeat",
-    "/costs",
-    "/admin/users",
-    "/admin/task-types",
-    "/admin/audit",
-    "/admin/audit?action=agent&q=Builder",
-    "/admin/prices",
-  ];
+  const paths = [...appPages({ base, task, agent }), rich];
   // At 1440 px every lane is on screen, and "Needs you" is one row above them.
   const desktop = await browser.newContext({ storageState: AUTH_FILE, viewport: { width: 1440, height: 900 } });
   const wide = await desktop.newPage();

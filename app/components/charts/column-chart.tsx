@@ -37,7 +37,7 @@ export function ColumnChart({ title, points, format, testId }: { title: string; 
       </svg>
       <details className="chart-table">
         <summary>Values</summary>
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0}>
           <table className="table">
             <caption className="sr-only">{title}</caption>
             <tbody>
