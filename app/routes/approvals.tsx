@@ -5,6 +5,7 @@ import { AppError } from "#app/domain/errors";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { roleAtLeast } from "#app/domain/roles";
 import { FormError } from "#app/components/field";
+import { ApprovalArgs } from "#app/components/approval-args";
 import { ConnectionBadge } from "#app/components/live-events";
 import { operator } from "#app/services/auth/operator.server";
 import { decideFromForm, decisionMessage, isDecisionIntent } from "#app/services/governance/approval-decisions.server";
@@ -94,9 +95,9 @@ export default function Approvals({ loaderData, actionData: submitted }: Route.C
               {a.task_type ? ` · ${a.task_type}` : ""} · cost so far {formatUsd(a.task.estimated_cost)}
             </p>
             {a.reason ? <p className="approval-reason">“{a.reason}”</p> : null}
-            <pre className="spec" aria-label="Exactly what will happen">
-              {JSON.stringify(a.args, null, 2)}
-            </pre>
+            <section className="approval-args" aria-label="Exactly what will happen">
+              <ApprovalArgs args={a.args} />
+            </section>
             {a.status === "pending" ? (
               <p className="muted">
                 {a.mode === "hotl" && a.veto_until ? <>Runs unless vetoed in {minutesLeft(a.veto_until, now)} min · </> : null}

@@ -3,6 +3,7 @@ import { workspaceContext } from "#app/context.server";
 import { type FeedEvent, getWorkspaceFeed } from "#app/db/events.server";
 import { operator } from "#app/services/auth/operator.server";
 import { Time } from "#app/components/time";
+import { systemName } from "#app/domain/audit";
 import { formatUsd } from "#app/domain/money";
 import { STATUS_LABELS, type TaskStatus } from "#app/domain/task-status";
 import type { Route } from "./+types/feed";
@@ -46,7 +47,7 @@ export default function Feed({ loaderData }: Route.ComponentProps) {
         {events.map((e) => (
           <li key={e.seq} className={`feed-item feed-${e.type.split(".")[0]}`} data-seq={e.seq}>
             <Time value={e.created_at} now={now} />
-            <span className="who">{e.actor.name || e.actor.type}</span>
+            <span className="who">{e.actor.type === "user" || e.actor.type === "agent" ? e.actor.name || "Someone" : systemName(e.actor.name)}</span>
             <span className="what">{describe(e, base)}</span>
           </li>
         ))}
