@@ -17,7 +17,7 @@ export function StageTimeline(props: { pipeline: TaskPipeline; runs: StageRun[];
       </h2>
       <StageChips pipeline={pipeline} />
       <div className="table-scroll" tabIndex={0}>
-        <table className="table stage-runs">
+        <table className="table stack stage-runs">
           <thead>
             <tr>
               <th>Stage</th>
@@ -32,17 +32,17 @@ export function StageTimeline(props: { pipeline: TaskPipeline; runs: StageRun[];
           <tbody>
             {runs.map((r) => (
               <tr key={r.id} data-stage={r.position}>
-                <td>
+                <td data-label="Stage">
                   {r.position}. {r.stage_name}
                 </td>
-                <td>{r.agent?.name ?? "—"}</td>
-                <td>
+                <td data-label="Agent">{r.agent?.name ?? "—"}</td>
+                <td data-label="Started">
                   <Time value={r.started_at} now={now} />
                 </td>
-                <td>{r.finished_at ? <Time value={r.finished_at} now={now} /> : "running"}</td>
-                <td>{r.advanced_by ? `${r.advanced_by.name || r.advanced_by.type} (${r.advanced_by.type})` : "—"}</td>
-                <td>{r.tokens.toLocaleString("en")}</td>
-                <td>{formatUsd(r.cost_usd)}</td>
+                <td data-label="Finished">{r.finished_at ? <Time value={r.finished_at} now={now} /> : "running"}</td>
+                <td data-label="Advanced by">{r.advanced_by ? `${r.advanced_by.name || r.advanced_by.type} (${r.advanced_by.type})` : "—"}</td>
+                <td data-label="Tokens">{r.tokens.toLocaleString("en")}</td>
+                <td data-label="Cost">{formatUsd(r.cost_usd)}</td>
               </tr>
             ))}
           </tbody>

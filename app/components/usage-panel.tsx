@@ -41,7 +41,7 @@ export function UsagePanel({ task }: { task: Pick<TaskDetail, "usage" | "usage_r
         <>
           <h3>Per run</h3>
           <div className="table-scroll" tabIndex={0}>
-            <table className="table" data-testid="usage-runs">
+            <table className="table stack" data-testid="usage-runs">
               <thead>
                 <tr>
                   <th>Run</th>
@@ -55,14 +55,16 @@ export function UsagePanel({ task }: { task: Pick<TaskDetail, "usage" | "usage_r
               <tbody>
                 {task.usage_runs.map((r) => (
                   <tr key={r.run_id ?? "none"}>
-                    <td title={r.run_id ?? undefined}>{r.run_id ? r.run_id.slice(0, 12) : "—"}</td>
-                    <td>{r.models?.join(", ") || "—"}</td>
-                    <td>{n(r.input_tokens)}</td>
-                    <td>{n(r.output_tokens)}</td>
-                    <td>
+                    <td data-label="Run" title={r.run_id ?? undefined}>
+                      {r.run_id ? r.run_id.slice(0, 12) : "—"}
+                    </td>
+                    <td data-label="Model">{r.models?.join(", ") || "—"}</td>
+                    <td data-label="In">{n(r.input_tokens)}</td>
+                    <td data-label="Out">{n(r.output_tokens)}</td>
+                    <td data-label="Cache r/w">
                       {n(r.cache_read_tokens)} / {n(r.cache_write_tokens)}
                     </td>
-                    <td>
+                    <td data-label="Cost">
                       <Usd value={r.cost_usd} />{" "}
                       <span className="muted">
                         {provenanceBreakdown(task.usage.filter((u) => u.run_id === r.run_id)) ?? provenanceLabel(r.provenance, r.price_versions ?? [])}
@@ -76,7 +78,7 @@ export function UsagePanel({ task }: { task: Pick<TaskDetail, "usage" | "usage_r
           <details>
             <summary>Every report ({task.usage.length})</summary>
             <div className="table-scroll" tabIndex={0}>
-              <table className="table">
+              <table className="table stack">
                 <thead>
                   <tr>
                     <th>Source</th>
@@ -89,11 +91,11 @@ export function UsagePanel({ task }: { task: Pick<TaskDetail, "usage" | "usage_r
                 <tbody>
                   {task.usage.map((u, i) => (
                     <tr key={`${u.run_id}-${i}`} title={u.run_id ?? undefined}>
-                      <td>{SOURCE[u.source]}</td>
-                      <td>{u.model || "—"}</td>
-                      <td>{n(u.input_tokens)}</td>
-                      <td>{n(u.output_tokens)}</td>
-                      <td>
+                      <td data-label="Source">{SOURCE[u.source]}</td>
+                      <td data-label="Model">{u.model || "—"}</td>
+                      <td data-label="In">{n(u.input_tokens)}</td>
+                      <td data-label="Out">{n(u.output_tokens)}</td>
+                      <td data-label="Cost">
                         <Usd value={u.cost_usd} />{" "}
                         <span className="muted">{provenanceLabel(u.provenance, u.price_version === null ? [] : [u.price_version])}</span>
                       </td>

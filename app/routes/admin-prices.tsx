@@ -112,7 +112,7 @@ export default function AdminPrices({ loaderData, actionData: submitted }: Route
       <section className="panel" aria-labelledby="price-list-h">
         <h2 id="price-list-h">Price table</h2>
         <div className="table-scroll" tabIndex={0}>
-          <table className="table" data-testid="price-table">
+          <table className="table stack" data-testid="price-table">
             <thead>
               <tr>
                 <th>Model</th>
@@ -127,22 +127,24 @@ export default function AdminPrices({ loaderData, actionData: submitted }: Route
             <tbody>
               {loaderData.prices.map((p) => (
                 <tr key={p.id} data-model={p.model} data-version={p.version} className={p.current ? undefined : "muted"}>
-                  <td>{p.model}</td>
-                  <td>
+                  <td data-label="Model">{p.model}</td>
+                  <td data-label="Version">
                     v{p.version}
                     {p.current ? " (current)" : ""}
                   </td>
                   {p.included ? (
-                    <td colSpan={4}>included</td>
+                    <td data-label="Prices" colSpan={4}>
+                      included
+                    </td>
                   ) : (
                     <>
-                      <td>{usd(p.input_usd_per_mtok)}</td>
-                      <td>{usd(p.output_usd_per_mtok)}</td>
-                      <td>{usd(p.cache_read_usd_per_mtok)}</td>
-                      <td>{usd(p.cache_write_usd_per_mtok)}</td>
+                      <td data-label="In">{usd(p.input_usd_per_mtok)}</td>
+                      <td data-label="Out">{usd(p.output_usd_per_mtok)}</td>
+                      <td data-label="Cache r">{usd(p.cache_read_usd_per_mtok)}</td>
+                      <td data-label="Cache w">{usd(p.cache_write_usd_per_mtok)}</td>
                     </>
                   )}
-                  <td title={p.note}>
+                  <td data-label="From" title={p.note}>
                     <Time value={p.effective_from} absolute />
                   </td>
                 </tr>

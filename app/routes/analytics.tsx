@@ -101,7 +101,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
       <section className="panel" aria-labelledby="delivery-h">
         <h2 id="delivery-h">Delivery</h2>
         <div className="table-scroll" tabIndex={0}>
-          <table className="table nowrap wrap-heads" data-testid="delivery-table">
+          <table className="table stack nowrap wrap-heads" data-testid="delivery-table">
             <thead>
               <tr>
                 <th>Agent</th>
@@ -118,17 +118,23 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
             <tbody>
               {agents.map((a) => (
                 <tr key={a.agent_id} data-agent={a.name}>
-                  <th scope="row">
+                  <th data-label="Agent" scope="row">
                     <Link to={`${base}/agents/${a.agent_id}`}>{name(a)}</Link>
                   </th>
-                  <td>{a.completed}</td>
-                  <td>{a.closed_by_people}</td>
-                  <td title={`${a.first_time} of ${a.completed} finished without rework`}>{percent(a.success_rate)}</td>
-                  <td title={`${a.reworked} of ${a.handed_in} handed-in tasks sent back (${a.rework_events} times)`}>{percent(a.rework_rate)}</td>
-                  <td>{duration(a.cycle_p50_s)}</td>
-                  <td>{duration(a.cycle_p90_s)}</td>
-                  <td title={provenance(a.usage)}>{usd(a.cost_per_task)}</td>
-                  <td>{count(a.tokens_per_task)}</td>
+                  <td data-label="Finished">{a.completed}</td>
+                  <td data-label="Moved to done by people">{a.closed_by_people}</td>
+                  <td data-label="Right the first time" title={`${a.first_time} of ${a.completed} finished without rework`}>
+                    {percent(a.success_rate)}
+                  </td>
+                  <td data-label="Sent back" title={`${a.reworked} of ${a.handed_in} handed-in tasks sent back (${a.rework_events} times)`}>
+                    {percent(a.rework_rate)}
+                  </td>
+                  <td data-label="Typical time to done">{duration(a.cycle_p50_s)}</td>
+                  <td data-label="Slowest tenth">{duration(a.cycle_p90_s)}</td>
+                  <td data-label="Cost a task" title={provenance(a.usage)}>
+                    {usd(a.cost_per_task)}
+                  </td>
+                  <td data-label="Tokens a task">{count(a.tokens_per_task)}</td>
                 </tr>
               ))}
             </tbody>
@@ -145,7 +151,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
       <section className="panel" aria-labelledby="human-h">
         <h2 id="human-h">Where people stepped in</h2>
         <div className="table-scroll" tabIndex={0}>
-          <table className="table nowrap wrap-heads" data-testid="human-table">
+          <table className="table stack nowrap wrap-heads" data-testid="human-table">
             <thead>
               <tr>
                 <th>Agent</th>
@@ -161,14 +167,16 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
             <tbody>
               {agents.map((a) => (
                 <tr key={a.agent_id}>
-                  <th scope="row">{name(a)}</th>
-                  <td>{LEVEL_LABEL[a.autonomy_level] ?? a.autonomy_level}</td>
-                  <td>{a.approvals.requested}</td>
-                  <td>{a.approvals.human_decided}</td>
-                  <td>{duration(a.approvals.wait_p50_s)}</td>
-                  <td>{duration(a.approvals.wait_p90_s)}</td>
-                  <td>{count(a.approvals.per_task)}</td>
-                  <td>
+                  <th data-label="Agent" scope="row">
+                    {name(a)}
+                  </th>
+                  <td data-label="Supervision">{LEVEL_LABEL[a.autonomy_level] ?? a.autonomy_level}</td>
+                  <td data-label="Needed a decision">{a.approvals.requested}</td>
+                  <td data-label="Decided by a person">{a.approvals.human_decided}</td>
+                  <td data-label="Typical wait">{duration(a.approvals.wait_p50_s)}</td>
+                  <td data-label="Longest waits (top tenth)">{duration(a.approvals.wait_p90_s)}</td>
+                  <td data-label="Approvals a task">{count(a.approvals.per_task)}</td>
+                  <td data-label="Recent decisions">
                     {a.promote.suggest ? `all approved; ready for ${LEVEL_LABEL[a.promote.to]}` : `${a.promote.approved} of ${a.promote.considered} approved`}
                   </td>
                 </tr>
@@ -179,7 +187,7 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
         <h3 className="stat-label">How often a person stepped in, by supervision</h3>
         {perf.by_mode.length === 0 ? <p className="muted">No action needed a decision in this period.</p> : null}
         <div className="table-scroll" tabIndex={0} hidden={perf.by_mode.length === 0}>
-          <table className="table nowrap wrap-heads" data-testid="mode-table">
+          <table className="table stack nowrap wrap-heads" data-testid="mode-table">
             <thead>
               <tr>
                 <th>Supervision</th>
@@ -194,13 +202,15 @@ export default function Analytics({ loaderData }: Route.ComponentProps) {
             <tbody>
               {perf.by_mode.map((m) => (
                 <tr key={m.mode}>
-                  <th scope="row">{LEVEL_LABEL[m.mode]}</th>
-                  <td>{m.total}</td>
-                  <td>{m.human_decided}</td>
-                  <td>{m.denied}</td>
-                  <td>{m.expired}</td>
-                  <td>{m.pending}</td>
-                  <td>{percent(m.intervention_rate)}</td>
+                  <th data-label="Supervision" scope="row">
+                    {LEVEL_LABEL[m.mode]}
+                  </th>
+                  <td data-label="Actions">{m.total}</td>
+                  <td data-label="Decided by a person">{m.human_decided}</td>
+                  <td data-label="Denied or vetoed">{m.denied}</td>
+                  <td data-label="Expired">{m.expired}</td>
+                  <td data-label="Waiting">{m.pending}</td>
+                  <td data-label="A person stepped in">{percent(m.intervention_rate)}</td>
                 </tr>
               ))}
             </tbody>

@@ -44,7 +44,7 @@ export default function CostsOverview({ loaderData }: Route.ComponentProps) {
       <section className="panel" aria-labelledby="ws-table-h">
         <h2 id="ws-table-h">Totals</h2>
         <div className="table-scroll" tabIndex={0}>
-          <table className="table nowrap" data-testid="overview-table">
+          <table className="table stack nowrap" data-testid="overview-table">
             <thead>
               <tr>
                 <th>Workspace</th>
@@ -58,14 +58,16 @@ export default function CostsOverview({ loaderData }: Route.ComponentProps) {
             <tbody>
               {overview.workspaces.map((w) => (
                 <tr key={w.id} data-workspace={w.slug}>
-                  <th scope="row">
+                  <th data-label="Workspace" scope="row">
                     <Link to={`/w/${w.slug}/costs`}>{w.name}</Link>
                   </th>
-                  <td>{usd(w.totals.today.cost_usd)}</td>
-                  <td>{usd(w.totals.d7.cost_usd)}</td>
-                  <td>{usd(w.totals.d30.cost_usd)}</td>
-                  <td>{count(w.totals.d30.tokens)}</td>
-                  <td className="muted">{provenance(w.totals.d30)}</td>
+                  <td data-label="Today">{usd(w.totals.today.cost_usd)}</td>
+                  <td data-label="7 days">{usd(w.totals.d7.cost_usd)}</td>
+                  <td data-label="30 days">{usd(w.totals.d30.cost_usd)}</td>
+                  <td data-label="30-day tokens">{count(w.totals.d30.tokens)}</td>
+                  <td data-label="Source of the 30-day cost" className="muted">
+                    {provenance(w.totals.d30)}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -137,3 +137,21 @@ test("at 1440 px empty lanes fold to a narrow column and a card's move menu is o
   await expect(page.locator("#lane-planning")).toHaveClass(/lane-empty/);
   await context.close();
 });
+
+test("on a phone a data table reads as one block per row, each value under its column's name", async ({ browser }) => {
+  const context = await browser.newContext({ storageState: AUTH_FILE, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  await page.goto("/admin/prices");
+  const row = page.getByTestId("price-table").locator("tbody tr").first();
+  await expect(row).toBeVisible();
+  expect(await row.evaluate((tr) => getComputedStyle(tr).display)).toBe("block");
+  await expect(page.getByTestId("price-table").locator("thead")).toBeHidden();
+  const model = row.locator('td[data-label="Model"]');
+  expect(await model.evaluate((td) => getComputedStyle(td, "::before").content)).toBe('"Model"');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  // At 1440 px it is a table again, with its header row.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await expect(page.getByTestId("price-table").locator("thead")).toBeVisible();
+  expect(await row.evaluate((tr) => getComputedStyle(tr).display)).toBe("table-row");
+  await context.close();
+});
