@@ -95,6 +95,13 @@ export function AppHeader({ data }: { data: AppHeaderData | undefined }) {
       ) : (
         <span className="ws-current phone-only" />
       )}
+      {/* Opens the command palette (app/islands/palette.ts); hidden until that script runs. */}
+      <button type="button" className="btn btn-ghost btn-small palette-button" data-palette-open aria-keyshortcuts="Control+K Meta+K">
+        <Icon name="search" size={14} />
+        <span className="palette-button-label">
+          Search <kbd>Ctrl K</kbd>
+        </span>
+      </button>
       <div className="topbar-wide">
         {data ? (
           <>
@@ -111,10 +118,6 @@ export function AppHeader({ data }: { data: AppHeaderData | undefined }) {
             </NavLink>
           </>
         ) : null}
-        {/* Opens the command palette (app/islands/palette.ts); hidden until that script runs. */}
-        <button type="button" className="btn btn-ghost btn-small palette-button" data-palette-open aria-keyshortcuts="Control+K Meta+K">
-          Search <kbd>Ctrl K</kbd>
-        </button>
         <nav className="tools-nav" aria-label="Tools">
           <ToolLinks data={data} badge />
         </nav>

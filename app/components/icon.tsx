@@ -14,6 +14,7 @@ import {
   Satellite,
   Scale,
   ScrollText,
+  Search,
   Settings,
   Sun,
   Tags,
@@ -48,6 +49,7 @@ const ICONS = {
   system: Monitor,
   light: Sun,
   dark: Moon,
+  search: Search,
 } satisfies Record<string, LucideIcon>;
 
 export type IconName = keyof typeof ICONS;

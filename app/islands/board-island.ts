@@ -461,7 +461,7 @@ function startKeyboard(): void {
         if (link) location.assign(link.href);
         break;
       case "edit":
-        if (link) location.assign(`${link.href}#edit`);
+        if (link) location.assign(`${link.href}?edit=title#field-title`);
         break;
       case "move": {
         const menu = current.querySelector<HTMLDetailsElement>("details.move-menu");

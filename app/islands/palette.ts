@@ -89,12 +89,6 @@ document.addEventListener("click", (event) => {
   }
 });
 
-// A task's edit page: the task page's #edit region opens at once (the board's `e`).
-if (location.hash === "#edit") {
-  const edit = document.getElementById("edit");
-  if (edit instanceof HTMLDetailsElement) edit.open = true;
-}
-
 // ---------------------------------------------------------------- palette
 
 /** The commands the page offers before anything is typed. */

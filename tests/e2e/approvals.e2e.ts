@@ -62,7 +62,7 @@ test.describe("with JavaScript", () => {
   test("the inbox and the nav count update live; approve & allow lets the next request through", async ({ page }) => {
     const { base, poll, ask } = await agentAsks(page, false);
     await page.goto("/approvals");
-    await expect(page.getByRole("status")).toHaveAttribute("data-connection", "live");
+    await expect(page.locator("[data-connection]")).toHaveAttribute("data-connection", "live");
     const before = Number(await page.getByTestId("pending-approvals").innerText());
     // A request made while the page is open appears without a reload.
     const second = await ask({ env: "canary" });

@@ -69,7 +69,7 @@ test("drag and drop moves a card to another lane without a reload, and a refused
   await islandReady(page);
   await markDocument(page);
   await page.locator(`[data-task-id="${b}"]`).dragTo(lane(page, "assigned"));
-  await expect(page.getByText("Choose an agent before moving the task to Assigned.")).toBeVisible();
+  await expect(page.getByTestId("card-refusal")).toHaveText("Choose an agent before moving the task to Assigned.");
   await expect(lane(page, "inbox").locator(`[data-task-id="${b}"]`)).toBeVisible();
   await expect(lane(page, "assigned").locator("[data-task-id]")).toHaveCount(0);
   expect(await sameDocument(page)).toBe(true);
@@ -152,14 +152,13 @@ test("the keyboard moves between cards and lanes, moves a card through its menu,
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(new RegExp(`/tasks/${next}$`));
 
-  // e opens the card's edit form.
+  // e opens the card's title for editing, in place on the task page.
   await page.goto(base);
   await islandReady(page);
   await lane(page, "inbox").locator(`[data-task-id="${next}"]`).focus();
   await page.keyboard.press("e");
-  await expect(page).toHaveURL(new RegExp(`/tasks/${next}#edit$`));
-  await expect(page.locator("#edit")).toHaveAttribute("open", "");
-  await expect(page.getByRole("button", { name: "Save changes" })).toBeVisible();
+  await expect(page).toHaveURL(new RegExp(`/tasks/${next}\\?edit=title#field-title$`));
+  await expect(page.locator("#field-title").getByRole("textbox", { name: "Title" })).toBeVisible();
 });
 
 test("the command palette opens with Ctrl+K on the board and on a hydrated page, finds a task by title and opens it", async ({ page }) => {

@@ -28,10 +28,10 @@ for (const javaScriptEnabled of [true, false]) {
         await expect(toast(page)).toContainText(`Task “${title}” created.`);
 
         // A save says so.
-        await page.getByText("Edit task").click();
-        await page.getByLabel("Description").fill("Now with words.");
-        await page.getByRole("button", { name: "Save changes" }).click();
-        await expect(toast(page)).toHaveText(new RegExp(`Saved “${title}”\\.`));
+        await page.getByTestId("edit-description").click();
+        await page.getByRole("textbox", { name: "Description" }).fill("Now with words.");
+        await page.locator("#field-description").getByRole("button", { name: "Save", exact: true }).click();
+        await expect(toast(page)).toHaveText(new RegExp(`Saved the description of “${title}”\\.`));
 
         // A move, and its undo.
         await page.goto(base);
