@@ -32,7 +32,7 @@ export function Toasts({ toast }: { toast: Toast | null }) {
     return () => clearTimeout(timer);
   }, [visibleId, timeout]);
   return (
-    <div id="toasts" data-island-region="toasts" className="toasts" aria-live="polite">
+    <div id="toasts" data-island-region="toasts" data-island-keep="" className="toasts" aria-live="polite">
       {visible ? (
         <div
           key={visible.id}

@@ -21,8 +21,24 @@ function start(): void {
   afterSwap = () => {
     live.badge();
     rovingInit();
+    dismissToastsLater();
   };
   afterSwap();
+}
+
+/** A toast goes by itself after its time (data-toast-timeout, ms), as on the React pages; a hovered or focused one waits. */
+function dismissToastsLater(): void {
+  for (const toast of document.querySelectorAll<HTMLElement>("#toasts [data-toast-timeout]")) {
+    if (toast.dataset.dismissing) continue;
+    toast.dataset.dismissing = "1";
+    const ms = Number(toast.dataset.toastTimeout);
+    if (!(ms > 0)) continue;
+    const tryHide = () => {
+      if (toast.matches(":hover, :focus-within")) setTimeout(tryHide, 1000);
+      else toast.remove();
+    };
+    setTimeout(tryHide, ms);
+  }
 }
 
 /** Run after every swap of the page's regions. */

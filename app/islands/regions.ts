@@ -68,6 +68,9 @@ export function swapRegions(doc: Document, html: string): boolean {
     const selector = `[data-island-region="${CSS.escape(region)}"]`;
     const fresh = next.querySelector(selector);
     const old = doc.querySelector(selector);
+    // A region marked data-island-keep (the toasts) keeps what it shows when the fresh page has nothing
+    // there: a live refresh right after an action must not take its toast away.
+    if (fresh && old && old.hasAttribute("data-island-keep") && fresh.childElementCount === 0) continue;
     if (fresh && old) old.replaceWith(doc.importNode(fresh, true));
   }
   if (next.title) doc.title = next.title;

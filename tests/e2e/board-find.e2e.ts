@@ -79,9 +79,15 @@ for (const javaScriptEnabled of [true, false]) {
         await charlie.locator(".move-menu > summary").click();
         await charlie.getByRole("button", { name: "Move down" }).click();
         await expect.poll(() => inboxTitles(page)).toEqual(["Bravo task", "Charlie quick", "Alpha task"]);
+        // With JavaScript the card moves at once and the server's board replaces it: wait for that answer.
+        await expect(page.locator(".card.is-pending")).toHaveCount(0);
         const alpha = page.locator('[data-status="inbox"] .card', { hasText: "Alpha task" });
         await alpha.locator(".move-menu > summary").click();
         await alpha.getByRole("button", { name: "Move up" }).click();
+        await expect.poll(() => inboxTitles(page)).toEqual(["Bravo task", "Alpha task", "Charlie quick"]);
+        await expect(page.locator(".card.is-pending")).toHaveCount(0);
+        // The order is the server's: it holds after a reload.
+        await page.reload();
         await expect.poll(() => inboxTitles(page)).toEqual(["Bravo task", "Alpha task", "Charlie quick"]);
         // The top card has no Move up, the last no Move down.
         const bravo = page.locator('[data-status="inbox"] .card', { hasText: "Bravo task" });
