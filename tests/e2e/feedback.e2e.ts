@@ -55,7 +55,7 @@ for (const javaScriptEnabled of [true, false]) {
         await toast(page).getByRole("button", { name: "Undo" }).click();
         await expect(page).toHaveURL(new RegExp(`/tasks/${taskId}$`));
         await expect(toast(page)).toContainText(`Restored “${title}”.`);
-        await expect(page.locator(".prose")).toHaveText("Now with words.");
+        await expect(page.getByTestId("task-description")).toHaveText("Now with words.");
 
         // The close control hides the toast (a reload of the page without JavaScript).
         await toast(page).getByRole("link", { name: "Dismiss" }).click();
