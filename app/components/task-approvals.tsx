@@ -1,8 +1,6 @@
-import { Form } from "react-router";
-import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { TaskApproval } from "#app/db/governance.server";
-import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { ApprovalArgs } from "./approval-args";
+import { DecisionForm } from "./decision-form";
 import { FormError } from "./field";
 import { Time } from "./time";
 
@@ -61,24 +59,7 @@ export function TaskApprovals(props: { approvals: TaskApproval[]; canDecide: boo
             </p>
             {a.reason ? <p className="approval-reason">“{a.reason}”</p> : null}
             <ApprovalArgs args={a.args} />
-            {canDecide && a.requested_by_user_id === userId ? <p className="muted">You asked for this, so someone else decides it.</p> : null}
-            {canDecide && a.requested_by_user_id !== userId ? (
-              <Form method="post" className="decision-form" preventScrollReset>
-                <AuthenticityTokenInput />
-                <input type="hidden" name="approval_id" value={a.id} />
-                <input type="hidden" name="digest" value={a.digest} />
-                <label className="sr-only" htmlFor={`comment-${a.id}`}>
-                  Comment
-                </label>
-                <input id={`comment-${a.id}`} name="comment" placeholder="Comment (optional)" maxLength={COLUMN_LIMITS.approvals.comment} />
-                <button type="submit" name="intent" value="approve" className="btn btn-primary">
-                  Approve
-                </button>
-                <button type="submit" name="intent" value="deny" className="btn btn-danger">
-                  {a.mode === "hotl" ? "Veto" : "Deny"}
-                </button>
-              </Form>
-            ) : null}
+            <DecisionForm approval={a} canDecide={canDecide} userId={userId} preventScrollReset />
           </li>
         ))}
       </ul>

@@ -15,7 +15,7 @@ import { Time } from "#app/components/time";
 import { formatUsd } from "#app/domain/money";
 import type { Route } from "./+types/approvals";
 import { redirectWithToast } from "#app/services/http/toast.server";
-import { SubmitButton } from "#app/components/submit-button";
+import { DecisionForm } from "#app/components/decision-form";
 
 export const meta: Route.MetaFunction = () => [{ title: "Approvals · Mission Control" }];
 
@@ -109,31 +109,7 @@ export default function Approvals({ loaderData, actionData: submitted }: Route.C
                 {a.comment ? `— ${a.comment}` : ""}
               </p>
             )}
-            {a.status === "pending" && canDecide && a.requested_by_user_id === userId ? (
-              <p className="muted">You asked for this, so someone else decides it.</p>
-            ) : null}
-            {a.status === "pending" && canDecide && a.requested_by_user_id !== userId ? (
-              <Form method="post" className="decision-form">
-                <AuthenticityTokenInput />
-                <input type="hidden" name="approval_id" value={a.id} />
-                <input type="hidden" name="digest" value={a.digest} />
-                <label className="sr-only" htmlFor={`comment-${a.id}`}>
-                  Comment
-                </label>
-                <input id={`comment-${a.id}`} name="comment" placeholder="Comment (optional)" maxLength={COLUMN_LIMITS.approvals.comment} />
-                <SubmitButton name="intent" value="approve" className="btn btn-primary">
-                  Approve
-                </SubmitButton>
-                {a.risk === "low" ? (
-                  <SubmitButton name="intent" value="approve_grant" className="btn" title="Approve, and let this action run on this task without asking again">
-                    Approve &amp; allow for this task
-                  </SubmitButton>
-                ) : null}
-                <SubmitButton name="intent" value="deny" className="btn btn-danger">
-                  {a.mode === "hotl" ? "Veto" : "Deny"}
-                </SubmitButton>
-              </Form>
-            ) : null}
+            {a.status === "pending" ? <DecisionForm approval={a} canDecide={canDecide} userId={userId} /> : null}
           </li>
         ))}
       </ul>

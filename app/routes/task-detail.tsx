@@ -12,7 +12,7 @@ import { STATUS_LABELS } from "#app/domain/task-status";
 import { roleAtLeast } from "#app/domain/roles";
 import { dateInputValue, formatDue, isOverdue } from "#app/domain/time";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
-import { type InlineField, isInlineField } from "#app/domain/forms/task";
+import { INLINE_FIELDS, type InlineField, isInlineField } from "#app/domain/forms/task";
 import { FormError } from "#app/components/field";
 import { ConfirmAction } from "#app/components/confirm-action";
 import { SubmitButton } from "#app/components/submit-button";
@@ -417,11 +417,4 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
 const GENERIC_REFUSAL = "Please correct the highlighted fields.";
 
 /** The form field each in-place edit posts. */
-const inputName: Record<InlineField, string> = {
-  title: "title",
-  description: "description",
-  assignee: "assigned_agent_id",
-  priority: "priority",
-  due: "due_at",
-  type: "task_type_id",
-};
+const inputName: Record<InlineField, string> = INLINE_FIELDS;
