@@ -1,5 +1,4 @@
-import { useEffect, useRef } from "react";
-import { Form, Link, NavLink, useLocation, useParams } from "react-router";
+import { Form, Link, NavLink, useParams } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { Role } from "#app/domain/roles";
 import { Icon, type IconName } from "./icon";
@@ -74,15 +73,16 @@ function SignOut() {
 export function AppHeader({ data }: { data: AppHeaderData | undefined }) {
   const { slug } = useParams();
   const current = data?.workspaces.find((w) => w.slug === slug);
-  const location = useLocation();
-  const menus = useRef<HTMLElement>(null);
-  // With JavaScript a link inside a menu navigates without a new page: close the menus as a new page would.
-  useEffect(() => {
-    for (const open of menus.current?.querySelectorAll("details[open]") ?? []) (open as HTMLDetailsElement).open = false;
-  }, [location.key]);
+  // With JavaScript a link or a form inside a menu does not load a new page: close its menu as a new page
+  // would, at the click itself (closing later, once the next page has rendered, could shut a menu just reopened).
+  const closeMenu = (event: React.SyntheticEvent) => {
+    const target = event.target as HTMLElement;
+    if (event.type === "click" && !target.closest("a")) return;
+    target.closest("details")?.removeAttribute("open");
+  };
 
   return (
-    <header className="topbar" ref={menus} data-island-region="header">
+    <header className="topbar" data-island-region="header" onClickCapture={closeMenu} onSubmitCapture={closeMenu}>
       <Link to="/" className="brand">
         <Icon name="brand" size={20} className="brand-mark" />
         <span className="brand-name">Mission Control</span>

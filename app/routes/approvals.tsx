@@ -1,8 +1,6 @@
-import { Form, Link } from "react-router";
-import { AuthenticityTokenInput } from "remix-utils/csrf/react";
+import { Link } from "react-router";
 import { type ApprovalInboxItem as InboxItem, listApprovals } from "#app/db/governance.server";
 import { AppError } from "#app/domain/errors";
-import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import { roleAtLeast } from "#app/domain/roles";
 import { FormError } from "#app/components/field";
 import { ApprovalArgs } from "#app/components/approval-args";
