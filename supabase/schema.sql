@@ -1515,6 +1515,12 @@ CREATE INDEX "tasks_done_at_idx" ON "public"."tasks" USING "btree" ("workspace_i
 CREATE INDEX "tasks_in_progress_idx" ON "public"."tasks" USING "btree" ("lease_expires_at") WHERE ("status" = 'in_progress'::"text");
 
 --
+-- Name: tasks_labelled_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX "tasks_labelled_idx" ON "public"."tasks" USING "btree" ("workspace_id") WHERE (("labels" <> '{}'::"text"[]) AND ("deleted_at" IS NULL));
+
+--
 -- Name: tasks_labels_idx; Type: INDEX; Schema: public; Owner: -
 --
 

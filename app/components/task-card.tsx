@@ -1,4 +1,3 @@
-import { Form, Link } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { TaskCard as Card } from "#app/db/tasks.server";
 import { PRIORITY_LABELS } from "#app/domain/priority";
@@ -7,17 +6,28 @@ import { formatAge, formatDateTime, formatDue, isDueToday, isOverdue } from "#ap
 import { useTimeZone } from "./time";
 import { formatCost } from "#app/domain/costs";
 import { StageChips } from "./stage-chips";
-import { SubmitButton } from "./submit-button";
 import { Icon } from "./icon";
 
 /**
  * A board card: what it is, who has it, how old, what is wrong, and a small
- * move menu. `up` and `down` are the `before` values that move the card one
+ * move menu. The board does not hydrate, so it is plain links, forms and
+ * buttons (the router's components would only cost render time; the board's
+ * script shows a pending move). `up` and `down` are the `before` values that move the card one
  * place up or down its lane (null: to the end); absent, that button is not
  * offered.
  */
-export function TaskCard(props: { task: Card; base: string; canEdit: boolean; now: Date; up?: string; down?: string | null; refusal?: string }) {
-  const { task, base, canEdit, now, up, down, refusal } = props;
+export function TaskCard(props: {
+  task: Card;
+  base: string;
+  /** Where the move forms post: the board's own action, resolved once per lane (useFormAction). */
+  action: string;
+  canEdit: boolean;
+  now: Date;
+  up?: string;
+  down?: string | null;
+  refusal?: string;
+}) {
+  const { task, base, action, canEdit, now, up, down, refusal } = props;
   const timeZone = useTimeZone();
   const open = task.status !== "done" && task.status !== "cancelled";
   const overdue = open && isOverdue(task.due_at, now, timeZone);
@@ -30,9 +40,9 @@ export function TaskCard(props: { task: Card; base: string; canEdit: boolean; no
       data-task-id={task.id}
       draggable={canEdit || undefined}
     >
-      <Link to={`${base}/tasks/${task.id}`} className="card-title">
+      <a href={`${base}/tasks/${task.id}`} className="card-title">
         {task.title}
-      </Link>
+      </a>
       <div className="card-meta">
         <span className={`badge badge-${task.priority}`} title="Priority">
           {PRIORITY_LABELS[task.priority]}
@@ -67,18 +77,18 @@ export function TaskCard(props: { task: Card; base: string; canEdit: boolean; no
             <summary className="btn btn-ghost btn-small" title="Move to another lane">
               Move<span className="sr-only"> {task.title}</span>
             </summary>
-            <Form method="post" className="move-options" aria-label={`Move ${task.title} to`}>
+            <form method="post" action={action} className="move-options" aria-label={`Move ${task.title} to`}>
               <AuthenticityTokenInput />
               <input type="hidden" name="intent" value="move" />
               <input type="hidden" name="taskId" value={task.id} />
               {allowedTransitions(task.status).map((s) => (
-                <SubmitButton key={s} name="status" value={s} className="btn btn-small">
+                <button key={s} type="submit" name="status" value={s} className="btn btn-small">
                   {STATUS_LABELS[s]}
-                </SubmitButton>
+                </button>
               ))}
-            </Form>
+            </form>
             {up !== undefined || down !== undefined ? (
-              <Form method="post" className="move-options move-order" aria-label={`Reorder ${task.title}`}>
+              <form method="post" action={action} className="move-options move-order" aria-label={`Reorder ${task.title}`}>
                 <AuthenticityTokenInput />
                 <input type="hidden" name="intent" value="move" />
                 <input type="hidden" name="taskId" value={task.id} />
@@ -93,7 +103,7 @@ export function TaskCard(props: { task: Card; base: string; canEdit: boolean; no
                     ↓ Move down
                   </button>
                 ) : null}
-              </Form>
+              </form>
             ) : null}
           </details>
         ) : null}

@@ -1,5 +1,5 @@
 import { workspaceContext } from "#app/context.server";
-import { Form, Link, redirect, useLocation } from "react-router";
+import { Form, Link, redirect, useFormAction, useLocation } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import type { TaskCard as Card, getNeedsYou } from "#app/db/tasks.server";
 import { COLUMN_LIMITS } from "#app/domain/field-limits";
@@ -184,6 +184,7 @@ function Column(props: {
   // Inbox stays open even when empty, for its quick add; an empty Planning lane folds like the others.
   const quickAddHere = canEdit && QUICK_ADD_LANES.includes(status);
   const viewParams = useViewParams();
+  const action = useFormAction();
   return (
     <section
       id={`lane-${status}`}
@@ -207,6 +208,7 @@ function Column(props: {
               key={task.id}
               task={task}
               base={base}
+              action={action}
               canEdit={canEdit}
               now={now}
               up={ordered && i > 0 ? cards[i - 1]!.id : undefined}

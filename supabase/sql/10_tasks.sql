@@ -105,41 +105,46 @@ $$;
 create or replace function get_board(p_workspace_id uuid, p_limits jsonb default '{}'::jsonb, p_filter jsonb default '{}'::jsonb)
 returns jsonb
 language sql stable as $$
-  with statuses(status, ord) as (
-    values ('planning', 1), ('inbox', 2), ('assigned', 3), ('in_progress', 4), ('testing', 5),
-           ('review', 6), ('done', 7), ('cancelled', 8)
+  -- Each branch is gated on p_filter itself (a one-time filter), so an
+  -- unfiltered board never tests a task against the filter, and reads each
+  -- lane as a short range scan of tasks_board_rank_idx.
+  with statuses(status, ord, lim) as (
+    select v.status, v.ord,
+           greatest(0, least(1000, coalesce((p_limits->>v.status)::int,
+                                            case when v.status in ('done', 'cancelled') then 20 else 50 end)))
+    from (values ('planning', 1), ('inbox', 2), ('assigned', 3), ('in_progress', 4), ('testing', 5),
+                 ('review', 6), ('done', 7), ('cancelled', 8)) v(status, ord)
   ),
-  f as materialized (select p_filter = '{}'::jsonb as open, search_patterns(p_filter->>'q') as patterns, filter_today(p_filter) as today),
   -- With a filter, each task is tested once: counts and lanes read this list.
+  f as materialized (select search_patterns(p_filter->>'q') as patterns, filter_today(p_filter) as today),
   matching as materialized (
-    select t.id, t.status, t.rank, t.updated_at from tasks t, f
-    where t.workspace_id = p_workspace_id and t.deleted_at is null and task_matches(t, p_filter, f.patterns, f.today)
+    select t.id, t.status, t.rank, t.updated_at from f, tasks t
+    where p_filter <> '{}'::jsonb and t.workspace_id = p_workspace_id and t.deleted_at is null
+      and task_matches(t, p_filter, f.patterns, f.today)
   ),
   counts as (
-    select t.status, count(*)::int as n from tasks t, f
-    where f.open and t.workspace_id = p_workspace_id and t.deleted_at is null
+    select t.status, count(*)::int as n from tasks t
+    where p_filter = '{}'::jsonb and t.workspace_id = p_workspace_id and t.deleted_at is null
     group by t.status
     union all
-    select m.status, count(*)::int from matching m, f where not f.open group by m.status
+    select m.status, count(*)::int from matching m where p_filter <> '{}'::jsonb group by m.status
   ),
   lanes as (
-    select s.status as lane, t0.id, t0.n,
-           greatest(0, least(1000, coalesce((p_limits->>s.status)::int,
-                                            case when s.status in ('done', 'cancelled') then 20 else 50 end))) as lim
+    select s.status as lane, t0.id, t0.n, s.lim
     from statuses s
     cross join lateral (
-      -- Unfiltered: a short range scan of the board's index; filtered: the matching list.
-      select t1.id,
-             row_number() over (order by case when t1.status in ('done', 'cancelled') then 0 else t1.rank end,
-                                         t1.updated_at desc, t1.id) as n
-      from (select t2.id, t2.status, t2.rank, t2.updated_at from tasks t2, f
-            where f.open and t2.workspace_id = p_workspace_id and t2.status = s.status and t2.deleted_at is null
-            union all
-            select m.id, m.status, m.rank, m.updated_at from matching m, f
-            where not f.open and m.status = s.status) t1
-      order by case when t1.status in ('done', 'cancelled') then 0 else t1.rank end, t1.updated_at desc, t1.id
-      limit greatest(0, least(1000, coalesce((p_limits->>s.status)::int,
-                                             case when s.status in ('done', 'cancelled') then 20 else 50 end))) + 2
+      select t1.id, row_number() over () as n
+      from (select t2.id from tasks t2
+            where p_filter = '{}'::jsonb and t2.workspace_id = p_workspace_id and t2.status = s.status
+              and t2.deleted_at is null
+            order by case when t2.status in ('done', 'cancelled') then 0 else t2.rank end, t2.updated_at desc, t2.id
+            limit s.lim + 2) t1
+      union all
+      select t1.id, row_number() over () as n
+      from (select m.id from matching m
+            where p_filter <> '{}'::jsonb and m.status = s.status
+            order by case when m.status in ('done', 'cancelled') then 0 else m.rank end, m.updated_at desc, m.id
+            limit s.lim + 2) t1
     ) t0
   )
   select jsonb_build_object(
@@ -601,7 +606,8 @@ create or replace function list_task_labels(p_workspace_id uuid) returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(label order by label), '[]'::jsonb)
   from (select l as label from tasks t, unnest(t.labels) l
-        where t.workspace_id = p_workspace_id and t.deleted_at is null group by l order by count(*) desc, l limit 200) x
+        where t.workspace_id = p_workspace_id and t.labels <> '{}' and t.deleted_at is null
+        group by l order by count(*) desc, l limit 200) x
 $$;
 
 -- ---------------------------------------------------------------------------

@@ -52,6 +52,7 @@ const FIXES: Record<string, string> = {
   "table tasks": "a manual order (rank) and labels; deleted_at: a deleted task is restorable for the undo window",
   "constraint tasks.tasks_labels_check": "labels: at most 10, none null",
   "index tasks_board_rank_idx": "open lanes read in rank order",
+  "index tasks_labelled_idx": "the label list reads only labelled tasks",
   "index tasks_rank_idx": "a new task goes above the workspace's first card",
   "index tasks_labels_idx": "the label filter",
   "table saved_views": "new: each user's saved views",
