@@ -8,9 +8,8 @@
 // suite's name:
 //   1. lint, the formatting check, typecheck and the build together (the gateway's one-time install
 //      downloads meanwhile);
-//   2. then three lanes: unit + integration (the longest); the gateway
-//      contract suite (mostly waiting on the real gateway) followed by e2e;
-//      the deploy scripts.
+//   2. then three lanes: unit + integration; e2e; the gateway contract suite
+//      (mostly waiting on the real gateway) followed by the deploy scripts.
 // `npm test -- unit e2e` runs only the named suites.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -127,18 +126,18 @@ const lanes = [];
 if (buildOk) {
   const fast = ["unit", "integration"].filter(wants);
   if (fast.length > 0) lanes.push(vitestSuite(fast, "vitest"));
-  lanes.push(
-    (async () => {
-      if (wants("gateway")) {
-        // A failed pre-install is retried (and reported) by the suite's own set-up.
-        await gatewayInstall;
-        await vitestSuite(["gateway"], "gateway");
-      }
-      if (wants("e2e")) await e2eSuite();
-    })(),
-  );
+  if (wants("e2e")) lanes.push(e2eSuite());
 }
-if (wants("deploy")) lanes.push(vitestSuite(["deploy"], "deploy"));
+lanes.push(
+  (async () => {
+    if (buildOk && wants("gateway")) {
+      // A failed pre-install is retried (and reported) by the suite's own set-up.
+      await gatewayInstall;
+      await vitestSuite(["gateway"], "gateway");
+    }
+    if (wants("deploy")) await vitestSuite(["deploy"], "deploy");
+  })(),
+);
 await Promise.all(lanes);
 await gatewayInstall;
 
