@@ -1,4 +1,5 @@
-import { createCookie, data, redirect } from "react-router";
+import { data, redirect } from "react-router";
+import { appCookie } from "#app/services/http/cookies.server";
 import {
   beginLoginAttempt,
   createSession,
@@ -33,14 +34,7 @@ export interface SessionDeps extends SessionCookieDeps {
 }
 
 function sessionCookie({ settings, secrets }: SessionCookieDeps) {
-  return createCookie(COOKIE_NAME, {
-    httpOnly: true,
-    sameSite: "lax",
-    secure: settings.cookieSecure,
-    path: "/",
-    secrets: [secrets.SESSION_SECRET],
-    maxAge: settings.SESSION_TTL_HOURS * 3600,
-  });
+  return appCookie(COOKIE_NAME, { secure: settings.cookieSecure, secret: secrets.SESSION_SECRET, maxAge: settings.SESSION_TTL_HOURS * 3600 });
 }
 
 /** The session token from the request's cookie, if it carries a well-formed one (valid or not). */

@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
-import { createContext, createCookie } from "react-router";
+import { createContext } from "react-router";
+import { appCookie } from "./cookies.server";
 import { CSRF, CSRFError } from "remix-utils/csrf/server";
 import { requestContext } from "#app/context.server";
 import { type SessionCookieDeps, readSessionToken } from "../auth/sessions.server";
@@ -28,7 +29,7 @@ const anonymous = new WeakMap<SessionCookieDeps["secrets"], CSRF>();
 function anonymousCsrf({ settings, secrets }: SessionCookieDeps): CSRF {
   let csrf = anonymous.get(secrets);
   if (!csrf) {
-    const cookie = createCookie("mc_csrf", { path: "/", httpOnly: true, sameSite: "lax", secure: settings.cookieSecure });
+    const cookie = appCookie("mc_csrf", { secure: settings.cookieSecure });
     csrf = new CSRF({ cookie, secret: secrets.SESSION_SECRET, formDataKey: FIELD });
     anonymous.set(secrets, csrf);
   }

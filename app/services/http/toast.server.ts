@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { type RouterContextProvider, createContext, createCookie, redirect } from "react-router";
+import { type RouterContextProvider, createContext, redirect } from "react-router";
+import { appCookie } from "./cookies.server";
 import type { Env } from "#app/env.server";
 import { type Toast, type ToastInput, clipMessage, toastSchema } from "#app/domain/toast";
 import type { Secrets } from "../auth/secrets.server";
@@ -25,14 +26,7 @@ export interface ToastCookieDeps {
 }
 
 function toastCookie({ settings, secrets }: ToastCookieDeps) {
-  return createCookie(COOKIE_NAME, {
-    httpOnly: true,
-    sameSite: "lax",
-    secure: settings.cookieSecure,
-    path: "/",
-    secrets: [secrets.SESSION_SECRET],
-    maxAge: MAX_AGE_S,
-  });
+  return appCookie(COOKIE_NAME, { secure: settings.cookieSecure, secret: secrets.SESSION_SECRET, maxAge: MAX_AGE_S });
 }
 
 function withId(toast: ToastInput): Toast {

@@ -1,11 +1,11 @@
-import { createCookie } from "react-router";
+import { LONG_LIVED_S, appCookie } from "#app/services/http/cookies.server";
 import { gatewayTestResult } from "#app/domain/first-run";
 import type { Gateway } from "#app/services/agent-plane/gateway.server";
 
 // Dismissing the first-run checklist is remembered in this browser for the
 // person who dismissed it: the cookie lists the user ids that did (a shared
 // machine keeps each person's choice).
-const dismissedCookie = createCookie("mc_first_run_dismissed", { path: "/", httpOnly: true, sameSite: "lax", maxAge: 400 * 24 * 3600 });
+const dismissedCookie = appCookie("mc_first_run_dismissed", { maxAge: LONG_LIVED_S });
 
 async function dismissedIds(request: Request): Promise<string[]> {
   const value: unknown = await dismissedCookie.parse(request.headers.get("cookie"));
