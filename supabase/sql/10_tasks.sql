@@ -710,16 +710,18 @@ language sql stable as $$
 $$;
 
 -- The command palette's task search: tasks of one workspace whose title
--- contains the text (any case; % and _ match themselves), the most recently
+-- contains every word of the text, in any order (search_patterns, as the
+-- board's search: any case; % and _ match themselves), the most recently
 -- changed first, at most p_limit (1-50).
 create or replace function search_tasks(p_workspace_id uuid, p_query text, p_limit int) returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'title', t.title, 'status', t.status) order by t.updated_at desc, t.id), '[]'::jsonb)
   from (
-    select id, title, status, updated_at from tasks
-    where workspace_id = p_workspace_id and deleted_at is null
-      and title ilike '%' || replace(replace(replace(p_query, '\', '\\'), '%', '\%'), '_', '\_') || '%'
-    order by updated_at desc, id
+    select t0.id, t0.title, t0.status, t0.updated_at
+    from (select search_patterns(p_query) as patterns) f, tasks t0
+    where f.patterns is not null and t0.workspace_id = p_workspace_id and t0.deleted_at is null
+      and t0.title ilike all (f.patterns)
+    order by t0.updated_at desc, t0.id
     limit least(greatest(p_limit, 1), 50)
   ) t
 $$;

@@ -138,6 +138,9 @@ describe.each(RPC_TRANSPORTS)("search_tasks on %s", (kind) => {
     expect(await searchTasks(db(), ws.id, "Launch", 1)).toHaveLength(1);
     expect((await searchTasks(db(), ws.id, "0% o", 10)).map((h) => h.title)).toEqual(["50% off_sale"]);
     expect((await searchTasks(db(), ws.id, "f_s", 10)).map((h) => h.title)).toEqual(["50% off_sale"]);
+    // Every word, in any order, as the board's search.
+    expect((await searchTasks(db(), ws.id, "sale 50%", 10)).map((h) => h.title)).toEqual(["50% off_sale"]);
+    expect(await searchTasks(db(), ws.id, "sale nothing", 10)).toEqual([]);
     expect(await searchTasks(db(), ws.id, "_", 10)).toHaveLength(1);
     expect(await searchTasks(db(), ws.id, "%", 10)).toHaveLength(1);
     expect(await searchTasks(db(), ws.id, "\\", 10)).toEqual([]);
