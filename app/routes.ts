@@ -10,6 +10,7 @@ export default [
     layout("routes/app-layout.tsx", [
       index("routes/workspaces.tsx"),
       route("heartbeat", "routes/heartbeat.tsx"),
+      route("stop", "routes/stop-controls.tsx"),
       route("settings", "routes/user-settings.tsx"),
       route("approvals", "routes/approvals.tsx"),
       route("costs", "routes/costs-overview.tsx"),

@@ -64,7 +64,7 @@ export const extendLease = (db: Database, taskId: string, leaseSeconds: number) 
 export const requeueExpiredTask = (db: Database, taskId: string) => db.rpc<{ changed: boolean }>("requeue_expired_task", { p_task_id: taskId });
 
 export const listStalledTasks = (db: Database, minutes: number, limit: number) =>
-  db.rpc<Array<{ id: string; session_key: string | null; openclaw_agent_id: string | null }>>("list_stalled_tasks", {
+  db.rpc<Array<{ id: string; session_key: string | null; openclaw_agent_id: string | null; halt: string | null }>>("list_stalled_tasks", {
     p_minutes: minutes,
     p_limit: limit,
   });

@@ -26,6 +26,8 @@ import { actionFailure, found, invalidForm } from "#app/services/http/page-error
 import { pathId } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
 import { Time, useTimeZone } from "#app/components/time";
+import { getStopControls } from "#app/db/stop-controls.server";
+import { PauseForm } from "#app/components/stop-controls";
 import type { Route } from "./+types/agent-detail";
 import { redirectWithToast } from "#app/services/http/toast.server";
 import { quoted } from "#app/domain/toast";
@@ -49,12 +51,13 @@ export async function loader({ request, context, params }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
   const workspace = context.get(workspaceContext);
   const agent = await loadAgent(db, workspace.id, params.agentId);
-  const [budget, work] = await Promise.all([getBudget(db, "agent", agent.id), getAgentWork(db, agent.id)]);
+  const [budget, work, stops] = await Promise.all([getBudget(db, "agent", agent.id), getAgentWork(db, agent.id), getStopControls(db, workspace.id)]);
   return {
     workspace,
     agent,
     budget,
     work,
+    pausedAt: stops.paused_agents.find((a) => a.id === agent.id)?.paused_at ?? null,
     now: new Date().toISOString(),
     role: user.role,
     canEdit: user.role !== "viewer",
@@ -148,6 +151,7 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
           </dd>
         </div>
       </dl>
+      {canEdit ? <PauseForm kind="agent" id={agent.id} name={agent.name} pausedAt={loaderData.pausedAt} /> : null}
       {token ? <TokenReveal token={token} agentName={agent.name} /> : null}
       {failed && !["update", "budget", "autonomy"].includes(failed.intent ?? "") ? <FormError message={failed.formError} /> : null}
       <AgentTasks work={work} base={`/w/${workspace.slug}`} now={now} />

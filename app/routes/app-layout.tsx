@@ -7,6 +7,8 @@ import { zoneOr } from "#app/domain/time";
 import { requestContext, userContext } from "#app/context.server";
 import { countPendingApprovals } from "#app/db/governance.server";
 import { listWorkspaceNav } from "#app/db/workspaces.server";
+import { getStopControls } from "#app/db/stop-controls.server";
+import { EmergencyBanner } from "#app/components/stop-controls";
 import { requireRole } from "#app/services/auth/sessions.server";
 import type { Route } from "./+types/app-layout";
 
@@ -19,8 +21,8 @@ export const middleware: Route.MiddlewareFunction[] = [requireSignedIn];
 export async function loader({ context }: Route.LoaderArgs) {
   const user = context.get(userContext)!;
   const { rt } = context.get(requestContext);
-  const [workspaces, { pending }] = await Promise.all([listWorkspaceNav(rt.db), countPendingApprovals(rt.db)]);
-  return { user, workspaces, gateway: rt.gateway?.status ?? "disabled", pending };
+  const [workspaces, { pending }, stops] = await Promise.all([listWorkspaceNav(rt.db), countPendingApprovals(rt.db), getStopControls(rt.db, null)]);
+  return { user, workspaces, gateway: rt.gateway?.status ?? "disabled", pending, emergency: stops.emergency };
 }
 
 export default function AppLayout({ loaderData }: Route.ComponentProps) {
@@ -29,6 +31,7 @@ export default function AppLayout({ loaderData }: Route.ComponentProps) {
       <LiveEvents>
         <div className="shell">
           <AppHeader data={loaderData} />
+          <EmergencyBanner emergency={loaderData.emergency} isAdmin={loaderData.user.role === "admin"} />
           <Outlet />
         </div>
       </LiveEvents>

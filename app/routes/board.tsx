@@ -49,7 +49,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const intent = (await request.clone().formData()).get("intent");
   const { db, rt, actor, log, user } = operator(context, request, intent === "save-view" || intent === "delete-view" ? "viewer" : "operator");
   const workspace = context.get(workspaceContext);
-  return boardAction({ db, log, settings: rt.env }, context, request, workspace, actor, user.id);
+  return boardAction({ db, log, settings: rt.env, gateway: rt.gateway }, context, request, workspace, actor, user.id);
 }
 
 export default function BoardPage({ loaderData, actionData: submitted }: Route.ComponentProps) {

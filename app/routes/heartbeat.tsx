@@ -9,6 +9,8 @@ import { operator } from "#app/services/auth/operator.server";
 import { actionFailure } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import { Time } from "#app/components/time";
+import { getStopControls } from "#app/db/stop-controls.server";
+import { EmergencyStopForm } from "#app/components/stop-controls";
 import type { Route } from "./+types/heartbeat";
 import { redirectWithToast } from "#app/services/http/toast.server";
 import { SubmitButton } from "#app/components/submit-button";
@@ -19,7 +21,14 @@ export const meta: Route.MetaFunction = () => [{ title: "Heartbeat · Mission Co
 export async function loader({ request, context }: Route.LoaderArgs) {
   const { db, rt, user } = operator(context, request, "viewer");
   const runs = await listHeartbeatRuns(db, 50);
-  return { runs, canRun: user.role !== "viewer", interval: rt.env.HEARTBEAT_INTERVAL_S, gateway: rt.gateway?.status ?? "disabled" };
+  return {
+    runs,
+    canRun: user.role !== "viewer",
+    isAdmin: user.role === "admin",
+    emergency: (await getStopControls(db, null)).emergency,
+    interval: rt.env.HEARTBEAT_INTERVAL_S,
+    gateway: rt.gateway?.status ?? "disabled",
+  };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -40,7 +49,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 
 export default function Heartbeat({ loaderData, actionData: submitted }: Route.ComponentProps) {
   const actionData = useActionResult(submitted);
-  const { runs, canRun, interval, gateway } = loaderData;
+  const { runs, canRun, isAdmin, emergency, interval, gateway } = loaderData;
   return (
     <main id="main" className="page">
       <div className="page-head">
@@ -59,6 +68,13 @@ export default function Heartbeat({ loaderData, actionData: submitted }: Route.C
         Cron calls <code>/api/heartbeat</code>; {interval > 0 ? `the in-process scheduler also runs every ${interval} s` : "no in-process scheduler"}. Gateway:{" "}
         {gateway}.
       </p>
+      {isAdmin && !emergency ? (
+        <section className="panel stop-panel" aria-labelledby="emergency-h">
+          <h2 id="emergency-h">Emergency stop</h2>
+          <p className="muted">Aborts every agent run on the gateway and dispatches nothing, in every workspace, until an admin resumes.</p>
+          <EmergencyStopForm on={false} />
+        </section>
+      ) : null}
       {runs.length === 0 ? <p className="empty">No runs yet.</p> : null}
       <ol className="runs">
         {runs.map((run) => (

@@ -23,6 +23,7 @@ import { removeTaskFile, storeUpload, taskDir } from "#app/services/agent-plane/
 import { redirectDocumentWithToast, redirectWithToast } from "#app/services/http/toast.server";
 import { type ToastInput, moveToast, quoted, refusedMoveMessage } from "#app/domain/toast";
 import { STATUS_LABELS } from "#app/domain/task-status";
+import { abortTaskRun } from "#app/services/orchestration/run-aborts.server";
 
 // The task page's forms, one intent each. Every one re-reads the task, so a
 // stale page cannot act on a task that moved or left the workspace.
@@ -54,7 +55,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         const parsed = parseForm(form, taskMoveSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         undoingMove = parsed.data.undo === "1";
-        const { result } = await moveTask({ db, log, settings: rt.env }, taskId, parsed.data.status, actor, workspace.id);
+        const { result } = await moveTask(dispatchDeps, taskId, parsed.data.status, actor, workspace.id);
         toast = moveToast({
           title: task.title,
           from: task.status,
@@ -91,6 +92,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         // Deleted tasks stay restorable for the undo window (decision 031).
         await deleteTask(db, taskId, actor);
         log.info({ event: "task.deleted", task_id: taskId }, "task deleted");
+        await abortTaskRun(dispatchDeps, task, actor, "task_deleted");
         return redirectDocumentWithToast(`/w/${workspace.slug}`, {
           kind: "success",
           message: `Deleted ${title}.`,

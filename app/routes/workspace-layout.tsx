@@ -3,6 +3,8 @@ import { ConnectionBadge } from "#app/components/live-events";
 import { ErrorPage } from "#app/components/error-page";
 import { workspaceContext } from "#app/context.server";
 import type { Workspace } from "#app/db/workspaces.server";
+import { getStopControls } from "#app/db/stop-controls.server";
+import { WorkspacePauseBanner } from "#app/components/stop-controls";
 import { operator } from "#app/services/auth/operator.server";
 import { workspaceMiddleware } from "#app/services/workspace.server";
 import type { Route } from "./+types/workspace-layout";
@@ -12,8 +14,9 @@ import type { Route } from "./+types/workspace-layout";
 export const middleware: Route.MiddlewareFunction[] = [workspaceMiddleware];
 
 export async function loader({ request, context }: Route.LoaderArgs) {
-  const { user } = operator(context, request, "viewer");
-  return { workspace: context.get(workspaceContext), canEdit: user.role !== "viewer" };
+  const { db, user } = operator(context, request, "viewer");
+  const workspace = context.get(workspaceContext);
+  return { workspace, canEdit: user.role !== "viewer", stops: await getStopControls(db, workspace.id) };
 }
 
 export default function WorkspaceLayout({ loaderData }: Route.ComponentProps) {
@@ -23,6 +26,12 @@ export default function WorkspaceLayout({ loaderData }: Route.ComponentProps) {
   return (
     <>
       <WorkspaceHead workspace={loaderData.workspace} heading={!ownHeading} canEdit={loaderData.canEdit} />
+      <WorkspacePauseBanner
+        controls={loaderData.stops}
+        workspaceId={loaderData.workspace.id}
+        workspaceName={loaderData.workspace.name}
+        canEdit={loaderData.canEdit}
+      />
       <Outlet />
     </>
   );

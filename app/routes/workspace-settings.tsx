@@ -15,6 +15,8 @@ import { budgetToast, saveBudget } from "#app/services/costs/budgets.server";
 import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
+import { getStopControls } from "#app/db/stop-controls.server";
+import { PauseForm } from "#app/components/stop-controls";
 import type { Route } from "./+types/workspace-settings";
 import { redirectWithToast } from "#app/services/http/toast.server";
 import { quoted } from "#app/domain/toast";
@@ -34,6 +36,7 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
     urlAllowlist: hosts ?? [],
     instanceHosts: rt.env.TESTING_URL_ALLOWLIST,
     isAdmin: user.role === "admin",
+    pausedAt: (await getStopControls(db, workspace.id)).workspace_paused_at,
     saved: url.searchParams.get("saved"),
   };
 }
@@ -81,6 +84,11 @@ export default function WorkspaceSettings({ loaderData, actionData: submitted }:
   const deleteFailed = actionData?.intent === "delete" ? actionData : null;
   return (
     <main id="main" className="page page-narrow">
+      <section className="panel" aria-labelledby="pause-h">
+        <h2 id="pause-h">Pause</h2>
+        <p className="muted">A paused workspace dispatches nothing; the heartbeat skips it until it is resumed.</p>
+        <PauseForm kind="workspace" id={workspace.id} name={workspace.name} pausedAt={loaderData.pausedAt} />
+      </section>
       <section className="panel">
         <h2>Rename</h2>
         <Form method="post" noValidate>

@@ -6,6 +6,152 @@
 -- `create or replace`, so applying it again is harmless. A language sql
 -- function may call only functions defined above it or in an earlier file.
 
+-- ---------------------------------------------------------------------------
+-- Stop controls (decision 035): the installation's emergency stop, a
+-- workspace's pause, an agent's pause. While one holds, nothing is claimed
+-- for dispatch; the functions that set them return the runs to abort.
+-- ---------------------------------------------------------------------------
+
+-- Why nothing may be dispatched for this task now; null when nothing holds.
+create or replace function dispatch_halt(p_task tasks) returns text
+language sql stable as $$
+  select case
+    when exists (select 1 from installation_controls where emergency_stop_at is not null) then 'emergency_stop'
+    when exists (select 1 from workspaces w where w.id = p_task.workspace_id and w.paused_at is not null) then 'workspace_paused'
+    when exists (select 1 from agents a where a.id = p_task.assigned_agent_id and a.paused_at is not null) then 'agent_paused'
+  end
+$$;
+
+-- The runs on the gateway now: dispatched or planning tasks with a session.
+create or replace function live_run_json(t tasks) returns jsonb
+language sql stable as $$
+  select jsonb_build_object('task_id', t.id, 'workspace_id', t.workspace_id, 'session_key', t.session_key,
+                            'run_id', t.current_run_id, 'openclaw_agent_id', a.openclaw_agent_id)
+  from agents a where a.id = t.assigned_agent_id
+$$;
+
+-- What the header and the stop forms show: the emergency stop, and a workspace's and its agents' pauses.
+create or replace function get_stop_controls(p_workspace_id uuid default null) returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'emergency', (select jsonb_build_object('at', c.emergency_stop_at, 'reason', c.emergency_stop_reason,
+                                            'by_name', (select u.name from users u where u.id = c.emergency_stop_by))
+                  from installation_controls c where c.emergency_stop_at is not null),
+    'workspace_paused_at', (select w.paused_at from workspaces w where w.id = p_workspace_id),
+    'workspace_paused_by', (select u.name from workspaces w join users u on u.id = w.paused_by where w.id = p_workspace_id),
+    'paused_agents', (select coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'name', a.name, 'paused_at', a.paused_at) order by a.name), '[]'::jsonb)
+                      from agents a where a.workspace_id = p_workspace_id and a.paused_at is not null))
+$$;
+
+-- The acting user, who must hold at least p_role; raises forbidden otherwise.
+create or replace function stop_control_user(p_user_id uuid, p_role text, p_what text) returns users
+language plpgsql stable as $$
+declare
+  v_user users;
+begin
+  select * into v_user from users where id = p_user_id and disabled_at is null;
+  if not found or (p_role = 'admin' and v_user.role <> 'admin') or (p_role = 'operator' and v_user.role = 'viewer') then
+    perform raise_app_error('forbidden', format('Only %ss %s.', p_role, p_what));
+  end if;
+  return v_user;
+end $$;
+
+-- Admins only. On: dispatch stops everywhere and every live run is returned
+-- for the caller to abort. Off: dispatch resumes. Setting the state it is
+-- already in changes nothing and audits nothing.
+create or replace function set_emergency_stop(p_on boolean, p_reason text, p_user_id uuid) returns jsonb
+language plpgsql as $$
+declare
+  v_user users := stop_control_user(p_user_id, 'admin', 'stop or resume the whole installation');
+  v_was timestamptz;
+  v_actor jsonb := jsonb_build_object('type', 'user', 'id', p_user_id, 'name', v_user.name);
+  v_reason text := nullif(btrim(coalesce(p_reason, '')), '');
+begin
+  if char_length(v_reason) > 500 then
+    perform raise_app_error('invalid', 'At most 500 characters.', jsonb_build_object('fields', jsonb_build_object('reason', 'At most 500 characters')));
+  end if;
+  insert into installation_controls (id) values (true) on conflict (id) do nothing;
+  select emergency_stop_at into v_was from installation_controls where id for update;
+  if (v_was is not null) = p_on then
+    return jsonb_build_object('changed', false, 'on', p_on, 'runs', '[]'::jsonb);
+  end if;
+  update installation_controls
+     set emergency_stop_at = case when p_on then now() end,
+         emergency_stop_by = case when p_on then p_user_id end,
+         emergency_stop_reason = case when p_on then v_reason end
+   where id;
+  perform append_audit(case when p_on then 'installation.emergency_stop' else 'installation.resumed' end, v_actor,
+                       '{}'::jsonb, jsonb_build_object('reason', v_reason));
+  return jsonb_build_object('changed', true, 'on', p_on,
+    'runs', case when p_on then (select coalesce(jsonb_agg(live_run_json(t)), '[]'::jsonb) from tasks t
+                                 where t.status in ('in_progress', 'planning') and t.session_key is not null and t.deleted_at is null)
+                 else '[]'::jsonb end);
+end $$;
+
+-- Operators and up. A paused workspace dispatches nothing; its live runs go on unless p_abort.
+create or replace function set_workspace_paused(p_workspace_id uuid, p_on boolean, p_abort boolean, p_user_id uuid) returns jsonb
+language plpgsql as $$
+declare
+  v_user users := stop_control_user(p_user_id, 'operator', 'pause or resume a workspace');
+  v_ws workspaces;
+  v_actor jsonb := jsonb_build_object('type', 'user', 'id', p_user_id, 'name', v_user.name);
+begin
+  select * into v_ws from workspaces where id = p_workspace_id for update;
+  if not found then
+    perform raise_app_error('not_found', 'Workspace not found.');
+  end if;
+  if (v_ws.paused_at is not null) = p_on then
+    return jsonb_build_object('changed', false, 'on', p_on, 'runs', '[]'::jsonb);
+  end if;
+  update workspaces set paused_at = case when p_on then now() end, paused_by = case when p_on then p_user_id end where id = p_workspace_id;
+  perform append_audit(case when p_on then 'workspace.paused' else 'workspace.resumed' end, v_actor,
+                       jsonb_build_object('workspace_id', p_workspace_id), jsonb_build_object('abort_runs', p_on and p_abort));
+  perform emit_event('workspace.updated', v_ws.id, null, null, v_actor, jsonb_build_object('name', v_ws.name, 'icon', v_ws.icon, 'paused', p_on));
+  return jsonb_build_object('changed', true, 'on', p_on,
+    'runs', case when p_on and p_abort then (select coalesce(jsonb_agg(live_run_json(t)), '[]'::jsonb) from tasks t
+                                             where t.workspace_id = p_workspace_id and t.status in ('in_progress', 'planning')
+                                               and t.session_key is not null and t.deleted_at is null)
+                 else '[]'::jsonb end);
+end $$;
+
+-- Operators and up. A paused agent is dispatched nothing; its live runs go on unless p_abort.
+create or replace function set_agent_paused(p_agent_id uuid, p_on boolean, p_abort boolean, p_user_id uuid) returns jsonb
+language plpgsql as $$
+declare
+  v_user users := stop_control_user(p_user_id, 'operator', 'pause or resume an agent');
+  v_agent agents;
+  v_actor jsonb := jsonb_build_object('type', 'user', 'id', p_user_id, 'name', v_user.name);
+begin
+  select * into v_agent from agents where id = p_agent_id for update;
+  if not found then
+    perform raise_app_error('not_found', 'Agent not found.');
+  end if;
+  if (v_agent.paused_at is not null) = p_on then
+    return jsonb_build_object('changed', false, 'on', p_on, 'runs', '[]'::jsonb);
+  end if;
+  update agents set paused_at = case when p_on then now() end, paused_by = case when p_on then p_user_id end where id = p_agent_id;
+  perform append_audit(case when p_on then 'agent.paused' else 'agent.resumed' end, v_actor,
+                       jsonb_build_object('workspace_id', v_agent.workspace_id, 'agent_id', p_agent_id), jsonb_build_object('abort_runs', p_on and p_abort));
+  perform emit_event('agent.updated', v_agent.workspace_id, null, p_agent_id, v_actor, jsonb_build_object('name', v_agent.name, 'paused', p_on));
+  return jsonb_build_object('changed', true, 'on', p_on,
+    'runs', case when p_on and p_abort then (select coalesce(jsonb_agg(live_run_json(t)), '[]'::jsonb) from tasks t
+                                             where t.assigned_agent_id = p_agent_id and t.status in ('in_progress', 'planning')
+                                               and t.session_key is not null and t.deleted_at is null)
+                 else '[]'::jsonb end);
+end $$;
+
+-- What the caller did about one run it was told to abort, on the task's activity.
+create or replace function record_run_abort(p_task_id uuid, p_run_id text, p_ok boolean, p_detail text, p_actor jsonb) returns void
+language plpgsql as $$
+begin
+  insert into task_activities (task_id, type, message, metadata, actor_type, actor_id, actor_name)
+  values (p_task_id, case when p_ok then 'run_aborted' else 'run_abort_failed' end,
+          case when p_ok then 'Stopped the agent''s run on the gateway'
+               else 'Could not stop the agent''s run on the gateway: ' || left(coalesce(p_detail, 'unknown reason'), 300) end,
+          jsonb_build_object('run_id', p_run_id, 'detail', left(p_detail, 300)),
+          coalesce(p_actor->>'type', 'system'), (p_actor->>'id')::uuid, coalesce(p_actor->>'name', ''));
+end $$;
+
 create or replace function issue_task_token(p_token_hash text, p_task_id uuid, p_agent_id uuid, p_ttl_seconds int) returns jsonb
 language plpgsql as $$
 begin
@@ -40,6 +186,7 @@ begin
       and (t.claimed_until is null or t.claimed_until < now())
       and a.openclaw_agent_id is not null
       and a.status <> 'offline'
+      and dispatch_halt(t) is null
       and dispatch_allowed(t)
     order by t.priority_rank, t.created_at, t.id
     limit greatest(p_limit, 0)
@@ -94,6 +241,7 @@ language sql stable as $$
       when t.assigned_agent_id is null then 'no_agent'
       when a.openclaw_agent_id is null then 'agent_has_no_openclaw_id'
       when a.status = 'offline' then 'agent_offline'
+      when dispatch_halt(t) is not null then dispatch_halt(t)
       when t.claimed_until > now() then 'dispatch_in_progress'
       when not dispatch_allowed(t) then 'needs_approval'
       when t.alert_reason = 'budget_exceeded' then 'budget_exceeded'
@@ -201,7 +349,7 @@ language sql stable as $$
     and t.alert_reason is distinct from 'dispatch_failed'
     and (t.alert_reason is distinct from 'budget_exceeded' or t.next_dispatch_at is not null)
     and (t.claimed_until is null or t.claimed_until < now())
-    and a.openclaw_agent_id is not null and a.status <> 'offline' and dispatch_allowed(t)
+    and a.openclaw_agent_id is not null and a.status <> 'offline' and dispatch_halt(t) is null and dispatch_allowed(t)
 $$;
 
 -- Gated dispatch: the heartbeat asks for approval for ready tasks whose
@@ -219,6 +367,7 @@ begin
     join task_types ty on ty.id = t.task_type_id and 'dispatch' = any(ty.gated_actions)
     where t.status = 'assigned' and t.deleted_at is null and a.openclaw_agent_id is not null and a.status <> 'offline'
       and (t.next_dispatch_at is null or t.next_dispatch_at <= now())
+      and dispatch_halt(t) is null
       and not dispatch_allowed(t)
       and not exists (select 1 from approvals ap where ap.task_id = t.id and ap.action = 'task.dispatch'
                       and ap.created_at >= t.status_changed_at and ap.status = 'pending')

@@ -46,7 +46,8 @@ end $$;
 create or replace function list_stalled_tasks(p_minutes int, p_limit int) returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'session_key', t.session_key, 'last_activity_at', t.last_activity_at,
-                                               'openclaw_agent_id', a.openclaw_agent_id, 'title', t.title) order by t.last_activity_at), '[]'::jsonb)
+                                               'openclaw_agent_id', a.openclaw_agent_id, 'title', t.title,
+                                               'halt', dispatch_halt(t)) order by t.last_activity_at), '[]'::jsonb)
   from (select * from tasks
         where status = 'in_progress' and deleted_at is null and stall_flagged_at is null and last_activity_at < now() - make_interval(mins => p_minutes)
         order by last_activity_at limit greatest(p_limit, 0)) t

@@ -64,6 +64,8 @@ export interface Gateway {
   runUsage(sessionKey: string, runId: string): Promise<RunUsage | null>;
   /** A run ended (agent lifecycle end / chat final), once per run id. */
   onRunFinished(cb: (e: RunFinished) => void): () => void;
+  /** `chat.abort`: stops the session's run (that run only, when given); aborting a run that already ended is harmless. */
+  abortRun(input: { sessionKey: string; runId?: string | null }): Promise<void>;
 }
 
 export interface GatewayOptions {
@@ -267,6 +269,10 @@ class GatewayService implements Gateway {
     if (!sessionKey) return result;
     const outcome = runOutcomeFromHistory(await this.history(sessionKey), runId);
     return outcome ?? result;
+  }
+
+  async abortRun(input: { sessionKey: string; runId?: string | null }) {
+    await this.request("chat.abort", { sessionKey: input.sessionKey, ...(input.runId ? { runId: input.runId } : {}) });
   }
 
   async runUsage(sessionKey: string, runId: string) {

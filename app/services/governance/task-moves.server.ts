@@ -7,12 +7,16 @@ import { AppError } from "#app/domain/errors";
 import { type TaskStatus, checkTransition, describeTransitionError } from "#app/domain/task-status";
 import type { Env } from "#app/env.server";
 import type { Logger } from "../observability/logger.server";
+import type { Gateway } from "../agent-plane/gateway.server";
+import { abortTaskRun } from "../orchestration/run-aborts.server";
 
 /** What a manual move reads: a gated move opens an approval that lasts APPROVAL_TTL_MINUTES. */
 export interface TaskMoveDeps {
   db: Database;
   log: Logger;
   settings: Pick<Env, "approvalTtlSeconds">;
+  /** Where a cancelled task's run is stopped (null: no gateway configured; the abort is recorded as failed). */
+  gateway: Gateway | null;
 }
 
 /**
@@ -53,6 +57,7 @@ export async function moveTask(deps: TaskMoveDeps, taskId: string, to: TaskStatu
   try {
     const result = await updateTask(db, taskId, placement ? { status: to, before: placement.before } : { status: to }, actor);
     log.info({ event: "task.state_changed", task_id: taskId, from: task.status, to, actor: actor.type }, "task moved");
+    if (to === "cancelled") await abortTaskRun(deps, task, actor, "task_cancelled");
     return { task, result };
   } catch (error) {
     const needs = error instanceof AppError ? (error.details as { needs_approval?: string } | undefined)?.needs_approval : undefined;
@@ -74,7 +79,7 @@ function hasNextStage(pipeline: { position: number; stages: Array<{ position: nu
 }
 
 /** Advances a pipeline task in review to its next stage, through the stage_advance gate. */
-export async function advanceStage({ db, log, settings }: TaskMoveDeps, taskId: string, actor: Actor) {
+export async function advanceStage({ db, log, settings }: Pick<TaskMoveDeps, "db" | "log" | "settings">, taskId: string, actor: Actor) {
   const result = await requestStageAdvance(db, taskId, actor, settings.approvalTtlSeconds);
   if (result.advanced) {
     log.info({ event: "task.stage_advanced", task_id: taskId, actor: actor.type }, "task advanced to its next stage");

@@ -220,7 +220,8 @@ async function flagStalls({ db, log, gateway, settings }: HeartbeatDeps, actions
     const { flagged } = await flagStall(db, task.id, minutes);
     if (!flagged) continue;
     let nudged = false;
-    if (gateway?.status === "connected" && task.session_key && task.openclaw_agent_id) {
+    // A stop control (emergency stop, a paused workspace or agent) holds: flag the stall, but send the agent nothing.
+    if (gateway?.status === "connected" && task.session_key && task.openclaw_agent_id && !task.halt) {
       try {
         await gateway.sendMessage({
           agentId: task.openclaw_agent_id,
