@@ -70,7 +70,7 @@ export function PauseForm({ kind, id, name, pausedAt }: { kind: "workspace" | "a
             Paused <Time value={pausedAt} />: nothing is dispatched {kind === "workspace" ? "in this workspace" : "to this agent"}.
           </p>
           <SubmitButton name="intent" value={`resume-${kind}`} className="btn btn-small">
-            Resume {kind}
+            {`Resume ${kind}`}
           </SubmitButton>
         </>
       ) : (
@@ -79,7 +79,7 @@ export function PauseForm({ kind, id, name, pausedAt }: { kind: "workspace" | "a
             <input type="checkbox" name="abort" value="1" /> Also stop the runs going on now
           </label>
           <SubmitButton name="intent" value={`pause-${kind}`} className="btn btn-small">
-            Pause {kind}
+            {`Pause ${kind}`}
           </SubmitButton>
         </>
       )}

@@ -43,6 +43,8 @@ export interface StubRequest {
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
   /** False when the client went away before the reply was sent. */
   completed: boolean;
+  /** True once the client (the gateway) closed the request while the stub still held it: the run was stopped. */
+  cut: boolean;
 }
 
 export interface StubModel {
@@ -153,6 +155,7 @@ export async function startStubModel(): Promise<StubModel> {
       reply,
       usage,
       completed: false,
+      cut: false,
     };
     requests.push(record);
 
@@ -164,7 +167,10 @@ export async function startStubModel(): Promise<StubModel> {
           resolve(true);
         });
       });
-      if (gone || res.destroyed) return;
+      if (gone || res.destroyed) {
+        record.cut = true;
+        return;
+      }
     }
 
     const id = `chatcmpl-stub-${record.seq}`;
