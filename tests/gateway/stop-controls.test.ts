@@ -83,6 +83,7 @@ describe("stop controls with a real OpenClaw gateway", () => {
     await admin.get(`/w/${ws.slug}/tasks/${waiting.id}`);
     const refused = await admin.post(`/w/${ws.slug}/tasks/${waiting.id}`, { intent: "dispatch" });
     expect(refused.status).toBe(409);
+    expect(admin.lastHtml).toContain("The emergency stop holds: nothing is dispatched until an admin resumes.");
     expect(String((await taskRow(db, waiting.id)).status)).toBe("assigned");
 
     await admin.get("/heartbeat");

@@ -81,6 +81,9 @@ const NOT_DISPATCHABLE: Record<string, string> = {
   agent_offline: "The agent is offline.",
   dispatch_in_progress: "A dispatch of this task is already under way.",
   needs_approval: "Dispatching this task needs an approval first; the heartbeat asks for one.",
+  emergency_stop: "The emergency stop holds: nothing is dispatched until an admin resumes.",
+  workspace_paused: "This workspace is paused: nothing in it is dispatched until it is resumed.",
+  agent_paused: "The agent is paused: it is dispatched nothing until it is resumed.",
 };
 
 function dispatchClaimed(deps: DispatchDeps, gateway: Gateway, task: ClaimedTask): Promise<HeartbeatAction> {
