@@ -2189,6 +2189,12 @@ ALTER TABLE "public"."budget_warnings" ENABLE ROW LEVEL SECURITY;
 ALTER TABLE "public"."budgets" ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: installation_controls; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE "public"."installation_controls" ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: model_prices; Type: ROW SECURITY; Schema: public; Owner: -
 --
 

@@ -1,6 +1,6 @@
 import { Form, useLocation } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import type { StopControls } from "#app/db/stop-controls.server";
+import type { StopControls } from "#app/db/dispatch.server";
 import { STOP_REASON_MAX } from "#app/domain/forms/stop-controls";
 import { Icon } from "./icon";
 import { SubmitButton } from "./submit-button";
@@ -56,11 +56,11 @@ export function EmergencyStopForm({ on }: { on: boolean }) {
 }
 
 /** Pause or resume a workspace or an agent; pausing may also stop the runs going on now. */
-export function PauseForm({ kind, id, name, pausedAt }: { kind: "workspace" | "agent"; id: string; name: string; pausedAt: string | null }) {
+export function PauseForm({ kind, id, pausedAt }: { kind: "workspace" | "agent"; id: string; pausedAt: string | null }) {
   const returnTo = useReturnTo();
   const field = kind === "workspace" ? "workspace_id" : "agent_id";
   return (
-    <Form method="post" action="/stop" className="stop-form pause-form" aria-label={`${pausedAt ? "Resume" : "Pause"} ${name}`}>
+    <Form method="post" action="/stop" className="stop-form pause-form" aria-label={`${pausedAt ? "Resume" : "Pause"} this ${kind}`}>
       <AuthenticityTokenInput />
       <input type="hidden" name="redirect_to" value={returnTo} />
       <input type="hidden" name={field} value={id} />
@@ -88,17 +88,7 @@ export function PauseForm({ kind, id, name, pausedAt }: { kind: "workspace" | "a
 }
 
 /** Under a workspace's head while it, or any of its agents, is paused. */
-export function WorkspacePauseBanner({
-  controls,
-  workspaceId,
-  workspaceName,
-  canEdit,
-}: {
-  controls: StopControls;
-  workspaceId: string;
-  workspaceName: string;
-  canEdit: boolean;
-}) {
+export function WorkspacePauseBanner({ controls, workspaceId, canEdit }: { controls: StopControls; workspaceId: string; canEdit: boolean }) {
   const agents = controls.paused_agents;
   if (!controls.workspace_paused_at && agents.length === 0) return null;
   return (
@@ -106,7 +96,7 @@ export function WorkspacePauseBanner({
       <Icon name="alert" size={16} />
       {controls.workspace_paused_at ? (
         canEdit ? (
-          <PauseForm kind="workspace" id={workspaceId} name={workspaceName} pausedAt={controls.workspace_paused_at} />
+          <PauseForm kind="workspace" id={workspaceId} pausedAt={controls.workspace_paused_at} />
         ) : (
           <p>This workspace is paused: nothing in it is dispatched.</p>
         )

@@ -25,6 +25,7 @@ export const COLUMN_LIMITS = {
   planning_questions: { question: 2000, answer: 2000 },
   pipelines: { name: 80, description: 2000 },
   pipeline_stages: { name: 80 },
+  installation_controls: { emergency_stop_reason: 500 },
   task_types: { name: 80 },
   model_prices: { model: 200, note: 500 },
   saved_views: { name: 60, query: 2000 },
@@ -47,6 +48,8 @@ export const INPUT_LIMITS = {
   setupToken: 200,
   /** Where to go after signing in: a path inside the app. */
   redirectTo: 500,
+  /** The page a form goes back to: a path with its query string (a board link with filters). */
+  returnTo: 2500,
   /** One answer an agent offers to a planning question (the operator picks one). */
   planningOption: 300,
   /** An agent's idempotency key for a usage report. */

@@ -26,7 +26,7 @@ import { actionFailure, found, invalidForm } from "#app/services/http/page-error
 import { pathId } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
 import { Time, useTimeZone } from "#app/components/time";
-import { getStopControls } from "#app/db/stop-controls.server";
+import { getStopControls } from "#app/db/dispatch.server";
 import { PauseForm } from "#app/components/stop-controls";
 import type { Route } from "./+types/agent-detail";
 import { redirectWithToast } from "#app/services/http/toast.server";
@@ -151,7 +151,7 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
           </dd>
         </div>
       </dl>
-      {canEdit ? <PauseForm kind="agent" id={agent.id} name={agent.name} pausedAt={loaderData.pausedAt} /> : null}
+      {canEdit ? <PauseForm kind="agent" id={agent.id} pausedAt={loaderData.pausedAt} /> : null}
       {token ? <TokenReveal token={token} agentName={agent.name} /> : null}
       {failed && !["update", "budget", "autonomy"].includes(failed.intent ?? "") ? <FormError message={failed.formError} /> : null}
       <AgentTasks work={work} base={`/w/${workspace.slug}`} now={now} />

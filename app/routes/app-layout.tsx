@@ -7,7 +7,7 @@ import { zoneOr } from "#app/domain/time";
 import { requestContext, userContext } from "#app/context.server";
 import { countPendingApprovals } from "#app/db/governance.server";
 import { listWorkspaceNav } from "#app/db/workspaces.server";
-import { getStopControls } from "#app/db/stop-controls.server";
+import { getStopControls } from "#app/db/dispatch.server";
 import { EmergencyBanner } from "#app/components/stop-controls";
 import { requireRole } from "#app/services/auth/sessions.server";
 import type { Route } from "./+types/app-layout";

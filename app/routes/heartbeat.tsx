@@ -9,7 +9,7 @@ import { operator } from "#app/services/auth/operator.server";
 import { actionFailure } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import { Time } from "#app/components/time";
-import { getStopControls } from "#app/db/stop-controls.server";
+import { getStopControls } from "#app/db/dispatch.server";
 import { EmergencyStopForm } from "#app/components/stop-controls";
 import type { Route } from "./+types/heartbeat";
 import { redirectWithToast } from "#app/services/http/toast.server";

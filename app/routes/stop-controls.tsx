@@ -1,5 +1,5 @@
 import { data, redirect } from "react-router";
-import { type StopChange, setAgentPaused, setEmergencyStop, setWorkspacePaused } from "#app/db/stop-controls.server";
+import { type StopChange, setAgentPaused, setEmergencyStop, setWorkspacePaused } from "#app/db/dispatch.server";
 import { parseForm } from "#app/domain/forms/parse";
 import { type StopIntent, stopControlSchema, stopIntentSchema, stopSubjectError } from "#app/domain/forms/stop-controls";
 import { safeRedirect } from "#app/domain/safe-redirect";

@@ -3,7 +3,7 @@ import { ConnectionBadge } from "#app/components/live-events";
 import { ErrorPage } from "#app/components/error-page";
 import { workspaceContext } from "#app/context.server";
 import type { Workspace } from "#app/db/workspaces.server";
-import { getStopControls } from "#app/db/stop-controls.server";
+import { getStopControls } from "#app/db/dispatch.server";
 import { WorkspacePauseBanner } from "#app/components/stop-controls";
 import { operator } from "#app/services/auth/operator.server";
 import { workspaceMiddleware } from "#app/services/workspace.server";
@@ -29,7 +29,7 @@ export default function WorkspaceLayout({ loaderData }: Route.ComponentProps) {
       <WorkspacePauseBanner
         controls={loaderData.stops}
         workspaceId={loaderData.workspace.id}
-        workspaceName={loaderData.workspace.name}
+
         canEdit={loaderData.canEdit}
       />
       <Outlet />

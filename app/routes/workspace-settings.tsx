@@ -15,7 +15,7 @@ import { budgetToast, saveBudget } from "#app/services/costs/budgets.server";
 import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
-import { getStopControls } from "#app/db/stop-controls.server";
+import { getStopControls } from "#app/db/dispatch.server";
 import { PauseForm } from "#app/components/stop-controls";
 import type { Route } from "./+types/workspace-settings";
 import { redirectWithToast } from "#app/services/http/toast.server";
@@ -87,7 +87,7 @@ export default function WorkspaceSettings({ loaderData, actionData: submitted }:
       <section className="panel" aria-labelledby="pause-h">
         <h2 id="pause-h">Pause</h2>
         <p className="muted">A paused workspace dispatches nothing; the heartbeat skips it until it is resumed.</p>
-        <PauseForm kind="workspace" id={workspace.id} name={workspace.name} pausedAt={loaderData.pausedAt} />
+        <PauseForm kind="workspace" id={workspace.id} pausedAt={loaderData.pausedAt} />
       </section>
       <section className="panel">
         <h2>Rename</h2>

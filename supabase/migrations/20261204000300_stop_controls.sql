@@ -10,5 +10,7 @@ create table installation_controls (
   emergency_stop_reason text check (char_length(emergency_stop_reason) <= 500)
 );
 
+alter table installation_controls enable row level security;
+
 alter table workspaces add column paused_at timestamptz, add column paused_by uuid references users(id) on delete set null;
 alter table agents add column paused_at timestamptz, add column paused_by uuid references users(id) on delete set null;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { COLUMN_LIMITS, INPUT_LIMITS } from "../field-limits";
 
 // The stop controls' one form (decision 035): what to stop or resume, and the
 // page to go back to. The emergency stop may carry a reason the header shows.
@@ -6,7 +7,7 @@ import { z } from "zod";
 export const STOP_INTENTS = ["emergency-stop", "emergency-resume", "pause-workspace", "resume-workspace", "pause-agent", "resume-agent"] as const;
 export type StopIntent = (typeof STOP_INTENTS)[number];
 
-export const STOP_REASON_MAX = 500;
+export const STOP_REASON_MAX = COLUMN_LIMITS.installation_controls.emergency_stop_reason;
 
 /** The form's intent field (read apart: parseForm leaves intent to the route). */
 export const stopIntentSchema = z.enum(STOP_INTENTS, { error: "Unknown stop control" });
@@ -17,7 +18,7 @@ export const stopControlSchema = z.strictObject({
   agent_id: z.uuid({ error: "Unknown agent" }).optional(),
   /** "1": also stop the runs going on now (pausing a workspace or an agent). */
   abort: z.literal("1", { error: "Tick the box or leave it" }).optional(),
-  redirect_to: z.string().max(2000).optional(),
+  redirect_to: z.string().max(INPUT_LIMITS.returnTo).optional(),
 });
 export type StopControlInput = z.output<typeof stopControlSchema>;
 

@@ -1,6 +1,6 @@
 import { SpanKind } from "@opentelemetry/api";
 import type { Actor } from "#app/db/actor";
-import { type LiveRun, recordRunAbort } from "#app/db/stop-controls.server";
+import { type LiveRun, recordRunAbort } from "#app/db/dispatch.server";
 import type { Database } from "#app/db/types";
 import type { Gateway } from "../agent-plane/gateway.server";
 import type { Logger } from "../observability/logger.server";
