@@ -5,10 +5,6 @@ import { defineConfig } from "vitest/config";
 // tests share migrated templates built once by the global setup.
 export default defineConfig({
   test: {
-    // Vitest's default is one worker fewer than the cores: one, on a 2-core
-    // machine. Most integration files wait on PostgreSQL or a server they
-    // started, so two files side by side use the machine better.
-    maxWorkers: 2,
     projects: [
       {
         extends: true,
