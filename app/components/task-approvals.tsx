@@ -12,6 +12,8 @@ const ACTION_WORDS: Record<string, string> = {
 };
 
 export function actionWords(action: string): string {
+  // An exec approval's action names its exact command (a standing grant is for that command only): the words say what it is.
+  if (action.startsWith("exec:")) return "Run a command";
   return ACTION_WORDS[action] ?? action;
 }
 

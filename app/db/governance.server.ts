@@ -112,3 +112,66 @@ export const closeVetoWindows = (db: Database, limit: number) => db.rpc<Array<{ 
 /** Approvals past their expiry: expired or escalated, by the task type's expiry policy. */
 export const expireApprovals = (db: Database, limit: number) =>
   db.rpc<Array<{ id: string; task_id: string; outcome: "expired" | "escalated" }>>("expire_approvals", { p_limit: limit });
+
+// ---------------------------------------------------------------------------
+// Exec approvals (decision 043)
+
+/** One command an agent asked to run, as the gateway described it. */
+export interface ExecRequestInput {
+  gateway_request_id: string;
+  command: string;
+  argv: string[] | null;
+  cwd: string | null;
+  host: string | null;
+  gateway_agent_id: string | null;
+  session_key: string | null;
+  run_id: string | null;
+  gateway_expires_at: string;
+}
+
+export interface ExecRequest {
+  id: string;
+  gateway_request_id: string;
+  workspace_id: string | null;
+  task_id: string | null;
+  agent_id: string | null;
+  gateway_agent_id: string | null;
+  session_key: string | null;
+  run_id: string | null;
+  command: string;
+  argv: string[] | null;
+  cwd: string | null;
+  host: string | null;
+  digest: string;
+  gate: "allow" | "hotl" | "hitl" | "deny";
+  gate_by: string;
+  approval_id: string | null;
+  decision: "allow-once" | "deny" | null;
+  decision_reason: string | null;
+  decided_at: string | null;
+  gateway_expires_at: string;
+  resolved_at: string | null;
+  resolve_error: string | null;
+  created_at: string;
+  approval: {
+    status: Approval["status"];
+    mode: Approval["mode"];
+    veto_until: string | null;
+    expires_at: string;
+    decided_by_name: string | null;
+    by: string | null;
+  } | null;
+}
+
+/** Records a request and decides it by policy; a request seen before comes back with `replayed: true`. */
+export const recordExecRequest = (db: Database, request: ExecRequestInput, deadline: string, ttlSeconds: number) =>
+  db.rpc<ExecRequest & { replayed: boolean }>("record_exec_request", { p_request: request, p_deadline: deadline, p_ttl_seconds: ttlSeconds });
+
+/** Requests whose decision the gateway has not taken yet (deciding those whose approval was decided). */
+export const settleExecRequests = (db: Database, limit: number) => db.rpc<ExecRequest[]>("settle_exec_requests", { p_limit: limit });
+
+/** The gateway took the decision (error null) or refused it. */
+export const markExecResolved = (db: Database, id: string, error: string | null) => db.rpc<ExecRequest>("mark_exec_resolved", { p_id: id, p_error: error });
+
+export const listTaskExecRequests = (db: Database, taskId: string, limit: number) =>
+  db.rpc<ExecRequest[]>("list_task_exec_requests", { p_task_id: taskId, p_limit: limit });

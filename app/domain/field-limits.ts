@@ -29,6 +29,7 @@ export const COLUMN_LIMITS = {
   task_types: { name: 80 },
   model_prices: { model: 200, note: 500 },
   saved_views: { name: 60, query: 2000 },
+  exec_requests: { gateway_request_id: 200, command: 20_000, cwd: 4000, host: 200, session_key: 500, gateway_agent_id: 200, run_id: 200 },
 } as const satisfies Record<string, Record<string, number>>;
 
 /**
@@ -36,6 +37,12 @@ export const COLUMN_LIMITS = {
  * how long each is. The SQL function task_labels() refuses the same.
  */
 export const LABEL_LIMITS = { perTask: 10, length: 32 } as const;
+
+/**
+ * A task type's exec allowlist (task_types.exec_allowlist, a text array): how
+ * many command patterns it holds and how long each is. update_task_type refuses the same.
+ */
+export const EXEC_ALLOWLIST_LIMITS = { perType: 50, length: 200 } as const;
 
 /** A saved view's name (saved_views.name) and the query string it keeps (saved_views.query). */
 export const SAVED_VIEW_LIMITS = { ...COLUMN_LIMITS.saved_views, perUser: 30 } as const;

@@ -3,6 +3,7 @@ import { type ApprovalInboxItem as InboxItem, listApprovals } from "#app/db/gove
 import { AppError } from "#app/domain/errors";
 import { roleAtLeast } from "#app/domain/roles";
 import { FormError } from "#app/components/field";
+import { actionWords } from "#app/components/task-approvals";
 import { ApprovalArgs } from "#app/components/approval-args";
 import { ConnectionBadge } from "#app/components/live-events";
 import { operator } from "#app/services/auth/operator.server";
@@ -76,7 +77,7 @@ export default function Approvals({ loaderData, actionData: submitted }: Route.C
           <li key={a.id} className={`panel approval approval-${a.status}`} data-approval-id={a.id}>
             <p className="approval-head">
               <span className={`risk risk-${a.risk}`} title={`Risk of this kind of work: ${a.risk}`}>{`${a.risk} risk`}</span>{" "}
-              <strong className="approval-action">{a.action}</strong>
+              <strong className="approval-action">{actionWords(a.action)}</strong>
               {a.target ? (
                 <>
                   {" "}

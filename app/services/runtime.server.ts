@@ -9,6 +9,7 @@ import { EventBus } from "./events/event-bus.server";
 import { StreamSlots } from "./events/event-stream.server";
 import { type Gateway, createGateway } from "./agent-plane/gateway.server";
 import { type HeartbeatDeps, heartbeatIdle, runHeartbeat } from "./orchestration/heartbeat.server";
+import { startExecApprovals } from "./governance/exec-approvals.server";
 import { startLangfuseExport } from "./integrations/langfuse-export.server";
 import { createLogger, type Logger } from "./observability/logger.server";
 import { type RateLimits, createRateLimits } from "./http/rate-limit.server";
@@ -130,6 +131,8 @@ function startGateway(rt: Runtime): void {
       );
     }),
   );
+  const execApprovals = startExecApprovals({ db: rt.db, log: rt.log, gateway, bus: rt.bus, settings: rt.env });
+  stoppers.push(() => execApprovals.stop());
   gateway.start();
 }
 

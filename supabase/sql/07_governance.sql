@@ -20,7 +20,8 @@ language sql stable as $$
 $$;
 
 -- Expiry with the task type's policy: deny (the request expires), or
--- escalate once to admins (flagged, with a fresh expiry), then expire.
+-- escalate once to admins (flagged, with a fresh expiry), then expire. An
+-- exec approval never escalates: the gateway would stop waiting first.
 create or replace function expire_approvals(p_limit int) returns jsonb
 language plpgsql as $$
 declare
@@ -33,10 +34,12 @@ begin
     order by a.expires_at limit greatest(p_limit, 0) for update of a skip locked
   ), escalated as (
     update approvals a set escalated_at = now(), expires_at = now() + (a.expires_at - a.created_at)
-    from due where a.id = due.id and due.policy = 'escalate' and due.escalated_at is null returning a.*, 'escalated'::text as outcome
+    from due where a.id = due.id and due.policy = 'escalate' and due.escalated_at is null and a.action not like 'exec:%'
+    returning a.*, 'escalated'::text as outcome
   ), expired as (
     update approvals a set status = 'expired', decided_at = now(), decided_by_policy = 'expiry'
-    from due where a.id = due.id and not (due.policy = 'escalate' and due.escalated_at is null) returning a.*, 'expired'::text as outcome
+    from due where a.id = due.id and not (due.policy = 'escalate' and due.escalated_at is null and a.action not like 'exec:%')
+    returning a.*, 'expired'::text as outcome
   )
   select coalesce(jsonb_agg(jsonb_build_object('id', x.id, 'task_id', x.task_id, 'workspace_id', t.workspace_id, 'action', x.action,
                                                'outcome', x.outcome)), '[]'::jsonb)
@@ -151,7 +154,7 @@ create or replace function list_task_types() returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(jsonb_build_object('id', id, 'key', key, 'name', name, 'risk', risk, 'default_autonomy', default_autonomy,
                                                'gated_actions', to_jsonb(gated_actions), 'veto_minutes', veto_minutes,
-                                               'expiry_policy', expiry_policy) order by name), '[]'::jsonb)
+                                               'expiry_policy', expiry_policy, 'exec_allowlist', to_jsonb(exec_allowlist)) order by name), '[]'::jsonb)
   from task_types
 $$;
 
@@ -168,9 +171,19 @@ begin
   if not found then
     perform raise_app_error('not_found', 'Task type not found.');
   end if;
+  if p_fields ? 'exec_allowlist' and (jsonb_typeof(p_fields->'exec_allowlist') <> 'array'
+      or jsonb_array_length(p_fields->'exec_allowlist') > 50
+      or exists (select 1 from jsonb_array_elements(p_fields->'exec_allowlist') x
+                 where jsonb_typeof(x) <> 'string' or char_length(x #>> '{}') > 200 or btrim(replace(x #>> '{}', '*', '')) = ''
+                       or (x #>> '{}') ~ '[\n\r]')) then
+    perform raise_app_error('invalid', 'The allowlist takes up to 50 command patterns of at most 200 characters, each more than `*`.',
+      jsonb_build_object('fields', jsonb_build_object('exec_allowlist', 'Up to 50 patterns of at most 200 characters, each more than *')));
+  end if;
   select coalesce(jsonb_object_agg(t.id, task_governance(t.id)), '{}'::jsonb) into v_waiting
   from tasks t where t.task_type_id = p_id and exists (select 1 from approvals a where a.task_id = t.id and a.status = 'pending');
   update task_types set
+    exec_allowlist = coalesce((select array_agg(btrim(x)) from jsonb_array_elements_text(p_fields->'exec_allowlist') x),
+                              case when p_fields ? 'exec_allowlist' then '{}'::text[] end, exec_allowlist),
     name = coalesce(btrim(p_fields->>'name'), name),
     risk = coalesce(p_fields->>'risk', risk),
     default_autonomy = coalesce(p_fields->>'default_autonomy', default_autonomy),
@@ -698,3 +711,237 @@ begin
     jsonb_build_object('fields', (select jsonb_object_agg(l->>'what', 'Only an approver or admin can make this change') from jsonb_array_elements(p_lowered) l),
                        'lowered', p_lowered));
 end $$;
+
+-- ---------------------------------------------------------------------------
+-- Exec approvals (decision 043): the commands an agent runs inside OpenClaw,
+-- decided with the same policy as every other gate.
+
+-- A command matches an allowlist pattern when the whole command matches it,
+-- `*` standing for any text; a command that chains, pipes, redirects or
+-- substitutes matches no pattern, so `ls *` never lets `ls; rm -rf ~` through.
+create or replace function exec_allowlisted(p_patterns text[], p_command text) returns boolean
+language sql immutable as $$
+  select p_command !~ '[;&|`$<>()\n\r\\]'
+     and exists (select 1 from unnest(coalesce(p_patterns, '{}'::text[])) p
+                 where btrim(p) <> ''
+                   and btrim(p_command) like replace(replace(replace(btrim(p), '%', '\%'), '_', '\_'), '*', '%'))
+$$;
+
+-- The approval action of one exact command: a standing grant for it allows that command, and only that one, on its task.
+create or replace function exec_action(p_command text) returns text
+language sql immutable as $$
+  select 'exec:' || left(encode(sha256(convert_to(p_command, 'UTF8')), 'hex'), 32)
+$$;
+
+-- The gate of a command on a task: 'allow' (by autonomous_allowlist or
+-- standing_grant), 'hotl' (a veto window) or 'hitl' (an approver). High risk
+-- always asks an approver; an autonomous agent runs allowlisted commands and
+-- gets a veto window for the rest; a standing grant (low risk only) allows its
+-- command at any level, as task_gate honours grants.
+create or replace function exec_gate(p_task_id uuid, p_command text) returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'gate', case when risk = 'high' then 'hitl'
+                 when granted then 'allow'
+                 when level = 'autonomous' and allowed then 'allow'
+                 when level = 'hitl' then 'hitl'
+                 else 'hotl' end,
+    'by', case when risk = 'high' then 'high_risk'
+               when granted then 'standing_grant'
+               when level = 'autonomous' and allowed then 'autonomous_allowlist'
+               when level = 'hitl' then 'hitl'
+               when level = 'autonomous' then 'not_allowlisted'
+               else 'hotl' end,
+    'level', level, 'risk', risk, 'allowlisted', allowed, 'veto_minutes', veto_minutes)
+  from (
+    select effective_autonomy(a.autonomy_level, ty.default_autonomy, s.autonomy_level, coalesce(ty.risk, 'low')) as level,
+           coalesce(ty.risk, 'low') as risk, coalesce(ty.veto_minutes, 10) as veto_minutes,
+           exec_allowlisted(ty.exec_allowlist, p_command) as allowed,
+           has_standing_grant(t.id, exec_action(p_command)) as granted
+    from tasks t left join agents a on a.id = t.assigned_agent_id left join task_types ty on ty.id = t.task_type_id
+    left join pipeline_stages s on s.id = t.stage_id
+    where t.id = p_task_id
+  ) x
+$$;
+
+create or replace function exec_request_json(r exec_requests) returns jsonb
+language sql stable as $$
+  select jsonb_build_object('id', r.id, 'gateway_request_id', r.gateway_request_id, 'workspace_id', r.workspace_id, 'task_id', r.task_id,
+    'agent_id', r.agent_id, 'gateway_agent_id', r.gateway_agent_id, 'session_key', r.session_key, 'run_id', r.run_id,
+    'command', r.command, 'argv', r.argv, 'cwd', r.cwd, 'host', r.host, 'digest', r.digest, 'gate', r.gate, 'gate_by', r.gate_by,
+    'approval_id', r.approval_id, 'decision', r.decision, 'decision_reason', r.decision_reason, 'decided_at', r.decided_at,
+    'gateway_expires_at', r.gateway_expires_at, 'resolved_at', r.resolved_at, 'resolve_error', r.resolve_error, 'created_at', r.created_at,
+    'approval', (select jsonb_build_object('status', a.status, 'mode', a.mode, 'veto_until', a.veto_until, 'expires_at', a.expires_at,
+                                           'decided_by_name', u.name, 'by', a.decided_by_policy)
+                 from approvals a left join users u on u.id = a.decided_by where a.id = r.approval_id))
+$$;
+
+-- Records one exec approval request from the gateway and decides it by
+-- policy, in one transaction. A request the gateway sent before (same id) is
+-- answered with its first record (replayed: true) and changes nothing. The
+-- session key names the task; a session that is not a live Mission Control
+-- task of the agent that asks is unattributed and denied (the strictest
+-- policy). A veto window or an approval is bounded by p_deadline, which the
+-- caller sets before the gateway's own expiry, so Mission Control always
+-- answers first.
+create or replace function record_exec_request(p_request jsonb, p_deadline timestamptz, p_ttl_seconds int) returns jsonb
+language plpgsql as $$
+declare
+  v_r exec_requests;
+  v_task tasks;
+  v_agent agents;
+  v_gate jsonb;
+  v_halt text;
+  v_args jsonb;
+  v_a approvals;
+  v_command text := p_request->>'command';
+  v_system jsonb := '{"type":"system","name":"exec approvals"}'::jsonb;
+begin
+  select * into v_r from exec_requests where gateway_request_id = p_request->>'gateway_request_id';
+  if found then
+    return exec_request_json(v_r) || jsonb_build_object('replayed', true);
+  end if;
+  if v_command is null or btrim(v_command) = '' then
+    perform raise_app_error('invalid', 'An exec request needs its command.');
+  end if;
+
+  select * into v_task from tasks t
+  where t.deleted_at is null and p_request->>'session_key' is not null
+    and (t.session_key = p_request->>'session_key'
+         or exists (select 1 from task_stage_runs sr where sr.task_id = t.id and sr.session_key = p_request->>'session_key'))
+  limit 1;
+  if v_task.id is not null then
+    select * into v_agent from agents where id = v_task.assigned_agent_id;
+    -- The agent that asks must be the task's own.
+    if v_agent.id is null or v_agent.openclaw_agent_id is distinct from p_request->>'gateway_agent_id' then
+      v_task := null;
+      v_agent := null;
+    end if;
+  end if;
+
+  v_args := jsonb_strip_nulls(jsonb_build_object('command', v_command, 'argv', p_request->'argv', 'cwd', p_request->>'cwd',
+    'host', p_request->>'host', 'agent', p_request->>'gateway_agent_id', 'session', p_request->>'session_key'));
+  if v_task.id is null then
+    v_gate := jsonb_build_object('gate', 'deny', 'by', 'unattributed');
+  elsif v_task.status in ('done', 'cancelled') then
+    v_gate := jsonb_build_object('gate', 'deny', 'by', 'task_closed');
+  else
+    v_halt := dispatch_halt(v_task);
+    v_gate := case when v_halt is not null then jsonb_build_object('gate', 'deny', 'by', v_halt) else exec_gate(v_task.id, v_command) end;
+  end if;
+
+  insert into exec_requests (gateway_request_id, workspace_id, task_id, agent_id, gateway_agent_id, session_key, run_id,
+                             command, argv, cwd, host, digest, gate, gate_by, gateway_expires_at, decision, decision_reason, decided_at)
+  values (p_request->>'gateway_request_id', v_task.workspace_id, v_task.id, v_agent.id, p_request->>'gateway_agent_id',
+          p_request->>'session_key', p_request->>'run_id', v_command, p_request->'argv', p_request->>'cwd', p_request->>'host',
+          encode(sha256(convert_to('exec|' || v_args::text, 'UTF8')), 'hex'), v_gate->>'gate', v_gate->>'by',
+          (p_request->>'gateway_expires_at')::timestamptz,
+          case v_gate->>'gate' when 'allow' then 'allow-once' when 'deny' then 'deny' end,
+          case v_gate->>'gate'
+            when 'allow' then case v_gate->>'by' when 'standing_grant' then 'Allowed by a standing grant for this command on this task'
+                                                  else 'Allowed: the agent is autonomous and the command is on the task type''s allowlist' end
+            when 'deny' then case v_gate->>'by'
+              when 'unattributed' then 'Denied: the session is not a Mission Control task of this agent'
+              when 'task_closed' then format('Denied: the task is %s', v_task.status)
+              when 'emergency_stop' then 'Denied: the emergency stop is on'
+              when 'workspace_paused' then 'Denied: the workspace is paused'
+              when 'agent_paused' then 'Denied: the agent is paused'
+              else 'Denied by policy' end
+          end,
+          case when v_gate->>'gate' in ('allow', 'deny') then now() end)
+  returning * into v_r;
+
+  if v_r.gate in ('hotl', 'hitl') then
+    insert into approvals (task_id, requested_by_agent_id, action, args, target, reason, digest, expires_at, mode, veto_until)
+    values (v_task.id, v_agent.id, exec_action(v_command), v_args, left(v_command, 500),
+            left(format('Run `%s`%s', v_command, coalesce(' in ' || (p_request->>'cwd'), '')), 2000), v_r.digest,
+            least(now() + make_interval(secs => p_ttl_seconds), p_deadline), v_r.gate,
+            case when v_r.gate = 'hotl' then least(now() + make_interval(mins => (v_gate->>'veto_minutes')::int), p_deadline) end)
+    returning * into v_a;
+    update exec_requests set approval_id = v_a.id where id = v_r.id returning * into v_r;
+    perform log_task_activity(v_task.id, 'approval_requested',
+      case when v_r.gate = 'hotl' then format('The agent runs `%s` unless vetoed by %s', left(v_command, 200), to_char(v_a.veto_until at time zone 'UTC', 'HH24:MI:SS "UTC"'))
+           else format('The agent asks to run `%s`; it needs an approver', left(v_command, 200)) end,
+      jsonb_build_object('approval_id', v_a.id, 'mode', v_r.gate, 'exec_request_id', v_r.id), v_system);
+    perform emit_event('approval.requested', v_task.workspace_id, v_task.id, v_agent.id, v_system,
+      jsonb_build_object('approval_id', v_a.id, 'action', v_a.action, 'title', v_task.title, 'mode', v_r.gate, 'command', left(v_command, 200)));
+  elsif v_task.id is not null then
+    perform log_task_activity(v_task.id, case when v_r.decision = 'deny' then 'exec_denied' else 'exec_allowed' end,
+      format('%s: `%s`', v_r.decision_reason, left(v_command, 200)), jsonb_build_object('exec_request_id', v_r.id, 'by', v_r.gate_by), v_system);
+  end if;
+  perform append_audit('exec.requested', v_system, jsonb_build_object('exec_request_id', v_r.id, 'task_id', v_task.id),
+    jsonb_build_object('command', left(v_command, 2000), 'cwd', v_r.cwd, 'host', v_r.host, 'agent', v_r.gateway_agent_id,
+                       'session', v_r.session_key, 'gate', v_r.gate, 'by', v_r.gate_by, 'digest', v_r.digest));
+  return exec_request_json(v_r) || jsonb_build_object('replayed', false);
+end $$;
+
+-- Decisions the gateway still has to hear: requests whose approval has been
+-- decided get their decision here (approved: allow once; denied, vetoed,
+-- expired or cancelled: deny, with the reason the agent is told), and every
+-- request with a decision not yet taken by the gateway is returned. Requests
+-- the gateway already gave up on are closed with that reason instead.
+create or replace function settle_exec_requests(p_limit int) returns jsonb
+language plpgsql as $$
+declare
+  v_rows jsonb;
+  r record;
+begin
+  for r in
+    select e.id, e.task_id, e.command, a.status, a.decided_by_policy, a.comment, u.name as decider
+    from exec_requests e join approvals a on a.id = e.approval_id left join users u on u.id = a.decided_by
+    where e.decision is null and e.resolved_at is null and e.resolve_error is null and a.status <> 'pending'
+    order by e.created_at limit greatest(p_limit, 0)
+    for update of e skip locked
+  loop
+    update exec_requests set decided_at = now(),
+      decision = case when r.status = 'approved' then 'allow-once' else 'deny' end,
+      decision_reason = left(case
+        when r.status = 'approved' and r.decided_by_policy = 'hotl_window' then 'Allowed: nobody vetoed it within the window'
+        when r.status = 'approved' then format('Approved by %s', coalesce(r.decider, 'an approver'))
+        when r.status = 'denied' and r.decided_by_policy is null then format('Denied by %s%s', coalesce(r.decider, 'an approver'), coalesce(': ' || r.comment, ''))
+        when r.status = 'denied' then format('Denied (%s)', r.decided_by_policy)
+        when r.status = 'expired' then 'Denied: nobody approved it before the approval expired'
+        else 'Denied: the request was cancelled' end, 2000)
+    where id = r.id;
+  end loop;
+  -- The gateway has stopped waiting on these: nothing to tell it any more.
+  update exec_requests set resolve_error = 'the gateway''s approval timed out first'
+  where resolved_at is null and resolve_error is null and gateway_expires_at <= now();
+  select coalesce(jsonb_agg(exec_request_json(e) order by e.created_at), '[]'::jsonb) into v_rows
+  from (select * from exec_requests where decision is not null and resolved_at is null and resolve_error is null
+        order by created_at limit greatest(p_limit, 0)) e;
+  return v_rows;
+end $$;
+
+-- The gateway took a decision (p_error null), or refused it (p_error says why); audited either way.
+create or replace function mark_exec_resolved(p_id uuid, p_error text) returns jsonb
+language plpgsql as $$
+declare
+  v_r exec_requests;
+  v_system jsonb := '{"type":"system","name":"exec approvals"}'::jsonb;
+begin
+  update exec_requests set resolved_at = case when p_error is null then now() end, resolve_error = left(p_error, 2000)
+  where id = p_id and resolved_at is null and resolve_error is null returning * into v_r;
+  if not found then
+    select * into v_r from exec_requests where id = p_id;
+    if not found then
+      perform raise_app_error('not_found', 'Exec request not found.');
+    end if;
+    return exec_request_json(v_r);
+  end if;
+  perform append_audit('exec.resolved', v_system, jsonb_build_object('exec_request_id', v_r.id, 'task_id', v_r.task_id),
+    jsonb_build_object('decision', v_r.decision, 'reason', v_r.decision_reason, 'error', v_r.resolve_error, 'digest', v_r.digest));
+  if v_r.task_id is not null and v_r.approval_id is not null then
+    perform log_task_activity(v_r.task_id, case when v_r.decision = 'deny' then 'exec_denied' else 'exec_allowed' end,
+      format('%s: `%s`%s', v_r.decision_reason, left(v_r.command, 200), coalesce(' (the gateway refused: ' || v_r.resolve_error || ')', '')),
+      jsonb_build_object('exec_request_id', v_r.id, 'approval_id', v_r.approval_id), v_system);
+  end if;
+  return exec_request_json(v_r);
+end $$;
+
+-- A task's commands, newest first, with their decisions.
+create or replace function list_task_exec_requests(p_task_id uuid, p_limit int) returns jsonb
+language sql stable as $$
+  select coalesce(jsonb_agg(exec_request_json(e) order by e.created_at desc), '[]'::jsonb)
+  from (select * from exec_requests where task_id = p_task_id order by created_at desc limit least(greatest(p_limit, 1), 200)) e
+$$;

@@ -66,6 +66,12 @@ export interface Gateway {
   onRunFinished(cb: (e: RunFinished) => void): () => void;
   /** `chat.abort`: stops the session's run (that run only, when given); aborting a run that already ended is harmless. */
   abortRun(input: { sessionKey: string; runId?: string | null }): Promise<void>;
+  /** An `exec.approval.requested` event (the raw payload; app/domain/exec-approvals.ts reads it). Needs the operator.approvals scope and the exec-approvals capability. */
+  onExecApprovalRequested(cb: (payload: unknown) => void): () => void;
+  /** `exec.approval.list`: the requests still waiting, to catch up on those that arrived while we were away. */
+  listExecApprovals(): Promise<unknown[]>;
+  /** `exec.approval.resolve`: the first answer wins on the gateway. */
+  resolveExecApproval(id: string, decision: "allow-once" | "deny"): Promise<void>;
 }
 
 export interface GatewayOptions {
@@ -76,13 +82,18 @@ export interface GatewayOptions {
   log: Logger;
   /** Per-request deadline, default 15 s. */
   requestTimeoutMs?: number;
-  /** Scopes asked for in `connect`; default operator admin/read/write. */
+  /** Scopes asked for in `connect`; default operator admin/read/write/approvals. */
   scopes?: string[];
+  /** Client capabilities declared in `connect`; default ["exec-approvals"]. */
+  caps?: string[];
   /** For tests: the jitter source of backoffDelay. */
   random?: () => number;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+/** operator.approvals and the exec-approvals capability: the gateway sends us its exec approval requests and takes our decisions (decision 043). */
+const DEFAULT_SCOPES = ["operator.admin", "operator.read", "operator.write", "operator.approvals"];
+const DEFAULT_CAPS = ["exec-approvals"];
 /** A connection attempt that has not said hello by then is dropped and retried. */
 const CONNECT_WATCHDOG_MS = 30_000;
 const HISTORY_LIMIT = 500;
@@ -181,6 +192,7 @@ class GatewayService implements Gateway {
   private watchdog: ReturnType<typeof setTimeout> | null = null;
   private readonly statusListeners = new Set<(s: GatewayStatus) => void>();
   private readonly finishedListeners = new Set<(e: RunFinished) => void>();
+  private readonly execApprovalListeners = new Set<(payload: unknown) => void>();
   /** Run id → session key of runs whose end we have not reported yet (ours, or seen in events). */
   private readonly openRuns = new BoundedMap<string>(RUN_MEMORY);
   /** Run ids already reported to onRunFinished. */
@@ -279,6 +291,20 @@ class GatewayService implements Gateway {
     return runUsageFromHistory(await this.history(sessionKey), runId);
   }
 
+  onExecApprovalRequested(cb: (payload: unknown) => void): () => void {
+    this.execApprovalListeners.add(cb);
+    return () => this.execApprovalListeners.delete(cb);
+  }
+
+  async listExecApprovals(): Promise<unknown[]> {
+    const payload = await this.request<unknown>("exec.approval.list", {});
+    return Array.isArray(payload) ? payload : [];
+  }
+
+  async resolveExecApproval(id: string, decision: "allow-once" | "deny"): Promise<void> {
+    await this.request("exec.approval.resolve", { id, decision });
+  }
+
   // -------------------------------------------------------------------------
 
   private history(sessionKey: string): Promise<unknown> {
@@ -324,7 +350,8 @@ class GatewayService implements Gateway {
       clientDisplayName: "Mission Control",
       mode: "backend",
       role: "operator",
-      scopes: this.opts.scopes ?? ["operator.admin", "operator.read", "operator.write"],
+      scopes: this.opts.scopes ?? DEFAULT_SCOPES,
+      caps: this.opts.caps ?? DEFAULT_CAPS,
       minProtocol: 4,
       maxProtocol: 4,
       requestTimeoutMs: this.requestTimeoutMs,
@@ -395,6 +422,16 @@ class GatewayService implements Gateway {
   }
 
   private handleEvent(event: string, payload: unknown): void {
+    if (event === "exec.approval.requested") {
+      for (const cb of this.execApprovalListeners) {
+        try {
+          cb(payload);
+        } catch (error) {
+          this.log.error({ event: "gateway.listener_failed", err: error }, "exec approval listener threw");
+        }
+      }
+      return;
+    }
     if (event !== "agent" && event !== "chat") return;
     const p = payload as { runId?: unknown; sessionKey?: unknown } | null;
     if (p && typeof p.runId === "string" && typeof p.sessionKey === "string" && !this.runSessions.has(p.runId)) {
@@ -478,6 +515,7 @@ export function createGateway(opts: {
   log: Logger;
   requestTimeoutMs?: number;
   scopes?: string[];
+  caps?: string[];
   random?: () => number;
 }): Gateway {
   return new GatewayService(opts);

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { requestGatedDispatches } from "#app/db/dispatch.server";
 import { closeVetoWindows, expireApprovals } from "#app/db/governance.server";
+import { resolveExecDecisions } from "../governance/exec-approvals.server";
 import { purgeDeletedTasks } from "#app/db/tasks.server";
 import { DELETED_TASK_UNDO_S } from "#app/domain/toast";
 import {
@@ -166,6 +167,11 @@ async function orchestrate(deps: HeartbeatDeps): Promise<Orchestrated> {
       reason: a.outcome === "escalated" ? "expiry_escalated" : "expired",
       ok: true,
     });
+  }
+  // Exec approvals whose window closed or that expired (and any decision a gateway outage held back) reach the gateway.
+  if (deps.gateway) {
+    const told = await resolveExecDecisions({ db, log: deps.log, gateway: deps.gateway });
+    for (const e of told) actions.push({ task_id: e.task_id, action: "exec_decision_sent", reason: e.decision, ok: true });
   }
   // Deleted tasks whose undo window has passed go for good (their usage stays in the ledger).
   const purged = await purgeDeletedTasks(db, DELETED_TASK_UNDO_S);

@@ -35,7 +35,8 @@ export interface GatewayApp {
   stop(): Promise<void>;
 }
 
-export async function startGatewayApp(): Promise<GatewayApp> {
+/** `env` adds to (or overrides) the server's environment, e.g. an OTLP endpoint. */
+export async function startGatewayApp(options: { env?: Record<string, string> } = {}): Promise<GatewayApp> {
   const name = `mc_gw_${randomBytes(4).toString("hex")}`;
   const withAdmin = async (fn: (sql: postgres.Sql) => Promise<unknown>) => {
     const sql = postgres(adminUrl(), { max: 1, onnotice: () => {} });
@@ -53,6 +54,7 @@ export async function startGatewayApp(): Promise<GatewayApp> {
       PUBLIC_URL,
       OPENCLAW_GATEWAY_URL: inject("gatewayUrl"),
       OPENCLAW_GATEWAY_TOKEN: inject("gatewayToken"),
+      ...options.env,
     },
   });
   const db = openPostgres(databaseUrl(name), { max: 3 });

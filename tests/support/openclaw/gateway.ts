@@ -68,6 +68,9 @@ export function openclawConfig(opts: { token: string; modelBaseUrl: string }) {
         heartbeat: { every: "0m" },
       },
     },
+    // Every command asks its approval clients first (Mission Control among
+    // them), as docs/PRODUCTION_SETUP.md recommends; without an answer, deny.
+    tools: { exec: { security: "allowlist", ask: "always" } },
   };
 }
 

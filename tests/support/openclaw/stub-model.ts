@@ -4,8 +4,11 @@ import type { AddressInfo } from "node:net";
 // An OpenAI-compatible model server for the real OpenClaw gateway, offline.
 // Replies are scripted: the first rule whose `contains` occurs in the user
 // message wins; otherwise a line `MC-REPLY: <text>` in the message is echoed as
-// the reply; otherwise the reply is "TASK_COMPLETE: done". Every completion
-// request is recorded with the usage the stub reported for it.
+// the reply; otherwise the reply is "TASK_COMPLETE: done". A rule with a
+// `toolCall` first answers with that tool call (an `exec` of a command, say)
+// and gives its text reply only once the tool's result is back, as a model
+// that ran a command and read its output would. Every completion request is
+// recorded with the usage the stub reported for it and the tool results it saw.
 //
 // Test files run in worker processes while the server lives in the global
 // setup, so the server also answers a small control API (see stubControl):
@@ -18,6 +21,13 @@ export interface StubRule {
   reply: string;
   /** Wait this long before answering (the gateway sees a slow model). */
   delayMs?: number;
+  /** Answer the turn's requests with these tool calls, one at a time, each after the last one's result; `reply` comes after the last. */
+  toolCall?: StubToolCall | StubToolCall[];
+}
+
+export interface StubToolCall {
+  name: string;
+  arguments: Record<string, unknown>;
 }
 
 export interface StubMessage {
@@ -31,8 +41,8 @@ export interface StubRequest {
   model: string | null;
   stream: boolean;
   /**
-   * The user messages of the current turn (after the last assistant message),
-   * joined by blank lines. OpenClaw sends the operator's message as
+   * The user messages of the current turn (the last run of user messages; tool
+   * calls and their results after them belong to the same turn), joined by blank lines. OpenClaw sends the operator's message as
    * "[<timestamp>] <message>\n\nRuntime: agent=… | session=… | …" plus an
    * internal-context user message.
    */
@@ -40,6 +50,10 @@ export interface StubRequest {
   /** Every message of the request, flattened to text. */
   messages: StubMessage[];
   reply: string;
+  /** The tool call the stub answered with instead of text, if any. */
+  toolCall: StubToolCall | null;
+  /** Results of tool calls in the current turn, as the model saw them. */
+  toolResults: string[];
   usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
   /** False when the client went away before the reply was sent. */
   completed: boolean;
@@ -64,11 +78,43 @@ export function stubTokenCount(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
 }
 
-export function stubReplyFor(userText: string, rules: readonly StubRule[]): { reply: string; delayMs: number } {
+export function stubReplyFor(
+  userText: string,
+  rules: readonly StubRule[],
+  toolResults: readonly string[] = [],
+): { reply: string; delayMs: number; toolCall: StubToolCall | null } {
   const rule = rules.find((r) => userText.includes(r.contains));
-  if (rule) return { reply: rule.reply, delayMs: rule.delayMs ?? 0 };
+  if (rule) {
+    const calls = rule.toolCall === undefined ? [] : Array.isArray(rule.toolCall) ? rule.toolCall : [rule.toolCall];
+    const toolCall = calls[toolResults.length] ?? null;
+    return { reply: toolCall ? "" : rule.reply, delayMs: rule.delayMs ?? 0, toolCall };
+  }
   const scripted = /^MC-REPLY: (.*)$/m.exec(userText);
-  return { reply: scripted ? scripted[1]!.trim() : DEFAULT_STUB_REPLY, delayMs: 0 };
+  return { reply: scripted ? scripted[1]!.trim() : DEFAULT_STUB_REPLY, delayMs: 0, toolCall: null };
+}
+
+/** OpenClaw adds its own context as user messages; they never start a turn. */
+const INTERNAL_CONTEXT = "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>";
+
+/**
+ * The current turn: from the last user message the operator sent (with the
+ * user messages right before it) to the end, its user text and the results of
+ * the tool calls made in it.
+ */
+export function currentTurn(messages: readonly StubMessage[]): { userText: string; toolResults: string[] } {
+  const isUser = (m: StubMessage) => m.role === "user";
+  let start = messages.findLastIndex((m) => isUser(m) && !m.text.startsWith(INTERNAL_CONTEXT));
+  if (start < 0) start = messages.findLastIndex(isUser);
+  if (start < 0) return { userText: "", toolResults: [] };
+  while (start > 0 && isUser(messages[start - 1]!)) start -= 1;
+  const turn = messages.slice(start);
+  return {
+    userText: turn
+      .filter(isUser)
+      .map((m) => m.text)
+      .join("\n\n"),
+    toolResults: turn.filter((m) => m.role === "tool").map((m) => m.text),
+  };
 }
 
 function contentText(content: unknown): string {
@@ -135,15 +181,11 @@ export async function startStubModel(): Promise<StubModel> {
   async function completion(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = JSON.parse(await readBody(req)) as { model?: string; stream?: boolean; messages?: Array<{ role?: string; content?: unknown }> };
     const messages: StubMessage[] = (body.messages ?? []).map((m) => ({ role: String(m.role ?? ""), text: contentText(m.content) }));
-    const lastAssistant = messages.findLastIndex((m) => m.role === "assistant");
-    const userText = messages
-      .slice(lastAssistant + 1)
-      .filter((m) => m.role === "user")
-      .map((m) => m.text)
-      .join("\n\n");
-    const { reply, delayMs } = stubReplyFor(userText, rules);
+    const { userText, toolResults } = currentTurn(messages);
+    const { reply, delayMs, toolCall } = stubReplyFor(userText, rules, toolResults);
+    const toolArguments = toolCall ? JSON.stringify(toolCall.arguments) : "";
     const promptTokens = stubTokenCount(messages.map((m) => m.text).join("\n"));
-    const completionTokens = stubTokenCount(reply);
+    const completionTokens = stubTokenCount(reply || toolArguments);
     const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
     const record: StubRequest = {
       seq: ++seq,
@@ -153,6 +195,8 @@ export async function startStubModel(): Promise<StubModel> {
       userText,
       messages,
       reply,
+      toolCall,
+      toolResults,
       usage,
       completed: false,
       cut: false,
@@ -183,7 +227,19 @@ export async function startStubModel(): Promise<StubModel> {
         object: "chat.completion",
         created,
         model,
-        choices: [{ index: 0, message: { role: "assistant", content: reply }, finish_reason: "stop" }],
+        choices: [
+          toolCall
+            ? {
+                index: 0,
+                message: {
+                  role: "assistant",
+                  content: null,
+                  tool_calls: [{ id: `call-stub-${record.seq}`, type: "function", function: { name: toolCall.name, arguments: toolArguments } }],
+                },
+                finish_reason: "tool_calls",
+              }
+            : { index: 0, message: { role: "assistant", content: reply }, finish_reason: "stop" },
+        ],
         usage,
       });
       record.completed = true;
@@ -194,11 +250,17 @@ export async function startStubModel(): Promise<StubModel> {
     const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
       res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices, ...extra })}\n\n`);
     chunk([{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }]);
-    // A few pieces, like a real model streaming.
-    for (const piece of reply.match(/.{1,16}/gs) ?? [""]) {
-      chunk([{ index: 0, delta: { content: piece }, finish_reason: null }]);
+    if (toolCall) {
+      const call = { index: 0, id: `call-stub-${record.seq}`, type: "function", function: { name: toolCall.name, arguments: toolArguments } };
+      chunk([{ index: 0, delta: { tool_calls: [call] }, finish_reason: null }]);
+      chunk([{ index: 0, delta: {}, finish_reason: "tool_calls" }]);
+    } else {
+      // A few pieces, like a real model streaming.
+      for (const piece of reply.match(/.{1,16}/gs) ?? [""]) {
+        chunk([{ index: 0, delta: { content: piece }, finish_reason: null }]);
+      }
+      chunk([{ index: 0, delta: {}, finish_reason: "stop" }]);
     }
-    chunk([{ index: 0, delta: {}, finish_reason: "stop" }]);
     chunk([], { usage });
     res.end("data: [DONE]\n\n");
     record.completed = true;
