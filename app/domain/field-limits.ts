@@ -29,7 +29,18 @@ export const COLUMN_LIMITS = {
   task_types: { name: 80 },
   model_prices: { model: 200, note: 500 },
   saved_views: { name: 60, query: 2000 },
-  exec_requests: { gateway_request_id: 200, command: 20_000, cwd: 4000, host: 200, session_key: 500, gateway_agent_id: 200, run_id: 200 },
+  exec_requests: {
+    gateway_request_id: 200,
+    command: 20_000,
+    cwd: 4000,
+    host: 200,
+    session_key: 500,
+    gateway_agent_id: 200,
+    run_id: 200,
+    gate_by: 100,
+    decision_reason: 2000,
+    resolve_error: 2000,
+  },
 } as const satisfies Record<string, Record<string, number>>;
 
 /**

@@ -53,6 +53,43 @@ const FIXES: Record<string, string> = {
   "constraint tasks.tasks_labels_check": "labels: at most 10, none null",
   "index tasks_board_rank_idx": "open lanes read in rank order",
   "index tasks_labelled_idx": "the label list reads only labelled tasks",
+  "table exec_requests": "new: every exec approval request and its decision (decision 043)",
+  "table task_types": "exec_allowlist: the command patterns an autonomous agent may run (decision 043)",
+  "constraint task_types.task_types_exec_allowlist_check": "an allowlist: at most 50 patterns, one line each",
+  "function exec_action(text)": "the approval action of one exact command",
+  "function exec_allowlisted(text[],text)": "whether a command matches a task type's allowlist",
+  "function exec_gate(uuid,text)": "the policy decision for a command",
+  "function exec_request_json(exec_requests)": "an exec request as the app reads it",
+  "function list_task_exec_requests(uuid,integer)": "a task's commands",
+  "function list_task_types()": "lists the exec allowlist too",
+  "function mark_exec_resolved(uuid,text)": "the gateway took an exec decision",
+  "function record_exec_request(jsonb,timestamp with time zone,integer)": "records and decides an exec request",
+  "function settle_exec_requests(integer)": "exec decisions due to the gateway",
+  "function update_task_type(uuid,jsonb,jsonb)": "edits the exec allowlist too",
+  "index exec_requests_approval_idx": "an exec request by its approval",
+  "index exec_requests_gateway_request_id_key": "one record per gateway request: replays find it",
+  "index exec_requests_pkey": "new: exec requests",
+  "index exec_requests_task_idx": "a task's commands",
+  "index exec_requests_unresolved_idx": "exec decisions still due to the gateway",
+  "constraint exec_requests.exec_requests_agent_id_fkey": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_approval_id_fkey": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_command_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_cwd_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_decision_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_decision_reason_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_digest_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_gate_by_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_gate_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_gateway_agent_id_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_gateway_request_id_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_gateway_request_id_key": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_host_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_pkey": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_resolve_error_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_run_id_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_session_key_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_task_id_fkey": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_workspace_id_fkey": "new: exec requests (decision 043)",
   "table installation_controls": "the emergency stop (decision 035)",
   "index installation_controls_pkey": "the emergency stop: one row",
   "function dispatch_halt(tasks)": "the stop controls hold dispatch (decision 035)",
@@ -167,6 +204,10 @@ const SEED_ADDITIONS: Record<string, { reason: string; added: (row: string) => b
     added: (row) => row.includes('"note": "OpenClaw 2026.9.6 model catalog'),
   },
 };
+/** Columns added since the restructuring to tables with seed rows, with the text their default adds to each row, and why. */
+const SEED_COLUMNS_ADDED: Record<string, { reason: string; text: string }> = {
+  task_types: { reason: "exec_allowlist, empty for every seeded type (decision 043)", text: '"exec_allowlist": [], ' },
+};
 /** An object's type and name without its arguments, lower case, as a FIXES key and a pg_dump header both reduce to. */
 const objectOf = (key: string) =>
   key
@@ -239,6 +280,10 @@ describe.each(TRANSPORTS)("the baseline and function files against the old migra
     for (const [table, { reason, added }] of Object.entries(SEED_ADDITIONS)) {
       expect(freshSeeds[table]?.some(added), `${table}: ${reason}`).toBe(true);
       freshSeeds[table] = freshSeeds[table]!.filter((row) => !added(row));
+    }
+    for (const [table, { reason, text }] of Object.entries(SEED_COLUMNS_ADDED)) {
+      expect(freshSeeds[table]?.every((row) => row.includes(text)), `${table}: ${reason}`).toBe(true);
+      freshSeeds[table] = freshSeeds[table]!.map((row) => row.replace(text, ""));
     }
     expect(freshSeeds).toEqual(await seedRows(old.db));
     if (kind === "postgres") {
