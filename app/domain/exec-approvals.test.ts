@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  EXEC_DECISION_MARGIN_MS,
-  execAllowlistField,
-  execAllowlisted,
-  execDecisionDeadline,
-  execDenialMessage,
-  parseExecApprovalRequest,
-} from "./exec-approvals";
+import { EXEC_DECISION_MARGIN_MS, execAllowlistField, execDecisionDeadline, execDenialMessage, parseExecApprovalRequest } from "./exec-approvals";
 
 // The payload as OpenClaw 2026.9.6 broadcasts it (exec.approval.requested), trimmed of fields we do not read.
 const event = {

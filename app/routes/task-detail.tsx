@@ -20,6 +20,7 @@ import { DELETED_TASK_UNDO_S } from "#app/domain/toast";
 import { DeliverableList } from "#app/components/deliverable-list";
 import { InlineFieldRow } from "#app/components/inline-field";
 import { TaskApprovals } from "#app/components/task-approvals";
+import { TaskCommands } from "#app/components/task-commands";
 import { CheckResults } from "#app/components/check-results";
 import { TaskUploads } from "#app/components/task-uploads";
 import { DispatchPanel } from "#app/components/dispatch-panel";
@@ -99,7 +100,7 @@ export async function action({ request, context, params, url }: Route.ActionArgs
 export default function TaskDetailPage({ loaderData, actionData: submitted }: Route.ComponentProps) {
   const actionData = useActionResult(submitted);
   const { workspace, task, agents, canEdit, isApprover, planning, gateway, taskType, taskTypes, grants, stageRuns } = loaderData;
-  const { approvals, checks, uploads, previews, descriptionHtml, activityHtml, taskBase, saved, userId, role, isAdmin } = loaderData;
+  const { approvals, commands, checks, uploads, previews, descriptionHtml, activityHtml, taskBase, saved, userId, role, isAdmin } = loaderData;
   const pipeline = task.pipeline;
   const hasNextStage = Boolean(pipeline?.stages.some((s) => s.position > pipeline.position));
   const now = new Date(loaderData.now);
@@ -295,6 +296,7 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
 
       <div className="task-grid">
         <TaskApprovals approvals={approvals} canDecide={isApprover} userId={userId} role={role} now={now} formError={decisionFailure?.formError} />
+        <TaskCommands commands={commands} now={now} />
         {canEdit && planning ? (
           <PlanningPanel
             questions={planning.questions}

@@ -6,7 +6,7 @@ import { type Gateway, GatewayUnavailableError } from "#app/services/agent-plane
 import { resolveExecDecisions } from "#app/services/governance/exec-approvals.server";
 import { createLogger } from "#app/services/observability/logger.server";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import { SYSTEM, type TestUser, appError, createAgent, createTask, createUser, createWorkspace, query, userActor } from "#tests/support/fixtures";
+import { SYSTEM, type TestUser, appError, createAgent, createTask, createUser, createWorkspace, query } from "#tests/support/fixtures";
 
 // Exec approvals in SQL (decision 043): record_exec_request maps a gateway
 // request to its task and decides it with the one policy (risk, autonomy,
@@ -191,7 +191,7 @@ describe.each(TRANSPORTS)("exec approvals on %s", (kind) => {
 
   it("refuses an allowlist that would allow everything, or is too long", async () => {
     for (const list of [["*"], [" * "], Array.from({ length: 51 }, (_, i) => `cmd${i}`), ["x".repeat(201)]]) {
-      const error = await appError(updateTaskType(db(), types.research!, { exec_allowlist: list }, userActor(approver)));
+      const error = await appError(updateTaskType(db(), types.research!, { exec_allowlist: list }, SYSTEM));
       expect(error.code).toBe("invalid");
     }
   });

@@ -282,7 +282,10 @@ describe.each(TRANSPORTS)("the baseline and function files against the old migra
       freshSeeds[table] = freshSeeds[table]!.filter((row) => !added(row));
     }
     for (const [table, { reason, text }] of Object.entries(SEED_COLUMNS_ADDED)) {
-      expect(freshSeeds[table]?.every((row) => row.includes(text)), `${table}: ${reason}`).toBe(true);
+      expect(
+        freshSeeds[table]?.every((row) => row.includes(text)),
+        `${table}: ${reason}`,
+      ).toBe(true);
       freshSeeds[table] = freshSeeds[table]!.map((row) => row.replace(text, ""));
     }
     expect(freshSeeds).toEqual(await seedRows(old.db));
