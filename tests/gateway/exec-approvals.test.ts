@@ -266,7 +266,17 @@ describe("exec approvals with a real OpenClaw gateway", () => {
     }
   });
 
-  it("traces dispatches, gateway calls and exec decisions", async () => {
+  it("traces dispatches, gateway calls, exec decisions and aborts", async () => {
+    // A run to abort: its model turn is held open until the cancel cuts it.
+    const agent = await createAgentWithToken(db, ws.id, { name: `Held ${randomBytes(2).toString("hex")}` });
+    const title = `Held job ${randomBytes(3).toString("hex")}`;
+    await stub.setRules([{ contains: title, reply: "TASK_COMPLETE: too late", delayMs: 60_000 }]);
+    const held = await createTask(db, ws.id, { title, status: "assigned", assigned_agent_id: agent.id });
+    await app.heartbeat();
+    await stub.waitForRequest((r) => r.userText.includes(title));
+    await admin.get(`/w/${ws.slug}/tasks/${held.id}`);
+    expect((await admin.post(`/w/${ws.slug}/tasks/${held.id}`, { intent: "move", status: "cancelled" })).status).toBe(302);
+
     const spans = () =>
       otlp.received.flatMap((r) => {
         try {
