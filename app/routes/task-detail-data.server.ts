@@ -1,5 +1,5 @@
 import { listTaskApprovals, listTaskExecRequests } from "#app/db/governance.server";
-import { getTaskChecks, listTaskUploads, type TaskDetail } from "#app/db/tasks.server";
+import { getTaskChecks, getTaskLinks, listTaskUploads, type TaskDetail } from "#app/db/tasks.server";
 import type { Database } from "#app/db/types";
 import { type FilePreview, INLINE_TEXT_MAX_BYTES, PREVIEW_MAX_BYTES, previewHref, previewOf } from "#app/domain/file-preview";
 import { readTaskFileStart, resolveTaskFile } from "#app/services/agent-plane/task-files.server";
@@ -31,11 +31,12 @@ const TASK_COMMANDS_SHOWN = 20;
 const MARKDOWN_ACTORS = new Set(["agent", "user"]);
 
 export async function taskPageData(db: Database, filesDir: string, task: TaskDetail, taskBase: string) {
-  const [approvals, checks, uploads, commands] = await Promise.all([
+  const [approvals, checks, uploads, commands, links] = await Promise.all([
     listTaskApprovals(db, task.id),
     getTaskChecks(db, task.id),
     listTaskUploads(db, task.id),
     listTaskExecRequests(db, task.id, TASK_COMMANDS_SHOWN),
+    getTaskLinks(db, task.id),
   ]);
   const paths = new Set<string>();
   for (const d of task.deliverables) if (d.type === "file" && d.path) paths.add(d.path);
@@ -52,6 +53,7 @@ export async function taskPageData(db: Database, filesDir: string, task: TaskDet
   return {
     approvals,
     commands,
+    links,
     checks,
     uploads,
     previews,

@@ -122,6 +122,8 @@ describe("exec approvals with a real OpenClaw gateway", () => {
     expect(admin.lastHtml).toContain(`touch ${file}`);
     await admin.get(`/w/${ws.slug}/tasks/${task.id}`);
     expect(admin.lastHtml).toContain(`touch ${file}`);
+    await admin.get(`/w/${ws.slug}`);
+    expect(admin.lastHtml).toContain(`data-needs-you="${task.id}"`);
     expect(existsSync(file)).toBe(false);
 
     const res = await decide(row.approval_id!, "approve");

@@ -84,6 +84,7 @@ const NOT_DISPATCHABLE: Record<string, string> = {
   emergency_stop: "The emergency stop holds: nothing is dispatched until an admin resumes.",
   workspace_paused: "This workspace is paused: nothing in it is dispatched until it is resumed.",
   agent_paused: "The agent is paused: it is dispatched nothing until it is resumed.",
+  blocked: "This task waits on another that is not done yet: it is dispatched once that one is done or cancelled.",
 };
 
 function dispatchClaimed(deps: DispatchDeps, gateway: Gateway, task: ClaimedTask): Promise<HeartbeatAction> {
