@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { COST_CASES, TEST_PRICES } from "#tests/support/cost-cases";
-import { findPrice, formatCost, formatSpend, fromMicros, modelLookupNames, priceUsage, provenanceBreakdown, provenanceLabel, toMicros, usageCost } from "./costs";
+import {
+  findPrice,
+  formatCost,
+  formatSpend,
+  fromMicros,
+  modelLookupNames,
+  priceUsage,
+  provenanceBreakdown,
+  provenanceLabel,
+  toMicros,
+  usageCost,
+} from "./costs";
 
 describe("priceUsage against the price table", () => {
   it.each(COST_CASES)("$name", ({ usage, at, expected }) => {

@@ -96,7 +96,7 @@ export default function Workspaces({ loaderData, actionData: submitted }: Route.
                   <dd data-testid="ws-spend-30">{formatSpend(w.spend.d30)}</dd>
                 </div>
                 <div>
-                  <dt>In all</dt>
+                  <dt>All time</dt>
                   <dd data-testid="ws-spend-total">{formatSpend(w.spend.total)}</dd>
                 </div>
               </dl>

@@ -85,9 +85,8 @@ describe.each(RPC_TRANSPORTS)("workspaces on %s", (kind) => {
       [edge.id],
     );
 
-    const list = await db().rpc<Array<{ id: string; spend: Record<string, { cost_usd: number; records: number; provenance: string | null }> }>>(
-      "list_workspaces",
-    );
+    const list =
+      await db().rpc<Array<{ id: string; spend: Record<string, { cost_usd: number; records: number; provenance: string | null }> }>>("list_workspaces");
     const spend = (id: string) => {
       const s = list.find((w) => w.id === id)!.spend;
       return Object.fromEntries(Object.entries(s).map(([k, f]) => [k, { ...f, cost_usd: Number(f.cost_usd) }]));

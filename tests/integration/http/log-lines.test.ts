@@ -56,7 +56,8 @@ describe("log lines of real requests", () => {
     const beat = await fetch(`${app.url}/api/heartbeat?token=${SECRETS.MC_API_TOKEN}`, { headers: { "x-request-id": beatId } });
     expect(beat.status).toBe(200);
     // Each request's own line comes last: by then the lines it caused are written.
-    for (const id of [moveId, beatId]) await until(`the request line of ${id}`, () => app.server.logs.some((l) => l.event === "http.request" && l.data.request_id === id));
+    for (const id of [moveId, beatId])
+      await until(`the request line of ${id}`, () => app.server.logs.some((l) => l.event === "http.request" && l.data.request_id === id));
   });
 
   it("every line the server wrote has the shape, and nothing but JSON lines reached stdout", () => {
@@ -134,7 +135,12 @@ describe("log lines of real requests", () => {
           { timestamp: expect.any(String), task: requeued.id, from: null, to: "assigned", by: "heartbeat" },
         ]),
       );
-      expect(json(out('"$TASK"'))).toContainEqual({ timestamp: expect.any(String), event: "task.state_changed", to: "assigned", msg: "heartbeat moved a task" });
+      expect(json(out('"$TASK"'))).toContainEqual({
+        timestamp: expect.any(String),
+        event: "task.state_changed",
+        to: "assigned",
+        msg: "heartbeat moved a task",
+      });
       expect(out("agent.dispatch")).toBe("");
       expect(json(out('"heartbeat.run"'))).toEqual([{ timestamp: expect.any(String), trigger: "cron", actions: 2, ms: expect.any(Number) }]);
       expect(json(out(".data.ms > 1000")).every((l) => Number(l.ms) > 1000)).toBe(true);
