@@ -175,6 +175,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
       }
       case "cancel-planning":
         await cancelPlanning(db, taskId, actor);
+        log.info({ event: "task.state_changed", task_id: taskId, from: "planning", to: "inbox", actor: actor.type }, "planning cancelled");
         toast = { kind: "success", message: `Planning cancelled: ${title} is back in ${STATUS_LABELS.inbox}.` };
         break;
       default: {

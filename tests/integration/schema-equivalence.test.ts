@@ -207,7 +207,7 @@ const FIXES: Record<string, string> = {
   "function list_expired_leases(integer)": "a deleted task is hidden until it is purged (deleted_at)",
   "function list_pipelines(uuid)": "a deleted task is hidden until it is purged (deleted_at)",
   "function list_stalled_tasks(integer,integer)": "a deleted task is hidden until it is purged (deleted_at)",
-  "function list_workspaces()": "a deleted task is hidden until it is purged (deleted_at)",
+  "function list_workspaces()": "a deleted task is hidden until it is purged (deleted_at); each card's spend (decision 042)",
   "function purge_deleted_tasks(integer,integer)": "new: the end of a deleted task's undo window",
   "function request_gated_dispatches(integer,integer)": "a deleted task is hidden until it is purged (deleted_at)",
   "function request_stage_advances(integer,integer)": "a deleted task is hidden until it is purged (deleted_at)",

@@ -110,6 +110,7 @@ async function dispatchClaimedOnce({ db, log: parentLog, settings }: DispatchDep
     });
     await markTaskDispatched(db, task.id, { runId: run.runId, sessionKey: task.session_key, leaseSeconds });
     log.info({ event: "agent.dispatched", run_id: run.runId, session_key: task.session_key }, "task dispatched");
+    log.info({ event: "task.state_changed", to: "in_progress", via: "dispatch", run_id: run.runId }, "dispatch started the task");
     return { task_id: task.id, action: "dispatched", reason: null, ok: true };
   } catch (error) {
     if (error instanceof AppError && error.code === "conflict") {
