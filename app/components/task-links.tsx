@@ -95,7 +95,7 @@ export function TaskLinksPanel(props: { links: TaskLinks; taskId: string; base: 
         Subtasks{" "}
         {progress.total > 0 ? (
           <span className="muted" data-testid="subtask-progress">
-            {progress.done} of {progress.total} done
+            {`${progress.done} of ${progress.total} done`}
           </span>
         ) : null}
       </h3>
