@@ -52,7 +52,8 @@ export function TaskLinksPanel(props: { links: TaskLinks; taskId: string; base: 
         ))}
       </ul>
       {canEdit ? (
-        <Form method="post" className="inline-form link-form">
+        // Keyed by the links so the field empties once a link is added (with JavaScript the page is not reloaded).
+        <Form method="post" className="inline-form link-form" key={blocked_by.map((b) => b.id).join()}>
           <AuthenticityTokenInput />
           <input type="hidden" name="intent" value="add-blocker" />
           <label>
