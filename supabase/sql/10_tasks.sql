@@ -787,6 +787,15 @@ begin
   return v_other;
 end $$;
 
+-- A link would close this chain of tasks (the first and last are the same): refused, naming it.
+create or replace function refuse_link_cycle(p_path uuid[], p_field text) returns void
+language plpgsql as $$
+begin
+  perform raise_app_error('conflict',
+    format('That would make a cycle: %s.', (select string_agg(t.title, ' → ' order by o.n) from unnest(p_path) with ordinality o(id, n) join tasks t on t.id = o.id)),
+    jsonb_build_object('cycle', to_jsonb(p_path), 'fields', jsonb_build_object(p_field, 'That would make a cycle')));
+end $$;
+
 -- "p_task_id waits on p_blocked_by_id". Refused when the blocker already waits
 -- on the task through any chain, with that chain (titles joined by →, ids in
 -- detail.cycle). Link changes in a workspace take turns, so two concurrent
@@ -814,10 +823,7 @@ begin
   )
   select path into v_path from walk where id = v_task.id limit 1;
   if v_path is not null then
-    v_path := array[v_task.id] || v_path;
-    perform raise_app_error('conflict',
-      format('That would make a cycle: %s.', (select string_agg(t.title, ' → ' order by o.n) from unnest(v_path) with ordinality o(id, n) join tasks t on t.id = o.id)),
-      jsonb_build_object('cycle', to_jsonb(v_path), 'fields', jsonb_build_object('blocked_by', 'That would make a cycle')));
+    perform refuse_link_cycle(array[v_task.id] || v_path, 'blocked_by');
   end if;
   insert into task_dependencies (task_id, blocked_by_id, created_by_type, created_by_name)
   values (v_task.id, v_blocker.id, coalesce(p_actor->>'type', 'system'), left(coalesce(p_actor->>'name', ''), 200))
@@ -879,9 +885,7 @@ begin
     )
     select path into v_path from up where id = v_task.id limit 1;
     if v_path is not null then
-      perform raise_app_error('conflict',
-        format('That would make a cycle: %s.', (select string_agg(t.title, ' → ' order by o.n) from unnest(array[v_task.id] || v_path) with ordinality o(id, n) join tasks t on t.id = o.id)),
-        jsonb_build_object('cycle', to_jsonb(array[v_task.id] || v_path), 'fields', jsonb_build_object('parent_id', 'That would make a cycle')));
+      perform refuse_link_cycle(array[v_task.id] || v_path, 'parent_id');
     end if;
   end if;
   if v_task.parent_id is not distinct from p_parent_id then

@@ -99,6 +99,7 @@ const FIXES: Record<string, string> = {
   "function linked_task(tasks,uuid,text)": "a linked task is of the same workspace",
   "function remove_task_dependency(uuid,uuid,jsonb)": "a task no longer waits on another",
   "function set_task_parent(uuid,uuid,jsonb)": "a subtask's parent, never in a cycle",
+  "function refuse_link_cycle(uuid[],text)": "a link that would close a cycle, refused with the chain",
   "function task_is_blocked(uuid)": "a task waits on an open one: not dispatched",
   "function task_link_json(tasks)": "a linked task as the page shows it",
   "index task_dependencies_blocker_idx": "what a task blocks",
