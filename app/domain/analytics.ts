@@ -186,6 +186,71 @@ export interface AgentWork {
   }>;
 }
 
+/** How one of an agent's tasks stands: still open, done (by the agent's report, or by a person), or cancelled. */
+export type TaskOutcome = "open" | "done" | "done_by_person" | "cancelled";
+
+/** The agent page's read (agent_page in SQL). */
+export interface AgentPage {
+  counts: AgentWork["counts"];
+  /** Every task assigned to the agent, for paging. */
+  total: number;
+  limit: number;
+  offset: number;
+  /** Its in-progress tasks: what it is running now. */
+  current: Array<{
+    task_id: string;
+    title: string;
+    status: string;
+    run_id: string | null;
+    session_key: string | null;
+    started_at: string;
+    lease_expires_at: string | null;
+    last_activity_at: string;
+    alert_reason: string | null;
+    state: "running" | "stalled" | "lease_expired" | "started_by_agent";
+    usage: UsageFigures;
+  }>;
+  tasks: Array<
+    AgentWork["tasks"][number] & {
+      created_at: string;
+      outcome: TaskOutcome;
+      closed_at: string | null;
+      closed_by: string | null;
+      /** First dispatch or start (task_first_start_at); null when it never started. */
+      started_at: string | null;
+      /** First start → done, in seconds; null unless done after a start. */
+      cycle_s: number | null;
+      usage: UsageFigures;
+    }
+  >;
+  runs: AgentWork["runs"];
+}
+
+/** A task's outcome in words. */
+export function taskOutcomeLabel(
+  task: Pick<AgentPage["tasks"][number], "outcome" | "status" | "closed_by" | "alert_reason">,
+  statusLabel: (s: string) => string,
+): string {
+  switch (task.outcome) {
+    case "done":
+      return "Done: reported complete";
+    case "done_by_person":
+      return `Done${task.closed_by ? ` by ${task.closed_by}` : " by a person"}`;
+    case "cancelled":
+      return `Cancelled${task.closed_by ? ` by ${task.closed_by}` : ""}`;
+    default:
+      return task.alert_reason ? `${statusLabel(task.status)}: ${task.alert_reason.replaceAll("_", " ")}` : statusLabel(task.status);
+  }
+}
+
+/** How the agent's current run stands, in words. */
+export const RUN_STATE_LABELS: Record<AgentPage["current"][number]["state"], string> = {
+  running: "Running",
+  stalled: "Stalled: no activity for a while",
+  lease_expired: "Lease expired: no result in time",
+  started_by_agent: "Started by the agent",
+};
+
 /** How a run ended, in words. */
 export function runOutcomeLabel(run: Pick<AgentWork["runs"][number], "outcome" | "moved_to" | "moved_by">, statusLabel: (s: string) => string): string {
   switch (run.outcome) {

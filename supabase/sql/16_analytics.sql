@@ -155,6 +155,33 @@ language sql immutable as $$
       or (p_type = 'status_changed' and p_metadata->>'from' in ('assigned', 'in_progress') and p_metadata->>'to' in ('testing', 'review'))
 $$;
 
+-- When the work on a task first started, for its cycle time (docs/ANALYTICS.md):
+-- its earliest dispatch, or its earliest move to in_progress (an agent or a
+-- person starting the work), at or before p_before; null when neither.
+create or replace function task_first_start_at(p_task_id uuid, p_before timestamptz) returns timestamptz
+language sql stable as $$
+  select min(a.created_at) from task_activities a
+  where a.task_id = p_task_id and a.created_at <= p_before
+    and a.type in ('dispatched', 'status_changed')
+    and (a.type = 'dispatched' or a.metadata->>'to' = 'in_progress')
+$$;
+
+-- Whether the agent finished a task that entered done at p_done_at: its own
+-- completion report (the agent API, the signed webhook or the gateway's run
+-- result, each a 'completed' activity) is the task's last hand-in, with no
+-- dispatch or move back to work after it. Otherwise a person finished it
+-- (dragged it to done, or handed it in by a move), whoever it is assigned to.
+create or replace function task_done_by_agent(p_task_id uuid, p_done_at timestamptz) returns boolean
+language sql stable as $$
+  select coalesce((select max(c.created_at) from task_activities c
+                    where c.task_id = p_task_id and c.type = 'completed' and c.created_at <= p_done_at)
+                  >= coalesce((select max(r.created_at) from task_activities r
+                                where r.task_id = p_task_id and r.created_at <= p_done_at
+                                  and r.type in ('dispatched', 'status_changed')
+                                  and (r.type = 'dispatched' or r.metadata->>'to' in ('planning', 'inbox', 'assigned', 'in_progress'))),
+                              '-infinity'::timestamptz), false)
+$$;
+
 create or replace function agent_performance(p_workspace_id uuid, p_days int, p_now timestamptz default null, p_promote_after int default 10)
 returns jsonb language plpgsql stable as $$
 declare
@@ -170,20 +197,9 @@ begin
   v_from := utc_day_start(v_now) - make_interval(days => v_days - 1);
   with closed as (
     -- Tasks that entered done in the period (and are still done), and who
-    -- finished the work. An agent finished it when its own completion report
-    -- (the agent API, the signed webhook or the gateway's run result, each a
-    -- 'completed' activity) is the task's last hand-in: no dispatch or move
-    -- back to work came after it. A task a person moved to done without such a
-    -- report (dragged there, or handed in by a move) is a person's completion,
-    -- whoever it is assigned to.
+    -- finished the work (task_done_by_agent).
     select t.id, t.assigned_agent_id as agent_id, t.status_changed_at as done_at,
-           coalesce((select max(c.created_at) from task_activities c
-                      where c.task_id = t.id and c.type = 'completed' and c.created_at <= t.status_changed_at)
-                    >= coalesce((select max(r.created_at) from task_activities r
-                                  where r.task_id = t.id and r.created_at <= t.status_changed_at
-                                    and r.type in ('dispatched', 'status_changed')
-                                    and (r.type = 'dispatched' or r.metadata->>'to' in ('planning', 'inbox', 'assigned', 'in_progress'))),
-                                '-infinity'::timestamptz), false) as by_agent,
+           task_done_by_agent(t.id, t.status_changed_at) as by_agent,
            (select jsonb_build_object('type', m.actor_type, 'id', m.actor_id, 'name', m.actor_name) from task_activities m
              where m.task_id = t.id and m.type = 'status_changed' and m.metadata->>'to' = 'done'
              order by m.created_at desc limit 1) as closer
@@ -198,11 +214,7 @@ begin
   ), done as (
     -- The agents' completions, with their first dispatch and how often they
     -- went back for rework before done.
-    select c.id, c.agent_id, c.done_at,
-           (select min(a.created_at) from task_activities a
-             where a.task_id = c.id and a.created_at <= c.done_at
-               and a.type in ('dispatched', 'status_changed')
-               and (a.type = 'dispatched' or a.metadata->>'to' = 'in_progress')) as first_dispatch_at,
+    select c.id, c.agent_id, c.done_at, task_first_start_at(c.id, c.done_at) as first_dispatch_at,
            (select count(*) from task_activities a
              where a.task_id = c.id and a.created_at <= c.done_at
                and a.type in ('status_changed', 'checks_fail') and is_rework_activity(a.type, a.metadata)) as rework_events
@@ -393,4 +405,69 @@ returns jsonb language sql stable as $$
                     and (u.run_id = e.run_id
                          or (e.run_id is null and u.run_id is null and u.created_at >= e.started_at and (e.next_start is null or u.created_at < e.next_start)))))
       order by e.started_at desc) from ended e), '[]'::jsonb))
+$$;
+
+-- Everything the agent page reads, in one call: what the agent is running now
+-- (its in-progress tasks, each with its run's start, state and usage so far),
+-- one page of its tasks (open ones first, then the latest closed; p_task_limit
+-- from p_task_offset) with each one's outcome, cycle time and cost, the counts
+-- and total for paging, and its recent runs (agent_work). Cycle time is first
+-- start → done (task_first_start_at, as docs/ANALYTICS.md defines it), for
+-- done tasks that were started; cost is the task's whole usage, any run.
+create or replace function agent_page(p_agent_id uuid, p_task_limit int default 20, p_task_offset int default 0, p_run_limit int default 20)
+returns jsonb language sql stable as $$
+  with mine as (
+    select t.*, t.status not in ('done', 'cancelled') as open from tasks t where t.assigned_agent_id = p_agent_id and t.deleted_at is null
+  ), page as (
+    select * from mine
+    order by open desc, case when open then status_changed_at end desc nulls last, status_changed_at desc, id
+    limit least(greatest(coalesce(p_task_limit, 20), 1), 100) offset least(greatest(coalesce(p_task_offset, 0), 0), 100000)
+  ), figured as (
+    select p.*, task_first_start_at(p.id, case when p.open then now() else p.status_changed_at end) as started_at,
+           case when p.status = 'done' then task_done_by_agent(p.id, p.status_changed_at) end as by_agent,
+           (select m.actor_name from task_activities m
+             where not p.open and m.task_id = p.id and m.type = 'status_changed' and m.metadata->>'to' = p.status
+             order by m.created_at desc limit 1) as closed_by,
+           (select usage_figures(count(u.id), sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_read_tokens), sum(u.cache_write_tokens),
+                                 sum(u.cost_usd) filter (where u.provenance = 'reported'), sum(u.cost_usd) filter (where u.provenance = 'estimated'),
+                                 count(u.cost_usd) filter (where u.provenance = 'reported'), count(u.cost_usd) filter (where u.provenance = 'estimated'),
+                                 count(u.id) filter (where u.cost_usd is null))
+              from usage_records u where u.task_id = p.id) as usage
+    from page p
+  ), now_running as (
+    select m.*, coalesce(m.dispatched_at, m.status_changed_at) as run_started_at from mine m where m.status = 'in_progress'
+  )
+  select jsonb_build_object(
+    'counts', (select jsonb_build_object('open', count(*) filter (where open), 'done', count(*) filter (where status = 'done'),
+                                         'cancelled', count(*) filter (where status = 'cancelled')) from mine),
+    'total', (select count(*) from mine),
+    'limit', least(greatest(coalesce(p_task_limit, 20), 1), 100),
+    'offset', least(greatest(coalesce(p_task_offset, 0), 0), 100000),
+    'current', coalesce((select jsonb_agg(jsonb_build_object(
+        'task_id', c.id, 'title', c.title, 'status', c.status, 'run_id', c.current_run_id, 'session_key', c.session_key,
+        'started_at', c.run_started_at, 'lease_expires_at', c.lease_expires_at, 'last_activity_at', c.last_activity_at,
+        'alert_reason', c.alert_reason,
+        'state', case when c.lease_expires_at is not null and c.lease_expires_at < now() then 'lease_expired'
+                      when c.stall_flagged_at is not null then 'stalled'
+                      when c.current_run_id is null then 'started_by_agent'
+                      else 'running' end,
+        'usage', (select usage_figures(count(u.id), sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_read_tokens), sum(u.cache_write_tokens),
+                                       sum(u.cost_usd) filter (where u.provenance = 'reported'), sum(u.cost_usd) filter (where u.provenance = 'estimated'),
+                                       count(u.cost_usd) filter (where u.provenance = 'reported'), count(u.cost_usd) filter (where u.provenance = 'estimated'),
+                                       count(u.id) filter (where u.cost_usd is null))
+                  from usage_records u
+                  where u.task_id = c.id
+                    and (u.run_id = c.current_run_id or (c.current_run_id is null and u.created_at >= c.run_started_at))))
+      order by c.run_started_at desc, c.id) from now_running c), '[]'::jsonb),
+    'tasks', coalesce((select jsonb_agg(jsonb_build_object(
+        'id', f.id, 'title', f.title, 'status', f.status, 'priority', f.priority, 'open', f.open, 'due_at', f.due_at,
+        'status_changed_at', f.status_changed_at, 'alert_reason', f.alert_reason, 'created_at', f.created_at,
+        'outcome', case when f.open then 'open' when f.status = 'cancelled' then 'cancelled' when f.by_agent then 'done' else 'done_by_person' end,
+        'closed_at', case when f.open then null else f.status_changed_at end,
+        'closed_by', f.closed_by,
+        'started_at', f.started_at,
+        'cycle_s', case when f.status = 'done' and f.started_at is not null then extract(epoch from f.status_changed_at - f.started_at) end,
+        'usage', f.usage)
+      order by f.open desc, case when f.open then f.status_changed_at end desc nulls last, f.status_changed_at desc, f.id) from figured f), '[]'::jsonb),
+    'runs', agent_work(p_agent_id, 1, p_run_limit)->'runs')
 $$;

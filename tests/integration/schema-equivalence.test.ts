@@ -46,6 +46,9 @@ const FIXES: Record<string, string> = {
   "function search_audit_log(jsonb,bigint,integer,text)": "new: the audit page's filtered, named read",
   "function audit_log_facets()": "new: the audit page's filter choices",
   "function agent_work(uuid,integer,integer)": "new: an agent's tasks and recent runs, for its page",
+  "function agent_page(uuid,integer,integer,integer)": "new: the agent page's one read (current runs, tasks with outcome, cycle time and cost)",
+  "function task_first_start_at(uuid,timestamp with time zone)": "new: a task's first start, for cycle time (one definition for analytics and the agent page)",
+  "function task_done_by_agent(uuid,timestamp with time zone)": "new: whether the agent finished a done task (one definition for analytics and the agent page)",
   "function agent_performance(uuid,integer,timestamp with time zone,integer)":
     "only work an agent reported complete is its completion; people's completions apart",
   // The board: a manual order, filters, labels, the list view and saved views.
