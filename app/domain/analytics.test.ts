@@ -1,5 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { LEVEL_LABEL, completionSentence, count, duration, parsePeriod, percent, provenance, runOutcomeLabel, usd } from "./analytics";
+import {
+  AGENT_TASK_PAGES_MAX,
+  LEVEL_LABEL,
+  completionSentence,
+  costWords,
+  count,
+  duration,
+  parsePeriod,
+  parseTaskPage,
+  percent,
+  provenance,
+  runOutcomeLabel,
+  taskOutcomeLabel,
+  usd,
+} from "./analytics";
 
 describe("analytics formatting", () => {
   it("formats money, counts, rates and durations", () => {
@@ -63,5 +77,29 @@ describe("completions in words", () => {
     const label = (s: string) => s.toUpperCase();
     expect(runOutcomeLabel({ outcome: "moved", moved_to: "assigned", moved_by: "Ada" }, label)).toBe("Moved to ASSIGNED by Ada");
     expect(runOutcomeLabel({ outcome: "lease_expired", moved_to: null, moved_by: null }, label)).toBe("No result before the lease expired");
+  });
+});
+
+describe("the agent page's tasks", () => {
+  it("reads the page number, and anything else as the first page", () => {
+    expect(parseTaskPage("3")).toBe(3);
+    for (const bad of [null, "", "0", "-1", "2.5", "abc", "1e3x", String(AGENT_TASK_PAGES_MAX + 1)]) expect(parseTaskPage(bad), String(bad)).toBe(1);
+  });
+
+  it("says how each task came out", () => {
+    const label = (s: string) => ({ in_progress: "In progress", assigned: "Assigned" })[s] ?? s;
+    const t = { status: "done", closed_by: null, alert_reason: null };
+    expect(taskOutcomeLabel({ ...t, outcome: "done", closed_by: "Ada" }, label)).toBe("Done: reported complete");
+    expect(taskOutcomeLabel({ ...t, outcome: "done_by_person", closed_by: "Ada" }, label)).toBe("Done by Ada");
+    expect(taskOutcomeLabel({ ...t, outcome: "done_by_person" }, label)).toBe("Done by a person");
+    expect(taskOutcomeLabel({ ...t, status: "cancelled", outcome: "cancelled", closed_by: "Ada" }, label)).toBe("Cancelled by Ada");
+    expect(taskOutcomeLabel({ ...t, status: "in_progress", outcome: "open" }, label)).toBe("In progress");
+    expect(taskOutcomeLabel({ ...t, status: "assigned", outcome: "open", alert_reason: "dispatch_failed" }, label)).toBe("Assigned: dispatch failed");
+  });
+
+  it("puts a cost in words", () => {
+    expect(costWords({ records: 0, unknown_cost_records: 0, cost_usd: 0 })).toBe("—");
+    expect(costWords({ records: 2, unknown_cost_records: 2, cost_usd: 0 })).toBe("without cost");
+    expect(costWords({ records: 2, unknown_cost_records: 1, cost_usd: 0.25 })).toBe(usd(0.25));
   });
 });

@@ -226,6 +226,24 @@ export interface AgentPage {
   runs: AgentWork["runs"];
 }
 
+/** How many of an agent's tasks its page lists at a time. */
+export const AGENT_TASKS_PER_PAGE = 20;
+/** The last page a `?tasks=` link may ask for (the SQL clamps the offset too). */
+export const AGENT_TASK_PAGES_MAX = 5000;
+
+/** The `?tasks=` page number (1-based); anything else is the first page. */
+export function parseTaskPage(value: string | null): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n >= 1 && n <= AGENT_TASK_PAGES_MAX ? n : 1;
+}
+
+/** A usage figure's cost in words: none recorded, recorded without a price, or the amount. */
+export function costWords(u: Pick<UsageFigures, "records" | "unknown_cost_records" | "cost_usd">): string {
+  if (u.records === 0) return "—";
+  if (u.unknown_cost_records === u.records) return "without cost";
+  return formatUsd(u.cost_usd);
+}
+
 /** A task's outcome in words. */
 export function taskOutcomeLabel(
   task: Pick<AgentPage["tasks"][number], "outcome" | "status" | "closed_by" | "alert_reason">,

@@ -76,7 +76,13 @@ const SESSIONS = {
   count: 2,
   totalCount: 2,
   sessions: [
-    { key: "agent:scout:mc-task-1", status: "running", updatedAt: Date.UTC(2026, 11, 3, 10, 5), lastActivityAt: Date.UTC(2026, 11, 3, 10, 5), activeRunIds: ["r1"] },
+    {
+      key: "agent:scout:mc-task-1",
+      status: "running",
+      updatedAt: Date.UTC(2026, 11, 3, 10, 5),
+      lastActivityAt: Date.UTC(2026, 11, 3, 10, 5),
+      activeRunIds: ["r1"],
+    },
     { key: "agent:scout:mc-task-0", status: "done", updatedAt: Date.UTC(2026, 11, 2, 9, 0), hasActiveRun: false, activeRunIds: [] },
   ],
 };
@@ -219,7 +225,9 @@ describe("the gateway's view of an agent", () => {
     const older = { config: { agents: { list: [{ id: "main", workspace: "/w", tools: { exec: { security: "deny" } } }] } } };
     const view = describeGatewayAgent("main", reads({ config: { ok: true, payload: older } }));
     expect(view.isDefault).toBe(true);
-    expect(view.config!.lines).toEqual(['agents.list[0].id = "main"', 'agents.list[0].workspace = "/w"', 'agents.list[0].tools.exec.security = "deny"'].concat(view.config!.lines.slice(3)));
+    expect(view.config!.lines).toEqual(
+      ['agents.list[0].id = "main"', 'agents.list[0].workspace = "/w"', 'agents.list[0].tools.exec.security = "deny"'].concat(view.config!.lines.slice(3)),
+    );
   });
 
   it("says which reads failed and keeps what the others gave", () => {

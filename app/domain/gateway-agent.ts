@@ -43,6 +43,12 @@ export interface GatewayAgentView {
   unavailable: string[];
 }
 
+/** The agent page's gateway panel: the connection, and when connected what the gateway says about the agent. */
+export type AgentGatewayPanel =
+  | { status: "disabled" | "disconnected"; refusal: string }
+  | { status: "connected"; openclawAgentId: null }
+  | { status: "connected"; openclawAgentId: string; view: GatewayAgentView };
+
 export const REDACTED = "[redacted]";
 export const MAX_LISTED_IDS = 20;
 export const MAX_CONFIG_LINES = 400;
@@ -224,7 +230,11 @@ function execFact(payload: unknown, agentId: string): GatewayAgentFact | null {
   const own = isObject(file.agents) && isObject(file.agents[agentId]) ? (file.agents[agentId] as Obj) : {};
   const defaults = { ...(isObject(payload.resolvedDefaults) ? payload.resolvedDefaults : {}), ...(isObject(file.defaults) ? file.defaults : {}) };
   const pick = (k: string) => str(own[k]) ?? str(defaults[k]);
-  const parts = [["security", pick("security")], ["ask", pick("ask")], ["fallback", pick("askFallback")]].filter(([, v]) => v) as string[][];
+  const parts = [
+    ["security", pick("security")],
+    ["ask", pick("ask")],
+    ["fallback", pick("askFallback")],
+  ].filter(([, v]) => v) as string[][];
   if (parts.length === 0) return null;
   const allowlist = Array.isArray(own.allowlist) ? own.allowlist.length : 0;
   const source = Object.keys(own).length > 0 ? "the agent's own" : "the host's defaults";

@@ -1,13 +1,12 @@
 import { Form, Link, data } from "react-router";
-import { workspaceContext } from "#app/context.server";
+import { requestContext, workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { deleteAgent, getAgent, rotateAgentToken, updateAgent } from "#app/db/agents.server";
 import { getBudget } from "#app/db/costs.server";
-import { getAgentWork } from "#app/db/analytics.server";
-import { AUTONOMY_SENTENCE, count, runOutcomeLabel } from "#app/domain/analytics";
+import { getAgentPage } from "#app/db/analytics.server";
+import { AGENT_TASKS_PER_PAGE, AUTONOMY_SENTENCE, costWords, count, parseTaskPage, runOutcomeLabel } from "#app/domain/analytics";
 import { formatUsd } from "#app/domain/money";
 import { STATUS_LABELS, type TaskStatus } from "#app/domain/task-status";
-import { formatDue } from "#app/domain/time";
 import { setAgentAutonomy } from "#app/db/governance.server";
 import { AppError } from "#app/domain/errors";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS, canSetAutonomy } from "#app/domain/autonomy";
@@ -25,7 +24,10 @@ import { operator } from "#app/services/auth/operator.server";
 import { actionFailure, found, invalidForm } from "#app/services/http/page-errors.server";
 import { pathId } from "#app/services/workspace.server";
 import { useActionResult } from "#app/components/use-action-result";
-import { Time, useTimeZone } from "#app/components/time";
+import { Time } from "#app/components/time";
+import { AgentGatewayPanel } from "#app/components/agent-gateway";
+import { AgentNow, AgentTaskTable } from "#app/components/agent-work";
+import { agentGatewayPanel } from "./agent-detail.server";
 import { getStopControls } from "#app/db/dispatch.server";
 import { PauseForm } from "#app/components/stop-controls";
 import type { Route } from "./+types/agent-detail";
@@ -47,16 +49,26 @@ async function loadAgent(db: Parameters<typeof getAgent>[0], workspaceId: string
 export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders }) =>
   actionHeaders.has("Retry-After") || actionHeaders.has("Cache-Control") ? actionHeaders : loaderHeaders;
 
-export async function loader({ request, context, params }: Route.LoaderArgs) {
+export async function loader({ request, context, params, url }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
+  const { rt } = context.get(requestContext);
   const workspace = context.get(workspaceContext);
   const agent = await loadAgent(db, workspace.id, params.agentId);
-  const [budget, work, stops] = await Promise.all([getBudget(db, "agent", agent.id), getAgentWork(db, agent.id), getStopControls(db, workspace.id)]);
+  const taskPage = parseTaskPage(url.searchParams.get("tasks"));
+  // The database and the gateway are read at once; the gateway's reads have their own short deadline.
+  const [budget, work, stops, gateway] = await Promise.all([
+    getBudget(db, "agent", agent.id),
+    getAgentPage(db, agent.id, { limit: AGENT_TASKS_PER_PAGE, offset: (taskPage - 1) * AGENT_TASKS_PER_PAGE }),
+    getStopControls(db, workspace.id),
+    agentGatewayPanel(rt.gateway, agent.openclaw_agent_id),
+  ]);
   return {
     workspace,
     agent,
     budget,
     work,
+    taskPage,
+    gateway,
     pausedAt: stops.paused_agents.find((a) => a.id === agent.id)?.paused_at ?? null,
     now: new Date().toISOString(),
     role: user.role,
@@ -111,7 +123,8 @@ export async function action({ request, context, params, url }: Route.ActionArgs
 
 export default function AgentDetail({ loaderData, actionData: submitted }: Route.ComponentProps) {
   const actionData = useActionResult(submitted);
-  const { workspace, agent, canEdit, budget, canRaise, role, work, now } = loaderData;
+  const { workspace, agent, canEdit, budget, canRaise, role, work, now, gateway, taskPage } = loaderData;
+  const base = `/w/${workspace.slug}`;
   const token = actionData?.ok ? actionData.token : null;
   const failed = actionData && !actionData.ok ? actionData : null;
   const autonomyFailed = failed?.intent === "autonomy" ? failed : null;
@@ -154,8 +167,10 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
       {canEdit ? <PauseForm kind="agent" id={agent.id} pausedAt={loaderData.pausedAt} /> : null}
       {token ? <TokenReveal token={token} agentName={agent.name} /> : null}
       {failed && !["update", "budget", "autonomy"].includes(failed.intent ?? "") ? <FormError message={failed.formError} /> : null}
-      <AgentTasks work={work} base={`/w/${workspace.slug}`} now={now} />
-      <AgentRuns work={work} base={`/w/${workspace.slug}`} />
+      <AgentNow current={work.current} base={base} now={now} />
+      <AgentGatewayPanel panel={gateway} now={now} />
+      <AgentTaskTable page={work} base={base} path={`${base}/agents/${agent.id}`} pageNumber={taskPage} />
+      <AgentRuns work={work} base={base} />
       <BudgetPanel budget={budget} title="Agent budget" canEdit={canEdit} canRaise={canRaise} failed={failed?.intent === "budget" ? failed : null} />
       {canEdit ? (
         <>
@@ -255,37 +270,6 @@ const statusLabel = (s: string) => STATUS_LABELS[s as TaskStatus] ?? s;
 
 type Work = Route.ComponentProps["loaderData"]["work"];
 
-function AgentTasks({ work, base, now }: { work: Work; base: string; now: string }) {
-  const timeZone = useTimeZone();
-  const { counts } = work;
-  return (
-    <section className="panel" aria-labelledby="agent-tasks-h" data-testid="agent-tasks">
-      <h2 id="agent-tasks-h">Tasks</h2>
-      <p className="muted">
-        {counts.open} open · {counts.done} done · {counts.cancelled} cancelled
-      </p>
-      {work.tasks.length === 0 ? (
-        <p className="empty">No tasks are assigned to this agent.</p>
-      ) : (
-        <ul className="agent-task-list">
-          {work.tasks.map((t) => (
-            <li key={t.id} data-open={t.open ? "true" : "false"}>
-              <Link to={`${base}/tasks/${t.id}`}>{t.title}</Link>
-              <span className={`chip status-${t.status}`}>{statusLabel(t.status)}</span>
-              <span className="muted">
-                {t.priority !== "normal" ? `${t.priority} priority · ` : ""}
-                {t.due_at ? `due ${formatDue(t.due_at, timeZone)} · ` : ""}
-                {t.open ? "since " : ""}
-                <Time value={t.status_changed_at} now={now} />
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
-  );
-}
-
 function AgentRuns({ work, base }: { work: Work; base: string }) {
   return (
     <section className="panel" aria-labelledby="agent-runs-h" data-testid="agent-runs">
@@ -317,7 +301,7 @@ function AgentRuns({ work, base }: { work: Work; base: string }) {
                 </div>
                 <div>
                   <dt>Cost</dt>
-                  <dd>{r.usage.records === 0 ? "—" : r.usage.unknown_cost_records === r.usage.records ? "without cost" : formatUsd(r.usage.cost_usd)}</dd>
+                  <dd>{costWords(r.usage)}</dd>
                 </div>
               </dl>
             </li>

@@ -18,10 +18,7 @@ describe.each(TRANSPORTS)("the agent page's read on %s", (kind) => {
 
   /** Moves a task's first dispatch back in time, so its cycle time is known. */
   const startedAgo = (taskId: string, seconds: number) =>
-    query(db(), "update task_activities set created_at = created_at - make_interval(secs => $2) where task_id = $1 and type = 'dispatched'", [
-      taskId,
-      seconds,
-    ]);
+    query(db(), "update task_activities set created_at = created_at - make_interval(secs => $2) where task_id = $1 and type = 'dispatched'", [taskId, seconds]);
 
   beforeAll(async () => {
     ws = await createWorkspace(db(), { name: "Page" });

@@ -15,6 +15,7 @@ import {
   type RunFinished,
   type RunUsage,
 } from "#app/domain/openclaw";
+import { describeGatewayAgent, MAX_RECENT_SESSIONS, type GatewayAgentView, type GatewayRead } from "#app/domain/gateway-agent";
 import type { Logger } from "#app/services/observability/logger.server";
 import { SpanKind, withSpan } from "#app/services/observability/telemetry.server";
 
@@ -72,6 +73,11 @@ export interface Gateway {
   listExecApprovals(): Promise<unknown[]>;
   /** `exec.approval.resolve`: the first answer wins on the gateway. */
   resolveExecApproval(id: string, decision: "allow-once" | "deny"): Promise<void>;
+  /**
+   * What the gateway says about one agent, for its page: `agents.list`, `config.get`, `exec.approvals.get` and
+   * `sessions.list` at once, each within `timeoutMs`; a read that fails is reported, never thrown.
+   */
+  describeAgent(agentId: string, timeoutMs: number): Promise<GatewayAgentView>;
 }
 
 export interface GatewayOptions {
@@ -97,6 +103,8 @@ const DEFAULT_CAPS = ["exec-approvals"];
 /** A connection attempt that has not said hello by then is dropped and retried. */
 const CONNECT_WATCHDOG_MS = 30_000;
 const HISTORY_LIMIT = 500;
+/** The agent page lists its latest sessions; the gateway's answer also carries the total. */
+const AGENT_SESSIONS_LIMIT = MAX_RECENT_SESSIONS;
 /** How many run ids we remember (finished, for dedupe; started, for transcript fallbacks). */
 const RUN_MEMORY = 5_000;
 const DEVICE_FILE = "gateway-device.json";
@@ -303,6 +311,21 @@ class GatewayService implements Gateway {
 
   async resolveExecApproval(id: string, decision: "allow-once" | "deny"): Promise<void> {
     await this.request("exec.approval.resolve", { id, decision });
+  }
+
+  async describeAgent(agentId: string, timeoutMs: number): Promise<GatewayAgentView> {
+    const read = (method: string, params: unknown): Promise<GatewayRead> =>
+      this.request(method, params, timeoutMs).then(
+        (payload) => ({ ok: true, payload }),
+        (error: unknown) => ({ ok: false, reason: toUnavailable(error).reason }),
+      );
+    const [agents, config, execApprovals, sessions] = await Promise.all([
+      read("agents.list", {}),
+      read("config.get", {}),
+      read("exec.approvals.get", {}),
+      read("sessions.list", { agentId, limit: AGENT_SESSIONS_LIMIT }),
+    ]);
+    return describeGatewayAgent(agentId, { agents, config, execApprovals, sessions });
   }
 
   // -------------------------------------------------------------------------
