@@ -153,7 +153,7 @@ const isPrimitive = (v: unknown) => v === null || ["string", "number", "boolean"
  */
 export function configLines(value: unknown, path: string, out: string[] = []): string[] {
   if (Array.isArray(value)) {
-    if (value.length === 0 || value.every(isPrimitive)) out.push(`${path} = ${valueText(value)}`);
+    if (value.every(isPrimitive)) out.push(`${path} = ${valueText(value)}`);
     else value.forEach((item, i) => configLines(item, `${path}[${i}]`, out));
   } else if (isObject(value)) {
     const entries = Object.entries(value);
