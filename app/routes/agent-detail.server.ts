@@ -8,7 +8,7 @@ import type { Gateway } from "#app/services/agent-plane/gateway.server";
 // page renders whatever the gateway could not say as a sentence (decision 038).
 
 /** How long the page waits for the gateway's answers. */
-export const GATEWAY_PAGE_TIMEOUT_MS = 3_000;
+export const GATEWAY_PAGE_TIMEOUT_MS = 5_000;
 
 export async function agentGatewayPanel(gateway: Gateway | null, openclawAgentId: string | null): Promise<AgentGatewayPanel> {
   const status = gateway?.status ?? "disabled";
