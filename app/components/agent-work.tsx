@@ -21,7 +21,7 @@ export function AgentNow({ current, base, now }: { current: AgentPage["current"]
               <div className="run-head">
                 <Link to={`${base}/tasks/${r.task_id}`}>{r.title}</Link>
                 <span className={`chip status-${r.status}`}>{statusLabel(r.status)}</span>
-                <span className={`chip run-${r.state === "running" ? "running" : "lease_expired"}`}>{RUN_STATE_LABELS[r.state]}</span>
+                <span className={`chip run-${r.state}`}>{RUN_STATE_LABELS[r.state]}</span>
               </div>
               <dl className="run-facts">
                 <div>

@@ -207,7 +207,8 @@ export interface AgentPage {
     lease_expires_at: string | null;
     last_activity_at: string;
     alert_reason: string | null;
-    state: "running" | "stalled" | "lease_expired" | "started_by_agent";
+    /** no_run: moved to in progress (by the agent through its API, or by a person) without a dispatched gateway run. */
+    state: "running" | "stalled" | "lease_expired" | "no_run";
     usage: UsageFigures;
   }>;
   tasks: Array<
@@ -266,7 +267,7 @@ export const RUN_STATE_LABELS: Record<AgentPage["current"][number]["state"], str
   running: "Running",
   stalled: "Stalled: no activity for a while",
   lease_expired: "Lease expired: no result in time",
-  started_by_agent: "Started by the agent",
+  no_run: "In progress without a gateway run",
 };
 
 /** How a run ended, in words. */

@@ -449,7 +449,7 @@ returns jsonb language sql stable as $$
         'alert_reason', c.alert_reason,
         'state', case when c.lease_expires_at is not null and c.lease_expires_at < now() then 'lease_expired'
                       when c.stall_flagged_at is not null then 'stalled'
-                      when c.current_run_id is null then 'started_by_agent'
+                      when c.current_run_id is null then 'no_run'
                       else 'running' end,
         'usage', (select usage_figures(count(u.id), sum(u.input_tokens), sum(u.output_tokens), sum(u.cache_read_tokens), sum(u.cache_write_tokens),
                                        sum(u.cost_usd) filter (where u.provenance = 'reported'), sum(u.cost_usd) filter (where u.provenance = 'estimated'),
