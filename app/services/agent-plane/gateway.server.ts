@@ -72,6 +72,10 @@ export interface Gateway {
   listExecApprovals(): Promise<unknown[]>;
   /** `exec.approval.resolve`: the first answer wins on the gateway. */
   resolveExecApproval(id: string, decision: "allow-once" | "deny"): Promise<void>;
+  /** One page of a session's transcript (`chat.history` by offset: 0 is the newest page; the answer's `nextOffset` is the page before). The raw payload; app/domain/transcript.ts reads it. */
+  transcript(sessionKey: string, page: { limit: number; offset: number }): Promise<unknown>;
+  /** Something happened on a session (an `agent` or `chat` event: text, a tool call, a result, the run's end); the session key, as often as the gateway sends them. */
+  onSessionActivity(cb: (sessionKey: string) => void): () => void;
 }
 
 export interface GatewayOptions {
@@ -193,6 +197,7 @@ class GatewayService implements Gateway {
   private readonly statusListeners = new Set<(s: GatewayStatus) => void>();
   private readonly finishedListeners = new Set<(e: RunFinished) => void>();
   private readonly execApprovalListeners = new Set<(payload: unknown) => void>();
+  private readonly sessionActivityListeners = new Set<(sessionKey: string) => void>();
   /** Run id → session key of runs whose end we have not reported yet (ours, or seen in events). */
   private readonly openRuns = new BoundedMap<string>(RUN_MEMORY);
   /** Run ids already reported to onRunFinished. */
@@ -303,6 +308,15 @@ class GatewayService implements Gateway {
 
   async resolveExecApproval(id: string, decision: "allow-once" | "deny"): Promise<void> {
     await this.request("exec.approval.resolve", { id, decision });
+  }
+
+  async transcript(sessionKey: string, page: { limit: number; offset: number }): Promise<unknown> {
+    return this.request("chat.history", { sessionKey, limit: page.limit, offset: page.offset });
+  }
+
+  onSessionActivity(cb: (sessionKey: string) => void): () => void {
+    this.sessionActivityListeners.add(cb);
+    return () => this.sessionActivityListeners.delete(cb);
   }
 
   // -------------------------------------------------------------------------
@@ -439,6 +453,21 @@ class GatewayService implements Gateway {
     }
     const finished = runFinishedFromEvent(event, payload);
     if (finished) this.emitFinished(finished);
+    this.emitSessionActivity(p);
+  }
+
+  /** `agent` events may carry only the run id: the session is the one that run was started or seen on. */
+  private emitSessionActivity(p: { runId?: unknown; sessionKey?: unknown } | null): void {
+    if (this.sessionActivityListeners.size === 0 || !p) return;
+    const sessionKey = typeof p.sessionKey === "string" ? p.sessionKey : typeof p.runId === "string" ? this.runSessions.get(p.runId) : undefined;
+    if (!sessionKey) return;
+    for (const cb of this.sessionActivityListeners) {
+      try {
+        cb(sessionKey);
+      } catch (error) {
+        this.log.error({ event: "gateway.listener_failed", err: error }, "session activity listener threw");
+      }
+    }
   }
 
   private emitFinished(e: RunFinished): void {
