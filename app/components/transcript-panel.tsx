@@ -196,7 +196,7 @@ export function TranscriptPanel(props: {
         </p>
       ) : null}
       {steer.show ? (
-        <Form method="post" className="steer-form" key={steer.resetKey} aria-label="Message the agent">
+        <Form method="post" className="steer-form" key={steer.resetKey} aria-label="Steer the run">
           <AuthenticityTokenInput />
           <input type="hidden" name="intent" value="steer" />
           <label htmlFor={boxId}>Message the agent</label>
