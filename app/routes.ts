@@ -54,6 +54,8 @@ export default [
     route("tasks/:taskId/files", "routes/api/agent/files.ts"),
     route("tasks/:taskId/files/*", "routes/api/agent/file.ts"),
     route("tasks/:taskId/usage", "routes/api/agent/usage.ts"),
+    route("tasks/:taskId/dependencies", "routes/api/agent/dependencies.ts"),
+    route("tasks/:taskId/subtasks", "routes/api/agent/subtasks.ts"),
     route("approvals", "routes/api/agent/approvals.ts"),
     route("approvals/:approvalId", "routes/api/agent/approval.ts"),
   ]),

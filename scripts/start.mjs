@@ -26,8 +26,9 @@ createInterface({ input: child.stdout, crlfDelay: Infinity }).on("line", (line) 
   } catch {
     return;
   }
-  if (entry?.event === "setup.link") setupUrl = String(entry.url);
-  if (entry?.event === "server.listening") process.stderr.write(banner(listeningUrl(entry), setupUrl));
+  // Lines are {timestamp, level, event, data} (logger.server.ts).
+  if (entry?.event === "setup.link") setupUrl = String(entry.data?.url);
+  if (entry?.event === "server.listening") process.stderr.write(banner(listeningUrl(entry.data ?? {}), setupUrl));
 });
 
 function listeningUrl(entry) {

@@ -11,9 +11,14 @@ const ACTION_WORDS: Record<string, string> = {
   "task.stage_advance": "Hand the task to the next pipeline stage",
 };
 
+/** "on" before an action's target ("Deploy on web-1"); a command is its own target ("Run a command: ls"). */
+export function targetPreposition(action: string): string {
+  return action.startsWith("exec:") ? "" : "on ";
+}
+
 export function actionWords(action: string): string {
   // An exec approval's action names its exact command (a standing grant is for that command only): the words say what it is.
-  if (action.startsWith("exec:")) return "Run a command";
+  if (action.startsWith("exec:")) return "Run a command:";
   return ACTION_WORDS[action] ?? action;
 }
 
@@ -44,7 +49,8 @@ export function TaskApprovals(props: { approvals: TaskApproval[]; canDecide: boo
               {a.target ? (
                 <>
                   {" "}
-                  on <code>{a.target}</code>
+                  {targetPreposition(a.action)}
+                  <code>{a.target}</code>
                 </>
               ) : null}
             </p>

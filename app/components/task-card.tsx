@@ -115,6 +115,16 @@ export function TaskCard(props: {
         </p>
       ) : null}
       {task.pipeline ? <StageChips pipeline={task.pipeline} /> : null}
+      {task.blocked || task.subtasks ? (
+        <p className="card-links">
+          {task.blocked ? (
+            <span className="chip chip-blocked" data-testid="card-blocked" title="Waits on a task that is not done: not dispatched meanwhile">
+              Blocked
+            </span>
+          ) : null}
+          {task.subtasks ? <span className="muted">{`${task.subtasks.done}/${task.subtasks.total} subtasks`}</span> : null}
+        </p>
+      ) : null}
       {task.alert_reason ? (
         <p className="alert" role="note">
           <Icon name="alert" size={14} />

@@ -18,13 +18,21 @@ export function TaskForm(props: {
   intent?: string;
   /** Offered on create only: a pipeline task starts at stage 1 with that stage's agent. */
   pipelines?: ReadonlyArray<{ id: string; name: string; stages: ReadonlyArray<unknown> }>;
+  /** Creating a subtask: its parent, kept in the form and named above it. */
+  parent?: { id: string; title: string } | null;
 }) {
-  const { agents, taskTypes, values, errors, formError, submitLabel, withStatus, intent, pipelines } = props;
+  const { agents, taskTypes, values, errors, formError, submitLabel, withStatus, intent, pipelines, parent } = props;
   return (
     <Form method="post" className="task-form" noValidate>
       <AuthenticityTokenInput />
       {intent ? <input type="hidden" name="intent" value={intent} /> : null}
-      <FormError message={formError} />
+      {parent ? (
+        <p className="muted" data-testid="subtask-of">
+          <input type="hidden" name="parent_id" value={parent.id} />
+          Subtask of <strong>{parent.title}</strong>
+        </p>
+      ) : null}
+      <FormError message={formError ?? errors.parent_id} />
       <Field label="Title" name="title" error={errors.title} defaultValue={values.title} maxLength={COLUMN_LIMITS.tasks.title} required />
       <Field
         label="Description"

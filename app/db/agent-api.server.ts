@@ -96,3 +96,15 @@ export const agentRequestAction = (db: Database, agentId: string, input: AgentAc
     p_digest: input.digest,
     p_ttl_seconds: input.ttlSeconds,
   });
+
+/** The agent's task waits on another task of its workspace (decision 044). */
+export const agentAddDependency = (db: Database, agentId: string, taskId: string | undefined, blockedById: string) =>
+  db.rpc<Record<string, unknown>>("agent_add_dependency", { p_agent_id: agentId, p_task_id: taskId, p_blocked_by_id: blockedById });
+
+/** A subtask of the agent's task, in its workspace's inbox. */
+export const agentCreateSubtask = (
+  db: Database,
+  agentId: string,
+  taskId: string | undefined,
+  fields: { title: string; description: string; priority: string },
+) => db.rpc<{ id: string; status: string }>("agent_create_subtask", { p_agent_id: agentId, p_task_id: taskId, p_fields: fields });

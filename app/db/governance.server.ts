@@ -14,6 +14,8 @@ export interface TaskType {
   gated_actions: string[];
   veto_minutes: number;
   expiry_policy: "deny" | "escalate";
+  /** Command patterns an autonomous agent runs without asking (decision 043). */
+  exec_allowlist: string[];
 }
 
 export interface Approval {

@@ -29,6 +29,10 @@ export interface TaskCard {
   pipeline: TaskPipeline | null;
   /** Normalised lower-case labels (app/domain/labels.ts). */
   labels: string[];
+  /** It waits on a task that is still open (decision 044): never dispatched meanwhile. */
+  blocked: boolean;
+  /** A parent's subtasks, done out of those not cancelled; null for a task without subtasks. */
+  subtasks: { done: number; total: number } | null;
 }
 
 export interface TaskPipeline {
@@ -241,3 +245,38 @@ export interface TaskChecks {
 }
 
 export const getTaskChecks = (db: Database, taskId: string) => db.rpc<TaskChecks | null>("get_task_checks", { p_task_id: taskId });
+
+// ---------------------------------------------------------------------------
+// Dependencies and subtasks (decision 044)
+
+export interface TaskLink {
+  id: string;
+  title: string;
+  status: TaskStatus;
+  /** Not done and not cancelled: a blocker that still holds. */
+  open: boolean;
+}
+
+export interface TaskLinks {
+  /** Some task it waits on is still open: it is not dispatched. */
+  blocked: boolean;
+  blocked_by: TaskLink[];
+  blocking: TaskLink[];
+  parent: TaskLink | null;
+  subtasks: TaskLink[];
+  /** Done subtasks out of those not cancelled. */
+  progress: { done: number; total: number };
+}
+
+export const getTaskLinks = (db: Database, taskId: string) => db.rpc<TaskLinks>("get_task_links", { p_task_id: taskId });
+
+/** "taskId waits on blockedById"; refused (conflict, with the chain) when it would close a cycle. */
+export const addTaskDependency = (db: Database, taskId: string, blockedById: string, actor: Actor) =>
+  db.rpc<TaskLinks & { added: boolean }>("add_task_dependency", { p_task_id: taskId, p_blocked_by_id: blockedById, p_actor: actor });
+
+export const removeTaskDependency = (db: Database, taskId: string, blockedById: string, actor: Actor) =>
+  db.rpc<TaskLinks>("remove_task_dependency", { p_task_id: taskId, p_blocked_by_id: blockedById, p_actor: actor });
+
+/** Makes the task a subtask of parentId (null: of none). */
+export const setTaskParent = (db: Database, taskId: string, parentId: string | null, actor: Actor) =>
+  db.rpc<TaskLinks>("set_task_parent", { p_task_id: taskId, p_parent_id: parentId, p_actor: actor });

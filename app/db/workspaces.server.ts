@@ -1,3 +1,4 @@
+import type { SpendFigure } from "#app/domain/costs";
 import type { TaskStatus } from "#app/domain/task-status";
 import type { Actor } from "./actor";
 import type { Database } from "./types";
@@ -13,6 +14,8 @@ export interface WorkspaceSummary {
   task_counts: Partial<Record<TaskStatus, number>>;
   task_total: number;
   agent_count: number;
+  /** Spend from the usage ledger: the last 30 UTC days (as on the Costs page) and in all. */
+  spend: { d30: SpendFigure; total: SpendFigure };
 }
 
 export interface Workspace {

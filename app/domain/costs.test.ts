@@ -1,6 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { COST_CASES, TEST_PRICES } from "#tests/support/cost-cases";
-import { findPrice, formatCost, fromMicros, modelLookupNames, priceUsage, provenanceBreakdown, provenanceLabel, toMicros, usageCost } from "./costs";
+import {
+  findPrice,
+  formatCost,
+  formatSpend,
+  fromMicros,
+  modelLookupNames,
+  priceUsage,
+  provenanceBreakdown,
+  provenanceLabel,
+  toMicros,
+  usageCost,
+} from "./costs";
 
 describe("priceUsage against the price table", () => {
   it.each(COST_CASES)("$name", ({ usage, at, expected }) => {
@@ -70,5 +81,14 @@ describe("formatCost", () => {
         { provenance: "unpriced", cost_usd: null, price_version: null },
       ]),
     ).toBe("$0.80 reported · $0.03 estimated from price v1 · 1 report without a price");
+  });
+});
+
+describe("formatSpend", () => {
+  it("a card's spend: dollars, est. when any of it is estimated, $0.00 without usage", () => {
+    expect(formatSpend({ cost_usd: "12.3456", records: 3, provenance: "reported" })).toBe("$12.35");
+    expect(formatSpend({ cost_usd: 1234.5, records: 3, provenance: "estimated" })).toBe("$1,234.50 est.");
+    expect(formatSpend({ cost_usd: 0, records: 0, provenance: null })).toBe("$0.00");
+    expect(formatSpend({ cost_usd: 0, records: 2, provenance: "included" })).toBe("included");
   });
 });

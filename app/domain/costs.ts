@@ -119,6 +119,19 @@ export function formatCost(cost: number | string | null | undefined, provenance:
   return provenance === "reported" ? text : `${text} est.`;
 }
 
+/** A workspace's spend over a window, as list_workspaces sums it (provenance null: no usage records). */
+export interface SpendFigure {
+  cost_usd: number | string;
+  records: number;
+  provenance: Exclude<Provenance, "unpriced"> | null;
+}
+
+/** A spend figure for a card: "$12.34", "$12.34 est.", "$0.00" with no usage, "included" when all of it was. */
+export function formatSpend(figure: SpendFigure): string {
+  if (figure.provenance === null) return formatUsd(0);
+  return formatCost(figure.cost_usd, figure.provenance) ?? "included";
+}
+
 /** Where a figure comes from, in words for the task page. */
 export function provenanceLabel(provenance: Provenance, priceVersions: readonly number[] = []): string {
   switch (provenance) {

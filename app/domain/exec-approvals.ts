@@ -119,23 +119,3 @@ export const execAllowlistField = z
       .max(EXEC_ALLOWLIST_LIMITS.perType, `At most ${EXEC_ALLOWLIST_LIMITS.perType} patterns`)
       .refine((patterns) => patterns.every((p) => p.replaceAll("*", "").trim().length > 0), "A pattern needs more than `*`: it would allow every command"),
   );
-
-/**
- * Whether a command matches an allowlist pattern, exactly as the SQL function
- * exec_allowlisted decides (the database has the last word; this lets the
- * admin page show which commands a pattern admits).
- */
-export function execAllowlisted(patterns: readonly string[], command: string): boolean {
-  if (/[;&|`$<>()\n\r\\]/.test(command)) return false;
-  const subject = command.trim();
-  return patterns.some((raw) => {
-    const pattern = raw.trim();
-    if (!pattern) return false;
-    const regex = new RegExp(`^${pattern.split("*").map(escapeRegex).join("[\\s\\S]*")}$`);
-    return regex.test(subject);
-  });
-}
-
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}

@@ -29,7 +29,19 @@ export const COLUMN_LIMITS = {
   task_types: { name: 80 },
   model_prices: { model: 200, note: 500 },
   saved_views: { name: 60, query: 2000 },
-  exec_requests: { gateway_request_id: 200, command: 20_000, cwd: 4000, host: 200, session_key: 500, gateway_agent_id: 200, run_id: 200 },
+  task_dependencies: { created_by_name: 200 },
+  exec_requests: {
+    gateway_request_id: 200,
+    command: 20_000,
+    cwd: 4000,
+    host: 200,
+    session_key: 500,
+    gateway_agent_id: 200,
+    run_id: 200,
+    gate_by: 100,
+    decision_reason: 2000,
+    resolve_error: 2000,
+  },
 } as const satisfies Record<string, Record<string, number>>;
 
 /**
@@ -57,6 +69,8 @@ export const INPUT_LIMITS = {
   redirectTo: 500,
   /** The page a form goes back to: a path with its query string (a board link with filters). */
   returnTo: 2500,
+  /** A task named in a link form: its id, or its page's address pasted from the browser. */
+  taskReference: 2500,
   /** One answer an agent offers to a planning question (the operator picks one). */
   planningOption: 300,
   /** An agent's idempotency key for a usage report. */

@@ -3,7 +3,7 @@ import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { listTaskTypes, updateTaskType } from "#app/db/governance.server";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS, GATED_ACTIONS, RISKS } from "#app/domain/autonomy";
 import { AppError } from "#app/domain/errors";
-import { COLUMN_LIMITS } from "#app/domain/field-limits";
+import { COLUMN_LIMITS, EXEC_ALLOWLIST_LIMITS } from "#app/domain/field-limits";
 import { taskTypeSchema } from "#app/domain/forms/governance";
 import { parseForm } from "#app/domain/forms/parse";
 import { FormError } from "#app/components/field";
@@ -110,6 +110,19 @@ export default function AdminTaskTypes({ loaderData, actionData: submitted }: Ro
                   </label>
                 ))}
               </fieldset>
+              <label className="exec-allowlist">
+                Commands an autonomous agent may run without asking, one per line (<code>*</code> for any text; a command that chains, pipes or redirects never
+                matches)
+                <textarea
+                  name="exec_allowlist"
+                  rows={3}
+                  defaultValue={t.exec_allowlist.join("\n")}
+                  maxLength={EXEC_ALLOWLIST_LIMITS.perType * (EXEC_ALLOWLIST_LIMITS.length + 2)}
+                  aria-invalid={failed?.errors.exec_allowlist ? true : undefined}
+                  placeholder={"git status\nnpm test\nls *"}
+                />
+              </label>
+              {failed?.errors.exec_allowlist ? <p className="field-error">{failed.errors.exec_allowlist}</p> : null}
               <SubmitButton className="btn btn-small" pendingLabel="Saving…">
                 Save {t.name}
               </SubmitButton>

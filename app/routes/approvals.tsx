@@ -3,7 +3,7 @@ import { type ApprovalInboxItem as InboxItem, listApprovals } from "#app/db/gove
 import { AppError } from "#app/domain/errors";
 import { roleAtLeast } from "#app/domain/roles";
 import { FormError } from "#app/components/field";
-import { actionWords } from "#app/components/task-approvals";
+import { actionWords, targetPreposition } from "#app/components/task-approvals";
 import { ApprovalArgs } from "#app/components/approval-args";
 import { ConnectionBadge } from "#app/components/live-events";
 import { operator } from "#app/services/auth/operator.server";
@@ -81,7 +81,8 @@ export default function Approvals({ loaderData, actionData: submitted }: Route.C
               {a.target ? (
                 <>
                   {" "}
-                  on <code>{a.target}</code>
+                  {targetPreposition(a.action)}
+                  <code>{a.target}</code>
                 </>
               ) : null}
               <span className="muted">

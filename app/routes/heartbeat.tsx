@@ -32,10 +32,10 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
-  const { rt } = operator(context, request);
+  const { rt, log } = operator(context, request);
   await request.formData();
   try {
-    const result = await runHeartbeat(heartbeatDeps(rt), "manual");
+    const result = await runHeartbeat(heartbeatDeps(rt, log), "manual");
     if ("skipped" in result) throw new AppError("conflict", "A heartbeat run is already under way.");
     const moved = result.actions.length;
     return redirectWithToast("/heartbeat", {

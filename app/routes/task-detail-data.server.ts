@@ -1,12 +1,12 @@
-import { listTaskApprovals } from "#app/db/governance.server";
-import { getTaskChecks, listTaskUploads, type TaskDetail } from "#app/db/tasks.server";
+import { listTaskApprovals, listTaskExecRequests } from "#app/db/governance.server";
+import { getTaskChecks, getTaskLinks, listTaskUploads, type TaskDetail } from "#app/db/tasks.server";
 import type { Database } from "#app/db/types";
 import { type FilePreview, INLINE_TEXT_MAX_BYTES, PREVIEW_MAX_BYTES, previewHref, previewOf } from "#app/domain/file-preview";
 import { readTaskFileStart, resolveTaskFile } from "#app/services/agent-plane/task-files.server";
 import { renderMarkdown, renderMarkdownInline } from "#app/services/text/markdown.server";
 
 // What the task page shows beyond the task itself: the requests waiting on
-// it, the latest checks, the operator's attachments, Markdown rendered to
+// it, the commands its agent asked to run, the latest checks, the operator's attachments, Markdown rendered to
 // safe HTML, and a preview of each stored file.
 
 async function previewFile(filesDir: string, taskId: string, taskBase: string, filePath: string): Promise<FilePreview | null> {
@@ -24,11 +24,20 @@ async function previewFile(filesDir: string, taskId: string, taskBase: string, f
   return preview;
 }
 
+/** The latest commands the agent asked to run (exec approvals), newest first. */
+const TASK_COMMANDS_SHOWN = 20;
+
 /** Activity notes people and agents wrote are Markdown; the system's own lines are plain words. */
 const MARKDOWN_ACTORS = new Set(["agent", "user"]);
 
 export async function taskPageData(db: Database, filesDir: string, task: TaskDetail, taskBase: string) {
-  const [approvals, checks, uploads] = await Promise.all([listTaskApprovals(db, task.id), getTaskChecks(db, task.id), listTaskUploads(db, task.id)]);
+  const [approvals, checks, uploads, commands, links] = await Promise.all([
+    listTaskApprovals(db, task.id),
+    getTaskChecks(db, task.id),
+    listTaskUploads(db, task.id),
+    listTaskExecRequests(db, task.id, TASK_COMMANDS_SHOWN),
+    getTaskLinks(db, task.id),
+  ]);
   const paths = new Set<string>();
   for (const d of task.deliverables) if (d.type === "file" && d.path) paths.add(d.path);
   for (const u of uploads) paths.add(u.path);
@@ -43,6 +52,8 @@ export async function taskPageData(db: Database, filesDir: string, task: TaskDet
   for (const a of task.activities) if (MARKDOWN_ACTORS.has(a.actor_type)) activityHtml[a.id] = renderMarkdownInline(a.message);
   return {
     approvals,
+    commands,
+    links,
     checks,
     uploads,
     previews,

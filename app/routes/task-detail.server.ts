@@ -2,7 +2,18 @@ import { cancelPlanning } from "#app/db/planning.server";
 import { revokeStandingGrant } from "#app/db/governance.server";
 import { retryDispatch } from "#app/db/dispatch.server";
 import { z } from "zod";
-import { addTaskUpload, deleteTask, deleteTaskUpload, getTask, restoreTask, updateTask } from "#app/db/tasks.server";
+import {
+  addTaskDependency,
+  addTaskUpload,
+  deleteTask,
+  deleteTaskUpload,
+  getTask,
+  removeTaskDependency,
+  restoreTask,
+  setTaskParent,
+  updateTask,
+} from "#app/db/tasks.server";
+import { addBlockerSchema, removeBlockerSchema, setParentSchema } from "#app/domain/forms/task-links";
 import { listTaskApprovals } from "#app/db/governance.server";
 import type { Actor } from "#app/db/actor";
 import { type Role, roleAtLeast } from "#app/domain/roles";
@@ -66,6 +77,28 @@ export async function taskAction(ctx: Ctx, form: FormData) {
           wasUndo: undoingMove,
           nextStage: result.changed.includes("stage"),
         });
+        break;
+      }
+      case "add-blocker": {
+        const parsed = parseForm(form, addBlockerSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
+        const links = await addTaskDependency(db, taskId, parsed.data.blocked_by, actor);
+        const blocker = links.blocked_by.find((b) => b.id === parsed.data.blocked_by);
+        toast = { kind: "success", message: `${title} now waits on ${quoted(blocker?.title ?? "that task")}.` };
+        break;
+      }
+      case "remove-blocker": {
+        const parsed = parseForm(form, removeBlockerSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
+        await removeTaskDependency(db, taskId, parsed.data.blocked_by, actor);
+        toast = { kind: "success", message: `${title} no longer waits on that task.` };
+        break;
+      }
+      case "set-parent": {
+        const parsed = parseForm(form, setParentSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
+        const links = await setTaskParent(db, taskId, parsed.data.parent_id, actor);
+        toast = { kind: "success", message: links.parent ? `${title} is a subtask of ${quoted(links.parent.title)}.` : `${title} is no longer a subtask.` };
         break;
       }
       case "advance":
@@ -150,6 +183,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
       }
       case "cancel-planning":
         await cancelPlanning(db, taskId, actor);
+        log.info({ event: "task.state_changed", task_id: taskId, from: "planning", to: "inbox", actor: actor.type }, "planning cancelled");
         toast = { kind: "success", message: `Planning cancelled: ${title} is back in ${STATUS_LABELS.inbox}.` };
         break;
       default: {

@@ -20,6 +20,8 @@ import { DELETED_TASK_UNDO_S } from "#app/domain/toast";
 import { DeliverableList } from "#app/components/deliverable-list";
 import { InlineFieldRow } from "#app/components/inline-field";
 import { TaskApprovals } from "#app/components/task-approvals";
+import { TaskCommands } from "#app/components/task-commands";
+import { TaskLinksPanel } from "#app/components/task-links";
 import { CheckResults } from "#app/components/check-results";
 import { TaskUploads } from "#app/components/task-uploads";
 import { DispatchPanel } from "#app/components/dispatch-panel";
@@ -45,6 +47,9 @@ import { steerRefusal } from "#app/domain/forms/steer";
 import { taskTranscript } from "#app/services/agent-plane/transcripts.server";
 
 export const handle = { ownHeading: true };
+
+/** The link forms' intents: their errors show in the links panel. */
+const LINK_INTENTS = ["add-blocker", "remove-blocker", "set-parent"];
 export const meta: Route.MetaFunction = ({ loaderData }) => [{ title: `${loaderData?.task.title ?? "Task"} · Mission Control` }];
 
 export async function loader({ request, context, params, url }: Route.LoaderArgs) {
@@ -109,7 +114,7 @@ export async function action({ request, context, params, url }: Route.ActionArgs
 export default function TaskDetailPage({ loaderData, actionData: submitted }: Route.ComponentProps) {
   const actionData = useActionResult(submitted);
   const { workspace, task, agents, canEdit, isApprover, planning, gateway, taskType, taskTypes, grants, stageRuns } = loaderData;
-  const { approvals, checks, uploads, previews, descriptionHtml, activityHtml, taskBase, saved, userId, role, isAdmin } = loaderData;
+  const { approvals, commands, links, checks, uploads, previews, descriptionHtml, activityHtml, taskBase, saved, userId, role, isAdmin } = loaderData;
   const pipeline = task.pipeline;
   const hasNextStage = Boolean(pipeline?.stages.some((s) => s.position > pipeline.position));
   const now = new Date(loaderData.now);
@@ -143,7 +148,9 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
     />
   );
   const pageFailure =
-    failed && !failedField && !["budget", "upload", "approve", "deny", "approve_grant", "move", "delete", "steer"].includes(failed.intent ?? "")
+    failed &&
+    !failedField &&
+    !["budget", "upload", "approve", "deny", "approve_grant", "move", "delete", "steer", ...LINK_INTENTS].includes(failed.intent ?? "")
       ? failed
       : null;
   const decisionFailure = failed && ["approve", "deny", "approve_grant"].includes(failed.intent ?? "") ? failed : null;
@@ -308,6 +315,7 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
 
       <div className="task-grid">
         <TaskApprovals approvals={approvals} canDecide={isApprover} userId={userId} role={role} now={now} formError={decisionFailure?.formError} />
+        <TaskCommands commands={commands} now={now} />
         <TranscriptPanel
           transcript={loaderData.transcript}
           base={taskBase}
@@ -360,6 +368,14 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
             true,
           )}
         </section>
+
+        <TaskLinksPanel
+          links={links}
+          taskId={task.id}
+          base={`/w/${workspace.slug}`}
+          canEdit={canEdit}
+          error={failed && LINK_INTENTS.includes(failed.intent ?? "") ? (failed.formError ?? Object.values(failed.errors ?? {})[0]) : undefined}
+        />
 
         <CheckResults checks={checks} now={now} settingsHref={`/w/${workspace.slug}/settings#url-allowlist`} />
 

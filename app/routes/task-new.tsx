@@ -2,7 +2,8 @@ import { Link } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { listAgents } from "#app/db/agents.server";
 import { listTaskTypes } from "#app/db/governance.server";
-import { createTask } from "#app/db/tasks.server";
+import { createTask, getTask } from "#app/db/tasks.server";
+import { taskIdIn } from "#app/domain/forms/task-links";
 import { createPipelineTask, listPipelines } from "#app/db/pipelines.server";
 import { AppError } from "#app/domain/errors";
 import { taskCreateSchema } from "#app/domain/forms/task";
@@ -22,8 +23,16 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db } = operator(context, request);
   const workspace = context.get(workspaceContext);
   const status = url.searchParams.get("status");
-  const [agents, taskTypes, pipelines] = await Promise.all([listAgents(db, workspace.id), listTaskTypes(db), listPipelines(db, workspace.id)]);
-  return { workspace, agents, taskTypes, pipelines, status: status === "planning" ? status : "inbox" };
+  // "New subtask" on a task page: the parent, if it is a task of this workspace.
+  const parentId = taskIdIn(url.searchParams.get("parent") ?? "");
+  const [agents, taskTypes, pipelines, parentTask] = await Promise.all([
+    listAgents(db, workspace.id),
+    listTaskTypes(db),
+    listPipelines(db, workspace.id),
+    parentId ? getTask(db, parentId) : null,
+  ]);
+  const parent = parentTask && parentTask.workspace_id === workspace.id ? { id: parentTask.id, title: parentTask.title } : null;
+  return { workspace, agents, taskTypes, pipelines, parent, status: status === "planning" ? status : "inbox" };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -48,7 +57,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 
 export default function NewTask({ loaderData, actionData: submitted }: Route.ComponentProps) {
   const actionData = useActionResult(submitted);
-  const { workspace, agents, taskTypes, pipelines, status } = loaderData;
+  const { workspace, agents, taskTypes, pipelines, parent, status } = loaderData;
   return (
     <main id="main" className="page page-narrow">
       <p className="crumbs">
@@ -65,6 +74,7 @@ export default function NewTask({ loaderData, actionData: submitted }: Route.Com
         errors={actionData?.errors ?? {}}
         formError={actionData?.formError}
         submitLabel="Create task"
+        parent={parent}
         withStatus
       />
     </main>

@@ -17,6 +17,7 @@ import { dismissFirstRun, firstRunDismissed, testGateway } from "#app/services/l
 import type { Route } from "./+types/workspaces";
 import { redirectDocumentWithToast } from "#app/services/http/toast.server";
 import { quoted } from "#app/domain/toast";
+import { formatSpend } from "#app/domain/costs";
 
 export const meta: Route.MetaFunction = () => [{ title: "Workspaces · Mission Control" }];
 
@@ -88,6 +89,21 @@ export default function Workspaces({ loaderData, actionData: submitted }: Route.
                 </div>
               ))}
             </dl>
+            <div className="ws-spend">
+              <dl aria-label={`Spend of ${w.name}`}>
+                <div>
+                  <dt>Spent, 30 days</dt>
+                  <dd data-testid="ws-spend-30">{formatSpend(w.spend.d30)}</dd>
+                </div>
+                <div>
+                  <dt>All time</dt>
+                  <dd data-testid="ws-spend-total">{formatSpend(w.spend.total)}</dd>
+                </div>
+              </dl>
+              <Link to={`/w/${w.slug}/costs`} className="ws-spend-link">
+                Costs
+              </Link>
+            </div>
           </li>
         ))}
       </ul>

@@ -161,6 +161,7 @@ function startScheduler(rt: Runtime): void {
 }
 
 /** What a heartbeat run reads; the scheduler, the cron endpoint and the operator's button all run it with these. */
-export function heartbeatDeps(rt: Runtime): HeartbeatDeps {
-  return { db: rt.db, log: rt.log, gateway: rt.gateway, settings: rt.env, draining: () => rt.draining };
+/** `log`: the request's logger when a request runs the heartbeat, so its lines carry the request id. */
+export function heartbeatDeps(rt: Runtime, log: Logger = rt.log): HeartbeatDeps {
+  return { db: rt.db, log, gateway: rt.gateway, settings: rt.env, draining: () => rt.draining };
 }

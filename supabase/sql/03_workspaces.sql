@@ -6,6 +6,11 @@
 -- `create or replace`, so applying it again is harmless. A language sql
 -- function may call only functions defined above it or in an earlier file.
 
+-- The home page's cards: counts, and each workspace's spend from the usage
+-- ledger over the last 30 UTC days (today and the 29 before, as on the Costs
+-- page) and in all. A figure's provenance is "estimated" when any record in it
+-- is estimated or has no price, "reported" when all were reported, "included"
+-- when all were included in a subscription, null with no records (decision 042).
 create or replace function list_workspaces() returns jsonb
 language sql stable as $$
   select coalesce(jsonb_agg(row_to_json(w)::jsonb order by w.name, w.id), '[]'::jsonb)
@@ -13,13 +18,31 @@ language sql stable as $$
     select ws.id, ws.slug, ws.name, ws.icon, ws.created_at,
            coalesce(tc.counts, '{}'::jsonb) as task_counts,
            coalesce(tc.total, 0) as task_total,
-           coalesce(ac.n, 0) as agent_count
+           coalesce(ac.n, 0) as agent_count,
+           jsonb_build_object(
+             'd30', jsonb_build_object('cost_usd', sp.d30_usd, 'records', sp.d30_n,
+                                       'provenance', case when sp.d30_n = 0 then null when sp.d30_est then 'estimated'
+                                                          when sp.d30_rep then 'reported' else 'included' end),
+             'total', jsonb_build_object('cost_usd', sp.total_usd, 'records', sp.total_n,
+                                         'provenance', case when sp.total_n = 0 then null when sp.total_est then 'estimated'
+                                                            when sp.total_rep then 'reported' else 'included' end)) as spend
     from workspaces ws
     left join lateral (
       select jsonb_object_agg(status, n) as counts, sum(n)::int as total
       from (select status, count(*)::int as n from tasks where workspace_id = ws.id and deleted_at is null group by status) s
     ) tc on true
     left join lateral (select count(*)::int as n from agents where workspace_id = ws.id) ac on true
+    cross join lateral (select date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' - interval '29 days' as since) d
+    left join lateral (
+      select coalesce(sum(u.cost_usd), 0) as total_usd, count(*)::int as total_n,
+             coalesce(bool_or(u.provenance in ('estimated', 'unpriced')), false) as total_est,
+             coalesce(bool_or(u.provenance = 'reported'), false) as total_rep,
+             coalesce(sum(u.cost_usd) filter (where u.created_at >= d.since), 0) as d30_usd,
+             (count(*) filter (where u.created_at >= d.since))::int as d30_n,
+             coalesce(bool_or(u.provenance in ('estimated', 'unpriced')) filter (where u.created_at >= d.since), false) as d30_est,
+             coalesce(bool_or(u.provenance = 'reported') filter (where u.created_at >= d.since), false) as d30_rep
+      from usage_records u where u.workspace_id = ws.id
+    ) sp on true
   ) w
 $$;
 

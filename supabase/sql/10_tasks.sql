@@ -22,6 +22,14 @@ begin
   return new;
 end $$;
 
+-- Whether a task waits on another that is not finished (done or cancelled);
+-- a deleted blocker holds nothing. Dispatch never starts a blocked task.
+create or replace function task_is_blocked(p_task_id uuid) returns boolean
+language sql stable as $$
+  select exists (select 1 from task_dependencies d join tasks b on b.id = d.blocked_by_id
+                 where d.task_id = p_task_id and b.status not in ('done', 'cancelled') and b.deleted_at is null)
+$$;
+
 create or replace function task_card_json(t tasks, a agents) returns jsonb
 language sql stable as $$
   select jsonb_build_object(
@@ -32,7 +40,11 @@ language sql stable as $$
     'labels', to_jsonb(t.labels),
     'assignee', case when a.id is null then null
                      else jsonb_build_object('id', a.id, 'name', a.name, 'emoji', a.emoji, 'status', a.status) end,
-    'pipeline', task_pipeline_json(t))
+    'pipeline', task_pipeline_json(t),
+    'blocked', task_is_blocked(t.id),
+    'subtasks', (select case when count(*) > 0 then jsonb_build_object('done', count(*) filter (where s.status = 'done'),
+                                                                       'total', count(*) filter (where s.status <> 'cancelled')) end
+                 from tasks s where s.parent_id = t.id and s.deleted_at is null))
 $$;
 
 -- Where a status sits in the board's order of lanes.
@@ -322,18 +334,24 @@ begin
   end if;
   perform check_assignee(p_workspace_id, (p_fields->>'assigned_agent_id')::uuid);
   perform check_task_type((p_fields->>'task_type_id')::uuid);
+  if nullif(p_fields->>'parent_id', '') is not null
+     and not exists (select 1 from tasks p where p.id = (p_fields->>'parent_id')::uuid and p.workspace_id = p_workspace_id and p.deleted_at is null) then
+    perform raise_app_error('invalid', 'The parent task is not in this workspace.',
+      jsonb_build_object('fields', jsonb_build_object('parent_id', 'Choose a task of this workspace')));
+  end if;
   if v_status = 'assigned' and nullif(p_fields->>'assigned_agent_id', '') is null then
     perform raise_app_error('invalid', 'Choose an agent before assigning the task.',
       jsonb_build_object('fields', jsonb_build_object('assigned_agent_id', 'Required when the status is assigned')));
   end if;
   -- A new task goes to the top of its lane, as in Linear: above the workspace's first card.
   insert into tasks (workspace_id, title, description, status, priority, assigned_agent_id, due_at, created_by, task_type_id,
-                     labels, rank)
+                     labels, rank, parent_id)
   values (p_workspace_id, btrim(p_fields->>'title'), coalesce(p_fields->>'description', ''), v_status,
           coalesce(p_fields->>'priority', 'normal'), (p_fields->>'assigned_agent_id')::uuid,
           (p_fields->>'due_at')::timestamptz, case when p_actor->>'type' = 'user' then (p_actor->>'id')::uuid end,
           (p_fields->>'task_type_id')::uuid, task_labels(p_fields->'labels'),
-          coalesce((select min(rank) - 1 from tasks where workspace_id = p_workspace_id), 0))
+          coalesce((select min(rank) - 1 from tasks where workspace_id = p_workspace_id), 0),
+          nullif(p_fields->>'parent_id', '')::uuid)
   returning * into v_task;
   insert into task_activities (task_id, type, message, actor_type, actor_id, actor_name)
   values (v_task.id, 'created', 'Task created', coalesce(p_actor->>'type', 'system'),
@@ -725,3 +743,159 @@ language sql stable as $$
     limit least(greatest(p_limit, 1), 50)
   ) t
 $$;
+
+-- ---------------------------------------------------------------------------
+-- Dependencies and subtasks (decision 044)
+
+create or replace function task_link_json(t tasks) returns jsonb
+language sql stable as $$
+  select jsonb_build_object('id', t.id, 'title', t.title, 'status', t.status, 'open', t.status not in ('done', 'cancelled'))
+$$;
+
+-- A task's links: what it waits on, what waits on it, its parent, its subtasks and their progress (cancelled subtasks do not count).
+create or replace function get_task_links(p_task_id uuid) returns jsonb
+language sql stable as $$
+  select jsonb_build_object(
+    'blocked', task_is_blocked(p_task_id),
+    'blocked_by', coalesce((select jsonb_agg(task_link_json(b) order by d.created_at)
+                            from task_dependencies d join tasks b on b.id = d.blocked_by_id
+                            where d.task_id = p_task_id and b.deleted_at is null), '[]'::jsonb),
+    'blocking', coalesce((select jsonb_agg(task_link_json(x) order by d.created_at)
+                          from task_dependencies d join tasks x on x.id = d.task_id
+                          where d.blocked_by_id = p_task_id and x.deleted_at is null), '[]'::jsonb),
+    'parent', (select task_link_json(p) from tasks c join tasks p on p.id = c.parent_id where c.id = p_task_id and p.deleted_at is null),
+    'subtasks', coalesce((select jsonb_agg(task_link_json(s) order by s.created_at)
+                          from tasks s where s.parent_id = p_task_id and s.deleted_at is null), '[]'::jsonb),
+    'progress', (select jsonb_build_object('done', count(*) filter (where s.status = 'done'), 'total', count(*) filter (where s.status <> 'cancelled'))
+                 from tasks s where s.parent_id = p_task_id and s.deleted_at is null))
+$$;
+
+-- The task a link names, in the same workspace as p_task and not deleted; refused otherwise.
+create or replace function linked_task(p_task tasks, p_other_id uuid, p_field text) returns tasks
+language plpgsql stable as $$
+declare
+  v_other tasks;
+begin
+  select * into v_other from tasks where id = p_other_id and deleted_at is null;
+  if not found or v_other.workspace_id <> p_task.workspace_id then
+    perform raise_app_error('invalid', 'Choose a task of the same workspace.',
+      jsonb_build_object('fields', jsonb_build_object(p_field, 'Choose a task of this workspace')));
+  end if;
+  if v_other.id = p_task.id then
+    perform raise_app_error('invalid', 'A task cannot be linked to itself.', jsonb_build_object('fields', jsonb_build_object(p_field, 'Choose another task')));
+  end if;
+  return v_other;
+end $$;
+
+-- A link would close this chain of tasks (the first and last are the same): refused, naming it.
+create or replace function refuse_link_cycle(p_path uuid[], p_field text) returns void
+language plpgsql as $$
+begin
+  perform raise_app_error('conflict',
+    format('That would make a cycle: %s.', (select string_agg(t.title, ' → ' order by o.n) from unnest(p_path) with ordinality o(id, n) join tasks t on t.id = o.id)),
+    jsonb_build_object('cycle', to_jsonb(p_path), 'fields', jsonb_build_object(p_field, 'That would make a cycle')));
+end $$;
+
+-- "p_task_id waits on p_blocked_by_id". Refused when the blocker already waits
+-- on the task through any chain, with that chain (titles joined by →, ids in
+-- detail.cycle). Link changes in a workspace take turns, so two concurrent
+-- links can never close a cycle between them.
+create or replace function add_task_dependency(p_task_id uuid, p_blocked_by_id uuid, p_actor jsonb) returns jsonb
+language plpgsql as $$
+declare
+  v_task tasks;
+  v_blocker tasks;
+  v_path uuid[];
+  v_added boolean;
+begin
+  select * into v_task from tasks where id = p_task_id and deleted_at is null;
+  if not found then
+    perform raise_app_error('not_found', 'Task not found.');
+  end if;
+  v_blocker := linked_task(v_task, p_blocked_by_id, 'blocked_by');
+  perform pg_advisory_xact_lock(hashtext('mc.task_links:' || v_task.workspace_id::text));
+  with recursive walk(id, path) as (
+    select v_blocker.id, array[v_blocker.id]
+    union all
+    select d.blocked_by_id, w.path || d.blocked_by_id
+    from walk w join task_dependencies d on d.task_id = w.id
+    where not d.blocked_by_id = any(w.path)
+  )
+  select path into v_path from walk where id = v_task.id limit 1;
+  if v_path is not null then
+    perform refuse_link_cycle(array[v_task.id] || v_path, 'blocked_by');
+  end if;
+  insert into task_dependencies (task_id, blocked_by_id, created_by_type, created_by_name)
+  values (v_task.id, v_blocker.id, coalesce(p_actor->>'type', 'system'), left(coalesce(p_actor->>'name', ''), 200))
+  on conflict do nothing;
+  v_added := found;
+  if v_added then
+    perform log_task_activity(v_task.id, 'dependency_added', format('Waits on “%s”', v_blocker.title),
+      jsonb_build_object('blocked_by', v_blocker.id), p_actor);
+    perform emit_event('task.updated', v_task.workspace_id, v_task.id, v_task.assigned_agent_id, p_actor,
+      jsonb_build_object('title', v_task.title, 'status', v_task.status, 'changed', '["blocked_by"]'::jsonb));
+  end if;
+  return get_task_links(v_task.id) || jsonb_build_object('added', v_added);
+end $$;
+
+create or replace function remove_task_dependency(p_task_id uuid, p_blocked_by_id uuid, p_actor jsonb) returns jsonb
+language plpgsql as $$
+declare
+  v_task tasks;
+  v_title text;
+begin
+  select * into v_task from tasks where id = p_task_id and deleted_at is null;
+  if not found then
+    perform raise_app_error('not_found', 'Task not found.');
+  end if;
+  perform pg_advisory_xact_lock(hashtext('mc.task_links:' || v_task.workspace_id::text));
+  delete from task_dependencies where task_id = p_task_id and blocked_by_id = p_blocked_by_id;
+  if not found then
+    perform raise_app_error('not_found', 'This task does not wait on that one.');
+  end if;
+  select title into v_title from tasks where id = p_blocked_by_id;
+  perform log_task_activity(v_task.id, 'dependency_removed', format('No longer waits on “%s”', coalesce(v_title, 'a deleted task')),
+    jsonb_build_object('blocked_by', p_blocked_by_id), p_actor);
+  perform emit_event('task.updated', v_task.workspace_id, v_task.id, v_task.assigned_agent_id, p_actor,
+    jsonb_build_object('title', v_task.title, 'status', v_task.status, 'changed', '["blocked_by"]'::jsonb));
+  return get_task_links(v_task.id);
+end $$;
+
+-- A subtask's parent (null: none). Refused across workspaces and when the
+-- parent is the task or one of its own subtasks (down any depth), with that chain.
+create or replace function set_task_parent(p_task_id uuid, p_parent_id uuid, p_actor jsonb) returns jsonb
+language plpgsql as $$
+declare
+  v_task tasks;
+  v_parent tasks;
+  v_path uuid[];
+begin
+  select * into v_task from tasks where id = p_task_id and deleted_at is null for update;
+  if not found then
+    perform raise_app_error('not_found', 'Task not found.');
+  end if;
+  perform pg_advisory_xact_lock(hashtext('mc.task_links:' || v_task.workspace_id::text));
+  if p_parent_id is not null then
+    v_parent := linked_task(v_task, p_parent_id, 'parent_id');
+    with recursive up(id, path) as (
+      select v_parent.id, array[v_parent.id]
+      union all
+      select t.parent_id, u.path || t.parent_id from up u join tasks t on t.id = u.id
+      where t.parent_id is not null and not t.parent_id = any(u.path)
+    )
+    select path into v_path from up where id = v_task.id limit 1;
+    if v_path is not null then
+      perform refuse_link_cycle(array[v_task.id] || v_path, 'parent_id');
+    end if;
+  end if;
+  if v_task.parent_id is not distinct from p_parent_id then
+    return get_task_links(v_task.id);
+  end if;
+  update tasks set parent_id = p_parent_id where id = v_task.id;
+  perform log_task_activity(v_task.id, 'parent_changed',
+    case when v_parent.id is null then 'No longer a subtask' else format('Subtask of “%s”', v_parent.title) end,
+    jsonb_build_object('parent_id', p_parent_id), p_actor);
+  perform emit_event('task.updated', v_task.workspace_id, v_task.id, v_task.assigned_agent_id, p_actor,
+    jsonb_build_object('title', v_task.title, 'status', v_task.status, 'changed', '["parent_id"]'::jsonb));
+  return get_task_links(v_task.id);
+end $$;

@@ -187,6 +187,7 @@ begin
       and a.openclaw_agent_id is not null
       and a.status <> 'offline'
       and dispatch_halt(t) is null
+      and not task_is_blocked(t.id)
       and dispatch_allowed(t)
     order by t.priority_rank, t.created_at, t.id
     limit greatest(p_limit, 0)
@@ -242,6 +243,7 @@ language sql stable as $$
       when a.openclaw_agent_id is null then 'agent_has_no_openclaw_id'
       when a.status = 'offline' then 'agent_offline'
       when dispatch_halt(t) is not null then dispatch_halt(t)
+      when task_is_blocked(t.id) then 'blocked'
       when t.claimed_until > now() then 'dispatch_in_progress'
       when not dispatch_allowed(t) then 'needs_approval'
       when t.alert_reason = 'budget_exceeded' then 'budget_exceeded'
@@ -349,7 +351,7 @@ language sql stable as $$
     and t.alert_reason is distinct from 'dispatch_failed'
     and (t.alert_reason is distinct from 'budget_exceeded' or t.next_dispatch_at is not null)
     and (t.claimed_until is null or t.claimed_until < now())
-    and a.openclaw_agent_id is not null and a.status <> 'offline' and dispatch_halt(t) is null and dispatch_allowed(t)
+    and a.openclaw_agent_id is not null and a.status <> 'offline' and dispatch_halt(t) is null and not task_is_blocked(t.id) and dispatch_allowed(t)
 $$;
 
 -- Gated dispatch: the heartbeat asks for approval for ready tasks whose
@@ -368,6 +370,7 @@ begin
     where t.status = 'assigned' and t.deleted_at is null and a.openclaw_agent_id is not null and a.status <> 'offline'
       and (t.next_dispatch_at is null or t.next_dispatch_at <= now())
       and dispatch_halt(t) is null
+      and not task_is_blocked(t.id)
       and not dispatch_allowed(t)
       and not exists (select 1 from approvals ap where ap.task_id = t.id and ap.action = 'task.dispatch'
                       and ap.created_at >= t.status_changed_at and ap.status = 'pending')

@@ -56,7 +56,8 @@ begin
                        order by d.created_at), '[]'::jsonb) from task_deliverables d where d.task_id = v_task.id),
     'recent_activities', (select coalesce(jsonb_agg(jsonb_build_object('type', x.type, 'message', x.message, 'actor', x.actor_name, 'created_at', x.created_at)
                             order by x.created_at), '[]'::jsonb)
-                          from (select * from task_activities where task_id = v_task.id order by created_at desc limit 20) x));
+                          from (select * from task_activities where task_id = v_task.id order by created_at desc limit 20) x),
+    'links', get_task_links(v_task.id));
 end $$;
 
 create or replace function agent_actor(p_agent_id uuid) returns jsonb
@@ -269,4 +270,27 @@ begin
   v_task := agent_owned_task(p_agent_id, p_task_id);
   perform refuse_frozen_deliverables(v_task, 'files');
   return jsonb_build_object('task_id', v_task.id, 'status', v_task.status);
+end $$;
+
+-- The agent says its task waits on another task of the workspace (decision 044): the same rules as the task page's form.
+create or replace function agent_add_dependency(p_agent_id uuid, p_task_id uuid, p_blocked_by_id uuid) returns jsonb
+language plpgsql as $$
+declare
+  v_task tasks;
+begin
+  v_task := agent_owned_task(p_agent_id, p_task_id);
+  return add_task_dependency(v_task.id, p_blocked_by_id, agent_actor(p_agent_id));
+end $$;
+
+-- The agent splits its task: a new task in the inbox of its workspace, a subtask of this one.
+create or replace function agent_create_subtask(p_agent_id uuid, p_task_id uuid, p_fields jsonb) returns jsonb
+language plpgsql as $$
+declare
+  v_task tasks;
+begin
+  v_task := agent_owned_task(p_agent_id, p_task_id);
+  return create_task(v_task.workspace_id,
+    jsonb_build_object('title', p_fields->>'title', 'description', coalesce(p_fields->>'description', ''),
+                       'priority', coalesce(p_fields->>'priority', 'normal'), 'status', 'inbox', 'parent_id', v_task.id),
+    agent_actor(p_agent_id));
 end $$;

@@ -85,3 +85,11 @@ export async function moveCard(page: Page, taskId: string, status: string): Prom
   await card.locator(".move-menu > summary").click();
   await card.locator(`button[name="status"][value="${status}"]`).click();
 }
+
+/** The settings a UI change is tried in: JavaScript on and off, on a desktop and on a phone. */
+export const JS_AND_VIEWPORTS = [true, false].flatMap((js) =>
+  [
+    { width: 1440, height: 900 },
+    { width: 390, height: 844 },
+  ].map((viewport) => ({ js, viewport, name: `JavaScript ${js ? "on" : "off"} at ${viewport.width} px` })),
+);

@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { AUTH_FILE, createWorkspace, expect, test, unique } from "./fixtures";
+import { AUTH_FILE, JS_AND_VIEWPORTS, createWorkspace, expect, test, unique } from "./fixtures";
 
 // The stop controls as an operator uses them (decision 035), with JavaScript
 // on and off, on a desktop and on a phone: the emergency stop from the
@@ -18,53 +18,48 @@ async function fitsTheScreen(page: Page, width: number) {
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
 }
 
-for (const js of [true, false]) {
-  for (const viewport of [
-    { width: 1440, height: 900 },
-    { width: 390, height: 844 },
-  ]) {
-    test.describe(`JavaScript ${js ? "on" : "off"} at ${viewport.width} px`, () => {
-      test.use({ javaScriptEnabled: js, viewport });
+for (const { js, viewport, name } of JS_AND_VIEWPORTS) {
+  test.describe(name, () => {
+    test.use({ javaScriptEnabled: js, viewport });
 
-      test("an admin stops every run from the Heartbeat page, every page says so, and the banner resumes it", async ({ page }) => {
-        try {
-          await page.goto("/heartbeat");
-          await page.getByLabel("Reason (shown to everyone while it holds)").fill("Spend spike under review");
-          await page.getByRole("button", { name: "Emergency stop: abort every run" }).click();
-          await expect(page).toHaveURL(/\/heartbeat$/);
-          const banner = page.getByTestId("emergency-banner");
-          await expect(banner).toContainText("Emergency stop.");
-          await expect(banner).toContainText("Spend spike under review");
-          await expect(page.getByRole("status").filter({ hasText: "nothing is dispatched until an admin resumes" })).toBeVisible();
-          // The form to stop is gone while it holds; the banner holds the way back.
-          await expect(page.getByRole("button", { name: "Emergency stop: abort every run" })).toHaveCount(0);
-          await fitsTheScreen(page, viewport.width);
-
-          await page.goto("/approvals");
-          await expect(page.getByTestId("emergency-banner")).toBeVisible();
-          await fitsTheScreen(page, viewport.width);
-          await page.getByTestId("emergency-banner").getByRole("button", { name: "Resume dispatch" }).click();
-          await expect(page).toHaveURL(/\/approvals$/);
-          await expect(page.getByTestId("emergency-banner")).toHaveCount(0);
-          await expect(page.getByRole("status").filter({ hasText: "dispatch is on again" })).toBeVisible();
-        } finally {
-          await resumeEverything(page);
-        }
-      });
-
-      test("a workspace is paused from its settings and resumed from the board's banner", async ({ page }) => {
-        const base = await createWorkspace(page, unique("Paused"));
-        await page.goto(`${base}/settings`);
-        await page.getByRole("button", { name: "Pause workspace" }).click();
-        await expect(page).toHaveURL(new RegExp(`${base}/settings$`));
-        await expect(page.getByTestId("pause-banner")).toContainText("Paused");
-        await page.goto(base);
-        const banner = page.getByTestId("pause-banner");
-        await expect(banner).toContainText("nothing is dispatched in this workspace");
+    test("an admin stops every run from the Heartbeat page, every page says so, and the banner resumes it", async ({ page }) => {
+      try {
+        await page.goto("/heartbeat");
+        await page.getByLabel("Reason (shown to everyone while it holds)").fill("Spend spike under review");
+        await page.getByRole("button", { name: "Emergency stop: abort every run" }).click();
+        await expect(page).toHaveURL(/\/heartbeat$/);
+        const banner = page.getByTestId("emergency-banner");
+        await expect(banner).toContainText("Emergency stop.");
+        await expect(banner).toContainText("Spend spike under review");
+        await expect(page.getByRole("status").filter({ hasText: "nothing is dispatched until an admin resumes" })).toBeVisible();
+        // The form to stop is gone while it holds; the banner holds the way back.
+        await expect(page.getByRole("button", { name: "Emergency stop: abort every run" })).toHaveCount(0);
         await fitsTheScreen(page, viewport.width);
-        await banner.getByRole("button", { name: "Resume workspace" }).click();
-        await expect(page.getByTestId("pause-banner")).toHaveCount(0);
-      });
+
+        await page.goto("/approvals");
+        await expect(page.getByTestId("emergency-banner")).toBeVisible();
+        await fitsTheScreen(page, viewport.width);
+        await page.getByTestId("emergency-banner").getByRole("button", { name: "Resume dispatch" }).click();
+        await expect(page).toHaveURL(/\/approvals$/);
+        await expect(page.getByTestId("emergency-banner")).toHaveCount(0);
+        await expect(page.getByRole("status").filter({ hasText: "dispatch is on again" })).toBeVisible();
+      } finally {
+        await resumeEverything(page);
+      }
     });
-  }
+
+    test("a workspace is paused from its settings and resumed from the board's banner", async ({ page }) => {
+      const base = await createWorkspace(page, unique("Paused"));
+      await page.goto(`${base}/settings`);
+      await page.getByRole("button", { name: "Pause workspace" }).click();
+      await expect(page).toHaveURL(new RegExp(`${base}/settings$`));
+      await expect(page.getByTestId("pause-banner")).toContainText("Paused");
+      await page.goto(base);
+      const banner = page.getByTestId("pause-banner");
+      await expect(banner).toContainText("nothing is dispatched in this workspace");
+      await fitsTheScreen(page, viewport.width);
+      await banner.getByRole("button", { name: "Resume workspace" }).click();
+      await expect(page.getByTestId("pause-banner")).toHaveCount(0);
+    });
+  });
 }

@@ -25,9 +25,7 @@ test.beforeAll(async ({ browser }) => {
   stub = await startStubModel();
   gateway = await startOpenClaw({ modelBaseUrl: stub.url, install: await ensureOpenClaw() });
   mc = await startServer({ env: { OPENCLAW_GATEWAY_URL: gateway.url, OPENCLAW_GATEWAY_TOKEN: gateway.token } });
-  await expect
-    .poll(async () => ((await (await fetch(`${mc!.url}/api/health`)).json()) as { gateway: string }).gateway, { timeout: 60_000 })
-    .toBe("connected");
+  await expect.poll(async () => ((await (await fetch(`${mc!.url}/api/health`)).json()) as { gateway: string }).gateway, { timeout: 60_000 }).toBe("connected");
   const page = await browser.newPage();
   await page.goto(mc.setupUrl!);
   await page.getByLabel("Your name").fill(ADMIN.name);
@@ -103,7 +101,11 @@ for (const js of [true, false]) {
         const steer = `Please also check the staging logs ${marker}`;
         stub.setRules([
           { contains: steer, reply: `Checked the staging logs for ${marker}.` },
-          { contains: title, reply: "Listed the files. <b>Not bold</b>. TASK_COMPLETE: listed", toolCall: { name: "exec", arguments: { command: `echo ${marker}` } } },
+          {
+            contains: title,
+            reply: "Listed the files. <b>Not bold</b>. TASK_COMPLETE: listed",
+            toolCall: { name: "exec", arguments: { command: `echo ${marker}` } },
+          },
         ]);
         const url = await dispatchTask(page, title);
         const panel = page.locator("#transcript");

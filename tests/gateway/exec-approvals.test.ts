@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { chromium } from "@playwright/test";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { E2E_CHROMIUM_FLAGS } from "#app/services/orchestration/checks/chromium-flags";
 import type { SqlDatabase } from "#app/db/types";
 import { createAgentWithToken, createTask, query } from "#tests/support/fixtures";
 import type { FormClient } from "#tests/support/http-client";
@@ -120,6 +122,8 @@ describe("exec approvals with a real OpenClaw gateway", () => {
     expect(admin.lastHtml).toContain(`touch ${file}`);
     await admin.get(`/w/${ws.slug}/tasks/${task.id}`);
     expect(admin.lastHtml).toContain(`touch ${file}`);
+    await admin.get(`/w/${ws.slug}`);
+    expect(admin.lastHtml).toContain(`data-needs-you="${task.id}"`);
     expect(existsSync(file)).toBe(false);
 
     const res = await decide(row.approval_id!, "approve");
@@ -222,7 +226,59 @@ describe("exec approvals with a real OpenClaw gateway", () => {
     expect(existsSync(vetoed)).toBe(false);
   });
 
-  it("traces dispatches, gateway calls and exec decisions", async () => {
+  it("an approver approves a command from the inbox in Chromium, with JavaScript on and off, on a desktop and a phone", async () => {
+    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: E2E_CHROMIUM_FLAGS });
+    try {
+      for (const javaScriptEnabled of [true, false]) {
+        for (const viewport of [
+          { width: 1440, height: 900 },
+          { width: 390, height: 844 },
+        ]) {
+          const file = marker(`browser-${javaScriptEnabled ? "js" : "nojs"}-${viewport.width}`);
+          const { task, title } = await run({ type: "exec_high", autonomy: "hitl", calls: [touch(file)] });
+          const row = await nthRequest(task.id, 0);
+          const context = await browser.newContext({ javaScriptEnabled, viewport, baseURL: app.server.url });
+          await context.addCookies([...admin.cookies].map(([name, value]) => ({ name, value, url: app.server.url })));
+          const page = await context.newPage();
+          const problems: string[] = [];
+          page.on("console", (m) => {
+            if (m.type() === "error") problems.push(m.text());
+          });
+          await page.goto("/approvals");
+          const card = page.locator(`[data-approval-id="${row.approval_id}"]`);
+          await expect.poll(() => card.innerText()).toContain(`touch ${file}`);
+          expect(await card.innerText()).toContain(`Run a command: touch ${file}`);
+          expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(viewport.width);
+          await page.screenshot({ path: `test-results/exec-approval-${javaScriptEnabled ? "js" : "nojs"}-${viewport.width}.png`, fullPage: true });
+          await card.getByRole("button", { name: "Approve", exact: true }).click();
+          await expect.poll(async () => (await page.locator("[role=status]").allInnerTexts()).join(" ")).toContain("Approved.");
+          await resolved(row.id);
+          await toolResultsOf(title);
+          expect(existsSync(file)).toBe(true);
+          await page.goto(`/w/${ws.slug}/tasks/${task.id}`);
+          const command = page.locator(`[data-exec-request-id="${row.id}"]`);
+          expect(await command.innerText()).toContain("allowed");
+          expect(await command.innerText()).toContain("Approved by Test Admin");
+          expect(problems).toEqual([]);
+          await context.close();
+        }
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("traces dispatches, gateway calls, exec decisions and aborts", async () => {
+    // A run to abort: its model turn is held open until the cancel cuts it.
+    const agent = await createAgentWithToken(db, ws.id, { name: `Held ${randomBytes(2).toString("hex")}` });
+    const title = `Held job ${randomBytes(3).toString("hex")}`;
+    await stub.setRules([{ contains: title, reply: "TASK_COMPLETE: too late", delayMs: 60_000 }]);
+    const held = await createTask(db, ws.id, { title, status: "assigned", assigned_agent_id: agent.id });
+    await app.heartbeat();
+    await stub.waitForRequest((r) => r.userText.includes(title));
+    await admin.get(`/w/${ws.slug}/tasks/${held.id}`);
+    expect((await admin.post(`/w/${ws.slug}/tasks/${held.id}`, { intent: "move", status: "cancelled" })).status).toBe(302);
+
     const spans = () =>
       otlp.received.flatMap((r) => {
         try {

@@ -53,6 +53,64 @@ const FIXES: Record<string, string> = {
   "constraint tasks.tasks_labels_check": "labels: at most 10, none null",
   "index tasks_board_rank_idx": "open lanes read in rank order",
   "index tasks_labelled_idx": "the label list reads only labelled tasks",
+  "table exec_requests": "new: every exec approval request and its decision (decision 043)",
+  "table task_types": "exec_allowlist: the command patterns an autonomous agent may run (decision 043)",
+  "constraint task_types.task_types_exec_allowlist_check": "an allowlist: at most 50 patterns, one line each",
+  "function exec_action(text)": "the approval action of one exact command",
+  "function exec_allowlisted(text[],text)": "whether a command matches a task type's allowlist",
+  "function exec_gate(uuid,text)": "the policy decision for a command",
+  "function exec_request_json(exec_requests)": "an exec request as the app reads it",
+  "function list_task_exec_requests(uuid,integer)": "a task's commands",
+  "function list_task_types()": "lists the exec allowlist too",
+  "function mark_exec_resolved(uuid,text)": "the gateway took an exec decision",
+  "function record_exec_request(jsonb,timestamp with time zone,integer)": "records and decides an exec request",
+  "function settle_exec_requests(integer)": "exec decisions due to the gateway",
+  "function update_task_type(uuid,jsonb,jsonb)": "edits the exec allowlist too",
+  "index exec_requests_approval_idx": "an exec request by its approval",
+  "index exec_requests_gateway_request_id_key": "one record per gateway request: replays find it",
+  "index exec_requests_pkey": "new: exec requests",
+  "index exec_requests_task_idx": "a task's commands",
+  "index exec_requests_unresolved_idx": "exec decisions still due to the gateway",
+  "constraint exec_requests.exec_requests_agent_id_fkey": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_approval_id_fkey": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_command_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_cwd_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_decision_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_decision_reason_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_digest_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_gate_by_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_gate_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_gateway_agent_id_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_gateway_request_id_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_gateway_request_id_key": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_host_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_pkey": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_resolve_error_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_run_id_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_session_key_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_task_id_fkey": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_workspace_id_fkey": "new: exec requests (decision 043)",
+  "table task_dependencies": 'new: "blocked by" links between tasks (decision 044)',
+  "constraint tasks.tasks_parent_id_fkey": "a subtask's parent (decision 044)",
+  "function add_task_dependency(uuid,uuid,jsonb)": "a task waits on another, never in a cycle",
+  "function agent_add_dependency(uuid,uuid,uuid)": "an agent links its task",
+  "function agent_create_subtask(uuid,uuid,jsonb)": "an agent splits its task",
+  "function get_task_links(uuid)": "a task's dependencies and subtasks",
+  "function linked_task(tasks,uuid,text)": "a linked task is of the same workspace",
+  "function remove_task_dependency(uuid,uuid,jsonb)": "a task no longer waits on another",
+  "function set_task_parent(uuid,uuid,jsonb)": "a subtask's parent, never in a cycle",
+  "function refuse_link_cycle(uuid[],text)": "a link that would close a cycle, refused with the chain",
+  "function task_is_blocked(uuid)": "a task waits on an open one: not dispatched",
+  "function task_link_json(tasks)": "a linked task as the page shows it",
+  "index task_dependencies_blocker_idx": "what a task blocks",
+  "index task_dependencies_pkey": "new: task dependencies",
+  "index tasks_parent_idx": "a task's subtasks",
+  "constraint task_dependencies.task_dependencies_blocked_by_id_fkey": "new: task dependencies (decision 044)",
+  "constraint task_dependencies.task_dependencies_created_by_name_check": "new: task dependencies (decision 044)",
+  "constraint task_dependencies.task_dependencies_created_by_type_check": "new: task dependencies (decision 044)",
+  "constraint task_dependencies.task_dependencies_not_self": "new: task dependencies (decision 044)",
+  "constraint task_dependencies.task_dependencies_pkey": "new: task dependencies (decision 044)",
+  "constraint task_dependencies.task_dependencies_task_id_fkey": "new: task dependencies (decision 044)",
   "table installation_controls": "the emergency stop (decision 035)",
   "index installation_controls_pkey": "the emergency stop: one row",
   "function dispatch_halt(tasks)": "the stop controls hold dispatch (decision 035)",
@@ -150,7 +208,7 @@ const FIXES: Record<string, string> = {
   "function list_expired_leases(integer)": "a deleted task is hidden until it is purged (deleted_at)",
   "function list_pipelines(uuid)": "a deleted task is hidden until it is purged (deleted_at)",
   "function list_stalled_tasks(integer,integer)": "a deleted task is hidden until it is purged (deleted_at)",
-  "function list_workspaces()": "a deleted task is hidden until it is purged (deleted_at)",
+  "function list_workspaces()": "a deleted task is hidden until it is purged (deleted_at); each card's spend (decision 042)",
   "function purge_deleted_tasks(integer,integer)": "new: the end of a deleted task's undo window",
   "function request_gated_dispatches(integer,integer)": "a deleted task is hidden until it is purged (deleted_at)",
   "function request_stage_advances(integer,integer)": "a deleted task is hidden until it is purged (deleted_at)",
@@ -167,6 +225,10 @@ const SEED_ADDITIONS: Record<string, { reason: string; added: (row: string) => b
     reason: "the priced models of OpenClaw 2026.9.6's catalog (docs/decisions/033-pages-people-read.md)",
     added: (row) => row.includes('"note": "OpenClaw 2026.9.6 model catalog'),
   },
+};
+/** Columns added since the restructuring to tables with seed rows, with the text their default adds to each row, and why. */
+const SEED_COLUMNS_ADDED: Record<string, { reason: string; text: string }> = {
+  task_types: { reason: "exec_allowlist, empty for every seeded type (decision 043)", text: '"exec_allowlist": [], ' },
 };
 /** An object's type and name without its arguments, lower case, as a FIXES key and a pg_dump header both reduce to. */
 const objectOf = (key: string) =>
@@ -240,6 +302,13 @@ describe.each(TRANSPORTS)("the baseline and function files against the old migra
     for (const [table, { reason, added }] of Object.entries(SEED_ADDITIONS)) {
       expect(freshSeeds[table]?.some(added), `${table}: ${reason}`).toBe(true);
       freshSeeds[table] = freshSeeds[table]!.filter((row) => !added(row));
+    }
+    for (const [table, { reason, text }] of Object.entries(SEED_COLUMNS_ADDED)) {
+      expect(
+        freshSeeds[table]?.every((row) => row.includes(text)),
+        `${table}: ${reason}`,
+      ).toBe(true);
+      freshSeeds[table] = freshSeeds[table]!.map((row) => row.replace(text, ""));
     }
     expect(freshSeeds).toEqual(await seedRows(old.db));
     if (kind === "postgres") {

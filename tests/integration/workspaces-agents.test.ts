@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RPC_TRANSPORTS, useTestDatabase } from "#tests/support/databases";
-import { SYSTEM, appError, createAgent, createTask, createWorkspace, eventsAfter, hash64, maxSeq, rowCounts, unique } from "#tests/support/fixtures";
+import { SYSTEM, appError, createAgent, createTask, createWorkspace, eventsAfter, hash64, maxSeq, query, rowCounts, unique } from "#tests/support/fixtures";
 
 describe.each(RPC_TRANSPORTS)("workspaces on %s", (kind) => {
   const db = useTestDatabase(kind);
@@ -54,6 +54,58 @@ describe.each(RPC_TRANSPORTS)("workspaces on %s", (kind) => {
       task_counts: { inbox: 2, assigned: 1 },
       task_total: 3,
       agent_count: 1,
+      spend: { d30: { cost_usd: 0, records: 0, provenance: null }, total: { cost_usd: 0, records: 0, provenance: null } },
+    });
+  });
+
+  it("gives each card its spend from the ledger: the last 30 UTC days and in all, with where it comes from", async () => {
+    const usage = (wsId: string, cost: number | null, provenance: string, daysAgo: number) =>
+      query(
+        db(),
+        `insert into usage_records (workspace_id, source, model, input_tokens, output_tokens, cost_usd, provenance, created_at)
+         values ($1, 'agent_api', 'gpt-test', 100, 10, $2, $3, now() - make_interval(days => $4::int))`,
+        [wsId, cost, provenance, daysAgo],
+      );
+    const mixed = await createWorkspace(db());
+    await usage(mixed.id, 1.5, "reported", 0);
+    await usage(mixed.id, 0.25, "estimated", 10);
+    await usage(mixed.id, 10, "reported", 40);
+    await usage(mixed.id, null, "unpriced", 50);
+    const old = await createWorkspace(db());
+    await usage(old.id, 2.345678, "reported", 45);
+    const included = await createWorkspace(db());
+    await usage(included.id, 0, "included", 1);
+    // Day 29 back is inside the window, day 31 outside (UTC days, as on the Costs page).
+    const edge = await createWorkspace(db());
+    await usage(edge.id, 1, "reported", 31);
+    await query(
+      db(),
+      `insert into usage_records (workspace_id, source, model, input_tokens, output_tokens, cost_usd, provenance, created_at)
+       values ($1, 'agent_api', 'gpt-test', 1, 1, 3, 'reported', date_trunc('day', now() at time zone 'UTC') at time zone 'UTC' - interval '29 days')`,
+      [edge.id],
+    );
+
+    const list =
+      await db().rpc<Array<{ id: string; spend: Record<string, { cost_usd: number; records: number; provenance: string | null }> }>>("list_workspaces");
+    const spend = (id: string) => {
+      const s = list.find((w) => w.id === id)!.spend;
+      return Object.fromEntries(Object.entries(s).map(([k, f]) => [k, { ...f, cost_usd: Number(f.cost_usd) }]));
+    };
+    expect(spend(mixed.id)).toEqual({
+      d30: { cost_usd: 1.75, records: 2, provenance: "estimated" },
+      total: { cost_usd: 11.75, records: 4, provenance: "estimated" },
+    });
+    expect(spend(old.id)).toEqual({
+      d30: { cost_usd: 0, records: 0, provenance: null },
+      total: { cost_usd: 2.345678, records: 1, provenance: "reported" },
+    });
+    expect(spend(included.id)).toEqual({
+      d30: { cost_usd: 0, records: 1, provenance: "included" },
+      total: { cost_usd: 0, records: 1, provenance: "included" },
+    });
+    expect(spend(edge.id)).toEqual({
+      d30: { cost_usd: 3, records: 1, provenance: "reported" },
+      total: { cost_usd: 4, records: 2, provenance: "reported" },
     });
   });
 

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { LogLine } from "#app/services/observability/logger.server";
 
 // Starts the built bundle (`node build/server/index.js`) as a real process on
 // a random loopback port and reads its JSON log lines: the listening port,
@@ -11,11 +12,12 @@ export interface RunningServer {
   url: string;
   setupUrl: string | null;
   dataDir: string;
-  logs: Array<Record<string, unknown>>;
+  /** Every JSON line of stdout, in the roadmap's shape ({timestamp, level, event, data}). */
+  logs: LogLine[];
   process: ChildProcess;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Log lines at level error or fatal. */
-  errors(): Array<Record<string, unknown>>;
+  errors(): LogLine[];
   /** Everything the process wrote so far, as written (to check nothing but JSON lines reached stdout). */
   output(): { stdout: string; stderr: string };
   /** What the process wrote to stderr (React Router prints unexpected errors there). */
@@ -49,7 +51,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const logs: Array<Record<string, unknown>> = [];
+  const logs: LogLine[] = [];
   let stderr = "";
   let stdout = "";
   let buffered = "";
@@ -64,17 +66,17 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       while ((nl = buffered.indexOf("\n")) >= 0) {
         const line = buffered.slice(0, nl);
         buffered = buffered.slice(nl + 1);
-        let entry: Record<string, unknown>;
+        let entry: LogLine;
         try {
-          entry = JSON.parse(line) as Record<string, unknown>;
+          entry = JSON.parse(line) as LogLine;
         } catch {
           continue;
         }
         logs.push(entry);
-        if (entry.event === "setup.link") setupUrl = String(entry.url);
+        if (entry.event === "setup.link") setupUrl = String(entry.data.url);
         if (entry.event === "server.listening") {
           clearTimeout(timer);
-          resolve(`http://127.0.0.1:${String(entry.port)}`);
+          resolve(`http://127.0.0.1:${String(entry.data.port)}`);
         }
       }
     });

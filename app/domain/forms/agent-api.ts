@@ -1,3 +1,4 @@
+import { PRIORITIES } from "../priority";
 import { z } from "zod";
 import { COLUMN_LIMITS, INPUT_LIMITS } from "../field-limits";
 
@@ -80,3 +81,15 @@ export const webhookBodySchema = z.union([
     })
     .strict(),
 ]);
+
+/** POST /api/agent/tasks/:taskId/dependencies: the task this one waits on. */
+export const agentDependencySchema = z.object({ blocked_by: z.uuid({ error: "blocked_by must be a task id" }) }).strict();
+
+/** POST /api/agent/tasks/:taskId/subtasks: a new subtask in the inbox. */
+export const agentSubtaskSchema = z
+  .object({
+    title: z.string().trim().min(1, "title is required").max(COLUMN_LIMITS.tasks.title),
+    description: z.string().max(COLUMN_LIMITS.tasks.description).default(""),
+    priority: z.enum(PRIORITIES).default("normal"),
+  })
+  .strict();

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { COLUMN_LIMITS as L, atMost } from "../field-limits";
 import { AUTONOMY_LEVELS, GATED_ACTIONS, RISKS } from "../autonomy";
+import { execAllowlistField } from "../exec-approvals";
 
 export const autonomySchema = z.object({ autonomy_level: z.enum(AUTONOMY_LEVELS, { error: "Choose a level" }) }).strict();
 
@@ -23,6 +24,8 @@ export const taskTypeSchema = z
       .pipe(z.array(z.enum(GATED_ACTIONS, { error: "Unknown gated action" }))),
     veto_minutes: z.coerce.number({ error: "Minutes, please" }).int("Whole minutes").min(1, "At least 1 minute").max(1440, "At most 24 hours"),
     expiry_policy: z.enum(["deny", "escalate"], { error: "Choose deny or escalate" }),
+    /** Commands an autonomous agent runs without asking (decision 043), one pattern per line; left as it is when absent. */
+    exec_allowlist: execAllowlistField.optional(),
   })
   .strict()
   .refine((t) => !(t.risk === "high" && t.default_autonomy === "autonomous"), {

@@ -59,6 +59,8 @@ export const taskCreateSchema = z
     status: z.enum(["planning", "inbox", "assigned"], { error: "New tasks start in planning, inbox or assigned" }).default("inbox"),
     /** A task on a pipeline starts at stage 1, assigned to that stage's agent. */
     pipeline_id: z.preprocess(emptyToNull, z.uuid({ error: "Choose a pipeline from the list" }).nullable()).default(null),
+    /** A subtask names its parent (the task page's "New subtask" link). */
+    parent_id: z.preprocess(emptyToNull, z.uuid({ error: "Unknown parent task" }).nullable()).default(null),
   })
   .strict()
   .refine((t) => t.status !== "assigned" || t.assigned_agent_id !== null || t.pipeline_id !== null, {

@@ -15,7 +15,7 @@ async function heartbeat({ request, context, url }: Route.LoaderArgs | Route.Act
     });
     await rt.limits.consume("heartbeat", clientIp);
     if (rt.draining) throw new AppError("unavailable", "The server is shutting down.");
-    return Response.json(await runHeartbeat(heartbeatDeps(rt), "cron"), { headers: { "Cache-Control": "no-store" } });
+    return Response.json(await runHeartbeat(heartbeatDeps(rt, log), "cron"), { headers: { "Cache-Control": "no-store" } });
   });
 }
 

@@ -84,6 +84,7 @@ const NOT_DISPATCHABLE: Record<string, string> = {
   emergency_stop: "The emergency stop holds: nothing is dispatched until an admin resumes.",
   workspace_paused: "This workspace is paused: nothing in it is dispatched until it is resumed.",
   agent_paused: "The agent is paused: it is dispatched nothing until it is resumed.",
+  blocked: "This task waits on another that is not done yet: it is dispatched once that one is done or cancelled.",
 };
 
 function dispatchClaimed(deps: DispatchDeps, gateway: Gateway, task: ClaimedTask): Promise<HeartbeatAction> {
@@ -109,6 +110,7 @@ async function dispatchClaimedOnce({ db, log: parentLog, settings }: DispatchDep
     });
     await markTaskDispatched(db, task.id, { runId: run.runId, sessionKey: task.session_key, leaseSeconds });
     log.info({ event: "agent.dispatched", run_id: run.runId, session_key: task.session_key }, "task dispatched");
+    log.info({ event: "task.state_changed", to: "in_progress", via: "dispatch", run_id: run.runId }, "dispatch started the task");
     return { task_id: task.id, action: "dispatched", reason: null, ok: true };
   } catch (error) {
     if (error instanceof AppError && error.code === "conflict") {

@@ -140,7 +140,7 @@ function runExclusive<T>({ db, log }: HeartbeatDeps, fn: () => Promise<T>): Prom
 
 /** The steps under the lock: each one or a few SQL calls (and gateway calls), none waits on a browser. */
 async function orchestrate(deps: HeartbeatDeps): Promise<Orchestrated> {
-  const { db, settings } = deps;
+  const { db, settings, log } = deps;
   const actions: HeartbeatAction[] = [];
   let budget = settings.HEARTBEAT_ACTION_BUDGET;
 
@@ -158,7 +158,10 @@ async function orchestrate(deps: HeartbeatDeps): Promise<Orchestrated> {
   actions.push(...dispatched);
   budget -= dispatched.filter((a) => a.task_id !== null).length;
   const vetoClosed = await closeVetoWindows(db, 100);
-  for (const a of vetoClosed) actions.push({ task_id: a.task_id, action: "approval_auto_approved", reason: "veto_window_closed", ok: true });
+  for (const a of vetoClosed) {
+    log.info({ event: "approval.decided", approval_id: a.id, task_id: a.task_id, decision: "approve", by: "veto_window" }, "veto window closed");
+    actions.push({ task_id: a.task_id, action: "approval_auto_approved", reason: "veto_window_closed", ok: true });
+  }
   const expired = await expireApprovals(db, 100);
   for (const a of expired) {
     actions.push({

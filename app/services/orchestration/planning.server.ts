@@ -80,6 +80,7 @@ export async function handlePlanningReply(deps: DispatchDeps, taskId: string, ev
   if (reply.kind === "spec") {
     const done = await finishPlanning(db, taskId, event.runId, reply.spec);
     if (done.changed) {
+      log.info({ event: "task.state_changed", task_id: taskId, from: "planning", to: "assigned", via: "planning" }, "planning returned a spec");
       await dispatchOne(deps, taskId).catch((error: unknown) =>
         log.warn({ event: "planning.dispatch_deferred", task_id: taskId, err: error }, "planned task will be dispatched by the heartbeat"),
       );

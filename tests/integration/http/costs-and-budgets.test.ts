@@ -133,6 +133,40 @@ describe("costs and budgets over HTTP", () => {
     expect(operator.lastHtml).toMatch(/data-testid="budget-refusal"[^>]*>Task total budget/);
     expect(operator.lastHtml).toContain("Retry dispatch");
   });
+  it("shows each workspace's spend on its home page card: 30 days and in all, from the ledger", async () => {
+    const spender = await createWorkspace(app.db, { name: "Spender" });
+    const idle = await createWorkspace(app.db, { name: "Idle" });
+    const agent = await createAgentWithToken(app.db, spender.id, { name: "Spends" });
+    const task = await createRunningTask(app.db, spender.id, agent.id, { title: "Spending task" });
+    await recordUsage(app.db, task.id, {
+      source: "gateway",
+      dedupeKey: task.runId,
+      runId: task.runId,
+      usage: { model: "anthropic/claude-sonnet-4", input_tokens: 100_000, output_tokens: 10_000 },
+    });
+    await query(
+      app.db,
+      `insert into usage_records (workspace_id, source, model, input_tokens, output_tokens, cost_usd, provenance, created_at)
+       values ($1, 'agent_api', 'reported-model', 1, 1, 1234.5, 'reported', now() - interval '90 days')`,
+      [spender.id],
+    );
+    const res = await operator.get("/");
+    expect(res.status).toBe(200);
+    // One workspace's card: from its <li class="ws-card"> to the end of that item.
+    const card = (slug: string) => {
+      const cards = operator.lastHtml.split('<li class="ws-card">').slice(1);
+      const found = cards.find((c) => c.includes(`href="/w/${slug}"`));
+      expect(found, slug).toBeDefined();
+      return found!.slice(0, found!.indexOf("</li>"));
+    };
+    const strip = (html: string) => html.replaceAll("<!-- -->", "");
+    expect(strip(card(spender.slug))).toMatch(/data-testid="ws-spend-30">\$0\.45 est\.</);
+    expect(strip(card(spender.slug))).toMatch(/data-testid="ws-spend-total">\$1,234\.95 est\.</);
+    expect(card(spender.slug)).toContain(`href="/w/${spender.slug}/costs"`);
+    expect(strip(card(idle.slug))).toMatch(/data-testid="ws-spend-30">\$0\.00</);
+    expect(strip(card(idle.slug))).toMatch(/data-testid="ws-spend-total">\$0\.00</);
+  });
+
   it("shows the gateway's measurement, not an agent's $0 report of the same run, on the card, the task page and the costs", async () => {
     const agent = await createAgentWithToken(app.db, ws.id, { name: "Modest" });
     const task = await createRunningTask(app.db, ws.id, agent.id, { title: "Claimed free" });

@@ -233,6 +233,33 @@ describe("governance", () => {
     expect(await query(app.db, "select 1 from audit_log where kind = 'task_type.changed'")).toHaveLength(1);
   });
 
+  it("edits a task type's exec allowlist, refusing a pattern that allows everything and changing nothing", async () => {
+    await admin.get("/admin/task-types");
+    expect(admin.lastHtml).toContain('name="exec_allowlist"');
+    const base = {
+      id: types.research!,
+      name: "Research",
+      risk: "low",
+      default_autonomy: "autonomous",
+      veto_minutes: "10",
+      expiry_policy: "deny",
+      gate: "agent_action",
+    };
+    const saved = await admin.post("/admin/task-types", { ...base, exec_allowlist: "git status\n\n  ls *  \n" });
+    expect(saved.status).toBe(302);
+    const allowlist = async () =>
+      (await query<{ exec_allowlist: string[] }>(app.db, "select exec_allowlist from task_types where key = 'research'"))[0]!.exec_allowlist;
+    expect(await allowlist()).toEqual(["git status", "ls *"]);
+    await admin.get("/admin/task-types");
+    expect(admin.lastHtml).toContain("git status\nls *");
+    for (const bad of ["*", "ls *\n*", "x".repeat(201)]) {
+      await admin.get("/admin/task-types");
+      const refused = await admin.post("/admin/task-types", { ...base, exec_allowlist: bad });
+      expect(refused.status).toBe(400);
+      expect(await allowlist()).toEqual(["git status", "ls *"]);
+    }
+  });
+
   it("lets operators pick a task type when creating a task", async () => {
     await admin.get(`/w/${ws.slug}/tasks/new`);
     expect((await admin.post(`/w/${ws.slug}/tasks/new`, { title: "Typed", task_type_id: "00000000-0000-4000-8000-000000000000" })).status).toBe(400);

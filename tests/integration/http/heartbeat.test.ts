@@ -50,9 +50,9 @@ describe("heartbeat", () => {
 
   it("redacts the token from request logs", async () => {
     await beat();
-    const lines = app.server.logs.filter((l) => l.event === "http.request" && String(l.path).startsWith("/api/heartbeat"));
+    const lines = app.server.logs.filter((l) => l.event === "http.request" && String(l.data.path).startsWith("/api/heartbeat"));
     expect(lines.length).toBeGreaterThan(0);
-    for (const line of lines) expect(String(line.path)).not.toContain(SECRETS.MC_API_TOKEN);
+    for (const line of lines) expect(String(line.data.path)).not.toContain(SECRETS.MC_API_TOKEN);
     expect(JSON.stringify(app.server.logs)).not.toContain(SECRETS.MC_API_TOKEN);
   });
 
@@ -205,7 +205,7 @@ describe("heartbeat", () => {
     expect(await query(app.db, "select 1 from testing_claims where task_id = $1", [spin])).toEqual([]);
     // How the browser runs is decided once and logged: as nobody when the server is root, sandboxed if the host allows.
     const modes = app.server.logs.filter((l) => l.event === "checks.browser");
-    expect(modes).toEqual([expect.objectContaining({ user: process.getuid?.() === 0 ? "nobody" : null, sandbox: expect.any(Boolean) })]);
+    expect(modes.map((l) => l.data)).toEqual([expect.objectContaining({ user: process.getuid?.() === 0 ? "nobody" : null, sandbox: expect.any(Boolean) })]);
   }, 90_000);
 
   it("checks at most TESTING_MAX_DELIVERABLES per task and sends the task to a human for the rest", async () => {

@@ -74,8 +74,8 @@ describe("observability", () => {
   });
 
   it("says at startup that traces and error reports are on", () => {
-    expect(app.server.logs.find((l) => l.event === "telemetry.started")).toMatchObject({ service: "mc-observability-test" });
-    expect(app.server.logs.find((l) => l.event === "error_reporting.started")).toMatchObject({ environment: "test" });
+    expect(app.server.logs.find((l) => l.event === "telemetry.started")?.data).toMatchObject({ service: "mc-observability-test" });
+    expect(app.server.logs.find((l) => l.event === "error_reporting.started")?.data).toMatchObject({ environment: "test" });
   });
 
   it("/api/metrics needs the API token and speaks the Prometheus text format", async () => {

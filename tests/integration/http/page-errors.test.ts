@@ -87,11 +87,11 @@ describe.each(["embedded", "postgres"] as const)("a page's server error (%s data
 
     for (const { requestId, fn } of cases) {
       // The request's own log line closes it: by then its error line has been written.
-      await until(`the request log of ${requestId}`, () => server.logs.some((l) => l.request_id === requestId && l.event === "http.request"));
-      const lines = server.logs.filter((l) => l.request_id === requestId && l.level === "error");
+      await until(`the request log of ${requestId}`, () => server.logs.some((l) => l.data.request_id === requestId && l.event === "http.request"));
+      const lines = server.logs.filter((l) => l.data.request_id === requestId && l.level === "error");
       expect(lines, requestId).toHaveLength(1);
       expect(lines[0]).toMatchObject({ event: "error" });
-      const err = lines[0]!.err as Record<string, unknown>;
+      const err = lines[0]!.data.err as Record<string, unknown>;
       expect(String(err.message)).toMatch(fn);
       for (const field of ["query", "params", "parameters", "args", "queryOptions", "detail", "where"]) expect(err, field).not.toHaveProperty(field);
     }

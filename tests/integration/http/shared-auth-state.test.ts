@@ -26,7 +26,7 @@ describe("two instances on one PostgreSQL database", () => {
   let a: RunningServer;
   let b: RunningServer;
   const links: string[] = [];
-  const errors: Array<Record<string, unknown>> = [];
+  const errors: unknown[] = [];
 
   const start = () => startServer({ env: { DATABASE_URL: pg.url } });
   const restartA = async () => {
@@ -119,7 +119,7 @@ describe("two instances on one PostgreSQL database", () => {
 describe("the embedded database", () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "mc-lockout-"));
   let server: RunningServer;
-  const errors: Array<Record<string, unknown>> = [];
+  const errors: unknown[] = [];
   // A fresh data dir migrates the embedded database first: slower to start.
   const start = () => startServer({ dataDir, env: { LOGIN_MAX_FAILURES: "3" }, timeoutMs: 90_000 });
 

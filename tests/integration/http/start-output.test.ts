@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { LogLine } from "#app/services/observability/logger.server";
 import { REPO_ROOT } from "#tests/support/server";
 
 // `npm start` as a new user sees it: the whole start-up fits on one screen,
@@ -47,14 +48,14 @@ describe("npm start", () => {
     const entries = stdout
       .split("\n")
       .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+      .map((line) => JSON.parse(line) as LogLine);
     const setup = entries.find((entry) => entry.event === "setup.link");
     const listening = entries.find((entry) => entry.event === "server.listening");
     expect(setup?.level).toBe("info");
     expect(listening).toBeDefined();
-    expect(stderr).toContain(`Mission Control is running at http://127.0.0.1:${String(listening!.port)}`);
+    expect(stderr).toContain(`Mission Control is running at http://127.0.0.1:${String(listening!.data.port)}`);
     expect(stderr).toContain("No administrator yet.");
-    expect(stderr).toContain(`  ${String(setup!.url)}\n`);
+    expect(stderr).toContain(`  ${String(setup!.data.url)}\n`);
     // One screen: a terminal of 24 rows holds every line written so far.
     const lines = stdout.split("\n").length + stderr.split("\n").length - 2;
     expect(lines).toBeLessThanOrEqual(24);

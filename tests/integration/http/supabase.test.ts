@@ -49,7 +49,7 @@ describe("the server on Supabase over HTTP", () => {
     const events = app.server.logs.map((l) => l.event);
     expect(events).toContain("db.migrations_external");
     expect(events).not.toContain("db.migrated");
-    expect(app.server.logs.find((l) => l.event === "db.ready")).toMatchObject({ transport: "supabase" });
+    expect(app.server.logs.find((l) => l.event === "db.ready")?.data).toMatchObject({ transport: "supabase" });
     expect(app.supabase.rest.calls).toEqual(
       expect.arrayContaining(["ping", "get_event_bounds", "count_users", "add_setup_token", "create_first_admin", "create_session"]),
     );
