@@ -101,6 +101,8 @@ const DEFAULT_CAPS = ["exec-approvals"];
 /** A connection attempt that has not said hello by then is dropped and retried. */
 const CONNECT_WATCHDOG_MS = 30_000;
 const HISTORY_LIMIT = 500;
+/** A page waits this long at most for a transcript page; past it the page says the gateway did not answer. */
+const TRANSCRIPT_TIMEOUT_MS = 5_000;
 /** How many run ids we remember (finished, for dedupe; started, for transcript fallbacks). */
 const RUN_MEMORY = 5_000;
 const DEVICE_FILE = "gateway-device.json";
@@ -311,7 +313,7 @@ class GatewayService implements Gateway {
   }
 
   async transcript(sessionKey: string, page: { limit: number; offset: number }): Promise<unknown> {
-    return this.request("chat.history", { sessionKey, limit: page.limit, offset: page.offset });
+    return this.request("chat.history", { sessionKey, limit: page.limit, offset: page.offset }, Math.min(TRANSCRIPT_TIMEOUT_MS, this.requestTimeoutMs));
   }
 
   onSessionActivity(cb: (sessionKey: string) => void): () => void {
