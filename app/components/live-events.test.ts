@@ -25,6 +25,18 @@ describe("which live events refresh a page", () => {
     expect(isRelevant(event("task.updated", "other"), undefined)).toBe(true);
     expect(isRelevant(event("heartbeat.completed", null), undefined)).toBe(true);
   });
+
+  it("refreshes only the task's own page when its agent session moves on", () => {
+    const session = { ...event("session.updated", "mine"), task_id: "t1" };
+    expect(isRelevant(session, "mine", "t1")).toBe(true);
+    expect(isRelevant(session, "mine", "t2")).toBe(false);
+    expect(isRelevant(session, "mine")).toBe(false);
+    expect(isRelevant(session, undefined)).toBe(false);
+    // Read in order, it reloads the task page and nothing else.
+    const message: StreamMessage = { kind: "event", event: { ...session, seq: 8 } };
+    expect(readMessages(7, [message], "mine", "t1")).toEqual({ seen: 8, reload: true });
+    expect(readMessages(7, [message], "mine")).toEqual({ seen: 8, reload: false });
+  });
 });
 
 describe("reading what the stream sent since the last render", () => {

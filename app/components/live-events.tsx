@@ -42,7 +42,10 @@ function LiveStream({ sources, children }: { sources: EventSourceMap; children: 
   const revalidateRef = useRef(revalidator.revalidate);
   revalidateRef.current = revalidator.revalidate;
   const slugRef = useRef<string | undefined>(undefined);
-  slugRef.current = useParams().slug;
+  const params = useParams();
+  slugRef.current = params.slug;
+  const taskRef = useRef<string | undefined>(undefined);
+  taskRef.current = params.taskId;
   const seen = useRef<number | null>(null);
   const attempt = useRef(0);
   const pending = useRef<StreamMessage[]>([]);
@@ -86,7 +89,7 @@ function LiveStream({ sources, children }: { sources: EventSourceMap; children: 
       queueMicrotask(() => {
         const batch = pending.current;
         pending.current = [];
-        const read = readMessages(seen.current, batch, slugRef.current);
+        const read = readMessages(seen.current, batch, slugRef.current, taskRef.current);
         seen.current = read.seen;
         if (read.reload) refresh();
       });

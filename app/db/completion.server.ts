@@ -18,6 +18,10 @@ export interface TestingTask {
 export const recordRunFailure = (db: Database, taskId: string, runId: string, reason: string) =>
   db.rpc("record_run_failure", { p_task_id: taskId, p_run_id: runId, p_reason: reason });
 
+/** The gateway reported something on a session: its task (if any) gets a session.updated event. */
+export const noteSessionActivity = (db: Database, sessionKey: string) =>
+  db.rpc<{ task_id: string | null }>("note_session_activity", { p_session_key: sessionKey });
+
 export const completeTask = (db: Database, taskId: string, input: { source: "gateway" | "agent_api"; summary: string; runId: string | null; actor: Actor }) =>
   db.rpc<{ changed: boolean; status: string }>("complete_task", {
     p_task_id: taskId,

@@ -125,7 +125,7 @@ describe("the event list", () => {
     for (const type of EVENT_TYPES) {
       expect(EVENTS[type].meaning, type).toMatch(/^[A-Z].*\.$/);
       expect(EVENTS[type].meaning, type).not.toContain("\n");
-      expect(["everywhere", "workspace"]).toContain(EVENTS[type].reach);
+      expect(["everywhere", "workspace", "task"]).toContain(EVENTS[type].reach);
     }
     expect(isEventType("task.updated")).toBe(true);
     expect(isEventType("toString")).toBe(false);

@@ -9,9 +9,10 @@
  * for events that concern the pages of the workspace they belong to (none,
  * for an event without a workspace). Pages
  * outside a workspace (the overview, approvals, analytics) show a bit of
- * everything, so every event concerns them.
+ * everything, so every event concerns them. `task` events concern only the
+ * page of their own task (the session transcript, which changes often).
  */
-export type EventReach = "everywhere" | "workspace";
+export type EventReach = "everywhere" | "workspace" | "task";
 
 export interface EventDefinition {
   /** One line: what happened. */
@@ -40,6 +41,11 @@ export const EVENTS = {
   },
   "usage.recorded": { meaning: "A run's token usage and cost were recorded, or replaced by a better report.", reach: "workspace" },
   "budget.warning": { meaning: "A budget's spend crossed 80% of a limit (sent once per budget, period and limit).", reach: "workspace" },
+  "session.updated": {
+    meaning:
+      "Something happened in a task's agent session on the gateway (text, a tool call or result, the run's end); at most about one a second per session.",
+    reach: "task",
+  },
   "heartbeat.completed": { meaning: "A heartbeat run was recorded (how many actions it took, how long); it belongs to no workspace.", reach: "workspace" },
 } as const satisfies Record<string, EventDefinition>;
 

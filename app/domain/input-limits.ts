@@ -70,3 +70,10 @@ export function jsonTextProblem(value: unknown): JsonProblem | null {
 function join(path: string, key: string): string {
   return path === "" ? key : `${path}.${key}`;
 }
+
+/**
+ * The longest message an operator may send into a running agent's session
+ * (the task page's steer form, decision 037): a paragraph or a pasted error,
+ * not a document. It is sent to the model and kept in the task's activity.
+ */
+export const STEER_MESSAGE_MAX_CHARS = 4000;

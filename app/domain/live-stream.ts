@@ -19,10 +19,13 @@ export interface LiveEvent {
  * Whether an event changes what the current page shows, by its reach in
  * app/domain/events.ts: approvals feed the navigation's count, so they matter
  * everywhere; inside a workspace only its own events do; the cross-workspace
- * pages show a bit of everything.
+ * pages show a bit of everything. A task-reach event (its session's
+ * transcript moved on) concerns only that task's own page.
  */
-export function isRelevant(event: LiveEvent, workspaceSlug: string | undefined): boolean {
-  if (isEventType(event.type) && EVENTS[event.type].reach === "everywhere") return true;
+export function isRelevant(event: LiveEvent, workspaceSlug: string | undefined, taskId?: string): boolean {
+  const reach = isEventType(event.type) ? EVENTS[event.type].reach : null;
+  if (reach === "everywhere") return true;
+  if (reach === "task") return taskId !== undefined && event.task_id === taskId;
   return workspaceSlug === undefined || event.workspace_slug === workspaceSlug;
 }
 
@@ -46,7 +49,12 @@ const seqOf = (m: StreamMessage) => (m.kind === "event" ? m.event.seq : m.last_s
  * reload too many.) Events of different types arrive here in no particular
  * order, so they are read in seq order.
  */
-export function readMessages(seen: number | null, messages: StreamMessage[], workspaceSlug: string | undefined): { seen: number | null; reload: boolean } {
+export function readMessages(
+  seen: number | null,
+  messages: StreamMessage[],
+  workspaceSlug: string | undefined,
+  taskId?: string,
+): { seen: number | null; reload: boolean } {
   let reload = false;
   // At an equal seq an event comes before the ready or resync that follows it.
   const ordered = [...messages].sort((a, b) => seqOf(a) - seqOf(b) || Number(b.kind === "event") - Number(a.kind === "event"));
@@ -62,7 +70,7 @@ export function readMessages(seen: number | null, messages: StreamMessage[], wor
     } else {
       const { seq } = message.event;
       if (seen !== null && seq <= seen) continue;
-      if ((seen !== null && seq > seen + 1) || isRelevant(message.event, workspaceSlug)) reload = true;
+      if ((seen !== null && seq > seen + 1) || isRelevant(message.event, workspaceSlug, taskId)) reload = true;
       seen = seq;
     }
   }

@@ -35,6 +35,8 @@ import { redirectDocumentWithToast, redirectWithToast } from "#app/services/http
 import { type ToastInput, moveToast, quoted, refusedMoveMessage } from "#app/domain/toast";
 import { STATUS_LABELS } from "#app/domain/task-status";
 import { abortTaskRun } from "#app/services/orchestration/run-aborts.server";
+import { steerSchema } from "#app/domain/forms/steer";
+import { steerTask } from "#app/services/orchestration/steering.server";
 
 // The task page's forms, one intent each. Every one re-reads the task, so a
 // stale page cannot act on a task that moved or left the workspace.
@@ -173,6 +175,12 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         toast = { kind: "success", message: budgetToast(form) };
         break;
       }
+      case "steer": {
+        const parsed = parseForm(form, steerSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
+        await steerTask({ db, log, gateway: rt.gateway }, task, parsed.data.message, actor);
+        return redirectWithToast(`${ctx.pathname}#transcript`, { kind: "success", message: `Message sent to ${task.assignee?.name ?? "the agent"}.` });
+      }
       case "cancel-planning":
         await cancelPlanning(db, taskId, actor);
         log.info({ event: "task.state_changed", task_id: taskId, from: "planning", to: "inbox", actor: actor.type }, "planning cancelled");
@@ -203,7 +211,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
     if (!(error instanceof AppError)) throw error;
     if (undoingMove) error.message = refusedMoveMessage(error.message, true);
     // A refused edit comes back with what was typed, not blank fields.
-    const keepsValues = intent === "update" || intent.startsWith("edit-");
+    const keepsValues = intent === "update" || intent === "steer" || intent.startsWith("edit-");
     return actionFailure(error, keepsValues ? submittedValues(form) : undefined, intent);
   }
 }

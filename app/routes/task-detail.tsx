@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { Form, Link } from "react-router";
+import { Form, Link, data } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { listAgents } from "#app/db/agents.server";
@@ -41,6 +41,10 @@ import { Time, useTimeZone } from "#app/components/time";
 import type { Route } from "./+types/task-detail";
 import { LabelChips } from "#app/components/task-card";
 import { Icon } from "#app/components/icon";
+import { TranscriptPanel } from "#app/components/transcript-panel";
+import { parseTranscriptCursor } from "#app/domain/transcript";
+import { steerRefusal } from "#app/domain/forms/steer";
+import { taskTranscript } from "#app/services/agent-plane/transcripts.server";
 
 export const handle = { ownHeading: true };
 
@@ -54,13 +58,16 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
   const task = await getTask(db, pathId(params.taskId, "Task"));
   if (task?.workspace_id !== workspace.id) found(null, "Task");
   const taskBase = `/w/${workspace.slug}/tasks/${task!.id}`;
-  const [planning, taskType, taskTypes, grants, stageRuns, extras] = await Promise.all([
+  const cursor = parseTranscriptCursor(url.searchParams.get("transcript_before"));
+  if (!cursor.ok) throw data({ message: cursor.message }, { status: 400 });
+  const [planning, taskType, taskTypes, grants, stageRuns, extras, transcript] = await Promise.all([
     task!.status === "planning" ? getPlanningState(db, task!.id) : null,
     taskTypeOf(db, task!.id),
     listTaskTypes(db),
     listStandingGrants(db, task!.id),
     task!.pipeline ? stageTimeline(db, task!.id) : [],
     taskPageData(db, rt.env.filesDir, task!, taskBase),
+    taskTranscript(rt.gateway, task!, cursor.offset),
   ]);
   const canEdit = user.role !== "viewer";
   const edit = url.searchParams.get("edit");
@@ -75,6 +82,9 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
     stageRuns,
     gateway: rt.gateway?.status ?? "disabled",
     ...extras,
+    transcript,
+    /** The steer form is offered where a message can go (a stop in effect is said when it is sent). */
+    canSteer: canEdit && steerRefusal(task!, null) === null,
     taskBase,
     agents: await listAgents(db, workspace.id),
     canEdit,
@@ -138,10 +148,13 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
     />
   );
   const pageFailure =
-    failed && !failedField && !["budget", "upload", "approve", "deny", "approve_grant", "move", "delete", ...LINK_INTENTS].includes(failed.intent ?? "")
+    failed &&
+    !failedField &&
+    !["budget", "upload", "approve", "deny", "approve_grant", "move", "delete", "steer", ...LINK_INTENTS].includes(failed.intent ?? "")
       ? failed
       : null;
   const decisionFailure = failed && ["approve", "deny", "approve_grant"].includes(failed.intent ?? "") ? failed : null;
+  const steerFailure = failed?.intent === "steer" ? failed : null;
   return (
     <main id="main" className="page task-page">
       <p className="crumbs">
@@ -303,6 +316,19 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
       <div className="task-grid">
         <TaskApprovals approvals={approvals} canDecide={isApprover} userId={userId} role={role} now={now} formError={decisionFailure?.formError} />
         <TaskCommands commands={commands} now={now} />
+        <TranscriptPanel
+          transcript={loaderData.transcript}
+          base={taskBase}
+          now={now}
+          pendingExecApprovals={approvals.filter((a) => a.status === "pending" && a.action.startsWith("exec:")).length}
+          steer={{
+            show: loaderData.canSteer,
+            error: steerFailure?.formError,
+            fieldError: steerFailure?.errors.message,
+            value: steerFailure?.values?.message,
+            resetKey: `${task.activities.filter((a) => a.type === "steer" || a.type === "steer_failed").length}`,
+          }}
+        />
         {canEdit && planning ? (
           <PlanningPanel
             questions={planning.questions}

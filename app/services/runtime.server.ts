@@ -10,6 +10,7 @@ import { StreamSlots } from "./events/event-stream.server";
 import { type Gateway, createGateway } from "./agent-plane/gateway.server";
 import { type HeartbeatDeps, heartbeatIdle, runHeartbeat } from "./orchestration/heartbeat.server";
 import { startExecApprovals } from "./governance/exec-approvals.server";
+import { startSessionActivity } from "./agent-plane/session-activity.server";
 import { startLangfuseExport } from "./integrations/langfuse-export.server";
 import { createLogger, type Logger } from "./observability/logger.server";
 import { type RateLimits, createRateLimits } from "./http/rate-limit.server";
@@ -133,6 +134,8 @@ function startGateway(rt: Runtime): void {
   );
   const execApprovals = startExecApprovals({ db: rt.db, log: rt.log, gateway, bus: rt.bus, settings: rt.env });
   stoppers.push(() => execApprovals.stop());
+  const sessionActivity = startSessionActivity({ db: rt.db, log: rt.log, gateway });
+  stoppers.push(() => sessionActivity.stop());
   gateway.start();
 }
 

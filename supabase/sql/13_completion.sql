@@ -70,6 +70,25 @@ begin
   return jsonb_build_object('changed', true);
 end $$;
 
+-- Something happened on a task's agent session (the gateway's agent or chat
+-- events: text, a tool call, a result, the run's end): one session.updated
+-- event, so the task page reads the transcript again. The gateway sends many
+-- events a turn; the caller sends at most one a second per session (decision
+-- 036). A session that is no task's changes nothing.
+create or replace function note_session_activity(p_session_key text)
+returns jsonb language plpgsql as $$
+declare
+  v_task tasks;
+begin
+  select * into v_task from tasks where session_key = p_session_key and deleted_at is null order by updated_at desc limit 1;
+  if not found then
+    return jsonb_build_object('task_id', null);
+  end if;
+  perform emit_event('session.updated', v_task.workspace_id, v_task.id, v_task.assigned_agent_id, '{"type":"system","name":"gateway"}'::jsonb,
+    jsonb_build_object('title', v_task.title, 'session_key', p_session_key));
+  return jsonb_build_object('task_id', v_task.id);
+end $$;
+
 -- The signed webhook's effect in one transaction. A delivery is known by its
 -- signed id (when the sender signed one) and always by its content: the
 -- SHA-256 of the body's canonical JSON, with the task's current run. Either

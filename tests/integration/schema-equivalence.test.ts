@@ -220,6 +220,7 @@ const FIXES: Record<string, string> = {
   "function retry_dispatch(uuid,uuid,jsonb)": "a deleted task is hidden until it is purged (deleted_at)",
   "index tasks_deleted_at_idx": "deleted tasks, for the purge",
   "trigger tasks.tasks_updated_at": "a delete and its undo leave updated_at as it was",
+  "function note_session_activity(text)": "new: a task's agent session moved on (session.updated, for the live transcript)",
 };
 /** Seed rows added since the restructuring, by table: which rows they are, and why. */
 const SEED_ADDITIONS: Record<string, { reason: string; added: (row: string) => boolean }> = {

@@ -78,6 +78,10 @@ export interface Gateway {
    * `sessions.list` at once, each within `timeoutMs`; a read that fails is reported, never thrown.
    */
   describeAgent(agentId: string, timeoutMs: number): Promise<GatewayAgentView>;
+  /** One page of a session's transcript (`chat.history` by offset: 0 is the newest page; the answer's `nextOffset` is the page before). The raw payload; app/domain/transcript.ts reads it. */
+  transcript(sessionKey: string, page: { limit: number; offset: number }): Promise<unknown>;
+  /** Something happened on a session (an `agent` or `chat` event: text, a tool call, a result, the run's end); the session key, as often as the gateway sends them. */
+  onSessionActivity(cb: (sessionKey: string) => void): () => void;
 }
 
 export interface GatewayOptions {
@@ -105,6 +109,8 @@ const CONNECT_WATCHDOG_MS = 30_000;
 const HISTORY_LIMIT = 500;
 /** The agent page lists its latest sessions; the gateway's answer also carries the total. */
 const AGENT_SESSIONS_LIMIT = MAX_RECENT_SESSIONS;
+/** A page waits this long at most for a transcript page; past it the page says the gateway did not answer. */
+const TRANSCRIPT_TIMEOUT_MS = 5_000;
 /** How many run ids we remember (finished, for dedupe; started, for transcript fallbacks). */
 const RUN_MEMORY = 5_000;
 const DEVICE_FILE = "gateway-device.json";
@@ -201,6 +207,7 @@ class GatewayService implements Gateway {
   private readonly statusListeners = new Set<(s: GatewayStatus) => void>();
   private readonly finishedListeners = new Set<(e: RunFinished) => void>();
   private readonly execApprovalListeners = new Set<(payload: unknown) => void>();
+  private readonly sessionActivityListeners = new Set<(sessionKey: string) => void>();
   /** Run id → session key of runs whose end we have not reported yet (ours, or seen in events). */
   private readonly openRuns = new BoundedMap<string>(RUN_MEMORY);
   /** Run ids already reported to onRunFinished. */
@@ -326,6 +333,15 @@ class GatewayService implements Gateway {
       read("sessions.list", { agentId, limit: AGENT_SESSIONS_LIMIT }),
     ]);
     return describeGatewayAgent(agentId, { agents, config, execApprovals, sessions });
+  }
+
+  async transcript(sessionKey: string, page: { limit: number; offset: number }): Promise<unknown> {
+    return this.request("chat.history", { sessionKey, limit: page.limit, offset: page.offset }, Math.min(TRANSCRIPT_TIMEOUT_MS, this.requestTimeoutMs));
+  }
+
+  onSessionActivity(cb: (sessionKey: string) => void): () => void {
+    this.sessionActivityListeners.add(cb);
+    return () => this.sessionActivityListeners.delete(cb);
   }
 
   // -------------------------------------------------------------------------
@@ -462,6 +478,21 @@ class GatewayService implements Gateway {
     }
     const finished = runFinishedFromEvent(event, payload);
     if (finished) this.emitFinished(finished);
+    this.emitSessionActivity(p);
+  }
+
+  /** `agent` events may carry only the run id: the session is the one that run was started or seen on. */
+  private emitSessionActivity(p: { runId?: unknown; sessionKey?: unknown } | null): void {
+    if (this.sessionActivityListeners.size === 0 || !p) return;
+    const sessionKey = typeof p.sessionKey === "string" ? p.sessionKey : typeof p.runId === "string" ? this.runSessions.get(p.runId) : undefined;
+    if (!sessionKey) return;
+    for (const cb of this.sessionActivityListeners) {
+      try {
+        cb(sessionKey);
+      } catch (error) {
+        this.log.error({ event: "gateway.listener_failed", err: error }, "session activity listener threw");
+      }
+    }
   }
 
   private emitFinished(e: RunFinished): void {
