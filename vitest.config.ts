@@ -52,6 +52,8 @@ export default defineConfig({
           // real builds, real server processes on fixed ports, one file at a time.
           include: ["tests/deploy/**/*.test.ts"],
           environment: "node",
+          // One prebuilt bundle for every file (tests/deploy/global-setup.ts).
+          globalSetup: ["tests/deploy/global-setup.ts"],
           setupFiles: ["tests/support/fail-on-console-error.ts"],
           fileParallelism: false,
           testTimeout: 120_000,
