@@ -3,6 +3,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { gunzip } from "node:zlib";
+import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import { acquireDataDirLock, DataDirLockedError } from "./data-dir-lock.server";
 import { openPglite } from "./pglite.server";
@@ -246,8 +248,13 @@ async function pgliteRestore(env: BackupEnv, file: string): Promise<void> {
   const fresh = path.join(env.dataDir, `pgdata.restoring-${randomBytes(4).toString("hex")}`);
   const aside = path.join(env.dataDir, "pgdata.before-restore");
   try {
+    const archive = await readFile(file);
+    // PGlite's own unpacking throws out of reach on a damaged archive: read it all once first.
+    await promisify(gunzip)(archive).catch((error: Error) => {
+      throw new BackupError(`${file} is damaged (${error.message}); nothing was changed.`);
+    });
     try {
-      const pg = await PGlite.create({ dataDir: fresh, loadDataDir: new Blob([new Uint8Array(await readFile(file))]) });
+      const pg = await PGlite.create({ dataDir: fresh, loadDataDir: new Blob([new Uint8Array(archive)]) });
       try {
         await pg.query("select count(*) from pg_class");
       } finally {

@@ -133,6 +133,8 @@ check_target_reachable() {
   if [[ -n "$DEPLOY_HOST" ]]; then
     local out status=0
     out="$("${SSH_CMD[@]}" "$DEPLOY_HOST" -- true 2>&1)" || status=$?
+    out="${out//$'\r'/}"
+    out="${out//$'\n'/ }"
     ((status == 0)) || die "cannot reach $DEPLOY_HOST over SSH (port $SSH_PORT): ${out:-exit $status}. Nothing was changed."
   fi
 }
