@@ -20,7 +20,8 @@ const bundle = (target: Target, args: string[], extra: Record<string, string> = 
     env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", ...extra },
   });
 const ok = (result: RunResult) => expect(result.code, result.stdout + result.stderr).toBe(0);
-const backupFile = (result: RunResult) => result.stdout.trim().split("\n").at(-1)!;
+/** The path `backup` prints (its log line goes to stdout too, in either order). */
+const backupFile = (result: RunResult) => result.stdout.split("\n").find((line) => line.startsWith("/"))!;
 
 beforeAll(() => {
   work = tempDir("mc-backup-");

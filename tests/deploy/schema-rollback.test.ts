@@ -27,9 +27,10 @@ import {
 // rolled back by scripts/rollback.sh. The tests run in order on one target.
 //   A                       the bundle as it is
 //   B  = A + additive       declared compatible: rolling back keeps B's data
+//   (rolled back to A)
 //   B2 = B + migration, a server that never becomes healthy: the deploy
-//        restores the backup taken before B2's migration and returns to B
-//   C  = B + incompatible   rolling back refuses, names it and the restore
+//        restores the backup taken before B2's migration and returns to A
+//   C  = B + incompatible   rolling back to B refuses, names it and the restore
 
 const ADDITIVE = "29990101000000_rollback_probe_note.sql";
 const ADDITIVE_SQL = "-- A column the release before ignores.\n-- compatible-with-previous: true\nalter table heartbeat_runs add column probe_note text;\n";
@@ -121,13 +122,9 @@ describe("rollback across schema changes (PostgreSQL target)", () => {
     expect(await heartbeatRuns()).toBe(runsUnderB + 1);
     expect((await sql`select count(*)::int as n from heartbeat_runs where probe_note = 'written under B'`)[0]!.n).toBe(runsUnderB);
     expect(await ledger()).toContain("29990101000000");
-    // Forward again to B for the next tests.
-    const forward = await deploy();
-    expect(forward.code, forward.stdout + forward.stderr).toBe(0);
-    b = currentRelease(target);
   });
 
-  test("a release with a migration that never becomes healthy: the backup taken before its migration is restored and the previous release serves", async () => {
+  test("a release with a migration that never becomes healthy: the backup taken before its migration is restored and the previous release (A, on B's schema) serves", async () => {
     await heartbeat();
     const before = await heartbeatRuns();
     const good = path.join(work, "good-build");
@@ -142,13 +139,14 @@ describe("rollback across schema changes (PostgreSQL target)", () => {
     expect(result.code).not.toBe(0);
     expect(result.stdout).toContain('"event":"db.backup"');
     expect(result.stdout).toMatch(/restoring the database from the backup taken before deploy-\S+'s migrations/);
-    expect(result.stderr).toMatch(new RegExp(`failed its health check; rolled back to ${b}`));
-    expect(currentRelease(target)).toBe(b);
-    expect(await health(target)).toMatchObject({ version: b });
+    expect(result.stderr).toMatch(new RegExp(`failed its health check; rolled back to ${a}`));
+    expect(currentRelease(target)).toBe(a);
+    expect(await health(target)).toMatchObject({ version: a });
     // The migration is undone; nothing acknowledged before the deploy is lost.
     expect(await ledger()).not.toContain("29990101000100");
     expect((await sql`select to_regclass('never_healthy_probe')::text as t`)[0]!.t).toBeNull();
     expect(await heartbeatRuns()).toBe(before);
+    expect(await ledger()).toContain("29990101000000"); // B's migration, from before the failed deploy, stays
   });
 
   test("an incompatible migration: rollback refuses with the reason and the restore command, changing nothing; with the restore it returns", async () => {
@@ -168,7 +166,7 @@ describe("rollback across schema changes (PostgreSQL target)", () => {
 
     const restored = await rollback({ DEPLOY_ROLLBACK_RESTORE: "1" });
     expect(restored.code, restored.stdout + restored.stderr).toBe(0);
-    expect(restored.stdout).toContain(`restore the backup taken before ${c}`);
+    expect(restored.stdout).toContain(`restore the backup taken before ${c}`); // the failed release's backup went with it
     expect(currentRelease(target)).toBe(b);
     expect(await health(target)).toMatchObject({ version: b });
     expect(await ledger()).not.toContain("29990101000200");

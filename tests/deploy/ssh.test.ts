@@ -181,7 +181,7 @@ describe("deploy over SSH to a real OpenSSH server", () => {
     expect(existsSync(path.join(target.dir, "deploy.lock"))).toBe(false);
   });
 
-  test("a release that fails its health check is rolled back over SSH; a second good one is kept; pruning removes old releases and tags here and on the remote", async () => {
+  test("a release that fails its health check is rolled back over SSH, and the next good one is kept", async () => {
     const good = path.join(work, "good-build");
     (await import("node:fs")).cpSync(path.join(clone, "build"), good, { recursive: true });
     breakServer(clone);
@@ -196,9 +196,21 @@ describe("deploy over SSH to a real OpenSSH server", () => {
     const ok = await deploy();
     expect(ok.code, ok.stdout + ok.stderr).toBe(0);
     second = currentRelease(target);
-    const third = await deploy();
-    expect(third.code, third.stdout + third.stderr).toBe(0);
+    expect(releases()).toEqual([first, second]);
+  });
+
+  test("two deploys at once: the second stops at the lock with a clear message; the first completes and prunes here and on the remote; rollback.sh over SSH", async () => {
+    const one = spawnUntil(path.join(clone, "scripts/deploy.sh"), [], { cwd: clone, env: sshEnv() }, "==> uploading");
+    await one.reached;
+    const two = await deploy();
+    expect(two.code).not.toBe(0);
+    expect(two.stderr).toMatch(/another deploy or rollback is running on .* \(deploy by .* pid \d+ since .*\); nothing was changed/);
+    const done = await one.done;
+    expect(done.code, done.stdout + done.stderr).toBe(0);
     const latest = currentRelease(target);
+    expect(await health(target)).toMatchObject({ version: latest });
+    expect(existsSync(path.join(target.dir, "deploy.lock"))).toBe(false);
+    // DEPLOY_KEEP=2: the first release and its tag are gone, here and on the remote.
     expect(releases()).toEqual([second, latest]);
     expect(await tagsIn(clone)).toEqual([second, latest]);
     expect(await tagsIn(origin)).toEqual([second, latest]);
@@ -207,18 +219,6 @@ describe("deploy over SSH to a real OpenSSH server", () => {
     expect(back.code, back.stdout + back.stderr).toBe(0);
     expect(currentRelease(target)).toBe(second);
     expect(await health(target)).toMatchObject({ version: second });
-  });
-
-  test("two deploys at once: the second stops at the lock with a clear message; the first completes", async () => {
-    const one = spawnUntil(path.join(clone, "scripts/deploy.sh"), [], { cwd: clone, env: sshEnv() }, "==> uploading");
-    await one.reached;
-    const two = await deploy();
-    expect(two.code).not.toBe(0);
-    expect(two.stderr).toMatch(/another deploy or rollback is running on .* \(deploy by .* pid \d+ since .*\); nothing was changed/);
-    const done = await one.done;
-    expect(done.code, done.stdout + done.stderr).toBe(0);
-    expect(await health(target)).toMatchObject({ version: currentRelease(target) });
-    expect(existsSync(path.join(target.dir, "deploy.lock"))).toBe(false);
   });
 
   test("an unreachable host or a host key that does not match: a clear message, nothing changed", async () => {
