@@ -258,6 +258,7 @@ describe.each(TRANSPORTS)("the baseline and function files against the old migra
       skipped: 1,
       functions: schema.functions.map((f) => f.name),
       adopted: true,
+      newer: [],
     });
     expect(await query(old.db, "select to_regclass('public.schema_migrations')::text as t")).toEqual([{ t: null }]);
     const ledger = await query<{ version: string; name: string; statements: string[] }>(
