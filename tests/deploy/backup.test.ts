@@ -1,10 +1,12 @@
-import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync, copyFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { openPglite } from "#app/db/pglite.server";
 import { adminUrl, databaseUrl, dropDatabase } from "../support/admin";
-import { makeTarget, run, tempDir, type RunResult, type Target } from "./support";
+import { until } from "../support/until";
+import { freePort, makeTarget, run, tempDir, type RunResult, type Target } from "./support";
 
 // The restore drill, with the operator commands a release ships
 // (`node build/server/index.js backup|restore`, docs/PRODUCTION_SETUP.md),
@@ -144,6 +146,37 @@ describe("PostgreSQL: backup and restore", () => {
     const again = await bundle(target, ["migrate"]);
     ok(again);
     expect(again.stdout).toMatch(/"applied":\[\]/);
+  });
+
+  test("the server's own start backs up before it applies a new migration", async () => {
+    const bundle2 = path.join(work, "bundle-with-migration");
+    cpSync(inject("deployPrebuilt"), bundle2, { recursive: true });
+    writeFileSync(
+      path.join(bundle2, "server/supabase/migrations/29990101000000_start_probe.sql"),
+      "-- compatible-with-previous: true\ncreate table start_probe (id int);\n",
+    );
+    const server = spawn(process.execPath, [`--env-file=${target.envFile}`, path.join(bundle2, "server/index.js")], {
+      cwd: path.join(target.dir, "shared"),
+      env: { PATH: process.env.PATH ?? "", NODE_ENV: "production", PORT: String(await freePort()) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    server.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+    server.stderr.setEncoding("utf8").on("data", (c: string) => (out += c));
+    try {
+      await until("the server to listen", () => out.includes('"event":"server.listening"') || server.exitCode !== null, 60_000);
+      expect(out).toContain('"event":"server.listening"');
+    } finally {
+      const exited = new Promise((resolve) => server.once("exit", resolve));
+      server.kill("SIGTERM");
+      await exited;
+    }
+    const backup = out.split("\n").find((line) => line.includes('"event":"db.backup"'));
+    expect(backup, out).toBeDefined();
+    expect(out.indexOf('"event":"db.backup"')).toBeLessThan(out.indexOf('"event":"db.migrated"'));
+    const file = (JSON.parse(backup!) as { file: string }).file;
+    expect(readFileSync(file).subarray(0, 5).toString()).toBe("PGDMP");
+    expect((await sql`select to_regclass('start_probe')::text as t`)[0]!.t).toBe("start_probe");
   });
 
   test("a damaged backup is refused before anything is dropped", async () => {
