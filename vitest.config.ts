@@ -48,12 +48,16 @@ export default defineConfig({
         extends: true,
         test: {
           name: "deploy",
-          // scripts/deploy.sh and rollback.sh against a local target directory:
-          // real builds, real server processes on fixed ports, one file at a time.
+          // scripts/deploy.sh and rollback.sh against local targets and a real SSH
+          // server: real server processes, each file on its own free ports, temporary
+          // directories and databases, so two files run at a time (mostly waiting
+          // on server starts and health checks).
           include: ["tests/deploy/**/*.test.ts"],
           environment: "node",
+          // One prebuilt bundle for every file (tests/deploy/global-setup.ts).
+          globalSetup: ["tests/deploy/global-setup.ts"],
           setupFiles: ["tests/support/fail-on-console-error.ts"],
-          fileParallelism: false,
+          maxWorkers: 2,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Deploys this checkout (HEAD) as release deploy-YYYY-MM-DD-HHMMSS:
-#   build (MC_BUILD_VERSION = the tag, so /api/health reports it) → rsync build/,
+#   reach the target and take its deploy lock → build (MC_BUILD_VERSION = the
+#   tag, so /api/health reports it) → check the free space → rsync build/,
 #   supabase/migrations/ and sql/, deploy/ and package.json to DEPLOY_PATH/releases/<tag>/ →
-#   migrate with the target's environment file → switch `current` atomically →
-#   restart → wait for /api/health to report the new version → git tag → prune
-#   to the last DEPLOY_KEEP (3) releases and tags.
-# A failed health check switches back to the previous release, restarts it,
-# checks its health, and exits non-zero. Stops at the first error.
+#   migrate with the target's environment file (the release backs the
+#   database up first when it has migrations to apply, into
+#   DATA_DIR/backups/<tag>/) → switch `current` atomically → restart → wait
+#   for /api/health to report the new version → git tag → prune to the last
+#   DEPLOY_KEEP (3) releases, tags and backups.
+# A failed migration or health check restores the backup taken before this
+# release's migrations (when it took one), switches back to the previous
+# release, restarts it, checks its health, and exits non-zero. Stops at the
+# first error; `current` only ever points at a fully copied release.
 #
 #   DEPLOY_HOST=deploy@vps DEPLOY_PATH=/srv/mission-control scripts/deploy.sh
 #
@@ -33,6 +38,22 @@ UNDO=""
 PREVIOUS=""
 TAG=""
 UPLOADED=""
+BACKUP_TAKEN=""
+
+# Puts the database back as it was before this release's migrations (the
+# service must be stopped: the embedded database admits one process, and a
+# PostgreSQL restore must not race the old release's writes).
+restore_database() {
+  [[ -n "$BACKUP_TAKEN" ]] || return 0
+  step "stopping the service to restore the database"
+  stop_service
+  step "restoring the database from the backup taken before $TAG's migrations"
+  if ! release_node "$TAG" restore --before "$TAG"; then
+    warn "the restore failed; the database keeps $TAG's migrations (restore by hand: see docs/PRODUCTION_SETUP.md, Backups)"
+    return 1
+  fi
+  BACKUP_TAKEN=""
+}
 
 # Switches back to the previous release, restarts it and checks its health.
 revert() {
@@ -40,6 +61,7 @@ revert() {
     warn "there is no previous release to go back to"
     return 1
   fi
+  restore_database || true # the previous release's own check decides whether it can start
   step "rolling back to $PREVIOUS"
   switch_current "$PREVIOUS"
   step "restarting the service"
@@ -54,18 +76,24 @@ on_exit() {
   set +e
   if ((status != 0)); then
     case "$UNDO" in
-      stopped)
-        step "starting the previous release again"
-        restart_service
+      stopped | migrating)
+        if [[ -n "$PREVIOUS" ]]; then
+          restore_database
+          step "starting the previous release again"
+          restart_service
+        fi
         ;;
       switched) revert ;;
     esac
     # A release that never became healthy is not kept (rollback must not pick it).
     if [[ -n "$UPLOADED" && "$(current_release)" != "$TAG" ]]; then
+      # Its backup goes with it once restored (a backup that could not be restored stays).
+      if [[ -z "$BACKUP_TAKEN" ]]; then release_node "$TAG" backups drop "$TAG" >/dev/null 2>&1; fi
       step "removing the failed release $TAG"
       on_target rm -rf -- "$DEPLOY_PATH/releases/$TAG"
     fi
   fi
+  release_lock
   cleanup_work_dir
   exit "$status"
 }
@@ -75,7 +103,9 @@ step "checking the target $TARGET_LABEL"
 if [[ "${DEPLOY_ALLOW_DIRTY:-0}" != 1 ]] && ! git diff --quiet HEAD --; then
   die "tracked files differ from HEAD; commit first (or DEPLOY_ALLOW_DIRTY=1)"
 fi
+check_target_reachable
 on_target test -f "$ENV_FILE" || die "$ENV_FILE is missing on the target: create it from deploy/env.example (deploy never writes it)"
+take_lock deploy
 on_target mkdir -p -- "$DEPLOY_PATH/releases" "$DEPLOY_PATH/shared/data"
 PREVIOUS="$(current_release)"
 
@@ -111,7 +141,12 @@ else
   fi
   step "migrating the embedded database"
 fi
-migrate_release "$TAG"
+[[ -n "$UNDO" ]] || UNDO="migrating"
+migrate_status=0
+migrate_output="$(release_node "$TAG" migrate 2>&1)" || migrate_status=$?
+printf '%s\n' "$migrate_output"
+if [[ "$migrate_output" == *'"event":"db.backup"'* ]]; then BACKUP_TAKEN=1; fi
+((migrate_status == 0)) || die "migrating with $TAG failed (exit $migrate_status); see its output above"
 
 step "switching current to releases/$TAG"
 UNDO="switched"
@@ -158,5 +193,15 @@ for ((i = 0; i < ${#tags[@]} - KEEP; i++)); do
     git push -q "$GIT_REMOTE" ":refs/tags/${tags[i]}" || warn "could not delete ${tags[i]} on $GIT_REMOTE"
   fi
 done
+# Backups go with the releases they were taken before (only files are
+# removed: the service keeps the embedded database meanwhile).
+mapfile -t releases < <(list_releases)
+mapfile -t pruned < <(release_node "$TAG" backups list | cut -f1 | LC_ALL=C sort -u | while IFS= read -r version; do
+  [[ "$version" =~ $TAG_PATTERN && " ${releases[*]} " != *" $version "* ]] && printf '%s\n' "$version"
+done)
+if ((${#pruned[@]} > 0)); then
+  printf '    removing the database backups taken before %s\n' "${pruned[*]}"
+  release_node "$TAG" backups drop "${pruned[@]}" >/dev/null || warn "could not remove the old database backups"
+fi
 
 step "deployed $TAG to $TARGET_LABEL"

@@ -11,9 +11,14 @@
 # The previous deploy is the newest deploy tag older than the current release
 # (`git fetch --tags` first when deploys ran elsewhere, e.g. in CI); without
 # any deploy tag in this repository, the newest older release on the target.
-# Rolling back never migrates: the schema stays as it is, and a release that
-# does not know an applied migration refuses to start (restore a backup then;
-# see docs/PRODUCTION_SETUP.md). Settings: see scripts/lib/deploy-common.sh.
+# Rolling back never migrates and, by default, never restores: the schema
+# stays as it is and the data written since is kept. That works because
+# migrations are expand/contract (CONTRIBUTING.md): the older release starts on
+# a database whose newer migrations all declare `-- compatible-with-previous:
+# true`. When one does not, the rollback refuses before changing anything,
+# naming them; DEPLOY_ROLLBACK_RESTORE=1 then restores the backup taken before
+# the first deploy after the previous one (data written since is lost) and
+# rolls back in the same run. Settings: see scripts/lib/deploy-common.sh.
 set -euo pipefail
 
 REPO_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +42,7 @@ on_exit() {
     restart_service
     wait_for_health "$CURRENT" "$ROLLBACK_HEALTH_TIMEOUT"
   fi
+  release_lock
   if [[ -n "$WORKTREE" ]]; then
     git worktree remove --force -- "$WORKTREE" >/dev/null 2>&1 || warn "could not remove the worktree $WORKTREE"
   fi
@@ -46,6 +52,8 @@ on_exit() {
 trap on_exit EXIT
 
 step "reading the current release on $TARGET_LABEL"
+check_target_reachable
+take_lock rollback
 CURRENT="$(current_release)"
 [[ -n "$CURRENT" ]] || die "$DEPLOY_PATH/current does not exist: nothing to roll back"
 [[ "$CURRENT" =~ $TAG_PATTERN ]] || die "current points at $CURRENT, which is not a deploy release"
@@ -83,6 +91,24 @@ else
   (cd -- "$WORKTREE" && MC_BUILD_VERSION="$PREVIOUS" quietly npm run build --silent)
   step "uploading the rebuilt release to $TARGET_LABEL/releases/$PREVIOUS"
   upload_release "$WORKTREE" "$PREVIOUS"
+fi
+
+step "checking that $PREVIOUS runs on the schema $CURRENT left"
+mapfile -t incompatible < <(incompatible_migrations "$CURRENT" "$PREVIOUS")
+if ((${#incompatible[@]} > 0)); then
+  if [[ "${DEPLOY_ROLLBACK_RESTORE:-0}" != 1 ]]; then
+    die "refusing to roll back to $PREVIOUS: $CURRENT applied migration(s) not declared compatible with the release before them: ${incompatible[*]}. Nothing was changed. Deploy a fix instead, or restore the backup taken before them and roll back in one step (data written since that backup is lost): DEPLOY_ROLLBACK_RESTORE=1 scripts/rollback.sh"
+  fi
+  # The oldest backup taken before a release after PREVIOUS: the schema PREVIOUS ran on.
+  BACKUP_OF=""
+  while IFS=$'\t' read -r version _; do
+    if [[ "$version" > "$PREVIOUS" && ! "$version" > "$CURRENT" ]]; then BACKUP_OF="$version"; fi
+  done < <(release_node "$CURRENT" backups list)
+  [[ -n "$BACKUP_OF" ]] || die "no database backup taken after $PREVIOUS is left on the target (backups list); nothing was changed"
+  step "stopping the service to restore the backup taken before $BACKUP_OF"
+  SWITCHED=1 # from here on, a failure goes back to $CURRENT
+  stop_service
+  release_node "$CURRENT" restore --before "$BACKUP_OF"
 fi
 
 step "switching current to releases/$PREVIOUS"

@@ -5,8 +5,6 @@ import { fileURLToPath } from "node:url";
 import { type ClientAddress, createRequestListener } from "@remix-run/node-fetch-server";
 import { createRequestHandler } from "react-router";
 import * as build from "virtual:react-router/server-build";
-import { defaultSchemaDir, loadSchema, migrate } from "#app/db/migrations.server";
-import { openDatabase } from "#app/db/open.server";
 import { getEnv } from "#app/env.server";
 import { startErrorReporting, stopErrorReporting } from "#app/services/observability/error-reporting.server";
 import { createHttpObserver } from "#app/services/observability/http-observer.server";
@@ -16,10 +14,12 @@ import { getRuntime, stopRuntime } from "#app/services/runtime.server";
 import { BASE_SECURITY_HEADERS } from "#app/services/http/security-headers.server";
 import { startTelemetry, stopTelemetry } from "#app/services/observability/telemetry.server";
 import { compressResponse } from "./compression";
+import { DB_COMMANDS, runDbCommand } from "./db-commands";
 import { bodyCapFor, guardPageRequest, isPageRequest } from "./page-requests";
 import { createStaticHandler } from "./static-files";
 
-// The production entry: `node build/server/index.js` (or `… migrate`).
+// The production entry: `node build/server/index.js` (or `… migrate`, `… backup`,
+// `… restore`: server/db-commands.ts).
 // Boots the runtime (database, migrations, secrets) before listening, serves
 // build/client, hands everything else to React Router, and shuts down cleanly.
 
@@ -33,7 +33,7 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write(`${(error as Error).message}\n`);
     process.exit(78);
   }
-  if (argv[0] === "migrate") return migrateOnly(env);
+  if ((DB_COMMANDS as readonly string[]).includes(argv[0] ?? "")) return runDbCommand(env, __APP_VERSION__, argv);
 
   const publicBind = ["0.0.0.0", "::", "[::]", "*"].includes(env.HOST);
   const log = createLogger(env.LOG_LEVEL);
@@ -189,20 +189,6 @@ function discardUpload(req: import("node:http").IncomingMessage): void {
     if (seen > LINGER_BYTES) socket.destroy();
   });
   req.resume();
-}
-
-async function migrateOnly(env: ReturnType<typeof getEnv>): Promise<void> {
-  const log = createLogger(env.LOG_LEVEL);
-  const db = await openDatabase(env);
-  try {
-    const report = await migrate(db, await loadSchema(env.SCHEMA_DIR ?? defaultSchemaDir()));
-    log.info(
-      { event: "db.migrated", applied: report.applied, already_applied: report.skipped, functions: report.functions, adopted: report.adopted },
-      `applied ${report.applied.length} migration(s) and ${report.functions.length} function file(s)`,
-    );
-  } finally {
-    await db.close();
-  }
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

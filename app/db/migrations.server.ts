@@ -34,6 +34,12 @@ export interface Migration extends SchemaFile {
   label: string;
   /** The statements as the CLI records them. */
   statements: string[];
+  /**
+   * The release before this migration still works on the schema it leaves
+   * (expand/contract, CONTRIBUTING.md): declared by a header line
+   * `-- compatible-with-previous: true` (or `false`); undeclared is false.
+   */
+  compatibleWithPrevious: boolean;
 }
 
 export interface SchemaSource {
@@ -46,6 +52,15 @@ export class MigrationError extends Error {}
 const LOCK_KEY = 7_340_001; // arbitrary, fixed: "mission-control migrations"
 const MIGRATION_NAME = /^(\d{14})_([a-z0-9_]+)\.sql$/;
 const FUNCTION_FILE_NAME = /^\d{2}_[a-z0-9_]+\.sql$/;
+/** The declaration, in the comment lines a migration starts with. */
+const COMPATIBLE_HEADER = /^--\s*compatible-with-previous:\s*(true|false)\s*$/im;
+
+/** What a migration's leading comment lines declare; null when they say nothing. */
+export function declaredCompatibility(sql: string): boolean | null {
+  const header = sql.slice(0, sql.search(/^(?!\s*(--|$)).*/m) >>> 0);
+  const match = COMPATIBLE_HEADER.exec(header);
+  return match ? match[1]!.toLowerCase() === "true" : null;
+}
 
 /** build/server/supabase next to the bundle, else the source tree's supabase/. */
 export function defaultSchemaDir(): string {
@@ -57,7 +72,13 @@ export function defaultSchemaDir(): string {
 export async function loadSchema(dir: string): Promise<SchemaSource> {
   const migrations = (await readSqlFiles(path.join(dir, "migrations"), MIGRATION_NAME, "YYYYMMDDHHMMSS_name.sql")).map((file) => {
     const [, version, label] = MIGRATION_NAME.exec(file.name)!;
-    return { ...file, version: version!, label: label!, statements: splitStatements(file.sql) };
+    return {
+      ...file,
+      version: version!,
+      label: label!,
+      statements: splitStatements(file.sql),
+      compatibleWithPrevious: declaredCompatibility(file.sql) ?? false,
+    };
   });
   const functions = await readSqlFiles(path.join(dir, "sql"), FUNCTION_FILE_NAME, "NN_area.sql");
   return { migrations, functions };
@@ -84,6 +105,33 @@ export interface MigrationReport {
   functions: string[];
   /** True when an old-layout database was taken over (see legacy-ledger.server.ts). */
   adopted: boolean;
+  /** Applied migrations this build does not know, all declared compatible with the release before them (an older release on a newer schema). */
+  newer: string[];
+}
+
+interface AppliedRow {
+  version: string;
+  name: string | null;
+  statements: string[] | null;
+  compatible_with_previous: boolean | null;
+}
+
+/**
+ * Versioned migrations this build would apply to the database now (read
+ * without the lock: for deciding whether to take a backup first). A database
+ * without a ledger yet, or one holding no migration, reports none: there is
+ * nothing in it to lose.
+ */
+export async function pendingMigrations(db: RuntimeDatabase, source: SchemaSource): Promise<string[]> {
+  if (!db.session) return [];
+  return db.session(async (s) => {
+    const [ledger] = await s.query<{ t: string | null }>("select to_regclass('supabase_migrations.schema_migrations')::text as t");
+    if (!ledger?.t) return [];
+    const rows = await s.query<{ version: string }>("select version from supabase_migrations.schema_migrations");
+    if (rows.length === 0) return [];
+    const applied = new Set(rows.map((r) => r.version));
+    return source.migrations.filter((m) => !applied.has(m.version)).map((m) => m.name);
+  });
 }
 
 export async function migrate(db: RuntimeDatabase, source: SchemaSource): Promise<MigrationReport> {
@@ -96,21 +144,32 @@ export async function migrate(db: RuntimeDatabase, source: SchemaSource): Promis
       // Before anything is created: a refused database is left as it was.
       const adopted = await adoptLegacyLedger(s, source.migrations);
       await ensureLedgers(s);
-      const rows = await s.query<{ version: string; statements: string[] | null }>("select version, statements from supabase_migrations.schema_migrations");
-      const applied = new Map(rows.map((r) => [r.version, r.statements]));
-      checkHistory(applied, source.migrations);
-      const report: MigrationReport = { applied: [], skipped: applied.size, functions: [], adopted };
+      const rows = await s.query<AppliedRow>("select version, name, statements, compatible_with_previous from supabase_migrations.schema_migrations");
+      const newer = checkHistory(rows, source.migrations);
+      const report: MigrationReport = { applied: [], skipped: rows.length, functions: [], adopted, newer };
+      const applied = new Set(rows.map((r) => r.version));
       for (const m of source.migrations) {
         if (applied.has(m.version)) continue;
         await inTransaction(s, `Migration ${m.name}`, async () => {
           await s.exec(m.sql);
-          await s.query("insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)", [
+          await s.query("insert into supabase_migrations.schema_migrations (version, name, statements, compatible_with_previous) values ($1, $2, $3, $4)", [
             m.version,
             m.label,
             m.statements,
+            m.compatibleWithPrevious,
           ]);
         });
         report.applied.push(m.name);
+      }
+      // Rows the CLI wrote carry no declaration: record this build's, so an older release can read it.
+      for (const row of rows) {
+        const m = source.migrations.find((x) => x.version === row.version);
+        if (m && row.compatible_with_previous === null) {
+          await s.query("update supabase_migrations.schema_migrations set compatible_with_previous = $2 where version = $1", [
+            m.version,
+            m.compatibleWithPrevious,
+          ]);
+        }
       }
       const done = await s.query<{ name: string; checksum: string }>("select name, checksum from supabase_migrations.function_files");
       const current = new Map(done.map((r) => [r.name, r.checksum]));
@@ -141,6 +200,7 @@ async function ensureLedgers(s: SqlSession): Promise<void> {
     create table if not exists supabase_migrations.schema_migrations (version text not null primary key);
     alter table supabase_migrations.schema_migrations add column if not exists statements text[];
     alter table supabase_migrations.schema_migrations add column if not exists name text;
+    alter table supabase_migrations.schema_migrations add column if not exists compatible_with_previous boolean;
     create table if not exists supabase_migrations.function_files (
       name text primary key,
       checksum text not null,
@@ -149,20 +209,39 @@ async function ensureLedgers(s: SqlSession): Promise<void> {
 }
 
 /**
- * Applied history must be this build's: an unknown version means an older
- * build on a newer database; different statements mean an applied file was
- * edited (a table change is a new file, never an edit). Rows without
- * statements (written by `supabase migration repair`) are taken on trust.
+ * Applied history must be this build's, or newer and harmless to it: a
+ * version this build does not know means an older release on a newer
+ * database, which is allowed only when every such migration was declared
+ * compatible with the release before it (expand/contract), and refused with
+ * their names otherwise. Different statements mean an applied file was edited
+ * (a table change is a new file, never an edit). Rows without statements
+ * (written by `supabase migration repair`) are taken on trust. Returns the
+ * unknown, compatible migrations' names.
  */
-function checkHistory(applied: Map<string, string[] | null>, migrations: Migration[]): void {
+function checkHistory(rows: AppliedRow[], migrations: Migration[]): string[] {
   const known = new Map(migrations.map((m) => [m.version, m]));
-  for (const [version, statements] of applied) {
-    const m = known.get(version);
-    if (!m) throw new MigrationError(`The database has migration ${version}, which this build does not know. Is this an older release?`);
-    if (statements && JSON.stringify(statements) !== JSON.stringify(m.statements)) {
+  const unknown: AppliedRow[] = [];
+  for (const row of rows) {
+    const m = known.get(row.version);
+    if (!m) {
+      unknown.push(row);
+      continue;
+    }
+    if (row.statements && JSON.stringify(row.statements) !== JSON.stringify(m.statements)) {
       throw new MigrationError(`Migration ${m.name} was edited after it was applied. Restore it and add a new migration instead.`);
     }
   }
+  unknown.sort((a, b) => a.version.localeCompare(b.version));
+  const label = (r: AppliedRow) => (r.name ? `${r.version}_${r.name}` : r.version);
+  const incompatible = unknown.filter((r) => r.compatible_with_previous !== true);
+  if (incompatible.length > 0) {
+    throw new MigrationError(
+      `The database has migration${incompatible.length > 1 ? "s" : ""} ${incompatible.map(label).join(", ")}, which this build does not know ` +
+        "and which are not declared compatible with the release before them (-- compatible-with-previous: true). Is this an older release? " +
+        "Start the newer release again, or restore the backup taken before they were applied: node build/server/index.js restore --before <that release> (docs/PRODUCTION_SETUP.md).",
+    );
+  }
+  return unknown.map(label);
 }
 
 /** Records a complete legacy ledger as the baseline; refuses a partial one. */

@@ -73,7 +73,7 @@ async function boot(env: Env): Promise<Runtime> {
   }
   const db = await openDatabase(env);
   try {
-    await prepareSchema(db, env.SCHEMA_DIR, log);
+    await prepareSchema(db, env.SCHEMA_DIR, log, { env, version: typeof __APP_VERSION__ === "string" ? __APP_VERSION__ : "dev" });
     const bus = new EventBus(db, log);
     await bus.start();
     await announceSetup(db, env, log);

@@ -23,8 +23,11 @@
 #   DEPLOY_RUN_AS           user that runs migrations (host default mission-control; local: yourself)
 #   DEPLOY_KEEP             releases and deploy tags to keep (default 3)
 #   DEPLOY_PUSH_TAGS        1 = push new deploy tags (and deletions) to DEPLOY_GIT_REMOTE (default origin)
+#   DEPLOY_SSH_PORT         ssh port (default 22)
 #   DEPLOY_SSH_KEY_FILE     private key for ssh/rsync (optional)
 #   DEPLOY_KNOWN_HOSTS_FILE known_hosts to check the host key against (optional; checking is always strict)
+#   DEPLOY_MIN_FREE_MB      free space to leave on the target after copying a release (default 256;
+#                           the database and its pre-migration backup grow there too)
 # Commands in DEPLOY_RESTART_CMD/DEPLOY_STOP_CMD are split on whitespace and run
 # without a shell (no quoting, no expansion).
 
@@ -63,6 +66,10 @@ load_settings() {
   KEEP="${DEPLOY_KEEP:-3}"
   [[ "$KEEP" =~ ^[1-9][0-9]*$ ]] || die "DEPLOY_KEEP must be a positive number"
   GIT_REMOTE="${DEPLOY_GIT_REMOTE:-origin}"
+  MIN_FREE_MB="${DEPLOY_MIN_FREE_MB:-256}"
+  [[ "$MIN_FREE_MB" =~ ^[0-9]+$ ]] || die "DEPLOY_MIN_FREE_MB must be a number of megabytes"
+  SSH_PORT="${DEPLOY_SSH_PORT:-22}"
+  [[ "$SSH_PORT" =~ ^[0-9]+$ ]] || die "DEPLOY_SSH_PORT must be a port number"
   if [[ -n "$DEPLOY_HOST" ]]; then
     TARGET_LABEL="$DEPLOY_HOST:$DEPLOY_PATH"
     read -r -a RESTART_CMD <<<"${DEPLOY_RESTART_CMD:-sudo -n systemctl restart mission-control}"
@@ -81,7 +88,7 @@ load_settings() {
   [[ -z "$RUN_AS" || "$RUN_AS" =~ ^[a-z_][a-z0-9_-]*$ ]] || die "DEPLOY_RUN_AS must be a user name"
 
   WORK_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mc-deploy.XXXXXX")"
-  SSH_CMD=(ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=15
+  SSH_CMD=(ssh -p "$SSH_PORT" -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=15
     -o ControlMaster=auto -o "ControlPath=$WORK_DIR/ssh-%C" -o ControlPersist=60)
   local file
   for file in "${DEPLOY_SSH_KEY_FILE:-}" "${DEPLOY_KNOWN_HOSTS_FILE:-}"; do
@@ -121,6 +128,50 @@ quietly() {
 
 target_has() { on_target test -e "$1"; }
 
+# Fails with a clear message when the target cannot be reached (SSH) or DEPLOY_PATH's parent is missing.
+check_target_reachable() {
+  if [[ -n "$DEPLOY_HOST" ]]; then
+    local out status=0
+    out="$("${SSH_CMD[@]}" "$DEPLOY_HOST" -- true 2>&1)" || status=$?
+    out="${out//$'\r'/}"
+    out="${out//$'\n'/ }"
+    ((status == 0)) || die "cannot reach $DEPLOY_HOST over SSH (port $SSH_PORT): ${out:-exit $status}. Nothing was changed."
+  fi
+}
+
+# One deploy or rollback at a time per target: a directory created atomically
+# on the target, removed by the holder's exit trap. An interrupted run (kill -9,
+# a lost connection) leaves it behind; the message says how to clear it.
+LOCK_HELD=""
+take_lock() {
+  local lock="$DEPLOY_PATH/deploy.lock" what="$1"
+  on_target mkdir -p -- "$DEPLOY_PATH"
+  if ! on_target mkdir -- "$lock" 2>/dev/null; then
+    local owner
+    owner="$(on_target cat -- "$lock/owner" 2>/dev/null || true)"
+    die "another deploy or rollback is running on $TARGET_LABEL (${owner:-owner unknown}); nothing was changed. If none is, remove $lock and try again."
+  fi
+  LOCK_HELD=1
+  # shellcheck disable=SC2016 # expanded by the target's sh, from its arguments
+  on_target sh -c 'printf "%s\n" "$1" > "$2"' sh "$what by $(id -un)@$(hostname) pid $$ since $(date -u +%FT%TZ)" "$lock/owner"
+}
+release_lock() {
+  [[ -n "$LOCK_HELD" ]] || return 0
+  on_target rm -rf -- "$DEPLOY_PATH/deploy.lock" || warn "could not remove $DEPLOY_PATH/deploy.lock"
+  LOCK_HELD=""
+}
+
+# Refuses to copy a release of SIZE_KB when less than it plus DEPLOY_MIN_FREE_MB is free on the target.
+check_free_space() {
+  local size_kb="$1" free_kb
+  free_kb="$(on_target df -Pk -- "$DEPLOY_PATH/releases" | awk 'NR == 2 { print $4 }')"
+  [[ "$free_kb" =~ ^[0-9]+$ ]] || die "cannot read the free space of $DEPLOY_PATH/releases on the target"
+  local need_kb=$((size_kb + MIN_FREE_MB * 1024))
+  if ((free_kb < need_kb)); then
+    die "not enough free space on the target: $((free_kb / 1024)) MB free in $DEPLOY_PATH/releases, the release needs $(((size_kb + 1023) / 1024)) MB plus DEPLOY_MIN_FREE_MB=$MIN_FREE_MB MB for the database and its backup. Free some space; nothing was changed."
+  fi
+}
+
 # Name of the release `current` points at (empty when there is none).
 current_release() {
   local link
@@ -151,6 +202,7 @@ upload_release() {
   while IFS= read -r -d '' file; do
     sed -i "s/$DEPLOY_VERSION_PLACEHOLDER/$tag/g" -- "$file"
   done < <(grep -rlZF -- "$DEPLOY_VERSION_PLACEHOLDER" "$stage/build" || true)
+  check_free_space "$(du -sk -- "$stage" | cut -f1)"
   local dest="$DEPLOY_PATH/releases/$tag/"
   on_target mkdir -p -- "$dest"
   local rsync_args=(-a --delete "--chmod=D755,F644" --exclude-from="$excludes")
@@ -173,17 +225,31 @@ uses_postgres() {
   esac
 }
 
-# `node <release>/build/server/index.js migrate` with the target's environment file,
-# from DEPLOY_PATH/shared (so a relative DATA_DIR means shared/data, as under systemd).
-migrate_release() {
+# `node <release>/build/server/index.js ARG…` with the target's environment file,
+# from DEPLOY_PATH/shared (so a relative DATA_DIR means shared/data, as under
+# systemd), as DEPLOY_RUN_AS: migrate, restore, backups (server/db-commands.ts).
+release_node() {
   local tag="$1"
+  shift
   local index="$DEPLOY_PATH/releases/$tag/build/server/index.js"
   if [[ -n "$RUN_AS" ]]; then
-    on_target env -C "$DEPLOY_PATH/shared" sudo -n -u "$RUN_AS" "$TARGET_NODE" --env-file="$ENV_FILE" "$index" migrate
+    on_target env -C "$DEPLOY_PATH/shared" sudo -n -u "$RUN_AS" "$TARGET_NODE" --env-file="$ENV_FILE" "$index" "$@"
   else
     on_target env -C "$DEPLOY_PATH/shared" -i NODE_ENV=production "PATH=$(dirname -- "$TARGET_NODE"):/usr/bin:/bin" \
-      "$TARGET_NODE" --env-file="$ENV_FILE" "$index" migrate
+      "$TARGET_NODE" --env-file="$ENV_FILE" "$index" "$@"
   fi
+}
+
+# Migrations a release carries that OTHER does not, whose header does not declare
+# `-- compatible-with-previous: true`, one name a line (supabase/migrations in each release).
+incompatible_migrations() {
+  local newer="$1" older="$2" name
+  local dir="$DEPLOY_PATH/releases/$newer/supabase/migrations" old_dir="$DEPLOY_PATH/releases/$older/supabase/migrations"
+  while IFS= read -r name; do
+    [[ -n "$name" ]] || continue
+    target_has "$old_dir/$name" && continue
+    on_target grep -qiE '^--[[:space:]]*compatible-with-previous:[[:space:]]*true[[:space:]]*$' "$dir/$name" || printf '%s\n' "${name%.sql}"
+  done < <(on_target find "$dir" -maxdepth 1 -name '*.sql' -printf '%f\n' | LC_ALL=C sort)
 }
 
 # Points `current` at releases/TAG atomically (a new symlink renamed over the old).

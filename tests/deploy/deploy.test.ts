@@ -1,6 +1,6 @@
 import { cpSync, existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import {
   PLACEHOLDER,
   SERVICE_SCRIPT,
@@ -151,13 +151,9 @@ describe("deploy to a local target", () => {
   });
 
   test("a second deploy from a prebuilt bundle (DEPLOY_SKIP_BUILD=1) keeps the data and reports its own version", async () => {
-    const built = await run("npm", ["run", "build", "--silent"], {
-      cwd: clone,
-      env: { ...deployEnv(target), MC_BUILD_VERSION: PLACEHOLDER },
-    });
-    expect(built.code, built.stderr).toBe(0);
-    prebuilt = path.join(work, "prebuilt");
-    cpSync(path.join(clone, "build"), prebuilt, { recursive: true });
+    // The suite's bundle, built once with the version placeholder (global-setup.ts).
+    prebuilt = inject("deployPrebuilt");
+    useBuild(prebuilt);
 
     const result = await deploy({ DEPLOY_SKIP_BUILD: "1" });
     expect(result.code, result.stdout + result.stderr).toBe(0);

@@ -1,5 +1,5 @@
-import { execFile, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFile, spawn, spawnSync } from "node:child_process";
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
@@ -47,6 +47,7 @@ export async function makeClone(dir: string): Promise<string> {
   for (const file of new Set(listed.split("\0").filter(Boolean))) {
     const from = path.join(REPO_ROOT, file);
     if (!existsSync(from)) continue; // deleted in the working tree
+    if (file === "node_modules") continue; // a linked node_modules (not ignored as a symlink) is linked below
     const to = path.join(clone, file);
     mkdirSync(path.dirname(to), { recursive: true });
     if (lstatSync(from).isSymbolicLink()) symlinkSync(readlinkSync(from), to);
@@ -75,7 +76,7 @@ export interface Target {
 }
 
 /** A deploy target directory with its environment file, as an operator would prepare it. */
-export function makeTarget(dir: string, port: number): Target {
+export function makeTarget(dir: string, port: number, extraEnv: Record<string, string> = {}): Target {
   const target = path.join(dir, "target");
   const dataDir = path.join(target, "shared", "data");
   mkdirSync(dataDir, { recursive: true });
@@ -92,6 +93,7 @@ export function makeTarget(dir: string, port: number): Target {
       `WEBHOOK_SECRET=${secret()}`,
       `SESSION_SECRET=${secret()}`,
       "LOG_LEVEL=info",
+      ...Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`),
       "",
     ].join("\n"),
     { mode: 0o600 },
@@ -155,4 +157,53 @@ export function ensureCommand(command: string, debianPackage: string): { ok: tru
   });
   if (install.status === 0 && has()) return { ok: true };
   return { ok: false, reason: `apt-get install ${debianPackage} failed: ${install.stderr.slice(-500)}` };
+}
+
+/** Puts a build (the suite's prebuilt bundle) in the clone's build/. */
+export function useBuild(clone: string, from: string): void {
+  rmSync(path.join(clone, "build"), { recursive: true, force: true });
+  cpSync(from, path.join(clone, "build"), { recursive: true });
+}
+
+/**
+ * Adds a versioned migration to the clone, in its source tree (what a release
+ * uploads) and in its build (what the bundle applies), and commits it: the
+ * next deploy is a release with one more migration.
+ */
+export async function addMigration(clone: string, name: string, sql: string): Promise<void> {
+  for (const dir of ["supabase/migrations", "build/server/supabase/migrations"]) writeFileSync(path.join(clone, dir, name), sql);
+  await must("git", ["add", "-A"], { cwd: clone });
+  await must("git", ["commit", "-q", "-m", `migration ${name}`], { cwd: clone });
+}
+
+/** Makes the clone's server exit at start (migrations still run): a release that never becomes healthy. */
+export function breakServer(clone: string): void {
+  const entry = path.join(clone, "build/server/index.js");
+  const exitUnlessDbCommand =
+    'if (!["migrate", "backup", "backups", "restore"].includes(process.argv[2])) { console.error("this release cannot serve"); process.exit(3); }\n';
+  writeFileSync(entry, exitUnlessDbCommand + readFileSync(entry, "utf8"));
+}
+
+/** Starts a child and resolves once its stdout contains `marker` (for two deploys at once). */
+export function spawnUntil(cmd: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }, marker: string) {
+  const child = spawn(cmd, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  const done = new Promise<RunResult>((resolve) => child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr })));
+  const reached = new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (stdout.includes(marker)) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 50);
+    void done.then(() => {
+      clearInterval(timer);
+      if (stdout.includes(marker)) resolve();
+      else reject(new Error(`exited before "${marker}":\n${stdout}\n${stderr}`));
+    });
+  });
+  return { reached, done };
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { MigrationError, migrate, type Migration, type SchemaFile, type SchemaSource } from "#app/db/migrations.server";
+import { MigrationError, declaredCompatibility, migrate, type Migration, type SchemaFile, type SchemaSource } from "#app/db/migrations.server";
 import { openPostgres } from "#app/db/postgres.server";
 import { splitStatements } from "#app/db/sql-statements";
 import type { SqlDatabase } from "#app/db/types";
@@ -19,7 +19,15 @@ function checksum(sql: string): string {
 
 function migration(name: string, sql: string): Migration {
   const [, version, label] = /^(\d{14})_(.+)\.sql$/.exec(name)!;
-  return { name, sql, checksum: checksum(sql), version: version!, label: label!, statements: splitStatements(sql) };
+  return {
+    name,
+    sql,
+    checksum: checksum(sql),
+    version: version!,
+    label: label!,
+    statements: splitStatements(sql),
+    compatibleWithPrevious: declaredCompatibility(sql) ?? false,
+  };
 }
 
 function functionFile(name: string, sql: string): SchemaFile {
@@ -48,8 +56,8 @@ describe.each(TRANSPORTS)("migrations on %s", (kind: Transport) => {
 
   it("applies every migration once and every function file, recorded as the Supabase CLI records them, and nothing the second time", async () => {
     const { db } = await open(true);
-    expect(await migrate(db, schema)).toEqual({ applied: names, skipped: 0, functions: fileNames, adopted: false });
-    expect(await migrate(db, schema)).toEqual({ applied: [], skipped: names.length, functions: [], adopted: false });
+    expect(await migrate(db, schema)).toEqual({ applied: names, skipped: 0, functions: fileNames, adopted: false, newer: [] });
+    expect(await migrate(db, schema)).toEqual({ applied: [], skipped: names.length, functions: [], adopted: false, newer: [] });
     const rows = await query<{ version: string; name: string; statements: string[] }>(
       db,
       "select version, name, statements from supabase_migrations.schema_migrations order by version",
@@ -102,7 +110,33 @@ describe.each(TRANSPORTS)("migrations on %s", (kind: Transport) => {
     await query(db, "insert into supabase_migrations.schema_migrations (version, name, statements) values ('29991231000000', 'future', '{}')");
     const error = await migrate(db, schema).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationError);
-    expect((error as Error).message).toMatch(/has migration 29991231000000, which this build does not know/);
+    expect((error as Error).message).toMatch(/has migration 29991231000000_future, which this build does not know/);
+  });
+
+  it("lets an older build start on newer migrations declared compatible, and records the declaration", async () => {
+    const { db } = await open(false);
+    const additive = migration(
+      "29991231000001_additive.sql",
+      "-- Adds a column the previous release ignores.\n-- compatible-with-previous: true\nalter table tasks add column rollback_probe text;\n",
+    );
+    expect(await migrate(db, withMigration(additive))).toMatchObject({ applied: [additive.name] });
+    expect(await query(db, "select compatible_with_previous from supabase_migrations.schema_migrations where version = $1", [additive.version])).toEqual([
+      { compatible_with_previous: true },
+    ]);
+    // The build before it starts, applies nothing, and names what it runs on.
+    expect(await migrate(db, schema)).toMatchObject({ applied: [], newer: ["29991231000001_additive"] });
+  });
+
+  it("refuses an older build on a newer migration that is not declared compatible, naming it and the restore", async () => {
+    const { db } = await open(false);
+    const additive = migration("29991231000001_additive.sql", "-- compatible-with-previous: true\nalter table tasks add column rollback_probe text;\n");
+    const breaking = migration("29991231000002_breaking.sql", "-- compatible-with-previous: false\nalter table tasks rename column rollback_probe to probe;\n");
+    await migrate(db, { ...schema, migrations: [...schema.migrations, additive, breaking] });
+    const error = await migrate(db, schema).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MigrationError);
+    expect((error as Error).message).toContain("has migration 29991231000002_breaking, which this build does not know");
+    expect((error as Error).message).not.toContain("29991231000001_additive,");
+    expect((error as Error).message).toContain("restore --before");
   });
 
   it("rolls a failing migration back entirely and does not record it", async () => {

@@ -72,7 +72,7 @@ describe("the Supabase CLI and the app on one PostgreSQL database", () => {
     // The CLI ran the function files as seeds: the functions are there already.
     expect(await pg.db.rpc("ping")).toMatchObject({ ok: true });
     const report = await migrate(pg.db, schema);
-    expect(report).toEqual({ applied: [], skipped: schema.migrations.length, functions: schema.functions.map((f) => f.name), adopted: false });
+    expect(report).toEqual({ applied: [], skipped: schema.migrations.length, functions: schema.functions.map((f) => f.name), adopted: false, newer: [] });
     expect(await migrate(pg.db, schema)).toMatchObject({ applied: [], functions: [] });
     expect(await migrationList(dir, pg)).toEqual(schema.migrations.map((m) => ({ local: m.version, remote: m.version })));
   }, 180_000);

@@ -1,0 +1,33 @@
+import { cpSync, rmSync } from "node:fs";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { PLACEHOLDER, REPO_ROOT, makeClone, must, tempDir } from "./support";
+
+// One build for the whole deploy suite: the working tree, built in a throwaway
+// copy with the version placeholder (as CI builds once and deploys the
+// artefact), so each file deploys it with DEPLOY_SKIP_BUILD=1 and each release
+// still reports its own tag.
+
+declare module "vitest" {
+  interface ProvidedContext {
+    deployPrebuilt: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const work = tempDir("mc-deploy-build-");
+  const clone = await makeClone(work);
+  await must("npm", ["run", "build", "--silent"], {
+    cwd: clone,
+    env: {
+      ...process.env,
+      PATH: `${path.dirname(process.execPath)}${path.delimiter}${path.join(REPO_ROOT, "node_modules/.bin")}${path.delimiter}${process.env.PATH ?? ""}`,
+      MC_BUILD_VERSION: PLACEHOLDER,
+    },
+    timeoutMs: 300_000,
+  });
+  const prebuilt = path.join(work, "prebuilt");
+  cpSync(path.join(clone, "build"), prebuilt, { recursive: true });
+  project.provide("deployPrebuilt", prebuilt);
+  return () => rmSync(work, { recursive: true, force: true });
+}
