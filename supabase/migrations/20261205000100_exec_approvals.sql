@@ -1,3 +1,4 @@
+-- compatible-with-previous: true
 -- Exec approvals under Mission Control's policy (decision 043): every command
 -- OpenClaw asks about is recorded here with what the policy decided, the
 -- approval it waits on (if any) and when the gateway took the decision. Task

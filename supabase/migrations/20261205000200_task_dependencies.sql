@@ -1,3 +1,4 @@
+-- compatible-with-previous: true
 -- Dependencies and subtasks (decision 044): "blocked by" links between tasks
 -- of one workspace, never in a cycle, and a parent for subtasks. A task with an
 -- open blocker is never dispatched (dispatch_blocked, supabase/sql/11_dispatch.sql).
