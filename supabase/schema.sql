@@ -528,6 +528,7 @@ CREATE TABLE "public"."exec_requests" (
     "gateway_agent_id" "text",
     "session_key" "text",
     "run_id" "text",
+    "tool_call_id" "text",
     "command" "text" NOT NULL,
     "argv" "jsonb",
     "cwd" "text",
@@ -555,7 +556,8 @@ CREATE TABLE "public"."exec_requests" (
     CONSTRAINT "exec_requests_host_check" CHECK (("char_length"("host") <= 200)),
     CONSTRAINT "exec_requests_resolve_error_check" CHECK (("char_length"("resolve_error") <= 2000)),
     CONSTRAINT "exec_requests_run_id_check" CHECK (("char_length"("run_id") <= 200)),
-    CONSTRAINT "exec_requests_session_key_check" CHECK (("char_length"("session_key") <= 500))
+    CONSTRAINT "exec_requests_session_key_check" CHECK (("char_length"("session_key") <= 500)),
+    CONSTRAINT "exec_requests_tool_call_id_check" CHECK (("char_length"("tool_call_id") <= 200))
 );
 
 --

@@ -2,7 +2,7 @@ import type { ExecRequest } from "#app/db/governance.server";
 import { Time } from "./time";
 
 /** What became of a command, in words. */
-function outcome(c: ExecRequest): { label: string; tone: "done" | "review" | "testing" } {
+export function commandOutcome(c: ExecRequest): { label: string; tone: "done" | "review" | "testing" } {
   if (c.decision === "allow-once") return { label: c.resolved_at ? "allowed" : "allowed, telling the gateway", tone: "done" };
   if (c.decision === "deny") return { label: "denied", tone: "review" };
   if (c.approval?.mode === "hotl") return { label: "veto window open", tone: "testing" };
@@ -24,7 +24,7 @@ export function TaskCommands({ commands, now }: { commands: ExecRequest[]; now: 
       </h2>
       <ul className="command-list">
         {commands.map((c) => {
-          const o = outcome(c);
+          const o = commandOutcome(c);
           return (
             <li key={c.id} className="command" data-exec-request-id={c.id}>
               <p className="command-head">

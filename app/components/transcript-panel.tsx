@@ -4,7 +4,9 @@ import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { STEER_MESSAGE_MAX_CHARS } from "#app/domain/input-limits";
 import { formatUsd, formatUsdExact } from "#app/domain/money";
 import { TRANSCRIPT_PAGE_SIZE, type ClippedText, type TaskTranscript, type TranscriptEntry, type TranscriptUsage } from "#app/domain/transcript";
+import type { ExecRequest } from "#app/db/governance.server";
 import { FormError } from "./field";
+import { commandOutcome } from "./task-commands";
 import { SubmitButton } from "./submit-button";
 import { Time } from "./time";
 
@@ -38,7 +40,24 @@ function Clipped({ text, className }: { text: ClippedText; className?: string })
   );
 }
 
-function Entry({ entry, now }: { entry: TranscriptEntry; now: Date }) {
+/** Mission Control's decision on a command, beside the tool call it came from (exec approvals, decision 043). */
+function ExecDecision({ command }: { command: ExecRequest }) {
+  const o = commandOutcome(command);
+  return (
+    <p className="transcript-exec" data-testid="transcript-exec-decision" data-exec-decision={command.id}>
+      Mission Control: <span className={`status status-${o.tone}`}>{o.label}</span>
+      {command.decision_reason ? ` · ${command.decision_reason}` : null}
+      {command.decision === null ? (
+        <>
+          {" · "}
+          <a href="#approvals">decide</a>
+        </>
+      ) : null}
+    </p>
+  );
+}
+
+function Entry({ entry, now, commands }: { entry: TranscriptEntry; now: Date; commands: ReadonlyMap<string, ExecRequest> }) {
   const when = entry.at ? <Time value={entry.at} now={now} /> : null;
   switch (entry.kind) {
     case "prompt":
@@ -64,6 +83,7 @@ function Entry({ entry, now }: { entry: TranscriptEntry; now: Date }) {
                 Tool call <code>{call.name}</code>
               </p>
               <Clipped text={call.args} className="transcript-code" />
+              {call.id && commands.has(call.id) ? <ExecDecision command={commands.get(call.id)!} /> : null}
             </div>
           ))}
           {entry.error ? (
@@ -132,8 +152,11 @@ export function TranscriptPanel(props: {
   steer: SteerFormState;
   /** Exec approvals of this task waiting for a decision: the slot where the run is held (they are decided under "Waiting for approval"). */
   pendingExecApprovals?: number;
+  /** The task's commands (exec approvals): each decision shows beside its tool call. */
+  commands?: readonly ExecRequest[];
 }) {
-  const { transcript, base, now, steer, pendingExecApprovals = 0 } = props;
+  const { transcript, base, now, steer, pendingExecApprovals = 0, commands = [] } = props;
+  const byToolCall = new Map(commands.filter((c) => c.tool_call_id).map((c) => [c.tool_call_id!, c]));
   const page = transcript.state === "ok" ? transcript.page : null;
   const pageLink = (offset: number) => (offset === 0 ? `${base}#transcript` : `${base}?transcript_before=${offset}#transcript`);
   const boxId = useId();
@@ -177,7 +200,7 @@ export function TranscriptPanel(props: {
         ) : (
           <ol className="transcript" data-testid="transcript">
             {page.entries.map((entry) => (
-              <Entry key={entry.key} entry={entry} now={now} />
+              <Entry key={entry.key} entry={entry} now={now} commands={byToolCall} />
             ))}
           </ol>
         )

@@ -128,6 +128,7 @@ export interface ExecRequestInput {
   gateway_agent_id: string | null;
   session_key: string | null;
   run_id: string | null;
+  tool_call_id: string | null;
   gateway_expires_at: string;
 }
 
@@ -140,6 +141,7 @@ export interface ExecRequest {
   gateway_agent_id: string | null;
   session_key: string | null;
   run_id: string | null;
+  tool_call_id: string | null;
   command: string;
   argv: string[] | null;
   cwd: string | null;

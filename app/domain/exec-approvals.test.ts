@@ -38,6 +38,7 @@ describe("exec approval requests", () => {
         gatewayAgentId: "main",
         sessionKey: "agent:main:mc-task-1",
         runId: "run-1",
+        toolCallId: "call-1",
         createdAtMs: 1_000_000,
         expiresAtMs: 2_800_000,
       },

@@ -26,6 +26,7 @@ const requestSchema = z.object({
     agentId: optionalText(limits.gateway_agent_id),
     sessionKey: optionalText(limits.session_key),
     runId: optionalText(limits.run_id),
+    toolCallId: optionalText(limits.tool_call_id),
   }),
   createdAtMs: z.number().int().nonnegative().optional(),
   expiresAtMs: z.number().int().positive(),
@@ -40,6 +41,7 @@ export interface ExecApprovalRequest {
   gatewayAgentId: string | null;
   sessionKey: string | null;
   runId: string | null;
+  toolCallId: string | null;
   createdAtMs: number | null;
   expiresAtMs: number;
 }
@@ -71,6 +73,7 @@ export function parseExecApprovalRequest(payload: unknown): { ok: true; request:
       gatewayAgentId: r.agentId,
       sessionKey: r.sessionKey,
       runId: r.runId,
+      toolCallId: r.toolCallId,
       createdAtMs: createdAtMs ?? null,
       expiresAtMs,
     },

@@ -38,6 +38,7 @@ export const COLUMN_LIMITS = {
     session_key: 500,
     gateway_agent_id: 200,
     run_id: 200,
+    tool_call_id: 200,
     gate_by: 100,
     decision_reason: 2000,
     resolve_error: 2000,

@@ -321,6 +321,7 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
           base={taskBase}
           now={now}
           pendingExecApprovals={approvals.filter((a) => a.status === "pending" && a.action.startsWith("exec:")).length}
+          commands={commands}
           steer={{
             show: loaderData.canSteer,
             error: steerFailure?.formError,

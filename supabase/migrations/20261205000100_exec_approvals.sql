@@ -17,6 +17,8 @@ create table exec_requests (
   gateway_agent_id text check (char_length(gateway_agent_id) <= 200),
   session_key text check (char_length(session_key) <= 500),
   run_id text check (char_length(run_id) <= 200),
+  -- The agent's tool call the command came from: the transcript shows the decision beside it.
+  tool_call_id text check (char_length(tool_call_id) <= 200),
   command text not null check (char_length(command) between 1 and 20000),
   argv jsonb,
   cwd text check (char_length(cwd) <= 4000),

@@ -767,7 +767,7 @@ $$;
 create or replace function exec_request_json(r exec_requests) returns jsonb
 language sql stable as $$
   select jsonb_build_object('id', r.id, 'gateway_request_id', r.gateway_request_id, 'workspace_id', r.workspace_id, 'task_id', r.task_id,
-    'agent_id', r.agent_id, 'gateway_agent_id', r.gateway_agent_id, 'session_key', r.session_key, 'run_id', r.run_id,
+    'agent_id', r.agent_id, 'gateway_agent_id', r.gateway_agent_id, 'session_key', r.session_key, 'run_id', r.run_id, 'tool_call_id', r.tool_call_id,
     'command', r.command, 'argv', r.argv, 'cwd', r.cwd, 'host', r.host, 'digest', r.digest, 'gate', r.gate, 'gate_by', r.gate_by,
     'approval_id', r.approval_id, 'decision', r.decision, 'decision_reason', r.decision_reason, 'decided_at', r.decided_at,
     'gateway_expires_at', r.gateway_expires_at, 'resolved_at', r.resolved_at, 'resolve_error', r.resolve_error, 'created_at', r.created_at,
@@ -830,10 +830,10 @@ begin
     v_gate := case when v_halt is not null then jsonb_build_object('gate', 'deny', 'by', v_halt) else exec_gate(v_task.id, v_command) end;
   end if;
 
-  insert into exec_requests (gateway_request_id, workspace_id, task_id, agent_id, gateway_agent_id, session_key, run_id,
+  insert into exec_requests (gateway_request_id, workspace_id, task_id, agent_id, gateway_agent_id, session_key, run_id, tool_call_id,
                              command, argv, cwd, host, digest, gate, gate_by, gateway_expires_at, decision, decision_reason, decided_at)
   values (p_request->>'gateway_request_id', v_task.workspace_id, v_task.id, v_agent.id, p_request->>'gateway_agent_id',
-          p_request->>'session_key', p_request->>'run_id', v_command, p_request->'argv', p_request->>'cwd', p_request->>'host',
+          p_request->>'session_key', p_request->>'run_id', p_request->>'tool_call_id', v_command, p_request->'argv', p_request->>'cwd', p_request->>'host',
           encode(sha256(convert_to('exec|' || v_args::text, 'UTF8')), 'hex'), v_gate->>'gate', v_gate->>'by',
           (p_request->>'gateway_expires_at')::timestamptz,
           case v_gate->>'gate' when 'allow' then 'allow-once' when 'deny' then 'deny' end,

@@ -134,6 +134,9 @@ describe("exec approvals with a real OpenClaw gateway", () => {
     expect(await toolResultsOf(title)).toHaveLength(1);
     expect(existsSync(file)).toBe(true);
     expect(await execRows(task.id)).toHaveLength(1);
+    // The transcript shows the decision beside the tool call it held.
+    await admin.get(`/w/${ws.slug}/tasks/${task.id}`);
+    expect(admin.lastHtml).toMatch(new RegExp(`data-testid="transcript-exec-decision" data-exec-decision="${row.id}"`));
   });
 
   it("never runs a denied command, and the agent sees the denial and its reason", async () => {

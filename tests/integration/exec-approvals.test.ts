@@ -47,6 +47,7 @@ describe.each(TRANSPORTS)("exec approvals on %s", (kind) => {
     gateway_agent_id: "main",
     session_key: sessionKey,
     run_id: "run-1",
+    tool_call_id: "call-1",
     gateway_expires_at: hour(),
     ...extra,
   });

@@ -90,6 +90,7 @@ const FIXES: Record<string, string> = {
   "constraint exec_requests.exec_requests_pkey": "new: exec requests (decision 043)",
   "constraint exec_requests.exec_requests_resolve_error_check": "new: exec requests (decision 043)",
   "constraint exec_requests.exec_requests_run_id_check": "new: exec requests (decision 043)",
+  "constraint exec_requests.exec_requests_tool_call_id_check": "new: exec requests (decision 043)",
   "constraint exec_requests.exec_requests_session_key_check": "new: exec requests (decision 043)",
   "constraint exec_requests.exec_requests_task_id_fkey": "new: exec requests (decision 043)",
   "constraint exec_requests.exec_requests_workspace_id_fkey": "new: exec requests (decision 043)",

@@ -63,6 +63,7 @@ export async function handleExecApprovalRequest(deps: ExecApprovalDeps, payload:
         gateway_agent_id: r.gatewayAgentId,
         session_key: r.sessionKey,
         run_id: r.runId,
+        tool_call_id: r.toolCallId,
         gateway_expires_at: new Date(r.expiresAtMs).toISOString(),
       },
       deadline,
