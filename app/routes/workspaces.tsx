@@ -90,7 +90,7 @@ export default function Workspaces({ loaderData, actionData: submitted }: Route.
               ))}
             </dl>
             <div className="ws-spend">
-              <dl aria-label={`Spend of ${w.name}`}>
+              <dl aria-label="Spend">
                 <div>
                   <dt>Spent, 30 days</dt>
                   <dd data-testid="ws-spend-30">{formatSpend(w.spend.d30)}</dd>
