@@ -27,6 +27,7 @@ describe("taskCreateSchema", () => {
         labels: [],
         status: "inbox",
         pipeline_id: null,
+        parent_id: null,
       },
     });
   });
@@ -44,6 +45,7 @@ describe("taskCreateSchema", () => {
         labels: [],
         status: "inbox",
         pipeline_id: null,
+        parent_id: null,
       },
     });
   });
