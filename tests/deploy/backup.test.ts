@@ -174,7 +174,7 @@ describe("PostgreSQL: backup and restore", () => {
     const backup = out.split("\n").find((line) => line.includes('"event":"db.backup"'));
     expect(backup, out).toBeDefined();
     expect(out.indexOf('"event":"db.backup"')).toBeLessThan(out.indexOf('"event":"db.migrated"'));
-    const file = (JSON.parse(backup!) as { file: string }).file;
+    const file = (JSON.parse(backup!) as { data: { file: string } }).data.file;
     expect(readFileSync(file).subarray(0, 5).toString()).toBe("PGDMP");
     expect((await sql`select to_regclass('start_probe')::text as t`)[0]!.t).toBe("start_probe");
   });
