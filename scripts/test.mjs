@@ -19,16 +19,30 @@ import { ROOT, ensureDependencies } from "./lib/ensure.mjs";
 const RESULTS = path.join(ROOT, "test-results");
 const BIN = path.join(ROOT, "node_modules/.bin");
 
-function ensureChromium() {
+/**
+ * The Debian packages the suites run for real, installed when missing (as
+ * root, with apt-get): Chromium (e2e and the testing stage), OpenSSH's server
+ * and rsync (the deploy suite's SSH target), PostgreSQL's client tools
+ * (backups), jq (the production guide's log recipes).
+ */
+function ensureSystemPackages() {
   const browser = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-  if (existsSync(browser)) return;
+  const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+  const needed = [
+    wants("e2e") && !existsSync(browser) ? "chromium" : null,
+    wants("deploy") && !existsSync("/usr/sbin/sshd") ? "openssh-server" : null,
+    wants("deploy") && !has("rsync") ? "rsync" : null,
+    wants("deploy") && !has("pg_dump") ? "postgresql-client" : null,
+    wants("integration") && !has("jq") ? "jq" : null,
+  ].filter(Boolean);
+  if (needed.length === 0) return;
   const root = typeof process.getuid === "function" && process.getuid() === 0;
-  if (root && spawnSync("which", ["apt-get"]).status === 0) {
-    console.log("Installing Debian's Chromium for the browser tests…");
+  if (root && has("apt-get")) {
+    console.log(`Installing Debian's ${needed.join(", ")} for the tests…`);
     const apt = (args) => spawnSync("apt-get", args, { stdio: "inherit" }).status === 0;
-    if (apt(["update", "-qq"]) && apt(["install", "-y", "-qq", "chromium"])) return;
+    if (apt(["update", "-qq"]) && apt(["install", "-y", "-qq", ...needed])) return;
   }
-  console.error(`Chromium not found at ${browser}. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+  console.error(`Missing for the tests: ${needed.join(", ")}. Install Debian's packages (apt-get install -y ${needed.join(" ")}).`);
   process.exit(1);
 }
 
@@ -105,7 +119,7 @@ async function e2eSuite() {
 }
 
 ensureDependencies();
-if (wants("e2e")) ensureChromium();
+ensureSystemPackages();
 rmSync(RESULTS, { recursive: true, force: true });
 mkdirSync(RESULTS, { recursive: true });
 const started = Date.now();
