@@ -38,9 +38,10 @@ describe("the unit's sandbox against the bundle", () => {
     const withJit = await run(process.execPath, ["--input-type=module", "-e", script], { cwd });
     expect(withJit.stdout.trim(), withJit.stderr.slice(-500)).toBe("started");
     const jitless = await run(process.execPath, ["--jitless", "--input-type=module", "-e", script], { cwd });
+    // It fails while loading PGlite's WebAssembly; how the error reads varies with the load on the machine.
     expect(jitless.code).not.toBe(0);
     expect(jitless.stdout).not.toContain("started");
-    expect(jitless.stderr).toMatch(/WebAssembly/);
+    expect(jitless.stderr, jitless.stderr.slice(-500)).toMatch(/WebAssembly|wasm|pglite/i);
   });
 
   // Needs root (mount namespaces, changing user); elsewhere only the unit file checks in files.test.ts run.
