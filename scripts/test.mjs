@@ -27,7 +27,7 @@ const BIN = path.join(ROOT, "node_modules/.bin");
  */
 function ensureSystemPackages() {
   const browser = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-  const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+  const has = (cmd) => (process.env.PATH ?? "").split(path.delimiter).some((dir) => dir && existsSync(path.join(dir, cmd)));
   const needed = [
     wants("e2e") && !existsSync(browser) ? "chromium" : null,
     wants("deploy") && !existsSync("/usr/sbin/sshd") ? "openssh-server" : null,

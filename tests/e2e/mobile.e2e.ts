@@ -132,7 +132,12 @@ test("at 1440 px empty lanes fold to a narrow column and a card's move menu is o
   // Inbox stays open when empty, for its quick add (decision 028); an emptied lane otherwise folds.
   await expect(page.locator("#lane-inbox")).not.toHaveClass(/lane-empty/);
   await expect(page.locator("#lane-inbox .quick-add")).toBeVisible();
-  await card.locator(".move-menu > summary").click();
+  // The moved card comes back with its menu open or closed, depending on when the live update lands: open it until it shows.
+  const menu = card.locator(".move-menu");
+  await expect(async () => {
+    if (!(await menu.evaluate((d) => (d as HTMLDetailsElement).open))) await menu.locator("> summary").click();
+    await expect(card.getByRole("button", { name: "Cancelled" })).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
   await card.getByRole("button", { name: "Cancelled" }).click();
   await expect(page.locator("#lane-planning")).toHaveClass(/lane-empty/);
   await context.close();
