@@ -1,29 +1,12 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { reactRouter } from "@react-router/dev/vite";
 import { defineConfig } from "vite";
-
-const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as { version: string };
-
-// The version reported by /api/health: package version plus the commit, or an
-// explicit MC_BUILD_VERSION (deploys set it so a health check can tell releases apart).
-function buildVersion(): string {
-  if (process.env.MC_BUILD_VERSION) return process.env.MC_BUILD_VERSION;
-  try {
-    const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { stdio: ["ignore", "pipe", "ignore"] })
-      .toString()
-      .trim();
-    return `${pkg.version}+${sha}`;
-  } catch {
-    return pkg.version;
-  }
-}
+import { buildVersion } from "./scripts/lib/build-version.mjs";
 
 export default defineConfig(({ command }) => ({
   plugins: [reactRouter()],
   worker: { format: "es" },
   define: {
-    __APP_VERSION__: JSON.stringify(buildVersion()),
+    __APP_VERSION__: JSON.stringify(buildVersion(import.meta.dirname)),
     ...(command === "build" ? { "process.env.NODE_ENV": '"production"' } : {}),
   },
   // The production server bundle inlines every dependency so it runs without node_modules.

@@ -24,6 +24,10 @@ export default defineConfig({
           globalSetup: ["tests/support/global-setup.ts"],
           setupFiles: ["tests/support/fail-on-console-error.ts"],
           // PGlite boots a wasm PostgreSQL per file; PostgreSQL clones a template.
+          // Every file opens its own databases and servers and restores what it
+          // changes in the environment, so the files share one module cache
+          // instead of loading the app's modules again for each file.
+          isolate: false,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

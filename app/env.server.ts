@@ -27,6 +27,30 @@ const schema = z.object({
   MC_API_TOKEN: secret,
   WEBHOOK_SECRET: secret,
   SESSION_SECRET: secret,
+  // Web Push (decision 048): the VAPID key pair, base64url (\`npx web-push generate-vapid-keys\`), both or
+  // neither (generated into DATA_DIR/secrets.json); the contact push services see; the hosts a push
+  // endpoint may be on although plain http or a private address (a push service on this machine).
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^B[A-Za-z0-9_-]{86}$/, "must be a base64url P-256 public key (87 characters)")
+    .optional(),
+  VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, "must be a base64url P-256 private key (43 characters)")
+    .optional(),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, "must be a mailto: address or an https: URL")
+    .optional(),
+  PUSH_ENDPOINT_ALLOWLIST: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
   SESSION_TTL_HOURS: z.coerce
     .number()
     .int()
@@ -76,6 +100,23 @@ const schema = z.object({
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
     ),
+  // Notifications (decision 047): how often the sender runs, how early an expiring approval is announced,
+  // email over SMTP (smtp:// or smtps://user:password@host:port) and the Telegram Bot API's address.
+  NOTIFY_INTERVAL_S: z.coerce.number().int().min(0).max(3600).default(15),
+  NOTIFY_EXPIRY_WINDOW_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL")
+    .optional(),
+  SMTP_FROM: z.string().min(3).max(320).default("Mission Control <mission-control@localhost>"),
+  TELEGRAM_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.telegram.org"),
+  // GitHub's REST API, for comments back on linked issues (GitHub Enterprise: https://<host>/api/v3).
+  GITHUB_API_URL: z.url({ protocol: /^https?$/ }).default("https://api.github.com"),
   CHROMIUM_PATH: z.string().min(1).optional(),
   // The account a root server runs Chromium as when it renders deliverables.
   CHROMIUM_USER: z
@@ -112,6 +153,8 @@ export type Env = z.output<typeof schema> & {
   cookieSecure: boolean;
   /** APPROVAL_TTL_MINUTES in seconds: how long every approval request stays open. */
   approvalTtlSeconds: number;
+  /** Who push services may contact about our messages: VAPID_SUBJECT, else an https PUBLIC_URL, else a placeholder address. */
+  vapidSubject: string;
 };
 
 export class EnvError extends Error {}
@@ -132,6 +175,9 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   if (langfuse !== 0 && langfuse !== 3) {
     throw new EnvError("Invalid configuration:\n  LANGFUSE_HOST, LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY: set all three (Langfuse export) or none");
   }
+  if (!env.VAPID_PUBLIC_KEY !== !env.VAPID_PRIVATE_KEY) {
+    throw new EnvError("Invalid configuration:\n  VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY: set both (one key pair) or neither (generated on first start)");
+  }
   if (env.TESTING_TASK_BUDGET_S > env.TESTING_RUN_BUDGET_S) {
     throw new EnvError("Invalid configuration:\n  TESTING_TASK_BUDGET_S: must not exceed TESTING_RUN_BUDGET_S (a run checks whole tasks)");
   }
@@ -144,6 +190,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     publicUrl,
     cookieSecure: env.COOKIE_SECURE ?? publicUrl.startsWith("https:"),
     approvalTtlSeconds: env.APPROVAL_TTL_MINUTES * 60,
+    vapidSubject: env.VAPID_SUBJECT ?? (publicUrl.startsWith("https:") ? publicUrl : "mailto:mission-control@localhost"),
   };
 }
 

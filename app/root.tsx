@@ -1,6 +1,7 @@
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, useMatches, useRouteLoaderData } from "react-router";
 import { AppHeader } from "./components/app-header";
 import { ErrorPage, describeRouteError } from "./components/error-page";
+import { useQuietAborts } from "./components/quiet-aborts";
 import type { Route } from "./+types/root";
 import { requestMiddleware } from "./services/http/request-context.server";
 import { themeHead } from "./domain/theme";
@@ -10,13 +11,19 @@ import "./styles/app.css";
 // under /assets (Vite's ?worker&url gives its final address; decision 029).
 import boardIsland from "./islands/board-island.ts?worker&url";
 import paletteScript from "./islands/palette.ts?worker&url";
+import serviceWorkerRegister from "./islands/service-worker-register.ts?worker&url";
 
 export const middleware: Route.MiddlewareFunction[] = [requestMiddleware];
 
 // An error page is titled by its error ("Not found · Mission Control"); pages title themselves.
 export const meta: Route.MetaFunction = ({ error }) => [{ title: error ? `${describeRouteError(error).title} · Mission Control` : "Mission Control" }];
 
-export const links: Route.LinksFunction = () => [{ rel: "icon", href: "/favicon.svg", type: "image/svg+xml" }];
+// The manifest makes the app installable (decision 048); iOS reads its home-screen icon from the touch icon.
+export const links: Route.LinksFunction = () => [
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+  { rel: "manifest", href: "/manifest.webmanifest" },
+  { rel: "apple-touch-icon", href: "/icons/apple-touch-icon.png" },
+];
 
 /**
  * What a route can say about its page in its `handle`: `ownHeading` (its own
@@ -68,12 +75,14 @@ export function Layout({ children }: { children: React.ReactNode }) {
         ) : null}
         {island ? <script type="module" src={ISLANDS[island]} /> : null}
         <script type="module" src={paletteScript} />
+        <script type="module" src={serviceWorkerRegister} />
       </body>
     </html>
   );
 }
 
 export default function App() {
+  useQuietAborts();
   return <Outlet />;
 }
 

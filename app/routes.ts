@@ -12,12 +12,17 @@ export default [
       route("heartbeat", "routes/heartbeat.tsx"),
       route("stop", "routes/stop-controls.tsx"),
       route("settings", "routes/user-settings.tsx"),
+      route("settings/devices", "routes/push-devices.tsx"),
+      route("settings/notifications", "routes/notification-settings.tsx"),
+      route("settings/notifications/:channelId", "routes/notification-channel.tsx"),
       route("approvals", "routes/approvals.tsx"),
+      route("approvals/:approvalId", "routes/approval-detail.tsx"),
       route("costs", "routes/costs-overview.tsx"),
       route("admin/users", "routes/admin-users.tsx"),
       route("admin/audit", "routes/admin-audit.tsx"),
       route("admin/task-types", "routes/admin-task-types.tsx"),
       route("admin/prices", "routes/admin-prices.tsx"),
+      route("admin/gateways", "routes/admin-gateways.tsx"),
       route("admin/audit/export", "routes/admin-audit-export.ts"),
       ...prefix("w/:slug", [
         layout("routes/workspace-layout.tsx", [
@@ -34,6 +39,10 @@ export default [
           route("agents/:agentId", "routes/agent-detail.tsx"),
           route("pipelines", "routes/pipelines.tsx"),
           route("pipelines/:pipelineId", "routes/pipeline-detail.tsx"),
+          route("templates", "routes/templates.tsx"),
+          route("templates/:templateId", "routes/template-detail.tsx"),
+          route("routines", "routes/routines.tsx"),
+          route("routines/:routineId", "routes/routine-detail.tsx"),
           route("settings", "routes/workspace-settings.tsx"),
         ]),
       ]),
@@ -41,11 +50,15 @@ export default [
       route("*", "routes/not-found.tsx"),
     ]),
   ]),
+  // The installable app (decision 048): its manifest and service worker, at the site root, for anyone.
+  route("manifest.webmanifest", "routes/web-manifest.ts"),
+  route("sw.js", "routes/service-worker.ts"),
   // Machine endpoints: token or session auth, JSON errors, no CSRF (no cookie forms).
   route("api/health", "routes/api/health.ts"),
   route("api/metrics", "routes/api/metrics.ts"),
   route("api/heartbeat", "routes/api/heartbeat.ts"),
   route("api/webhooks/agent-completion", "routes/api/webhooks/agent-completion.ts"),
+  route("api/webhooks/github", "routes/api/webhooks/github.ts"),
   ...prefix("api/agent", [
     route("tasks", "routes/api/agent/tasks.ts"),
     route("tasks/:taskId", "routes/api/agent/task.ts"),
@@ -56,9 +69,18 @@ export default [
     route("tasks/:taskId/usage", "routes/api/agent/usage.ts"),
     route("tasks/:taskId/dependencies", "routes/api/agent/dependencies.ts"),
     route("tasks/:taskId/subtasks", "routes/api/agent/subtasks.ts"),
+    route("tasks/:taskId/comments", "routes/api/agent/comments.ts"),
+    route("tasks/:taskId/comments/:commentId", "routes/api/agent/comment.ts"),
     route("approvals", "routes/api/agent/approvals.ts"),
     route("approvals/:approvalId", "routes/api/agent/approval.ts"),
   ]),
+  route("api/mcp", "routes/api/mcp.ts"),
+  // The operator API (decision 050): one route, dispatched through the registry in app/domain/operator-api.ts.
+  route("api/v1/*", "routes/api/v1.ts"),
   route("api/events/stream", "routes/api/events-stream.ts"),
+  route("api/push-subscriptions", "routes/api/push-subscriptions.ts"),
+  // The OpenAPI document of every /api address and its readable page (decision 054).
+  route("api/openapi.json", "routes/api/openapi.ts"),
+  route("api/docs", "routes/api/docs.ts"),
   route("api/*", "routes/not-found.tsx", { id: "routes/api-not-found" }),
 ] satisfies RouteConfig;

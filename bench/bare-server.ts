@@ -2,7 +2,14 @@
 // per request (an INSERT … RETURNING of an activity-sized row), with the same
 // database and driver as the app. Throughput scenarios report the app as a
 // share of this. Run as `node bench/bare-server.ts` with BARE_DB=pglite|postgres.
-import { createServer } from "node:http";
+//
+//   POST /         one INSERT, answers 201 {"id"}
+//   GET  /events   an SSE stream: `event: ready` at once, then every frame /fanout writes
+//   POST /fanout   one INSERT, then one frame (the row's id) written to every open stream; answers 201
+//
+// The fan-out endpoint is the floor for the app's live updates: no event
+// bus, no per-client filtering, one shared frame, one socket write a client.
+import { type ServerResponse, createServer } from "node:http";
 import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
 
@@ -24,13 +31,26 @@ async function open(): Promise<Insert> {
 }
 
 const insert = await open();
+const streams = new Set<ServerResponse>();
+
 const server = createServer((req, res) => {
+  if (req.method === "GET" && req.url?.startsWith("/events")) {
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" });
+    res.write("event: ready\nid: 0\ndata: {}\n\n");
+    streams.add(res);
+    req.on("close", () => streams.delete(res));
+    return;
+  }
   const chunks: Buffer[] = [];
   req.on("data", (c: Buffer) => chunks.push(c));
   req.on("end", () => {
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as { task_id?: string; type?: string; message?: string };
     insert([body.task_id ?? "00000000-0000-4000-8000-000000000000", body.type ?? "progress", body.message ?? "", "{}"]).then(
       (id) => {
+        if (req.url?.startsWith("/fanout")) {
+          const frame = `id: ${String(id)}\nevent: activity.created\ndata: ${JSON.stringify({ id: String(id), type: body.type ?? "progress", message: body.message ?? "" })}\n\n`;
+          for (const s of streams) s.write(frame);
+        }
         res.writeHead(201, { "content-type": "application/json" });
         res.end(JSON.stringify({ id: String(id) }));
       },

@@ -7,10 +7,11 @@ import { board } from "./scenarios/board";
 import { fanout } from "./scenarios/fanout";
 import { growth } from "./scenarios/growth";
 import { heartbeat } from "./scenarios/heartbeat";
+import { scaleout } from "./scenarios/scaleout";
 import { startup } from "./scenarios/startup";
 import { writePath } from "./scenarios/write-path";
 
-// `npm run bench [-- --quick] [--only=write,board,fanout,heartbeat,startup,growth] [--db=postgres]`
+// `npm run bench [-- --quick] [--only=write,board,fanout,heartbeat,startup,growth,scaleout] [--db=postgres]`
 // Runs every scenario against the built bundle on loopback, on both
 // databases, and writes bench/results/latest.json and docs/PERFORMANCE.md.
 
@@ -21,7 +22,10 @@ const SCENARIOS: Array<[string, (kind: "pglite" | "postgres") => Promise<void>]>
   ["fanout", fanout],
   ["heartbeat", heartbeat],
   ["growth", growth],
+  ["scaleout", scaleout],
 ];
+/** Scenarios that need more than one instance of the app on one database: PostgreSQL only. */
+const POSTGRES_ONLY = new Set(["scaleout"]);
 
 const facts = machine();
 const began = performance.now();
@@ -30,6 +34,7 @@ try {
   for (const [name, run] of SCENARIOS) {
     if (!wanted(name)) continue;
     for (const kind of DBS) {
+      if (POSTGRES_ONLY.has(name) && kind !== "postgres") continue;
       const t = performance.now();
       process.stdout.write(`${name} on ${kind}\n`);
       try {

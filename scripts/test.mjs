@@ -12,8 +12,9 @@
 //      (mostly waiting on the real gateway) followed by the deploy scripts.
 // `npm test -- unit e2e` runs only the named suites.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+import { DEPLOY_VERSION_PLACEHOLDER, buildVersion, stampVersion } from "./lib/build-version.mjs";
 import { ROOT, ensureDependencies } from "./lib/ensure.mjs";
 
 const RESULTS = path.join(ROOT, "test-results");
@@ -55,12 +56,12 @@ function readJson(file) {
 }
 
 /** Runs a command with the project's binaries first on PATH, each output line prefixed with `[name]`. */
-function runPrefixed(name, cmd, args) {
+function runPrefixed(name, cmd, args, env = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, PATH: `${BIN}${path.delimiter}${process.env.PATH ?? ""}` },
+      env: { ...process.env, PATH: `${BIN}${path.delimiter}${process.env.PATH ?? ""}`, ...env },
     });
     const pipe = (from, to) => {
       let rest = "";
@@ -99,10 +100,10 @@ async function check(suite, script = suite) {
 }
 
 /** One vitest run over some projects; its JSON report's counts join the totals. */
-async function vitestSuite(projects, name) {
+async function vitestSuite(projects, name, env = {}) {
   const outputFile = path.join(RESULTS, `${name}.json`);
   const args = projects.flatMap((p) => ["--project", p]);
-  const status = await runPrefixed(name, "vitest", ["run", ...args, "--reporter=default", "--reporter=json", `--outputFile=${outputFile}`]);
+  const status = await runPrefixed(name, "vitest", ["run", ...args, "--reporter=default", "--reporter=json", `--outputFile=${outputFile}`], env);
   const report = readJson(outputFile);
   const counts = report ? [report.numPassedTests, report.numFailedTests, report.numPendingTests + report.numTodoTests] : [0, 0, 0];
   // A crash outside any test (a failing setup file) still fails the run.
@@ -128,11 +129,18 @@ const started = Date.now();
 // project; start that download now so it overlaps with the CPU-bound steps.
 const gatewayInstall = wants("gateway") ? runPrefixed("openclaw", "tsx", ["tests/support/openclaw/prepare.ts"]) : Promise.resolve(0);
 
+// One build serves every suite: made with the deploy placeholder as a version,
+// copied as it is for the deploy suite (which deploys a prebuilt artefact, as
+// CI does), then stamped with this checkout's version for the others.
+const DEPLOY_PREBUILT = path.join(RESULTS, "deploy-prebuilt");
 let buildOk = true;
 const build = async () => {
-  if (!["unit", "integration", "gateway", "e2e"].some(wants)) return;
-  buildOk = (await runPrefixed("build", "npm", ["run", "build", "--silent"])) === 0;
-  if (!buildOk) record("build", 0, 1);
+  if (!["unit", "integration", "gateway", "e2e", "deploy"].some(wants)) return;
+  const version = buildVersion(ROOT);
+  buildOk = (await runPrefixed("build", "npm", ["run", "build", "--silent"], { MC_BUILD_VERSION: DEPLOY_VERSION_PLACEHOLDER })) === 0;
+  if (!buildOk) return record("build", 0, 1);
+  cpSync(path.join(ROOT, "build"), DEPLOY_PREBUILT, { recursive: true });
+  stampVersion(path.join(ROOT, "build"), version);
 };
 await Promise.all([wants("lint") && check("lint"), wants("format") && check("format", "format:check"), wants("typecheck") && check("typecheck"), build()]);
 
@@ -149,7 +157,7 @@ lanes.push(
       await gatewayInstall;
       await vitestSuite(["gateway"], "gateway");
     }
-    if (wants("deploy")) await vitestSuite(["deploy"], "deploy");
+    if (wants("deploy")) await vitestSuite(["deploy"], "deploy", { MC_DEPLOY_PREBUILT: buildOk ? DEPLOY_PREBUILT : "" });
   })(),
 );
 await Promise.all(lanes);

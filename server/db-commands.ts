@@ -27,7 +27,7 @@ export async function runDbCommand(env: Env, version: string, argv: string[]): P
   try {
     switch (command) {
       case "migrate": {
-        const db = await openDatabase(env);
+        const db = await openDatabase(env, log);
         try {
           const report = await migrateWithBackup(db, env.SCHEMA_DIR, log, { env, version });
           log.info(

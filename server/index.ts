@@ -1,5 +1,6 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:http";
+import { type ServerResponse, createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ClientAddress, createRequestListener } from "@remix-run/node-fetch-server";
@@ -10,6 +11,7 @@ import { startErrorReporting, stopErrorReporting } from "#app/services/observabi
 import { createHttpObserver } from "#app/services/observability/http-observer.server";
 import { createLogger, redactUrl } from "#app/services/observability/logger.server";
 import { createRequestGate } from "#app/services/http/request-gate.server";
+import { writeEventStream } from "#app/services/events/sse.server";
 import { getRuntime, stopRuntime } from "#app/services/runtime.server";
 import { BASE_SECURITY_HEADERS } from "#app/services/http/security-headers.server";
 import { startTelemetry, stopTelemetry } from "#app/services/observability/telemetry.server";
@@ -64,12 +66,20 @@ async function main(argv: string[]): Promise<void> {
   // React Router's own check of a form post's Origin knows only the request's
   // host; behind a proxy the public one is ours too.
   const handleRouted = createRequestHandler({ ...build, allowedActionOrigins: [new URL(env.publicUrl).host] }, "production");
+  // The Node response of the request being handled: an event stream is written to it directly (sse.server.ts).
+  const nodeResponse = new AsyncLocalStorage<ServerResponse>();
   const handle = createRequestListener(
     // Two parameters: the listener then awaits each request (a one-parameter handler is fire-and-forget).
-    (request: Request, _client: ClientAddress) =>
-      isPageRequest(new URL(request.url))
+    async (request: Request, _client: ClientAddress) => {
+      const response = await (isPageRequest(new URL(request.url))
         ? guardPageRequest(request, { publicOrigin, maxBytes: bodyCapFor(request, env.UPLOAD_MAX_BYTES) }, handleRouted)
-        : handleRouted(request),
+        : handleRouted(request));
+      const streamed = writeEventStream(response, nodeResponse.getStore()!);
+      if (!streamed) return response;
+      // Written and ended here: by the time this resolves the response is closed, and the listener sends nothing.
+      await streamed;
+      return response;
+    },
     { onError: (error) => void rt.log.error({ event: "error", err: error }, "request failed") },
   );
   const observer = createHttpObserver(build.routes);
@@ -113,7 +123,7 @@ async function main(argv: string[]): Promise<void> {
           return;
         }
         compressResponse(req, res);
-        await handle(req, res);
+        await nodeResponse.run(res, () => handle(req, res));
       });
     } catch (error) {
       observed.fail(error);
@@ -158,7 +168,8 @@ async function main(argv: string[]): Promise<void> {
     await stopRuntime();
     await Promise.all([stopTelemetry(), stopErrorReporting()]);
     rt.log.info({ event: "server.stopped" }, "stopped");
-    process.exit(0);
+    // 1 when the stop was forced by a failure (the embedded database's thread died), so systemd restarts the service.
+    process.exit(process.exitCode ?? 0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));

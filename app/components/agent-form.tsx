@@ -12,8 +12,10 @@ export function AgentForm(props: {
   formError?: string;
   submitLabel: string;
   intent: string;
+  /** The registered gateways; with none, every agent uses the default gateway and the field is not shown. */
+  gateways?: Array<{ id: string; name: string }>;
 }) {
-  const { values, errors, formError, submitLabel, intent } = props;
+  const { values, errors, formError, submitLabel, intent, gateways = [] } = props;
   const v = values as Record<string, string | null | undefined>; // both shapes hold these text fields
   return (
     <Form method="post" className="agent-form" noValidate>
@@ -42,6 +44,15 @@ export function AgentForm(props: {
           options={AGENT_STATUSES.map((s) => ({ value: s, label: s[0]!.toUpperCase() + s.slice(1) }))}
         />
       </div>
+      {gateways.length > 0 ? (
+        <SelectField
+          label="Gateway"
+          name="gateway_id"
+          defaultValue={v.gateway_id ?? ""}
+          error={errors.gateway_id}
+          options={[{ value: "", label: "Default gateway (OPENCLAW_GATEWAY_URL)" }, ...gateways.map((g) => ({ value: g.id, label: g.name }))]}
+        />
+      ) : null}
       <SubmitButton className="btn btn-primary" pendingLabel="Saving…">
         {submitLabel}
       </SubmitButton>

@@ -8,7 +8,22 @@ export interface AppHeaderData {
   user: { name: string; email: string; role: Role };
   workspaces: Array<{ slug: string; icon: string; name: string }>;
   gateway: string;
+  /** Each gateway's state (decision 052); the link's title names them. */
+  gateways?: Array<{ name: string; status: string }>;
   pending: number;
+}
+
+/** "Gateway connected", or with several "Gateways 1/2 connected". */
+function gatewayLabel(data: AppHeaderData): string {
+  const all = data.gateways ?? [];
+  if (all.length <= 1) return `Gateway ${data.gateway}`;
+  return `Gateways ${all.filter((g) => g.status === "connected").length}/${all.length} connected`;
+}
+
+function gatewayTitle(data: AppHeaderData): string {
+  const all = data.gateways ?? [];
+  if (all.length <= 1) return `OpenClaw gateway: ${data.gateway}`;
+  return `OpenClaw gateways: ${all.map((g) => `${g.name} ${g.status}`).join(", ")}`;
 }
 
 const ADMIN_LINKS: Array<{ to: string; label: string; icon: IconName }> = [
@@ -112,9 +127,9 @@ export function AppHeader({ data }: { data: AppHeaderData | undefined }) {
                 </NavLink>
               ))}
             </nav>
-            <NavLink to="/heartbeat" className={`gw gw-${data.gateway}`} title={`OpenClaw gateway: ${data.gateway}`}>
+            <NavLink to="/heartbeat" className={`gw gw-${data.gateway}`} title={gatewayTitle(data)}>
               <span className="gw-dot" aria-hidden="true" />
-              <span className="gw-label">Gateway {data.gateway}</span>
+              <span className="gw-label">{gatewayLabel(data)}</span>
             </NavLink>
           </>
         ) : null}
@@ -176,7 +191,7 @@ export function AppHeader({ data }: { data: AppHeaderData | undefined }) {
             {data ? (
               <NavLink to="/heartbeat" className={`ws-link gw gw-${data.gateway}`}>
                 <span className="gw-dot" aria-hidden="true" />
-                Gateway {data.gateway}
+                {gatewayLabel(data)}
               </NavLink>
             ) : null}
           </nav>

@@ -75,7 +75,7 @@ export function PauseForm({ kind, id, pausedAt }: { kind: "workspace" | "agent";
         </>
       ) : (
         <>
-          <label className="check">
+          <label className="choice">
             <input type="checkbox" name="abort" value="1" /> Also stop the runs going on now
           </label>
           <SubmitButton name="intent" value={`pause-${kind}`} className="btn btn-small">

@@ -22,6 +22,23 @@ export function actionWords(action: string): string {
   return ACTION_WORDS[action] ?? action;
 }
 
+/** What a request asks, in words: its risk, the action and its target (the inbox, an approval's page, the task's panel). */
+export function ApprovalWhat({ risk, action, target }: { risk: string; action: string; target: string | null }) {
+  return (
+    <>
+      <span className={`risk risk-${risk}`} title={`Risk of this kind of work: ${risk}`}>{`${risk} risk`}</span>{" "}
+      <strong className="approval-action">{actionWords(action)}</strong>
+      {target ? (
+        <>
+          {" "}
+          {targetPreposition(action)}
+          <code>{target}</code>
+        </>
+      ) : null}
+    </>
+  );
+}
+
 /**
  * The requests waiting on this task, each in words (what, who asked, when,
  * until when) with its arguments as a list; approvers decide them here with
@@ -45,14 +62,7 @@ export function TaskApprovals(props: { approvals: TaskApproval[]; canDecide: boo
         {approvals.map((a) => (
           <li key={a.id} className="task-approval" data-approval-id={a.id}>
             <p className="approval-head">
-              <span className={`risk risk-${a.risk}`}>{`${a.risk} risk`}</span> <strong>{actionWords(a.action)}</strong>
-              {a.target ? (
-                <>
-                  {" "}
-                  {targetPreposition(a.action)}
-                  <code>{a.target}</code>
-                </>
-              ) : null}
+              <ApprovalWhat risk={a.risk} action={a.action} target={a.target} />
             </p>
             <p className="muted">
               Asked by {a.requester} ({a.requester_type === "agent" ? "agent" : "person"}) <Time value={a.created_at} now={now} />

@@ -1,8 +1,8 @@
+import { AssigneeField, LabelsField, PriorityField, StartInField, TaskTypeField } from "./task-fields";
 import { Form } from "react-router";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
-import { COLUMN_LIMITS, INPUT_LIMITS, LABEL_LIMITS } from "#app/domain/field-limits";
+import { COLUMN_LIMITS } from "#app/domain/field-limits";
 import type { TaskFormValues } from "#app/domain/forms/task";
-import { PRIORITIES, PRIORITY_LABELS } from "#app/domain/priority";
 import { Field, FormError, SelectField } from "./field";
 import { SubmitButton } from "./submit-button";
 
@@ -44,37 +44,11 @@ export function TaskForm(props: {
         maxLength={COLUMN_LIMITS.tasks.description}
       />
       <div className="form-row">
-        <SelectField
-          label="Priority"
-          name="priority"
-          defaultValue={values.priority ?? "normal"}
-          error={errors.priority}
-          options={PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABELS[p] }))}
-        />
-        <SelectField
-          label="Assignee"
-          name="assigned_agent_id"
-          defaultValue={values.assigned_agent_id ?? ""}
-          error={errors.assigned_agent_id}
-          options={[{ value: "", label: "Unassigned" }, ...agents.map((a) => ({ value: a.id, label: `${a.emoji} ${a.name}` }))]}
-        />
+        <PriorityField value={values.priority} error={errors.priority} />
+        <AssigneeField agents={agents} value={values.assigned_agent_id} error={errors.assigned_agent_id} />
         <Field label="Due date" name="due_at" type="date" error={errors.due_at} defaultValue={values.due_at} />
-        <SelectField
-          label="Task type"
-          name="task_type_id"
-          defaultValue={values.task_type_id ?? ""}
-          error={errors.task_type_id}
-          options={[{ value: "", label: "General (low risk)" }, ...taskTypes.map((t) => ({ value: t.id, label: `${t.name} (${t.risk} risk)` }))]}
-        />
-        <Field
-          label="Labels"
-          name="labels"
-          error={errors.labels}
-          defaultValue={values.labels}
-          maxLength={INPUT_LIMITS.labelsField}
-          hint={`Comma-separated, up to ${LABEL_LIMITS.perTask}`}
-          placeholder="bug, frontend"
-        />
+        <TaskTypeField taskTypes={taskTypes} value={values.task_type_id} error={errors.task_type_id} />
+        <LabelsField value={values.labels} error={errors.labels} placeholder="bug, frontend" />
         {pipelines && pipelines.length > 0 ? (
           <SelectField
             label="Pipeline"
@@ -87,19 +61,7 @@ export function TaskForm(props: {
             ]}
           />
         ) : null}
-        {withStatus ? (
-          <SelectField
-            label="Start in"
-            name="status"
-            defaultValue={values.status ?? "inbox"}
-            error={errors.status}
-            options={[
-              { value: "inbox", label: "Inbox" },
-              { value: "planning", label: "Planning" },
-              { value: "assigned", label: "Assigned" },
-            ]}
-          />
-        ) : null}
+        {withStatus ? <StartInField value={values.status} error={errors.status} /> : null}
       </div>
       <SubmitButton className="btn btn-primary" pendingLabel="Saving…">
         {submitLabel}

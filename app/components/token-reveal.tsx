@@ -1,12 +1,26 @@
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
 import { useHydrated } from "remix-utils/use-hydrated";
 
 /**
- * A freshly issued agent token, shown once. The token is plain selectable
+ * A freshly issued token (an agent's, or a user's API key), shown once. The token is plain selectable
  * text (a click selects all of it), so it can be copied without a script; the
  * Copy button needs one and appears only once the page runs.
  */
-export function TokenReveal({ token, agentName }: { token: string; agentName: string }) {
+export function TokenReveal({
+  token,
+  agentName,
+  heading,
+  usage,
+  testId = "agent-token",
+}: {
+  token: string;
+  agentName?: string;
+  /** The heading; by default "API token for <agent>". */
+  heading?: string;
+  /** How the token is used; by default how agents send it. */
+  usage?: ReactNode;
+  testId?: string;
+}) {
   const hydrated = useHydrated();
   // Which token the last copy was for: a newly issued one starts as not copied.
   const [copied, setCopied] = useState<{ token: string; ok: boolean } | null>(null);
@@ -19,9 +33,9 @@ export function TokenReveal({ token, agentName }: { token: string; agentName: st
   };
   return (
     <section className="token-reveal" role="status">
-      <h2>API token for {agentName}</h2>
+      <h2>{heading ?? `API token for ${agentName ?? "the agent"}`}</h2>
       <p>Copy it now: it is stored hashed and will not be shown again.</p>
-      <pre className="token" data-testid="agent-token">
+      <pre className="token" data-testid={testId}>
         <code>{token}</code>
       </pre>
       {hydrated && typeof navigator !== "undefined" && navigator.clipboard ? (
@@ -33,7 +47,11 @@ export function TokenReveal({ token, agentName }: { token: string; agentName: st
         </p>
       ) : null}
       <p className="muted">
-        Agents send it as <code>Authorization: Bearer …</code>.
+        {usage ?? (
+          <>
+            Agents send it as <code>Authorization: Bearer …</code>.
+          </>
+        )}
       </p>
     </section>
   );

@@ -53,7 +53,7 @@ export const agentSetStatus = (db: Database, agentId: string, taskId: string | u
   });
 
 export const agentAddDeliverable = (db: Database, agentId: string, taskId: string | undefined, fields: Record<string, unknown>) =>
-  db.rpc("agent_add_deliverable", { p_agent_id: agentId, p_task_id: taskId, p_fields: fields });
+  db.rpc<Record<string, unknown>>("agent_add_deliverable", { p_agent_id: agentId, p_task_id: taskId, p_fields: fields });
 
 /** The hottest agent call: the token is checked by the write itself, no separate authentication. */
 export const agentAddActivityWithToken = (
@@ -62,7 +62,7 @@ export const agentAddActivityWithToken = (
   taskId: string | undefined,
   activity: { type: string; message: string; metadata: Record<string, unknown> | undefined },
 ) =>
-  db.rpc("agent_add_activity_with_token", {
+  db.rpc<Record<string, unknown>>("agent_add_activity_with_token", {
     p_token_hash: tokenHash,
     p_task_id: taskId,
     p_type: activity.type,

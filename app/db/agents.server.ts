@@ -11,6 +11,8 @@ export interface Agent {
   emoji: string;
   model: string;
   openclaw_agent_id: string | null;
+  /** The registered gateway its runs go to; null: the default gateway (decision 052). */
+  gateway_id: string | null;
   status: "standby" | "working" | "offline";
   autonomy_level: "hitl" | "hotl" | "autonomous";
   has_token: boolean;

@@ -41,9 +41,9 @@ export interface LoginAttempt {
   remaining?: number;
 }
 
-/** The session's user, extending the session; null for an unknown, expired or ended one. */
+/** The session's user, extending the session, with when it now expires; null for an unknown, expired or ended one. */
 export const touchSession = (db: Database, tokenHash: string, ttlSeconds: number) =>
-  db.rpc<SessionUser | null>("touch_session", { p_token_hash: tokenHash, p_ttl_seconds: ttlSeconds });
+  db.rpc<(SessionUser & { expires_at: string }) | null>("touch_session", { p_token_hash: tokenHash, p_ttl_seconds: ttlSeconds });
 
 export interface NewSession {
   tokenHash: string;
@@ -119,3 +119,56 @@ export const endUserSessions = (db: Database, userId: string, actorId: string) =
 
 export const setUserPassword = (db: Database, userId: string, passwordHash: string, actorId: string) =>
   db.rpc("set_user_password", { p_user_id: userId, p_password_hash: passwordHash, p_actor_id: actorId });
+
+/** A device a user is notified on by Web Push (decision 048); the keys are the browser's, for encrypting to it. */
+export interface PushSubscriptionRow {
+  id: string;
+  user_id: string;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  user_agent: string;
+  created_at: string;
+  last_success_at: string | null;
+  expired_at: string | null;
+}
+
+export interface NewPushSubscription {
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  userAgent: string;
+}
+
+/** Adds the device, or renews the user's own; an endpoint another user owns is a conflict (409). */
+export const savePushSubscription = (db: Database, userId: string, sub: NewPushSubscription) =>
+  db.rpc<PushSubscriptionRow>("save_push_subscription", {
+    p_user_id: userId,
+    p_endpoint: sub.endpoint,
+    p_p256dh: sub.p256dh,
+    p_auth: sub.auth,
+    p_user_agent: sub.userAgent,
+  });
+
+/** Removes one of the user's devices by id or endpoint; not theirs or unknown is not found (404). */
+export const removePushSubscription = (db: Database, userId: string, device: { id: string } | { endpoint: string }) =>
+  db.rpc<{ id: string; removed: true }>("remove_push_subscription", {
+    p_user_id: userId,
+    p_id: "id" in device ? device.id : null,
+    p_endpoint: "endpoint" in device ? device.endpoint : null,
+  });
+
+/** The push service said the endpoint is gone: it is not sent to again. */
+export const markPushSubscriptionExpired = (db: Database, endpoint: string) =>
+  db.rpc<{ id: string | null; expired: boolean }>("mark_push_subscription_expired", { p_endpoint: endpoint });
+
+/** The push service accepted a message for the endpoint. */
+export const recordPushSuccess = (db: Database, endpoint: string) =>
+  db.rpc<{ id: string | null; recorded: boolean }>("record_push_success", { p_endpoint: endpoint });
+
+/** The user's active devices, oldest first. */
+export const listPushSubscriptions = (db: Database, userId: string) => db.rpc<PushSubscriptionRow[]>("list_push_subscriptions", { p_user_id: userId });
+
+/** One of the user's devices, or null when it is not theirs. */
+export const getPushSubscription = (db: Database, userId: string, id: string) =>
+  db.rpc<PushSubscriptionRow | null>("get_push_subscription", { p_user_id: userId, p_id: id });

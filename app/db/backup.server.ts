@@ -7,7 +7,7 @@ import { gunzip } from "node:zlib";
 import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
 import { acquireDataDirLock, DataDirLockedError } from "./data-dir-lock.server";
-import { openPglite } from "./pglite.server";
+import { openPglite, type PgliteDatabase } from "./pglite.server";
 import type { RuntimeDatabase } from "./types";
 
 // Backups of the database (decision 039): before every versioned migration a
@@ -219,8 +219,8 @@ async function pgRestore(url: string, file: string): Promise<void> {
 // --- Embedded ----------------------------------------------------------------
 
 async function pgliteDump(env: BackupEnv, db?: RuntimeDatabase): Promise<Buffer> {
-  const open = (db as { pglite?: PGlite } | undefined)?.pglite;
-  if (open) return Buffer.from(await (await open.dumpDataDir("gzip")).arrayBuffer());
+  const open = db as Partial<PgliteDatabase> | undefined;
+  if (open?.kind === "pglite" && open.dumpDataDir) return Buffer.from(await open.dumpDataDir());
   let opened;
   try {
     opened = await openPglite({ dataDir: env.dataDir });
@@ -230,7 +230,7 @@ async function pgliteDump(env: BackupEnv, db?: RuntimeDatabase): Promise<Buffer>
     throw error;
   }
   try {
-    return Buffer.from(await (await opened.pglite.dumpDataDir("gzip")).arrayBuffer());
+    return Buffer.from(await opened.dumpDataDir());
   } finally {
     await opened.close();
   }

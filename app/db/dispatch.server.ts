@@ -11,7 +11,7 @@ export interface ClaimedTask extends DispatchTask {
   dispatch_count: number;
   dispatch_attempts: number;
   session_key: string;
-  agent: { id: string; name: string; openclaw_agent_id: string };
+  agent: { id: string; name: string; openclaw_agent_id: string; gateway_id: string | null };
 }
 
 /** Why a task is not dispatchable now (null: no such task). */
@@ -24,11 +24,20 @@ export interface NotDispatchable {
 export const countDispatchable = (db: Database) => db.rpc<{ ready: number }>("count_dispatchable");
 
 /** Claims up to `limit` ready tasks for `claimSeconds`; with `taskId`, only that task. */
-export const claimTasksForDispatch = (db: Database, limit: number, claimSeconds: number, taskId?: string) =>
-  db.rpc<ClaimedTask[]>(
-    "claim_tasks_for_dispatch",
-    taskId === undefined ? { p_limit: limit, p_claim_seconds: claimSeconds } : { p_limit: limit, p_claim_seconds: claimSeconds, p_task_id: taskId },
-  );
+/** With `gateways`, only tasks whose agent's gateway is listed (or, for agents without one, when the default is connected). */
+export const claimTasksForDispatch = (
+  db: Database,
+  limit: number,
+  claimSeconds: number,
+  taskId?: string,
+  gateways?: { gateways: string[]; defaultGateway: boolean } | null,
+) =>
+  db.rpc<ClaimedTask[]>("claim_tasks_for_dispatch", {
+    p_limit: limit,
+    p_claim_seconds: claimSeconds,
+    ...(taskId === undefined ? {} : { p_task_id: taskId }),
+    ...(gateways ? { p_gateways: gateways.gateways, p_default_gateway: gateways.defaultGateway } : {}),
+  });
 
 export const explainNotDispatchable = (db: Database, taskId: string) => db.rpc<NotDispatchable | null>("explain_not_dispatchable", { p_task_id: taskId });
 

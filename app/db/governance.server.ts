@@ -96,6 +96,9 @@ export const requestDoneApproval = (db: Database, taskId: string, userId: string
 export const listApprovals = (db: Database, status: "pending" | null, limit: number) =>
   db.rpc<ApprovalInboxItem[]>("list_approvals", { p_status: status, p_limit: limit });
 
+/** One approval in the inbox's shape, or null (unknown, or its task deleted). */
+export const getApproval = (db: Database, approvalId: string) => db.rpc<ApprovalInboxItem | null>("get_approval", { p_approval_id: approvalId });
+
 export const listTaskApprovals = (db: Database, taskId: string) => db.rpc<TaskApproval[]>("list_task_approvals", { p_task_id: taskId });
 
 export const countPendingApprovals = (db: Database) => db.rpc<{ pending: number }>("count_pending_approvals");

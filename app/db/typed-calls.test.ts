@@ -36,22 +36,28 @@ const AREAS = [
   "agent-api",
   "agents",
   "analytics",
+  "api-keys",
   "audit",
   "auth",
+  "comments",
   "completion",
   "costs",
   "dispatch",
   "events",
+  "gateways",
+  "github",
   "governance",
   "heartbeat",
+  "notifications",
   "pipelines",
   "planning",
+  "routines",
   "tasks",
   "workspaces",
 ].map((area) => `app/db/${area}.server.ts`);
 
 /** SQL area files whose module has a shorter name. */
-const MODULE_OF_SQL_AREA: Record<string, string> = { auth_users: "auth", costs_budgets: "costs", agent_api: "agent-api" };
+const MODULE_OF_SQL_AREA: Record<string, string> = { auth_users: "auth", costs_budgets: "costs", agent_api: "agent-api", api_keys: "api-keys" };
 
 /** Each SQL function's area, from the file under supabase/sql that defines it. */
 function sqlAreas(): Map<string, string> {

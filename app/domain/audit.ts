@@ -28,6 +28,7 @@ const SYSTEM_NAMES: Record<string, string> = {
   agent_api: "Agent API",
   hotl_window: "Veto window (no veto)",
   policy: "Policy",
+  routine: "Routine",
 };
 
 /** A system actor's name in words: "policy:autonomous" → "Policy (autonomous)". */
@@ -71,6 +72,8 @@ const ACTIONS: Record<string, string> = {
   "agent.token_issued": "Issued an agent token",
   "agent.token_rotated": "Replaced an agent token",
   "workspace.deleted": "Deleted a workspace",
+  "workspace.github_changed": "Changed a workspace's GitHub connection",
+  "workspace.github_disconnected": "Disconnected a workspace from GitHub",
   "pipeline.created": "Created a pipeline",
   "pipeline.changed": "Changed a pipeline",
   "pipeline.deleted": "Deleted a pipeline",
@@ -78,6 +81,14 @@ const ACTIONS: Record<string, string> = {
   "pipeline.stage_changed": "Changed a pipeline stage",
   "pipeline.stage_moved": "Moved a pipeline stage",
   "pipeline.stage_deleted": "Deleted a pipeline stage",
+  "template.created": "Created a task template",
+  "template.changed": "Changed a task template",
+  "template.deleted": "Deleted a task template",
+  "routine.created": "Created a routine",
+  "routine.changed": "Changed a routine",
+  "routine.paused": "Paused a routine",
+  "routine.resumed": "Resumed a routine",
+  "routine.deleted": "Deleted a routine",
   "task_type.changed": "Changed a task type",
   "grant.created": "Granted a standing approval",
   "grant.revoked": "Revoked a standing approval",
@@ -102,6 +113,8 @@ const AREAS: Record<string, string> = {
   agent: "Agents",
   workspace: "Workspaces",
   pipeline: "Pipelines",
+  template: "Task templates",
+  routine: "Routines",
   task_type: "Task types",
   grant: "Standing approvals",
   user: "Users",
@@ -166,7 +179,20 @@ const KEY_LABELS: Record<string, string> = {
 };
 
 /** Keys that only repeat ids the page links, or internals no reader needs. */
-const HIDDEN_KEYS = new Set(["id", "task_id", "agent_id", "workspace_id", "pipeline_id", "stage_id", "user_id", "approval_id", "subject_id", "created_by"]);
+const HIDDEN_KEYS = new Set([
+  "id",
+  "task_id",
+  "agent_id",
+  "workspace_id",
+  "pipeline_id",
+  "stage_id",
+  "template_id",
+  "routine_id",
+  "user_id",
+  "approval_id",
+  "subject_id",
+  "created_by",
+]);
 
 export interface DetailItem {
   key: string;

@@ -17,6 +17,7 @@ describe("the dispatch message", () => {
     const message = buildDispatchMessage(task, ctx);
     expect(message).toMatch(/Token usage: .*once, the run's total; the gateway's own measurement of the run counts over it/);
     expect(message).toMatch(/Finished: .*add every deliverable and file first: from review on they cannot change/);
+    expect(message).toContain("MCP server at http://127.0.0.1:4000/api/mcp (Streamable HTTP, the same Authorization header)");
   });
 
   it("names the pipeline stage a task is on", () => {
@@ -40,5 +41,15 @@ describe("the dispatch message", () => {
     expect(message).toContain("Files attached by the operator");
     expect(message).toContain("- brief v2.pdf (2048 bytes, from Ada): GET http://127.0.0.1:4000/api/agent/tasks/t1/files/brief%20v2.pdf");
     expect(buildDispatchMessage({ ...task, uploads: [] }, ctx)).not.toContain("Files attached");
+  });
+});
+
+describe("the dispatch message's comments", () => {
+  it("carries the comments that mention the agent, and how to answer them", () => {
+    const message = buildDispatchMessage({ ...task, comments: [{ comment_id: "c9", author_name: "Ada", body: "@scout use the 2021 census" }] }, ctx);
+    expect(message).toContain("Comments that mention you");
+    expect(message).toContain("Comment c9 from Ada:\n@scout use the 2021 census");
+    expect(message).toContain("POST http://127.0.0.1:4000/api/agent/tasks/t1/comments");
+    expect(buildDispatchMessage(task, ctx)).not.toContain("Comments that mention you");
   });
 });

@@ -13,6 +13,8 @@ export interface DispatchTask {
   pipeline?: { name: string; position: number; stages: Array<{ position: number; name: string }> } | null;
   /** Files an operator attached to the task, in its folder. */
   uploads?: Array<{ path: string; size_bytes: number; uploaded_by_name: string }>;
+  /** Comments that mention the agent and were queued for this dispatch (decision 045). */
+  comments?: Array<{ comment_id: string; author_name: string; body: string }>;
 }
 
 export interface DispatchContext {
@@ -32,10 +34,12 @@ export function callbackUrls(baseUrl: string, taskId: string) {
     activities: `${api}/activities`,
     deliverables: `${api}/deliverables`,
     files: `${api}/files`,
+    comments: `${api}/comments`,
     usage: `${api}/usage`,
     status: api,
     approvals: `${baseUrl}/api/agent/approvals`,
     webhook: `${baseUrl}/api/webhooks/agent-completion`,
+    mcp: `${baseUrl}/api/mcp`,
   };
 }
 
@@ -69,6 +73,10 @@ export function buildDispatchMessage(task: DispatchTask, ctx: DispatchContext): 
       );
     }
   }
+  if (task.comments && task.comments.length > 0) {
+    lines.push(``, `Comments that mention you (answer one with a comment whose in_reply_to is its id):`);
+    for (const c of task.comments) lines.push(``, `Comment ${c.comment_id} from ${c.author_name || "an operator"}:`, c.body);
+  }
   if (task.planning_spec) {
     lines.push(``, `Agreed spec from planning:`, JSON.stringify(task.planning_spec, null, 2));
   }
@@ -79,9 +87,11 @@ export function buildDispatchMessage(task: DispatchTask, ctx: DispatchContext): 
     `- Progress notes: POST ${urls.activities}  {"type":"progress","message":"…"}`,
     `- Deliverables:   POST ${urls.deliverables}  {"type":"file"|"url"|"artifact","title":"…","path"?:"…","url"?:"…"}`,
     `- Files:          POST ${urls.files}  (multipart form, field "file")`,
+    `- Comments:       POST ${urls.comments}  {"body":"…","in_reply_to"?:"<comment id>"}  (Markdown; @name mentions a user or an agent)`,
     `- Token usage:    POST ${urls.usage}  {"model":"…","input_tokens":0,"output_tokens":0,"cost_usd"?:0}  (once, the run's total; the gateway's own measurement of the run counts over it)`,
     `- Risky actions:  POST ${urls.approvals}  {"task_id":"${task.id}","action":"…","args":{},"target":"…","reason":"…"} and wait until GET …/approvals/<id> says approved`,
     `- Finished:       PATCH ${urls.status}  {"status":"review","summary":"…"}  (add every deliverable and file first: from review on they cannot change)`,
+    `- MCP clients:    the same calls (but file uploads) are tools of the MCP server at ${urls.mcp} (Streamable HTTP, the same Authorization header)`,
     ``,
     `When you are done, end your final reply with a line: TASK_COMPLETE: <one-paragraph summary>`,
   );

@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 // The error shape every JSON endpoint answers with, and the codes the data
 // layer raises. The statuses for each code are listed in docs/API.md.
 
@@ -27,6 +29,18 @@ const STATUS: Record<AppErrorCode, number> = {
   rate_limited: 429,
   unavailable: 503,
 };
+
+/** Every code with its status (the OpenAPI document lists each status's code). */
+export const APP_ERROR_STATUS: Readonly<Record<AppErrorCode, number>> = STATUS;
+
+/** What `AppError.toJSON` writes: the body of every JSON refusal (published as the OpenAPI document's `Error` schema). */
+export const errorBodySchema = z.strictObject({
+  error: z.strictObject({
+    code: z.enum(Object.keys(STATUS) as [AppErrorCode, ...AppErrorCode[]]),
+    message: z.string(),
+    details: z.unknown().optional().describe("What the refusal is about: zod issues for bad input, the allowed statuses for a 409, …"),
+  }),
+});
 
 export class AppError extends Error {
   readonly code: AppErrorCode;

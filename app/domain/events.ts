@@ -46,6 +46,20 @@ export const EVENTS = {
       "Something happened in a task's agent session on the gateway (text, a tool call or result, the run's end); at most about one a second per session.",
     reach: "task",
   },
+  "comment.created": { meaning: "A comment was posted on a task, by an operator or an agent.", reach: "task" },
+  "comment.edited": { meaning: "A comment was edited by its author; its earlier text is kept.", reach: "task" },
+  "comment.deleted": { meaning: "A comment was deleted by its author; a tombstone stays in the task's timeline.", reach: "task" },
+  "comment.mentioned": { meaning: "A comment mentioned a user (payload: user_id, comment_id, task_id).", reach: "task" },
+  "installation.stopped": {
+    meaning: "An admin set the emergency stop: nothing is dispatched until it is lifted (the banner on every page shows it).",
+    reach: "everywhere",
+  },
+  "gateway.created": {
+    meaning: "An admin registered an OpenClaw gateway (payload: gateway_id, name; never its URL's secrets or its token); every instance connects to it.",
+    reach: "everywhere",
+  },
+  "gateway.updated": { meaning: "A registered gateway's name, URL or token changed; every instance reconnects to it.", reach: "everywhere" },
+  "gateway.deleted": { meaning: "A registered gateway was removed; every instance disconnects from it.", reach: "everywhere" },
   "heartbeat.completed": { meaning: "A heartbeat run was recorded (how many actions it took, how long); it belongs to no workspace.", reach: "workspace" },
 } as const satisfies Record<string, EventDefinition>;
 

@@ -30,6 +30,15 @@ export const COLUMN_LIMITS = {
   model_prices: { model: 200, note: 500 },
   saved_views: { name: 60, query: 2000 },
   task_dependencies: { created_by_name: 200 },
+  task_comments: { body: 10_000 },
+  task_templates: { name: 80, title: 500, description: 10_000 },
+  routines: { name: 80, schedule: 100, time_zone: 64 },
+  api_keys: { name: 80, hint: 16 },
+  push_subscriptions: { endpoint: 2048, p256dh: 200, auth: 100, user_agent: 200 },
+  notification_channels: { name: 80, target: 2000, secret: 200 },
+  github_integrations: { repository: 140, webhook_secret: 200, token: 400 },
+  github_issue_links: { issue_url: 500 },
+  gateways: { name: 80, url: 2000 },
   exec_requests: {
     gateway_request_id: 200,
     command: 20_000,
@@ -87,6 +96,22 @@ export const INPUT_LIMITS = {
   /** A workspace's allowed hosts for URL deliverables: how many, and a host name's longest form. */
   allowedHosts: 100,
   hostName: 254,
+  /** An OpenClaw gateway's token as typed: stored encrypted (gateways.token_ciphertext), never shown again. */
+  gatewayToken: 1000,
+  /** The @mentions one comment may make (each a handle, at most an e-mail address long). */
+  commentMentions: 20,
+  mentionHandle: 254,
+  /** A time of day typed as HH:MM (quiet hours). */
+  clockTime: 5,
+  /** The GitHub settings' label map as typed: "label = task type key", one a line. */
+  labelTypesField: 4000,
+  /** How many labels the map may name. */
+  labelTypes: 50,
+  /** An issue's title, body and labels as GitHub sends them (longer than a task takes: they are cut to fit). */
+  githubIssueTitle: 1024,
+  githubIssueBody: 262_144,
+  githubLabel: 100,
+  githubLabels: 100,
 } as const;
 
 /** The form message for text over its limit: "At most 2,000 characters". */

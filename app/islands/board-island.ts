@@ -306,7 +306,7 @@ function startLiveUpdates(dragging: () => boolean): { badge: () => void } {
       const html = await response.text();
       // The user may have started a drag or typing while the page was read: their work wins, the next event reads again.
       if (busy()) stale = true;
-      else if (new URL(response.url || location.href).pathname === location.pathname && swapRegions(document, html)) afterSwap();
+      else if (new URL(response.url || location.href).pathname === location.pathname && swapRegions(document, html, { keepRefusals: true })) afterSwap();
     } catch {
       stale = true;
     } finally {

@@ -45,8 +45,13 @@ const scrollKeys = (doc: Document) => [
  * Replaces every region of `doc` that the `html` page also has. Returns
  * false (and changes nothing) when the page has none of them: not a page of
  * this kind, so the caller loads it the plain way.
+ *
+ * A live refresh passes `keepRefusals`: a form (with an id) that shows a
+ * refusal beside its field keeps it, and what was typed, since the fresh
+ * page read for someone else's change knows nothing of the reader's refused
+ * post.
  */
-export function swapRegions(doc: Document, html: string): boolean {
+export function swapRegions(doc: Document, html: string, { keepRefusals = false }: { keepRefusals?: boolean } = {}): boolean {
   const next = new DOMParser().parseFromString(html, "text/html");
   const name = (el: Element) => (el as HTMLElement).dataset.islandRegion!;
   const current = [...doc.querySelectorAll("[data-island-region]")];
@@ -63,6 +68,7 @@ export function swapRegions(doc: Document, html: string): boolean {
   }
   const openMenus = [...doc.querySelectorAll<HTMLElement>("[data-island-region] details[open]")].map(keyOf).filter((k) => k !== null);
   const [x, y] = [window.scrollX, window.scrollY];
+  const refused = keepRefusals ? [...doc.querySelectorAll<HTMLFormElement>("[data-island-region] form[id]:has(.field-error)")] : [];
 
   for (const region of pairs) {
     const selector = `[data-island-region="${CSS.escape(region)}"]`;
@@ -74,6 +80,7 @@ export function swapRegions(doc: Document, html: string): boolean {
     if (fresh && old) old.replaceWith(doc.importNode(fresh, true));
   }
   if (next.title) doc.title = next.title;
+  for (const form of refused) doc.getElementById(form.id)?.replaceWith(form);
 
   for (const key of openMenus) doc.querySelector<HTMLElement>(key)?.closest("details")?.setAttribute("open", "");
   for (const [key, [left, top]] of scroll) {

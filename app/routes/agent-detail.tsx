@@ -11,6 +11,7 @@ import { setAgentAutonomy } from "#app/db/governance.server";
 import { AppError } from "#app/domain/errors";
 import { AUTONOMY_LABELS, AUTONOMY_LEVELS, canSetAutonomy } from "#app/domain/autonomy";
 import { agentSchema } from "#app/domain/forms/agent";
+import { listGateways } from "#app/db/gateways.server";
 import { autonomySchema } from "#app/domain/forms/governance";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
 import { AgentForm } from "#app/components/agent-form";
@@ -56,11 +57,12 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
   const agent = await loadAgent(db, workspace.id, params.agentId);
   const taskPage = parseTaskPage(url.searchParams.get("tasks"));
   // The database and the gateway are read at once; the gateway's reads have their own short deadline.
-  const [budget, work, stops, gateway] = await Promise.all([
+  const [budget, work, stops, gateway, gateways] = await Promise.all([
     getBudget(db, "agent", agent.id),
     getAgentPage(db, agent.id, { limit: AGENT_TASKS_PER_PAGE, offset: (taskPage - 1) * AGENT_TASKS_PER_PAGE }),
     getStopControls(db, workspace.id),
-    agentGatewayPanel(rt.gateway, agent.openclaw_agent_id),
+    rt.gateways.forAgent(agent.id).then((gw) => agentGatewayPanel(gw, agent.openclaw_agent_id)),
+    listGateways(db),
   ]);
   return {
     workspace,
@@ -69,6 +71,7 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
     work,
     taskPage,
     gateway,
+    gateways: gateways.map((g) => ({ id: g.id, name: g.name })),
     pausedAt: stops.paused_agents.find((a) => a.id === agent.id)?.paused_at ?? null,
     now: new Date().toISOString(),
     role: user.role,
@@ -123,7 +126,7 @@ export async function action({ request, context, params, url }: Route.ActionArgs
 
 export default function AgentDetail({ loaderData, actionData: submitted }: Route.ComponentProps) {
   const actionData = useActionResult(submitted);
-  const { workspace, agent, canEdit, budget, canRaise, role, work, now, gateway, taskPage } = loaderData;
+  const { workspace, agent, canEdit, budget, canRaise, role, work, now, gateway, gateways, taskPage } = loaderData;
   const base = `/w/${workspace.slug}`;
   const token = actionData?.ok ? actionData.token : null;
   const failed = actionData && !actionData.ok ? actionData : null;
@@ -182,6 +185,7 @@ export default function AgentDetail({ loaderData, actionData: submitted }: Route
               formError={failed?.intent === "update" ? failed.formError : undefined}
               submitLabel="Save agent"
               intent="update"
+              gateways={gateways}
             />
           </section>
           <section className="panel" aria-labelledby="autonomy-h">

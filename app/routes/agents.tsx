@@ -2,6 +2,7 @@ import { Form, Link, data } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { AuthenticityTokenInput } from "remix-utils/csrf/react";
 import { type Agent, createAgent, listAgents } from "#app/db/agents.server";
+import { listGateways } from "#app/db/gateways.server";
 import type { Gateway } from "#app/services/agent-plane/gateway.server";
 import { AppError } from "#app/domain/errors";
 import { agentSchema } from "#app/domain/forms/agent";
@@ -26,15 +27,28 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db, rt, user } = operator(context, request, "viewer");
   const workspace = context.get(workspaceContext);
   const agents = await listAgents(db, workspace.id);
-  // The gateway's agents are fetched only when asked for (?import=1), never on every view.
-  const importable = url.searchParams.get("import") === "1" ? await gatewayAgents(rt.gateway, agents) : null;
-  return { workspace, agents, importable, gateway: rt.gateway?.status ?? "disabled", canEdit: user.role !== "viewer" };
+  const registered = await listGateways(db);
+  // The gateway's agents are fetched only when asked for (?import=1, from ?gateway=<id> or the default), never on every view.
+  const from = url.searchParams.get("gateway") || null;
+  const source = from && registered.some((g) => g.id === from) ? from : null;
+  const gateway = rt.gateways.get(source);
+  const importable = url.searchParams.get("import") === "1" ? await gatewayAgents(gateway, source, agents) : null;
+  return {
+    workspace,
+    agents,
+    importable,
+    importFrom: source,
+    gateway: gateway?.status ?? "disabled",
+    gateways: registered.map((g) => ({ id: g.id, name: g.name })),
+    canEdit: user.role !== "viewer",
+  };
 }
 
-async function gatewayAgents(gateway: Gateway | null, existing: Agent[]) {
+async function gatewayAgents(gateway: Gateway | null, gatewayId: string | null, existing: Agent[]) {
   if (gateway?.status !== "connected") return { error: "The OpenClaw gateway is not connected.", agents: [] };
   try {
-    const taken = new Set(existing.map((a) => a.openclaw_agent_id));
+    // An agent id is taken per gateway: two gateways may both run a "main".
+    const taken = new Set(existing.filter((a) => a.gateway_id === gatewayId).map((a) => a.openclaw_agent_id));
     const listed = await gateway.listAgents();
     return { error: null, agents: listed.filter((a) => !taken.has(a.id)) };
   } catch (error) {
@@ -78,7 +92,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 
 export default function Agents({ loaderData, actionData: submitted }: Route.ComponentProps) {
   const actionData = useActionResult(submitted);
-  const { workspace, agents, canEdit, importable, gateway } = loaderData;
+  const { workspace, agents, canEdit, importable, importFrom, gateway, gateways } = loaderData;
   const created = actionData?.ok ? actionData.created : null;
   const failed = actionData && !actionData.ok ? actionData : null;
   return (
@@ -109,6 +123,17 @@ export default function Agents({ loaderData, actionData: submitted }: Route.Comp
       {canEdit ? (
         <section className="panel" aria-labelledby="import-h">
           <h2 id="import-h">From the OpenClaw gateway</h2>
+          {gateways.length > 0 ? (
+            <p className="muted" data-testid="import-sources">
+              From: <Link to="?import=1">the default gateway</Link>
+              {gateways.map((g) => (
+                <span key={g.id}>
+                  {" · "}
+                  <Link to={`?import=1&gateway=${g.id}`}>{g.name}</Link>
+                </span>
+              ))}
+            </p>
+          ) : null}
           {importable === null ? (
             gatewayRefusal(gateway) ? (
               <p className="muted" data-testid="import-unavailable">
@@ -133,6 +158,7 @@ export default function Agents({ loaderData, actionData: submitted }: Route.Comp
                     <input type="hidden" name="openclaw_agent_id" value={a.id} />
                     <input type="hidden" name="name" value={a.name ?? a.id} />
                     <input type="hidden" name="model" value={a.model ?? ""} />
+                    {gateways.length > 0 ? <input type="hidden" name="gateway_id" value={importFrom ?? ""} /> : null}
                     <span>
                       <strong>{a.name ?? a.id}</strong> <code>{a.id}</code> {a.model ? <span className="muted">{a.model}</span> : null}
                     </span>
@@ -153,6 +179,7 @@ export default function Agents({ loaderData, actionData: submitted }: Route.Comp
             formError={failed?.formError}
             submitLabel="Create agent"
             intent="create"
+            gateways={gateways}
             key={created?.id ?? "new"}
           />
         </section>

@@ -10,6 +10,7 @@ import { listWorkspaceNav } from "#app/db/workspaces.server";
 import { getStopControls } from "#app/db/dispatch.server";
 import { EmergencyBanner } from "#app/components/stop-controls";
 import { requireRole } from "#app/services/auth/sessions.server";
+import { gatewayHealth, overallGatewayStatus } from "#app/services/agent-plane/gateway-registry.server";
 import type { Route } from "./+types/app-layout";
 
 async function requireSignedIn({ request, context }: Parameters<Route.MiddlewareFunction>[0]) {
@@ -21,8 +22,16 @@ export const middleware: Route.MiddlewareFunction[] = [requireSignedIn];
 export async function loader({ context }: Route.LoaderArgs) {
   const user = context.get(userContext)!;
   const { rt } = context.get(requestContext);
+  const gateways = gatewayHealth(rt.gateways);
   const [workspaces, { pending }, stops] = await Promise.all([listWorkspaceNav(rt.db), countPendingApprovals(rt.db), getStopControls(rt.db, null)]);
-  return { user, workspaces, gateway: rt.gateway?.status ?? "disabled", pending, emergency: stops.emergency };
+  return {
+    user,
+    workspaces,
+    gateway: overallGatewayStatus(gateways),
+    gateways: gateways.map((g) => ({ name: g.name, status: g.status })),
+    pending,
+    emergency: stops.emergency,
+  };
 }
 
 export default function AppLayout({ loaderData }: Route.ComponentProps) {

@@ -1,13 +1,14 @@
+import { approvalPath } from "#app/domain/push";
 import { Link } from "react-router";
-import { type ApprovalInboxItem as InboxItem, listApprovals } from "#app/db/governance.server";
+import type { ApprovalInboxItem as InboxItem } from "#app/db/governance.server";
 import { AppError } from "#app/domain/errors";
 import { roleAtLeast } from "#app/domain/roles";
 import { FormError } from "#app/components/field";
-import { actionWords, targetPreposition } from "#app/components/task-approvals";
+import { ApprovalWhat } from "#app/components/task-approvals";
 import { ApprovalArgs } from "#app/components/approval-args";
 import { ConnectionBadge } from "#app/components/live-events";
 import { operator } from "#app/services/auth/operator.server";
-import { decideFromForm, decisionMessage, isDecisionIntent } from "#app/services/governance/approval-decisions.server";
+import { approvalsInbox, decideFromForm, decisionMessage, isDecisionIntent } from "#app/services/governance/approval-decisions.server";
 import { actionFailure, invalidForm } from "#app/services/http/page-errors.server";
 import { useActionResult } from "#app/components/use-action-result";
 import { Time } from "#app/components/time";
@@ -21,9 +22,8 @@ export const meta: Route.MetaFunction = () => [{ title: "Approvals · Mission Co
 export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db, user } = operator(context, request, "viewer");
   const show = url.searchParams.get("show") === "decided" ? "decided" : "pending";
-  const items = await listApprovals(db, show === "pending" ? "pending" : null, 100);
   return {
-    items: show === "pending" ? items.filter((a) => a.status === "pending") : items.filter((a) => a.status !== "pending"),
+    items: await approvalsInbox(db, show),
     show,
     canDecide: roleAtLeast(user.role, "approver"),
     role: user.role,
@@ -74,20 +74,12 @@ export default function Approvals({ loaderData, actionData: submitted }: Route.C
       {items.length === 0 ? <p className="empty">{show === "pending" ? "Nothing waits for a decision." : "No decisions yet."}</p> : null}
       <ul className="approval-list">
         {items.map((a) => (
-          <li key={a.id} className={`panel approval approval-${a.status}`} data-approval-id={a.id}>
+          <li key={a.id} id={`approval-${a.id}`} className={`panel approval approval-${a.status}`} data-approval-id={a.id}>
             <p className="approval-head">
-              <span className={`risk risk-${a.risk}`} title={`Risk of this kind of work: ${a.risk}`}>{`${a.risk} risk`}</span>{" "}
-              <strong className="approval-action">{actionWords(a.action)}</strong>
-              {a.target ? (
-                <>
-                  {" "}
-                  {targetPreposition(a.action)}
-                  <code>{a.target}</code>
-                </>
-              ) : null}
+              <ApprovalWhat risk={a.risk} action={a.action} target={a.target} />
               <span className="muted">
                 {" "}
-                · asked by {a.requester} ({a.requester_type}) · <Time value={a.created_at} now={now} />
+                · asked by {a.requester} ({a.requester_type}) · <Time value={a.created_at} now={now} /> · <Link to={approvalPath(a.id)}>Open</Link>
               </span>
             </p>
             <p className="muted">

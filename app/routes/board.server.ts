@@ -2,9 +2,10 @@ import { type RouterContextProvider, data } from "react-router";
 import { listAgents } from "#app/db/agents.server";
 import type { Actor } from "#app/db/actor";
 import { listTaskTypes } from "#app/db/governance.server";
-import { createTask, deleteSavedView, getBoard, getNeedsYou, listSavedViews, listTaskLabels, listTasks, saveView } from "#app/db/tasks.server";
+import { createTask, deleteSavedView, getBoard, getNeedsYou, listSavedViews, listTaskLabels, saveView } from "#app/db/tasks.server";
 import type { Database } from "#app/db/types";
-import { BOARD_PAGE, LIST_PAGE, type BoardQuery, listSort, sqlFilter, viewQuery } from "#app/domain/board-query";
+import { BOARD_PAGE, type BoardQuery, sqlFilter, viewQuery } from "#app/domain/board-query";
+import { listTasksPage } from "#app/services/tasks/task-list.server";
 import { parseBoardQuery } from "#app/domain/forms/board-query";
 import { AppError } from "#app/domain/errors";
 import { SAVED_VIEW_LIMITS } from "#app/domain/field-limits";
@@ -37,12 +38,7 @@ export async function loadBoard(db: Database, workspaceId: string, userId: strin
   const filter = sqlFilter(query, timeZone);
   const names = Promise.all([listAgents(db, workspaceId), listTaskTypes(db), listTaskLabels(db, workspaceId), listSavedViews(db, workspaceId, userId)]);
   if (query.view === "list") {
-    const { sort, dir } = listSort(query);
-    const page = query.page ?? 1;
-    const [list, [agents, taskTypes, labels, views]] = await Promise.all([
-      listTasks(db, workspaceId, { filter, sort, dir, limit: LIST_PAGE, offset: (page - 1) * LIST_PAGE }),
-      names,
-    ]);
+    const [{ list, page, sort, dir }, [agents, taskTypes, labels, views]] = await Promise.all([listTasksPage(db, workspaceId, query, timeZone), names]);
     return { kind: "list" as const, list, page, sort, dir, agents, taskTypes, labels, views };
   }
   // The first screen: FIRST cards per open lane, the newest 20 done, no

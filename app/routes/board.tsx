@@ -49,7 +49,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const intent = (await request.clone().formData()).get("intent");
   const { db, rt, actor, log, user } = operator(context, request, intent === "save-view" || intent === "delete-view" ? "viewer" : "operator");
   const workspace = context.get(workspaceContext);
-  return boardAction({ db, log, settings: rt.env, gateway: rt.gateway }, context, request, workspace, actor, user.id);
+  return boardAction({ db, log, settings: rt.env, gateways: rt.gateways }, context, request, workspace, actor, user.id);
 }
 
 export default function BoardPage({ loaderData, actionData: submitted }: Route.ComponentProps) {
@@ -249,7 +249,7 @@ function quickAddRefusalFor(status: TaskStatus, refused: BoardActionResult["quic
 function QuickAdd({ status, refused }: { status: TaskStatus; refused: BoardActionResult["quickAdd"] }) {
   const id = `quick-add-${status}`;
   return (
-    <Form method="post" className="quick-add" aria-label={`Add a task to ${STATUS_LABELS[status]}`}>
+    <Form method="post" id={`${id}-form`} className="quick-add" aria-label={`Add a task to ${STATUS_LABELS[status]}`}>
       <AuthenticityTokenInput />
       <input type="hidden" name="intent" value="quick-add" />
       <input type="hidden" name="status" value={status} />

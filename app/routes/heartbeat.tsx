@@ -11,6 +11,7 @@ import { useActionResult } from "#app/components/use-action-result";
 import { Time } from "#app/components/time";
 import { getStopControls } from "#app/db/dispatch.server";
 import { EmergencyStopForm } from "#app/components/stop-controls";
+import { gatewayHealth, overallGatewayStatus } from "#app/services/agent-plane/gateway-registry.server";
 import type { Route } from "./+types/heartbeat";
 import { redirectWithToast } from "#app/services/http/toast.server";
 import { SubmitButton } from "#app/components/submit-button";
@@ -27,7 +28,8 @@ export async function loader({ request, context }: Route.LoaderArgs) {
     isAdmin: user.role === "admin",
     emergency: (await getStopControls(db, null)).emergency,
     interval: rt.env.HEARTBEAT_INTERVAL_S,
-    gateway: rt.gateway?.status ?? "disabled",
+    gateway: overallGatewayStatus(gatewayHealth(rt.gateways)),
+    gateways: gatewayHealth(rt.gateways),
   };
 }
 
@@ -49,7 +51,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 
 export default function Heartbeat({ loaderData, actionData: submitted }: Route.ComponentProps) {
   const actionData = useActionResult(submitted);
-  const { runs, canRun, isAdmin, emergency, interval, gateway } = loaderData;
+  const { runs, canRun, isAdmin, emergency, interval, gateway, gateways } = loaderData;
   return (
     <main id="main" className="page">
       <div className="page-head">
@@ -66,8 +68,23 @@ export default function Heartbeat({ loaderData, actionData: submitted }: Route.C
       <FormError message={actionData?.formError} />
       <p className="muted">
         Cron calls <code>/api/heartbeat</code>; {interval > 0 ? `the in-process scheduler also runs every ${interval} s` : "no in-process scheduler"}. Gateway:{" "}
-        {gateway}.
+        {gateway}.{" "}
+        {isAdmin ? (
+          <Link to="/admin/gateways" data-testid="manage-gateways">
+            Manage gateways
+          </Link>
+        ) : null}
       </p>
+      {gateways.length > 0 ? (
+        <ul className="gateway-health" aria-label="Gateways">
+          {gateways.map((g) => (
+            <li key={g.id} data-gateway={g.name}>
+              <span className={`gw gw-${g.status}`}>{g.status}</span> <strong>{g.name}</strong>
+              {g.default ? <span className="muted"> (default, from the environment)</span> : null} <code>{g.url}</code>
+            </li>
+          ))}
+        </ul>
+      ) : null}
       {isAdmin && !emergency ? (
         <section className="panel stop-panel" aria-labelledby="emergency-h">
           <h2 id="emergency-h">Emergency stop</h2>

@@ -13,6 +13,6 @@ export async function action({ request, context }: Route.ActionArgs) {
   return redirectWithToast(
     "/login",
     { kind: "info", message: "Signed out." },
-    { headers: { "Set-Cookie": await endSession({ db: rt.db, settings: rt.env, secrets: rt.secrets }, request) } },
+    { headers: { "Set-Cookie": await endSession({ db: rt.db, settings: rt.env, secrets: rt.secrets, sessions: rt.sessions }, request) } },
   );
 }

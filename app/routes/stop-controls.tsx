@@ -56,7 +56,7 @@ export async function action({ request, context }: Route.ActionArgs) {
     })(),
   );
   log.info({ event: "stop_control.changed", intent: intent.data, changed: change.changed, runs: change.runs.length }, "stop control");
-  const stopped = await abortRuns({ db, log, gateway: rt.gateway }, change.runs, actor, intent.data);
+  const stopped = await abortRuns({ db, log, gateways: rt.gateways }, change.runs, actor, intent.data);
   const runs =
     change.runs.length === 0
       ? ""

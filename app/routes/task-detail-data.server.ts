@@ -1,4 +1,5 @@
 import { listTaskApprovals, listTaskExecRequests } from "#app/db/governance.server";
+import { listTaskComments } from "#app/db/comments.server";
 import { getTaskChecks, getTaskLinks, listTaskUploads, type TaskDetail } from "#app/db/tasks.server";
 import type { Database } from "#app/db/types";
 import { type FilePreview, INLINE_TEXT_MAX_BYTES, PREVIEW_MAX_BYTES, previewHref, previewOf } from "#app/domain/file-preview";
@@ -31,12 +32,13 @@ const TASK_COMMANDS_SHOWN = 20;
 const MARKDOWN_ACTORS = new Set(["agent", "user"]);
 
 export async function taskPageData(db: Database, filesDir: string, task: TaskDetail, taskBase: string) {
-  const [approvals, checks, uploads, commands, links] = await Promise.all([
+  const [approvals, checks, uploads, commands, links, comments] = await Promise.all([
     listTaskApprovals(db, task.id),
     getTaskChecks(db, task.id),
     listTaskUploads(db, task.id),
     listTaskExecRequests(db, task.id, TASK_COMMANDS_SHOWN),
     getTaskLinks(db, task.id),
+    listTaskComments(db, task.id),
   ]);
   const paths = new Set<string>();
   for (const d of task.deliverables) if (d.type === "file" && d.path) paths.add(d.path);
@@ -50,8 +52,15 @@ export async function taskPageData(db: Database, filesDir: string, task: TaskDet
   );
   const activityHtml: Record<string, string> = {};
   for (const a of task.activities) if (MARKDOWN_ACTORS.has(a.actor_type)) activityHtml[a.id] = renderMarkdownInline(a.message);
+  // Comments are Markdown, rendered here like descriptions (decision 045); a deleted one has no text to render.
+  const commentHtml: Record<string, { body: string; history: string[] }> = {};
+  for (const c of comments) {
+    if (!c.deleted_at) commentHtml[c.id] = { body: renderMarkdown(c.body), history: c.history.map((h) => renderMarkdown(h.body)) };
+  }
   return {
     approvals,
+    comments,
+    commentHtml,
     commands,
     links,
     checks,

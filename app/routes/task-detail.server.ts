@@ -5,7 +5,6 @@ import { z } from "zod";
 import {
   addTaskDependency,
   addTaskUpload,
-  deleteTask,
   deleteTaskUpload,
   getTask,
   removeTaskDependency,
@@ -14,6 +13,9 @@ import {
   updateTask,
 } from "#app/db/tasks.server";
 import { addBlockerSchema, removeBlockerSchema, setParentSchema } from "#app/domain/forms/task-links";
+import { commentCreateSchema, commentDeleteSchema, commentEditSchema } from "#app/domain/forms/comments";
+import { type CommentMention, deleteTaskComment } from "#app/db/comments.server";
+import { editComment, postComment } from "#app/services/comments/comments.server";
 import { listTaskApprovals } from "#app/db/governance.server";
 import type { Actor } from "#app/db/actor";
 import { type Role, roleAtLeast } from "#app/domain/roles";
@@ -34,7 +36,7 @@ import { removeTaskFile, storeUpload, taskDir } from "#app/services/agent-plane/
 import { redirectDocumentWithToast, redirectWithToast } from "#app/services/http/toast.server";
 import { type ToastInput, moveToast, quoted, refusedMoveMessage } from "#app/domain/toast";
 import { STATUS_LABELS } from "#app/domain/task-status";
-import { abortTaskRun } from "#app/services/orchestration/run-aborts.server";
+import { deleteTaskAndStopRun } from "#app/services/tasks/task-delete.server";
 import { steerSchema } from "#app/domain/forms/steer";
 import { steerTask } from "#app/services/orchestration/steering.server";
 
@@ -55,7 +57,10 @@ export async function taskAction(ctx: Ctx, form: FormData) {
   const intent = String(form.get("intent") ?? "");
   const { rt, log, actor, workspace, taskId } = ctx;
   const db = rt.db;
-  const dispatchDeps = { db, log, gateway: rt.gateway, settings: rt.env };
+  const dispatchDeps = { db, log, gateways: rt.gateways, settings: rt.env };
+  // The task's session lives on its agent's gateway (decision 052).
+  const gateway = await rt.gateways.forTask(taskId);
+  const commentDeps = { db, log, gateway, publicUrl: rt.env.publicUrl };
   if (intent === "restore") return restore(ctx);
   let undoingMove = false;
   try {
@@ -101,6 +106,30 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         toast = { kind: "success", message: links.parent ? `${title} is a subtask of ${quoted(links.parent.title)}.` : `${title} is no longer a subtask.` };
         break;
       }
+      case "comment": {
+        const parsed = parseForm(form, commentCreateSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
+        const written = await postComment(commentDeps, task, parsed.data.body, parsed.data.in_reply_to ?? null, actor);
+        return redirectWithToast(`${ctx.pathname}#comment-${written.comment.id}`, {
+          kind: "success",
+          message: commentToast("Comment posted", written.new_mentions),
+        });
+      }
+      case "comment-edit": {
+        const parsed = parseForm(form, commentEditSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
+        const written = await editComment(commentDeps, task, parsed.data.comment_id, parsed.data.body, actor);
+        return redirectWithToast(`${ctx.pathname}#comment-${written.comment.id}`, {
+          kind: "success",
+          message: written.changed === false ? "Nothing to change in the comment." : commentToast("Comment saved", written.new_mentions),
+        });
+      }
+      case "comment-delete": {
+        const parsed = parseForm(form, commentDeleteSchema);
+        if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
+        await deleteTaskComment(db, parsed.data.comment_id, taskId, workspace.id, actor);
+        return redirectWithToast(`${ctx.pathname}#comment-${parsed.data.comment_id}`, { kind: "success", message: "Comment deleted." });
+      }
       case "advance":
         await advanceStage({ db, log, settings: rt.env }, taskId, actor);
         toast = { kind: "success", message: `Moved ${title} on to its next stage.` };
@@ -125,9 +154,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
       }
       case "delete":
         // Deleted tasks stay restorable for the undo window (decision 031).
-        await deleteTask(db, taskId, actor);
-        log.info({ event: "task.deleted", task_id: taskId }, "task deleted");
-        await abortTaskRun(dispatchDeps, task, actor, "task_deleted");
+        await deleteTaskAndStopRun(dispatchDeps, task, actor);
         return redirectDocumentWithToast(`/w/${workspace.slug}`, {
           kind: "success",
           message: `Deleted ${title}.`,
@@ -151,13 +178,13 @@ export async function taskAction(ctx: Ctx, form: FormData) {
         break;
       }
       case "start-planning":
-        await startPlanning({ db, gateway: rt.gateway }, taskId);
+        await startPlanning({ db, gateway }, taskId);
         toast = { kind: "success", message: `Planning started for ${title}.` };
         break;
       case "answer": {
         const parsed = parseForm(form, planningAnswerSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
-        await answerPlanningQuestion({ db, gateway: rt.gateway }, taskId, parsed.data.question_id, parsed.data.answer, actor);
+        await answerPlanningQuestion({ db, gateway }, taskId, parsed.data.question_id, parsed.data.answer, actor);
         toast = { kind: "success", message: "Answer sent to the planner." };
         break;
       }
@@ -178,7 +205,7 @@ export async function taskAction(ctx: Ctx, form: FormData) {
       case "steer": {
         const parsed = parseForm(form, steerSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, parsed.values, intent);
-        await steerTask({ db, log, gateway: rt.gateway }, task, parsed.data.message, actor);
+        await steerTask({ db, log, gateway }, task, parsed.data.message, actor);
         return redirectWithToast(`${ctx.pathname}#transcript`, { kind: "success", message: `Message sent to ${task.assignee?.name ?? "the agent"}.` });
       }
       case "cancel-planning":
@@ -211,9 +238,20 @@ export async function taskAction(ctx: Ctx, form: FormData) {
     if (!(error instanceof AppError)) throw error;
     if (undoingMove) error.message = refusedMoveMessage(error.message, true);
     // A refused edit comes back with what was typed, not blank fields.
-    const keepsValues = intent === "update" || intent === "steer" || intent.startsWith("edit-");
+    const keepsValues = intent === "update" || intent === "steer" || intent.startsWith("edit-") || intent === "comment" || intent === "comment-edit";
     return actionFailure(error, keepsValues ? submittedValues(form) : undefined, intent);
   }
+}
+
+/** The toast after a comment: who its mentions reached, and who waits for the task's next dispatch. */
+function commentToast(done: string, mentions: CommentMention[]): string {
+  const agents = mentions.filter((m) => m.kind === "agent");
+  const delivered = agents.filter((m) => m.delivery === "delivered").map((m) => m.name);
+  const queued = agents.filter((m) => m.delivery === "queued").map((m) => m.name);
+  const parts = [done];
+  if (delivered.length) parts.push(`sent to ${delivered.join(", ")}`);
+  if (queued.length) parts.push(`${queued.join(", ")} will get it with the task's next dispatch`);
+  return `${parts.join("; ")}.`;
 }
 
 const uploadDeleteSchema = z.object({ upload_id: z.uuid({ error: "Unknown file" }) }).strict();

@@ -22,6 +22,8 @@ import { InlineFieldRow } from "#app/components/inline-field";
 import { TaskApprovals } from "#app/components/task-approvals";
 import { TaskCommands } from "#app/components/task-commands";
 import { TaskLinksPanel } from "#app/components/task-links";
+import { TaskTimeline } from "#app/components/task-timeline";
+import { isUuid } from "#app/domain/ids";
 import { CheckResults } from "#app/components/check-results";
 import { TaskUploads } from "#app/components/task-uploads";
 import { DispatchPanel } from "#app/components/dispatch-panel";
@@ -60,6 +62,7 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
   const taskBase = `/w/${workspace.slug}/tasks/${task!.id}`;
   const cursor = parseTranscriptCursor(url.searchParams.get("transcript_before"));
   if (!cursor.ok) throw data({ message: cursor.message }, { status: 400 });
+  const gw = await rt.gateways.forTask(task!.id);
   const [planning, taskType, taskTypes, grants, stageRuns, extras, transcript] = await Promise.all([
     task!.status === "planning" ? getPlanningState(db, task!.id) : null,
     taskTypeOf(db, task!.id),
@@ -67,7 +70,7 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
     listStandingGrants(db, task!.id),
     task!.pipeline ? stageTimeline(db, task!.id) : [],
     taskPageData(db, rt.env.filesDir, task!, taskBase),
-    taskTranscript(rt.gateway, task!, cursor.offset),
+    taskTranscript(gw, task!, cursor.offset),
   ]);
   const canEdit = user.role !== "viewer";
   const edit = url.searchParams.get("edit");
@@ -80,7 +83,7 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
     taskTypes,
     grants,
     stageRuns,
-    gateway: rt.gateway?.status ?? "disabled",
+    gateway: gw?.status ?? "disabled",
     ...extras,
     transcript,
     /** The steer form is offered where a message can go (a stop in effect is said when it is sent). */
@@ -90,6 +93,8 @@ export async function loader({ request, context, params, url }: Route.LoaderArgs
     canEdit,
     /** The field whose form is open (`?edit=`), for those who may edit. */
     editing: canEdit && isInlineField(edit) ? edit : null,
+    /** The comment whose edit form is open (`?comment=`), for its author to edit. */
+    editingComment: canEdit && isUuid(url.searchParams.get("comment")) ? url.searchParams.get("comment")!.toLowerCase() : null,
     /** What the last save confirmed (`?saved=`). */
     saved: isInlineField(saved) || saved === "upload" ? saved : null,
     userId: user.id,
@@ -115,6 +120,7 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
   const actionData = useActionResult(submitted);
   const { workspace, task, agents, canEdit, isApprover, planning, gateway, taskType, taskTypes, grants, stageRuns } = loaderData;
   const { approvals, commands, links, checks, uploads, previews, descriptionHtml, activityHtml, taskBase, saved, userId, role, isAdmin } = loaderData;
+  const { comments, commentHtml } = loaderData;
   const pipeline = task.pipeline;
   const hasNextStage = Boolean(pipeline?.stages.some((s) => s.position > pipeline.position));
   const now = new Date(loaderData.now);
@@ -150,7 +156,9 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
   const pageFailure =
     failed &&
     !failedField &&
-    !["budget", "upload", "approve", "deny", "approve_grant", "move", "delete", "steer", ...LINK_INTENTS].includes(failed.intent ?? "")
+    !["budget", "upload", "approve", "deny", "approve_grant", "move", "delete", "steer", "comment", "comment-edit", ...LINK_INTENTS].includes(
+      failed.intent ?? "",
+    )
       ? failed
       : null;
   const decisionFailure = failed && ["approve", "deny", "approve_grant"].includes(failed.intent ?? "") ? failed : null;
@@ -422,24 +430,22 @@ export default function TaskDetailPage({ loaderData, actionData: submitted }: Ro
           </section>
         ) : null}
 
-        <section className="panel panel-wide" aria-labelledby="activity-heading">
-          <h2 id="activity-heading">Activity</h2>
-          {task.activities.length === 0 ? <p className="muted">Nothing has happened yet.</p> : null}
-          <ol className="activity">
-            {task.activities.map((a) => (
-              <li key={a.id} className={`activity-${a.actor_type}`}>
-                <Time value={a.created_at} now={now} />
-                <span className="who">{a.actor_name || a.actor_type}</span>
-                {activityHtml[a.id] !== undefined ? (
-                  // Safe HTML: the output of the server's Markdown module.
-                  <span className="what markdown-inline" dangerouslySetInnerHTML={{ __html: activityHtml[a.id]! }} />
-                ) : (
-                  <span className="what">{a.message}</span>
-                )}
-              </li>
-            ))}
-          </ol>
-        </section>
+        <TaskTimeline
+          activities={task.activities}
+          activityHtml={activityHtml}
+          comments={comments}
+          commentHtml={commentHtml}
+          userId={userId}
+          canComment={canEdit}
+          editing={loaderData.editingComment}
+          failure={
+            failed && (failed.intent === "comment" || failed.intent === "comment-edit")
+              ? { intent: failed.intent, message: failed.formError ?? Object.values(failed.errors ?? {})[0], values: failed.values }
+              : null
+          }
+          pathname={taskBase}
+          now={now}
+        />
       </div>
 
       {canEdit ? (

@@ -2,9 +2,12 @@ import { Link } from "react-router";
 import { workspaceContext } from "#app/context.server";
 import { listAgents } from "#app/db/agents.server";
 import { listTaskTypes } from "#app/db/governance.server";
-import { createTask, getTask } from "#app/db/tasks.server";
+import { getTask } from "#app/db/tasks.server";
+import { createTaskFrom } from "#app/services/tasks/task-create.server";
 import { taskIdIn } from "#app/domain/forms/task-links";
-import { createPipelineTask, listPipelines } from "#app/db/pipelines.server";
+import { listPipelines } from "#app/db/pipelines.server";
+import { getTaskTemplate } from "#app/db/routines.server";
+import { templateFormValues } from "#app/domain/forms/routines";
 import { AppError } from "#app/domain/errors";
 import { taskCreateSchema } from "#app/domain/forms/task";
 import { parseForm, submittedValues } from "#app/domain/forms/parse";
@@ -25,14 +28,28 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
   const status = url.searchParams.get("status");
   // "New subtask" on a task page: the parent, if it is a task of this workspace.
   const parentId = taskIdIn(url.searchParams.get("parent") ?? "");
-  const [agents, taskTypes, pipelines, parentTask] = await Promise.all([
+  // "New task from template": the form starts with the template's fields (decision 046).
+  const templateId = taskIdIn(url.searchParams.get("template") ?? "");
+  const [agents, taskTypes, pipelines, parentTask, found] = await Promise.all([
     listAgents(db, workspace.id),
     listTaskTypes(db),
     listPipelines(db, workspace.id),
     parentId ? getTask(db, parentId) : null,
+    templateId ? getTaskTemplate(db, templateId) : null,
   ]);
   const parent = parentTask && parentTask.workspace_id === workspace.id ? { id: parentTask.id, title: parentTask.title } : null;
-  return { workspace, agents, taskTypes, pipelines, parent, status: status === "planning" ? status : "inbox" };
+  const template = found && found.workspace_id === workspace.id ? found : null;
+  const { name: _name, ...prefill } = template ? templateFormValues(template) : { name: "" };
+  return {
+    workspace,
+    agents,
+    taskTypes,
+    pipelines,
+    parent,
+    template: template ? { id: template.id, name: template.name } : null,
+    prefill: template ? prefill : null,
+    status: status === "planning" ? status : "inbox",
+  };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -42,11 +59,8 @@ export async function action({ request, context }: Route.ActionArgs) {
   const parsed = parseForm(form, taskCreateSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, parsed.values);
   try {
-    const { pipeline_id, ...fields } = parsed.data;
-    // A pipeline task goes to its first stage's agent: assigned, unless it is to be planned first.
-    const task = pipeline_id
-      ? await createPipelineTask(db, workspace.id, pipeline_id, { ...fields, status: fields.status === "planning" ? "planning" : "assigned" }, actor)
-      : await createTask(db, workspace.id, fields, actor);
+    const fields = parsed.data;
+    const task = await createTaskFrom(db, workspace.id, fields, actor);
     log.info({ event: "task.created", task_id: task.id, status: task.status }, "task created");
     return redirectWithToast(`/w/${workspace.slug}/tasks/${task.id}`, { kind: "success", message: `Task ${quoted(fields.title)} created.` });
   } catch (error) {
@@ -57,7 +71,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 
 export default function NewTask({ loaderData, actionData: submitted }: Route.ComponentProps) {
   const actionData = useActionResult(submitted);
-  const { workspace, agents, taskTypes, pipelines, parent, status } = loaderData;
+  const { workspace, agents, taskTypes, pipelines, parent, template, prefill, status } = loaderData;
   return (
     <main id="main" className="page page-narrow">
       <p className="crumbs">
@@ -66,11 +80,16 @@ export default function NewTask({ loaderData, actionData: submitted }: Route.Com
         </Link>
       </p>
       <h1>New task</h1>
+      {template ? (
+        <p className="muted" data-testid="from-template">
+          From the template <strong>{template.name}</strong>
+        </p>
+      ) : null}
       <TaskForm
         agents={agents}
         taskTypes={taskTypes}
         pipelines={pipelines}
-        values={actionData?.values ?? { status }}
+        values={actionData?.values ?? prefill ?? { status }}
         errors={actionData?.errors ?? {}}
         formError={actionData?.formError}
         submitLabel="Create task"

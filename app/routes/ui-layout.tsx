@@ -11,7 +11,7 @@ import type { Route } from "./+types/ui-layout";
 
 async function sessionMiddleware({ request, context }: Parameters<Route.MiddlewareFunction>[0]) {
   const { rt } = context.get(requestContext);
-  context.set(userContext, await getSessionUser({ db: rt.db, settings: rt.env, secrets: rt.secrets }, request));
+  context.set(userContext, await getSessionUser({ db: rt.db, settings: rt.env, secrets: rt.secrets, sessions: rt.sessions }, request));
 }
 
 /** Every form post spends from the client's write budget (429 + Retry-After beyond it). */

@@ -78,6 +78,8 @@ function WorkspaceHead({ workspace, heading, canEdit }: { workspace: Workspace; 
         <NavLink to={`${base}/costs`}>Costs</NavLink>
         <NavLink to={`${base}/analytics`}>Analytics</NavLink>
         <NavLink to={`${base}/pipelines`}>Pipelines</NavLink>
+        <NavLink to={`${base}/routines`}>Routines</NavLink>
+        <NavLink to={`${base}/templates`}>Templates</NavLink>
         {canEdit ? <NavLink to={`${base}/settings`}>Settings</NavLink> : null}
       </nav>
       {canEdit ? null : (

@@ -22,14 +22,30 @@ import { redirectWithToast } from "#app/services/http/toast.server";
 import { quoted } from "#app/domain/toast";
 import { ConfirmAction } from "#app/components/confirm-action";
 import { SubmitButton } from "#app/components/submit-button";
+import { GithubPanel } from "#app/components/github-panel";
+import { getGithubIntegration } from "#app/db/github.server";
+import { listTaskTypes } from "#app/db/governance.server";
+import { GITHUB_INTENTS, githubSettingsAction } from "./workspace-github.server";
 
 export const meta: Route.MetaFunction = () => [{ title: "Workspace settings · Mission Control" }];
+
+// Action headers (Retry-After, Cache-Control: no-store on a generated webhook secret) reach the document response.
+export const headers: Route.HeadersFunction = ({ actionHeaders, loaderHeaders }) =>
+  actionHeaders.has("Retry-After") || actionHeaders.has("Cache-Control") ? actionHeaders : loaderHeaders;
 
 export async function loader({ request, context, url }: Route.LoaderArgs) {
   const { db, rt, user } = operator(context, request);
   const workspace = context.get(workspaceContext);
-  const [budget, hosts] = await Promise.all([getBudget(db, "workspace", workspace.id), getWorkspaceUrlAllowlist(db, workspace.id)]);
+  const [budget, hosts, github, taskTypes] = await Promise.all([
+    getBudget(db, "workspace", workspace.id),
+    getWorkspaceUrlAllowlist(db, workspace.id),
+    getGithubIntegration(db, workspace.id),
+    listTaskTypes(db),
+  ]);
   return {
+    github,
+    githubWebhookUrl: `${rt.env.publicUrl}/api/webhooks/github`,
+    taskTypeKeys: taskTypes.map((t) => t.key),
     workspace,
     budget,
     canRaise: roleAtLeast(user.role, "approver"),
@@ -60,6 +76,10 @@ export async function action({ request, context, url }: Route.ActionArgs) {
       await setWorkspaceUrlAllowlist(db, workspace.id, parsed.data.hosts, user.id);
       return redirectWithToast(`${url.pathname}?saved=url-allowlist#url-allowlist`, { kind: "success", message: "Allowed hosts saved." });
     }
+    if ((GITHUB_INTENTS as readonly string[]).includes(intent)) {
+      const connected = (await getGithubIntegration(db, workspace.id)) !== null;
+      return githubSettingsAction(db, log, { workspaceId: workspace.id, userId: user.id, form, intent, path: url.pathname, connected });
+    }
     if (intent === "budget") {
       return (
         (await saveBudget(db, user, actor, "workspace", workspace.id, form)) ?? redirectWithToast(url.pathname, { kind: "success", message: budgetToast(form) })
@@ -79,9 +99,11 @@ export async function action({ request, context, url }: Route.ActionArgs) {
 
 export default function WorkspaceSettings({ loaderData, actionData: submitted }: Route.ComponentProps) {
   const actionData = useActionResult(submitted);
+  const failure = actionData && !actionData.ok ? actionData : null;
+  const revealed = actionData?.ok ? actionData : null;
   const { workspace, budget, canRaise } = loaderData;
-  const renameFailed = actionData?.intent === "rename" ? actionData : null;
-  const deleteFailed = actionData?.intent === "delete" ? actionData : null;
+  const renameFailed = failure?.intent === "rename" ? failure : null;
+  const deleteFailed = failure?.intent === "delete" ? failure : null;
   return (
     <main id="main" className="page page-narrow">
       <section className="panel" aria-labelledby="pause-h">
@@ -115,13 +137,23 @@ export default function WorkspaceSettings({ loaderData, actionData: submitted }:
           </SubmitButton>
         </Form>
       </section>
-      <BudgetPanel budget={budget} title="Workspace budget" canEdit canRaise={canRaise} failed={actionData?.intent === "budget" ? actionData : null} />
+      <BudgetPanel budget={budget} title="Workspace budget" canEdit canRaise={canRaise} failed={failure?.intent === "budget" ? failure : null} />
       <UrlAllowlistPanel
         hosts={loaderData.urlAllowlist}
         instanceHosts={loaderData.instanceHosts}
         canEdit={loaderData.isAdmin}
         saved={loaderData.saved === "url-allowlist"}
-        failed={actionData?.intent === "url-allowlist" ? actionData : null}
+        failed={failure?.intent === "url-allowlist" ? failure : null}
+      />
+      <GithubPanel
+        integration={loaderData.github}
+        webhookUrl={loaderData.githubWebhookUrl}
+        taskTypeKeys={loaderData.taskTypeKeys}
+        canEdit={loaderData.isAdmin}
+        saved={loaderData.saved === "github"}
+        revealed={revealed ? { secret: revealed.secret, repository: revealed.repository } : null}
+        failed={failure?.intent === "github" ? failure : null}
+        disconnectFailed={failure?.intent === "github-disconnect" ? failure.formError : undefined}
       />
       <section className="panel danger-zone">
         <h2>Delete workspace</h2>

@@ -14,6 +14,7 @@ import { useActionResult } from "#app/components/use-action-result";
 import { FirstRun } from "#app/components/first-run";
 import { firstRunSteps, showFirstRun } from "#app/domain/first-run";
 import { dismissFirstRun, firstRunDismissed, testGateway } from "#app/services/look/first-run.server";
+import { gatewayHealth, overallGatewayStatus } from "#app/services/agent-plane/gateway-registry.server";
 import type { Route } from "./+types/workspaces";
 import { redirectDocumentWithToast } from "#app/services/http/toast.server";
 import { quoted } from "#app/domain/toast";
@@ -26,7 +27,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
   const workspaces = await listWorkspaces(db);
   const steps = firstRunSteps({
     workspaces: workspaces.length,
-    gateway: rt.gateway?.status ?? "disabled",
+    gateway: overallGatewayStatus(gatewayHealth(rt.gateways)),
     agents: workspaces.reduce((n, w) => n + w.agent_count, 0),
     tasks: workspaces.reduce((n, w) => n + w.task_total, 0),
   });
@@ -39,7 +40,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const form = await request.formData();
   const intent = form.get("intent");
   // The first-run checklist's two buttons.
-  if (intent === "test-gateway") return { gatewayTest: await testGateway(rt.gateway) };
+  if (intent === "test-gateway") return { gatewayTest: await testGateway(rt.gateways.get(null) ?? rt.gateways.list()[0]?.gateway ?? null) };
   if (intent === "dismiss-first-run") return redirect("/", { headers: { "Set-Cookie": await dismissFirstRun(request, user.id, rt.env.cookieSecure) } });
   if (intent !== null) throw data({ message: "Unknown action." }, { status: 400 });
   const parsed = parseForm(form, workspaceCreateSchema);

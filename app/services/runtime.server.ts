@@ -7,7 +7,8 @@ import { randomToken, sha256Hex } from "./auth/crypto.server";
 import { handleRunFinished } from "./orchestration/completion.server";
 import { EventBus } from "./events/event-bus.server";
 import { StreamSlots } from "./events/event-stream.server";
-import { type Gateway, createGateway } from "./agent-plane/gateway.server";
+import { type GatewayRegistry, createGatewayRegistry } from "./agent-plane/gateway-registry.server";
+import { gatewayTokenBox } from "./auth/gateway-tokens.server";
 import { type HeartbeatDeps, heartbeatIdle, runHeartbeat } from "./orchestration/heartbeat.server";
 import { startExecApprovals } from "./governance/exec-approvals.server";
 import { startSessionActivity } from "./agent-plane/session-activity.server";
@@ -15,6 +16,9 @@ import { startLangfuseExport } from "./integrations/langfuse-export.server";
 import { createLogger, type Logger } from "./observability/logger.server";
 import { type RateLimits, createRateLimits } from "./http/rate-limit.server";
 import { loadSecrets, type Secrets } from "./auth/secrets.server";
+import { createNotifier, setCurrentNotifier } from "./notifications/notifier.server";
+import { SessionCache } from "./auth/session-cache.server";
+import { WorkspaceCache } from "./workspace-cache.server";
 
 // Everything a request needs that lives for the whole process, created once.
 // Both the production entry (server/index.ts) and `react-router dev` reach it
@@ -31,9 +35,13 @@ export interface Runtime {
   /** Event streams open per client address (EVENT_STREAMS_PER_CLIENT). */
   streamSlots: StreamSlots;
   secrets: Secrets;
-  /** The OpenClaw gateway connection, or null when none is configured. */
-  gateway: Gateway | null;
+  /** Every OpenClaw gateway connection: the default one of OPENCLAW_GATEWAY_URL and the registered ones (decision 052). */
+  gateways: GatewayRegistry;
   limits: RateLimits;
+  /** Sessions confirmed lately, forgotten when the database announces a change (decision 056). */
+  sessions: SessionCache;
+  /** Workspaces by slug, forgotten on their events (decision 056). */
+  workspaces: WorkspaceCache;
   startedAt: number;
   /** Set while the process is shutting down: new streams are refused. */
   draining: boolean;
@@ -59,8 +67,10 @@ export async function stopRuntime(): Promise<void> {
   // A scheduled heartbeat run finishes its step before the database closes.
   await heartbeatIdle();
   // A heartbeat run in flight finishes its current step; its claims expire on their own if it cannot.
-  await rt.gateway?.stop();
+  await rt.gateways.stop();
   await rt.limits.close();
+  await rt.sessions.stop();
+  rt.workspaces.stop();
   await rt.bus.stop();
   await rt.db.close();
 }
@@ -71,7 +81,7 @@ async function boot(env: Env): Promise<Runtime> {
   if (generated.length > 0) {
     log.info({ event: "secrets.generated", names: generated, dir: env.dataDir }, "generated missing secrets into the data directory");
   }
-  const db = await openDatabase(env);
+  const db = await openDatabase(env, log);
   try {
     await prepareSchema(db, env.SCHEMA_DIR, log, { env, version: typeof __APP_VERSION__ === "string" ? __APP_VERSION__ : "dev" });
     const bus = new EventBus(db, log);
@@ -79,21 +89,31 @@ async function boot(env: Env): Promise<Runtime> {
     await announceSetup(db, env, log);
     log.info({ event: "db.ready", transport: db.kind }, "database ready");
     // Everything the app writes goes through the bus's watch, so its events reach streams as the call returns.
+    const watched = bus.watch(db);
+    const gateways = openGateways({ env, log, db: watched, bus, secrets });
+    // Without NOTIFY (Supabase over HTTP) another instance could not tell this one a session ended.
+    const sessions = db.kind === "supabase" ? SessionCache.disabled() : new SessionCache();
+    await sessions.start(db);
+    const workspaces = new WorkspaceCache();
+    workspaces.start(bus);
     const rt: Runtime = {
       env,
       log,
-      db: bus.watch(db),
+      db: watched,
       bus,
       streamSlots: new StreamSlots(env.EVENT_STREAMS_PER_CLIENT),
       secrets,
-      gateway: null,
+      gateways,
       limits: createRateLimits(env, log),
+      sessions,
+      workspaces,
       startedAt: Date.now(),
       draining: false,
     };
-    startGateway(rt);
+    await gateways.reload();
     startScheduler(rt);
     startLangfuse(rt);
+    startNotifier(rt);
     return rt;
   } catch (error) {
     await db.close().catch(() => {});
@@ -119,24 +139,36 @@ async function announceSetup(db: RuntimeDatabase, env: Env, log: Logger): Promis
 
 const stoppers: Array<() => void> = [];
 
-/** Connects to OpenClaw in the background; finished runs complete their tasks. */
-function startGateway(rt: Runtime): void {
+/**
+ * Connects to every OpenClaw gateway in the background, each on its own: the
+ * default one of OPENCLAW_GATEWAY_URL and the registered ones. Finished runs
+ * complete their tasks; exec approvals and session activity are heard on each.
+ */
+function openGateways(rt: Pick<Runtime, "env" | "log" | "db" | "bus" | "secrets">): GatewayRegistry {
   const { OPENCLAW_GATEWAY_URL: url, OPENCLAW_GATEWAY_TOKEN: token } = rt.env;
-  if (!url) return;
-  const gateway = createGateway({ url, token: token ?? "", dataDir: rt.env.dataDir, log: rt.log });
-  rt.gateway = gateway;
-  stoppers.push(
-    gateway.onRunFinished((event) => {
-      handleRunFinished({ db: rt.db, log: rt.log, gateway, settings: rt.env }, event).catch((error: unknown) =>
-        rt.log.error({ event: "error", err: error, run_id: event.runId }, "could not apply a finished run"),
-      );
-    }),
-  );
-  const execApprovals = startExecApprovals({ db: rt.db, log: rt.log, gateway, bus: rt.bus, settings: rt.env });
-  stoppers.push(() => execApprovals.stop());
-  const sessionActivity = startSessionActivity({ db: rt.db, log: rt.log, gateway });
-  stoppers.push(() => sessionActivity.stop());
-  gateway.start();
+  const registry: GatewayRegistry = createGatewayRegistry({
+    db: rt.db,
+    log: rt.log,
+    dataDir: rt.env.dataDir,
+    bus: rt.bus,
+    box: gatewayTokenBox(rt.secrets.SESSION_SECRET),
+    defaultGateway: url ? { url, token: token ?? "" } : null,
+    wire: (gateway) => {
+      const offFinished = gateway.onRunFinished((event) => {
+        handleRunFinished({ db: rt.db, log: rt.log, gateway, gateways: registry, settings: rt.env }, event).catch((error: unknown) =>
+          rt.log.error({ event: "error", err: error, run_id: event.runId }, "could not apply a finished run"),
+        );
+      });
+      const execApprovals = startExecApprovals({ db: rt.db, log: rt.log, gateway, gateways: registry, bus: rt.bus, settings: rt.env });
+      const sessionActivity = startSessionActivity({ db: rt.db, log: rt.log, gateway });
+      return () => {
+        offFinished();
+        execApprovals.stop();
+        sessionActivity.stop();
+      };
+    },
+  });
+  return registry;
 }
 
 /** Exports the usage ledger to Langfuse when it is configured. */
@@ -146,6 +178,16 @@ function startLangfuse(rt: Runtime): void {
   const exporter = startLangfuseExport(rt.db, rt.log, { host, publicKey, secretKey, intervalMs: rt.env.LANGFUSE_FLUSH_INTERVAL_S * 1000 });
   rt.log.info({ event: "langfuse.enabled", host }, "exporting usage to Langfuse");
   stoppers.push(() => exporter.stop());
+}
+
+/** Notifications go out on their own timer (NOTIFY_INTERVAL_S); the heartbeat and the settings pages kick it. */
+function startNotifier(rt: Runtime): void {
+  const notifier = createNotifier({ db: rt.db, log: rt.log, settings: rt.env });
+  setCurrentNotifier(notifier);
+  stoppers.push(() => {
+    setCurrentNotifier(null);
+    void notifier.stop();
+  });
 }
 
 /** For installs without cron: the same heartbeat, on a timer. */
@@ -163,5 +205,5 @@ function startScheduler(rt: Runtime): void {
 /** What a heartbeat run reads; the scheduler, the cron endpoint and the operator's button all run it with these. */
 /** `log`: the request's logger when a request runs the heartbeat, so its lines carry the request id. */
 export function heartbeatDeps(rt: Runtime, log: Logger = rt.log): HeartbeatDeps {
-  return { db: rt.db, log, gateway: rt.gateway, settings: rt.env, draining: () => rt.draining };
+  return { db: rt.db, log, gateways: rt.gateways, settings: rt.env, draining: () => rt.draining };
 }

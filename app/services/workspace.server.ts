@@ -1,16 +1,16 @@
 import type { MiddlewareFunction } from "react-router";
 import { requestContext, workspaceContext } from "#app/context.server";
-import { getWorkspaceBySlug } from "#app/db/workspaces.server";
 import type { Database } from "#app/db/types";
 import { isUuid } from "#app/domain/ids";
 import { found } from "./http/page-errors.server";
+import type { WorkspaceCache } from "./workspace-cache.server";
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,47}$/;
 
 /** The workspace named in the URL, or a 404 page. */
-async function loadWorkspace(db: Database, slug: string | undefined) {
+async function loadWorkspace(db: Database, workspaces: WorkspaceCache, slug: string | undefined) {
   if (!slug || !SLUG.test(slug)) found(null, "Workspace");
-  return found(await getWorkspaceBySlug(db, slug!), "Workspace");
+  return found(await workspaces.bySlug(db, slug!), "Workspace");
 }
 
 /**
@@ -20,7 +20,7 @@ async function loadWorkspace(db: Database, slug: string | undefined) {
  */
 export const workspaceMiddleware: MiddlewareFunction<Response> = async ({ context, params }, next) => {
   const { rt } = context.get(requestContext);
-  context.set(workspaceContext, await loadWorkspace(rt.db, params.slug));
+  context.set(workspaceContext, await loadWorkspace(rt.db, rt.workspaces, params.slug));
   return next();
 };
 

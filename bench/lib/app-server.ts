@@ -83,7 +83,9 @@ export async function startApp(opts: {
     setupUrl() {
       for (const line of readFileSync(logFile, "utf8").split("\n")) {
         if (!line.includes('"setup.link"')) continue;
-        const link = new URL(String((JSON.parse(line) as { url: string }).url));
+        // The logger puts an entry's fields under `data` (older builds wrote them at the top level).
+        const entry = JSON.parse(line) as { url?: string; data?: { url?: string } };
+        const link = new URL(String(entry.data?.url ?? entry.url));
         return `${url}${link.pathname}${link.search}`;
       }
       return null;

@@ -83,6 +83,10 @@ export interface Fixture<S> {
   seeded: S;
   /** Stops the app, reseeds through `fn`, starts it again (PGlite needs the data dir to itself). */
   reseed<T>(fn: (db: SqlDatabase) => Promise<T>): Promise<T>;
+  /** Counts on a direct connection (on PGlite the app is stopped for it and started again). */
+  count(text: string, params?: unknown[]): Promise<number>;
+  /** Stops the app and starts a fresh process on the same port and database (same secrets, so the session stays valid). */
+  restart(): Promise<AppServer>;
   close(): Promise<void>;
 }
 
@@ -111,6 +115,15 @@ export async function prepare<S>(kind: Kind, name: string, seed: (db: SqlDatabas
     client,
     seeded: undefined as S,
     reseed,
+    async count(text, params = []) {
+      return reseed(async (d) => Number((await d.session((s) => s.query<{ n: number | string }>(text, params)))[0]?.n ?? 0));
+    },
+    async restart() {
+      await fixture.app.stop();
+      app = await start();
+      fixture.app = app;
+      return app;
+    },
     async close() {
       await fixture.app.stop();
       await db.drop();

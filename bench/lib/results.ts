@@ -3,7 +3,7 @@ import { median, round } from "./stats";
 // Every measurement lands here: one row per (scenario, database, metric),
 // holding each repeat's value, so the report can show min/median/max.
 
-export type Op = "<=" | ">=";
+export type Op = "<=" | ">=" | "=";
 
 export interface Row {
   scenario: string;
@@ -30,6 +30,8 @@ export function summary(row: Row) {
   const min = Math.min(...row.values);
   const max = Math.max(...row.values);
   const med = round(median(row.values), 2);
-  const pass = row.target ? (row.target.op === "<=" ? med <= row.target.value : med >= row.target.value) : null;
+  const t = row.target;
+  // "=" (a count that must match exactly) holds for every repeat, not just the median.
+  const pass = t ? (t.op === "<=" ? med <= t.value : t.op === ">=" ? med >= t.value : row.values.every((v) => v === t.value)) : null;
   return { min, median: med, max, pass };
 }

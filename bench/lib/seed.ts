@@ -77,3 +77,8 @@ export async function seedEvents(db: SqlDatabase, base: Base, count: number): Pr
   );
   await db.session((s) => s.query("analyze events"));
 }
+
+/** A PostgreSQL array literal of ids, for `= any($1::uuid[])` on either database. */
+export function pgArray(ids: string[]): string {
+  return `{${ids.join(",")}}`;
+}

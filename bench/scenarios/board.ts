@@ -6,7 +6,7 @@ import { type Fixture, type Kind, prepare } from "../lib/databases";
 import { cookieHeader, get, gzipSize } from "../lib/http";
 import { record } from "../lib/results";
 import { type Base, seedBase, seedTasks } from "../lib/seed";
-import { median } from "../lib/stats";
+import { median, percentile } from "../lib/stats";
 
 // Scenario 2: the board document at 5,000 and 20,000 tasks — server time,
 // bytes transferred, JavaScript shipped, paint time in Chromium, and that
@@ -49,19 +49,27 @@ async function measure(fx: Fixture<Base>, kind: Kind, size: number): Promise<num
   const label = `${size.toLocaleString("en")} tasks`;
   for (let i = 0; i < 3; i++) await get(url, { cookie });
   const p50s: number[] = [];
+  const p99s: number[] = [];
   for (let r = 0; r < CFG.repeats; r++) {
     const times: number[] = [];
     for (let i = 0; i < CFG.boardSamples; i++) times.push((await get(url, { cookie })).ms);
     p50s.push(median(times));
+    p99s.push(percentile(times, 99));
   }
-  record({
-    scenario: S,
-    db: kind,
-    metric: `${label}: board document server time p50`,
-    unit: "ms",
-    value: p50s,
-    target: { op: "<=", value: kind === "postgres" ? 50 : 150 },
-  });
+  // The targets are set for 20,000 tasks; the smaller board is held to the same.
+  for (const [name, value, postgresMs, embeddedMs] of [
+    ["p50", p50s, 25, 35],
+    ["p99", p99s, 50, 70],
+  ] as const) {
+    record({
+      scenario: S,
+      db: kind,
+      metric: `${label}: board document server time ${name}`,
+      unit: "ms",
+      value: [...value],
+      target: { op: "<=", value: kind === "postgres" ? postgresMs : embeddedMs },
+    });
+  }
 
   // What the page transfers: the document and every asset it links, as served; its JavaScript is
   // every script file and module preload it references.
@@ -147,7 +155,7 @@ async function measure(fx: Fixture<Base>, kind: Kind, size: number): Promise<num
       metric: `${label}: cards painted after navigation start (Chromium, LCP)`,
       unit: "ms",
       value: paints,
-      target: { op: "<=", value: 500 },
+      target: { op: "<=", value: 400 },
     });
     record({ scenario: S, db: kind, metric: `${label}: bytes Chromium received`, unit: "KB", value: transfers, target: { op: "<=", value: 300 } });
 

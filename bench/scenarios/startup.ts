@@ -34,9 +34,9 @@ export async function startup(kind: Kind): Promise<void> {
       metric: `cold start, existing ${kind === "postgres" ? "database" : "data dir"}, to /api/health 200`,
       unit: "ms",
       value: cold,
-      target: { op: "<=", value: kind === "postgres" ? 500 : 1200 },
+      target: { op: "<=", value: kind === "postgres" ? 300 : 500 },
     });
-    record({ scenario: S, db: kind, metric: "idle RSS", unit: "MB", value: rss, target: kind === "postgres" ? { op: "<=", value: 100 } : undefined });
+    record({ scenario: S, db: kind, metric: "idle RSS", unit: "MB", value: rss, target: { op: "<=", value: kind === "postgres" ? 90 : 150 } });
   } finally {
     await db.drop();
   }

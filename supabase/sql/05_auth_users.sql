@@ -69,10 +69,25 @@ begin
   end if;
   if v_session.expires_at < now() + make_interval(secs => p_ttl_seconds / 2) then
     update sessions set expires_at = now() + make_interval(secs => p_ttl_seconds), last_seen_at = now()
-    where token_hash = p_token_hash;
+    where token_hash = p_token_hash returning * into v_session;
   end if;
   return jsonb_build_object('id', v_user.id, 'email', v_user.email, 'name', v_user.name, 'role', v_user.role,
-                            'time_zone', v_user.time_zone);
+                            'time_zone', v_user.time_zone,
+                            'expires_at', v_session.expires_at);
+end $$;
+
+-- Every instance may remember a session's user for a few seconds (decision
+-- 056): an ended session and any change to a user's row are announced on
+-- mc_auth with the user's id, so each instance forgets that user's sessions.
+create or replace function announce_auth_change() returns trigger
+language plpgsql as $$
+begin
+  if tg_table_name = 'sessions' then
+    perform pg_notify('mc_auth', old.user_id::text);
+  else
+    perform pg_notify('mc_auth', old.id::text);
+  end if;
+  return null;
 end $$;
 
 -- The zone a user reads times in; the app has checked the name. Not audited:
@@ -323,3 +338,93 @@ begin
   insert into setup_tokens (token_hash, expires_at) values (p_token_hash, v_expires);
   return jsonb_build_object('added', true, 'expires_at', v_expires);
 end $$;
+
+-- Web Push subscriptions (decision 048): the devices a user is notified on.
+-- The app has validated the endpoint (https, no private address) and the keys.
+
+create or replace function push_subscription_json(s push_subscriptions) returns jsonb
+language sql stable as $$
+  select jsonb_build_object('id', s.id, 'user_id', s.user_id, 'endpoint', s.endpoint, 'p256dh', s.p256dh, 'auth', s.auth,
+                            'user_agent', s.user_agent, 'created_at', s.created_at, 'last_success_at', s.last_success_at,
+                            'expired_at', s.expired_at)
+$$;
+
+-- Saves this device for the user: a new endpoint is added, the user's own
+-- one gets its new keys and is active again. An endpoint another user owns is
+-- refused (409) and left as it was, in the same statement, so two users
+-- saving one endpoint at once cannot both have it.
+create or replace function save_push_subscription(p_user_id uuid, p_endpoint text, p_p256dh text, p_auth text, p_user_agent text)
+returns jsonb language plpgsql as $$
+declare
+  v_row push_subscriptions;
+begin
+  if not exists (select 1 from users where id = p_user_id and disabled_at is null) then
+    perform raise_app_error('not_found', 'User not found.');
+  end if;
+  insert into push_subscriptions as s (user_id, endpoint, p256dh, auth, user_agent)
+  values (p_user_id, p_endpoint, p_p256dh, p_auth, coalesce(p_user_agent, ''))
+  on conflict (endpoint) do update set
+    p256dh = excluded.p256dh, auth = excluded.auth, user_agent = excluded.user_agent, expired_at = null
+    where s.user_id = excluded.user_id
+  returning * into v_row;
+  if v_row.id is null then
+    perform raise_app_error('conflict', 'This device already receives notifications for another user. That user can remove it in their settings.');
+  end if;
+  return push_subscription_json(v_row);
+end $$;
+
+-- Removes one of the user's devices, named by its id or by its endpoint.
+create or replace function remove_push_subscription(p_user_id uuid, p_id uuid, p_endpoint text) returns jsonb
+language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  if (p_id is null) = (p_endpoint is null) then
+    perform raise_app_error('invalid', 'Name the device by its id or by its endpoint.');
+  end if;
+  delete from push_subscriptions
+  where user_id = p_user_id and (id = p_id or endpoint = p_endpoint)
+  returning id into v_id;
+  if v_id is null then
+    perform raise_app_error('not_found', 'Device not found.');
+  end if;
+  return jsonb_build_object('id', v_id, 'removed', true);
+end $$;
+
+-- The push service said the endpoint is gone (404/410): nothing is sent to it
+-- again until the browser subscribes anew.
+create or replace function mark_push_subscription_expired(p_endpoint text) returns jsonb
+language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  update push_subscriptions set expired_at = coalesce(expired_at, now())
+  where endpoint = p_endpoint returning id into v_id;
+  return jsonb_build_object('id', v_id, 'expired', v_id is not null);
+end $$;
+
+-- A push service accepted a message for the endpoint.
+create or replace function record_push_success(p_endpoint text) returns jsonb
+language plpgsql as $$
+declare
+  v_id uuid;
+begin
+  update push_subscriptions set last_success_at = now()
+  where endpoint = p_endpoint and expired_at is null returning id into v_id;
+  return jsonb_build_object('id', v_id, 'recorded', v_id is not null);
+end $$;
+
+-- The user's active devices, oldest first (none for a disabled user).
+create or replace function list_push_subscriptions(p_user_id uuid) returns jsonb
+language sql stable as $$
+  select coalesce(jsonb_agg(push_subscription_json(s) order by s.created_at, s.id), '[]'::jsonb)
+  from push_subscriptions s
+  join users u on u.id = s.user_id and u.disabled_at is null
+  where s.user_id = p_user_id and s.expired_at is null
+$$;
+
+-- One of the user's devices, active or expired; null when it is not theirs.
+create or replace function get_push_subscription(p_user_id uuid, p_id uuid) returns jsonb
+language sql stable as $$
+  select push_subscription_json(s) from push_subscriptions s where s.id = p_id and s.user_id = p_user_id
+$$;

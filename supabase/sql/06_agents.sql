@@ -10,7 +10,7 @@ create or replace function agent_json(a agents) returns jsonb
 language sql stable as $$
   select jsonb_build_object(
     'id', a.id, 'workspace_id', a.workspace_id, 'name', a.name, 'role', a.role, 'emoji', a.emoji,
-    'model', a.model, 'openclaw_agent_id', a.openclaw_agent_id, 'status', a.status,
+    'model', a.model, 'openclaw_agent_id', a.openclaw_agent_id, 'gateway_id', a.gateway_id, 'status', a.status,
     'autonomy_level', a.autonomy_level, 'has_token', a.api_token_hash is not null,
     'token_hint', a.api_token_hint, 'token_created_at', a.api_token_created_at,
     'created_at', a.created_at, 'updated_at', a.updated_at)
@@ -45,15 +45,19 @@ begin
     perform raise_app_error('conflict', 'An agent with that name already exists in this workspace.',
       jsonb_build_object('fields', jsonb_build_object('name', 'Already used in this workspace')));
   end if;
-  insert into agents (workspace_id, name, role, emoji, model, openclaw_agent_id, status,
+  if nullif(p_fields->>'gateway_id', '') is not null and not exists (select 1 from gateways where id = (p_fields->>'gateway_id')::uuid) then
+    perform raise_app_error('invalid', 'That gateway is not registered.',
+      jsonb_build_object('fields', jsonb_build_object('gateway_id', 'Choose a registered gateway')));
+  end if;
+  insert into agents (workspace_id, name, role, emoji, model, openclaw_agent_id, gateway_id, status,
                       api_token_hash, api_token_hint, api_token_created_at)
   values (p_workspace_id, btrim(p_fields->>'name'), coalesce(p_fields->>'role', ''),
           coalesce(nullif(p_fields->>'emoji', ''), '🤖'), coalesce(p_fields->>'model', ''),
-          nullif(p_fields->>'openclaw_agent_id', ''), coalesce(p_fields->>'status', 'standby'),
+          nullif(p_fields->>'openclaw_agent_id', ''), nullif(p_fields->>'gateway_id', '')::uuid, coalesce(p_fields->>'status', 'standby'),
           p_token_hash, p_token_hint, case when p_token_hash is null then null else now() end)
   returning * into v_agent;
   perform append_audit('agent.created', p_actor, jsonb_build_object('agent_id', v_agent.id, 'workspace_id', v_agent.workspace_id),
-    jsonb_build_object('name', v_agent.name, 'openclaw_agent_id', v_agent.openclaw_agent_id, 'autonomy_level', v_agent.autonomy_level,
+    jsonb_build_object('name', v_agent.name, 'openclaw_agent_id', v_agent.openclaw_agent_id, 'gateway_id', v_agent.gateway_id, 'autonomy_level', v_agent.autonomy_level,
                        'token_issued', p_token_hash is not null, 'token_hint', p_token_hint));
   perform emit_event('agent.created', v_agent.workspace_id, null, v_agent.id, p_actor,
     jsonb_build_object('name', v_agent.name));
@@ -75,12 +79,17 @@ begin
     perform raise_app_error('conflict', 'An agent with that name already exists in this workspace.',
       jsonb_build_object('fields', jsonb_build_object('name', 'Already used in this workspace')));
   end if;
+  if nullif(p_fields->>'gateway_id', '') is not null and not exists (select 1 from gateways where id = (p_fields->>'gateway_id')::uuid) then
+    perform raise_app_error('invalid', 'That gateway is not registered.',
+      jsonb_build_object('fields', jsonb_build_object('gateway_id', 'Choose a registered gateway')));
+  end if;
   update agents set
     name = case when p_fields ? 'name' then btrim(p_fields->>'name') else name end,
     role = case when p_fields ? 'role' then p_fields->>'role' else role end,
     emoji = case when p_fields ? 'emoji' then coalesce(nullif(p_fields->>'emoji', ''), '🤖') else emoji end,
     model = case when p_fields ? 'model' then p_fields->>'model' else model end,
     openclaw_agent_id = case when p_fields ? 'openclaw_agent_id' then nullif(p_fields->>'openclaw_agent_id', '') else openclaw_agent_id end,
+    gateway_id = case when p_fields ? 'gateway_id' then nullif(p_fields->>'gateway_id', '')::uuid else gateway_id end,
     status = case when p_fields ? 'status' then p_fields->>'status' else status end
   where id = p_agent_id
   returning * into v_agent;

@@ -125,6 +125,30 @@ language sql stable as $$
   left join users d on d.id = a.decided_by
 $$;
 
+-- One approval in the inbox's shape, for its own page (the page a push
+-- notification opens, decision 048); null when unknown or its task is deleted.
+create or replace function get_approval(p_approval_id uuid) returns jsonb
+language sql stable as $$
+  select approval_json(a) || jsonb_build_object(
+           'task', jsonb_build_object('id', t.id, 'title', t.title, 'status', t.status, 'estimated_cost', t.estimated_cost,
+                                      'token_usage', t.token_usage),
+           'workspace', jsonb_build_object('slug', w.slug, 'name', w.name, 'icon', w.icon),
+           'requester', coalesce(ag.name, u.name, 'unknown'),
+           'requester_type', case when a.requested_by_agent_id is not null then 'agent' else 'user' end,
+           'requested_by_user_id', a.requested_by_user_id,
+           'decided_by_name', d.name,
+           'risk', coalesce(ty.risk, 'low'),
+           'task_type', ty.name)
+  from approvals a
+  join tasks t on t.id = a.task_id and t.deleted_at is null
+  join workspaces w on w.id = t.workspace_id
+  left join task_types ty on ty.id = t.task_type_id
+  left join agents ag on ag.id = a.requested_by_agent_id
+  left join users u on u.id = a.requested_by_user_id
+  left join users d on d.id = a.decided_by
+  where a.id = p_approval_id
+$$;
+
 -- The requests waiting on one task, soonest expiry first, in the inbox's shape.
 create or replace function list_task_approvals(p_task_id uuid) returns jsonb
 language sql stable as $$

@@ -30,9 +30,22 @@ language sql stable as $$
                  where d.task_id = p_task_id and b.status not in ('done', 'cancelled') and b.deleted_at is null)
 $$;
 
+-- PL/pgSQL, not SQL: a SQL function that calls SQL functions has their plans
+-- rebuilt on every call (0.4 ms a card on PostgreSQL 15, 60 ms for a board),
+-- while PL/pgSQL keeps its statements' plans, and the functions it calls in
+-- simple expressions keep theirs, for the whole transaction.
 create or replace function task_card_json(t tasks, a agents) returns jsonb
-language sql stable as $$
-  select jsonb_build_object(
+language plpgsql stable as $$
+declare
+  v_pipeline jsonb := task_pipeline_json(t);
+  v_blocked boolean := task_is_blocked(t.id);
+  v_subtasks jsonb;
+begin
+  select case when count(*) > 0 then jsonb_build_object('done', count(*) filter (where s.status = 'done'),
+                                                        'total', count(*) filter (where s.status <> 'cancelled')) end
+  into v_subtasks
+  from tasks s where s.parent_id = t.id and s.deleted_at is null;
+  return jsonb_build_object(
     'id', t.id, 'title', t.title, 'status', t.status, 'priority', t.priority,
     'due_at', t.due_at, 'alert_reason', t.alert_reason, 'created_at', t.created_at,
     'updated_at', t.updated_at, 'status_changed_at', t.status_changed_at,
@@ -40,12 +53,10 @@ language sql stable as $$
     'labels', to_jsonb(t.labels),
     'assignee', case when a.id is null then null
                      else jsonb_build_object('id', a.id, 'name', a.name, 'emoji', a.emoji, 'status', a.status) end,
-    'pipeline', task_pipeline_json(t),
-    'blocked', task_is_blocked(t.id),
-    'subtasks', (select case when count(*) > 0 then jsonb_build_object('done', count(*) filter (where s.status = 'done'),
-                                                                       'total', count(*) filter (where s.status <> 'cancelled')) end
-                 from tasks s where s.parent_id = t.id and s.deleted_at is null))
-$$;
+    'pipeline', v_pipeline,
+    'blocked', v_blocked,
+    'subtasks', v_subtasks);
+end $$;
 
 -- Where a status sits in the board's order of lanes.
 create or replace function status_position(p_status text) returns int

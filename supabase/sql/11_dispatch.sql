@@ -82,6 +82,9 @@ begin
    where id;
   perform append_audit(case when p_on then 'installation.emergency_stop' else 'installation.resumed' end, v_actor,
                        '{}'::jsonb, jsonb_build_object('reason', v_reason));
+  if p_on then
+    perform emit_event('installation.stopped', null, null, null, v_actor, jsonb_build_object('reason', v_reason));
+  end if;
   return jsonb_build_object('changed', true, 'on', p_on,
     'runs', case when p_on then (select coalesce(jsonb_agg(live_run_json(t)), '[]'::jsonb) from tasks t
                                  where t.status in ('in_progress', 'planning') and t.session_key is not null and t.deleted_at is null)
@@ -166,7 +169,12 @@ end $$;
 -- order (one statement, so two dispatchers never deadlock), then each task
 -- reserves its expected cost or is refused with alert_reason budget_exceeded.
 -- A refused task is not claimed: the dispatcher never calls the gateway for it.
-create or replace function claim_tasks_for_dispatch(p_limit int, p_claim_seconds int, p_task_id uuid default null)
+-- With p_gateways, only tasks whose agent's gateway is connected are claimed
+-- (decision 052): the registered gateways listed (a JSON array of ids), and the default gateway
+-- (agents without one) when p_default_gateway; a task waiting on a gateway
+-- that is down is left as it is, so its attempts are not spent.
+create or replace function claim_tasks_for_dispatch(p_limit int, p_claim_seconds int, p_task_id uuid default null,
+                                                    p_gateways jsonb default null, p_default_gateway boolean default true)
 returns jsonb language plpgsql as $$
 declare
   v_ids uuid[];
@@ -186,6 +194,7 @@ begin
       and (t.claimed_until is null or t.claimed_until < now())
       and a.openclaw_agent_id is not null
       and a.status <> 'offline'
+      and (p_gateways is null or case when a.gateway_id is null then coalesce(p_default_gateway, true) else p_gateways ? a.gateway_id::text end)
       and dispatch_halt(t) is null
       and not task_is_blocked(t.id)
       and dispatch_allowed(t)
@@ -216,7 +225,7 @@ begin
     'id', c.id, 'workspace_id', c.workspace_id, 'title', c.title, 'description', c.description,
     'priority', c.priority, 'due_at', c.due_at, 'planning_spec', c.planning_spec,
     'dispatch_count', c.dispatch_count, 'dispatch_attempts', c.dispatch_attempts, 'session_key', c.session_key,
-    'agent', jsonb_build_object('id', a.id, 'name', a.name, 'openclaw_agent_id', a.openclaw_agent_id, 'model', a.model))
+    'agent', jsonb_build_object('id', a.id, 'name', a.name, 'openclaw_agent_id', a.openclaw_agent_id, 'model', a.model, 'gateway_id', a.gateway_id))
     || (select dispatch_extras(t2) from tasks t2 where t2.id = c.id)
     order by c.priority_rank, c.created_at), '[]'::jsonb)
   into v_claimed

@@ -66,7 +66,8 @@ begin
   insert into task_activities (task_id, type, message, metadata, actor_type, actor_name)
   values (p_task_id, 'run_failed', format('The agent run failed: %s', left(p_reason, 500)), jsonb_build_object('run_id', p_run_id), 'system', 'gateway');
   perform emit_event('task.updated', v_task.workspace_id, v_task.id, v_task.assigned_agent_id, '{"type":"system","name":"gateway"}'::jsonb,
-    jsonb_build_object('title', v_task.title, 'status', 'assigned', 'from_status', 'in_progress', 'changed', '["status","alert_reason"]'::jsonb));
+    jsonb_build_object('title', v_task.title, 'status', 'assigned', 'from_status', 'in_progress', 'changed', '["status","alert_reason"]'::jsonb,
+                       'alert_reason', 'run_failed', 'reason', left(p_reason, 500)));
   return jsonb_build_object('changed', true);
 end $$;
 

@@ -25,7 +25,11 @@
 --                                        new run) is audited (04_audit).
 --   2. tasks_close_final_stage           done on the last stage closes its stage
 --                                        run (08_pipelines).
---   3. tasks_release_budget_reservation  a run or claim that ended releases its
+--   3. tasks_github_done_comment         a task linked to a GitHub issue that
+--                                        reaches done queues its comment back
+--                                        (21_github; bound in that file, which
+--                                        comes after this one).
+--   4. tasks_release_budget_reservation  a run or claim that ended releases its
 --                                        budget reservation (09_costs_budgets).
 --
 -- A new trigger on tasks takes its place in these lists by its name.
@@ -111,3 +115,11 @@ create or replace trigger pipelines_updated_at before update on pipelines
 
 create or replace trigger pipeline_stages_updated_at before update on pipeline_stages
   for each row execute function set_updated_at();
+
+-- Users and sessions: an ended session or a changed user is announced to every
+-- instance, which forgets the sessions it remembers (05_auth_users, decision 056).
+create or replace trigger sessions_announce_end after delete on sessions
+  for each row execute function announce_auth_change();
+
+create or replace trigger users_announce_change after update on users
+  for each row execute function announce_auth_change();

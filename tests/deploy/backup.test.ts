@@ -36,7 +36,8 @@ describe("embedded database: backup and restore", () => {
   const notes = async () => {
     const db = await openPglite({ dataDir: target.dataDir });
     try {
-      return (await db.pglite.query<{ value: string }>("select value from app_settings where key like 'drill.%' order by key")).rows.map((r) => r.value);
+      const rows = await db.session((s) => s.query<{ value: string }>("select value from app_settings where key like 'drill.%' order by key"));
+      return rows.map((r) => r.value);
     } finally {
       await db.close();
     }
@@ -44,7 +45,7 @@ describe("embedded database: backup and restore", () => {
   const exec = async (sql: string) => {
     const db = await openPglite({ dataDir: target.dataDir });
     try {
-      await db.pglite.exec(sql);
+      await db.session((s) => s.exec(sql));
     } finally {
       await db.close();
     }

@@ -124,6 +124,7 @@ describe("deploy to a local target", () => {
     const release = path.join(target.dir, "releases", first);
     expect(readdirSync(release).sort()).toEqual(["build", "deploy", "package.json", "supabase"]);
     expect(existsSync(path.join(release, "build/server/index.js"))).toBe(true);
+    expect(existsSync(path.join(release, "build/cli/mc.js"))).toBe(true);
     expect(readdirSync(path.join(release, "supabase/migrations")).every((f) => f.endsWith(".sql"))).toBe(true);
     expect(readdirSync(path.join(release, "supabase/sql")).every((f) => f.endsWith(".sql"))).toBe(true);
     expect(existsSync(path.join(release, "deploy/mission-control.service"))).toBe(true);

@@ -36,8 +36,9 @@ test("the board loads no React, also when reached from a hydrated page, and its 
   expect(await page.evaluate(() => "__reactRouterContext" in window)).toBe(false);
   expect(await page.locator('link[rel="modulepreload"]').count()).toBe(0);
   const scripts = await page.locator("script[src]").evaluateAll((els) => els.map((e) => new URL((e as HTMLScriptElement).src).pathname));
-  expect(scripts).toHaveLength(2);
-  expect(scripts.every((s) => /^\/assets\/(board-island|palette)-[\w-]+\.js$/.test(s))).toBe(true);
+  // The board's own script, the command palette and the service worker's registration: no React.
+  expect(scripts).toHaveLength(3);
+  expect(scripts.every((s) => /^\/assets\/(board-island|palette|service-worker-register)-[\w-]+\.js$/.test(s))).toBe(true);
   await expect(page.locator(`[data-status="inbox"] [data-task-id="${taskId}"]`)).toBeVisible();
 
   // The workspace tab and the header's workspace link reach it the same way from any hydrated page.

@@ -62,7 +62,7 @@ export async function createWorkspace(page: Page, name: string, icon?: string): 
 export async function renameInAnotherTab(page: Page, base: string, name: string): Promise<void> {
   const other = await page.context().newPage();
   await other.goto(`${base}/settings`);
-  await other.getByLabel("Name").fill(name);
+  await other.getByLabel("Name", { exact: true }).fill(name);
   await other.getByRole("button", { name: "Save", exact: true }).click();
   await expect(other.locator(".ws-name")).toContainText(name);
   await other.close();
@@ -86,10 +86,16 @@ export async function moveCard(page: Page, taskId: string, status: string): Prom
   await card.locator(`button[name="status"][value="${status}"]`).click();
 }
 
-/** The settings a UI change is tried in: JavaScript on and off, on a desktop and on a phone. */
-export const JS_AND_VIEWPORTS = [true, false].flatMap((js) =>
-  [
-    { width: 1440, height: 900 },
-    { width: 390, height: 844 },
-  ].map((viewport) => ({ js, viewport, name: `JavaScript ${js ? "on" : "off"} at ${viewport.width} px` })),
-);
+/**
+ * The settings a UI change is tried in: JavaScript on at a desktop's and a
+ * phone's size, and off on a phone. Without JavaScript the page is the same
+ * server-rendered document and plain form posts at every width (no style
+ * depends on scripting), and the page sweep (page-sweep.e2e.ts) loads every
+ * page at both sizes with JavaScript on and at the phone's without, so a
+ * fourth run, off at the desktop size, would repeat the others.
+ */
+export const JS_AND_VIEWPORTS = [
+  { js: true, viewport: { width: 1440, height: 900 } },
+  { js: true, viewport: { width: 390, height: 844 } },
+  { js: false, viewport: { width: 390, height: 844 } },
+].map((setting) => ({ ...setting, name: `JavaScript ${setting.js ? "on" : "off"} at ${String(setting.viewport.width)} px` }));

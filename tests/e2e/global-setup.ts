@@ -4,11 +4,13 @@ import { startServer } from "../support/server";
 
 // One server for the e2e run: the built bundle on the embedded database,
 // exactly as `npm start` runs it. Its address and set-up link go to a file the
-// tests read; the returned function stops it.
+// tests read; the returned function stops it. Web Push may go to a push
+// service the tests start on this machine (installable.e2e.ts).
 export const STATE_FILE = path.resolve("test-results/e2e-server.json");
 
 export default async function globalSetup() {
-  const server = await startServer();
+  // Loopback is allowlisted so a spec's own receiver can stand in for a webhook or push endpoint.
+  const server = await startServer({ env: { PUSH_ENDPOINT_ALLOWLIST: "127.0.0.1", TESTING_URL_ALLOWLIST: "127.0.0.1" } });
   mkdirSync(path.dirname(STATE_FILE), { recursive: true });
   writeFileSync(STATE_FILE, JSON.stringify({ url: server.url, setupUrl: server.setupUrl }));
   process.env.MC_E2E_URL = server.url;

@@ -39,3 +39,18 @@ test("workspace settings keep what is typed through live updates", async ({ page
   await expect(page.getByLabel("Icon")).toHaveValue("🧭");
   await expect(page.getByLabel("Daily limit (USD)")).toHaveValue("12.50");
 });
+
+test("a quick add's refusal on the board stays through a live update", async ({ page }) => {
+  const base = await createWorkspace(page, unique("Live quick"));
+  await page.goto(base);
+  await expect(page.locator(".conn")).toHaveText("Live");
+  await page.getByRole("textbox", { name: "New task title in Inbox" }).fill("   ");
+  await page.getByRole("button", { name: "Add to Inbox" }).click();
+  const refusal = page.locator("#quick-add-inbox-error");
+  await expect(refusal).toHaveText("A title is required");
+  // The reader has left the field (not typing), so the board reads itself again for the rename.
+  await page.locator("body").click({ position: { x: 1, y: 1 } });
+
+  await renameInAnotherTab(page, base, unique("Renamed"));
+  await expect(refusal).toHaveText("A title is required");
+});

@@ -1,68 +1,6 @@
-import type { Browser, Page } from "@playwright/test";
 import { AUTH_FILE, createTask, createWorkspace, expect, test, unique } from "./fixtures";
-import { appPages, seedBoard } from "./pages";
-import { richTask } from "./task-page-support";
 
 test.use({ storageState: AUTH_FILE });
-
-async function richTaskPage(page: Page): Promise<string> {
-  const t = await richTask(page, "Wide task");
-  await t.ask({ env: "prod", note: `${"long-".repeat(40)}value`, nested: { regions: ["eu-west-1", "us-east-1"], canary: true } });
-  await page.goto(t.url);
-  await page
-    .getByLabel("File to attach")
-    .setInputFiles({ name: `${"very-long-name-".repeat(8)}.txt`, mimeType: "text/plain", buffer: Buffer.from("x".repeat(400)) });
-  await page.getByRole("button", { name: "Attach file", exact: true }).click();
-  await expect(page.locator("#files").getByRole("status")).toBeVisible();
-  return t.url;
-}
-
-async function documentWidth(browser: Browser, viewport: { width: number; height: number }, javaScriptEnabled: boolean, paths: string[]) {
-  const phone = viewport.width < 640;
-  const context = await browser.newContext({ storageState: AUTH_FILE, viewport, isMobile: phone, hasTouch: phone, javaScriptEnabled });
-  const page = await context.newPage();
-  const wide: string[] = [];
-  for (const path of paths) {
-    await page.goto(path);
-    await expect(page.locator("main").first()).toBeVisible();
-    const w = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, body: document.body.scrollWidth }));
-    if (Math.max(w.doc, w.body) > viewport.width) wide.push(`${path}: ${Math.max(w.doc, w.body)} px`);
-  }
-  await context.close();
-  return wide;
-}
-
-test("no page is wider than the screen, on a phone and a desktop, with a realistic board", async ({ page, browser }) => {
-  test.setTimeout(480_000);
-  const { base, task, agent } = await seedBoard(page, 240);
-  // A task page with everything on it: approvals waiting, checks, previews of every kind, attached files.
-  const rich = await richTaskPage(page);
-  await page.goto(base);
-  await expect(page.locator('[data-status="done"] .card').first()).toBeVisible();
-  await expect(page.locator('[data-status="review"] .card').first()).toBeVisible();
-
-  const paths = [...appPages({ base, task, agent }), rich];
-  // At 1440 px every lane is on screen, and "Needs you" is one row above them.
-  const desktop = await browser.newContext({ storageState: AUTH_FILE, viewport: { width: 1440, height: 900 } });
-  const wide = await desktop.newPage();
-  for (const path of [base, `${base}?cancelled=1`]) {
-    await wide.goto(path);
-    const lanes = await wide.locator(".board > .column").evaluateAll((els) => els.map((el) => Math.round(el.getBoundingClientRect().right)));
-    expect(lanes).toHaveLength(path === base ? 7 : 8);
-    for (const right of lanes) expect(right, `every lane of ${path} is on screen`).toBeLessThanOrEqual(1440);
-  }
-  await desktop.close();
-
-  for (const viewport of [
-    { width: 390, height: 844 },
-    { width: 1440, height: 900 },
-  ]) {
-    for (const js of [true, false]) {
-      const wide = await documentWidth(browser, viewport, js, paths);
-      expect.soft(wide, `pages wider than ${viewport.width} px with JavaScript ${js ? "on" : "off"}`).toEqual([]);
-    }
-  }
-});
 
 for (const javaScriptEnabled of [true, false]) {
   test(`on a phone the board shows one lane at a time, with a lane switcher (JavaScript ${javaScriptEnabled ? "on" : "off"})`, async ({ browser }) => {
@@ -132,13 +70,13 @@ test("at 1440 px empty lanes fold to a narrow column and a card's move menu is o
   // Inbox stays open when empty, for its quick add (decision 028); an emptied lane otherwise folds.
   await expect(page.locator("#lane-inbox")).not.toHaveClass(/lane-empty/);
   await expect(page.locator("#lane-inbox .quick-add")).toBeVisible();
-  // The moved card comes back with its menu open or closed, depending on when the live update lands: open it until it shows.
+  // The moved card is drawn again, with its menu closed, whenever the live update of the move lands, which may be
+  // between opening the menu and clicking in it: open it and click until the click lands.
   const menu = card.locator(".move-menu");
   await expect(async () => {
-    if (!(await menu.evaluate((d) => (d as HTMLDetailsElement).open))) await menu.locator("> summary").click();
-    await expect(card.getByRole("button", { name: "Cancelled" })).toBeVisible({ timeout: 1000 });
+    if (!(await menu.evaluate((d) => (d as HTMLDetailsElement).open))) await menu.locator("> summary").click({ timeout: 1000 });
+    await card.getByRole("button", { name: "Cancelled" }).click({ timeout: 1000 });
   }).toPass({ timeout: 15_000 });
-  await card.getByRole("button", { name: "Cancelled" }).click();
   await expect(page.locator("#lane-planning")).toHaveClass(/lane-empty/);
   await context.close();
 });

@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { AUTH_FILE, createWorkspace, expect, renameInAnotherTab, test, unique } from "./fixtures";
+import { AUTH_FILE, createWorkspace, expect, renameInAnotherTab, test, unique, JS_AND_VIEWPORTS } from "./fixtures";
 
 // The task page shows its values as text; each opens its own small form in
 // place ("Edit", or ?edit=<field> without JavaScript), saves that field alone
@@ -42,70 +42,65 @@ async function expectUnchanged(page: Page, v: { title: string; assignee: string;
   await expect(page.getByTestId("task-type")).toHaveText(v.type);
 }
 
-for (const javaScriptEnabled of [true, false]) {
-  for (const viewport of [
-    { width: 1440, height: 900 },
-    { width: 390, height: 844 },
-  ]) {
-    test.describe(`${javaScriptEnabled ? "with" : "without"} JavaScript at ${viewport.width} px`, () => {
-      test.use({ javaScriptEnabled, viewport });
+for (const { js: javaScriptEnabled, viewport } of JS_AND_VIEWPORTS) {
+  test.describe(`${javaScriptEnabled ? "with" : "without"} JavaScript at ${viewport.width} px`, () => {
+    test.use({ javaScriptEnabled, viewport });
 
-      test("editing the title in place keeps the assignee, type and every other field", async ({ page }) => {
-        const { title } = await assignedTask(page, javaScriptEnabled ? "Edit" : "Edit NoJS");
-        const current = { title, assignee: "🛠️ Builder", priority: "High", due: "15 Jan 2030", type: "Research · low risk" };
-        await expectUnchanged(page, current);
+    test("editing the title in place keeps the assignee, type and every other field", async ({ page }) => {
+      const { title } = await assignedTask(page, javaScriptEnabled ? "Edit" : "Edit NoJS");
+      const current = { title, assignee: "🛠️ Builder", priority: "High", due: "15 Jan 2030", type: "Research · low risk" };
+      await expectUnchanged(page, current);
 
-        await page.getByTestId("edit-title").click();
-        await expect(page).toHaveURL(/\?edit=title/);
-        const input = page.getByRole("textbox", { name: "Title" });
-        await expect(input).toHaveValue(title);
-        // One field's form: nothing else is posted with it.
-        await expect(page.locator('form.inline-field-form select, form.inline-field-form input[name="due_at"]')).toHaveCount(0);
-        const renamed = unique("Surveyed");
-        await input.fill(renamed);
-        await page.getByRole("button", { name: "Save", exact: true }).click();
-        await expect(page).toHaveURL(/\?saved=title/);
-        await expect(page.locator("#field-title").getByRole("status")).toHaveText("✓ Saved");
-        await expectUnchanged(page, { ...current, title: renamed });
-        await expect(page.locator(".activity").getByText("Updated title", { exact: true })).toBeVisible();
+      await page.getByTestId("edit-title").click();
+      await expect(page).toHaveURL(/\?edit=title/);
+      const input = page.getByRole("textbox", { name: "Title" });
+      await expect(input).toHaveValue(title);
+      // One field's form: nothing else is posted with it.
+      await expect(page.locator('form.inline-field-form select, form.inline-field-form input[name="due_at"]')).toHaveCount(0);
+      const renamed = unique("Surveyed");
+      await input.fill(renamed);
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await expect(page).toHaveURL(/\?saved=title/);
+      await expect(page.locator("#field-title").getByRole("status")).toHaveText("✓ Saved");
+      await expectUnchanged(page, { ...current, title: renamed });
+      await expect(page.locator(".activity").getByText("Updated title", { exact: true })).toBeVisible();
 
-        // Priority, the same way; Cancel closes a form without saving.
-        await page.getByTestId("edit-priority").click();
-        await page.getByRole("combobox", { name: "Priority" }).selectOption("urgent");
-        await page.getByRole("button", { name: "Save", exact: true }).click();
-        await expect(page.locator("#field-priority").getByRole("status")).toHaveText("✓ Saved");
-        await expectUnchanged(page, { ...current, title: renamed, priority: "Urgent" });
-        await page.getByTestId("edit-due").click();
-        await page.getByLabel("Due date").fill("2031-02-03");
-        await page.getByRole("link", { name: "Cancel" }).click();
-        await expect(page.getByLabel("Due date")).toHaveCount(0);
-        await expectUnchanged(page, { ...current, title: renamed, priority: "Urgent" });
-      });
-
-      test("a refused edit stays next to its field with what was typed, and changes nothing", async ({ page }) => {
-        const { title } = await assignedTask(page, javaScriptEnabled ? "Refuse" : "Refuse NoJS");
-        const current = { title, assignee: "🛠️ Builder", priority: "High", due: "15 Jan 2030", type: "Research · low risk" };
-
-        // Refused by the database: an assigned task needs its agent.
-        await page.getByTestId("edit-assignee").click();
-        await page.getByRole("combobox", { name: "Assignee" }).selectOption({ label: "Unassigned" });
-        await page.getByRole("button", { name: "Save", exact: true }).click();
-        const field = page.locator("#field-assignee");
-        await expect(field.getByRole("alert")).toContainText("Choose an agent before assigning the task.");
-        await expect(field.getByRole("combobox", { name: "Assignee" }).locator("option:checked")).toHaveText("Unassigned");
-
-        // Refused by the form's rules: no title.
-        await page.goto(`${new URL(page.url()).pathname}?edit=title`);
-        await page.getByRole("textbox", { name: "Title" }).fill("   ");
-        await page.getByRole("button", { name: "Save", exact: true }).click();
-        await expect(page.locator("#field-title").getByRole("alert")).toHaveText("A title is required");
-        await expect(page.getByRole("textbox", { name: "Title" })).toHaveAttribute("aria-invalid", "true");
-
-        await page.goto(new URL(page.url()).pathname);
-        await expectUnchanged(page, current);
-      });
+      // Priority, the same way; Cancel closes a form without saving.
+      await page.getByTestId("edit-priority").click();
+      await page.getByRole("combobox", { name: "Priority" }).selectOption("urgent");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await expect(page.locator("#field-priority").getByRole("status")).toHaveText("✓ Saved");
+      await expectUnchanged(page, { ...current, title: renamed, priority: "Urgent" });
+      await page.getByTestId("edit-due").click();
+      await page.getByLabel("Due date").fill("2031-02-03");
+      await page.getByRole("link", { name: "Cancel" }).click();
+      await expect(page.getByLabel("Due date")).toHaveCount(0);
+      await expectUnchanged(page, { ...current, title: renamed, priority: "Urgent" });
     });
-  }
+
+    test("a refused edit stays next to its field with what was typed, and changes nothing", async ({ page }) => {
+      const { title } = await assignedTask(page, javaScriptEnabled ? "Refuse" : "Refuse NoJS");
+      const current = { title, assignee: "🛠️ Builder", priority: "High", due: "15 Jan 2030", type: "Research · low risk" };
+
+      // Refused by the database: an assigned task needs its agent.
+      await page.getByTestId("edit-assignee").click();
+      await page.getByRole("combobox", { name: "Assignee" }).selectOption({ label: "Unassigned" });
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      const field = page.locator("#field-assignee");
+      await expect(field.getByRole("alert")).toContainText("Choose an agent before assigning the task.");
+      await expect(field.getByRole("combobox", { name: "Assignee" }).locator("option:checked")).toHaveText("Unassigned");
+
+      // Refused by the form's rules: no title.
+      await page.goto(`${new URL(page.url()).pathname}?edit=title`);
+      await page.getByRole("textbox", { name: "Title" }).fill("   ");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await expect(page.locator("#field-title").getByRole("alert")).toHaveText("A title is required");
+      await expect(page.getByRole("textbox", { name: "Title" })).toHaveAttribute("aria-invalid", "true");
+
+      await page.goto(new URL(page.url()).pathname);
+      await expectUnchanged(page, current);
+    });
+  });
 }
 
 test("a half-typed edit stays open and typed through live updates", async ({ page }) => {

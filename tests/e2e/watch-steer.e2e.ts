@@ -4,7 +4,7 @@ import { ensureOpenClaw } from "../support/openclaw/install";
 import { type OpenClawGateway, startOpenClaw } from "../support/openclaw/gateway";
 import { type StubModel, startStubModel } from "../support/openclaw/stub-model";
 import { type RunningServer, startServer } from "../support/server";
-import { ADMIN, expect, test, unique } from "./fixtures";
+import { ADMIN, expect, test, unique, JS_AND_VIEWPORTS } from "./fixtures";
 
 // Watching and steering a run (decisions 036 and 037) in Chromium, with
 // JavaScript on and off, on a desktop and on a phone. This file brings its
@@ -85,97 +85,92 @@ async function fitsTheScreen(page: Page, width: number) {
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
 }
 
-for (const js of [true, false]) {
-  for (const viewport of [
-    { width: 1440, height: 900 },
-    { width: 390, height: 844 },
-  ]) {
-    test.describe(`JavaScript ${js ? "on" : "off"} at ${viewport.width} px`, () => {
-      test.use({ javaScriptEnabled: js, viewport });
+for (const { js, viewport } of JS_AND_VIEWPORTS) {
+  test.describe(`JavaScript ${js ? "on" : "off"} at ${viewport.width} px`, () => {
+    test.use({ javaScriptEnabled: js, viewport });
 
-      test("the task page shows the agent's session as it happens, and a message steers it", async ({ page }) => {
-        test.setTimeout(120_000);
-        await signIn(page);
-        const title = unique("Watched job");
-        const marker = `out-${Date.now().toString(36)}`;
-        const steer = `Please also check the staging logs ${marker}`;
-        stub.setRules([
-          { contains: steer, reply: `Checked the staging logs for ${marker}.` },
-          {
-            contains: title,
-            reply: "Listed the files. <b>Not bold</b>. TASK_COMPLETE: listed",
-            toolCall: { name: "exec", arguments: { command: `echo ${marker}` } },
-          },
-        ]);
-        const url = await dispatchTask(page, title);
-        const panel = page.locator("#transcript");
-        // The command waits for a decision (the gateway asks before every command): the session says so, and an approver lets it run.
-        const held = page.getByTestId("transcript-exec-pending");
-        if (js) await expect(held).toBeVisible({ timeout: 60_000 });
-        else
-          await expect(async () => {
-            await page.goto(url);
-            await expect(held).toBeVisible({ timeout: 1000 });
-          }).toPass({ timeout: 60_000 });
-        await expect(panel.locator('[data-kind="tool-call"]')).toContainText(`echo ${marker}`);
-        await page.screenshot({ path: path.join(SCREENS, `watch-held-${js ? "js" : "nojs"}-${viewport.width}.png`), fullPage: true });
-        await page.locator("#approvals").getByRole("button", { name: "Approve", exact: true }).click();
-        await expect(page.getByRole("status").filter({ hasText: "Approved" })).toBeVisible();
-        const reply = panel.locator('[data-kind="assistant"]').filter({ hasText: "Listed the files." });
-        if (js) {
-          // Live: the page revalidates on the session's events, no reload.
-          await expect(reply).toBeVisible({ timeout: 60_000 });
-        } else {
-          await expect(async () => {
-            await page.goto(url);
-            await expect(reply).toBeVisible({ timeout: 1000 });
-          }).toPass({ timeout: 60_000 });
-        }
-        // The tool call with its arguments, and its result; the agent's markup is text.
-        await expect(panel.locator('[data-kind="tool-call"]')).toContainText(`echo ${marker}`);
-        await expect(panel.locator('[data-kind="tool-result"]')).toContainText(marker);
-        await expect(reply).toContainText("<b>Not bold</b>");
-        await expect(panel.locator("b")).toHaveCount(0);
-        await expect(page.getByTestId("transcript-usage")).toContainText("tokens");
-        // The dispatch message folds away; it opens without JavaScript too.
-        const prompt = panel.locator('[data-kind="prompt"]').first();
-        await prompt.getByText(/Show all [\d,]+ characters/).click();
-        await expect(prompt).toContainText("Bearer [redacted]");
-        await fitsTheScreen(page, viewport.width);
-        await page.screenshot({ path: path.join(SCREENS, `watch-${js ? "js" : "nojs"}-${viewport.width}.png`), fullPage: true });
+    test("the task page shows the agent's session as it happens, and a message steers it", async ({ page }) => {
+      test.setTimeout(120_000);
+      await signIn(page);
+      const title = unique("Watched job");
+      const marker = `out-${Date.now().toString(36)}`;
+      const steer = `Please also check the staging logs ${marker}`;
+      stub.setRules([
+        { contains: steer, reply: `Checked the staging logs for ${marker}.` },
+        {
+          contains: title,
+          reply: "Listed the files. <b>Not bold</b>. TASK_COMPLETE: listed",
+          toolCall: { name: "exec", arguments: { command: `echo ${marker}` } },
+        },
+      ]);
+      const url = await dispatchTask(page, title);
+      const panel = page.locator("#transcript");
+      // The command waits for a decision (the gateway asks before every command): the session says so, and an approver lets it run.
+      const held = page.getByTestId("transcript-exec-pending");
+      if (js) await expect(held).toBeVisible({ timeout: 60_000 });
+      else
+        await expect(async () => {
+          await page.goto(url);
+          await expect(held).toBeVisible({ timeout: 1000 });
+        }).toPass({ timeout: 60_000 });
+      await expect(panel.locator('[data-kind="tool-call"]')).toContainText(`echo ${marker}`);
+      await page.screenshot({ path: path.join(SCREENS, `watch-held-${js ? "js" : "nojs"}-${viewport.width}.png`), fullPage: true });
+      await page.locator("#approvals").getByRole("button", { name: "Approve", exact: true }).click();
+      await expect(page.getByRole("status").filter({ hasText: "Approved" })).toBeVisible();
+      const reply = panel.locator('[data-kind="assistant"]').filter({ hasText: "Listed the files." });
+      if (js) {
+        // Live: the page revalidates on the session's events, no reload.
+        await expect(reply).toBeVisible({ timeout: 60_000 });
+      } else {
+        await expect(async () => {
+          await page.goto(url);
+          await expect(reply).toBeVisible({ timeout: 1000 });
+        }).toPass({ timeout: 60_000 });
+      }
+      // The tool call with its arguments, and its result; the agent's markup is text.
+      await expect(panel.locator('[data-kind="tool-call"]')).toContainText(`echo ${marker}`);
+      await expect(panel.locator('[data-kind="tool-result"]')).toContainText(marker);
+      await expect(reply).toContainText("<b>Not bold</b>");
+      await expect(panel.locator("b")).toHaveCount(0);
+      await expect(page.getByTestId("transcript-usage")).toContainText("tokens");
+      // The dispatch message folds away; it opens without JavaScript too.
+      const prompt = panel.locator('[data-kind="prompt"]').first();
+      await prompt.getByText(/Show all [\d,]+ characters/).click();
+      await expect(prompt).toContainText("Bearer [redacted]");
+      await fitsTheScreen(page, viewport.width);
+      await page.screenshot({ path: path.join(SCREENS, `watch-${js ? "js" : "nojs"}-${viewport.width}.png`), fullPage: true });
 
-        await page.getByLabel("Message the agent").fill(steer);
-        await page.getByRole("button", { name: "Send to agent" }).click();
-        await expect(page.getByRole("status").filter({ hasText: "Message sent to Runner." })).toBeVisible();
-        await expect(page.locator(".activity")).toContainText(`Message to the agent: ${steer}`);
-        await expect(page.getByLabel("Message the agent")).toHaveValue("");
-        await expect.poll(() => stub.requests.some((r) => r.userText.includes(steer)), { timeout: 30_000 }).toBe(true);
-        const answer = panel.locator('[data-kind="assistant"]').filter({ hasText: `Checked the staging logs for ${marker}.` });
-        if (js) await expect(answer).toBeVisible({ timeout: 60_000 });
-        else
-          await expect(async () => {
-            await page.goto(url);
-            await expect(answer).toBeVisible({ timeout: 1000 });
-          }).toPass({ timeout: 60_000 });
-        await fitsTheScreen(page, viewport.width);
-        await page.screenshot({ path: path.join(SCREENS, `steer-${js ? "js" : "nojs"}-${viewport.width}.png`), fullPage: true });
-      });
-
-      test("an empty message is refused beside the box, and nothing is sent", async ({ page }) => {
-        await signIn(page);
-        const title = unique("Quiet job");
-        stub.setRules([{ contains: title, reply: "TASK_COMPLETE: quiet" }]);
-        await dispatchTask(page, title);
-        await expect.poll(() => stub.requests.some((r) => r.userText.includes(title) && r.completed), { timeout: 30_000 }).toBe(true);
-        const sent = stub.requests.length;
-        // Blanks pass the browser's own "required" check; the server's refuses them.
-        await page.getByLabel("Message the agent").fill("    ");
-        await page.getByRole("button", { name: "Send to agent" }).click();
-        await expect(page.getByText("Write a message for the agent")).toBeVisible();
-        await expect(page.getByLabel("Message the agent")).toHaveAttribute("aria-invalid", "true");
-        await expect(page.locator(".activity")).not.toContainText("Message to the agent");
-        expect(stub.requests.length).toBe(sent);
-      });
+      await page.getByLabel("Message the agent").fill(steer);
+      await page.getByRole("button", { name: "Send to agent" }).click();
+      await expect(page.getByRole("status").filter({ hasText: "Message sent to Runner." })).toBeVisible();
+      await expect(page.locator(".activity")).toContainText(`Message to the agent: ${steer}`);
+      await expect(page.getByLabel("Message the agent")).toHaveValue("");
+      await expect.poll(() => stub.requests.some((r) => r.userText.includes(steer)), { timeout: 30_000 }).toBe(true);
+      const answer = panel.locator('[data-kind="assistant"]').filter({ hasText: `Checked the staging logs for ${marker}.` });
+      if (js) await expect(answer).toBeVisible({ timeout: 60_000 });
+      else
+        await expect(async () => {
+          await page.goto(url);
+          await expect(answer).toBeVisible({ timeout: 1000 });
+        }).toPass({ timeout: 60_000 });
+      await fitsTheScreen(page, viewport.width);
+      await page.screenshot({ path: path.join(SCREENS, `steer-${js ? "js" : "nojs"}-${viewport.width}.png`), fullPage: true });
     });
-  }
+
+    test("an empty message is refused beside the box, and nothing is sent", async ({ page }) => {
+      await signIn(page);
+      const title = unique("Quiet job");
+      stub.setRules([{ contains: title, reply: "TASK_COMPLETE: quiet" }]);
+      await dispatchTask(page, title);
+      await expect.poll(() => stub.requests.some((r) => r.userText.includes(title) && r.completed), { timeout: 30_000 }).toBe(true);
+      const sent = stub.requests.length;
+      // Blanks pass the browser's own "required" check; the server's refuses them.
+      await page.getByLabel("Message the agent").fill("    ");
+      await page.getByRole("button", { name: "Send to agent" }).click();
+      await expect(page.getByText("Write a message for the agent")).toBeVisible();
+      await expect(page.getByLabel("Message the agent")).toHaveAttribute("aria-invalid", "true");
+      await expect(page.locator(".activity")).not.toContainText("Message to the agent");
+      expect(stub.requests.length).toBe(sent);
+    });
+  });
 }

@@ -168,7 +168,8 @@ describe("Mission Control with a real OpenClaw gateway", () => {
     expect(await statusOf(task.id)).toBe("inbox");
   });
 
-  it("loses no task when the gateway restarts in the middle of a run", async () => {
+  // A restart on a busy machine takes the gateway's full start (45 s and more) before the reconnect and the run's end.
+  it("loses no task when the gateway restarts in the middle of a run", { timeout: 240_000 }, async () => {
     await stub.setRules([{ contains: "Slow job", reply: "TASK_COMPLETE: slow but done", delayMs: 5_000 }]);
     const task = await createTask(db, ws.id, { title: "Slow job", status: "assigned", assigned_agent_id: agent.id });
     await heartbeat();

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { SqlDatabase } from "#app/db/types";
 import { RPC_TRANSPORTS, useTestDatabase } from "#tests/support/databases";
 import { appError, hash64, query, rowCounts } from "#tests/support/fixtures";
+import { until } from "#tests/support/until";
 
 type SessionUser = { id: string; email: string; name: string; role: string };
 
@@ -105,13 +106,29 @@ describe.each(RPC_TRANSPORTS)("sessions on %s", (kind) => {
 
   it("returns the user for a live session", async () => {
     const tokenHash = await session();
-    expect(await db().rpc<SessionUser>("touch_session", { p_token_hash: tokenHash, p_ttl_seconds: 3600 })).toEqual({
-      id: userId,
-      email: "op@example.com",
-      name: "User",
-      role: "operator",
-      time_zone: null,
-    });
+    const touched = await db().rpc<SessionUser & { expires_at: string }>("touch_session", { p_token_hash: tokenHash, p_ttl_seconds: 3600 });
+    expect(touched).toEqual({ id: userId, email: "op@example.com", name: "User", role: "operator", time_zone: null, expires_at: expect.any(String) });
+    // When the session now ends, so an instance that remembers it never trusts it past that (decision 056).
+    expect(Date.parse(touched.expires_at) / 1000).toBeCloseTo(await expiresAt(db(), tokenHash), 0);
+  });
+
+  // Supabase over HTTP has no LISTEN (and the app keeps no session cache there).
+  it.skipIf(kind === "supabase")("announces an ended session and a changed user on mc_auth with the user's id", async () => {
+    const heard: string[] = [];
+    const unlisten = await db().listen("mc_auth", (payload) => heard.push(payload));
+    try {
+      const otherId = await insertUser(db(), "announced@example.com");
+      const tokenHash = hash64();
+      await db().rpc("create_session", { p_token_hash: tokenHash, p_user_id: otherId, p_ttl_seconds: 3600, p_user_agent: "" });
+      // Reading a session announces nothing.
+      await db().rpc("touch_session", { p_token_hash: tokenHash, p_ttl_seconds: 3600 });
+      await db().rpc("delete_session", { p_token_hash: tokenHash });
+      await query(db(), "update users set role = 'viewer' where id = $1", [otherId]);
+      await until("both announcements", () => heard.filter((id) => id === otherId).length >= 2);
+      expect(heard.filter((id) => id !== otherId)).toEqual([]);
+    } finally {
+      await unlisten();
+    }
   });
 
   it("returns null for an unknown or expired session", async () => {

@@ -3,6 +3,7 @@ import type { SqlDatabase } from "#app/db/types";
 import { AppError } from "#app/domain/errors";
 import { type DispatchDeps, dispatchOne, dispatchReady } from "#app/services/orchestration/dispatcher.server";
 import type { Gateway } from "#app/services/agent-plane/gateway.server";
+import { singleGatewayLookup } from "#app/services/agent-plane/gateway-registry.server";
 import { createLogger } from "#app/services/observability/logger.server";
 import { TRANSPORTS, createTestPostgres, useTestDatabase } from "#tests/support/databases";
 import { createAgentWithToken, createRunningTask, createTask, createWorkspace, query, taskRow } from "#tests/support/fixtures";
@@ -47,7 +48,12 @@ function fakeGateway() {
 
 /** Everything a dispatch reads, and nothing else. */
 function dispatchDeps(db: SqlDatabase, gateway: Gateway): DispatchDeps {
-  return { db, log: createLogger("silent"), gateway, settings: { LEASE_MINUTES: 60, DISPATCH_MAX_ATTEMPTS: 5, publicUrl: "http://mc.test" } };
+  return {
+    db,
+    log: createLogger("silent"),
+    gateways: singleGatewayLookup(gateway),
+    settings: { LEASE_MINUTES: 60, DISPATCH_MAX_ATTEMPTS: 5, publicUrl: "http://mc.test" },
+  };
 }
 
 describe.each(TRANSPORTS)("budgets on %s", (kind) => {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type ExecRequestInput, markExecResolved, recordExecRequest, settleExecRequests, updateTaskType } from "#app/db/governance.server";
 import type { Workspace } from "#app/db/workspaces.server";
 import { type Gateway, GatewayUnavailableError } from "#app/services/agent-plane/gateway.server";
+import { singleGatewayLookup } from "#app/services/agent-plane/gateway-registry.server";
 import { resolveExecDecisions } from "#app/services/governance/exec-approvals.server";
 import { createLogger } from "#app/services/observability/logger.server";
 import { TRANSPORTS, useTestDatabase } from "#tests/support/databases";
@@ -168,7 +169,7 @@ describe.each(TRANSPORTS)("exec approvals on %s", (kind) => {
       sendMessage: async () => ({ runId: "r" }),
     } as unknown as Gateway;
     const stray = await record(request(null, "ls"));
-    await resolveExecDecisions({ db: db(), log, gateway });
+    await resolveExecDecisions({ db: db(), log, gateways: singleGatewayLookup(gateway) });
     expect(
       (
         await query<{ resolved_at: string | null; resolve_error: string | null }>(db(), "select resolved_at, resolve_error from exec_requests where id = $1", [
@@ -180,13 +181,13 @@ describe.each(TRANSPORTS)("exec approvals on %s", (kind) => {
       resolve_error: null,
     });
     failure = new GatewayUnavailableError("gateway_error:INVALID_REQUEST", "unknown or expired approval id");
-    await resolveExecDecisions({ db: db(), log, gateway });
+    await resolveExecDecisions({ db: db(), log, gateways: singleGatewayLookup(gateway) });
     expect((await query<{ resolve_error: string | null }>(db(), "select resolve_error from exec_requests where id = $1", [stray.id]))[0]!.resolve_error).toBe(
       "unknown or expired approval id",
     );
     failure = null;
     const next = await record(request(null, "pwd"));
-    await resolveExecDecisions({ db: db(), log, gateway });
+    await resolveExecDecisions({ db: db(), log, gateways: singleGatewayLookup(gateway) });
     expect(told).toContain(next.gateway_request_id);
   });
 

@@ -28,6 +28,14 @@ const SERVER_WRITTEN: Record<string, string> = {
   "task_uploads.path": "a stored file's name the server chose",
   // Copied by SQL from the uploader's users.name.
   "task_uploads.uploaded_by_name": "copied from users.name",
+  // A comment's author and its earlier texts are copied by SQL (users.name or agents.name, task_comments.body).
+  "task_comments.author_name": "copied from the author's name",
+  "task_comment_revisions.body": "copied from task_comments.body",
+  // A mention's handle is one SQL resolved to an agent or a user (cut with left(…, 254)); the run id is the gateway's.
+  "task_comment_mentions.handle": "a resolved handle, cut to length by SQL",
+  "task_comment_mentions.run_id": "the gateway's run id",
+  // A gateway token as the app sealed it (AES-GCM, decision 052); the typed token's limit is INPUT_LIMITS.gatewayToken.
+  "gateways.token_ciphertext": "the app's ciphertext of the token",
 };
 
 /**
@@ -52,7 +60,7 @@ function schemaLimits(rows: CheckRow[], varchars: Array<{ key: string; max: numb
     if (!row.definition.includes("char_length(")) continue;
     // PostgreSQL prints `between 1 and 80` as `>= 1 AND <= 80`, and a trimmed
     // check as char_length(btrim(col)); either way the upper bound is `<= N`.
-    const bounds = [...row.definition.matchAll(/char_length\((?:btrim\()?([a-z_]+)\)?\) <= (\d+)/g)];
+    const bounds = [...row.definition.matchAll(/char_length\((?:btrim\()?([a-z0-9_]+)\)?\) <= (\d+)/g)];
     const columns = new Set(bounds.map((b) => b[1]));
     // A check this reader cannot take apart must fail loudly, not be skipped.
     expect(bounds.length, `${row.name}: ${row.definition}`).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { Agent, type IncomingHttpHeaders, request as httpRequest } from "node:http";
 import { WEBHOOK_MAX_BYTES } from "#app/domain/webhook-rules";
 import { signWebhook } from "./http-client";
@@ -47,6 +47,8 @@ export interface Seeded {
 }
 
 export const UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000";
+/** The GitHub connection the sweep seeds (decision 053): its repository and webhook secret. */
+export const GITHUB_PROBE = { repository: "probe/widgets", secret: "probe-webhook-secret-0123456789" } as const;
 const MALFORMED_IDS = ["not-a-uuid", "00000000-0000-4000-8000-00000000000g", "%00", "..%2F..%2Fetc%2Fpasswd", "1%20or%201%3D1", "x".repeat(300)];
 const NUL = "\u0000";
 const BAD_METHODS = ["OPTIONS", "PUT", "PATCH", "DELETE", "TRACE", "PROPFIND"];
@@ -119,7 +121,17 @@ function formActions(s: Seeded): FormAction[] {
     task_type_id: uuid,
   };
   const agentFields = { name: "a", role: "", emoji: "", model: "", openclaw_agent_id: "", status: "standby" };
-  const badAgent = { name: text(80), role: [LONG], emoji: ["123456789"], model: [LONG], openclaw_agent_id: ["bad id!", "-x"], status: ["exploded"] };
+  const badAgent = {
+    name: text(80),
+    role: [LONG],
+    emoji: ["123456789"],
+    model: [LONG],
+    openclaw_agent_id: ["bad id!", "-x"],
+    status: ["exploded"],
+    gateway_id: uuid,
+  };
+  const gatewayFields = { name: "g", url: "ws://127.0.0.1:9", token: "t" };
+  const badGateway = { name: text(80), url: ["", "http://127.0.0.1:9", "wss://user:pw@gw.example", "ws://", LONG], token: [LONG] };
   const decision = { approval_id: s.approvalId, digest: "0".repeat(64), comment: "" };
   const badDecision = { approval_id: uuid, digest: ["xyz", "G".repeat(64)], comment: [LONG] };
   return [
@@ -156,7 +168,19 @@ function formActions(s: Seeded): FormAction[] {
     ...["rotate-token", "delete", "explode"].map((intent) => ({ path: `${w}/agents/${s.agentId}`, intent, fields: {}, bad: {}, loose: true })),
     { path: `${w}/settings`, intent: "rename", fields: { name: "n", icon: "" }, bad: { name: text(80), icon: ["123456789"] } },
     { path: `${w}/settings`, intent: "budget", fields: budget, bad: badBudget },
-    ...["delete", "explode"].map((intent) => ({ path: `${w}/settings`, intent, fields: {}, bad: {}, loose: true })),
+    ...["delete", "explode", "github-disconnect"].map((intent) => ({ path: `${w}/settings`, intent, fields: {}, bad: {}, loose: true })),
+    {
+      path: `${w}/settings`,
+      intent: "github",
+      role: "admin",
+      fields: { repository: GITHUB_PROBE.repository, label_types: "", webhook_secret: "", token: "" },
+      bad: {
+        repository: ["", "not a repository", "a/b/c", `${"x".repeat(140)}/y`],
+        label_types: ["bug", "bug = Not A Key", "bug = no_such_type", "a = research\na = deploy", LONG],
+        webhook_secret: ["too short", "x".repeat(201)],
+        token: ["x".repeat(401)],
+      },
+    },
     { path: `${w}/pipelines`, intent: "create", fields: { name: "p", description: "" }, bad: { name: text(80), description: [LONG] } },
     { path: `${w}/pipelines/${s.pipelineId}`, intent: "rename", fields: { name: "p", description: "" }, bad: { name: text(80), description: [LONG] } },
     {
@@ -181,6 +205,20 @@ function formActions(s: Seeded): FormAction[] {
     ...["delete", "explode"].map((intent) => ({ path: `${w}/pipelines/${s.pipelineId}`, intent, fields: {}, bad: {}, loose: true })),
     ...["approve", "deny", "approve_grant"].map((intent) => ({ path: "/approvals", intent, fields: decision, bad: badDecision, role: "approver" as const })),
     { path: "/approvals", intent: "explode", fields: {}, bad: {}, loose: true },
+    ...["approve", "deny", "approve_grant"].map((intent) => ({
+      path: `/approvals/${s.approvalId}`,
+      intent,
+      fields: decision,
+      bad: badDecision,
+      role: "approver" as const,
+    })),
+    ...["test", "remove"].map((intent) => ({
+      path: "/settings/devices",
+      intent,
+      fields: { id: UNKNOWN_UUID },
+      bad: { id: ["nope", ""] },
+      role: "viewer" as const,
+    })),
     {
       path: "/admin/users",
       intent: "create",
@@ -204,6 +242,15 @@ function formActions(s: Seeded): FormAction[] {
       role: "admin",
     },
     { path: "/admin/users", intent: "explode", fields: {}, bad: {}, loose: true },
+    { path: "/admin/gateways", intent: "create", fields: gatewayFields, bad: { ...badGateway, token: ["", LONG] }, role: "admin" },
+    {
+      path: "/admin/gateways",
+      intent: "update",
+      fields: { gateway_id: UNKNOWN_UUID, ...gatewayFields },
+      bad: { gateway_id: ["nope"], ...badGateway },
+      role: "admin",
+    },
+    { path: "/admin/gateways", intent: "delete", fields: { gateway_id: UNKNOWN_UUID }, bad: { gateway_id: ["nope"] }, role: "admin" },
     {
       path: "/admin/task-types",
       fields: { id: s.taskTypeId, name: "n", risk: "low", default_autonomy: "hitl", veto_minutes: "5", expiry_policy: "deny" },
@@ -340,11 +387,13 @@ export function pagePaths(s: Seeded): string[] {
     "/",
     "/heartbeat",
     "/approvals",
+    `/approvals/${s.approvalId}`,
     "/costs",
     "/admin/users",
     "/admin/audit",
     "/admin/task-types",
     "/admin/prices",
+    "/admin/gateways",
     "/login",
     "/logout",
     "/setup",
@@ -648,6 +697,98 @@ function badJson(shape: Record<string, unknown>, textField: string, maxBytes: nu
   return cases.map((c) => (c.body.length > maxBytes ? { ...c, status: [413] } : c));
 }
 
+/**
+ * The operator API (/api/v1): every bad body with an admin's key, and a
+ * sample with a read-only key (403: the scope is checked before the body), no
+ * key, a wrong key, an agent token, MC_API_TOKEN and a session cookie (401);
+ * bad query strings and ids; methods no address takes.
+ */
+function operatorApiProbes(s: Seeded, identities: Identity[], tokens: MachineTokens): Probe[] {
+  const probes: Probe[] = [];
+  const bearers: Array<[string, Record<string, string>]> = [
+    ["api-key", { authorization: `Bearer ${tokens.operatorKey}` }],
+    ["read-key", { authorization: `Bearer ${tokens.readKey}` }],
+    ["anonymous", {}],
+    ["bad-key", { authorization: `Bearer mck_${"x".repeat(43)}` }],
+    ["agent-token-as-key", { authorization: `Bearer ${tokens.agent}` }],
+    ["api-token-as-key", { authorization: `Bearer ${tokens.api}` }],
+    ["session-cookie", { cookie: identities.find((i) => i.name === "admin")!.cookie! }],
+  ];
+  const writes: Array<{ path: string; method: string; shape: Record<string, unknown>; text: string }> = [
+    { path: `/api/v1/workspaces/${s.slug}/tasks`, method: "POST", shape: { title: "t" }, text: "title" },
+    { path: `/api/v1/tasks/${s.taskId}`, method: "PATCH", shape: { title: "t" }, text: "title" },
+    { path: `/api/v1/tasks/${UNKNOWN_UUID}`, method: "PATCH", shape: { title: "t" }, text: "title" },
+    { path: `/api/v1/tasks/${s.taskId}/move`, method: "POST", shape: { status: "review" }, text: "status" },
+    { path: `/api/v1/tasks/${s.taskId}/comments`, method: "POST", shape: { body: "b" }, text: "body" },
+    {
+      path: `/api/v1/approvals/${s.approvalId}/decision`,
+      method: "POST",
+      shape: { decision: "approve", digest: "a".repeat(64), comment: "" },
+      text: "comment",
+    },
+  ];
+  const sample = new Set(["not JSON", "nested 20,000 deep", "NUL in a text field", "an unknown field", "text/plain"]);
+  for (const [who, auth] of bearers) {
+    for (const write of writes) {
+      for (const bad of badJson(write.shape, write.text, 64 * 1024)) {
+        if (who !== "api-key" && !sample.has(bad.why)) continue;
+        const expect = who === "api-key" ? bad.status : who === "read-key" ? [403] : [401];
+        probes.push({
+          what: `${write.method} ${write.path}: ${bad.why}`,
+          as: who,
+          method: write.method,
+          path: write.path,
+          headers: withType(bad, auth),
+          body: bad.body,
+          expect,
+        });
+      }
+    }
+    const reads = who === "api-key" || who === "read-key";
+    for (const q of ["status=nope", "q=a&q=b", "page=0", "page=-1", "n=5", "q=%00", "label=a%2Cb", `q=${"x".repeat(201)}`, "assignee=someone"])
+      probes.push({
+        what: `GET /api/v1/…/tasks?${q.slice(0, 40)}`,
+        as: who,
+        method: "GET",
+        path: `/api/v1/workspaces/${s.slug}/tasks?${q}`,
+        headers: auth,
+        expect: reads ? [400] : [401],
+      });
+    for (const q of ["days=8", "days=%00", "x=1"])
+      probes.push({
+        what: `GET /api/v1/…/costs?${q}`,
+        as: who,
+        method: "GET",
+        path: `/api/v1/workspaces/${s.slug}/costs?${q}`,
+        headers: auth,
+        expect: reads ? [400] : [401],
+      });
+    for (const id of [UNKNOWN_UUID, ...MALFORMED_IDS.slice(0, 5)])
+      // An id that decodes to more path segments names no operation at all: 404 before any key is read.
+      probes.push({
+        what: `GET /api/v1/tasks/${id.slice(0, 40)}`,
+        as: who,
+        method: "GET",
+        path: `/api/v1/tasks/${id}`,
+        headers: auth,
+        expect: reads ? [404] : [401, 404],
+      });
+    for (const slug of ["no-such-workspace", "UPPER", "%00", "a".repeat(60)])
+      probes.push({
+        what: `GET /api/v1/workspaces/${slug.slice(0, 40)}/agents`,
+        as: who,
+        method: "GET",
+        path: `/api/v1/workspaces/${slug}/agents`,
+        headers: auth,
+        expect: reads ? [404] : [401],
+      });
+    for (const method of BAD_METHODS)
+      probes.push({ what: `${method} /api/v1/workspaces`, as: who, method, path: "/api/v1/workspaces", headers: auth, expect: [405] });
+    probes.push({ what: "GET /api/v1/unknown", as: who, method: "GET", path: "/api/v1/unknown/thing", headers: auth, expect: [404] });
+  }
+  return probes;
+}
+
 /** Headers for a bad body: its content type (or none) over the rest. */
 function withType(bad: BadBody, headers: Record<string, string>): Record<string, string> {
   const out = { ...headers, "content-type": bad.contentType ?? "application/json" };
@@ -659,11 +800,14 @@ export interface MachineTokens {
   agent: string;
   otherAgent: string;
   api: string;
+  /** An admin's API key with every scope, and a viewer's read-only key (the operator API, decision 050). */
+  operatorKey: string;
+  readKey: string;
 }
 
-/** The agent API, the webhook, health, metrics, heartbeat and the event stream, broken every way. */
+/** The agent API, the operator API, the webhook, health, metrics, heartbeat and the event stream, broken every way. */
 export function machineProbes(s: Seeded, identities: Identity[], tokens: MachineTokens): Probe[] {
-  const probes: Probe[] = [];
+  const probes: Probe[] = operatorApiProbes(s, identities, tokens);
   const bearers: Array<[string, Record<string, string>]> = [
     ["agent", { authorization: `Bearer ${tokens.agent}` }],
     ["other-agent", { authorization: `Bearer ${tokens.otherAgent}` }],
@@ -800,6 +944,8 @@ export function machineProbes(s: Seeded, identities: Identity[], tokens: Machine
       [`/api/agent/tasks/${s.taskId}/files`, ["POST"]],
       ["/api/agent/approvals", ["POST"]],
       [`/api/agent/approvals/${UNKNOWN_UUID}`, ["GET"]],
+      ["/api/mcp", ["POST"]],
+      ["/api/push-subscriptions", ["POST", "DELETE"]],
     ];
     // Methods are refused before the token is read: for the agent and for nobody.
     for (const [path, takes] of who === "agent" || who === "anonymous" ? endpoints : []) {
@@ -807,6 +953,58 @@ export function machineProbes(s: Seeded, identities: Identity[], tokens: Machine
         probes.push({ what: `${method} ${path}`, as: who, method, path, headers: auth, expect: [405] });
       }
     }
+  }
+
+  // The MCP server: the token first (401 for anyone but an agent), then a body
+  // that is no JSON-RPC message at all. Tool arguments are refused inside a
+  // 200 answer (a tool error), so those are tested where the tools are
+  // (tests/integration/http/mcp.test.ts), not here.
+  const mcpAccept = { accept: "application/json, text/event-stream" };
+  const rpc = (method: string, params: unknown) => JSON.stringify({ jsonrpc: "2.0", id: 1, method, params });
+  const mcpBodies: BadBody[] = [
+    { why: "not JSON", body: Buffer.from("this is not json"), status: [400] },
+    { why: "truncated JSON", body: Buffer.from('{"jsonrpc":'), status: [400] },
+    { why: "empty body", body: Buffer.alloc(0), status: [400] },
+    { why: "JSON null", body: Buffer.from("null"), status: [400] },
+    { why: "an empty batch", body: Buffer.from("[]"), status: [400] },
+    { why: "a batch", body: Buffer.from(`[${rpc("tools/list", {})},${rpc("tools/list", {})}]`), status: [400] },
+    { why: "a JSON string", body: Buffer.from('"x"'), status: [400] },
+    { why: "not JSON-RPC", body: Buffer.from('{"method":"tools/list"}'), status: [400] },
+    { why: "invalid UTF-8", body: Buffer.concat([Buffer.from('{"x":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]), status: [400] },
+    { why: "UTF-16", body: Buffer.from(rpc("tools/list", {}), "utf16le"), status: [400] },
+    {
+      why: "nested 20,000 deep",
+      body: Buffer.from(rpc("tools/call", { name: "add_activity", arguments: "DEEP" }).replace('"DEEP"', `${"[".repeat(20_000)}${"]".repeat(20_000)}`)),
+      status: [400],
+    },
+    { why: "over 128 KiB", body: Buffer.from(rpc("tools/call", { name: "add_activity", arguments: { message: "x".repeat(140_000) } })), status: [413] },
+    { why: "text/plain", body: Buffer.from(rpc("tools/list", {})), contentType: "text/plain", status: [415] },
+    { why: "no content type", body: Buffer.from(rpc("tools/list", {})), contentType: null, status: [415] },
+    { why: "form encoded", body: urlencoded([["method", "tools/list"]]), contentType: FORM["content-type"], status: [415] },
+  ];
+  for (const [who, auth] of bearers) {
+    const authenticated = who === "agent" || who === "other-agent";
+    for (const bad of mcpBodies) {
+      probes.push({
+        what: `POST /api/mcp: ${bad.why}`,
+        as: who,
+        method: "POST",
+        path: "/api/mcp",
+        headers: withType(bad, { ...mcpAccept, ...auth }),
+        body: bad.body,
+        expect: authenticated ? bad.status : [401],
+      });
+    }
+    // Without the Accept header MCP requires, a well-formed call is refused too.
+    probes.push({
+      what: "POST /api/mcp: no Accept",
+      as: who,
+      method: "POST",
+      path: "/api/mcp",
+      headers: { ...JSON_TYPE, ...auth },
+      body: Buffer.from(rpc("tools/list", {})),
+      expect: authenticated ? [406] : [401],
+    });
   }
 
   // The completion webhook: unsigned, badly signed, stale, and signed but malformed.
@@ -845,6 +1043,63 @@ export function machineProbes(s: Seeded, identities: Identity[], tokens: Machine
     hookProbe(`a bad delivery id ${deliveryId.slice(0, 20)}`, valid, signWebhook(valid, { deliveryId }));
   }
   for (const method of BAD_METHODS) probes.push({ what: `webhook ${method}`, as: "webhook", method, path: hook, expect: [405] });
+
+  // The GitHub webhook (decision 053): unsigned, badly signed, an unknown
+  // repository, an old issue state, and signed but malformed.
+  const gh = "/api/webhooks/github";
+  const issue = (fields: Record<string, unknown> = {}, repository: string = GITHUB_PROBE.repository) =>
+    JSON.stringify({
+      action: "opened",
+      issue: { number: 1, title: "probe", body: null, state: "open", html_url: "", updated_at: new Date().toISOString(), labels: [], ...fields },
+      repository: { full_name: repository },
+    });
+  const ghSign = (body: string, secret: string = GITHUB_PROBE.secret) => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+  let ghDelivery = 0;
+  const ghHeaders = (body: string, extra: Record<string, string> = {}) => ({
+    ...JSON_TYPE,
+    "x-github-event": "issues",
+    "x-github-delivery": `probe-${++ghDelivery}`,
+    "x-hub-signature-256": ghSign(body),
+    ...extra,
+  });
+  const ghProbe = (what: string, body: string | Buffer, headers: Record<string, string>, expect = REFUSED) =>
+    probes.push({ what: `github: ${what}`, as: "webhook", method: "POST", path: gh, headers, body: Buffer.from(body), expect });
+  const good = issue();
+  const without = (headers: Record<string, string>, name: string) => Object.fromEntries(Object.entries(headers).filter(([key]) => key !== name));
+  ghProbe("unsigned", good, without(ghHeaders(good), "x-hub-signature-256"), [401]);
+  ghProbe("a wrong signature", good, ghHeaders(good, { "x-hub-signature-256": ghSign(good, "w".repeat(40)) }), [401]);
+  ghProbe("a signature of another body", good, ghHeaders(good, { "x-hub-signature-256": ghSign(`${good} `) }), [401]);
+  ghProbe("a malformed signature header", good, ghHeaders(good, { "x-hub-signature-256": "sha1=abc" }), [401]);
+  const elsewhere = issue({}, "someone/else");
+  ghProbe("an unknown repository", elsewhere, ghHeaders(elsewhere), [404]);
+  ghProbe("no event header", good, without(ghHeaders(good), "x-github-event"), [400]);
+  for (const id of ["has spaces", "x".repeat(300), "%00", ""])
+    ghProbe(`a bad delivery id ${id.slice(0, 20)}`, good, ghHeaders(good, { "x-github-delivery": id }), [400]);
+  const old = issue({ updated_at: new Date(Date.now() - 2 * 3600_000).toISOString() });
+  ghProbe("an issue state two hours old", old, ghHeaders(old), [422]);
+  const future = issue({ updated_at: new Date(Date.now() + 2 * 3600_000).toISOString() });
+  ghProbe("an issue state from the future", future, ghHeaders(future), [422]);
+  for (const [why, body] of [
+    ["not JSON", "this is not json"],
+    ["truncated JSON", '{"action":'],
+    ["an empty body", ""],
+    ["a JSON array", "[]"],
+    ["no repository", JSON.stringify({ action: "opened" })],
+    ["a NUL in the title", issue({ title: `a${NUL}b` })],
+    ["a number for the title", issue({ title: 42 })],
+    ["no issue", JSON.stringify({ action: "opened", repository: { full_name: GITHUB_PROBE.repository } })],
+    ["a negative issue number", issue({ number: -1 })],
+    ["an odd state", issue({ state: "exploded" })],
+    ["labels that are not a list", issue({ labels: "bug" })],
+    ["a date that is not one", issue({ updated_at: "yesterday" })],
+    ["an oversized title", issue({ title: "x".repeat(40_000) })],
+  ] as const) {
+    ghProbe(`signed, ${why}`, body, ghHeaders(body), [400]);
+  }
+  ghProbe("a form-encoded body", `payload=${encodeURIComponent(good)}`, ghHeaders(good, FORM), [415]);
+  const huge = issue({ body: "x".repeat(1024 * 1024) });
+  ghProbe("an oversized body", huge, ghHeaders(huge), [413]);
+  for (const method of BAD_METHODS) probes.push({ what: `github webhook ${method}`, as: "webhook", method, path: gh, expect: [405] });
 
   // Health, metrics, heartbeat and the event stream: no token, bad tokens, odd parameters.
   const badAuth: Array<[string, string, Record<string, string>]> = [
@@ -917,7 +1172,7 @@ export interface Answer {
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
 
 /** One request over node:http: any method, any bytes; an event stream is cut after its headers. */
-export function send(base: string, probe: Probe, identity: Identity | undefined): Promise<Answer> {
+export function send(base: string, probe: Probe, identity: Identity | undefined, retried = false): Promise<Answer> {
   const url = new URL(base);
   const headers: Record<string, string> = { ...probe.headers };
   if (identity?.cookie && !("cookie" in headers)) headers.cookie = identity.cookie;
@@ -940,7 +1195,12 @@ export function send(base: string, probe: Probe, identity: Identity | undefined)
       res.on("error", reject);
     });
     req.setTimeout(20_000, () => req.destroy(new Error(`timed out: ${probe.method} ${probe.path.slice(0, 80)}`)));
-    req.on("error", reject);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      // A kept-alive socket the server closed as idle just as this request took it: send again, once, on a new one
+      // (as Node's documentation advises). A reset of a fresh connection is still an error.
+      if (!retried && req.reusedSocket && error.code === "ECONNRESET") send(base, probe, identity, true).then(resolve, reject);
+      else reject(error);
+    });
     req.end(probe.body);
   });
 }

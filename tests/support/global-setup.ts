@@ -81,10 +81,10 @@ export default async function setup(project: TestProject) {
     const db = await openPglite();
     try {
       await migrate(db, schema);
-      const dump = await db.pglite.dumpDataDir("gzip");
+      const dump = await db.dumpDataDir();
       // Write then rename: a concurrent run never reads a partial file.
       const partial = `${file}.${process.pid}.partial`;
-      writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+      writeFileSync(partial, dump);
       renameSync(partial, file);
     } finally {
       await db.close();

@@ -93,3 +93,14 @@ export const agentSubtaskSchema = z
     priority: z.enum(PRIORITIES).default("normal"),
   })
   .strict();
+
+/** The longest one wait for an approval's decision holds its call: under the 60 s an MCP client waits for an answer by default. */
+export const APPROVAL_WAIT_MAX_S = 50;
+
+/** The MCP tool wait_for_approval: which approval, and how long to wait for its decision (0: answer its state at once). */
+export const approvalWaitSchema = z
+  .object({
+    approval_id: z.uuid({ error: "approval_id must be an approval's id" }),
+    timeout_s: z.number().int().min(0).max(APPROVAL_WAIT_MAX_S).default(25),
+  })
+  .strict();

@@ -14,5 +14,7 @@ export const agentSchema = z
       .refine((v) => v === "" || /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(v), "Letters, digits, dot, dash, underscore")
       .default(""),
     status: z.enum(AGENT_STATUSES, { error: "Choose a status" }).default("standby"),
+    /** The gateway its runs go to: empty for the default gateway; absent leaves it as it is (decision 052). */
+    gateway_id: z.union([z.literal(""), z.uuid({ error: "Choose a registered gateway" })], { error: "Choose a registered gateway" }).optional(),
   })
   .strict();

@@ -17,7 +17,8 @@ const wholeNumber = (min: number, max: number, message: string) =>
     .transform(Number)
     .pipe(z.number().int().min(min, message).max(max, message));
 
-const schema = z.object({
+/** The board's query keys, each checked (the operator API's task list takes its filter keys). */
+export const boardQuerySchema = z.object({
   q: optional(z.string().trim().max(QUERY_MAX, `Search for at most ${QUERY_MAX} characters`)),
   status: optional(z.enum(TASK_STATUSES, { error: "Unknown status" })),
   assignee: optional(uuidOr("none", "Unknown assignee: use an agent from the list, or none")),
@@ -54,7 +55,7 @@ export function parseBoardQuery(params: URLSearchParams): BoardQueryResult {
     if (key in values) return { ok: false, message: `"${key}" is given more than once; keep one value.` };
     values[key] = value;
   }
-  const parsed = schema.safeParse(values);
+  const parsed = boardQuerySchema.safeParse(values);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     return { ok: false, message: `${issue.message} (${String(issue.path[0])}).` };

@@ -19,7 +19,7 @@ function isRealDate(value: string): boolean {
 }
 
 /** A date input ("YYYY-MM-DD") or an ISO date-time; empty means no due date. */
-const dueAt = z.preprocess(
+export const dueAt = z.preprocess(
   (v) => emptyToNull(typeof v === "string" ? v.trim() : v),
   z
     .string()
@@ -69,6 +69,9 @@ export const taskCreateSchema = z
   });
 
 export const taskUpdateSchema = z.object(fields).strict();
+
+/** A task's fields as its forms read them, for forms that hold a task to be (task templates). */
+export const taskFields = fields;
 
 /** What the task forms post, as the inputs hold it: every field a string. */
 export type TaskFormValues = Partial<Record<keyof typeof fields | "status" | "pipeline_id", string>>;

@@ -19,7 +19,8 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
   return apiHandler(log, async () => {
     await withAuthBudget(rt, clientIp, async () => {
       const authorised =
-        hasApiToken(request, url, rt.secrets.MC_API_TOKEN) || (await getSessionUser({ db: rt.db, settings: rt.env, secrets: rt.secrets }, request)) !== null;
+        hasApiToken(request, url, rt.secrets.MC_API_TOKEN) ||
+        (await getSessionUser({ db: rt.db, settings: rt.env, secrets: rt.secrets, sessions: rt.sessions }, request)) !== null;
       if (!authorised) throw new AppError("unauthorized", "Sign in, or pass the API token.");
     });
     if (rt.draining) return errorResponse(new AppError("unavailable", "The server is restarting."), { "Retry-After": "2" });

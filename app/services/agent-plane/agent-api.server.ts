@@ -53,6 +53,27 @@ export function agentTokenWrite(args: AgentArgs, handler: (call: TokenWriteCall)
   });
 }
 
+export interface McpCall {
+  rt: Runtime;
+  agent: AuthenticatedAgent;
+  tokenHash: string;
+  log: Runtime["log"];
+}
+
+/**
+ * The MCP endpoint's POST: the bearer token checked as on every agent API
+ * call (a refusal spends the client's failed-authentication budget), before
+ * any of the body is read. Writes are charged per tool call, not here: one
+ * POST may only list tools.
+ */
+export function agentMcpRequest(args: AgentArgs, handler: (call: McpCall) => Promise<Response>): Promise<Response> {
+  return agentRequest(args, ["POST"], async ({ rt, log, clientIp }) => {
+    const tokenHash = await withAuthBudget(rt, clientIp, async () => bearerTokenHash(args.request));
+    const agent = await withAuthBudget(rt, clientIp, () => authenticateAgent(rt.db, tokenHash));
+    return handler({ rt, agent, tokenHash, log: log.child({ agent_id: agent.id, via: "mcp" }) });
+  });
+}
+
 type AgentArgs = { request: Request; context: Readonly<RouterContextProvider>; params: Record<string, string | undefined> };
 
 /** JSON errors, only the methods the route takes (405 with Allow otherwise), and the path's task id validated. */

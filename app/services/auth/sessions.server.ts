@@ -16,6 +16,7 @@ import type { Database } from "#app/db/types";
 import type { Env } from "#app/env.server";
 import { DUMMY_PASSWORD_HASH, randomToken, sha256Hex, verifyPassword } from "./crypto.server";
 import type { Secrets } from "./secrets.server";
+import type { SessionCache } from "./session-cache.server";
 
 // Operator sessions: a random token in an httpOnly, SameSite=Lax, signed
 // cookie; the database keeps only its SHA-256. A new token on every login.
@@ -31,6 +32,8 @@ export interface SessionCookieDeps {
 /** Reading, starting and ending a session also touch its row. */
 export interface SessionDeps extends SessionCookieDeps {
   db: Database;
+  /** The process's memory of recently confirmed sessions (decision 056); absent, every read asks the database. */
+  sessions?: SessionCache;
 }
 
 function sessionCookie({ settings, secrets }: SessionCookieDeps) {
@@ -46,7 +49,14 @@ export async function readSessionToken(deps: SessionCookieDeps, request: Request
 export async function getSessionUser(deps: SessionDeps, request: Request): Promise<SessionUser | null> {
   const token = await readSessionToken(deps, request);
   if (!token) return null;
-  return touchSession(deps.db, sha256Hex(token), deps.settings.SESSION_TTL_HOURS * 3600);
+  const hash = sha256Hex(token);
+  const remembered = deps.sessions?.get(hash);
+  if (remembered) return remembered;
+  const touched = await touchSession(deps.db, hash, deps.settings.SESSION_TTL_HOURS * 3600);
+  if (!touched) return null;
+  const { expires_at, ...user } = touched;
+  deps.sessions?.set(hash, user, Date.parse(expires_at));
+  return user;
 }
 
 /** Creates a fresh session for the user (audited with the client address) and returns its Set-Cookie header. */
@@ -65,7 +75,11 @@ export async function startSession(deps: SessionDeps, userId: string, request: R
 /** Ends this browser's session (the database audits the sign-out) and clears the cookie. */
 export async function endSession(deps: SessionDeps, request: Request): Promise<string> {
   const token = await readSessionToken(deps, request);
-  if (token) await deleteSession(deps.db, sha256Hex(token));
+  if (token) {
+    const hash = sha256Hex(token);
+    await deleteSession(deps.db, hash);
+    deps.sessions?.forget(hash);
+  }
   return sessionCookie(deps).serialize("", { maxAge: 0 });
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type EventBounds, getEventBounds, getEventsWithDetails, getSettledEvents, listReadFunctions } from "#app/db/events.server";
 import type { Database, RpcArgs } from "#app/db/types";
 import type { Logger } from "../observability/logger.server";
+import { outsideAnyRequest } from "../observability/telemetry.server";
 import { sseFrame } from "./sse.server";
 
 // One reader per process turns a wake-up into a single fetch of the new
@@ -142,8 +143,11 @@ export class EventBus {
   #announceAgain = false;
 
   #written(): void {
-    void this.poke();
-    this.#announce();
+    // The fetch and the NOTIFY serve every stream and instance, not the request whose write woke them.
+    outsideAnyRequest(() => {
+      void this.poke();
+      this.#announce();
+    });
   }
 
   /** One NOTIFY at a time: writes that return while one is in flight share the next. */

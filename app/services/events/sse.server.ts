@@ -25,29 +25,102 @@ export function sseFrame({ event, id, data }: SseMessage): Uint8Array {
 
 export const PING_FRAME = sseFrame({ event: "ping", data: "" });
 
+type StreamInit = (write: (frame: Uint8Array) => void, close: () => void) => () => void;
+
+/** Runs `init` for one stream: `close` once, from either side, runs the cleanup once. */
+function runStream(init: StreamInit, write: (frame: Uint8Array) => void, end: () => void, onGone: (close: () => void) => () => void): void {
+  let closed = false;
+  let cleanup: (() => void) | null = null;
+  let forget: (() => void) | null = null;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    forget?.();
+    cleanup?.();
+    end();
+  };
+  cleanup = init((frame) => {
+    if (!closed) write(frame);
+  }, close);
+  // Closed while starting: the cleanup could not run then.
+  if (closed) cleanup();
+  else forget = onGone(close);
+}
+
+/** Responses whose stream the production server writes straight to the socket (see writeEventStream). */
+const direct = new WeakMap<Response, StreamInit>();
+
 /**
  * A text/event-stream Response. `init` gets `write` (one frame) and `close`,
  * and returns its cleanup, which runs when the client goes or `close` is called.
+ *
+ * The production server writes such a stream straight to the client's socket
+ * (writeEventStream): each frame one `res.write`, with no web stream, reader
+ * or promise per client in between, which is what 1,000 open streams cost in
+ * memory and in the time one event takes to reach them all. Anything else
+ * that serves the Response (the development server) reads its body, a web
+ * stream that starts only when first read.
  */
-export function sseResponse(signal: AbortSignal, init: (write: (frame: Uint8Array) => void, close: () => void) => () => void): Response {
-  let closed = false;
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      const write = (frame: Uint8Array) => {
-        if (!closed) controller.enqueue(frame);
-      };
-      let cleanup: (() => void) | null = null;
-      const close = () => {
-        if (closed) return;
-        closed = true;
-        signal.removeEventListener("abort", close);
-        cleanup?.();
-        controller.close();
-      };
-      cleanup = init(write, close);
-      signal.addEventListener("abort", close);
-      if (signal.aborted) close();
+export function sseResponse(signal: AbortSignal, init: StreamInit): Response {
+  let started = false;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (started) return;
+        started = true;
+        runStream(
+          init,
+          (frame) => controller.enqueue(frame),
+          () => controller.close(),
+          (close) => {
+            signal.addEventListener("abort", close);
+            if (signal.aborted) queueMicrotask(close);
+            return () => signal.removeEventListener("abort", close);
+          },
+        );
+      },
     },
+    { highWaterMark: 0 },
+  );
+  const response = new Response(stream, { headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" } });
+  direct.set(response, init);
+  return response;
+}
+
+/** What writeEventStream needs of Node's response. */
+export interface StreamTarget {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  flushHeaders(): void;
+  write(chunk: Uint8Array): unknown;
+  end(): unknown;
+  once(event: "close", listener: () => void): unknown;
+  off(event: "close", listener: () => void): unknown;
+  readonly destroyed: boolean;
+}
+
+/**
+ * Writes an event stream made by sseResponse straight to `res`; false for any
+ * other Response. Resolves when the stream has ended (either side closed it).
+ */
+export function writeEventStream(response: Response, res: StreamTarget): Promise<void> | false {
+  const init = direct.get(response);
+  if (!init) return false;
+  direct.delete(response);
+  void response.body?.cancel().catch(() => {});
+  return new Promise<void>((resolve) => {
+    // Resolved once the response is closed (after its end, or the client went), never before.
+    if (res.destroyed) return resolve();
+    res.once("close", () => resolve());
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.flushHeaders();
+    runStream(
+      init,
+      (frame) => void res.write(frame),
+      () => void res.end(),
+      (close) => {
+        res.once("close", close);
+        return () => res.off("close", close);
+      },
+    );
   });
-  return new Response(stream, { headers: { "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" } });
 }

@@ -18,7 +18,7 @@ export interface ActionRequest {
   reason: string;
 }
 
-export async function requestAgentAction(rt: Runtime, agentId: string, request: ActionRequest) {
+export async function requestAgentAction(rt: Pick<Runtime, "db" | "env">, agentId: string, request: ActionRequest) {
   const digest = sha256Hex(approvalSubject(request.action, request.args, request.target));
   const approval = await agentRequestAction(rt.db, agentId, {
     taskId: request.task_id,

@@ -1,4 +1,4 @@
-import { decideApproval, decideApprovalWithGrant } from "#app/db/governance.server";
+import { type ApprovalInboxItem, decideApproval, decideApprovalWithGrant, listApprovals } from "#app/db/governance.server";
 import type { Database } from "#app/db/types";
 import { AppError } from "#app/domain/errors";
 import { decisionSchema } from "#app/domain/forms/approvals";
@@ -39,10 +39,30 @@ export async function decideFromForm(
   const parsed = parseForm(form, decisionSchema);
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   if (!belongs(parsed.data.approval_id)) throw new AppError("not_found", "That request is not waiting on this task.");
-  const decision = { approvalId: parsed.data.approval_id, userId: user.id, digest: parsed.data.digest, comment: parsed.data.comment };
+  await decide(deps, user, intent, { approvalId: parsed.data.approval_id, digest: parsed.data.digest, comment: parsed.data.comment });
+  return { ok: true, approvalId: parsed.data.approval_id };
+}
+
+/**
+ * Decides one approval for `user`, from a page's form or the operator API:
+ * the database checks the approver role, separation of duties, the digest and
+ * expiry, and throws its refusal.
+ */
+export async function decide(
+  deps: { db: Database; log: Logger },
+  user: { id: string },
+  intent: DecisionIntent,
+  input: { approvalId: string; digest: string; comment: string },
+): Promise<void> {
+  const decision = { ...input, userId: user.id };
   // "Approve & allow for this task" also leaves a standing grant (low risk only, enforced in SQL).
   if (intent === "approve_grant") await decideApprovalWithGrant(deps.db, decision);
   else await decideApproval(deps.db, decision, DECISION_INTENTS[intent]);
-  deps.log.info({ event: "approval.decided", approval_id: parsed.data.approval_id, decision: intent, by: user.id }, "approval decided");
-  return { ok: true, approvalId: parsed.data.approval_id };
+  deps.log.info({ event: "approval.decided", approval_id: input.approvalId, decision: intent, by: user.id }, "approval decided");
+}
+
+/** The approvals inbox's list: the pending requests, or those decided (newest 100). */
+export async function approvalsInbox(db: Database, show: "pending" | "decided"): Promise<ApprovalInboxItem[]> {
+  const items = await listApprovals(db, show === "pending" ? "pending" : null, 100);
+  return show === "pending" ? items.filter((a) => a.status === "pending") : items.filter((a) => a.status !== "pending");
 }

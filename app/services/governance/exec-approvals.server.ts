@@ -3,6 +3,7 @@ import { closeVetoWindows, expireApprovals, type ExecRequest, markExecResolved, 
 import type { Database } from "#app/db/types";
 import { execDecisionDeadline, execDenialMessage, parseExecApprovalRequest } from "#app/domain/exec-approvals";
 import { type Gateway, GatewayUnavailableError } from "../agent-plane/gateway.server";
+import type { GatewayLookup } from "../agent-plane/gateway-registry.server";
 import type { EventBus } from "../events/event-bus.server";
 import type { Logger } from "../observability/logger.server";
 import { withSpan } from "../observability/telemetry.server";
@@ -27,7 +28,10 @@ import { withSpan } from "../observability/telemetry.server";
 export interface ExecApprovalDeps {
   db: Database;
   log: Logger;
+  /** The gateway this listener hears requests from. */
   gateway: Gateway;
+  /** Where each decision goes: the gateway of the request's agent (decision 052). */
+  gateways: GatewayLookup;
   settings: { approvalTtlSeconds: number };
   now?: () => number;
 }
@@ -91,15 +95,27 @@ export async function handleExecApprovalRequest(deps: ExecApprovalDeps, payload:
 }
 
 /** Hands every decision the gateway has not taken yet to it; what cannot reach it now waits for the next sweep. */
-export async function resolveExecDecisions(deps: Pick<ExecApprovalDeps, "db" | "log" | "gateway">): Promise<ExecRequest[]> {
+export async function resolveExecDecisions(deps: Pick<ExecApprovalDeps, "db" | "log" | "gateways">): Promise<ExecRequest[]> {
   const due = await settleExecRequests(deps.db, SWEEP_LIMIT);
   for (const row of due) await tellGateway(deps, row, { again: false });
   return due;
 }
 
-async function tellGateway(deps: Pick<ExecApprovalDeps, "db" | "log" | "gateway">, row: ExecRequest, opts: { again: boolean }): Promise<void> {
-  const { db, log, gateway } = deps;
+type TellDeps = Pick<ExecApprovalDeps, "db" | "log" | "gateways"> & { gateway?: Gateway };
+
+/** The gateway a request came from: the one it was heard on, else its agent's (the default for a request without one). */
+async function gatewayOf(deps: TellDeps, row: ExecRequest): Promise<Gateway | null> {
+  return deps.gateway ?? (row.agent_id ? deps.gateways.forAgent(row.agent_id) : deps.gateways.get(null));
+}
+
+async function tellGateway(deps: TellDeps, row: ExecRequest, opts: { again: boolean }): Promise<void> {
+  const { db, log } = deps;
   if (!row.decision) return;
+  const gateway = await gatewayOf(deps, row);
+  if (!gateway) {
+    log.warn({ event: "exec.resolve_deferred", exec_request_id: row.id, reason: "gateway_disabled" });
+    return;
+  }
   const decision = row.decision;
   const attributes = { "mc.exec.request_id": row.id, "mc.exec.decision": decision, ...(row.task_id ? { "mc.task_id": row.task_id } : {}) };
   await withSpan("exec.approval.resolve", { kind: SpanKind.INTERNAL, attributes }, async (span) => {
@@ -119,12 +135,12 @@ async function tellGateway(deps: Pick<ExecApprovalDeps, "db" | "log" | "gateway"
     if (opts.again) return;
     await markExecResolved(db, row.id, refused);
     log.info({ event: refused ? "exec.resolve_refused" : "exec.resolved", exec_request_id: row.id, task_id: row.task_id, decision, detail: refused });
-    if (decision === "deny" && refused === null && row.approval_id) await tellAgent(deps, row);
+    if (decision === "deny" && refused === null && row.approval_id) await tellAgent({ log, gateway }, row);
   });
 }
 
 /** A denial the agent would otherwise see only as "denied": the reason, as a message in its session. */
-async function tellAgent({ gateway, log }: Pick<ExecApprovalDeps, "log" | "gateway">, row: ExecRequest): Promise<void> {
+async function tellAgent({ gateway, log }: { log: Logger; gateway: Gateway }, row: ExecRequest): Promise<void> {
   if (!row.session_key || !row.gateway_agent_id) return;
   try {
     await gateway.sendMessage({
@@ -156,7 +172,9 @@ export function startExecApprovals(deps: ExecApprovalDeps & { bus: EventBus }): 
     sweeping = (async () => {
       do {
         again = false;
-        await resolveExecDecisions(deps).catch((error: unknown) => log.error({ event: "error", err: error }, "exec approval sweep failed"));
+        await resolveExecDecisions({ db: deps.db, log, gateways: deps.gateways }).catch((error: unknown) =>
+          log.error({ event: "error", err: error }, "exec approval sweep failed"),
+        );
       } while (again);
     })().finally(() => {
       sweeping = null;

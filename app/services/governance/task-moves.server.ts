@@ -7,7 +7,7 @@ import { AppError } from "#app/domain/errors";
 import { type TaskStatus, checkTransition, describeTransitionError } from "#app/domain/task-status";
 import type { Env } from "#app/env.server";
 import type { Logger } from "../observability/logger.server";
-import type { Gateway } from "../agent-plane/gateway.server";
+import type { GatewayLookup } from "../agent-plane/gateway-registry.server";
 import { abortTaskRun } from "../orchestration/run-aborts.server";
 
 /** What a manual move reads: a gated move opens an approval that lasts APPROVAL_TTL_MINUTES. */
@@ -15,8 +15,8 @@ export interface TaskMoveDeps {
   db: Database;
   log: Logger;
   settings: Pick<Env, "approvalTtlSeconds">;
-  /** Where a cancelled task's run is stopped (null: no gateway configured; the abort is recorded as failed). */
-  gateway: Gateway | null;
+  /** Where a cancelled task's run is stopped: its agent's gateway (none configured: the abort is recorded as failed). */
+  gateways: GatewayLookup;
 }
 
 /**

@@ -91,6 +91,19 @@ export const csrfMiddleware: import("react-router").MiddlewareFunction<Response>
   return response;
 };
 
+/**
+ * The check for a page script's JSON call to an /api/ route made with the
+ * session cookie (decision 048): the session's form token in an
+ * `X-CSRF-Token` header. A cross-site page can neither read the token nor
+ * send a custom header without a preflight this server never grants.
+ */
+export async function sessionCsrfHeaderValid(cookies: SessionCookieDeps, request: Request): Promise<boolean> {
+  const sessionToken = await readSessionToken(cookies, request);
+  const given = request.headers.get("x-csrf-token");
+  if (!sessionToken || !given) return false;
+  return safeEqual(given, sessionBoundToken(cookies.secrets.SESSION_SECRET, sessionToken));
+}
+
 /** The token this request's forms must carry (set by csrfMiddleware). */
 export function getCsrfToken(context: Readonly<import("react-router").RouterContextProvider>): string {
   return context.get(tokenContext);

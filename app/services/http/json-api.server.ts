@@ -1,3 +1,5 @@
+import type { RouterContextProvider } from "react-router";
+import { requestContext } from "#app/context.server";
 import { AppError } from "#app/domain/errors";
 import type { Logger } from "../observability/logger.server";
 import type { RateLimits } from "./rate-limit.server";
@@ -48,4 +50,12 @@ export function hasApiToken(request: Request, url: URL, expected: string): boole
   const bearer = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
   const given = bearer ?? url.searchParams.get("token");
   return typeof given === "string" && given.length > 0 && safeEqual(given, expected);
+}
+
+/** The loader of a POST-only endpoint: every read is a 405 in the JSON error shape, with `Allow: POST`. */
+export function postOnlyLoader({ context }: { context: Readonly<RouterContextProvider> }): Promise<Response> {
+  const { log } = context.get(requestContext);
+  return apiHandler(log, async () => {
+    throw new AppError("method_not_allowed", "Use POST.");
+  }).then((res) => new Response(res.body, { status: res.status, headers: { "content-type": "application/json", Allow: "POST" } }));
 }

@@ -43,6 +43,11 @@ export async function readBodyBytes(request: Request, maxBytes: number): Promise
  * here, not by the database.
  */
 export function parseJsonBytes<S extends z.ZodType>(bytes: Uint8Array, schema: S): z.output<S> {
+  return parseJsonValue(decodeJsonBytes(bytes), schema);
+}
+
+/** Strict UTF-8 JSON with its nesting bounded, parsed but not yet held to any schema. */
+export function decodeJsonBytes(bytes: Uint8Array): unknown {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -58,15 +63,24 @@ export function parseJsonBytes<S extends z.ZodType>(bytes: Uint8Array, schema: S
   } catch {
     throw new AppError("invalid", "The body is not valid JSON.");
   }
+  return value;
+}
+
+/**
+ * A parsed JSON value held to a zod schema, with the same refusals as a body:
+ * text PostgreSQL cannot store, then the schema's issues (AppError "invalid").
+ * An MCP tool call's input arrives parsed and passes through here.
+ */
+export function parseJsonValue<S extends z.ZodType>(value: unknown, schema: S, what = "The body"): z.output<S> {
   const problem = jsonTextProblem(value);
   if (problem) {
-    throw new AppError("invalid", `The body cannot be stored: ${problem.message}.`, {
+    throw new AppError("invalid", `${what} cannot be stored: ${problem.message}.`, {
       issues: [{ path: problem.path, message: problem.message, code: "unstorable_text" }],
     });
   }
   const result = schema.safeParse(value);
   if (!result.success) {
-    throw new AppError("invalid", "The body does not match the expected shape.", {
+    throw new AppError("invalid", `${what} does not match the expected shape.`, {
       issues: result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message, code: i.code })),
     });
   }

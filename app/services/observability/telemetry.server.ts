@@ -1,4 +1,4 @@
-import { type Attributes, type Span, SpanKind, SpanStatusCode, context, trace } from "@opentelemetry/api";
+import { type Attributes, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, context, trace } from "@opentelemetry/api";
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import type { Env } from "#app/env.server";
 import type { Logger } from "./logger.server";
@@ -109,6 +109,15 @@ export async function withSpan<T>(name: string, options: { kind?: SpanKind; attr
 export function failSpan(span: Span, error: unknown): void {
   span.recordException(error instanceof Error ? error : String(error));
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+}
+
+/**
+ * Runs `fn` outside any request's trace: for work a request only wakes, done
+ * for everyone (the event bus's fetch after a write), so its calls are not
+ * counted as the request's own.
+ */
+export function outsideAnyRequest<T>(fn: () => T): T {
+  return context.with(ROOT_CONTEXT, fn);
 }
 
 /** The active trace id (for log lines and error reports), or undefined. */

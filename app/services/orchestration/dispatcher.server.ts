@@ -8,11 +8,13 @@ import {
   recordDispatchFailure,
 } from "#app/db/dispatch.server";
 import type { HeartbeatAction } from "#app/db/heartbeat.server";
+import { markMentionsDispatched, queuedMentionsFor } from "#app/db/comments.server";
 import { AppError } from "#app/domain/errors";
 import { backoffDelay } from "#app/domain/backoff";
 import { buildDispatchMessage, dispatchIdempotencyKey } from "#app/domain/dispatch-message";
 import { randomToken, sha256Hex } from "../auth/crypto.server";
 import { type Gateway, GatewayUnavailableError } from "../agent-plane/gateway.server";
+import type { GatewayLookup } from "../agent-plane/gateway-registry.server";
 import { instrumentDispatch } from "../observability/instrument.server";
 import { countDispatch } from "../observability/metrics.server";
 import type { Database } from "#app/db/types";
@@ -26,11 +28,11 @@ import type { Logger } from "../observability/logger.server";
 // session, then record it. A failure is stored with a machine-readable reason
 // and retried with backoff; after DISPATCH_MAX_ATTEMPTS the task is parked.
 
-/** What a dispatch reads: the gateway it starts runs on (null when none is configured) and three settings. */
+/** What a dispatch reads: the gateways it starts runs on (each agent's own, decision 052) and three settings. */
 export interface DispatchDeps {
   db: Database;
   log: Logger;
-  gateway: Gateway | null;
+  gateways: GatewayLookup;
   settings: Pick<Env, "LEASE_MINUTES" | "DISPATCH_MAX_ATTEMPTS" | "publicUrl">;
 }
 
@@ -39,25 +41,42 @@ const RETRY_BASE_MS = 30_000;
 const RETRY_CAP_MS = 60 * 60_000;
 
 export async function dispatchReady(deps: DispatchDeps, limit: number): Promise<HeartbeatAction[]> {
-  const { db, gateway } = deps;
+  const { db, gateways } = deps;
   if (limit <= 0) return [];
-  if (!gateway || gateway.status !== "connected") {
+  const connected = gateways.connected();
+  if (!connected.any) {
     const { ready } = await countDispatchable(db);
     if (ready > 0) countDispatch("dispatch_skipped");
-    return ready > 0 ? [{ task_id: null, action: "dispatch_skipped", reason: gateway ? "gateway_disconnected" : "gateway_disabled", ok: false }] : [];
+    return ready > 0
+      ? [{ task_id: null, action: "dispatch_skipped", reason: gateways.configured() ? "gateway_disconnected" : "gateway_disabled", ok: false }]
+      : [];
   }
-  const claimed = await claimTasksForDispatch(db, limit, CLAIM_SECONDS);
+  // Only tasks whose agent's gateway is connected are claimed: a gateway that is
+  // down holds back its own agents' tasks (their attempts unspent), no one else's.
+  const claimed = await claimTasksForDispatch(db, limit, CLAIM_SECONDS, undefined, connected.claim);
   // Each claimed task has its own session and idempotency key: start their runs
-  // together, so a run of N dispatches costs about one gateway round trip, not N.
-  return Promise.all(claimed.map((task) => dispatchClaimed(deps, gateway, task)));
+  // together (on whichever gateways), so a run of N dispatches costs about one round trip, not N.
+  return Promise.all(
+    claimed.map((task) => {
+      const gateway = gateways.get(task.agent.gateway_id ?? null);
+      if (!gateway) return dispatchFailed(deps, task, new GatewayUnavailableError("gateway_disabled", "the agent's gateway is not configured"));
+      return dispatchClaimed(deps, gateway, task);
+    }),
+  );
 }
 
 /** The operator's "Dispatch now": the same path, for one task, with a clear refusal. */
 export async function dispatchOne(deps: DispatchDeps, taskId: string): Promise<HeartbeatAction> {
-  const { db, gateway } = deps;
-  if (!gateway) throw new AppError("unavailable", "No OpenClaw gateway is configured (set OPENCLAW_GATEWAY_URL).", { reason: "gateway_disabled" });
+  const { db } = deps;
+  const gateway = await deps.gateways.forTask(taskId);
+  if (!gateway)
+    throw new AppError(
+      "unavailable",
+      "The agent's OpenClaw gateway is not configured (set OPENCLAW_GATEWAY_URL, or choose a registered gateway on the agent's page).",
+      { reason: "gateway_disabled" },
+    );
   if (gateway.status !== "connected") {
-    throw new AppError("unavailable", "The OpenClaw gateway is not connected; the task stays assigned and can be dispatched later.", {
+    throw new AppError("unavailable", "The agent's OpenClaw gateway is not connected; the task stays assigned and can be dispatched later.", {
       reason: "gateway_disconnected",
     });
   }
@@ -102,13 +121,22 @@ async function dispatchClaimedOnce({ db, log: parentLog, settings }: DispatchDep
       agentId: task.agent.id,
       ttlSeconds: leaseSeconds + 24 * 3600,
     });
+    // Comments that mention the agent and waited for this dispatch go with it (decision 045).
+    const mentions = await queuedMentionsFor(db, task.id, task.agent.id);
+    const comments = mentions.map((m) => ({ comment_id: m.comment_id, author_name: m.author_name, body: m.body }));
     const run = await gateway.startRun({
       agentId: task.agent.openclaw_agent_id,
       sessionKey: task.session_key,
-      message: buildDispatchMessage(task, { baseUrl: settings.publicUrl, agentToken: token }),
+      message: buildDispatchMessage({ ...task, comments }, { baseUrl: settings.publicUrl, agentToken: token }),
       idempotencyKey: dispatchIdempotencyKey(task.id, task.dispatch_count),
     });
     await markTaskDispatched(db, task.id, { runId: run.runId, sessionKey: task.session_key, leaseSeconds });
+    if (mentions.length > 0)
+      await markMentionsDispatched(
+        db,
+        mentions.map((m) => m.mention_id),
+        run.runId,
+      );
     log.info({ event: "agent.dispatched", run_id: run.runId, session_key: task.session_key }, "task dispatched");
     log.info({ event: "task.state_changed", to: "in_progress", via: "dispatch", run_id: run.runId }, "dispatch started the task");
     return { task_id: task.id, action: "dispatched", reason: null, ok: true };
@@ -118,14 +146,24 @@ async function dispatchClaimedOnce({ db, log: parentLog, settings }: DispatchDep
       log.info({ event: "agent.dispatch_superseded" }, error.message);
       return { task_id: task.id, action: "dispatch_superseded", reason: "task_moved", ok: true };
     }
-    const reason = error instanceof GatewayUnavailableError ? error.reason : "dispatch_error";
-    const retryMs = backoffDelay(task.dispatch_attempts - 1, Math.random, RETRY_BASE_MS, RETRY_CAP_MS);
-    const result = await recordDispatchFailure(db, task.id, {
-      reason,
-      retrySeconds: Math.ceil(retryMs / 1000),
-      maxAttempts: settings.DISPATCH_MAX_ATTEMPTS,
-    });
-    log.warn({ event: "agent.dispatch_failed", reason, parked: result.parked, err: error }, "dispatch failed");
-    return { task_id: task.id, action: result.parked ? "dispatch_parked" : "dispatch_failed", reason, ok: false };
+    return dispatchFailed({ db, log: parentLog, settings }, task, error);
   }
+}
+
+/** A dispatch that did not start: the reason is stored and the task retried with backoff, or parked. */
+async function dispatchFailed(
+  { db, log: parentLog, settings }: Pick<DispatchDeps, "db" | "log" | "settings">,
+  task: ClaimedTask,
+  error: unknown,
+): Promise<HeartbeatAction> {
+  const log = parentLog.child({ task_id: task.id, agent_id: task.agent.id });
+  const reason = error instanceof GatewayUnavailableError ? error.reason : "dispatch_error";
+  const retryMs = backoffDelay(task.dispatch_attempts - 1, Math.random, RETRY_BASE_MS, RETRY_CAP_MS);
+  const result = await recordDispatchFailure(db, task.id, {
+    reason,
+    retrySeconds: Math.ceil(retryMs / 1000),
+    maxAttempts: settings.DISPATCH_MAX_ATTEMPTS,
+  });
+  log.warn({ event: "agent.dispatch_failed", reason, parked: result.parked, err: error }, "dispatch failed");
+  return { task_id: task.id, action: result.parked ? "dispatch_parked" : "dispatch_failed", reason, ok: false };
 }

@@ -16,10 +16,13 @@ import {
 import { requestStageAdvances } from "#app/db/pipelines.server";
 import { buildStallNudge } from "#app/domain/dispatch-message";
 import { handleRunFinished } from "./completion.server";
+import { runDueRoutines } from "./routines.server";
+import { kickNotifier } from "../notifications/notifier.server";
 import type { RuntimeDatabase } from "#app/db/types";
 import type { Env } from "#app/env.server";
 import { type DispatchDeps, dispatchReady } from "./dispatcher.server";
 import type { Gateway } from "../agent-plane/gateway.server";
+import type { GatewayLookup } from "../agent-plane/gateway-registry.server";
 import { withHeartbeatLease } from "./heartbeat-lease.server";
 import { instrumentHeartbeat } from "../observability/instrument.server";
 import type { Logger } from "../observability/logger.server";
@@ -27,9 +30,9 @@ import { checkClaimedTasks, claimTestingTasks, stopTestingChecks, type TestingCl
 
 // One heartbeat run. Under a PostgreSQL advisory lock (and an in-process
 // flag, since the embedded database has a single connection) it does the
-// quick SQL steps: requeues expired leases, flags stalls once, dispatches
-// ready tasks within an action budget, closes veto windows, expires approvals
-// and claims tasks in testing. Then, with the lock released, it checks the
+// quick SQL steps: creates the tasks of routines that fell due, requeues
+// expired leases, flags stalls once, dispatches ready tasks within an action
+// budget, closes veto windows, expires approvals and claims tasks in testing. Then, with the lock released, it checks the
 // claimed tasks' deliverables (testing-stage.server.ts), which may take as
 // long as their time budget, so the next run's steps never wait for a
 // render. Finally it stores a receipt of everything. A run with nothing to
@@ -53,7 +56,8 @@ export type Trigger = "cron" | "scheduler" | "manual";
 export interface HeartbeatDeps {
   db: RuntimeDatabase;
   log: Logger;
-  gateway: Gateway | null;
+  /** Every gateway; each task's runs go to its agent's (decision 052). */
+  gateways: GatewayLookup;
   settings: Pick<Env, "HEARTBEAT_ACTION_BUDGET" | "STALL_MINUTES" | "approvalTtlSeconds"> & DispatchDeps["settings"] & TestingDeps["settings"];
   draining: () => boolean;
 }
@@ -92,8 +96,8 @@ async function runHeartbeatOnce(deps: HeartbeatDeps, trigger: Trigger): Promise<
   const { db, log } = deps;
   const started = new Date();
   const t0 = performance.now();
-  const counted = countingGateway(deps.gateway);
-  const step = runExclusive(deps, () => orchestrate({ ...deps, gateway: counted.gateway }));
+  const counted = countingGateways(deps.gateways);
+  const step = runExclusive(deps, () => orchestrate({ ...deps, gateways: counted.gateways }));
   orchestrating = step;
   let locked: Orchestrated | { skipped: "already_running" };
   try {
@@ -116,6 +120,8 @@ async function runHeartbeatOnce(deps: HeartbeatDeps, trigger: Trigger): Promise<
     gatewayCalls: counted.calls(),
   });
   log.info({ event: "heartbeat.run", run_id: id, trigger, actions: actions.length, duration_ms: duration, gateway_calls: counted.calls() }, "heartbeat run");
+  // What the run changed (and approvals now close to expiring) goes out on the notifier's own pass; never awaited here.
+  kickNotifier();
   for (const a of actions) {
     const to = HEARTBEAT_MOVES[a.action];
     if (to && a.task_id)
@@ -144,6 +150,8 @@ async function orchestrate(deps: HeartbeatDeps): Promise<Orchestrated> {
   const actions: HeartbeatAction[] = [];
   let budget = settings.HEARTBEAT_ACTION_BUDGET;
 
+  // Routines first: a task they create this minute is dispatched in this same run.
+  actions.push(...(await runDueRoutines(deps)));
   const spent = await requeueExpiredLeases(deps, budget, actions);
   budget -= spent;
   await flagStalls(deps, actions);
@@ -172,8 +180,8 @@ async function orchestrate(deps: HeartbeatDeps): Promise<Orchestrated> {
     });
   }
   // Exec approvals whose window closed or that expired (and any decision a gateway outage held back) reach the gateway.
-  if (deps.gateway) {
-    const told = await resolveExecDecisions({ db, log: deps.log, gateway: deps.gateway });
+  if (deps.gateways.configured()) {
+    const told = await resolveExecDecisions({ db, log: deps.log, gateways: deps.gateways });
     for (const e of told) actions.push({ task_id: e.task_id, action: "exec_decision_sent", reason: e.decision, ok: true });
   }
   // Deleted tasks whose undo window has passed go for good (their usage stays in the ledger).
@@ -196,9 +204,10 @@ const HEARTBEAT_MOVES: Record<string, string> = {
 
 /** Expired leases: ask the gateway about the run first; only a dead run is requeued. */
 async function requeueExpiredLeases(deps: HeartbeatDeps, budget: number, actions: HeartbeatAction[]): Promise<number> {
-  const { db, log, gateway, settings } = deps;
+  const { db, log, gateways, settings } = deps;
   const expired = await listExpiredLeases(db, budget);
   for (const task of expired) {
+    const gateway = task.run_id && task.session_key ? await gateways.forTask(task.id) : null;
     if (gateway?.status === "connected" && task.run_id && task.session_key) {
       try {
         const state = await gateway.waitRun(task.run_id, 1);
@@ -222,13 +231,14 @@ async function requeueExpiredLeases(deps: HeartbeatDeps, budget: number, actions
   return expired.length;
 }
 
-async function flagStalls({ db, log, gateway, settings }: HeartbeatDeps, actions: HeartbeatAction[]): Promise<void> {
+async function flagStalls({ db, log, gateways, settings }: HeartbeatDeps, actions: HeartbeatAction[]): Promise<void> {
   const minutes = settings.STALL_MINUTES;
   const stalled = await listStalledTasks(db, minutes, 50);
   for (const task of stalled) {
     const { flagged } = await flagStall(db, task.id, minutes);
     if (!flagged) continue;
     let nudged = false;
+    const gateway = task.session_key && task.openclaw_agent_id && !task.halt ? await gateways.forTask(task.id) : null;
     // A stop control (emergency stop, a paused workspace or agent) holds: flag the stall, but send the agent nothing.
     if (gateway?.status === "connected" && task.session_key && task.openclaw_agent_id && !task.halt) {
       try {
@@ -247,22 +257,36 @@ async function flagStalls({ db, log, gateway, settings }: HeartbeatDeps, actions
   }
 }
 
-/** Counts the gateway calls one run makes (the receipt reports them; an idle run must make none). */
-function countingGateway(gateway: Gateway | null): { gateway: Gateway | null; calls: () => number } {
-  if (!gateway) return { gateway: null, calls: () => 0 };
+/** Counts the gateway calls one run makes, on every gateway (the receipt reports them; an idle run must make none). */
+function countingGateways(lookup: GatewayLookup): { gateways: GatewayLookup; calls: () => number } {
   let calls = 0;
+  const count = () => {
+    calls++;
+  };
+  const wrap = (gateway: Gateway | null) => (gateway ? countingGateway(gateway, count) : null);
+  const gateways: GatewayLookup = {
+    get: (id) => wrap(lookup.get(id)),
+    forAgent: async (agentId) => wrap(await lookup.forAgent(agentId)),
+    forTask: async (taskId) => wrap(await lookup.forTask(taskId)),
+    connected: () => lookup.connected(),
+    configured: () => lookup.configured(),
+  };
+  return { gateways, calls: () => calls };
+}
+
+function countingGateway(gateway: Gateway, count: () => void): Gateway {
   const counted = new Set(["startRun", "sendMessage", "waitRun", "runUsage", "listAgents"]);
   const proxy = new Proxy(gateway, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof prop === "string" && counted.has(prop) && typeof value === "function") {
         return (...args: unknown[]) => {
-          calls++;
+          count();
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       }
       return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
-  return { gateway: proxy, calls: () => calls };
+  return proxy;
 }

@@ -2,7 +2,7 @@ import { SpanKind } from "@opentelemetry/api";
 import type { Actor } from "#app/db/actor";
 import { type LiveRun, recordRunAbort } from "#app/db/dispatch.server";
 import type { Database } from "#app/db/types";
-import type { Gateway } from "../agent-plane/gateway.server";
+import type { GatewayLookup } from "../agent-plane/gateway-registry.server";
 import type { Logger } from "../observability/logger.server";
 import { withSpan } from "../observability/telemetry.server";
 
@@ -15,7 +15,8 @@ import { withSpan } from "../observability/telemetry.server";
 export interface RunAbortDeps {
   db: Database;
   log: Logger;
-  gateway: Gateway | null;
+  /** Each run is stopped on its task's agent's gateway (decision 052). */
+  gateways: GatewayLookup;
 }
 
 export async function abortRuns(deps: RunAbortDeps, runs: readonly LiveRun[], actor: Actor, why: string): Promise<{ aborted: number; failed: number }> {
@@ -31,11 +32,12 @@ export async function abortRuns(deps: RunAbortDeps, runs: readonly LiveRun[], ac
   return { aborted, failed };
 }
 
-async function abortRun({ db, log, gateway }: RunAbortDeps, run: LiveRun, actor: Actor, why: string): Promise<boolean> {
+async function abortRun({ db, log, gateways }: RunAbortDeps, run: LiveRun, actor: Actor, why: string): Promise<boolean> {
   const attributes = { "mc.task_id": run.task_id, "mc.abort_reason": why, ...(run.run_id ? { "mc.run_id": run.run_id } : {}) };
   return withSpan("run.abort", { kind: SpanKind.INTERNAL, attributes }, async (span) => {
     let detail: string | null = null;
     try {
+      const gateway = await gateways.forTask(run.task_id);
       if (!gateway) throw new Error("no gateway is configured");
       await gateway.abortRun({ sessionKey: run.session_key, runId: run.run_id });
     } catch (error) {

@@ -25,7 +25,8 @@ export interface SteerDeps {
 
 type Halt = "emergency_stop" | "workspace_paused" | "agent_paused" | null;
 
-async function haltOf(db: Database, task: TaskDetail): Promise<Halt> {
+/** The stop control in effect for the task's agent, if any (decision 035). */
+export async function haltOf(db: Database, task: TaskDetail): Promise<Halt> {
   const stops = await getStopControls(db, task.workspace_id);
   if (stops.emergency) return "emergency_stop";
   if (stops.workspace_paused_at) return "workspace_paused";
@@ -71,7 +72,7 @@ export async function steerTask({ db, log, gateway }: SteerDeps, task: TaskDetai
   });
 }
 
-function gatewayWords(reason: string): string {
+export function gatewayWords(reason: string): string {
   if (reason === "gateway_disabled") return "no gateway is configured";
   if (reason === "gateway_disconnected") return "the gateway is not connected";
   if (reason === "gateway_timeout") return "the gateway did not answer in time";

@@ -7,9 +7,11 @@ import { openPglite } from "#app/db/pglite.server";
 import type { SqlDatabase } from "#app/db/types";
 import { hashPassword, randomToken, sha256Hex } from "#app/services/auth/crypto.server";
 import { SECRETS } from "#tests/support/secrets";
+import { saveGithubIntegration } from "#app/db/github.server";
 import {
   type Identity,
   type Probe,
+  GITHUB_PROBE,
   ROLES,
   type Role,
   type Seeded,
@@ -32,6 +34,8 @@ import { agentRequestAction } from "#app/db/agent-api.server";
 import { createSession } from "#app/db/auth.server";
 import { listTaskTypes } from "#app/db/governance.server";
 import { addStage, createPipeline } from "#app/db/pipelines.server";
+import { createApiKey } from "#app/db/api-keys.server";
+import { newApiKey } from "#app/services/auth/api-keys.server";
 
 // Well over a thousand malformed requests against the built server, for every
 // route (pages, their single-fetch data URLs, form actions, the agent API,
@@ -50,6 +54,8 @@ interface Seed {
   sessions: Record<Role, string>;
   agentToken: string;
   otherAgentToken: string;
+  operatorKey: string;
+  readKey: string;
 }
 
 async function seed(db: SqlDatabase): Promise<Seed> {
@@ -86,6 +92,22 @@ async function seed(db: SqlDatabase): Promise<Seed> {
     ttlSeconds: 3600,
   });
   const [taskType] = await listTaskTypes(db);
+  await saveGithubIntegration(db, ws.id, userIds.admin, {
+    repository: GITHUB_PROBE.repository,
+    label_types: {},
+    webhook_secret: GITHUB_PROBE.secret,
+    token: "github_pat_probe_token",
+    clear_token: false,
+  });
+  const keys = { operator: newApiKey(), read: newApiKey() };
+  await createApiKey(db, userIds.admin!, {
+    name: "Prober",
+    scopes: ["read", "write", "approve"],
+    expiresAt: null,
+    hash: keys.operator.hash,
+    hint: keys.operator.hint,
+  });
+  await createApiKey(db, userIds.viewer!, { name: "Reader", scopes: ["read"], expiresAt: null, hash: keys.read.hash, hint: keys.read.hint });
   return {
     seeded: {
       slug: ws.slug,
@@ -102,6 +124,8 @@ async function seed(db: SqlDatabase): Promise<Seed> {
     sessions,
     agentToken: agent.token,
     otherAgentToken: other.token,
+    operatorKey: keys.operator.token,
+    readKey: keys.read.token,
   };
 }
 
@@ -169,7 +193,13 @@ describe.each(TRANSPORTS)("bad input on %s", (kind) => {
       ...fileProbes(seeded, identities),
       ...cookieProbes(seeded, identities),
       ...headerProbes(seeded, identities),
-      ...machineProbes(seeded, identities, { agent: seed_.agentToken, otherAgent: seed_.otherAgentToken, api: SECRETS.MC_API_TOKEN }),
+      ...machineProbes(seeded, identities, {
+        agent: seed_.agentToken,
+        otherAgent: seed_.otherAgentToken,
+        api: SECRETS.MC_API_TOKEN,
+        operatorKey: seed_.operatorKey,
+        readKey: seed_.readKey,
+      }),
     ];
     const distinct = new Set(probes.map(probeKey));
     expect(distinct.size).toBeGreaterThanOrEqual(1000);
@@ -177,7 +207,16 @@ describe.each(TRANSPORTS)("bad input on %s", (kind) => {
     const byName = new Map(identities.map((i) => [i.name, i]));
     const results = await runProbes(server.url, probes, byName, 4);
     expect(results).toHaveLength(probes.length);
-    const secrets = [REPO_ROOT, dataDir, `${os.tmpdir()}/`, ...Object.values(SECRETS), seed_.agentToken, seed_.otherAgentToken];
+    const secrets = [
+      REPO_ROOT,
+      dataDir,
+      `${os.tmpdir()}/`,
+      ...Object.values(SECRETS),
+      seed_.agentToken,
+      seed_.otherAgentToken,
+      seed_.operatorKey,
+      seed_.readKey,
+    ];
     const failures = results.flatMap(({ probe, answer, error }) => {
       const problems = error ? [`no answer: ${(error as Error).message}`] : problemsWith(probe, answer!, secrets);
       return problems.length === 0

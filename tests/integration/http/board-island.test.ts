@@ -50,9 +50,11 @@ describe("the board's scripts and the palette's search", () => {
     expect(html).not.toContain("__reactRouterManifest");
     expect(preloads(html)).toEqual([]);
     const srcs = scriptSrcs(html);
-    expect(srcs).toHaveLength(2);
+    // The board's own script, the command palette and the service worker's registration (decision 048).
+    expect(srcs).toHaveLength(3);
     expect(srcs.some((s) => /^\/assets\/board-island-[\w-]+\.js$/.test(s))).toBe(true);
     expect(srcs.some((s) => /^\/assets\/palette-[\w-]+\.js$/.test(s))).toBe(true);
+    expect(srcs.some((s) => /^\/assets\/service-worker-register-[\w-]+\.js$/.test(s))).toBe(true);
     // No inline script at all: the page's CSP has nothing to allow but 'self'.
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     for (const src of srcs) {

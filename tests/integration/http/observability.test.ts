@@ -202,6 +202,29 @@ describe("observability", () => {
     expect(sample(metrics, "mc_heartbeat_runs_total", { result: "error" })).toBeGreaterThanOrEqual(1);
   });
 
+  it("a signed-in form post that creates a task makes one database call: the write", async () => {
+    const admin = await app.setUpAdmin();
+    // The page's own reads confirm the session and the workspace, which the post then takes from memory.
+    expect((await admin.get(`/w/${ws.slug}/tasks/new`)).status).toBe(200);
+    const requestId = "obs-create-task-0001";
+    const body = new URLSearchParams({ csrf: admin.csrf(), title: "One round trip", priority: "normal" });
+    const res = await admin.request(`/w/${ws.slug}/tasks/new`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: app.url, "x-request-id": requestId },
+      body,
+    });
+    expect(res.status).toBe(302);
+    const post = await waitFor("the form post's server span", () =>
+      exportedSpans(otlp).find((s) => s.name.startsWith("POST ") && attr(s, "mc.request_id") === requestId),
+    );
+    const calls = await waitFor("its db.rpc span", () => {
+      const found = exportedSpans(otlp).filter((s) => s.traceId === post.traceId && s.name.startsWith("db.rpc "));
+      return found.length > 0 ? found : undefined;
+    });
+    expect(calls.map((s) => s.name)).toEqual(["db.rpc create_task"]);
+    expect((await query(app.db, "select count(*)::int as n from tasks where title = 'One round trip'"))[0]).toEqual({ n: 1 });
+  });
+
   it("flushes buffered spans when it shuts down", async () => {
     const requestId = "obs-last-request-0001";
     expect((await fetch(`${app.url}/api/health`, { headers: { "x-request-id": requestId } })).status).toBe(200);

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "#tests/support/databases";
 import { FormClient, TEST_ADMIN, setUpAdmin } from "#tests/support/http-client";
 import { type RunningServer, startServer } from "#tests/support/server";
+import { SECRETS } from "#tests/support/secrets";
+import { until } from "#tests/support/until";
 
 // Set-up links and sign-in lockouts live in the database: every instance on
 // it sees the same ones, and a restart keeps them.
@@ -144,4 +146,77 @@ describe("the embedded database", () => {
     expect(server.setupUrl).toBeNull();
     expect((await login(server, TEST_ADMIN.email, TEST_ADMIN.password)).status).toBe(429);
   }, 120_000);
+});
+
+// Each instance remembers a confirmed session for a few seconds (decision 056);
+// the database announces every ended session and changed user, so another
+// instance stops honouring a session well inside that time to live.
+describe("sessions remembered by two instances", () => {
+  let pg: TestPostgres;
+  let a: RunningServer;
+  let b: RunningServer;
+  const OLIVE = { name: "Olive", email: "olive@example.test", password: "olive's long password" };
+  /** Well under the cache's 10 s: a change that arrives in this time was announced, not aged out. */
+  const ANNOUNCED_WITHIN_MS = 5_000;
+
+  const signIn = async (server: RunningServer): Promise<FormClient> => {
+    const client = new FormClient(server.url);
+    await client.get("/login");
+    expect((await client.post("/login", { email: OLIVE.email, password: OLIVE.password, redirectTo: "/" })).status).toBe(302);
+    return client;
+  };
+  /** The same browser's cookies sent to another instance. */
+  const onOther = (client: FormClient, server: RunningServer): FormClient => {
+    const copy = new FormClient(server.url);
+    for (const [k, v] of client.cookies) copy.cookies.set(k, v);
+    return copy;
+  };
+  const status = async (client: FormClient, path: string) => (await client.get(path)).status;
+  const HOME = "/settings";
+  const oliveId = async () => (await pg.db.session((s) => s.query<{ id: string }>("select id from users where email = $1", [OLIVE.email])))[0]!.id;
+
+  let admin: FormClient;
+  beforeAll(async () => {
+    pg = await createTestPostgres();
+    // One secret on both, as instances behind one address have: a cookie either set is good on the other.
+    const env = { ...SECRETS, DATABASE_URL: pg.url };
+    [a, b] = await Promise.all([startServer({ env }), startServer({ env })]);
+    admin = await setUpAdmin(a.url, a.setupUrl!);
+    await admin.get("/admin/users");
+    expect((await admin.post("/admin/users", { intent: "create", ...OLIVE, role: "operator" })).status).toBe(302);
+  });
+
+  afterAll(async () => {
+    const errors = [...(a?.errors() ?? []), ...(b?.errors() ?? [])];
+    await Promise.all([a?.stop(), b?.stop()]);
+    await pg?.drop();
+    expect(errors).toEqual([]);
+  });
+
+  it("a role changed on one instance applies on the other at once", async () => {
+    const olive = onOther(await signIn(a), b);
+    expect(await status(olive, HOME)).toBe(200);
+    expect(await status(olive, "/admin/users")).toBe(403);
+    await admin.get("/admin/users");
+    expect((await admin.post("/admin/users", { intent: "role", user_id: await oliveId(), role: "admin" })).status).toBe(302);
+    await until("the new role on the other instance", async () => (await status(olive, "/admin/users")) === 200, ANNOUNCED_WITHIN_MS);
+  });
+
+  it("a session signed out on one instance is refused by the other at once", async () => {
+    const onA = await signIn(a);
+    const onB = onOther(onA, b);
+    expect(await status(onB, HOME)).toBe(200);
+    await onA.get(HOME);
+    expect((await onA.post("/logout", {})).status).toBe(302);
+    await until("the ended session refused on the other instance", async () => (await status(onB, HOME)) === 302, ANNOUNCED_WITHIN_MS);
+  });
+
+  it("a user disabled on one instance is signed out of the other at once", async () => {
+    const olive = onOther(await signIn(a), b);
+    expect(await status(olive, HOME)).toBe(200);
+    await admin.get("/admin/users");
+    expect((await admin.post("/admin/users", { intent: "disable", user_id: await oliveId() })).status).toBe(302);
+    await until("the disabled user refused on the other instance", async () => (await status(olive, HOME)) === 302, ANNOUNCED_WITHIN_MS);
+    expect((await olive.get(HOME)).headers.get("location")).toMatch(/^\/login/);
+  });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startOpenClaw, type GatewayAction, type OpenClawGateway } from "./gateway";
 import { ensureOpenClaw } from "./install";
@@ -17,6 +18,8 @@ declare module "vitest" {
     gatewayToken: string;
     gatewayHttpUrl: string;
     gatewayControlUrl: string;
+    /** The gateway's live config file (it hot-applies some sections, `mcp` among them). */
+    gatewayConfigPath: string;
     stubUrl: string;
   }
 }
@@ -43,6 +46,7 @@ export default async function setup(project: TestProject) {
   project.provide("gatewayHttpUrl", gateway.httpUrl);
   project.provide("gatewayControlUrl", `http://127.0.0.1:${(control.address() as AddressInfo).port}/${controlSecret}`);
   project.provide("stubUrl", stub.url);
+  project.provide("gatewayConfigPath", path.join(gateway.rootDir, "state", "openclaw.json"));
 
   return async () => {
     gateway?.resume(); // a failed test may have left it paused

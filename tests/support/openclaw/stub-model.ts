@@ -49,6 +49,8 @@ export interface StubRequest {
   userText: string;
   /** Every message of the request, flattened to text. */
   messages: StubMessage[];
+  /** The names of the tools the request offered the model. */
+  tools: string[];
   reply: string;
   /** The tool call the stub answered with instead of text, if any. */
   toolCall: StubToolCall | null;
@@ -179,7 +181,12 @@ export async function startStubModel(): Promise<StubModel> {
   }
 
   async function completion(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = JSON.parse(await readBody(req)) as { model?: string; stream?: boolean; messages?: Array<{ role?: string; content?: unknown }> };
+    const body = JSON.parse(await readBody(req)) as {
+      model?: string;
+      stream?: boolean;
+      messages?: Array<{ role?: string; content?: unknown }>;
+      tools?: Array<{ function?: { name?: string } }>;
+    };
     const messages: StubMessage[] = (body.messages ?? []).map((m) => ({ role: String(m.role ?? ""), text: contentText(m.content) }));
     const { userText, toolResults } = currentTurn(messages);
     const { reply, delayMs, toolCall } = stubReplyFor(userText, rules, toolResults);
@@ -194,6 +201,7 @@ export async function startStubModel(): Promise<StubModel> {
       stream: body.stream === true,
       userText,
       messages,
+      tools: (body.tools ?? []).map((t) => String(t.function?.name ?? "")),
       reply,
       toolCall,
       toolResults,

@@ -1,23 +1,16 @@
-import { agentGetApproval } from "#app/db/agent-api.server";
-import { AppError } from "#app/domain/errors";
+import { agentMethodsAt } from "#app/domain/agent-api";
 import { agentApi } from "#app/services/agent-plane/agent-api.server";
-import { isUuid } from "#app/domain/ids";
+import { readAgentApproval } from "#app/services/agent-plane/agent-calls.server";
 import type { Route } from "./+types/approval";
 
 // GET /api/agent/approvals/:approvalId — pending | approved | denied | expired.
 function bind(args: Route.LoaderArgs | Route.ActionArgs) {
   return agentApi(args, {
-    GET: async ({ rt, agent }) => {
-      const id = args.params.approvalId;
-      if (!isUuid(id)) throw new AppError("not_found", "No approval with that id belongs to you.");
-      const approval = await agentGetApproval(rt.db, agent.id, id);
-      if (agent.scope_task_id && approval.task_id !== agent.scope_task_id) throw new AppError("not_found", "No approval with that id belongs to you.");
-      return Response.json(approval);
-    },
+    GET: async ({ rt, agent }) => Response.json(await readAgentApproval(rt, agent, args.params.approvalId)),
   });
 }
 
 export const loader = bind;
 export const action = bind;
-// The methods the server entry lets through (405 with Allow for the rest).
-export const handle = { methods: ["GET"] };
+// The methods the server entry lets through: the registry's at this path (405 with Allow for the rest).
+export const handle = { methods: agentMethodsAt("/approvals/{approvalId}") };

@@ -1,3 +1,4 @@
+import { agentMethodsAt } from "#app/domain/agent-api";
 import { agentGetTask } from "#app/db/agent-api.server";
 import { AppError } from "#app/domain/errors";
 import { agentApi } from "#app/services/agent-plane/agent-api.server";
@@ -21,5 +22,5 @@ function bind(args: Route.LoaderArgs | Route.ActionArgs) {
 
 export const loader = bind;
 export const action = bind;
-// The methods the server entry lets through (405 with Allow for the rest).
-export const handle = { methods: ["GET"] };
+// The methods the server entry lets through: the registry's at this path (405 with Allow for the rest).
+export const handle = { methods: agentMethodsAt("/tasks/{taskId}/files/{path}") };

@@ -1,7 +1,6 @@
-import { agentGetTask, agentSetStatus } from "#app/db/agent-api.server";
-import { callbackUrls } from "#app/domain/dispatch-message";
-import { agentStatusSchema } from "#app/domain/forms/agent-api";
+import { AGENT_OPERATIONS, agentBody, agentMethodsAt } from "#app/domain/agent-api";
 import { agentApi } from "#app/services/agent-plane/agent-api.server";
+import { readAgentTask, setAgentTaskStatus } from "#app/services/agent-plane/agent-calls.server";
 import { readJson } from "#app/services/http/json-body.server";
 import type { Route } from "./+types/task";
 
@@ -9,20 +8,15 @@ import type { Route } from "./+types/task";
 // PATCH /api/agent/tasks/:taskId {"status","summary"?} — only the moves an agent may make.
 function bind(args: Route.LoaderArgs | Route.ActionArgs) {
   return agentApi(args, {
-    GET: async ({ rt, agent, taskId }) => {
-      const task = await agentGetTask(rt.db, agent.id, taskId);
-      return Response.json({ task: { ...task, callbacks: callbackUrls(rt.env.publicUrl, taskId!) } });
-    },
+    GET: async ({ rt, agent, taskId }) => Response.json({ task: await readAgentTask(rt, agent, taskId!) }),
     PATCH: async ({ rt, agent, taskId, log }) => {
-      const body = await readJson(args.request, agentStatusSchema, 64 * 1024);
-      const result = await agentSetStatus(rt.db, agent.id, taskId, { status: body.status, summary: body.summary });
-      if (result.changed) log.info({ event: "task.state_changed", to: result.status, via: "agent_api" }, "agent moved its task");
-      return Response.json({ task_id: taskId, ...result });
+      const body = await readJson(args.request, agentBody("setTaskStatus"), AGENT_OPERATIONS.setTaskStatus.maxBytes);
+      return Response.json(await setAgentTaskStatus(rt, agent, taskId!, body, log, "agent_api"));
     },
   });
 }
 
 export const loader = bind;
 export const action = bind;
-// The methods the server entry lets through (405 with Allow for the rest).
-export const handle = { methods: ["GET", "PATCH"] };
+// The methods the server entry lets through: the registry's at this path (405 with Allow for the rest).
+export const handle = { methods: agentMethodsAt("/tasks/{taskId}") };

@@ -1,6 +1,6 @@
-import { agentRecordUsage } from "#app/db/agent-api.server";
-import { agentUsageSchema } from "#app/domain/forms/agent-api";
+import { AGENT_OPERATIONS, agentBody, agentMethodsAt } from "#app/domain/agent-api";
 import { agentApi } from "#app/services/agent-plane/agent-api.server";
+import { reportAgentUsage } from "#app/services/agent-plane/agent-calls.server";
 import { readJson } from "#app/services/http/json-body.server";
 import type { Route } from "./+types/usage";
 
@@ -11,8 +11,8 @@ import type { Route } from "./+types/usage";
 function bind(args: Route.LoaderArgs | Route.ActionArgs) {
   return agentApi(args, {
     POST: async ({ rt, agent, taskId }) => {
-      const { run_id, ...usage } = await readJson(args.request, agentUsageSchema, 16 * 1024);
-      const result = await agentRecordUsage(rt.db, agent.id, taskId, { dedupeKey: run_id ?? null, usage });
+      const body = await readJson(args.request, agentBody("reportUsage"), AGENT_OPERATIONS.reportUsage.maxBytes);
+      const result = await reportAgentUsage(rt, agent, taskId!, body);
       return Response.json(result, { status: result.recorded ? 201 : 200 });
     },
   });
@@ -20,5 +20,5 @@ function bind(args: Route.LoaderArgs | Route.ActionArgs) {
 
 export const loader = bind;
 export const action = bind;
-// The methods the server entry lets through (405 with Allow for the rest).
-export const handle = { methods: ["POST"] };
+// The methods the server entry lets through: the registry's at this path (405 with Allow for the rest).
+export const handle = { methods: agentMethodsAt("/tasks/{taskId}/usage") };

@@ -6,7 +6,7 @@ import { canonicalJson } from "#app/domain/canonical-json";
 import { AppError } from "#app/domain/errors";
 import { webhookBodySchema } from "#app/domain/forms/agent-api";
 import { WEBHOOK_MAX_BYTES } from "#app/domain/webhook-rules";
-import { apiHandler, withAuthBudget } from "#app/services/http/json-api.server";
+import { apiHandler, postOnlyLoader, withAuthBudget } from "#app/services/http/json-api.server";
 import { sha256Hex } from "#app/services/auth/crypto.server";
 import { parseJsonBytes, readBodyBytes } from "#app/services/http/json-body.server";
 import { verifyWebhookSignature } from "#app/services/agent-plane/webhook-signature.server";
@@ -60,9 +60,4 @@ export async function action({ request, context }: Route.ActionArgs) {
 // The methods the server entry lets through (405 with Allow for the rest).
 export const handle = { methods: ["POST"] };
 
-export async function loader({ context }: Route.LoaderArgs) {
-  const { log } = context.get(requestContext);
-  return apiHandler(log, async () => {
-    throw new AppError("method_not_allowed", "Use POST.");
-  }).then((res) => new Response(res.body, { status: res.status, headers: { "content-type": "application/json", Allow: "POST" } }));
-}
+export const loader = postOnlyLoader;
