@@ -25,7 +25,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
-  const { db, user, log } = operator(context, request, "admin");
+  const { db, rt, user, log } = operator(context, request, "admin");
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
   let message = "Saved.";
@@ -43,6 +43,7 @@ export async function action({ request, context }: Route.ActionArgs) {
         const parsed = parseForm(form, userRoleSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         await setUserRole(db, parsed.data.user_id, parsed.data.role, user.id);
+        rt.sessions.forgetUser(parsed.data.user_id);
         message = `Role changed to ${parsed.data.role}.`;
         break;
       }
@@ -51,6 +52,7 @@ export async function action({ request, context }: Route.ActionArgs) {
         const parsed = parseForm(form, userIdSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         await setUserDisabled(db, parsed.data.user_id, intent === "disable", user.id);
+        rt.sessions.forgetUser(parsed.data.user_id);
         message = intent === "disable" ? "Account disabled: its sessions are ended." : "Account enabled.";
         break;
       }
@@ -58,6 +60,7 @@ export async function action({ request, context }: Route.ActionArgs) {
         const parsed = parseForm(form, userIdSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         await endUserSessions(db, parsed.data.user_id, user.id);
+        rt.sessions.forgetUser(parsed.data.user_id);
         // Signing yourself out everywhere includes this browser.
         if (parsed.data.user_id === user.id) return redirect("/login");
         message = "Signed out everywhere.";
@@ -67,6 +70,7 @@ export async function action({ request, context }: Route.ActionArgs) {
         const parsed = parseForm(form, userPasswordSchema);
         if (!parsed.ok) return invalidForm(parsed.errors, undefined, intent);
         await setUserPassword(db, parsed.data.user_id, await hashPassword(parsed.data.password), user.id);
+        rt.sessions.forgetUser(parsed.data.user_id);
         if (parsed.data.user_id === user.id) return redirect("/login");
         message = "Password changed.";
         break;

@@ -36,13 +36,14 @@ export async function loader({ request, context, url }: Route.LoaderArgs) {
 }
 
 export async function action({ request, context, url }: Route.ActionArgs) {
-  const { db, user } = operator(context, request, "viewer");
+  const { db, rt, user } = operator(context, request, "viewer");
   const form = await request.formData();
   const intent = form.get("intent");
   if (isApiKeyIntent(intent)) return apiKeyAction(context, request, intent, form);
   const parsed = parseForm(form, timeZoneSchema);
   if (!parsed.ok) return invalidForm(parsed.errors, parsed.values);
   await setUserTimeZone(db, user.id, parsed.data.time_zone);
+  rt.sessions.forgetUser(user.id);
   // Back to a plain GET that says it was saved, with or without JavaScript.
   return redirectWithToast(`${url.pathname}?saved=1`, { kind: "success", message: `Time zone saved: ${parsed.data.time_zone}.` });
 }

@@ -11,6 +11,11 @@ import { ExpiringMap } from "#app/domain/expiring-map";
 // so every instance on it forgets at once; the time to live bounds what a lost
 // notification could leave behind. Transports without NOTIFY (Supabase over
 // HTTP) get no cache: there every request asks the database.
+//
+// The announcement reaches this instance a moment after the write commits, so
+// the request that made the change also forgets at once (forgetUser), and a
+// session read from the database while anything was being forgotten is not
+// kept: its row may predate the change (the generation check in `set`).
 
 export const AUTH_CHANNEL = "mc_auth";
 
@@ -21,6 +26,7 @@ const MAX_ENTRIES = 10_000;
 export class SessionCache {
   readonly #entries: ExpiringMap<string, SessionUser>;
   #unlisten: (() => Promise<void>) | null = null;
+  #generation = 0;
 
   constructor(
     private readonly ttlMs: number = SESSION_CACHE_TTL_MS,
@@ -47,6 +53,7 @@ export class SessionCache {
   async stop(): Promise<void> {
     await this.#unlisten?.().catch(() => {});
     this.#unlisten = null;
+    this.#generation++;
     this.#entries.clear();
   }
 
@@ -54,18 +61,29 @@ export class SessionCache {
     return this.#entries.get(tokenHash);
   }
 
-  /** Remembers a session the database has just confirmed, never past its expiry. */
-  set(tokenHash: string, user: SessionUser, expiresAt: number): void {
-    if (this.ttlMs <= 0) return;
+  /** Taken before reading a session from the database, and handed back to `set`. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * Remembers a session the database has just confirmed, never past its
+   * expiry, unless something was forgotten since `readAt` (the generation
+   * taken before the read): that read may have seen the row before the change.
+   */
+  set(tokenHash: string, user: SessionUser, expiresAt: number, readAt: number): void {
+    if (this.ttlMs <= 0 || readAt !== this.#generation) return;
     this.#entries.set(tokenHash, user, Math.min(this.now() + this.ttlMs, expiresAt));
   }
 
   forget(tokenHash: string): void {
+    this.#generation++;
     this.#entries.delete(tokenHash);
   }
 
   /** Forgets every session of the user (signed out, disabled, changed). */
   forgetUser(userId: string): void {
+    this.#generation++;
     this.#entries.deleteWhere((user) => user.id === userId);
   }
 }

@@ -52,10 +52,11 @@ export async function getSessionUser(deps: SessionDeps, request: Request): Promi
   const hash = sha256Hex(token);
   const remembered = deps.sessions?.get(hash);
   if (remembered) return remembered;
+  const generation = deps.sessions?.generation ?? 0;
   const touched = await touchSession(deps.db, hash, deps.settings.SESSION_TTL_HOURS * 3600);
   if (!touched) return null;
   const { expires_at, ...user } = touched;
-  deps.sessions?.set(hash, user, Date.parse(expires_at));
+  deps.sessions?.set(hash, user, Date.parse(expires_at), generation);
   return user;
 }
 
