@@ -28,6 +28,8 @@ export default defineConfig({
           // changes in the environment, so the files share one module cache
           // instead of loading the app's modules again for each file.
           isolate: false,
+          // One retry, and a test that needed it is named as flaky in the summary (decision 059).
+          retry: 1,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -44,6 +46,7 @@ export default defineConfig({
           globalSetup: ["tests/support/openclaw/global-setup.ts"],
           setupFiles: ["tests/support/fail-on-console-error.ts"],
           fileParallelism: false,
+          retry: 1,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
@@ -62,6 +65,7 @@ export default defineConfig({
           globalSetup: ["tests/deploy/global-setup.ts"],
           setupFiles: ["tests/support/fail-on-console-error.ts"],
           maxWorkers: 2,
+          retry: 1,
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
