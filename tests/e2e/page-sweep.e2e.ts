@@ -1,4 +1,4 @@
-import AxeBuilder from "@axe-core/playwright";
+import { wcagAxe } from "./axe";
 import type { Browser, Page } from "@playwright/test";
 import { AUTH_FILE, expect, test } from "./fixtures";
 import { appPages, seedBoard, themeCookie } from "./pages";
@@ -31,7 +31,7 @@ const COLOUR_RULES = ["color-contrast", "link-in-text-block"];
 type Rules = "all" | "colour" | "not-colour";
 
 async function violations(page: Page, rules: Rules): Promise<string[]> {
-  const axe = new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]);
+  const axe = wcagAxe(page);
   const result = await (rules === "colour" ? axe.withRules(COLOUR_RULES) : rules === "not-colour" ? axe.disableRules(COLOUR_RULES) : axe).analyze();
   return result.violations.map(
     (v) =>
