@@ -59,7 +59,11 @@ const csrfToken = (): string | null => document.querySelector<HTMLInputElement>(
  * are swapped for the answer's. Returns false when the answer cannot be
  * shown this way (no answer, not a page): the caller then posts the plain way.
  */
+let postsSent = 0;
+let latestShown = 0;
+
 async function post(action: string, body: URLSearchParams): Promise<boolean> {
+  const sent = ++postsSent;
   let response: Response;
   try {
     response = await fetch(action, { method: "POST", body, credentials: "same-origin", headers: { accept: "text/html" } });
@@ -74,7 +78,12 @@ async function post(action: string, body: URLSearchParams): Promise<boolean> {
     location.assign(landed.href);
     return true;
   }
+  // Posts can overtake each other (a move answers with a redirect and the board, a refusal
+  // at once): an answer older than the one on screen knows less, and would wipe the later
+  // post's refusal from beside its field.
+  if (sent < latestShown) return true;
   if (!swapRegions(document, html)) return false;
+  latestShown = sent;
   if (response.ok && landed.href !== location.href) history.replaceState(null, "", landed.href);
   afterSwap();
   return true;

@@ -230,6 +230,43 @@ test("a move made in another browser shows on the board without a reload", async
   expect(await sameDocument(page)).toBe(true);
 });
 
+test("an answer overtaken by a later post's does not wipe the refusal the later one shows", async ({ page }) => {
+  const base = await createWorkspace(page, unique("Overtaken"));
+  await page.goto(base);
+  await islandReady(page);
+  await markDocument(page);
+  // The first quick add's answer (a redirect, then the board) is held back until the second post has been answered.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let answered!: () => void;
+  const heldAnswered = new Promise<void>((resolve) => (answered = resolve));
+  await page.route(
+    (url) => url.pathname === base,
+    async (route) => {
+      if (route.request().method() !== "POST" || !(route.request().postData() ?? "").includes("Delta+slow")) return route.fallback();
+      const response = await route.fetch();
+      await held;
+      await route.fulfill({ response });
+      answered();
+    },
+  );
+  const quick = page.getByRole("textbox", { name: "New task title in Inbox" });
+  await quick.fill("Delta slow");
+  await page.getByRole("button", { name: "Add to Inbox" }).click();
+  // The live update shows the new card (and a fresh quick add) while the first answer is still held.
+  await expect(lane(page, "inbox").locator(".card", { hasText: "Delta slow" })).toBeVisible();
+  await quick.fill("   ");
+  await page.getByRole("button", { name: "Add to Inbox" }).click();
+  await expect(page.locator(".quick-add .field-error")).toHaveText("A title is required");
+  release();
+  await heldAnswered;
+  // Give the late answer its chance to be swapped in: the refusal stays.
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
+  await expect(page.locator(".quick-add .field-error")).toHaveText("A title is required");
+  await expect(lane(page, "inbox").locator(".card", { hasText: "Delta slow" })).toHaveCount(1);
+  expect(await sameDocument(page)).toBe(true);
+});
+
 test.describe("on a phone", () => {
   test.use({ viewport: { width: 390, height: 844 } });
 
