@@ -65,7 +65,8 @@ export default defineConfig({
           globalSetup: ["tests/deploy/global-setup.ts"],
           setupFiles: ["tests/support/fail-on-console-error.ts"],
           maxWorkers: 2,
-          retry: 1,
+          // No retry: a file's tests build on each other (one deploy, then the next), and a
+          // retried deploy would race what its timed-out first attempt left running.
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

@@ -310,11 +310,13 @@ function startLiveUpdates(dragging: () => boolean): { badge: () => void } {
     stale = false;
     reading = true;
     lastRefresh = Date.now();
+    const shownBefore = latestShown;
     try {
       const response = await fetch(location.href, { credentials: "same-origin", headers: { accept: "text/html" } });
       const html = await response.text();
       // The user may have started a drag or typing while the page was read: their work wins, the next event reads again.
-      if (busy()) stale = true;
+      // A post's answer shown meanwhile is newer than this read: read again rather than show the older board over it.
+      if (busy() || latestShown !== shownBefore) stale = true;
       else if (new URL(response.url || location.href).pathname === location.pathname && swapRegions(document, html, { keepRefusals: true })) afterSwap();
     } catch {
       stale = true;

@@ -84,7 +84,8 @@ describe("deploy to a local target", () => {
   let first: string;
   let second: string;
 
-  test("a real build: release, migrations, current, restart, health with the new version, annotated tag", async () => {
+  // The one deploy that builds: a production build on a loaded two-core machine takes its time.
+  test("a real build: release, migrations, current, restart, health with the new version, annotated tag", { timeout: 300_000 }, async () => {
     const result = await deploy();
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const steps = result.stdout.split("\n").filter((l) => l.startsWith("==> "));
